@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"finreview/internal/fee"
+
+	"github.com/shopspring/decimal"
+)
+
+const feeUsage = `用法: finreview fee --kind K [--outcome O] --submitted S --audited A [--schedule FILE] [--json]
+
+按 FEES.md 的模型计算一次评审的评审费。金额以元为单位,写作数字加最多两位小数(如 12345678.90)。
+评审类型 K: estimate 概算, budget 预算, settlement 工程结算, change 工程变更, final_accounts 竣工财务决算,
+            procurement_final 政府采购项目决算, tracking 跟踪评审, special_check 专项核查/绩效评审
+评审结果 O: normal 正常(缺省), returned 退审, unilateral 单方评审结论
+不指定 --schedule 时使用当前生效的费率表(未配置数据库时为内置示例费率表)。
+
+选项:
+`
+
+// fee prints the review fee of FEES.md for one set of inputs.
+func (c *cli) fee(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("fee", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	kindFlag := fs.String("kind", "", "评审类型(必填)")
+	outcomeFlag := fs.String("outcome", string(fee.Normal), "评审结果")
+	submittedFlag := fs.String("submitted", "", "送审金额 S,元(必填)")
+	auditedFlag := fs.String("audited", "", "审定金额 A,元(必填;退审或跟踪评审可省略)")
+	scheduleFlag := fs.String("schedule", "", "费率表 JSON 文件,格式同 data/fee-schedule.example.json")
+	jsonFlag := fs.Bool("json", false, "输出一个 JSON 对象,金额为两位小数的字符串")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), feeUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("fee: unexpected argument %q: %w", fs.Arg(0), errUsage)
+	}
+
+	in, err := feeInput(*kindFlag, *outcomeFlag, *submittedFlag, *auditedFlag)
+	if err != nil {
+		return err
+	}
+	var schedule fee.Schedule
+	if *scheduleFlag != "" {
+		schedule, err = readFeeSchedule(*scheduleFlag)
+	} else {
+		schedule, err = c.activeSchedule(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	result, err := fee.Compute(schedule, in)
+	if err != nil {
+		var fe *fee.FieldError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("--%s: %s", fe.Field, fe.Msg)
+		}
+		return fmt.Errorf("compute fee: %w", err)
+	}
+	if *jsonFlag {
+		enc := json.NewEncoder(c.stdout)
+		if err := enc.Encode(result.Figures()); err != nil {
+			return fmt.Errorf("write fee: %w", err)
+		}
+		return nil
+	}
+	if err := writeFeeStatement(c.stdout, schedule, in, result); err != nil {
+		return fmt.Errorf("write fee: %w", err)
+	}
+	return nil
+}
+
+// activeSchedule is the schedule used when --schedule is not given: the
+// database's active schedule when a database is configured, otherwise the
+// built-in example. The database lookup is not wired in yet, so it returns
+// the built-in example.
+func (c *cli) activeSchedule(ctx context.Context) (fee.Schedule, error) {
+	return fee.Example(), nil
+}
+
+// feeInput parses the flags into a fee.Input; every error names its flag.
+func feeInput(kindText, outcomeText, submittedText, auditedText string) (fee.Input, error) {
+	var in fee.Input
+	if kindText == "" {
+		return in, errors.New("--kind: 必须指定评审类型")
+	}
+	kind, err := fee.ParseKind(kindText)
+	if err != nil {
+		return in, fmt.Errorf("--kind: %w", err)
+	}
+	outcome, err := fee.ParseOutcome(outcomeText)
+	if err != nil {
+		return in, fmt.Errorf("--outcome: %w", err)
+	}
+	in.Kind, in.Outcome = kind, outcome
+	if submittedText == "" {
+		return in, errors.New("--submitted: 必须指定送审金额")
+	}
+	if in.Submitted, err = fee.ParseAmount(submittedText); err != nil {
+		return in, fmt.Errorf("--submitted: %w", err)
+	}
+	if auditedText == "" {
+		if outcome != fee.Returned && kind != fee.Tracking {
+			return in, errors.New("--audited: 必须指定审定金额")
+		}
+		return in, nil
+	}
+	if in.Audited, err = fee.ParseAmount(auditedText); err != nil {
+		return in, fmt.Errorf("--audited: %w", err)
+	}
+	return in, nil
+}
+
+func readFeeSchedule(path string) (fee.Schedule, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fee.Schedule{}, fmt.Errorf("--schedule: 无法读取费率表文件: %w", err)
+	}
+	s, err := fee.ParseSchedule(data)
+	if err != nil {
+		return fee.Schedule{}, fmt.Errorf("--schedule %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// writeFeeStatement prints a readable Chinese fee statement: the schedule,
+// the inputs, every band line and every figure.
+func writeFeeStatement(w io.Writer, s fee.Schedule, in fee.Input, r fee.Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "费率表:%s", s.Name)
+	if s.Version > 0 {
+		fmt.Fprintf(&b, "(第 %d 版)", s.Version)
+	}
+	fmt.Fprintf(&b, ",自 %s 起生效\n", s.EffectiveFrom)
+	if s.Example {
+		b.WriteString("注意:这是内置的示例费率表,不是正式费率表;正式费率须按内财建〔2010〕544号核定后录入。\n")
+	}
+	fmt.Fprintf(&b, "评审类型:%s(%s)  评审结果:%s(%s)\n", in.Kind.Label(), in.Kind, in.Outcome.Label(), in.Outcome)
+	fmt.Fprintf(&b, "送审金额 S:%s 元  审定金额 A:%s 元\n", feeYuan(in.Submitted), feeYuan(in.Audited))
+
+	switch {
+	case in.Outcome == fee.Returned:
+		b.WriteString("退审不计费,各项金额均为 0.00。\n")
+	case in.Kind == fee.Tracking:
+		b.WriteString("跟踪评审的费用随结算评审一并支付,本次各项金额均为 0.00。\n")
+	default:
+		b.WriteString("\n分段累进计算(分段费额 = 分段金额 × 费率,未折扣、未取整):\n")
+		rows := [][]string{{"段", "下限(元)", "上限(元)", "费率", "分段金额(元)", "分段费额(元)"}}
+		sum := decimal.Zero
+		for i, l := range r.Lines {
+			upTo := "不设上限"
+			if l.UpTo != nil {
+				upTo = feeYuan(*l.UpTo)
+			}
+			rows = append(rows, []string{strconv.Itoa(i + 1), feeYuan(l.From), upTo, l.Rate.String(), feeYuan(l.Segment), feeExact(l.Amount)})
+			sum = sum.Add(l.Amount)
+		}
+		writeFeeTable(&b, rows)
+		fmt.Fprintf(&b, "分段合计 %s × 折扣 %s = 基本付费额 %s 元\n", feeExact(sum), s.Discount.String(), feeYuan(r.BasicFee))
+		fmt.Fprintf(&b, "核减额 D = S − A = %s\n", feeSignedYuan(r.Reduction))
+		fmt.Fprintf(&b, "核减追加付费额 = max(D, 0) × 核减追加付费率 %s × 折扣 %s = %s 元\n",
+			s.ReductionRate.String(), s.Discount.String(), feeYuan(r.ReductionFee))
+		fmt.Fprintf(&b, "评审费合计 = %s + %s = %s 元\n", feeYuan(r.BasicFee), feeYuan(r.ReductionFee), feeYuan(r.TotalFee))
+		if r.ContractorPays {
+			fmt.Fprintf(&b, "超出 %s × S 的核减(增)额 = %s 元\n", s.PenaltyThreshold.String(), feeExact(r.Excess))
+			fmt.Fprintf(&b, "施工单位承担 = min(%s × %s × %s, 评审费合计) = %s 元(在工程结算中扣减)\n",
+				feeExact(r.Excess), s.ReductionRate.String(), s.Discount.String(), feeYuan(r.ContractorShare))
+		} else {
+			b.WriteString("施工单位承担 = 0.00 元(仅工程结算和工程变更适用)\n")
+		}
+		fmt.Fprintf(&b, "财政承担 = %s − %s = %s 元\n", feeYuan(r.TotalFee), feeYuan(r.ContractorShare), feeYuan(r.FinanceShare))
+		if in.Outcome == fee.Unilateral {
+			fmt.Fprintf(&b, "单方评审结论:先付 %s × %s = %s 元,正式结论后再付 %s 元\n",
+				feeYuan(r.TotalFee), s.UnilateralFirstRatio.String(), feeYuan(r.PayableNow), feeYuan(r.PayableLater))
+		}
+	}
+
+	b.WriteString("\n")
+	totals := []struct {
+		label string
+		value decimal.Decimal
+	}{
+		{"基本付费额", r.BasicFee},
+		{"核减追加付费额", r.ReductionFee},
+		{"评审费合计", r.TotalFee},
+		{"施工单位承担", r.ContractorShare},
+		{"财政承担", r.FinanceShare},
+		{"本次支付", r.PayableNow},
+		{"后续支付", r.PayableLater},
+	}
+	rows := make([][]string, len(totals))
+	for i, t := range totals {
+		rows[i] = []string{t.label, feeYuan(t.value) + " 元"}
+	}
+	writeFeeTable(&b, rows)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// feeYuan writes a money amount with two decimals and thousands separators.
+func feeYuan(d decimal.Decimal) string {
+	return feeGroupThousands(d.StringFixed(2))
+}
+
+func feeSignedYuan(d decimal.Decimal) string {
+	if d.Sign() < 0 {
+		return "−" + feeYuan(d.Neg()) + " 元(核增)"
+	}
+	return feeYuan(d) + " 元"
+}
+
+// feeExact writes an unrounded amount with all its decimals (at least two).
+func feeExact(d decimal.Decimal) string {
+	s := d.String()
+	if _, frac, ok := strings.Cut(s, "."); !ok || len(frac) < 2 {
+		s = d.StringFixed(2)
+	}
+	return feeGroupThousands(s)
+}
+
+// feeGroupThousands puts "," between groups of three integer digits of a
+// non-negative decimal string.
+func feeGroupThousands(s string) string {
+	intPart, frac, hasPoint := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasPoint {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}
+
+// writeFeeTable writes rows as columns: the first column left-aligned, the
+// others right-aligned, measured in terminal cells (a Chinese character or
+// full-width sign takes two).
+func writeFeeTable(b *strings.Builder, rows [][]string) {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], cellWidth(cell))
+		}
+	}
+	for _, row := range rows {
+		for i, cell := range row {
+			pad := strings.Repeat(" ", widths[i]-cellWidth(cell))
+			switch {
+			case i == 0:
+				b.WriteString(cell + pad)
+			default:
+				b.WriteString("  " + pad + cell)
+			}
+		}
+		b.WriteByte('\n')
+	}
+}
+
+// cellWidth is the width of s in terminal cells.
+func cellWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x1100 && (r <= 0x115f || (r >= 0x2e80 && r <= 0xa4cf) || (r >= 0xac00 && r <= 0xd7a3) ||
+			(r >= 0xf900 && r <= 0xfaff) || (r >= 0xfe30 && r <= 0xfe4f) || (r >= 0xff00 && r <= 0xff60) || (r >= 0xffe0 && r <= 0xffe6)):
+			w += 2
+		default:
+			w++
+		}
+	}
+	return w
+}

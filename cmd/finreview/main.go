@@ -1,0 +1,80 @@
+// Command finreview is the financial investment review system: one binary
+// with the subcommands serve, migrate, seed-demo, fee, calendar and user.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	_ "time/tzdata" // Asia/Shanghai must resolve on bare intranet hosts.
+)
+
+// cli carries the process environment into every subcommand, so tests can
+// run them without touching the real process.
+type cli struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// errUsage marks a command-line mistake; main exits 2 for it.
+var errUsage = errors.New("usage")
+
+const usage = `finreview — 财政投资评审管理系统
+
+用法:
+  finreview serve                 启动 Web 界面与 JSON API
+  finreview migrate               创建数据库并执行迁移
+  finreview seed-demo             载入演示数据
+  finreview fee ...               计算评审费(见 finreview fee -h)
+  finreview calendar due ...      按工作日计算期限(见 finreview calendar due -h)
+  finreview user add ...          新建用户(密码从标准输入读取)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	c := &cli{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	err := c.run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) || err.Error() != errUsage.Error() {
+			fmt.Fprintln(os.Stderr, "finreview:", err)
+		}
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+func (c *cli) run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return c.serve(ctx, args[1:])
+	case "migrate":
+		return c.migrate(ctx, args[1:])
+	case "seed-demo":
+		return c.seedDemo(ctx, args[1:])
+	case "fee":
+		return c.fee(ctx, args[1:])
+	case "calendar":
+		return c.calendar(ctx, args[1:])
+	case "user":
+		return c.user(ctx, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprint(c.stdout, usage)
+		return nil
+	}
+	fmt.Fprint(c.stderr, usage)
+	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"finreview/internal/config"
+	"finreview/internal/store"
+	"finreview/migrations"
+)
+
+func (c *cli) migrate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	cfg, err := config.Load(c.getenv)
+	if err != nil {
+		return err
+	}
+	done, err := store.Migrate(ctx, cfg.DSN, migrations.FS)
+	if err != nil {
+		return fmt.Errorf("迁移失败:%w(数据库未启动时请先执行 make services)", err)
+	}
+	if len(done) == 0 {
+		fmt.Fprintln(c.stdout, "数据库结构已是最新")
+		return nil
+	}
+	for _, n := range done {
+		fmt.Fprintln(c.stdout, "已执行迁移", n)
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"finreview/internal/auth"
+	"finreview/internal/config"
+	"finreview/internal/docs"
+	"finreview/internal/store"
+	"finreview/internal/web"
+)
+
+// env holds what every server-side subcommand opens.
+type env struct {
+	cfg     config.Config
+	log     *slog.Logger
+	db      *store.Store
+	objects *docs.ObjectStore
+}
+
+func (e *env) close() {
+	if e.db != nil {
+		e.db.DB.Close()
+	}
+}
+
+// open loads the configuration and connects to MariaDB (and MinIO when
+// withObjects), answering with how to start a service that is down.
+func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
+	cfg, err := config.Load(c.getenv)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{cfg: cfg, log: slog.New(slog.NewJSONHandler(c.stdout, nil))}
+	db, err := store.Open(ctx, cfg.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("无法连接 MariaDB(FINREVIEW_DSN):%v\n请先启动数据库:make services", err)
+	}
+	e.db = store.New(db)
+	if withObjects {
+		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		e.objects, err = docs.NewObjectStore(octx, docs.ObjectStoreOptions{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey,
+			SecretKey: cfg.S3SecretKey, Bucket: cfg.S3Bucket, Secure: cfg.S3Secure})
+		if err != nil {
+			e.close()
+			return nil, fmt.Errorf("无法连接 MinIO(FINREVIEW_S3_ENDPOINT=%s):%v\n请先启动对象存储:make services", cfg.S3Endpoint, err)
+		}
+	}
+	return e, nil
+}
+
+func (c *cli) serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	e, err := c.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	e.log.Info("starting", slog.Any("config", e.cfg))
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	app, err := c.buildApp(ctx, e, reg)
+	if err != nil {
+		return err
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- app.Fiber().Listen(e.cfg.Addr) }()
+	e.log.Info("serving", slog.String("addr", e.cfg.Addr))
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down")
+	if err := app.Fiber().ShutdownWithTimeout(20 * time.Second); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, context.Canceled) {
+		e.log.Info("listener closed", slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// buildApp wires stores, services and the web app.
+func (c *cli) buildApp(ctx context.Context, e *env, reg *prometheus.Registry) (*web.App, error) {
+	authSvc := auth.NewService(e.db, time.Now)
+	svc, err := c.services(ctx, e, reg)
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Deps{
+		Log: e.log, Store: e.db, Auth: authSvc, Services: svc, Registry: reg,
+		Checks: []web.Check{
+			{Name: "database", Fn: func(ctx context.Context) error { return e.db.DB.PingContext(ctx) }},
+			{Name: "object_storage", Fn: e.objects.Ping},
+		},
+	})
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"finreview/internal/auth"
+	"finreview/internal/store"
+)
+
+func (c *cli) user(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(c.stderr, "用法: finreview user add --username U --name 姓名 --role R --jurisdiction 区划 [--org 机构名称] [--city-grant]  (密码从标准输入读取)")
+		return errUsage
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	username := fs.String("username", "", "登录名")
+	name := fs.String("name", "", "姓名")
+	role := fs.String("role", "", "角色: admin finance_section review_center intermediary construction_unit contractor competent_dept expert")
+	juris := fs.String("jurisdiction", "市本级", "所属区划")
+	org := fs.String("org", "", "所属机构名称")
+	cityGrant := fs.Bool("city-grant", false, "可查看全市数据")
+	if err := fs.Parse(args[1:]); err != nil {
+		return errUsage
+	}
+	if strings.TrimSpace(*username) == "" {
+		return errors.New("--username: 不能为空")
+	}
+	r, err := auth.ParseRole(*role)
+	if err != nil {
+		return fmt.Errorf("--role: %w", err)
+	}
+	if *name == "" {
+		*name = *username
+	}
+	line, err := bufio.NewReader(c.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return errors.New("密码: 请从标准输入提供密码")
+	}
+	hash, err := auth.HashPassword(strings.TrimRight(line, "\r\n"))
+	if err != nil {
+		return fmt.Errorf("密码: %w", err)
+	}
+	e, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	j, err := e.db.JurisdictionByName(ctx, *juris)
+	if err != nil {
+		return fmt.Errorf("--jurisdiction: 未找到区划 %q", *juris)
+	}
+	u := store.User{Username: *username, DisplayName: *name, PasswordHash: hash, Role: string(r),
+		JurisdictionID: j.ID, CityGrant: *cityGrant, Active: true}
+	if *org != "" {
+		o, err := e.db.OrganizationByName(ctx, *org)
+		if err != nil {
+			return fmt.Errorf("--org: 未找到机构 %q", *org)
+		}
+		u.OrgID = o.ID
+	}
+	id, err := e.db.InsertUser(ctx, u)
+	if errors.Is(err, store.ErrDuplicate) {
+		return fmt.Errorf("--username: 用户名 %q 已存在", *username)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "已创建用户 %s(%s),编号 %d\n", *username, r.Label(), id)
+	return nil
+}

@@ -1,0 +1,215 @@
+// Package auth holds finreview's roles, the permission table from role to
+// workflow trigger, row-level scope, password hashing, sessions, API tokens
+// and login throttling. Every permission decision is made here.
+package auth
+
+import (
+	"context"
+	"errors"
+
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+// Role is a closed set of user roles (DESIGN.md).
+type Role string
+
+// Roles.
+const (
+	Admin            Role = "admin"
+	FinanceSection   Role = "finance_section"
+	ReviewCenter     Role = "review_center"
+	Intermediary     Role = "intermediary"
+	ConstructionUnit Role = "construction_unit"
+	Contractor       Role = "contractor"
+	CompetentDept    Role = "competent_dept"
+	Expert           Role = "expert"
+	// System is the deadline engine acting on its own.
+	System Role = "system"
+)
+
+// Roles lists the roles a person can have.
+func Roles() []Role {
+	return []Role{Admin, FinanceSection, ReviewCenter, Intermediary, ConstructionUnit, Contractor, CompetentDept, Expert}
+}
+
+// Label is the Chinese name of the role.
+func (r Role) Label() string {
+	switch r {
+	case Admin:
+		return "系统管理员"
+	case FinanceSection:
+		return "财政业务科室"
+	case ReviewCenter:
+		return "评审中心"
+	case Intermediary:
+		return "中介机构"
+	case ConstructionUnit:
+		return "建设单位"
+	case Contractor:
+		return "施工单位"
+	case CompetentDept:
+		return "主管部门"
+	case Expert:
+		return "评审专家"
+	case System:
+		return "系统"
+	}
+	return string(r)
+}
+
+// ParseRole refuses unknown roles.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles() {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", errors.New("未知角色: " + s)
+}
+
+// Errors of the permission checks.
+var (
+	ErrUnauthenticated = errors.New("未登录或登录已过期")
+	ErrForbidden       = errors.New("无权执行此操作")
+	ErrBadCredentials  = errors.New("用户名或密码错误")
+	ErrThrottled       = errors.New("登录失败次数过多,请稍后再试")
+)
+
+// triggers is the permission table: which role may ever fire which trigger.
+var triggers = map[Role][]workflow.Trigger{
+	ConstructionUnit: {workflow.Submit, workflow.Resubmit, workflow.Sign, workflow.FileAppeal},
+	CompetentDept:    {workflow.Submit, workflow.Resubmit},
+	FinanceSection:   {workflow.InitialCheckFail, workflow.IssueNotice, workflow.Process, workflow.Archive},
+	ReviewCenter: {workflow.Return, workflow.Accept, workflow.Delegate, workflow.SendBack, workflow.SendOpinion,
+		workflow.StartExpertReview, workflow.Resolve, workflow.IssueUnilateral, workflow.Conclude, workflow.Uphold,
+		workflow.CancelDelegation, workflow.SampleRecheck, workflow.ApprovePlan, workflow.Suspend, workflow.Resume},
+	Intermediary: {workflow.Decline, workflow.Start, workflow.Reconcile, workflow.SubmitDraft, workflow.SubmitPlan,
+		workflow.RecordSurvey, workflow.RequestMaterials, workflow.AddTracking},
+	Contractor: {workflow.Cosign},
+	System:     {workflow.DeemAgreed},
+}
+
+// MayFire reports whether role can ever fire t (state aside).
+func MayFire(r Role, t workflow.Trigger) bool {
+	for _, x := range triggers[r] {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Principal is who is acting: a signed-in user or the system.
+type Principal struct {
+	UserID         int64
+	Username       string
+	Name           string
+	Role           Role
+	OrgID          int64
+	JurisdictionID int64
+	CityGrant      bool
+}
+
+// SystemPrincipal is the deadline engine.
+func SystemPrincipal() Principal {
+	return Principal{Name: "系统", Role: System}
+}
+
+// FromUser builds the principal of a stored user.
+func FromUser(u store.User) Principal {
+	return Principal{UserID: u.ID, Username: u.Username, Name: u.DisplayName, Role: Role(u.Role),
+		OrgID: u.OrgID, JurisdictionID: u.JurisdictionID, CityGrant: u.CityGrant}
+}
+
+// Scope is the row-level scope of reviews and projects the principal may see.
+// It is the only place scope is decided; the store turns it into SQL.
+func (p Principal) Scope() store.Scope {
+	switch p.Role {
+	case Admin, System:
+		return store.Scope{All: true}
+	case FinanceSection, ReviewCenter:
+		if p.CityGrant {
+			return store.Scope{All: true}
+		}
+		return store.Scope{JurisdictionID: p.JurisdictionID}
+	case Intermediary:
+		return store.Scope{FirmID: orNone(p.OrgID)}
+	case ConstructionUnit:
+		return store.Scope{UnitID: orNone(p.OrgID)}
+	case Contractor:
+		return store.Scope{ContractorID: orNone(p.OrgID)}
+	case CompetentDept:
+		return store.Scope{DeptID: orNone(p.OrgID)}
+	case Expert:
+		return store.Scope{ExpertUserID: orNone(p.UserID)}
+	}
+	return store.Scope{None: true}
+}
+
+func orNone(id int64) int64 {
+	if id == 0 {
+		return -1
+	}
+	return id
+}
+
+// Can reports whether the principal may use a page or API area that is not
+// a workflow trigger.
+func (p Principal) Can(a Action) bool {
+	for _, r := range actions[a] {
+		if r == p.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// Action is a permission outside the workflow.
+type Action string
+
+// Actions.
+const (
+	ViewReviews      Action = "view_reviews"
+	CreateProject    Action = "create_project"
+	CreateReview     Action = "create_review"
+	ManageUsers      Action = "manage_users"
+	ManageFirms      Action = "manage_firms"
+	ViewFirms        Action = "view_firms"
+	ManageSchedules  Action = "manage_schedules"
+	ManageCalendar   Action = "manage_calendar"
+	ViewAudit        Action = "view_audit"
+	UseFeeCalculator Action = "use_fee_calculator"
+	UploadDocuments  Action = "upload_documents"
+	ViewDashboard    Action = "view_dashboard"
+)
+
+var actions = map[Action][]Role{
+	ViewReviews:      {Admin, FinanceSection, ReviewCenter, Intermediary, ConstructionUnit, Contractor, CompetentDept, Expert},
+	CreateProject:    {ConstructionUnit, CompetentDept, FinanceSection, Admin},
+	CreateReview:     {ConstructionUnit, CompetentDept},
+	ManageUsers:      {Admin},
+	ManageFirms:      {Admin, ReviewCenter},
+	ViewFirms:        {Admin, ReviewCenter, FinanceSection},
+	ManageSchedules:  {Admin},
+	ManageCalendar:   {Admin},
+	ViewAudit:        {Admin, ReviewCenter},
+	UseFeeCalculator: {Admin, FinanceSection, ReviewCenter},
+	UploadDocuments:  {ConstructionUnit, CompetentDept, Intermediary, ReviewCenter, FinanceSection, Contractor, Expert},
+	ViewDashboard:    {Admin, FinanceSection, ReviewCenter},
+}
+
+// ActionableStates lists the states in which the role has a trigger to
+// fire (ignoring row scope and facts): the basis of the 待办 list.
+func ActionableStates(r Role) []workflow.State {
+	var out []workflow.State
+	for _, s := range workflow.States() {
+		for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
+			if MayFire(r, t) && t != workflow.Suspend && t != workflow.Resume && t != workflow.SampleRecheck {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,167 @@
+// Package config reads finreview's configuration from FINREVIEW_*
+// environment variables, with the defaults of the API contract, and refuses
+// invalid values with a message naming the variable.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Config is the whole configuration of one finreview process.
+type Config struct {
+	Addr        string
+	DSN         string
+	S3Endpoint  string
+	S3AccessKey string
+	S3SecretKey string
+	S3Bucket    string
+	S3Secure    bool
+	// IntakeWorkdays is the Review Center's intake due time (受理时限) in working days.
+	IntakeWorkdays int
+	// ReportWorkdays is the firm's report due time after delegation, in working days.
+	ReportWorkdays int
+	// DeadlineInterval is how often the deadline worker looks for due deadlines.
+	DeadlineInterval time.Duration
+	// InstanceName identifies this process in fired_by and logs.
+	InstanceName string
+}
+
+// Error names the variable that is wrong.
+type Error struct {
+	Var string
+	Msg string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("配置错误 %s: %s", e.Var, e.Msg) }
+
+// Defaults of API.md.
+const (
+	DefaultAddr = ":8080"
+	DefaultDSN  = "root@tcp(127.0.0.1:3306)/finreview?parseTime=true&loc=Asia%2FShanghai"
+)
+
+// Load reads the configuration through getenv. Secrets may also come from a
+// file named by the variable with the suffix _FILE.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:             orDefault(getenv("FINREVIEW_ADDR"), DefaultAddr),
+		DSN:              orDefault(getenv("FINREVIEW_DSN"), DefaultDSN),
+		S3Endpoint:       orDefault(getenv("FINREVIEW_S3_ENDPOINT"), "127.0.0.1:9000"),
+		S3Bucket:         orDefault(getenv("FINREVIEW_S3_BUCKET"), "finreview"),
+		IntakeWorkdays:   5,
+		ReportWorkdays:   20,
+		DeadlineInterval: 5 * time.Second,
+	}
+	var err error
+	if c.S3AccessKey, err = secret(getenv, "FINREVIEW_S3_ACCESS_KEY", "minioadmin"); err != nil {
+		return c, err
+	}
+	if c.S3SecretKey, err = secret(getenv, "FINREVIEW_S3_SECRET_KEY", "minioadmin"); err != nil {
+		return c, err
+	}
+	if v := getenv("FINREVIEW_S3_SECURE"); v != "" {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			return c, &Error{"FINREVIEW_S3_SECURE", "应为 true 或 false"}
+		}
+		c.S3Secure = b
+	}
+	if c.IntakeWorkdays, err = positiveInt(getenv, "FINREVIEW_INTAKE_WORKDAYS", c.IntakeWorkdays); err != nil {
+		return c, err
+	}
+	if c.ReportWorkdays, err = positiveInt(getenv, "FINREVIEW_REPORT_WORKDAYS", c.ReportWorkdays); err != nil {
+		return c, err
+	}
+	if v := getenv("FINREVIEW_DEADLINE_INTERVAL"); v != "" {
+		d, perr := time.ParseDuration(v)
+		if perr != nil || d <= 0 {
+			return c, &Error{"FINREVIEW_DEADLINE_INTERVAL", "应为正的时长,例如 5s"}
+		}
+		c.DeadlineInterval = d
+	}
+	c.InstanceName = getenv("FINREVIEW_INSTANCE")
+	if c.InstanceName == "" {
+		host, _ := os.Hostname()
+		c.InstanceName = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return &Error{"FINREVIEW_ADDR", "应为 host:port 或 :port,例如 :8080"}
+	}
+	cfg, err := mysql.ParseDSN(c.DSN)
+	if err != nil {
+		return &Error{"FINREVIEW_DSN", "无法解析: " + err.Error()}
+	}
+	if !cfg.ParseTime {
+		return &Error{"FINREVIEW_DSN", "必须包含 parseTime=true"}
+	}
+	if cfg.DBName == "" {
+		return &Error{"FINREVIEW_DSN", "必须指定数据库名"}
+	}
+	if _, _, err := net.SplitHostPort(c.S3Endpoint); err != nil || strings.Contains(c.S3Endpoint, "/") {
+		return &Error{"FINREVIEW_S3_ENDPOINT", "应为 host:port,例如 127.0.0.1:9000"}
+	}
+	if c.S3Bucket == "" || len(c.S3Bucket) < 3 || strings.ToLower(c.S3Bucket) != c.S3Bucket {
+		return &Error{"FINREVIEW_S3_BUCKET", "存储桶名须为 3 个以上的小写字母、数字或连字符"}
+	}
+	return nil
+}
+
+// LogValue masks secrets when the configuration is logged.
+func (c Config) LogValue() slog.Value {
+	dsn := c.DSN
+	if cfg, err := mysql.ParseDSN(c.DSN); err == nil && cfg.Passwd != "" {
+		cfg.Passwd = "***"
+		dsn = cfg.FormatDSN()
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("dsn", dsn),
+		slog.String("s3_endpoint", c.S3Endpoint),
+		slog.String("s3_bucket", c.S3Bucket),
+		slog.Bool("s3_secure", c.S3Secure),
+		slog.String("s3_access_key", "***"),
+		slog.String("instance", c.InstanceName),
+	)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func secret(getenv func(string) string, name, def string) (string, error) {
+	if f := getenv(name + "_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", &Error{name + "_FILE", "无法读取文件: " + err.Error()}
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return orDefault(getenv(name), def), nil
+}
+
+func positiveInt(getenv func(string) string, name string, def int) (int, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, &Error{name, "应为正整数"}
+	}
+	return n, nil
+}

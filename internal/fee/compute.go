@@ -1,0 +1,407 @@
+package fee
+
+import (
+	"math"
+	"math/bits"
+
+	"github.com/shopspring/decimal"
+)
+
+// Input is what the fee of one review depends on besides the schedule.
+type Input struct {
+	Kind      Kind
+	Outcome   Outcome
+	Submitted decimal.Decimal // S, 送审金额, yuan
+	Audited   decimal.Decimal // A, 审定金额, yuan
+}
+
+// BandLine is one line of the progressive table on a fee statement.
+type BandLine struct {
+	From    decimal.Decimal  // the previous band's up_to; 0 for the first band
+	UpTo    *decimal.Decimal // nil for the open last band
+	Rate    decimal.Decimal
+	Segment decimal.Decimal // the part of S inside (From, UpTo]
+	Amount  decimal.Decimal // Segment × Rate, exact: before the discount and unrounded
+}
+
+// Result is the fee of one review. Every fee field is rounded half away from
+// zero to 0.01 yuan once, as its own line, and the totals are sums of rounded
+// lines, so a statement adds up to the cent:
+//
+//	TotalFee = BasicFee + ReductionFee
+//	TotalFee = ContractorShare + FinanceShare = PayableNow + PayableLater
+//
+// Reduction and Excess are formula inputs shown on the statement; they are
+// exact, not rounded (Excess may carry more than two decimals, e.g.
+// 728394.955).
+type Result struct {
+	BasicFee        decimal.Decimal // 基本付费额
+	ReductionFee    decimal.Decimal // 核减追加付费额
+	TotalFee        decimal.Decimal // what the review center pays the firm
+	ContractorShare decimal.Decimal // 施工单位承担, deducted from the contractor's settlement
+	FinanceShare    decimal.Decimal // 同级财政预算安排
+	PayableNow      decimal.Decimal
+	PayableLater    decimal.Decimal // after the formal conclusion (unilateral only)
+
+	Reduction decimal.Decimal // D = S − A; negative for an increase (核增)
+	Excess    decimal.Decimal // max(|D| − penalty_threshold × S, 0)
+
+	// Lines are the bands S reaches into, lowest first; nil from ComputeTotals.
+	Lines []BandLine
+	// ContractorPays reports whether the 5% rule applies to this review
+	// (a charged settlement or change), even when the share comes to 0.00.
+	ContractorPays bool
+}
+
+// Compute applies FEES.md formulas 1–8 to one review. The schedule must be
+// valid (ParseSchedule and Validate guarantee it). A returned review or a
+// tracking review costs nothing: every figure is 0.00. Input errors are
+// *FieldError naming kind, outcome, submitted or audited.
+func Compute(s Schedule, in Input) (Result, error) {
+	return compute(s, in, true)
+}
+
+// ComputeTotals is Compute without the band lines, for lists and bulk work
+// where only the figures matter.
+func ComputeTotals(s Schedule, in Input) (Result, error) {
+	return compute(s, in, false)
+}
+
+func compute(s Schedule, in Input, withLines bool) (Result, error) {
+	if err := in.validate(); err != nil {
+		return Result{}, err
+	}
+	if in.Outcome == Returned || in.Kind == Tracking {
+		return Result{}, nil
+	}
+	if len(s.Bands) == 0 {
+		return Result{}, fieldErr("bands", "至少需要一个分段")
+	}
+	if r, ok := computeFast(s, in, withLines); ok {
+		return r, nil
+	}
+	return computeExact(s, in, withLines), nil
+}
+
+func (in Input) validate() error {
+	if !in.Kind.valid() {
+		_, err := ParseKind(string(in.Kind))
+		return fieldErr("kind", "%s", err.Error())
+	}
+	if !in.Outcome.valid() {
+		_, err := ParseOutcome(string(in.Outcome))
+		return fieldErr("outcome", "%s", err.Error())
+	}
+	amounts := [2]struct {
+		field string
+		value decimal.Decimal
+	}{{"submitted", in.Submitted}, {"audited", in.Audited}}
+	for _, a := range amounts {
+		if a.value.Sign() < 0 {
+			return fieldErr(a.field, "金额不能为负数")
+		}
+		if !hasAtMostTwoPlaces(a.value) {
+			return fieldErr(a.field, "金额最多两位小数")
+		}
+	}
+	return nil
+}
+
+// computeExact is the reference: the formulas written directly in decimal
+// arithmetic. It handles any size; computeFast must agree with it.
+func computeExact(s Schedule, in Input, withLines bool) Result {
+	S, A := in.Submitted, in.Audited
+	var r Result
+	var sum, from decimal.Decimal
+	for _, b := range s.Bands {
+		if S.Cmp(from) <= 0 {
+			break
+		}
+		top := S
+		if b.UpTo != nil && b.UpTo.Cmp(S) < 0 {
+			top = *b.UpTo
+		}
+		seg := top.Sub(from)
+		amount := seg.Mul(b.Rate)
+		sum = sum.Add(amount)
+		if withLines {
+			r.Lines = append(r.Lines, BandLine{From: from, UpTo: copyDecimal(b.UpTo), Rate: b.Rate, Segment: seg, Amount: amount})
+		}
+		if b.UpTo == nil {
+			break
+		}
+		from = *b.UpTo
+	}
+	r.BasicFee = s.Discount.Mul(sum).Round(2)
+
+	r.Reduction = S.Sub(A)
+	r.ReductionFee = decimal.New(0, -2)
+	if r.Reduction.Sign() > 0 {
+		r.ReductionFee = s.Discount.Mul(r.Reduction).Mul(s.ReductionRate).Round(2)
+	}
+	r.TotalFee = r.BasicFee.Add(r.ReductionFee)
+
+	r.Excess = r.Reduction.Abs().Sub(s.PenaltyThreshold.Mul(S))
+	if r.Excess.Sign() < 0 {
+		r.Excess = decimal.Decimal{}
+	}
+	r.ContractorShare = decimal.New(0, -2)
+	r.ContractorPays = in.Kind.billsContractor()
+	if r.ContractorPays {
+		r.ContractorShare = decimal.Min(s.Discount.Mul(r.Excess).Mul(s.ReductionRate).Round(2), r.TotalFee)
+	}
+	r.FinanceShare = r.TotalFee.Sub(r.ContractorShare)
+
+	r.PayableNow, r.PayableLater = r.TotalFee, decimal.New(0, -2)
+	if in.Outcome == Unilateral {
+		r.PayableNow = r.TotalFee.Mul(s.UnilateralFirstRatio).Round(2)
+		r.PayableLater = r.TotalFee.Sub(r.PayableNow)
+	}
+	return r
+}
+
+// computeFast computes the same figures as computeExact in fixed-point
+// integers (amounts in cents, rates scaled to integers, 128-bit products),
+// which is several times faster and allocates only the results. It reports
+// false when a value does not fit, and the caller falls back to computeExact.
+func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
+	var r Result
+	sC, ok := scaled(in.Submitted, 2)
+	if !ok {
+		return r, false
+	}
+	aC, ok := scaled(in.Audited, 2)
+	if !ok {
+		return r, false
+	}
+	disc, discPlaces, ok := ratio(s.Discount)
+	if !ok {
+		return r, false
+	}
+
+	// 1. basic fee: round(Σ segment_cents × rate × discount).
+	ratePlaces := 0
+	for _, b := range s.Bands {
+		if p := places(b.Rate); p > ratePlaces {
+			ratePlaces = p
+		}
+	}
+	if ratePlaces+discPlaces > 18 {
+		return r, false
+	}
+	if withLines {
+		r.Lines = make([]BandLine, 0, len(s.Bands))
+	}
+	var hi, lo, from uint64
+	for _, b := range s.Bands {
+		if sC <= from {
+			break
+		}
+		top, upTo := sC, uint64(0)
+		if b.UpTo != nil {
+			if upTo, ok = scaled(*b.UpTo, 2); !ok || upTo <= from {
+				return r, false
+			}
+			top = min(top, upTo)
+		}
+		seg := top - from
+		rate, ok := scaled(b.Rate, ratePlaces)
+		if !ok {
+			return r, false
+		}
+		kh, k := bits.Mul64(rate, disc)
+		if kh != 0 {
+			return r, false
+		}
+		ph, pl := bits.Mul64(seg, k)
+		var carry uint64
+		lo, carry = bits.Add64(lo, pl, 0)
+		hi, carry = bits.Add64(hi, ph, carry)
+		if carry != 0 {
+			return r, false
+		}
+		if withLines {
+			segment := decimal.New(int64(seg), -2)
+			r.Lines = append(r.Lines, BandLine{
+				From: decimal.New(int64(from), -2), UpTo: copyDecimal(b.UpTo), Rate: b.Rate,
+				Segment: segment, Amount: segment.Mul(b.Rate),
+			})
+		}
+		if b.UpTo == nil {
+			break
+		}
+		from = upTo
+	}
+	basic, ok := roundDiv(hi, lo, pow10(ratePlaces+discPlaces))
+	if !ok {
+		return r, false
+	}
+
+	// 2–3. reduction fee and total.
+	rr, rrPlaces, ok := ratio(s.ReductionRate)
+	if !ok || rrPlaces+discPlaces > 18 {
+		return r, false
+	}
+	kh, k := bits.Mul64(rr, disc) // discount × reduction_rate, scaled by 10^(rrPlaces+discPlaces)
+	if kh != 0 {
+		return r, false
+	}
+	var reduction uint64
+	if sC > aC {
+		h, l := bits.Mul64(sC-aC, k)
+		if reduction, ok = roundDiv(h, l, pow10(rrPlaces+discPlaces)); !ok {
+			return r, false
+		}
+	}
+	total, carry := bits.Add64(basic, reduction, 0)
+	if carry != 0 || total > math.MaxInt64 {
+		return r, false
+	}
+
+	// 4. excess over the threshold, scaled by 10^(2+ptPlaces), and the
+	// contractor's share.
+	absD := max(sC, aC) - min(sC, aC)
+	pt, ptPlaces, ok := ratio(s.PenaltyThreshold)
+	if !ok {
+		return r, false
+	}
+	dh, dl := bits.Mul64(absD, pow10(ptPlaces))
+	th, tl := bits.Mul64(pt, sC)
+	var excess uint64
+	if dh > th || (dh == th && dl > tl) {
+		var borrow, eh uint64
+		excess, borrow = bits.Sub64(dl, tl, 0)
+		eh, _ = bits.Sub64(dh, th, borrow)
+		if eh != 0 || excess > math.MaxInt64 {
+			return r, false
+		}
+	}
+	var contractor uint64
+	r.ContractorPays = in.Kind.billsContractor()
+	if r.ContractorPays && excess > 0 {
+		if ptPlaces+rrPlaces+discPlaces > 18 {
+			return r, false
+		}
+		h, l := bits.Mul64(excess, k)
+		if contractor, ok = roundDiv(h, l, pow10(ptPlaces+rrPlaces+discPlaces)); !ok {
+			return r, false
+		}
+		contractor = min(contractor, total)
+	}
+
+	// 7. installments.
+	now := total
+	if in.Outcome == Unilateral {
+		u, uPlaces, ok := ratio(s.UnilateralFirstRatio)
+		if !ok {
+			return r, false
+		}
+		h, l := bits.Mul64(total, u)
+		if now, ok = roundDiv(h, l, pow10(uPlaces)); !ok || now > total {
+			return r, false
+		}
+	}
+
+	r.BasicFee = money(basic)
+	r.ReductionFee = money(reduction)
+	r.TotalFee = money(total)
+	r.ContractorShare = money(contractor)
+	r.FinanceShare = money(total - contractor)
+	r.PayableNow = money(now)
+	r.PayableLater = money(total - now)
+	if sC != aC {
+		r.Reduction = decimal.New(int64(sC)-int64(aC), -2)
+	}
+	if excess > 0 {
+		r.Excess = decimal.New(int64(excess), -int32(2+ptPlaces))
+	}
+	return r, true
+}
+
+// money turns cents into yuan; zero stays the zero Decimal, which costs no
+// allocation.
+func money(cents uint64) decimal.Decimal {
+	if cents == 0 {
+		return decimal.Decimal{}
+	}
+	return decimal.New(int64(cents), -2)
+}
+
+func copyDecimal(d *decimal.Decimal) *decimal.Decimal {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	return &c
+}
+
+// places is the number of decimal places d is written with.
+func places(d decimal.Decimal) int {
+	return max(0, -int(d.Exponent()))
+}
+
+// ratio returns d as an integer scaled by 10^places.
+func ratio(d decimal.Decimal) (v uint64, p int, ok bool) {
+	p = places(d)
+	if p > 18 {
+		return 0, 0, false
+	}
+	v, ok = scaled(d, p)
+	return v, p, ok
+}
+
+// scaled returns d × 10^p when that is a whole number below 2^63.
+func scaled(d decimal.Decimal, p int) (uint64, bool) {
+	if d.Sign() < 0 || d.NumDigits() > 18 {
+		return 0, false
+	}
+	c := uint64(d.CoefficientInt64())
+	shift := int(d.Exponent()) + p
+	switch {
+	case shift == 0:
+		return c, true
+	case shift > 0:
+		if shift > 18 {
+			return 0, false
+		}
+		h, l := bits.Mul64(c, pow10(shift))
+		if h != 0 || l > math.MaxInt64 {
+			return 0, false
+		}
+		return l, true
+	default:
+		if -shift > 18 {
+			return 0, false
+		}
+		q := pow10(-shift)
+		if c%q != 0 {
+			return 0, false
+		}
+		return c / q, true
+	}
+}
+
+// roundDiv divides the 128-bit value hi:lo by div, rounding half away from
+// zero, and reports false when the quotient does not fit below 2^63.
+func roundDiv(hi, lo, div uint64) (uint64, bool) {
+	if hi >= div {
+		return 0, false
+	}
+	q, rem := bits.Div64(hi, lo, div)
+	if rem >= div-rem {
+		q++
+	}
+	if q > math.MaxInt64 {
+		return 0, false
+	}
+	return q, true
+}
+
+// pow10 returns 10^n for 0 ≤ n ≤ 19.
+func pow10(n int) uint64 {
+	p := uint64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEvent is one link of a hash chain.
+type AuditEvent struct {
+	ID         int64
+	Stream     string
+	Seq        int64
+	At         time.Time
+	ActorID    int64
+	ActorName  string
+	Action     string
+	ReviewID   int64
+	ObjectType string
+	ObjectID   string
+	Detail     string
+	PrevHash   string
+	Hash       string
+}
+
+// LockAuditHead returns the head of a stream, locked until the transaction
+// ends; a stream seen for the first time starts at seq 0 with an empty hash.
+func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, hash string, err error) {
+	if _, err = q.db.ExecContext(ctx,
+		"INSERT IGNORE INTO audit_heads (stream, seq, hash) VALUES (?, 0, '')", stream); err != nil {
+		return 0, "", err
+	}
+	err = q.db.QueryRowContext(ctx,
+		"SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE", stream).Scan(&seq, &hash)
+	return seq, hash, translate(err)
+}
+
+// AppendAuditEvent inserts an event and moves its stream's head to it.
+func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
+	if _, err := q.db.ExecContext(ctx,
+		`INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
+		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash); err != nil {
+		return translate(err)
+	}
+	_, err := q.db.ExecContext(ctx, "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", e.Seq, e.Hash, e.Stream)
+	return err
+}
+
+// AuditHeads returns every stream's head.
+func (q *Queries) AuditHeads(ctx context.Context) (map[string]string, error) {
+	rows, err := q.db.QueryContext(ctx, "SELECT stream, hash FROM audit_heads ORDER BY stream")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var s, h string
+		if err := rows.Scan(&s, &h); err != nil {
+			return nil, err
+		}
+		out[s] = h
+	}
+	return out, rows.Err()
+}
+
+const auditColumns = "id, stream, seq, at, COALESCE(actor_id,0), actor_name, action, COALESCE(review_id,0), object_type, object_id, detail, prev_hash, hash"
+
+func scanAudit(s interface{ Scan(...any) error }) (AuditEvent, error) {
+	var e AuditEvent
+	err := s.Scan(&e.ID, &e.Stream, &e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.ReviewID,
+		&e.ObjectType, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash)
+	return e, err
+}
+
+// EachAuditEvent calls fn for every event, ordered by stream and seq.
+func (q *Queries) EachAuditEvent(ctx context.Context, fn func(AuditEvent) error) error {
+	rows, err := q.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events ORDER BY stream, seq")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AuditEventsFilter narrows the audit log listing.
+type AuditEventsFilter struct {
+	ReviewID int64
+	ActorID  int64
+	Action   string
+	Limit    int
+	Offset   int
+}
+
+// AuditEvents lists events newest first.
+func (q *Queries) AuditEvents(ctx context.Context, f AuditEventsFilter) ([]AuditEvent, int, error) {
+	where := " WHERE 1=1"
+	var args []any
+	if f.ReviewID != 0 {
+		where += " AND review_id = ?"
+		args = append(args, f.ReviewID)
+	}
+	if f.ActorID != 0 {
+		where += " AND actor_id = ?"
+		args = append(args, f.ActorID)
+	}
+	if f.Action != "" {
+		where += " AND action = ?"
+		args = append(args, f.Action)
+	}
+	var total int
+	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_events"+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	rows, err := q.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+" ORDER BY id DESC LIMIT ? OFFSET ?",
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}

@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Notification is an in-app message (the bell).
+type Notification struct {
+	ID        int64
+	UserID    int64
+	ReviewID  int64
+	Kind      string
+	Title     string
+	Body      string
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+// InsertNotification adds a message for a user.
+func (q *Queries) InsertNotification(ctx context.Context, n Notification) error {
+	_, err := q.db.ExecContext(ctx,
+		"INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		n.UserID, nullInt(n.ReviewID), n.Kind, n.Title, n.Body, time.Now())
+	return err
+}
+
+// UnreadNotifications counts a user's unread messages.
+func (q *Queries) UnreadNotifications(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", userID).Scan(&n)
+	return n, err
+}
+
+// Notifications lists a user's messages, newest first.
+func (q *Queries) Notifications(ctx context.Context, userID int64, limit, offset int) ([]Notification, int, error) {
+	var total int
+	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM notifications WHERE user_id = ?", userID).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.db.QueryContext(ctx,
+		`SELECT id, user_id, COALESCE(review_id,0), kind, title, body, created_at, read_at FROM notifications
+		 WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, userID, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		if err := rows.Scan(&n.ID, &n.UserID, &n.ReviewID, &n.Kind, &n.Title, &n.Body, &n.CreatedAt, &n.ReadAt); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, n)
+	}
+	return out, total, rows.Err()
+}
+
+// MarkNotificationsRead marks all of a user's messages read.
+func (q *Queries) MarkNotificationsRead(ctx context.Context, userID int64, at time.Time) error {
+	_, err := q.db.ExecContext(ctx, "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", at, userID)
+	return err
+}

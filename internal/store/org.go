@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Jurisdiction is a 区划: 市本级 or one county/district.
+type Jurisdiction struct {
+	ID     int64
+	Code   string
+	Name   string
+	IsCity bool
+}
+
+// Organization is a finance section, review center, unit, department, firm or contractor.
+type Organization struct {
+	ID             int64
+	Kind           string
+	Name           string
+	JurisdictionID int64
+	CreditCode     string
+	ContactPerson  string
+	ContactPhone   string
+	ParentID       int64
+	CreatedAt      time.Time
+}
+
+// Organization kinds.
+const (
+	OrgFinanceSection = "finance_section"
+	OrgReviewCenter   = "review_center"
+	OrgUnit           = "construction_unit"
+	OrgCompetentDept  = "competent_dept"
+	OrgFirm           = "firm"
+	OrgContractor     = "contractor"
+	OrgAdmin          = "admin"
+)
+
+// InsertJurisdiction adds a jurisdiction and returns its id.
+func (q *Queries) InsertJurisdiction(ctx context.Context, j Jurisdiction, order int) (int64, error) {
+	res, err := q.db.ExecContext(ctx,
+		"INSERT INTO jurisdictions (code, name, is_city, sort_order) VALUES (?, ?, ?, ?)",
+		j.Code, j.Name, j.IsCity, order)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
+
+// Jurisdictions lists all jurisdictions, 市本级 first.
+func (q *Queries) Jurisdictions(ctx context.Context) ([]Jurisdiction, error) {
+	rows, err := q.db.QueryContext(ctx, "SELECT id, code, name, is_city FROM jurisdictions ORDER BY sort_order, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Jurisdiction
+	for rows.Next() {
+		var j Jurisdiction
+		if err := rows.Scan(&j.ID, &j.Code, &j.Name, &j.IsCity); err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// JurisdictionByName finds a jurisdiction by its Chinese name or code.
+func (q *Queries) JurisdictionByName(ctx context.Context, name string) (Jurisdiction, error) {
+	var j Jurisdiction
+	err := q.db.QueryRowContext(ctx,
+		"SELECT id, code, name, is_city FROM jurisdictions WHERE name = ? OR code = ?", name, name).
+		Scan(&j.ID, &j.Code, &j.Name, &j.IsCity)
+	return j, translate(err)
+}
+
+// Jurisdiction loads one jurisdiction.
+func (q *Queries) Jurisdiction(ctx context.Context, id int64) (Jurisdiction, error) {
+	var j Jurisdiction
+	err := q.db.QueryRowContext(ctx,
+		"SELECT id, code, name, is_city FROM jurisdictions WHERE id = ?", id).
+		Scan(&j.ID, &j.Code, &j.Name, &j.IsCity)
+	return j, translate(err)
+}
+
+// InsertOrganization adds an organization and returns its id.
+func (q *Queries) InsertOrganization(ctx context.Context, o Organization) (int64, error) {
+	res, err := q.db.ExecContext(ctx,
+		`INSERT INTO organizations (kind, name, jurisdiction_id, credit_code, contact_person, contact_phone, parent_id, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.Kind, o.Name, o.JurisdictionID, nullString(o.CreditCode), nullString(o.ContactPerson),
+		nullString(o.ContactPhone), nullInt(o.ParentID), time.Now())
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
+
+const orgColumns = "id, kind, name, jurisdiction_id, COALESCE(credit_code,''), COALESCE(contact_person,''), COALESCE(contact_phone,''), COALESCE(parent_id,0), created_at"
+
+func scanOrg(s interface{ Scan(...any) error }) (Organization, error) {
+	var o Organization
+	err := s.Scan(&o.ID, &o.Kind, &o.Name, &o.JurisdictionID, &o.CreditCode, &o.ContactPerson, &o.ContactPhone, &o.ParentID, &o.CreatedAt)
+	return o, err
+}
+
+// Organization loads one organization.
+func (q *Queries) Organization(ctx context.Context, id int64) (Organization, error) {
+	o, err := scanOrg(q.db.QueryRowContext(ctx, "SELECT "+orgColumns+" FROM organizations WHERE id = ?", id))
+	return o, translate(err)
+}
+
+// OrganizationByName finds an organization by name.
+func (q *Queries) OrganizationByName(ctx context.Context, name string) (Organization, error) {
+	o, err := scanOrg(q.db.QueryRowContext(ctx, "SELECT "+orgColumns+" FROM organizations WHERE name = ?", name))
+	return o, translate(err)
+}
+
+// Organizations lists organizations of a kind ("" = all).
+func (q *Queries) Organizations(ctx context.Context, kind string) ([]Organization, error) {
+	query := "SELECT " + orgColumns + " FROM organizations"
+	var args []any
+	if kind != "" {
+		query += " WHERE kind = ?"
+		args = append(args, kind)
+	}
+	rows, err := q.db.QueryContext(ctx, query+" ORDER BY id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Organization
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}

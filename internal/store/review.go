@@ -1,0 +1,369 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"finreview/workflow"
+)
+
+// Review is one review task of a project (评审任务).
+type Review struct {
+	ID              int64
+	ProjectID       int64
+	Kind            string
+	State           workflow.State
+	Version         int
+	Round           int
+	JurisdictionID  int64
+	UnitOrgID       int64
+	SubmittedAmount decimal.Decimal
+	AuditedAmount   decimal.NullDecimal
+	FirmID          int64
+	SupervisorID    int64
+	Suspended       bool
+	AppealUsed      bool
+	Outcome         string
+	FeeScheduleID   int64
+	DelegatedAt     sql.NullTime
+	SubmittedAt     sql.NullTime
+	ConcludedAt     sql.NullTime
+	CreatedBy       int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	// Read-only joins.
+	ProjectCode      string
+	ProjectName      string
+	JurisdictionName string
+	UnitName         string
+	FirmName         string
+}
+
+const reviewColumns = `r.id, r.project_id, r.kind, r.state, r.version, r.round, r.jurisdiction_id, r.unit_org_id,
+	r.submitted_amount, r.audited_amount, COALESCE(r.firm_id,0), COALESCE(r.supervisor_id,0), r.suspended, r.appeal_used,
+	r.outcome, COALESCE(r.fee_schedule_id,0), r.delegated_at, r.submitted_at, r.concluded_at, COALESCE(r.created_by,0),
+	r.created_at, r.updated_at, p.code, p.name, j.name, u.name, COALESCE(f.name,'')`
+
+const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
+	JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id`
+
+func scanReview(s interface{ Scan(...any) error }) (Review, error) {
+	var r Review
+	err := s.Scan(&r.ID, &r.ProjectID, &r.Kind, &r.State, &r.Version, &r.Round, &r.JurisdictionID, &r.UnitOrgID,
+		&r.SubmittedAmount, &r.AuditedAmount, &r.FirmID, &r.SupervisorID, &r.Suspended, &r.AppealUsed,
+		&r.Outcome, &r.FeeScheduleID, &r.DelegatedAt, &r.SubmittedAt, &r.ConcludedAt, &r.CreatedBy,
+		&r.CreatedAt, &r.UpdatedAt, &r.ProjectCode, &r.ProjectName, &r.JurisdictionName, &r.UnitName, &r.FirmName)
+	return r, err
+}
+
+// InsertReview adds a review in state draft.
+func (q *Queries) InsertReview(ctx context.Context, r Review) (int64, error) {
+	now := time.Now()
+	res, err := q.db.ExecContext(ctx,
+		`INSERT INTO reviews (project_id, kind, state, version, round, jurisdiction_id, unit_org_id, submitted_amount,
+		   outcome, created_by, created_at, updated_at) VALUES (?, ?, ?, 1, 1, ?, ?, ?, 'normal', ?, ?, ?)`,
+		r.ProjectID, r.Kind, workflow.Draft, r.JurisdictionID, r.UnitOrgID, r.SubmittedAmount, nullInt(r.CreatedBy), now, now)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
+
+// Review loads a review the scope may see; ErrNotFound otherwise.
+func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error) {
+	w, args := sc.reviewWhere()
+	r, err := scanReview(q.db.QueryRowContext(ctx, "SELECT "+reviewColumns+reviewFrom+" WHERE r.id = ? AND "+w,
+		append([]any{id}, args...)...))
+	return r, translate(err)
+}
+
+// LockReview loads a review FOR UPDATE inside a transaction, without scope
+// (the caller checked it).
+func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
+	// Lock the review row alone: locking the joined rows would serialize
+	// every review of a jurisdiction or unit.
+	var locked int64
+	if err := q.db.QueryRowContext(ctx, "SELECT id FROM reviews WHERE id = ? FOR UPDATE", id).Scan(&locked); err != nil {
+		return Review{}, translate(err)
+	}
+	return q.Review(ctx, Scope{All: true}, id)
+}
+
+// ReviewChange is what a transition writes to the review row.
+type ReviewChange struct {
+	State         workflow.State
+	Round         int
+	AuditedAmount decimal.NullDecimal
+	FirmID        int64
+	SupervisorID  int64
+	Suspended     bool
+	AppealUsed    bool
+	Outcome       string
+	FeeScheduleID int64
+	DelegatedAt   sql.NullTime
+	SubmittedAt   sql.NullTime
+	ConcludedAt   sql.NullTime
+}
+
+// UpdateReview writes a change if the row is still at version; it returns
+// ErrStale when another transition won.
+func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c ReviewChange, now time.Time) error {
+	res, err := q.db.ExecContext(ctx,
+		`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
+		   appeal_used = ?, outcome = ?, fee_schedule_id = ?, delegated_at = ?, submitted_at = ?, concluded_at = ?,
+		   version = version + 1, updated_at = ?
+		 WHERE id = ? AND version = ?`,
+		c.State, c.Round, c.AuditedAmount, nullInt(c.FirmID), nullInt(c.SupervisorID), c.Suspended,
+		c.AppealUsed, c.Outcome, nullInt(c.FeeScheduleID), c.DelegatedAt, c.SubmittedAt, c.ConcludedAt,
+		now, id, version)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrStale
+	}
+	return nil
+}
+
+// Change returns the writable part of a review, to modify and pass to UpdateReview.
+func (r Review) Change() ReviewChange {
+	return ReviewChange{State: r.State, Round: r.Round, AuditedAmount: r.AuditedAmount, FirmID: r.FirmID,
+		SupervisorID: r.SupervisorID, Suspended: r.Suspended, AppealUsed: r.AppealUsed, Outcome: r.Outcome,
+		FeeScheduleID: r.FeeScheduleID, DelegatedAt: r.DelegatedAt, SubmittedAt: r.SubmittedAt, ConcludedAt: r.ConcludedAt}
+}
+
+// UpdateSubmittedAmount changes a draft's submitted amount.
+func (q *Queries) UpdateSubmittedAmount(ctx context.Context, id int64, version int, amount decimal.Decimal, now time.Time) error {
+	res, err := q.db.ExecContext(ctx,
+		"UPDATE reviews SET submitted_amount = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+		amount, now, id, version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrStale
+	}
+	return nil
+}
+
+// ReviewFilter narrows a review list.
+type ReviewFilter struct {
+	States         []workflow.State
+	Kind           string
+	JurisdictionID int64
+	UnitOrgID      int64
+	FirmID         int64
+	Search         string
+	From, To       time.Time
+	MinAmount      decimal.NullDecimal
+	MaxAmount      decimal.NullDecimal
+	Suspended      *bool
+	Sort           string // "created" (default), "amount", "updated", "state"
+	Desc           bool
+	Limit, Offset  int
+}
+
+func (f ReviewFilter) where(sc Scope) (string, []any) {
+	w, args := sc.reviewWhere()
+	if len(f.States) > 0 {
+		w += " AND r.state IN (?" + repeat(",?", len(f.States)-1) + ")"
+		for _, s := range f.States {
+			args = append(args, s)
+		}
+	}
+	if f.Kind != "" {
+		w += " AND r.kind = ?"
+		args = append(args, f.Kind)
+	}
+	if f.JurisdictionID != 0 {
+		w += " AND r.jurisdiction_id = ?"
+		args = append(args, f.JurisdictionID)
+	}
+	if f.UnitOrgID != 0 {
+		w += " AND r.unit_org_id = ?"
+		args = append(args, f.UnitOrgID)
+	}
+	if f.FirmID != 0 {
+		w += " AND r.firm_id = ?"
+		args = append(args, f.FirmID)
+	}
+	if f.Search != "" {
+		like := "%" + escapeLike(f.Search) + "%"
+		w += " AND (p.name LIKE ? OR p.code LIKE ?)"
+		args = append(args, like, like)
+	}
+	if !f.From.IsZero() {
+		w += " AND r.created_at >= ?"
+		args = append(args, f.From)
+	}
+	if !f.To.IsZero() {
+		w += " AND r.created_at < ?"
+		args = append(args, f.To)
+	}
+	if f.MinAmount.Valid {
+		w += " AND r.submitted_amount >= ?"
+		args = append(args, f.MinAmount.Decimal)
+	}
+	if f.MaxAmount.Valid {
+		w += " AND r.submitted_amount <= ?"
+		args = append(args, f.MaxAmount.Decimal)
+	}
+	if f.Suspended != nil {
+		w += " AND r.suspended = ?"
+		args = append(args, *f.Suspended)
+	}
+	return w, args
+}
+
+func repeat(s string, n int) string {
+	out := ""
+	for i := 0; i < n; i++ {
+		out += s
+	}
+	return out
+}
+
+// Reviews lists the reviews a scope may see, with the total count.
+func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Review, int, error) {
+	w, args := f.where(sc)
+	var total int
+	countFrom := " FROM reviews r JOIN projects p ON p.id = r.project_id"
+	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*)"+countFrom+" WHERE "+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	order := "r.id"
+	switch f.Sort {
+	case "amount":
+		order = "r.submitted_amount"
+	case "updated":
+		order = "r.updated_at"
+	case "state":
+		order = "r.state"
+	}
+	dir := " DESC"
+	if !f.Desc && f.Sort != "" {
+		dir = " ASC"
+	}
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	rows, err := q.db.QueryContext(ctx, "SELECT "+reviewColumns+reviewFrom+" WHERE "+w+" ORDER BY "+order+dir+", r.id DESC LIMIT ? OFFSET ?",
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Review
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// ReviewEvent is one transition in a review's timeline.
+type ReviewEvent struct {
+	ID        int64
+	ReviewID  int64
+	Round     int
+	At        time.Time
+	ActorID   int64
+	ActorName string
+	ActorRole string
+	Trigger   workflow.Trigger
+	From      workflow.State
+	To        workflow.State
+	Reason    string
+	Params    string
+	// ProjectName is filled by listings across reviews.
+	ProjectName string
+}
+
+// InsertReviewEvent appends a transition to the timeline.
+func (q *Queries) InsertReviewEvent(ctx context.Context, e ReviewEvent) (int64, error) {
+	if e.Params == "" {
+		e.Params = "{}"
+	}
+	res, err := q.db.ExecContext(ctx,
+		`INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ReviewID, e.Round, e.At, nullInt(e.ActorID), e.ActorName, e.ActorRole, e.Trigger, e.From, e.To, e.Reason, e.Params)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
+
+// ReviewEvents lists a review's timeline, oldest first.
+func (q *Queries) ReviewEvents(ctx context.Context, reviewID int64) ([]ReviewEvent, error) {
+	rows, err := q.db.QueryContext(ctx,
+		`SELECT id, review_id, round, at, COALESCE(actor_id,0), actor_name, actor_role, trig, from_state, to_state, reason, params
+		 FROM review_events WHERE review_id = ? ORDER BY id`, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ReviewEvent
+	for rows.Next() {
+		var e ReviewEvent
+		if err := rows.Scan(&e.ID, &e.ReviewID, &e.Round, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Trigger,
+			&e.From, &e.To, &e.Reason, &e.Params); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CountReviewsByState counts visible reviews per state.
+func (q *Queries) CountReviewsByState(ctx context.Context, sc Scope) (map[workflow.State]int, error) {
+	w, args := sc.reviewWhere()
+	rows, err := q.db.QueryContext(ctx, "SELECT r.state, COUNT(*) FROM reviews r JOIN projects p ON p.id = r.project_id WHERE "+w+" GROUP BY r.state", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[workflow.State]int{}
+	for rows.Next() {
+		var s workflow.State
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+// ReviewEventsByActor lists the latest transitions made by a user (已办).
+func (q *Queries) ReviewEventsByActor(ctx context.Context, actorID int64, limit int) ([]ReviewEvent, error) {
+	rows, err := q.db.QueryContext(ctx,
+		`SELECT e.id, e.review_id, e.round, e.at, COALESCE(e.actor_id,0), e.actor_name, e.actor_role, e.trig, e.from_state,
+		   e.to_state, e.reason, e.params, p.name
+		 FROM review_events e JOIN reviews r ON r.id = e.review_id JOIN projects p ON p.id = r.project_id
+		 WHERE e.actor_id = ? ORDER BY e.id DESC LIMIT ?`, actorID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ReviewEvent
+	for rows.Next() {
+		var e ReviewEvent
+		if err := rows.Scan(&e.ID, &e.ReviewID, &e.Round, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Trigger,
+			&e.From, &e.To, &e.Reason, &e.Params, &e.ProjectName); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,60 @@
+package store
+
+// Scope is the row-level scope of a principal, decided by package auth.
+// Every query over reviews or projects takes one; the zero Scope sees
+// nothing.
+type Scope struct {
+	All            bool
+	None           bool
+	JurisdictionID int64
+	FirmID         int64
+	UnitID         int64
+	ContractorID   int64
+	DeptID         int64
+	ExpertUserID   int64
+}
+
+// reviewWhere returns the SQL condition (over alias r, with project alias p)
+// limiting reviews to the scope.
+func (s Scope) reviewWhere() (string, []any) {
+	switch {
+	case s.None:
+		return "1=0", nil
+	case s.All:
+		return "1=1", nil
+	case s.JurisdictionID != 0:
+		return "r.jurisdiction_id = ?", []any{s.JurisdictionID}
+	case s.FirmID != 0:
+		return "r.firm_id = ?", []any{s.FirmID}
+	case s.UnitID != 0:
+		return "r.unit_org_id = ?", []any{s.UnitID}
+	case s.ContractorID != 0:
+		return "r.project_id IN (SELECT project_id FROM project_contractors WHERE contractor_org_id = ?)", []any{s.ContractorID}
+	case s.DeptID != 0:
+		return "p.dept_org_id = ?", []any{s.DeptID}
+	case s.ExpertUserID != 0:
+		return "r.id IN (SELECT re.review_id FROM review_experts re JOIN experts e ON e.id = re.expert_id WHERE e.user_id = ?)", []any{s.ExpertUserID}
+	}
+	return "1=0", nil
+}
+
+// projectWhere limits projects (alias p) to the scope.
+func (s Scope) projectWhere() (string, []any) {
+	switch {
+	case s.None:
+		return "1=0", nil
+	case s.All:
+		return "1=1", nil
+	case s.JurisdictionID != 0:
+		return "p.jurisdiction_id = ?", []any{s.JurisdictionID}
+	case s.FirmID != 0:
+		return "p.id IN (SELECT project_id FROM reviews WHERE firm_id = ?)", []any{s.FirmID}
+	case s.UnitID != 0:
+		return "p.unit_org_id = ?", []any{s.UnitID}
+	case s.ContractorID != 0:
+		return "p.id IN (SELECT project_id FROM project_contractors WHERE contractor_org_id = ?)", []any{s.ContractorID}
+	case s.DeptID != 0:
+		return "p.dept_org_id = ?", []any{s.DeptID}
+	}
+	return "1=0", nil
+}

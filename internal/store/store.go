@@ -1,0 +1,108 @@
+// Package store holds every SQL statement of finreview. It wraps *sql.DB,
+// translates driver errors into sentinels and runs multi-step writes in
+// transactions through InTx.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Sentinel errors returned by the store.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrDuplicate = errors.New("duplicate entry")
+	// ErrStale means an optimistic-locking update found a newer version.
+	ErrStale = errors.New("stale version")
+)
+
+// DBTX is what both *sql.DB and *sql.Tx offer.
+type DBTX interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries runs statements on a connection pool or inside a transaction.
+type Queries struct {
+	db DBTX
+}
+
+// Store is the entry point: reads run on the pool, writes of several steps
+// through InTx.
+type Store struct {
+	Queries
+	DB *sql.DB
+}
+
+// New wraps an open database.
+func New(db *sql.DB) *Store {
+	return &Store{Queries: Queries{db: db}, DB: db}
+}
+
+// Open opens the pool for dsn and checks that the server answers.
+func Open(ctx context.Context, dsn string) (*sql.DB, error) {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(64)
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled
+// back otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+			_ = rerr // the original error, if any, is what matters
+		}
+	}()
+	if err := fn(&Queries{db: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	return nil
+}
+
+// translate maps driver errors to the store's sentinels.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1062 {
+		return fmt.Errorf("%w: %s", ErrDuplicate, me.Message)
+	}
+	return err
+}
+
+// Now is the database clock's notion of now, used where several instances
+// must agree (deadlines).
+func (q *Queries) Now(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := q.db.QueryRowContext(ctx, "SELECT NOW(6)").Scan(&t)
+	return t, err
+}

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// User is a person who signs in. Role is one of the auth roles; OrgID is
+// the organization the user acts for (unit, firm, contractor…).
+type User struct {
+	ID             int64
+	Username       string
+	DisplayName    string
+	PasswordHash   string
+	Role           string
+	OrgID          int64
+	JurisdictionID int64
+	CityGrant      bool
+	Active         bool
+	Demo           bool
+	CreatedAt      time.Time
+}
+
+const userColumns = "id, username, display_name, password_hash, role, COALESCE(org_id, 0), jurisdiction_id, city_grant, active, demo, created_at"
+
+func scanUser(s interface{ Scan(...any) error }) (User, error) {
+	var u User
+	err := s.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.OrgID,
+		&u.JurisdictionID, &u.CityGrant, &u.Active, &u.Demo, &u.CreatedAt)
+	return u, err
+}
+
+// InsertUser adds a user and returns its id.
+func (q *Queries) InsertUser(ctx context.Context, u User) (int64, error) {
+	res, err := q.db.ExecContext(ctx,
+		`INSERT INTO users (username, display_name, password_hash, role, org_id, jurisdiction_id, city_grant, active, demo, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Username, u.DisplayName, u.PasswordHash, u.Role, nullInt(u.OrgID), u.JurisdictionID,
+		u.CityGrant, u.Active, u.Demo, time.Now())
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
+
+// UserByUsername loads a user by login name.
+func (q *Queries) UserByUsername(ctx context.Context, username string) (User, error) {
+	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE username = ?", username))
+	return u, translate(err)
+}
+
+// User loads a user by id.
+func (q *Queries) User(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	return u, translate(err)
+}
+
+// UsersByRole lists active users of a role, optionally within an organization (orgID 0 = any).
+func (q *Queries) UsersByRole(ctx context.Context, role string, orgID int64) ([]User, error) {
+	query := "SELECT " + userColumns + " FROM users WHERE role = ? AND active"
+	args := []any{role}
+	if orgID != 0 {
+		query += " AND org_id = ?"
+		args = append(args, orgID)
+	}
+	rows, err := q.db.QueryContext(ctx, query+" ORDER BY id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Users lists all users, newest last.
+func (q *Queries) Users(ctx context.Context) ([]User, error) {
+	rows, err := q.db.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// CountNonDemoUsers counts users not created by seed-demo.
+func (q *Queries) CountNonDemoUsers(ctx context.Context) (int, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE NOT demo").Scan(&n)
+	return n, err
+}

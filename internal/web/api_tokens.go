@@ -1,0 +1,54 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+)
+
+// decodeJSON reads a JSON body strictly; malformed JSON is a 400.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("请求体不是有效的 JSON: " + err.Error())
+	}
+	return nil
+}
+
+func (a *App) apiCreateToken(c *fiber.Ctx) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Username == "" || in.Password == "" {
+		return auth.ErrBadCredentials
+	}
+	u, err := a.auth.Authenticate(c.UserContext(), in.Username, in.Password, clientIP(c))
+	if err != nil {
+		return err
+	}
+	tok, err := a.auth.NewToken(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	if err := a.audit(c, u, "api_token", map[string]string{"ip": clientIP(c)}); err != nil {
+		return err
+	}
+	return c.Status(201).JSON(fiber.Map{"token": tok})
+}
+
+func (a *App) apiMe(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": p.UserID, "username": p.Username, "name": p.Name, "role": p.Role,
+		"role_label": p.Role.Label(), "org_id": p.OrgID, "jurisdiction_id": p.JurisdictionID})
+}

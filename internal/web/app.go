@@ -1,0 +1,217 @@
+// Package web is finreview's HTTP edge: the fiber app, server-rendered
+// pages, the JSON API under /api/v1, sessions, CSRF and the error handler.
+// Handlers stay thin: they parse input, call a service and render.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"finreview/internal/auth"
+	"finreview/internal/store"
+	"finreview/templates"
+)
+
+var shanghai = mustShanghai()
+
+func mustShanghai() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+// Check is a readiness probe of one dependency.
+type Check struct {
+	Name string
+	Fn   func(ctx context.Context) error
+}
+
+// Deps is what the web app needs; cmd/finreview builds it.
+type Deps struct {
+	Log      *slog.Logger
+	Store    *store.Store
+	Auth     *auth.Service
+	Services Services
+	Checks   []Check
+	Registry *prometheus.Registry
+	Now      func() time.Time
+	// SecureCookies marks cookies Secure (behind TLS).
+	SecureCookies bool
+}
+
+// App is the web application.
+type App struct {
+	log      *slog.Logger
+	store    *store.Store
+	auth     *auth.Service
+	svc      Services
+	views    *views
+	checks   []Check
+	now      func() time.Time
+	secure   bool
+	fiber    *fiber.App
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// MaxUploadBytes bounds any request body; smaller per-route limits apply
+// to everything but uploads.
+const (
+	MaxUploadBytes = 2 << 30
+	maxFormBytes   = 4 << 20
+)
+
+// New builds the fiber app with every route.
+func New(d Deps) (*App, error) {
+	v, err := parseViews(templates.FS)
+	if err != nil {
+		return nil, err
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	a := &App{log: d.Log, store: d.Store, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies}
+	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "finreview_http_requests_total", Help: "HTTP requests by route and status.",
+	}, []string{"method", "route", "status"})
+	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "finreview_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"method", "route"})
+	d.Registry.MustRegister(a.requests, a.latency)
+
+	a.fiber = fiber.New(fiber.Config{
+		AppName:                      "finreview",
+		ErrorHandler:                 a.errorHandler,
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    MaxUploadBytes,
+		ReadTimeout:                  30 * time.Minute,
+		WriteTimeout:                 30 * time.Minute,
+		IdleTimeout:                  2 * time.Minute,
+		DisableStartupMessage:        true,
+	})
+	a.fiber.Use(a.recover, a.requestLog, a.limitBody)
+	a.fiber.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(templates.FS), PathPrefix: "static", MaxAge: 3600}))
+	a.fiber.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	a.fiber.Get("/readyz", a.readyz)
+	a.fiber.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	a.routes()
+	return a, nil
+}
+
+// Fiber exposes the underlying app (for Listen and tests).
+func (a *App) Fiber() *fiber.App { return a.fiber }
+
+func (a *App) readyz(c *fiber.Ctx) error {
+	out := map[string]string{}
+	ok := true
+	for _, ch := range a.checks {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		err := ch.Fn(ctx)
+		cancel()
+		if err != nil {
+			ok = false
+			out[ch.Name] = "不可用: " + err.Error()
+		} else {
+			out[ch.Name] = "ok"
+		}
+	}
+	if !ok {
+		return c.Status(503).JSON(out)
+	}
+	return c.JSON(out)
+}
+
+func (a *App) recover(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.log.Error("panic", slog.Any("panic", r), slog.String("request_id", requestID(c)), slog.String("path", c.Path()))
+			err = errors.New("panic")
+		}
+	}()
+	return c.Next()
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func requestID(c *fiber.Ctx) string {
+	if id, ok := c.Locals("request_id").(string); ok {
+		return id
+	}
+	return ""
+}
+
+func (a *App) requestLog(c *fiber.Ctx) error {
+	start := time.Now()
+	id := newRequestID()
+	c.Locals("request_id", id)
+	c.Set("X-Request-Id", id)
+	err := c.Next()
+	if err != nil {
+		if herr := a.errorHandler(c, err); herr != nil {
+			a.log.Error("error handler", slog.String("error", herr.Error()))
+		}
+	}
+	status := c.Response().StatusCode()
+	route := c.Route().Path
+	a.requests.WithLabelValues(c.Method(), route, http.StatusText(status)).Inc()
+	a.latency.WithLabelValues(c.Method(), route).Observe(time.Since(start).Seconds())
+	actor := ""
+	if p, ok := c.Locals("principal").(auth.Principal); ok {
+		actor = p.Username
+	}
+	if !strings.HasPrefix(c.Path(), "/static/") && c.Path() != "/healthz" && c.Path() != "/metrics" {
+		a.log.Info("request", slog.String("request_id", id), slog.String("actor", actor), slog.String("method", c.Method()),
+			slog.String("path", c.Path()), slog.Int("status", status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
+	}
+	return nil
+}
+
+// limitBody refuses large bodies everywhere except upload routes, which
+// stream and enforce their own per-category limits.
+func (a *App) limitBody(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodPost && !isUploadPath(c.Path()) && c.Request().Header.ContentLength() > maxFormBytes {
+		return &statusErr{status: 413, code: "too_large", msg: "请求内容过大(上限 4 MB);上传文件请使用资料上传功能"}
+	}
+	return c.Next()
+}
+
+func isUploadPath(p string) bool {
+	return strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/upload")
+}
+
+// statusErr is an error with its own HTTP status and Chinese message.
+type statusErr struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *statusErr) Error() string   { return e.msg }
+func (e *statusErr) HTTPStatus() int { return e.status }
+func (e *statusErr) Code() string    { return e.code }
+
+// badRequest is a malformed request (400).
+func badRequest(msg string) error { return &statusErr{status: 400, code: "bad_request", msg: msg} }

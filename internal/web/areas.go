@@ -1,0 +1,15 @@
+package web
+
+import "github.com/gofiber/fiber/v2"
+
+// apiAreas lists the registration functions of the API areas, one file per
+// area (api_<area>.go).
+func (a *App) apiAreas() []func(fiber.Router) {
+	return []func(fiber.Router){}
+}
+
+// pageAreas lists the registration functions of the page areas, one file
+// per area (page_<area>.go).
+func (a *App) pageAreas() []func(fiber.Router) {
+	return []func(fiber.Router){}
+}

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+// Typed errors of other packages are recognised by the methods they offer,
+// so the web layer maps each kind of error to HTTP exactly once, here.
+type (
+	fieldError  interface{ Field() string }
+	codedError  interface{ Code() string }
+	statusError interface{ HTTPStatus() int }
+	permitted   interface{ PermittedTriggers() []workflow.Trigger }
+)
+
+// apiError is the JSON body of every error answer.
+type apiError struct {
+	Error     string             `json:"error"`
+	Code      string             `json:"code"`
+	Field     string             `json:"field,omitempty"`
+	Permitted []workflow.Trigger `json:"permitted_triggers,omitempty"`
+	Missing   []string           `json:"missing,omitempty"`
+}
+
+// classify turns an error into a status and body.
+func classify(err error) (int, apiError) {
+	var fe *fiber.Error
+	var te *workflow.TransitionError
+	var fld fieldError
+	var st statusError
+	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return 401, apiError{Error: "未登录或登录已过期", Code: "unauthenticated"}
+	case errors.Is(err, auth.ErrBadCredentials):
+		return 401, apiError{Error: "用户名或密码错误", Code: "bad_credentials"}
+	case errors.Is(err, auth.ErrThrottled):
+		return 429, apiError{Error: auth.ErrThrottled.Error(), Code: "throttled"}
+	case errors.Is(err, auth.ErrForbidden):
+		return 403, apiError{Error: "无权执行此操作", Code: "forbidden"}
+	case errors.As(err, &te):
+		perm := te.Permitted
+		if perm == nil {
+			perm = []workflow.Trigger{}
+		}
+		return 409, apiError{Error: te.Error(), Code: te.Code(), Permitted: perm, Missing: te.Missing}
+	case errors.Is(err, store.ErrStale):
+		return 409, apiError{Error: "该评审已被他人更新,请刷新后重试", Code: "stale_version", Permitted: permittedOf(err)}
+	case errors.Is(err, store.ErrNotFound):
+		return 404, apiError{Error: "记录不存在或无权查看", Code: "not_found"}
+	case errors.As(err, &fld):
+		return 422, apiError{Error: errText(err), Code: "invalid", Field: fld.Field()}
+	case errors.As(err, &st):
+		return st.HTTPStatus(), apiError{Error: errText(err), Code: codeOf(err, "error")}
+	case errors.As(err, &fe):
+		msg := fe.Message
+		switch fe.Code {
+		case 404:
+			msg = "页面不存在"
+		case 413:
+			msg = "请求内容过大"
+		case 405:
+			msg = "不支持的请求方法"
+		}
+		return fe.Code, apiError{Error: msg, Code: statusCode(fe.Code)}
+	}
+	return 500, apiError{Error: "服务器内部错误,请稍后重试", Code: "internal"}
+}
+
+func permittedOf(err error) []workflow.Trigger {
+	var p permitted
+	if errors.As(err, &p) {
+		return p.PermittedTriggers()
+	}
+	return []workflow.Trigger{}
+}
+
+func codeOf(err error, def string) string {
+	var c codedError
+	if errors.As(err, &c) {
+		return c.Code()
+	}
+	return def
+}
+
+// errText is the Chinese message of a typed error: a message method when
+// it has one, else its Error.
+func errText(err error) string {
+	var m interface{ Message() string }
+	if errors.As(err, &m) {
+		return m.Message()
+	}
+	return err.Error()
+}
+
+// statusCode is the stable English code of a plain HTTP error.
+func statusCode(code int) string {
+	switch code {
+	case 400:
+		return "bad_request"
+	case 404:
+		return "not_found"
+	case 405:
+		return "method_not_allowed"
+	case 413:
+		return "too_large"
+	case 415:
+		return "unsupported_media_type"
+	case 503:
+		return "unavailable"
+	}
+	return "error"
+}
+
+// errorHandler is fiber's single error handler: JSON for /api, a page
+// otherwise; 500s are logged with the request id, never shown.
+func (a *App) errorHandler(c *fiber.Ctx, err error) error {
+	status, body := classify(err)
+	if status >= 500 && status != 503 {
+		a.log.Error("request failed", slog.String("request_id", requestID(c)), slog.String("path", c.Path()),
+			slog.String("error", err.Error()))
+	}
+	if wantsJSON(c) {
+		c.Status(status)
+		b, _ := json.Marshal(body)
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(b)
+	}
+	if status == 401 {
+		return c.Redirect("/login?next=" + c.OriginalURL())
+	}
+	titles := map[int]string{403: "无权访问", 404: "页面不存在", 409: "操作无法执行", 422: "输入有误", 429: "请求过于频繁", 503: "服务暂不可用"}
+	title := titles[status]
+	if title == "" {
+		title = "出错了"
+	}
+	return a.views.render(c, status, "error", a.page(c, title, map[string]any{"Message": body.Error}))
+}
+
+func wantsJSON(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), "/api/")
+}

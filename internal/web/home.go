@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+type todoRow struct {
+	ReviewID                                   int64
+	ProjectName, KindLabel, StateLabel, Action string
+	StateClass, Due, DueClass                  string
+}
+
+type doneRow struct {
+	ReviewID                            int64
+	At, ProjectName, Action, StateLabel string
+}
+
+// home is the signed-in user's 待办 and 已办.
+func (a *App) home(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	var todo []todoRow
+	if states := auth.ActionableStates(p.Role); len(states) > 0 {
+		f := store.ReviewFilter{States: states, Limit: 50}
+		if p.Role != auth.ReviewCenter {
+			suspended := false
+			f.Suspended = &suspended
+		}
+		rows, _, err := a.store.Reviews(ctx, p.Scope(), f)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			t := todoRow{ReviewID: r.ID, ProjectName: r.ProjectName, KindLabel: kindLabel(r.Kind),
+				StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Action: nextAction(p.Role, r.State)}
+			if a.svc.DueText != nil {
+				t.Due, t.DueClass = a.svc.DueText(ctx, r.ID)
+			}
+			todo = append(todo, t)
+		}
+	}
+	events, err := a.store.ReviewEventsByActor(ctx, p.UserID, 20)
+	if err != nil {
+		return err
+	}
+	var done []doneRow
+	for _, e := range events {
+		done = append(done, doneRow{ReviewID: e.ReviewID, At: formatTime(e.At, "2006-01-02 15:04"),
+			ProjectName: e.ProjectName, Action: e.Trigger.Label(), StateLabel: e.To.Label()})
+	}
+	return a.views.render(c, 200, "home", a.page(c, "我的工作台", map[string]any{"Todo": todo, "Done": done}))
+}
+
+// nextAction names what the role does next in a state.
+func nextAction(r auth.Role, s workflow.State) string {
+	var labels string
+	for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
+		if auth.MayFire(r, t) && t != workflow.Suspend && t != workflow.Resume && t != workflow.SampleRecheck {
+			if labels != "" {
+				labels += " / "
+			}
+			labels += t.Label()
+		}
+	}
+	return labels
+}
+
+// stateClass is the colour of a state tag (UI.md).
+func stateClass(s workflow.State, suspended bool) string {
+	switch {
+	case suspended:
+		return "grey"
+	case s == workflow.Returned || s == workflow.Disputed || s == workflow.Appeal:
+		return "red"
+	case s == workflow.Concluded || s == workflow.Processed || s == workflow.Archived || s == workflow.Signed ||
+		s == workflow.DeemedAgreed || s == workflow.Unilateral:
+		return "green"
+	}
+	return "blue"
+}
+
+func (a *App) notifications(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	pg := pageParams(c)
+	items, total, err := a.store.Notifications(c.UserContext(), p.UserID, pg.Size, pg.Offset())
+	if err != nil {
+		return err
+	}
+	return a.views.render(c, 200, "notifications", a.page(c, "消息通知", map[string]any{
+		"Items": items, "Pager": pg.Pager(c, total),
+	}))
+}
+
+func (a *App) notificationsRead(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	if err := a.store.MarkNotificationsRead(c.UserContext(), p.UserID, a.now()); err != nil {
+		return err
+	}
+	return c.Redirect("/notifications", fiber.StatusSeeOther)
+}
+
+// paging is the page and page size of a list request.
+type paging struct {
+	Page, Size int
+}
+
+func pageParams(c *fiber.Ctx) paging {
+	p := paging{Page: 1, Size: 20}
+	if n, err := strconv.Atoi(c.Query("page")); err == nil && n > 0 {
+		p.Page = n
+	}
+	if n, err := strconv.Atoi(c.Query("per_page")); err == nil && n > 0 {
+		p.Size = min(n, 200)
+	} else if n, err := strconv.Atoi(c.Query("size")); err == nil && n > 0 {
+		p.Size = min(n, 200)
+	}
+	return p
+}
+
+func (p paging) Offset() int { return (p.Page - 1) * p.Size }
+
+type pagerSize struct {
+	N      int
+	Href   string
+	Active bool
+}
+
+type pager struct {
+	Total, Page, Pages int
+	HasPrev, HasNext   bool
+	PrevHref, NextHref string
+	Sizes              []pagerSize
+}
+
+// Pager builds the pagination bar, keeping the other query parameters.
+func (p paging) Pager(c *fiber.Ctx, total int) *pager {
+	pages := (total + p.Size - 1) / p.Size
+	if pages == 0 {
+		pages = 1
+	}
+	href := func(page, size int) string {
+		q := c.Context().QueryArgs()
+		args := fiber.AcquireArgs()
+		defer fiber.ReleaseArgs(args)
+		q.CopyTo(args)
+		args.Set("page", strconv.Itoa(page))
+		args.Set("size", strconv.Itoa(size))
+		args.Del("per_page")
+		return c.Path() + "?" + args.String()
+	}
+	pg := &pager{Total: total, Page: p.Page, Pages: pages, HasPrev: p.Page > 1, HasNext: p.Page < pages}
+	if pg.HasPrev {
+		pg.PrevHref = href(p.Page-1, p.Size)
+	}
+	if pg.HasNext {
+		pg.NextHref = href(p.Page+1, p.Size)
+	}
+	for _, n := range []int{10, 20, 50} {
+		pg.Sizes = append(pg.Sizes, pagerSize{N: n, Href: href(1, n), Active: n == p.Size})
+	}
+	return pg
+}

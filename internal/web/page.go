@@ -1,0 +1,90 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/store"
+)
+
+type navItem struct {
+	Label, Href string
+	Active      bool
+}
+
+type navGroup struct {
+	Title string
+	Items []navItem
+}
+
+type crumb struct{ Label, Href string }
+
+type banner struct{ Kind, Text string }
+
+type pageUser struct {
+	Name, Username, RoleLabel, JurisdictionName string
+	Role                                        auth.Role
+}
+
+// nav is the left navigation by role.
+func nav(p auth.Principal, path string) []navGroup {
+	item := func(label, href string) navItem {
+		return navItem{Label: label, Href: href, Active: path == href || (href != "/" && len(path) > len(href) && path[:len(href)+1] == href+"/")}
+	}
+	groups := []navGroup{{Title: "工作台", Items: []navItem{item("我的待办", "/"), item("评审任务", "/reviews")}}}
+	switch p.Role {
+	case auth.ConstructionUnit, auth.CompetentDept:
+		groups[0].Items = append(groups[0].Items, item("我的项目", "/projects"))
+	case auth.FinanceSection, auth.ReviewCenter, auth.Admin:
+		groups = append(groups, navGroup{Title: "业务管理", Items: []navItem{
+			item("项目库", "/projects"), item("统计分析", "/dashboard"), item("评审月报", "/bulletin"), item("费用测算", "/fees/calculator"),
+			item("施工单位扣减", "/fees/deductions"),
+		}})
+		groups = append(groups, navGroup{Title: "机构与专家", Items: []navItem{item("中介机构库", "/firms"), item("评审专家库", "/experts")}})
+	}
+	if p.Role == auth.Admin || p.Role == auth.ReviewCenter {
+		groups = append(groups, navGroup{Title: "审计", Items: []navItem{item("审计日志", "/audit"), item("逾期清单", "/overdue")}})
+	}
+	if p.Role == auth.Admin {
+		groups = append(groups, navGroup{Title: "系统管理", Items: []navItem{
+			item("用户管理", "/admin/users"), item("组织机构", "/admin/organizations"), item("费率表", "/fees/schedules"),
+			item("工作日历", "/admin/calendar"),
+		}})
+	}
+	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications")}})
+	return groups
+}
+
+// page assembles the data every page template gets; data holds the
+// page's own fields.
+func (a *App) page(c *fiber.Ctx, title string, data map[string]any) map[string]any {
+	out := map[string]any{"Title": title}
+	for k, v := range data {
+		out[k] = v
+	}
+	if sess, ok := c.Locals("session").(store.Session); ok {
+		out["CSRF"] = sess.CSRFToken
+	}
+	if p, ok := principal(c); ok {
+		u := &pageUser{Name: p.Name, Username: p.Username, Role: p.Role, RoleLabel: p.Role.Label()}
+		if j, err := a.store.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
+			u.JurisdictionName = j.Name
+		}
+		out["User"] = u
+		out["Nav"] = nav(p, c.Path())
+		if n, err := a.store.UnreadNotifications(c.UserContext(), p.UserID); err == nil {
+			out["Unread"] = n
+		}
+		if a.svc.Banners != nil {
+			var bs []banner
+			for _, b := range a.svc.Banners(c.UserContext(), p) {
+				bs = append(bs, banner{Kind: "warn", Text: b})
+			}
+			out["Banners"] = bs
+		}
+	}
+	if f := c.Query("msg"); f != "" {
+		out["Flash"] = f
+	}
+	return out
+}

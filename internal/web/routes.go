@@ -1,0 +1,42 @@
+package web
+
+import "github.com/gofiber/fiber/v2"
+
+// routes registers every page and API route in one place.
+func (a *App) routes() {
+	f := a.fiber
+
+	// JSON API: bearer tokens, no cookies, no CSRF.
+	api := f.Group("/api/v1")
+	api.Post("/tokens", a.apiCreateToken)
+	authed := api.Group("", a.bearer)
+	authed.Get("/me", a.apiMe)
+	a.apiRoutes(authed)
+
+	// Pages: session cookie and CSRF on every form.
+	pages := f.Group("", a.loadSession, a.csrf)
+	pages.Get("/login", a.loginPage)
+	pages.Post("/login", a.loginSubmit)
+	pages.Post("/logout", a.logout)
+	in := pages.Group("", a.requireLogin)
+	in.Get("/", a.home)
+	in.Get("/notifications", a.notifications)
+	in.Post("/notifications/read", a.notificationsRead)
+	a.pageRoutes(in)
+
+	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// apiRoutes registers the JSON API of each area.
+func (a *App) apiRoutes(r fiber.Router) {
+	for _, reg := range a.apiAreas() {
+		reg(r)
+	}
+}
+
+// pageRoutes registers the pages of each area.
+func (a *App) pageRoutes(r fiber.Router) {
+	for _, reg := range a.pageAreas() {
+		reg(r)
+	}
+}

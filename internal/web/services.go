@@ -1,0 +1,19 @@
+package web
+
+import (
+	"context"
+
+	"finreview/internal/auth"
+)
+
+// Services are the use-case services the handlers call. Each is declared
+// here, where it is used, as the small interface the web layer needs;
+// cmd/finreview wires the concrete services in.
+type Services struct {
+	// Banners returns warnings every page shows the principal (for
+	// example a calendar year without holiday data, for administrators).
+	Banners func(ctx context.Context, p auth.Principal) []string
+	// DueText describes a review's running deadline for lists: the text
+	// (date and 剩余N个工作日) and a CSS class (soon, overdue).
+	DueText func(ctx context.Context, reviewID int64) (text, class string)
+}

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/store"
+)
+
+const sessionCookie = "finreview_session"
+
+// loadSession resolves the session cookie, if any, into locals.
+func (a *App) loadSession(c *fiber.Ctx) error {
+	tok := c.Cookies(sessionCookie)
+	if tok == "" {
+		return c.Next()
+	}
+	sess, u, err := a.auth.Session(c.UserContext(), tok)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		c.ClearCookie(sessionCookie)
+		return c.Next()
+	}
+	if err != nil {
+		return err
+	}
+	c.Locals("session", sess)
+	c.Locals("user", u)
+	c.Locals("principal", auth.FromUser(u))
+	return c.Next()
+}
+
+// requireLogin sends anonymous visitors to the sign-in page.
+func (a *App) requireLogin(c *fiber.Ctx) error {
+	if _, ok := c.Locals("principal").(auth.Principal); !ok {
+		return c.Redirect("/login?next=" + url.QueryEscape(c.OriginalURL()))
+	}
+	return c.Next()
+}
+
+// csrf checks the form token on every state-changing request of a page.
+// The sign-in form uses a pre-session token kept in its own cookie.
+func (a *App) csrf(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		return c.Next()
+	}
+	submitted := c.FormValue("_csrf")
+	if submitted == "" {
+		submitted = c.Get("X-CSRF-Token")
+	}
+	if sess, ok := c.Locals("session").(store.Session); ok {
+		if auth.CheckCSRF(sess, submitted) {
+			return c.Next()
+		}
+	} else if pre := c.Cookies(preCSRFCookie); pre != "" && pre == submitted {
+		return c.Next()
+	}
+	return &statusErr{status: 403, code: "csrf", msg: "页面已过期或请求来源无效,请刷新页面后重试"}
+}
+
+const preCSRFCookie = "finreview_csrf"
+
+func (a *App) setSessionCookie(c *fiber.Ctx, tok string) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: a.secure,
+		SameSite: "Lax", Expires: a.now().Add(auth.SessionIdle)})
+}
+
+func principal(c *fiber.Ctx) (auth.Principal, bool) {
+	p, ok := c.Locals("principal").(auth.Principal)
+	return p, ok
+}
+
+// mustPrincipal returns the signed-in principal or ErrUnauthenticated.
+func mustPrincipal(c *fiber.Ctx) (auth.Principal, error) {
+	p, ok := principal(c)
+	if !ok {
+		return p, auth.ErrUnauthenticated
+	}
+	return p, nil
+}
+
+// require checks a non-workflow permission.
+func require(c *fiber.Ctx, act auth.Action) (auth.Principal, error) {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return p, err
+	}
+	if !p.Can(act) {
+		return p, auth.ErrForbidden
+	}
+	return p, nil
+}
+
+// bearer authenticates an API call.
+func (a *App) bearer(c *fiber.Ctx) error {
+	h := c.Get(fiber.HeaderAuthorization)
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(tok) == "" {
+		return auth.ErrUnauthenticated
+	}
+	u, err := a.auth.TokenUser(c.UserContext(), strings.TrimSpace(tok))
+	if err != nil {
+		return err
+	}
+	c.Locals("user", u)
+	c.Locals("principal", auth.FromUser(u))
+	return c.Next()
+}
+
+func clientIP(c *fiber.Ctx) string { return c.IP() }
+
+func (a *App) since(t time.Time) time.Duration { return a.now().Sub(t) }
