@@ -116,3 +116,6 @@ func convert(err error) error {
 	}
 	return err
 }
+
+// Service stores and serves review documents and the official papers.
+type Service struct{}

@@ -189,11 +189,14 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 	if ratePlaces+discPlaces > 18 {
 		return r, false
 	}
+	var upTos []decimal.Decimal // one block for the lines' UpTo copies
+	var fromDec decimal.Decimal
 	if withLines {
 		r.Lines = make([]BandLine, 0, len(s.Bands))
+		upTos = make([]decimal.Decimal, len(s.Bands))
 	}
 	var hi, lo, from uint64
-	for _, b := range s.Bands {
+	for i, b := range s.Bands {
 		if sC <= from {
 			break
 		}
@@ -222,15 +225,17 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		}
 		if withLines {
 			segment := decimal.New(int64(seg), -2)
-			r.Lines = append(r.Lines, BandLine{
-				From: decimal.New(int64(from), -2), UpTo: copyDecimal(b.UpTo), Rate: b.Rate,
-				Segment: segment, Amount: segment.Mul(b.Rate),
-			})
+			line := BandLine{From: fromDec, Rate: b.Rate, Segment: segment, Amount: segment.Mul(b.Rate)}
+			if b.UpTo != nil {
+				upTos[i] = *b.UpTo
+				line.UpTo = &upTos[i]
+			}
+			r.Lines = append(r.Lines, line)
 		}
 		if b.UpTo == nil {
 			break
 		}
-		from = upTo
+		from, fromDec = upTo, *b.UpTo
 	}
 	basic, ok := roundDiv(hi, lo, pow10(ratePlaces+discPlaces))
 	if !ok {
@@ -302,13 +307,27 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		}
 	}
 
+	// Equal figures share one Decimal (they are immutable), saving allocations.
 	r.BasicFee = money(basic)
 	r.ReductionFee = money(reduction)
-	r.TotalFee = money(total)
+	switch total {
+	case basic:
+		r.TotalFee = r.BasicFee
+	case reduction:
+		r.TotalFee = r.ReductionFee
+	default:
+		r.TotalFee = money(total)
+	}
 	r.ContractorShare = money(contractor)
-	r.FinanceShare = money(total - contractor)
-	r.PayableNow = money(now)
-	r.PayableLater = money(total - now)
+	r.FinanceShare = r.TotalFee
+	if contractor > 0 {
+		r.FinanceShare = money(total - contractor)
+	}
+	r.PayableNow = r.TotalFee
+	if now != total {
+		r.PayableNow = money(now)
+		r.PayableLater = money(total - now)
+	}
 	if sC != aC {
 		r.Reduction = decimal.New(int64(sC)-int64(aC), -2)
 	}

@@ -4,12 +4,22 @@ import (
 	"context"
 
 	"finreview/internal/auth"
+	"finreview/internal/billing"
+	"finreview/internal/deadline"
+	"finreview/internal/docs"
+	"finreview/internal/firm"
+	"finreview/internal/review"
 )
 
 // Services are the use-case services the handlers call. Each is declared
 // here, where it is used, as the small interface the web layer needs;
 // cmd/finreview wires the concrete services in.
 type Services struct {
+	Reviews   *review.Service
+	Firms     *firm.Service
+	Deadlines *deadline.Engine
+	Billing   *billing.Service
+	Docs      *docs.Service
 	// Banners returns warnings every page shows the principal (for
 	// example a calendar year without holiday data, for administrators).
 	Banners func(ctx context.Context, p auth.Principal) []string
