@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"finreview/internal/calendar"
+	"finreview/internal/store"
 )
 
 const calendarUsage = `用法:
@@ -131,8 +135,43 @@ func readCalendarFile(name string) ([]calendar.Day, error) {
 }
 
 // calendarDays returns the holiday schedule the CLI computes with when no
-// --calendar file is given: the built-in data, to be followed by the
-// database's rows (later rows override earlier ones; see calendar.New).
+// --calendar file is given: the built-in data followed by the database's
+// rows (later rows override earlier ones; see calendar.New). The database
+// is the one FINREVIEW_DSN names; when it is set but cannot be read, a
+// one-line note says so on stderr and the built-in data alone is used.
 func (c *cli) calendarDays(ctx context.Context) ([]calendar.Day, error) {
-	return calendar.BuiltIn(), nil
+	days := calendar.BuiltIn()
+	dsn := c.getenv("FINREVIEW_DSN")
+	if dsn == "" {
+		return days, nil
+	}
+	rows, err := databaseCalendarDays(ctx, dsn)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "提示: 未连接数据库,仅使用内置节假日数据")
+		return days, nil
+	}
+	for _, r := range rows {
+		days = append(days, r.Day())
+	}
+	return days, nil
+}
+
+// databaseCalendarDays reads the calendar_days rows of the database dsn names.
+func databaseCalendarDays(ctx context.Context, dsn string) ([]store.CalendarDay, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout == 0 || cfg.Timeout > 3*time.Second {
+		cfg.Timeout = 3 * time.Second
+	}
+	cfg.ParseTime = true
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, cfg.FormatDSN())
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return store.New(db).CalendarDays(ctx)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,10 +11,15 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
-	"finreview/internal/fee"
-
+	"github.com/go-sql-driver/mysql"
 	"github.com/shopspring/decimal"
+
+	"finreview/internal/billing"
+	"finreview/internal/config"
+	"finreview/internal/fee"
+	"finreview/internal/store"
 )
 
 const feeUsage = `用法: finreview fee --kind K [--outcome O] --submitted S --audited A [--schedule FILE] [--json]
@@ -87,11 +93,55 @@ func (c *cli) fee(ctx context.Context, args []string) error {
 }
 
 // activeSchedule is the schedule used when --schedule is not given: the
-// database's active schedule when a database is configured, otherwise the
-// built-in example. The database lookup is not wired in yet, so it returns
-// the built-in example.
+// database's schedule in force today when FINREVIEW_DSN is set or the
+// default database answers within a second, otherwise the built-in
+// example. A configured database that cannot be read is an error; the
+// default one being absent is not. Nothing is written to the database.
 func (c *cli) activeSchedule(ctx context.Context) (fee.Schedule, error) {
+	configured := c.getenv("FINREVIEW_DSN") != ""
+	cfg, err := config.Load(c.getenv)
+	if err != nil {
+		if configured {
+			return fee.Schedule{}, err
+		}
+		return fee.Example(), nil
+	}
+	sc, err := scheduleFromDatabase(ctx, cfg.DSN, time.Now())
+	switch {
+	case err == nil:
+		return sc, nil
+	case errors.Is(err, store.ErrNotFound):
+		// No schedule stored (or none in force yet): the built-in example applies.
+		return fee.Example(), nil
+	case configured:
+		return fee.Schedule{}, fmt.Errorf("读取数据库中的费率表(FINREVIEW_DSN):%w;可用 --schedule 指定费率表文件", err)
+	}
 	return fee.Example(), nil
+}
+
+// scheduleFromDatabase reads the schedule in force on a day, giving up
+// after about a second.
+func scheduleFromDatabase(ctx context.Context, dsn string, day time.Time) (fee.Schedule, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return fee.Schedule{}, fmt.Errorf("parse dsn: %w", err)
+	}
+	cfg.Timeout = time.Second
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return fee.Schedule{}, fmt.Errorf("open database: %w", err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return fee.Schedule{}, fmt.Errorf("connect to database: %w", err)
+	}
+	sc, err := billing.NewService(store.New(db), time.Now).InForce(ctx, day)
+	if err != nil {
+		return fee.Schedule{}, err
+	}
+	return sc.Fee, nil
 }
 
 // feeInput parses the flags into a fee.Input; every error names its flag.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -69,8 +70,9 @@ func (s *ObjectStore) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Put stores size bytes from r under key. size must be known (-1 makes
-// minio-go buffer up to 512 MiB per part); partSize bounds the buffer.
+// Put stores r under key. With size -1 (length unknown, as for a streamed
+// multipart upload) minio-go uploads parts of PartSize (16 MiB) from one
+// buffer, so memory stays bounded whatever the file's size.
 func (s *ObjectStore) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
 	opts := minio.PutObjectOptions{ContentType: contentType, PartSize: 16 << 20}
 	if _, err := s.Client.PutObject(ctx, s.Bucket, key, r, size, opts); err != nil {
@@ -106,6 +108,28 @@ func (s *ObjectStore) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// Object is one listed object.
+type Object struct {
+	Key          string
+	Size         int64
+	LastModified time.Time
+}
+
+// List calls fn for every object under prefix.
+func (s *ObjectStore) List(ctx context.Context, prefix string, fn func(Object) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range s.Client.ListObjects(ctx, s.Bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return fmt.Errorf("list %s: %w", prefix, o.Err)
+		}
+		if err := fn(Object{Key: o.Key, Size: o.Size, LastModified: o.LastModified}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // convert maps MinIO errors to the standard library's.
 func convert(err error) error {
 	switch minio.ToErrorResponse(err).Code {
@@ -116,6 +140,3 @@ func convert(err error) error {
 	}
 	return err
 }
-
-// Service stores and serves review documents and the official papers.
-type Service struct{}

@@ -4,5 +4,125 @@
 // deadlines, delegation, papers and the fee statement with it.
 package review
 
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"finreview/internal/billing"
+	"finreview/internal/docs"
+	"finreview/internal/firm"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+// Options configure the service.
+type Options struct {
+	Store   *store.Store
+	Firms   *firm.Service
+	Billing *billing.Service
+	Docs    *docs.Service
+	Now     func() time.Time
+	Log     *slog.Logger
+	// ReportWorkdays is the firm's report due time after delegation;
+	// IntakeWorkdays the Review Center's intake due time after the notice.
+	ReportWorkdays, IntakeWorkdays int
+	// PlansRequired makes an approved work plan a condition of start for
+	// every review (otherwise only once a plan has been submitted).
+	PlansRequired bool
+}
+
 // Service runs review transitions.
-type Service struct{}
+type Service struct {
+	store          *store.Store
+	firms          *firm.Service
+	billing        *billing.Service
+	docs           *docs.Service
+	now            func() time.Time
+	log            *slog.Logger
+	reportWorkdays int
+	intakeWorkdays int
+	plansRequired  bool
+}
+
+// OpinionWorkdays is the unit's time to sign the opinion letter (征求意见书):
+// five working days (rules: 收到《评审结论征求意见书》起5个工作日内签署意见).
+const OpinionWorkdays = 5
+
+// NewService builds the service.
+func NewService(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.ReportWorkdays <= 0 {
+		o.ReportWorkdays = 20
+	}
+	if o.IntakeWorkdays <= 0 {
+		o.IntakeWorkdays = 5
+	}
+	return &Service{store: o.Store, firms: o.Firms, billing: o.Billing, docs: o.Docs, now: o.Now, log: o.Log,
+		reportWorkdays: o.ReportWorkdays, intakeWorkdays: o.IntakeWorkdays, plansRequired: o.PlansRequired}
+}
+
+// FireInput is one requested transition.
+type FireInput struct {
+	Trigger workflow.Trigger
+	// Version, when given, must equal the review's current version.
+	Version *int
+	Reason  string
+	// Params are the trigger's parameters (audited_amount, firm_id, agree…).
+	Params map[string]string
+}
+
+// View is a review with everything its page and the API show.
+type View struct {
+	Review     store.Review
+	Permitted  []workflow.Trigger
+	Delegation *firm.Delegation
+	Deadline   *store.Deadline
+	Fee        *store.FeeStatement
+	Papers     []store.Paper
+	Events     []store.ReviewEvent
+	// Missing lists, per permitted trigger, the unmet gates (in Chinese).
+	Missing map[workflow.Trigger][]string
+}
+
+// FieldError is an invalid parameter; the web layer answers 422 with Field.
+type FieldError struct {
+	Name string
+	Msg  string
+}
+
+func (e *FieldError) Error() string { return e.Msg }
+
+// Field names the request field at fault.
+func (e *FieldError) Field() string { return e.Name }
+
+// Code is the stable English code.
+func (e *FieldError) Code() string { return "invalid_field" }
+
+func fieldErr(name, format string, args ...any) error {
+	return &FieldError{Name: name, Msg: fmt.Sprintf(format, args...)}
+}
+
+// StaleError says the review changed since the caller read it. It matches
+// store.ErrStale and lists what the caller may fire now.
+type StaleError struct {
+	Permitted []workflow.Trigger
+}
+
+func (e *StaleError) Error() string { return "该评审已被他人更新,请刷新后重试" }
+
+// Unwrap makes errors.Is(err, store.ErrStale) true.
+func (e *StaleError) Unwrap() error { return store.ErrStale }
+
+// PermittedTriggers lists what the caller may fire on the current version.
+func (e *StaleError) PermittedTriggers() []workflow.Trigger {
+	if e.Permitted == nil {
+		return []workflow.Trigger{}
+	}
+	return e.Permitted
+}

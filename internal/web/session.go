@@ -48,9 +48,15 @@ func (a *App) csrf(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 		return c.Next()
 	}
-	submitted := c.FormValue("_csrf")
+	// A multipart body is streamed by its handler: reading a form value
+	// here would buffer it whole, so uploads carry the token in the query
+	// string or a header.
+	submitted := c.Get("X-CSRF-Token")
 	if submitted == "" {
-		submitted = c.Get("X-CSRF-Token")
+		submitted = c.Query("_csrf")
+	}
+	if submitted == "" && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		submitted = c.FormValue("_csrf")
 	}
 	if sess, ok := c.Locals("session").(store.Session); ok {
 		if auth.CheckCSRF(sess, submitted) {

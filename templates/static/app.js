@@ -5,3 +5,16 @@ document.addEventListener('submit', function (e) {
   var msg = f.getAttribute('data-confirm');
   if (msg && !window.confirm(msg)) { e.preventDefault(); }
 });
+// Print buttons of printable pages.
+document.addEventListener('click', function (e) {
+  var b = e.target.closest ? e.target.closest('[data-print]') : null;
+  if (b) { e.preventDefault(); window.print(); }
+});
+// The delegate form: the override reason is required only when a firm is
+// picked by hand (the server checks it too).
+document.addEventListener('change', function (e) {
+  var s = e.target;
+  if (s.name !== 'firm_id' || !s.form) { return; }
+  var r = s.form.querySelector('[data-override-reason]');
+  if (r) { r.hidden = s.value === ''; }
+});

@@ -1,0 +1,66 @@
+// Command finreview-bench measures the figures of the benchmark table in
+// API.md against the real services on this machine and prints one line per
+// figure, "BENCH <name> <value> <unit>". Ratios are measured side by side
+// in the same run. It builds its own database and bucket, starts finreview
+// serve instances on loopback, and stops everything when done; every load
+// loop is bounded in count and time.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	defer cancel()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "finreview-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	name  string
+	value string
+	unit  string
+}
+
+func run(ctx context.Context) error {
+	h, err := newHarness(ctx)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	var results []result
+	steps := []struct {
+		name string
+		fn   func(context.Context) ([]result, error)
+	}{
+		{"fee", benchFee},
+		{"upload", h.benchUpload},
+		{"transitions", h.benchTransitions},
+		{"review list", h.benchReviewList},
+		{"deadlines", h.benchDeadlines},
+	}
+	for _, s := range steps {
+		fmt.Fprintf(os.Stderr, "== %s\n", s.name)
+		rs, err := s.fn(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		for _, r := range rs {
+			fmt.Fprintf(os.Stderr, "   %s = %s %s\n", r.name, r.value, r.unit)
+		}
+		results = append(results, rs...)
+	}
+	for _, r := range results {
+		fmt.Printf("BENCH %s %s %s\n", r.name, r.value, r.unit)
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"finreview/internal/auth"
+	"finreview/internal/store"
+	"finreview/internal/testenv"
+	"finreview/workflow"
+)
+
+func TestHashPasswordPolicy(t *testing.T) {
+	tests := []struct {
+		name, pw string
+		ok       bool
+	}{
+		{"too short", "Ab1@", false},
+		{"eight characters", "Demo@202", true},
+		{"chinese characters count as characters", "财政投资评审中心", true},
+		{"longer than bcrypt takes", string(make([]byte, 73)), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := auth.HashPassword(tt.pw)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			}
+			if tt.ok && (len(h) < 50 || h[:4] != "$2a$") {
+				t.Fatalf("not a bcrypt hash: %q", h)
+			}
+		})
+	}
+}
+
+func TestMayFire(t *testing.T) {
+	tests := []struct {
+		role auth.Role
+		t    workflow.Trigger
+		want bool
+	}{
+		{auth.ConstructionUnit, workflow.Submit, true},
+		{auth.ConstructionUnit, workflow.Accept, false},
+		{auth.ConstructionUnit, workflow.Sign, true},
+		{auth.Contractor, workflow.Sign, false},
+		{auth.Contractor, workflow.Cosign, true},
+		{auth.ReviewCenter, workflow.Delegate, true},
+		{auth.ReviewCenter, workflow.Start, false},
+		{auth.Intermediary, workflow.Start, true},
+		{auth.Intermediary, workflow.Conclude, false},
+		{auth.FinanceSection, workflow.IssueNotice, true},
+		{auth.FinanceSection, workflow.Archive, true},
+		{auth.Admin, workflow.Accept, false},
+		{auth.Expert, workflow.Resolve, false},
+		{auth.System, workflow.DeemAgreed, true},
+		{auth.ReviewCenter, workflow.DeemAgreed, false},
+	}
+	for _, tt := range tests {
+		if got := auth.MayFire(tt.role, tt.t); got != tt.want {
+			t.Errorf("MayFire(%s, %s) = %v, want %v", tt.role, tt.t, got, tt.want)
+		}
+	}
+}
+
+func TestScopeByRole(t *testing.T) {
+	tests := []struct {
+		name string
+		p    auth.Principal
+		want store.Scope
+	}{
+		{"admin sees all", auth.Principal{Role: auth.Admin}, store.Scope{All: true}},
+		{"section sees its jurisdiction", auth.Principal{Role: auth.FinanceSection, JurisdictionID: 2}, store.Scope{JurisdictionID: 2}},
+		{"center with city grant sees all", auth.Principal{Role: auth.ReviewCenter, JurisdictionID: 1, CityGrant: true}, store.Scope{All: true}},
+		{"firm sees its delegations", auth.Principal{Role: auth.Intermediary, OrgID: 9}, store.Scope{FirmID: 9}},
+		{"firm user without firm sees nothing", auth.Principal{Role: auth.Intermediary}, store.Scope{FirmID: -1}},
+		{"unit sees its own", auth.Principal{Role: auth.ConstructionUnit, OrgID: 4}, store.Scope{UnitID: 4}},
+		{"contractor", auth.Principal{Role: auth.Contractor, OrgID: 5}, store.Scope{ContractorID: 5}},
+		{"department", auth.Principal{Role: auth.CompetentDept, OrgID: 6}, store.Scope{DeptID: 6}},
+		{"expert", auth.Principal{Role: auth.Expert, UserID: 7}, store.Scope{ExpertUserID: 7}},
+		{"unknown role sees nothing", auth.Principal{Role: "visitor"}, store.Scope{None: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.Scope(); got != tt.want {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAuthenticateThrottlesAndSessions(t *testing.T) {
+	s := testenv.DB(t)
+	testenv.Demo(t, s)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.Local)
+	svc := auth.NewService(s, func() time.Time { return now })
+
+	if _, err := svc.Authenticate(ctx, "jianshe", "wrong-password", "10.0.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, err := svc.Authenticate(ctx, "nobody", "Demo@2026", "10.0.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Fatalf("unknown user must look like a wrong password: %v", err)
+	}
+	u, err := svc.Authenticate(ctx, "jianshe", "Demo@2026", "10.0.0.1")
+	if err != nil || u.Username != "jianshe" {
+		t.Fatalf("good login: %v", err)
+	}
+	for i := 0; i < auth.MaxUserFailures; i++ {
+		svc.Authenticate(ctx, "caizheng", "bad", "10.0.0.2")
+	}
+	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.0.2"); !errors.Is(err, auth.ErrThrottled) {
+		t.Fatalf("after %d failures: %v, want throttled", auth.MaxUserFailures, err)
+	}
+	now = now.Add(auth.ThrottleWindow + time.Minute)
+	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.0.2"); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+
+	tok, sess, err := svc.NewSession(ctx, u.ID, "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.ID == tok {
+		t.Fatal("the stored session id must be a hash of the cookie, not the cookie")
+	}
+	got, gu, err := svc.Session(ctx, tok)
+	if err != nil || gu.ID != u.ID || !auth.CheckCSRF(got, sess.CSRFToken) || auth.CheckCSRF(got, "forged") {
+		t.Fatalf("session lookup: %v", err)
+	}
+	now = now.Add(auth.SessionIdle + time.Minute)
+	if _, _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Fatalf("expired session: %v", err)
+	}
+	apiTok, err := svc.NewToken(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.TokenUser(ctx, apiTok); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(auth.TokenLifetime + time.Minute)
+	if _, err := svc.TokenUser(ctx, apiTok); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Fatalf("expired token: %v", err)
+	}
+}
+
+func TestActionableStates(t *testing.T) {
+	has := func(r auth.Role, s workflow.State) bool {
+		for _, x := range auth.ActionableStates(r) {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(auth.ConstructionUnit, workflow.Draft) || !has(auth.ConstructionUnit, workflow.OpinionSent) {
+		t.Error("a unit acts on drafts and opinion letters")
+	}
+	if has(auth.ConstructionUnit, workflow.InReview) {
+		t.Error("a unit has nothing to do while the firm reviews")
+	}
+	if !has(auth.ReviewCenter, workflow.Notified) || has(auth.ReviewCenter, workflow.Draft) {
+		t.Error("the center accepts notified reviews, not drafts")
+	}
+	if !has(auth.Intermediary, workflow.Delegated) {
+		t.Error("a firm acts on delegated reviews")
+	}
+}

@@ -1,0 +1,127 @@
+package billing
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"finreview/internal/fee"
+	"finreview/internal/store"
+)
+
+// WhatIf computes the fee a review would cost with the schedule in force on
+// date, from inputs typed by staff (试算). Amounts are parsed leniently
+// (thousands separators allowed); an empty outcome is normal; the audited
+// amount may be empty only when the fee is zero anyway (returned,
+// tracking). Bad input is a *FieldError naming kind, outcome, submitted
+// or audited.
+func (s *Service) WhatIf(ctx context.Context, kind, outcome, submitted, audited string, date time.Time) (fee.Result, fee.Schedule, error) {
+	in, err := WhatIfInput(kind, outcome, submitted, audited)
+	if err != nil {
+		return fee.Result{}, fee.Schedule{}, err
+	}
+	sc, err := s.ActiveSchedule(ctx, date)
+	if err != nil {
+		return fee.Result{}, fee.Schedule{}, err
+	}
+	res, err := fee.Compute(sc.Fee, in)
+	if err != nil {
+		return fee.Result{}, fee.Schedule{}, fieldError(err)
+	}
+	return res, sc.Fee, nil
+}
+
+// WhatIfInput parses what-if inputs into a fee.Input; errors are
+// *FieldError naming the field.
+func WhatIfInput(kind, outcome, submitted, audited string) (fee.Input, error) {
+	var in fee.Input
+	kind = strings.TrimSpace(kind)
+	if kind == "" {
+		return in, &FieldError{Name: "kind", Msg: "请选择评审类型"}
+	}
+	k, err := fee.ParseKind(kind)
+	if err != nil {
+		return in, &FieldError{Name: "kind", Msg: err.Error()}
+	}
+	o := fee.Normal
+	if outcome = strings.TrimSpace(outcome); outcome != "" {
+		if o, err = fee.ParseOutcome(outcome); err != nil {
+			return in, &FieldError{Name: "outcome", Msg: err.Error()}
+		}
+	}
+	in.Kind, in.Outcome = k, o
+	if strings.TrimSpace(submitted) == "" {
+		return in, &FieldError{Name: "submitted", Msg: "请填写送审金额"}
+	}
+	if in.Submitted, err = fee.ParseAmountLenient(submitted); err != nil {
+		return in, &FieldError{Name: "submitted", Msg: err.Error()}
+	}
+	if strings.TrimSpace(audited) == "" {
+		if o != fee.Returned && k != fee.Tracking {
+			return in, &FieldError{Name: "audited", Msg: "请填写审定金额"}
+		}
+		in.Audited = decimal.Zero
+		return in, nil
+	}
+	if in.Audited, err = fee.ParseAmountLenient(audited); err != nil {
+		return in, &FieldError{Name: "audited", Msg: err.Error()}
+	}
+	return in, nil
+}
+
+// DeductionGroup is one contractor's list of contractor shares.
+type DeductionGroup struct {
+	ContractorID   int64
+	ContractorName string
+	CreditCode     string
+	Rows           []store.ContractorDeduction
+	Total          decimal.Decimal // sum of the shares listed under this contractor
+}
+
+// Deductions is the contractor deduction list for the settlement office.
+type Deductions struct {
+	Groups []DeductionGroup
+	// Total counts each review's share once, even when the review is listed
+	// under several contractors.
+	Total   decimal.Decimal
+	Reviews int
+	// Shared is true when some review is listed under several contractors.
+	Shared bool
+}
+
+// Deductions lists the contractor shares of concluded reviews the scope may
+// see, grouped per contractor (a review with several contractors appears
+// under each, with its full share and a note).
+func (s *Service) Deductions(ctx context.Context, sc store.Scope, f store.DeductionFilter) (Deductions, error) {
+	rows, err := s.store.ContractorDeductions(ctx, sc, f)
+	if err != nil {
+		return Deductions{}, err
+	}
+	return GroupDeductions(rows), nil
+}
+
+// GroupDeductions groups rows (ordered by contractor) per contractor.
+func GroupDeductions(rows []store.ContractorDeduction) Deductions {
+	out := Deductions{Total: decimal.Zero}
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		if n := len(out.Groups); n == 0 || out.Groups[n-1].ContractorID != r.ContractorID {
+			out.Groups = append(out.Groups, DeductionGroup{ContractorID: r.ContractorID, ContractorName: r.ContractorName,
+				CreditCode: r.CreditCode, Total: decimal.Zero})
+		}
+		g := &out.Groups[len(out.Groups)-1]
+		g.Rows = append(g.Rows, r)
+		g.Total = g.Total.Add(r.ContractorShare)
+		if r.Contractors > 1 {
+			out.Shared = true
+		}
+		if !seen[r.ReviewID] {
+			seen[r.ReviewID] = true
+			out.Total = out.Total.Add(r.ContractorShare)
+			out.Reviews++
+		}
+	}
+	return out
+}

@@ -1,0 +1,144 @@
+package deadline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"finreview/internal/calendar"
+	"finreview/internal/store"
+)
+
+// CSS classes of a deadline in lists (UI.md: 临期 orange, 逾期 red, 暂停 grey).
+const (
+	ClassSoon    = "soon"
+	ClassOverdue = "overdue"
+	ClassPaused  = "paused"
+)
+
+// FormatDue describes a due time at now: "2026-11-30(剩余3个工作日)", with
+// class "soon" when at most 2 working days are left, or "逾期2个工作日"
+// with class "overdue" once it has passed.
+func FormatDue(cal *calendar.Calendar, due, now time.Time) (text, class string) {
+	left := cal.Remaining(now, due)
+	if left < 0 {
+		return fmt.Sprintf("逾期%d个工作日", -left), ClassOverdue
+	}
+	text = fmt.Sprintf("%s(剩余%d个工作日)", calendar.DateOf(due), left)
+	if left <= 2 {
+		class = ClassSoon
+	}
+	return text, class
+}
+
+// DueText describes the review's running deadline for lists: its earliest
+// pending deadline; else a paused one ("暂停计时(剩余N个工作日)", class
+// "paused"); else a passed report or intake deadline the review still
+// waits on (overdue). Empty when the review waits on no deadline.
+func DueText(ctx context.Context, q *store.Queries, reviewID int64, now time.Time) (text, class string) {
+	rows, err := q.ReviewDeadlines(ctx, reviewID)
+	if err != nil || len(rows) == 0 {
+		return "", ""
+	}
+	var pending, paused, fired *store.Deadline
+	for i := range rows {
+		d := &rows[i]
+		switch d.State {
+		case store.DeadlinePending:
+			if pending == nil || d.DueAt.Before(pending.DueAt) {
+				pending = d
+			}
+		case store.DeadlinePaused:
+			if paused == nil {
+				paused = d
+			}
+		case store.DeadlineFired:
+			if Kind(d.Kind) != KindOpinion {
+				fired = d // the latest, rows being in id order
+			}
+		}
+	}
+	switch {
+	case pending != nil:
+		cal, err := LoadCalendar(ctx, q)
+		if err != nil {
+			return "", ""
+		}
+		return FormatDue(cal, pending.DueAt, now)
+	case paused != nil:
+		return fmt.Sprintf("暂停计时(剩余%d个工作日)", paused.Count()), ClassPaused
+	case fired != nil:
+		r, err := q.Review(ctx, store.Scope{All: true}, reviewID)
+		if err != nil || r.Suspended || !Kind(fired.Kind).Matches(r.State) {
+			return "", ""
+		}
+		cal, err := LoadCalendar(ctx, q)
+		if err != nil {
+			return "", ""
+		}
+		return FormatDue(cal, fired.DueAt, now)
+	}
+	return "", ""
+}
+
+// OverdueRow is a passed deadline the review still waits on.
+type OverdueRow struct {
+	store.PastDueDeadline
+	Kind Kind
+	// DaysOverdue counts the working days after the due day through today
+	// (at least 1).
+	DaysOverdue int
+	// Responsible names the party that has to act.
+	Responsible string
+}
+
+// Overdue lists, within scope, the deadlines passed at now that their
+// reviews still wait on (not suspended, still in the deadline's state),
+// most overdue first.
+func Overdue(ctx context.Context, s *store.Store, scope store.Scope, now time.Time) ([]OverdueRow, error) {
+	cal, err := LoadCalendar(ctx, &s.Queries)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.PastDueDeadlines(ctx, scope, now)
+	if err != nil {
+		return nil, fmt.Errorf("list overdue deadlines: %w", err)
+	}
+	out := make([]OverdueRow, 0, len(rows))
+	for _, r := range rows {
+		k := Kind(r.Kind)
+		if !k.Matches(r.ReviewState) {
+			continue
+		}
+		row := OverdueRow{PastDueDeadline: r, Kind: k, DaysOverdue: max(1, -cal.Remaining(now, r.DueAt))}
+		switch k {
+		case KindOpinion:
+			row.Responsible = r.UnitName
+		case KindReport:
+			row.Responsible = r.FirmName
+		case KindIntake:
+			row.Responsible = "评审中心"
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// MissingYearBanner warns administrators when the current or the next
+// year has no holiday data; empty when both have data.
+func MissingYearBanner(cal *calendar.Calendar, now time.Time) string {
+	y := calendar.DateOf(now).Y
+	var missing []int
+	for _, year := range []int{y, y + 1} {
+		if !cal.HasYear(year) {
+			missing = append(missing, year)
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("%d 年尚无节假日数据,该年的期限暂按周一至周五计算;请在「工作日历」中录入或导入该年数据。", missing[0])
+	}
+	return fmt.Sprintf("%d 年、%d 年尚无节假日数据,这些年份的期限暂按周一至周五计算;请在「工作日历」中录入或导入。", missing[0], missing[1])
+}

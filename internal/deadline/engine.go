@@ -1,0 +1,330 @@
+package deadline
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"finreview/internal/calendar"
+	"finreview/internal/store"
+)
+
+// FireFunc is the effect of a deadline passing (for KindOpinion, the
+// deemed_agreed transition fired as the system). It runs inside the claim
+// transaction: when it returns an error, its writes are undone and the
+// deadline stays pending, to be claimed again on the next pass.
+type FireFunc func(ctx context.Context, q *store.Queries, d store.Deadline) error
+
+// EngineOptions configure an Engine.
+type EngineOptions struct {
+	Store *store.Store
+	Log   *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Instance names this server in fired_by (host name and pid when empty).
+	Instance string
+	// Interval between passes of Run (30 s when zero).
+	Interval time.Duration
+	// Batch is the number of rows claimed per transaction (100 when zero).
+	Batch int
+	// Fire is the effect of a passed deadline (none when nil).
+	Fire FireFunc
+}
+
+// Engine claims and fires due deadlines and sends reminders.
+type Engine struct {
+	o EngineOptions
+}
+
+// NewEngine builds an engine; see EngineOptions for the defaults.
+func NewEngine(o EngineOptions) *Engine {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Instance == "" {
+		host, _ := os.Hostname()
+		o.Instance = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	if o.Interval <= 0 {
+		o.Interval = 30 * time.Second
+	}
+	if o.Batch <= 0 {
+		o.Batch = 100
+	}
+	return &Engine{o: o}
+}
+
+// Run runs a pass at once and then every Interval until ctx is done.
+func (e *Engine) Run(ctx context.Context) error {
+	t := time.NewTicker(e.o.Interval)
+	defer t.Stop()
+	for {
+		if fired, err := e.RunOnce(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			e.o.Log.Error("deadline pass failed", slog.String("instance", e.o.Instance), slog.String("error", err.Error()))
+		} else if fired > 0 {
+			e.o.Log.Info("deadlines fired", slog.String("instance", e.o.Instance), slog.Int("fired", fired))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce fires every deadline due now, batch by batch (one transaction
+// each), then sends the reminders due now. It returns how many deadlines it
+// fired. Rows another instance holds are left to it; a deadline whose Fire
+// failed stays pending for the next pass.
+func (e *Engine) RunOnce(ctx context.Context) (fired int, err error) {
+	now := e.o.Now()
+	cal, err := LoadCalendar(ctx, &e.o.Store.Queries)
+	if err != nil {
+		return 0, err
+	}
+	var skip []int64
+	for {
+		b, err := e.fireBatch(ctx, cal, now, skip)
+		fired += b.fired
+		if err != nil {
+			return fired, err
+		}
+		skip = append(skip, b.skipped...)
+		if b.claimed < e.o.Batch {
+			break
+		}
+	}
+	skip = skip[:0]
+	for {
+		b, err := e.remindBatch(ctx, cal, now, skip)
+		if err != nil {
+			return fired, err
+		}
+		skip = append(skip, b.skipped...)
+		if b.claimed < e.o.Batch {
+			break
+		}
+	}
+	return fired, nil
+}
+
+// batch is the outcome of one claim transaction.
+type batch struct {
+	claimed int
+	fired   int
+	skipped []int64 // left pending: not to be claimed again in this pass
+}
+
+func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, skip []int64) (batch, error) {
+	var b batch
+	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
+		b = batch{}
+		rows, err := q.ClaimDueDeadlines(ctx, now, e.o.Batch, skip)
+		if err != nil {
+			return fmt.Errorf("claim due deadlines: %w", err)
+		}
+		b.claimed = len(rows)
+		for _, d := range rows {
+			r, ok, err := q.LockDeadlineReview(ctx, d.ReviewID)
+			if err != nil {
+				return fmt.Errorf("lock review %d: %w", d.ReviewID, err)
+			}
+			if !ok { // a transition of this review is in progress
+				b.skipped = append(b.skipped, d.ID)
+				continue
+			}
+			if done, err := e.settle(ctx, q, cal, &d, r, now); err != nil || done {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			sp := fmt.Sprintf("deadline_%d", d.ID)
+			if err := q.Savepoint(ctx, sp); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
+			if ferr := e.fire(ctx, q, d, r, now); ferr != nil {
+				e.o.Log.Error("deadline fire failed", slog.Int64("deadline_id", d.ID), slog.Int64("review_id", d.ReviewID),
+					slog.String("kind", d.Kind), slog.String("error", ferr.Error()))
+				if err := q.RollbackToSavepoint(ctx, sp); err != nil {
+					return fmt.Errorf("fire deadline %d: %w (rollback: %v)", d.ID, ferr, err)
+				}
+				b.skipped = append(b.skipped, d.ID)
+				continue
+			}
+			if err := q.ReleaseSavepoint(ctx, sp); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
+			}
+			b.fired++
+		}
+		return nil
+	})
+	if err != nil {
+		return batch{}, err
+	}
+	return b, nil
+}
+
+// settle handles a claimed deadline that must not fire: the review is
+// suspended (the deadline is paused) or has moved on (cancelled). It
+// reports whether it did.
+func (e *Engine) settle(ctx context.Context, q *store.Queries, cal *calendar.Calendar, d *store.Deadline, r store.DeadlineReview, now time.Time) (bool, error) {
+	switch {
+	case r.Suspended:
+		pause(cal, d, now)
+	case !Kind(d.Kind).Matches(r.State):
+		d.State = store.DeadlineCancelled
+		d.EndedAt = sql.NullTime{Time: now, Valid: true}
+		d.NextRemindAt = sql.NullTime{}
+		e.o.Log.Info("deadline cancelled, review moved on", slog.Int64("deadline_id", d.ID), slog.Int64("review_id", d.ReviewID),
+			slog.String("kind", d.Kind), slog.String("review_state", string(r.State)))
+	default:
+		return false, nil
+	}
+	if err := q.UpdateDeadline(ctx, *d); err != nil {
+		return false, fmt.Errorf("settle deadline %d: %w", d.ID, err)
+	}
+	return true, nil
+}
+
+// fire runs the effect, marks the deadline fired by this instance and
+// tells the responsible users, all in the claim transaction.
+func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r store.DeadlineReview, now time.Time) error {
+	if e.o.Fire != nil {
+		if err := e.o.Fire(ctx, q, d); err != nil {
+			return err
+		}
+	}
+	d.State = store.DeadlineFired
+	d.FiredAt = sql.NullTime{Time: now, Valid: true}
+	d.FiredBy = e.o.Instance
+	d.EndedAt = d.FiredAt
+	d.NextRemindAt = sql.NullTime{}
+	d.OverdueNotified = true
+	if err := q.UpdateDeadline(ctx, d); err != nil {
+		return fmt.Errorf("mark deadline %d fired: %w", d.ID, err)
+	}
+	title, body := overdueMessage(d, r)
+	return notify(ctx, q, d, r, title, body, "deadline_overdue", now)
+}
+
+func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, skip []int64) (batch, error) {
+	var b batch
+	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
+		b = batch{}
+		rows, err := q.ClaimReminderDeadlines(ctx, now, e.o.Batch, skip)
+		if err != nil {
+			return fmt.Errorf("claim reminders: %w", err)
+		}
+		b.claimed = len(rows)
+		for _, d := range rows {
+			if now.After(d.DueAt) { // passed: the fire pass handles it
+				b.skipped = append(b.skipped, d.ID)
+				continue
+			}
+			r, ok, err := q.LockDeadlineReview(ctx, d.ReviewID)
+			if err != nil {
+				return fmt.Errorf("lock review %d: %w", d.ReviewID, err)
+			}
+			if !ok {
+				b.skipped = append(b.skipped, d.ID)
+				continue
+			}
+			if done, err := e.settle(ctx, q, cal, &d, r, now); err != nil || done {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err := remind(ctx, q, cal, d, r, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return batch{}, err
+	}
+	return b, nil
+}
+
+// remind marks the reminders due by now as sent and sends one message with
+// the working days actually left (one message when both fall due at once).
+func remind(ctx context.Context, q *store.Queries, cal *calendar.Calendar, d store.Deadline, r store.DeadlineReview, now time.Time) error {
+	left := cal.Remaining(now, d.DueAt)
+	send := false
+	if !d.Reminded2 && d.Remind2At.Valid && !d.Remind2At.Time.After(now) {
+		d.Reminded2 = true
+		send = send || left >= 2
+	}
+	if !d.Reminded1 && d.Remind1At.Valid && !d.Remind1At.Time.After(now) {
+		d.Reminded1 = true
+		send = true
+	}
+	d.NextRemindAt = nextRemind(d)
+	if err := q.UpdateDeadline(ctx, d); err != nil {
+		return fmt.Errorf("mark deadline %d reminded: %w", d.ID, err)
+	}
+	if !send || left > 2 {
+		return nil
+	}
+	kind := Kind(d.Kind)
+	title := fmt.Sprintf("期限提醒:%s剩余%d个工作日", kind.Label(), left)
+	body := fmt.Sprintf("项目「%s」%s的期限为 %s 23:59:59(剩余%d个工作日),请及时办理。",
+		r.ProjectName, kind.Label(), calendar.DateOf(d.DueAt), left)
+	return notify(ctx, q, d, r, title, body, "deadline_reminder", now)
+}
+
+func overdueMessage(d store.Deadline, r store.DeadlineReview) (title, body string) {
+	due := calendar.DateOf(d.DueAt).String()
+	switch Kind(d.Kind) {
+	case KindOpinion:
+		return "征求意见书逾期未签署,视同同意",
+			fmt.Sprintf("项目「%s」的征求意见书签署期限 %s 23:59:59 已过,未签署,视同同意。", r.ProjectName, due)
+	case KindReport:
+		return "审核报告逾期未提交",
+			fmt.Sprintf("项目「%s」的审核报告应于 %s 23:59:59 前提交,现已逾期,请尽快提交。", r.ProjectName, due)
+	case KindIntake:
+		return "评审任务逾期未受理",
+			fmt.Sprintf("项目「%s」应于 %s 23:59:59 前受理,现已逾期,请尽快办理。", r.ProjectName, due)
+	}
+	return "期限已过", fmt.Sprintf("项目「%s」的期限 %s 已过。", r.ProjectName, due)
+}
+
+// Recipients are the users responsible for a deadline: the unit's users
+// for the opinion letter, the firm's users for the report, and the review
+// center users of the jurisdiction (or with a city grant) for intake.
+func Recipients(ctx context.Context, q *store.Queries, kind Kind, r store.DeadlineReview) ([]int64, error) {
+	switch kind {
+	case KindOpinion:
+		return q.OrgUserIDs(ctx, r.UnitOrgID)
+	case KindReport:
+		if r.FirmID == 0 {
+			return nil, nil
+		}
+		return q.OrgUserIDs(ctx, r.FirmID)
+	case KindIntake:
+		return q.ReviewCenterUserIDs(ctx, r.JurisdictionID)
+	}
+	return nil, nil
+}
+
+func notify(ctx context.Context, q *store.Queries, d store.Deadline, r store.DeadlineReview, title, body, kind string, now time.Time) error {
+	users, err := Recipients(ctx, q, Kind(d.Kind), r)
+	if err != nil {
+		return fmt.Errorf("recipients of deadline %d: %w", d.ID, err)
+	}
+	if err := q.NotifyUsers(ctx, users, store.Notification{ReviewID: d.ReviewID, Kind: kind, Title: title, Body: body, CreatedAt: now}); err != nil {
+		return fmt.Errorf("notify deadline %d: %w", d.ID, err)
+	}
+	return nil
+}

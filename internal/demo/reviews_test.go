@@ -1,0 +1,51 @@
+package demo_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"finreview/internal/billing"
+	"finreview/internal/demo"
+	"finreview/internal/docs"
+	"finreview/internal/firm"
+	"finreview/internal/review"
+	"finreview/internal/store"
+	"finreview/internal/testenv"
+	"finreview/workflow"
+)
+
+func TestSeedReviewsCoversEveryState(t *testing.T) {
+	s := testenv.DB(t)
+	seeded := testenv.Demo(t, s)
+	objects := testenv.Objects(t)
+	log := slog.New(slog.DiscardHandler)
+	svc := review.NewService(review.Options{Store: s, Firms: firm.NewService(s, time.Now), Billing: billing.NewService(s, time.Now),
+		Docs: docs.NewService(s, objects, time.Now, log), Now: time.Now, Log: log})
+	ctx := context.Background()
+	n, err := demo.SeedReviews(ctx, s, svc, objects, seeded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 20 {
+		t.Fatalf("seeded %d reviews, want at least 20", n)
+	}
+	counts, err := s.CountReviewsByState(ctx, store.Scope{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range workflow.States() {
+		t.Run(string(st), func(t *testing.T) {
+			if counts[st] == 0 {
+				t.Errorf("no demo review in state %s", st)
+			}
+		})
+	}
+	t.Run("seeding again adds nothing", func(t *testing.T) {
+		again, err := demo.SeedReviews(ctx, s, svc, objects, seeded)
+		if err != nil || again != 0 {
+			t.Fatalf("second run created %d (%v)", again, err)
+		}
+	})
+}

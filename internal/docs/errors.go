@@ -1,0 +1,66 @@
+package docs
+
+import "fmt"
+
+// Error is a refusal with its own HTTP status, a stable English code and a
+// Chinese message for people.
+type Error struct {
+	Status int
+	code   string
+	msg    string
+}
+
+func (e *Error) Error() string { return e.msg }
+
+// Message is the Chinese message.
+func (e *Error) Message() string { return e.msg }
+
+// HTTPStatus is the status the web layer answers with.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+// Code is the stable English code.
+func (e *Error) Code() string { return e.code }
+
+// ErrStorageUnavailable means the object store did not answer: uploads and
+// downloads answer 503 and nothing is left half-written in the database.
+var ErrStorageUnavailable = &Error{Status: 503, code: "storage_unavailable", msg: "文件存储服务暂不可用,请稍后重试"}
+
+func errTooLarge(category string, limit int64) *Error {
+	return &Error{Status: 413, code: "too_large",
+		msg: fmt.Sprintf("文件超过「%s」类资料的大小上限 %s", CategoryLabel(category), humanSize(limit))}
+}
+
+func errUnsupported(category, detected string) *Error {
+	return &Error{Status: 415, code: "unsupported_type",
+		msg: fmt.Sprintf("「%s」类资料不接受此文件类型(%s),允许:%s", CategoryLabel(category), detected, allowedText(category))}
+}
+
+func errConflict(msg string) *Error { return &Error{Status: 409, code: "conflict", msg: msg} }
+
+// FieldError is invalid input in one field (422).
+type FieldError struct {
+	field string
+	msg   string
+}
+
+func (e *FieldError) Error() string { return e.msg }
+
+// Message is the Chinese message.
+func (e *FieldError) Message() string { return e.msg }
+
+// Field names the input field.
+func (e *FieldError) Field() string { return e.field }
+
+func fieldErr(field, msg string) *FieldError { return &FieldError{field: field, msg: msg} }
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d 字节", n)
+}

@@ -1,0 +1,181 @@
+package docs
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"io"
+	"strings"
+	"time"
+
+	// Decoders of the image formats a photo may come in.
+	_ "image/gif"
+	_ "image/png"
+
+	_ "golang.org/x/image/bmp"
+	"golang.org/x/image/draw"
+	_ "golang.org/x/image/tiff"
+	_ "golang.org/x/image/webp"
+)
+
+// ThumbSize is the longest side of a thumbnail, in pixels.
+const ThumbSize = 320
+
+// maxThumbPixels bounds the photos decoded for a thumbnail (a decoded
+// image takes several bytes per pixel).
+const maxThumbPixels = 80_000_000
+
+// Thumbnail decodes an image and returns a JPEG scaled so that its longest
+// side is at most ThumbSize pixels.
+func Thumbnail(r io.Reader) ([]byte, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(head))
+	if err == nil && int64(cfg.Width)*int64(cfg.Height) > maxThumbPixels {
+		return nil, fmt.Errorf("image too large for a thumbnail: %dx%d", cfg.Width, cfg.Height)
+	}
+	src, _, err := image.Decode(br)
+	if err != nil {
+		return nil, fmt.Errorf("decode image: %w", err)
+	}
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w == 0 || h == 0 {
+		return nil, errors.New("empty image")
+	}
+	tw, th := w, h
+	if w >= h && w > ThumbSize {
+		tw, th = ThumbSize, max(1, h*ThumbSize/w)
+	} else if h > w && h > ThumbSize {
+		tw, th = max(1, w*ThumbSize/h), ThumbSize
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
+	draw.CatmullRom.Scale(dst, dst.Bounds(), src, b, draw.Src, nil)
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: 82}); err != nil {
+		return nil, fmt.Errorf("encode thumbnail: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// ErrNoEXIF means a file has no EXIF date.
+var ErrNoEXIF = errors.New("no exif date")
+
+// EXIFDate reads a JPEG's EXIF DateTimeOriginal (falling back to
+// DateTime) from its APP1 segment; the camera's local time is taken as
+// being in loc. Only the segments before the image data are read.
+func EXIFDate(r io.Reader, loc *time.Location) (time.Time, error) {
+	br := bufio.NewReader(r)
+	var soi [2]byte
+	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
+		return time.Time{}, ErrNoEXIF
+	}
+	for {
+		var m [2]byte
+		if _, err := io.ReadFull(br, m[:]); err != nil {
+			return time.Time{}, ErrNoEXIF
+		}
+		for m[0] == 0xFF && m[1] == 0xFF { // fill bytes
+			b, err := br.ReadByte()
+			if err != nil {
+				return time.Time{}, ErrNoEXIF
+			}
+			m[1] = b
+		}
+		if m[0] != 0xFF || m[1] == 0xDA || m[1] == 0xD9 { // start of scan, end of image
+			return time.Time{}, ErrNoEXIF
+		}
+		var l [2]byte
+		if _, err := io.ReadFull(br, l[:]); err != nil {
+			return time.Time{}, ErrNoEXIF
+		}
+		n := int(binary.BigEndian.Uint16(l[:])) - 2
+		if n < 0 {
+			return time.Time{}, ErrNoEXIF
+		}
+		if m[1] != 0xE1 {
+			if _, err := br.Discard(n); err != nil {
+				return time.Time{}, ErrNoEXIF
+			}
+			continue
+		}
+		seg := make([]byte, n)
+		if _, err := io.ReadFull(br, seg); err != nil {
+			return time.Time{}, ErrNoEXIF
+		}
+		if !bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
+			continue
+		}
+		return tiffDate(seg[6:], loc)
+	}
+}
+
+// tiffDate finds DateTimeOriginal (Exif IFD tag 0x9003) or DateTime (IFD0
+// tag 0x0132) in a TIFF structure.
+func tiffDate(t []byte, loc *time.Location) (time.Time, error) {
+	if len(t) < 8 {
+		return time.Time{}, ErrNoEXIF
+	}
+	var bo binary.ByteOrder
+	switch string(t[:2]) {
+	case "II":
+		bo = binary.LittleEndian
+	case "MM":
+		bo = binary.BigEndian
+	default:
+		return time.Time{}, ErrNoEXIF
+	}
+	type entry struct {
+		tag, typ uint16
+		count    uint32
+		value    uint32
+	}
+	readIFD := func(off uint32) []entry {
+		if int(off)+2 > len(t) {
+			return nil
+		}
+		n := int(bo.Uint16(t[off:]))
+		var out []entry
+		for i := 0; i < n; i++ {
+			p := int(off) + 2 + 12*i
+			if p+12 > len(t) {
+				break
+			}
+			out = append(out, entry{bo.Uint16(t[p:]), bo.Uint16(t[p+2:]), bo.Uint32(t[p+4:]), bo.Uint32(t[p+8:])})
+		}
+		return out
+	}
+	ascii := func(e entry) string {
+		if e.typ != 2 || e.count < 19 || int(e.value)+int(e.count) > len(t) {
+			return ""
+		}
+		return strings.TrimRight(string(t[e.value:e.value+e.count]), "\x00 ")
+	}
+	parse := func(s string) (time.Time, bool) {
+		at, err := time.ParseInLocation("2006:01:02 15:04:05", s, loc)
+		return at, err == nil && at.Year() > 1900
+	}
+	var fallback string
+	for _, e := range readIFD(bo.Uint32(t[4:])) {
+		switch e.tag {
+		case 0x0132:
+			fallback = ascii(e)
+		case 0x8769:
+			for _, x := range readIFD(e.value) {
+				if x.tag == 0x9003 {
+					if at, ok := parse(ascii(x)); ok {
+						return at, nil
+					}
+				}
+			}
+		}
+	}
+	if at, ok := parse(fallback); ok {
+		return at, nil
+	}
+	return time.Time{}, ErrNoEXIF
+}

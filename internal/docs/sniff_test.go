@@ -1,0 +1,116 @@
+package docs_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"image"
+	"image/jpeg"
+	"strings"
+	"testing"
+	"time"
+
+	"finreview/internal/docs"
+)
+
+func zipWith(t *testing.T, first string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	f, err := w.Create(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.Write([]byte("<xml/>"))
+	_ = w.Close()
+	return buf.Bytes()
+}
+
+func TestSniff(t *testing.T) {
+	cases := []struct {
+		name, file  string
+		head        []byte
+		contentType string
+		group       string
+	}{
+		{"pdf", "报告.pdf", []byte("%PDF-1.7\n%âãÏÓ"), "application/pdf", "pdf"},
+		{"jpeg", "照片.jpg", []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', 0}, "image/jpeg", "image"},
+		{"png", "图.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "image/png", "image"},
+		{"docx", "意见.docx", zipWith(t, "word/document.xml"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "office"},
+		{"xlsx by content types and extension", "计算书.xlsx", zipWith(t, "[Content_Types].xml"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "office"},
+		{"plain zip", "资料.zip", zipWith(t, "图纸/说明.txt"), "application/zip", "archive"},
+		{"legacy word", "旧.doc", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, "application/msword", "office"},
+		{"rar", "资料.rar", []byte("Rar!\x1a\x07\x01\x00"), "application/vnd.rar", "archive"},
+		{"dwg", "平面图.dwg", []byte("AC1032\x00\x00\x00"), "image/vnd.dwg", "cad"},
+		{"dxf", "平面图.dxf", []byte("  0\r\nSECTION\r\n  2\r\nHEADER\r\n"), "image/vnd.dxf", "cad"},
+		{"executable", "setup.pdf", []byte("MZ\x90\x00\x03"), "application/vnd.microsoft.portable-executable", ""},
+		{"html is not a document", "a.pdf", []byte("<!DOCTYPE html><html>"), "text/html", ""},
+		{"plain text is not a document", "a.txt", []byte("hello"), "text/plain", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ct, g := docs.Sniff(tc.head, tc.file)
+			if ct != tc.contentType || g != tc.group {
+				t.Fatalf("Sniff = %q, %q; want %q, %q", ct, g, tc.contentType, tc.group)
+			}
+		})
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"结算审核报告(终稿).pdf", "结算审核报告(终稿).pdf"},
+		{`C:\Users\张三\桌面\送审资料.pdf`, "送审资料.pdf"},
+		{"../../etc/passwd", "passwd"},
+		{"a\"b\x00c.pdf", "abc.pdf"},
+		{"", "未命名文件"},
+		{strings.Repeat("长", 300) + ".pdf", strings.Repeat("长", 196) + ".pdf"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := docs.CleanName(tc.in); got != tc.want {
+				t.Fatalf("CleanName(%q) = %q", tc.in, got)
+			}
+		})
+	}
+}
+
+func TestFullWidth(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"经评审,送审金额8,650,000.00元", "经评审，送审金额8,650,000.00元"},
+		{"审增(减)原因:详见报告;其他", "审增（减）原因：详见报告；其他"},
+		{"10:20", "10:20"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := docs.FullWidth(tc.in); got != tc.want {
+				t.Fatalf("got %q want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func plainJPEG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 8, 8)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestEXIFDateAbsent(t *testing.T) {
+	cases := []struct {
+		name string
+		data []byte
+	}{
+		{"not a jpeg", []byte("%PDF-1.4")},
+		{"jpeg without exif", plainJPEG(t)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := docs.EXIFDate(bytes.NewReader(tc.data), time.UTC); err == nil {
+				t.Fatal("found a date where there is none")
+			}
+		})
+	}
+}

@@ -1,0 +1,278 @@
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"finreview/internal/audit"
+	"finreview/internal/auth"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+// Fire runs one transition for p in its own transaction and returns the
+// review as p sees it afterwards.
+func (s *Service) Fire(ctx context.Context, p auth.Principal, id int64, in FireInput) (View, error) {
+	if p.Role == auth.System {
+		return View{}, auth.ErrForbidden
+	}
+	err := s.store.InTx(ctx, func(q *store.Queries) error {
+		return s.fireTx(ctx, q, p, id, in)
+	})
+	if err != nil {
+		return View{}, err
+	}
+	s.renderPapers(ctx)
+	// The actor may have lost sight of the review by firing (a firm that
+	// declines); the answer still shows the review it acted on.
+	return s.view(ctx, p, store.Scope{All: true}, id)
+}
+
+// FireSystemTx fires t as the system (the deadline engine) inside the
+// caller's transaction, through the same code path as Fire.
+func (s *Service) FireSystemTx(ctx context.Context, q *store.Queries, reviewID int64, t workflow.Trigger, reason string) error {
+	return s.fireTx(ctx, q, auth.SystemPrincipal(), reviewID, FireInput{Trigger: t, Reason: reason})
+}
+
+// renderPapers generates the PDFs of papers issued by a committed transition.
+func (s *Service) renderPapers(ctx context.Context) {
+	if s.docs == nil {
+		return
+	}
+	if err := s.docs.RenderPending(ctx); err != nil {
+		s.log.Warn("render papers", "error", err.Error())
+	}
+}
+
+// tx is one transition in progress.
+type tx struct {
+	s      *Service
+	q      *store.Queries
+	p      auth.Principal
+	r      store.Review
+	in     FireInput
+	now    time.Time
+	ch     store.ReviewChange
+	detail map[string]any
+}
+
+func (s *Service) fireTx(ctx context.Context, q *store.Queries, p auth.Principal, id int64, in FireInput) error {
+	t := in.Trigger
+	if !t.Valid() {
+		return fieldErr("trigger", "未知的操作: %s", t)
+	}
+	r, err := q.LockReview(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.Role != auth.System {
+		if _, err := q.Review(ctx, p.Scope(), id); err != nil {
+			return err
+		}
+	}
+	if !auth.MayFire(p.Role, t) {
+		return auth.ErrForbidden
+	}
+	if !owns(p, r) {
+		return store.ErrNotFound
+	}
+	facts, err := s.facts(ctx, q, r)
+	if err != nil {
+		return err
+	}
+	m := workflow.New(r.State, facts)
+	if in.Version != nil && *in.Version != r.Version {
+		return &StaleError{Permitted: permittedFor(ctx, p, m)}
+	}
+	if !m.CanFire(ctx, t) {
+		_, err := fireMachine(ctx, m, t, workflow.SignArgs{Agree: true})
+		if err == nil {
+			err = fmt.Errorf("trigger %s refused in %s", t, r.State)
+		}
+		return err
+	}
+	x := &tx{s: s, q: q, p: p, r: r, in: in, now: s.now(), ch: r.Change(), detail: map[string]any{}}
+	if in.Params == nil {
+		x.in.Params = map[string]string{}
+	}
+	x.in.Reason = strings.TrimSpace(in.Reason)
+	args, err := x.validate(ctx)
+	if err != nil {
+		return err
+	}
+	facts.Missing, err = s.missing(ctx, q, r, t)
+	if err != nil {
+		return err
+	}
+	to, err := fireMachine(ctx, workflow.New(r.State, facts), t, args)
+	if err != nil {
+		return err
+	}
+	x.ch.State = to
+	if err := x.effects(ctx, to); err != nil {
+		return err
+	}
+	return x.record(ctx, to)
+}
+
+// fireMachine fires t, passing the sign answer only to sign.
+func fireMachine(ctx context.Context, m *workflow.Machine, t workflow.Trigger, sign workflow.SignArgs) (workflow.State, error) {
+	if t == workflow.Sign {
+		return m.FireSign(ctx, sign)
+	}
+	return m.Fire(ctx, t)
+}
+
+// owns checks the per-row parties: a firm acts only on reviews delegated
+// to it, a unit on its own, a contractor on its projects'. Scope already
+// limits what they see; this keeps the rule explicit where it acts.
+func owns(p auth.Principal, r store.Review) bool {
+	switch p.Role {
+	case auth.Intermediary:
+		return p.OrgID != 0 && r.FirmID == p.OrgID
+	case auth.ConstructionUnit:
+		return p.OrgID != 0 && r.UnitOrgID == p.OrgID
+	}
+	return true
+}
+
+// facts loads what the guards read.
+func (s *Service) facts(ctx context.Context, q *store.Queries, r store.Review) (workflow.Facts, error) {
+	f := workflow.Facts{Suspended: r.Suspended, AppealUsed: r.AppealUsed, PlansRequired: s.plansRequired}
+	if r.FirmID != 0 && (r.State == workflow.Delegated) {
+		plan, err := q.LatestWorkPlan(ctx, r.ID, r.FirmID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return f, err
+		default:
+			f.PlansRequired = true
+			f.PlanApproved = plan.Status == "approved"
+			f.PlanSubmitted = plan.Status == "submitted"
+		}
+	}
+	return f, nil
+}
+
+// missing returns the unmet hard gates of t on r, in Chinese.
+func (s *Service) missing(ctx context.Context, q *store.Queries, r store.Review, t workflow.Trigger) ([]string, error) {
+	var out []string
+	switch t {
+	case workflow.Submit, workflow.Resubmit:
+		n, err := countDocuments(ctx, q, r.ID, "submission")
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			out = append(out, "送审资料未上传")
+		}
+		if !r.SubmittedAmount.IsPositive() {
+			out = append(out, "送审金额须大于零")
+		}
+	case workflow.AddTracking:
+		if r.Kind != "tracking" {
+			out = append(out, "仅跟踪评审可添加跟踪记录")
+		}
+	case workflow.SendOpinion, workflow.Conclude, workflow.SampleRecheck:
+		if !r.AuditedAmount.Valid {
+			out = append(out, "审定金额未填写")
+		}
+	}
+	return out, nil
+}
+
+// permittedFor filters the machine's permitted triggers to what p may fire.
+func permittedFor(ctx context.Context, p auth.Principal, m *workflow.Machine) []workflow.Trigger {
+	out := []workflow.Trigger{}
+	for _, t := range m.Permitted(ctx) {
+		if auth.MayFire(p.Role, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// record writes the review row, the timeline event, the audit event and
+// the notifications.
+func (x *tx) record(ctx context.Context, to workflow.State) error {
+	r, t := x.r, x.in.Trigger
+	if err := x.q.UpdateReview(ctx, r.ID, r.Version, x.ch, x.now); err != nil {
+		if errors.Is(err, store.ErrStale) {
+			return &StaleError{}
+		}
+		return fmt.Errorf("update review %d: %w", r.ID, err)
+	}
+	params, err := json.Marshal(x.in.Params)
+	if err != nil {
+		return err
+	}
+	actorName := x.p.Name
+	if actorName == "" {
+		actorName = x.p.Username
+	}
+	if _, err := x.q.InsertReviewEvent(ctx, store.ReviewEvent{ReviewID: r.ID, Round: x.ch.Round, At: x.now,
+		ActorID: x.p.UserID, ActorName: actorName, ActorRole: string(x.p.Role), Trigger: t, From: r.State, To: to,
+		Reason: x.in.Reason, Params: string(params)}); err != nil {
+		return fmt.Errorf("review event: %w", err)
+	}
+	detail := map[string]any{
+		"trigger": t, "from": r.State, "to": to, "round": x.ch.Round, "reason": x.in.Reason, "params": x.in.Params,
+		"before": snapshot(r.State, r.Change(), r), "after": snapshot(to, x.ch, r),
+	}
+	for k, v := range x.detail {
+		detail[k] = v
+	}
+	if _, err := audit.Append(ctx, x.q, x.now, audit.Entry{ActorID: x.p.UserID, ActorName: actorName, Action: string(t),
+		ReviewID: r.ID, ObjectType: "review", ObjectID: strconv.FormatInt(r.ID, 10), Detail: detail}); err != nil {
+		return err
+	}
+	return x.notify(ctx, to)
+}
+
+func snapshot(st workflow.State, c store.ReviewChange, r store.Review) map[string]any {
+	audited := ""
+	if c.AuditedAmount.Valid {
+		audited = c.AuditedAmount.Decimal.StringFixed(2)
+	}
+	return map[string]any{"state": st, "submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited,
+		"firm_id": c.FirmID, "suspended": c.Suspended, "round": c.Round, "outcome": c.Outcome}
+}
+
+// countDocuments counts a review's committed documents of a category.
+func countDocuments(ctx context.Context, q *store.Queries, reviewID int64, category string) (int, error) {
+	return q.CountDocuments(ctx, reviewID, category, false)
+}
+
+// FireDeadline is the deadline engine's FireFunc, run inside its claim
+// transaction: an opinion deadline passing while the review still waits in
+// opinion_sent deems the opinion agreed (逾期未签署,视同同意); other kinds
+// tell the parties the deadline has passed.
+func (s *Service) FireDeadline(ctx context.Context, q *store.Queries, d store.Deadline) error {
+	r, err := q.LockReview(ctx, d.ReviewID)
+	if err != nil {
+		return err
+	}
+	due := d.DueAt.In(shanghai()).Format("2006-01-02 15:04")
+	if d.Kind == "opinion" {
+		if r.State != workflow.OpinionSent || r.Suspended {
+			return nil
+		}
+		return s.FireSystemTx(ctx, q, r.ID, workflow.DeemAgreed,
+			"征求意见书送达后5个工作日内未签署意见(截止 "+due+"),逾期视同同意")
+	}
+	x := &tx{s: s, q: q, p: auth.SystemPrincipal(), r: r, ch: r.Change(), now: s.now()}
+	title := r.ProjectName + ":办理期限已过"
+	body := "办理期限(" + d.Kind + ")已于 " + due + " 届满,请尽快办理。"
+	roles := map[string][]auth.Role{"intake": {auth.ReviewCenter}, "report": {auth.Intermediary, auth.ReviewCenter}}[d.Kind]
+	for _, role := range roles {
+		if err := x.notifyRole(ctx, role, "overdue", title, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package review
+
+import (
+	"context"
+	"fmt"
+
+	"finreview/internal/auth"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+// routine triggers do not make anyone "the next to act".
+func routine(t workflow.Trigger) bool {
+	switch t {
+	case workflow.Suspend, workflow.Resume, workflow.SampleRecheck, workflow.DeemAgreed, workflow.RecordSurvey,
+		workflow.RequestMaterials, workflow.AddTracking, workflow.Cosign:
+		return false
+	}
+	return true
+}
+
+// notify tells the parties who act next that the review moved.
+func (x *tx) notify(ctx context.Context, to workflow.State) error {
+	f := workflow.Facts{Suspended: x.ch.Suspended, AppealUsed: x.ch.AppealUsed}
+	m := workflow.New(to, f)
+	seen := map[auth.Role]bool{}
+	title := fmt.Sprintf("%s:%s", x.r.ProjectName, to.Label())
+	body := fmt.Sprintf("%s(%s)执行了\u201c%s\u201d,评审现为\u201c%s\u201d。", x.p.Name, x.p.Role.Label(), x.in.Trigger.Label(), to.Label())
+	if x.in.Reason != "" {
+		body += "原因:" + x.in.Reason
+	}
+	for _, t := range m.Permitted(ctx) {
+		if !routine(t) {
+			continue
+		}
+		for _, role := range []auth.Role{auth.ConstructionUnit, auth.FinanceSection, auth.ReviewCenter, auth.Intermediary, auth.Contractor} {
+			if seen[role] || !auth.MayFire(role, t) {
+				continue
+			}
+			seen[role] = true
+			if err := x.notifyRole(ctx, role, "transition", title, body); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// notifyRole sends a message to the users of role who are party to the review.
+func (x *tx) notifyRole(ctx context.Context, role auth.Role, kind, title, body string) error {
+	users, err := x.parties(ctx, role)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.ID == x.p.UserID {
+			continue
+		}
+		if err := x.q.InsertNotification(ctx, store.Notification{UserID: u.ID, ReviewID: x.r.ID, Kind: kind, Title: title, Body: body}); err != nil {
+			return fmt.Errorf("notify %s: %w", u.Username, err)
+		}
+	}
+	return nil
+}
+
+// parties lists the users of role who act for this review.
+func (x *tx) parties(ctx context.Context, role auth.Role) ([]store.User, error) {
+	switch role {
+	case auth.ConstructionUnit:
+		return x.q.UsersByRole(ctx, string(role), x.r.UnitOrgID)
+	case auth.Intermediary:
+		if x.ch.FirmID == 0 {
+			return nil, nil
+		}
+		return x.q.UsersByRole(ctx, string(role), x.ch.FirmID)
+	case auth.Contractor:
+		orgs, err := x.q.ProjectContractors(ctx, x.r.ProjectID)
+		if err != nil {
+			return nil, err
+		}
+		var out []store.User
+		for _, o := range orgs {
+			us, err := x.q.UsersByRole(ctx, string(role), o)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, us...)
+		}
+		return out, nil
+	case auth.FinanceSection, auth.ReviewCenter:
+		us, err := x.q.UsersByRole(ctx, string(role), 0)
+		if err != nil {
+			return nil, err
+		}
+		var out []store.User
+		for _, u := range us {
+			if u.CityGrant || u.JurisdictionID == x.r.JurisdictionID {
+				out = append(out, u)
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}

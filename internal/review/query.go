@@ -1,0 +1,253 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"finreview/internal/audit"
+	"finreview/internal/auth"
+	"finreview/internal/deadline"
+	"finreview/internal/fee"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+// FundingSources are the project funding sources (资金来源), code → label.
+func FundingSources() map[string]string {
+	return map[string]string{"general_budget": "一般公共预算", "government_fund": "政府性基金", "special_bond": "政府债券",
+		"ppp": "PPP", "special_fund": "专项资金", "other": "其他"}
+}
+
+// Categories are the project categories (项目类别), code → label.
+func Categories() map[string]string {
+	return map[string]string{"capital": "基本建设", "renovation": "维修改造", "decoration": "装饰装修"}
+}
+
+// KeyProjectThreshold makes a project a key project (重点项目), for which
+// tracking reviews are available.
+var keyProjectThreshold = decimal.NewFromInt(5000000)
+
+// ProjectInput is a new project.
+type ProjectInput struct {
+	Code             string
+	Name             string
+	Jurisdiction     string // name or code; empty = the principal's
+	UnitOrgID        int64  // required unless the principal is a unit
+	DeptOrgID        int64
+	FundingSource    string
+	Category         string
+	ApprovedEstimate string
+	ContractorIDs    []int64
+}
+
+// CreateProject registers a project.
+func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in ProjectInput) (store.Project, error) {
+	if !p.Can(auth.CreateProject) {
+		return store.Project{}, auth.ErrForbidden
+	}
+	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
+	if in.Code == "" || len(in.Code) > 64 {
+		return store.Project{}, fieldErr("code", "请填写项目编号(最多 64 个字符)")
+	}
+	if in.Name == "" || len([]rune(in.Name)) > 200 {
+		return store.Project{}, fieldErr("name", "请填写项目名称(最多 200 个字)")
+	}
+	if _, ok := FundingSources()[in.FundingSource]; !ok {
+		return store.Project{}, fieldErr("funding_source", "资金来源不正确")
+	}
+	if _, ok := Categories()[in.Category]; !ok {
+		return store.Project{}, fieldErr("category", "项目类别不正确")
+	}
+	est, err := fee.ParseAmount(strings.TrimSpace(in.ApprovedEstimate))
+	if err != nil {
+		return store.Project{}, &FieldError{Name: "approved_estimate", Msg: "批复概算金额格式不正确: " + err.Error()}
+	}
+	unit := in.UnitOrgID
+	if p.Role == auth.ConstructionUnit {
+		unit = p.OrgID
+	}
+	if unit == 0 {
+		return store.Project{}, fieldErr("unit_org_id", "请选择建设单位")
+	}
+	uo, err := s.store.Organization(ctx, unit)
+	if err != nil || uo.Kind != store.OrgUnit {
+		return store.Project{}, fieldErr("unit_org_id", "建设单位不存在")
+	}
+	jid := uo.JurisdictionID
+	if in.Jurisdiction != "" {
+		j, err := s.store.JurisdictionByName(ctx, strings.TrimSpace(in.Jurisdiction))
+		if err != nil {
+			return store.Project{}, fieldErr("jurisdiction", "区划不存在: %s", in.Jurisdiction)
+		}
+		jid = j.ID
+	}
+	if jid != uo.JurisdictionID {
+		return store.Project{}, fieldErr("jurisdiction", "区划与建设单位所属区划不一致")
+	}
+	sc := p.Scope()
+	if !sc.All && sc.JurisdictionID != 0 && sc.JurisdictionID != jid {
+		return store.Project{}, fieldErr("jurisdiction", "不能在其他区划登记项目")
+	}
+	dept := in.DeptOrgID
+	if p.Role == auth.CompetentDept {
+		dept = p.OrgID
+	}
+	for _, c := range in.ContractorIDs {
+		o, err := s.store.Organization(ctx, c)
+		if err != nil || o.Kind != store.OrgContractor {
+			return store.Project{}, fieldErr("contractor_ids", "施工单位不存在: %d", c)
+		}
+	}
+	proj := store.Project{Code: in.Code, Name: in.Name, JurisdictionID: jid, UnitOrgID: unit, DeptOrgID: dept,
+		FundingSource: in.FundingSource, Category: in.Category, ApprovedEstimate: est,
+		KeyProject: est.GreaterThanOrEqual(keyProjectThreshold), CreatedBy: p.UserID}
+	var id int64
+	err = s.store.InTx(ctx, func(q *store.Queries) error {
+		var err error
+		id, err = q.InsertProject(ctx, proj, in.ContractorIDs)
+		if errors.Is(err, store.ErrDuplicate) {
+			return fieldErr("code", "项目编号已存在: %s", in.Code)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, q, s.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "create_project",
+			ObjectType: "project", ObjectID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"code": proj.Code, "name": proj.Name, "approved_estimate": est.StringFixed(2)}})
+		return err
+	})
+	if err != nil {
+		return store.Project{}, err
+	}
+	return s.store.Project(ctx, store.Scope{All: true}, id)
+}
+
+// CreateInput is a new review of a project.
+type CreateInput struct {
+	ProjectID       int64
+	Kind            string
+	SubmittedAmount string
+}
+
+// Create opens a review in state draft.
+func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (store.Review, error) {
+	if !p.Can(auth.CreateReview) {
+		return store.Review{}, auth.ErrForbidden
+	}
+	if in.ProjectID <= 0 {
+		return store.Review{}, fieldErr("project_id", "请选择项目")
+	}
+	proj, err := s.store.Project(ctx, p.Scope(), in.ProjectID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Review{}, fieldErr("project_id", "项目不存在或无权查看")
+	}
+	if err != nil {
+		return store.Review{}, err
+	}
+	kind, err := fee.ParseKind(strings.TrimSpace(in.Kind))
+	if err != nil {
+		return store.Review{}, &FieldError{Name: "kind", Msg: err.Error()}
+	}
+	if kind == fee.Tracking && !proj.KeyProject {
+		return store.Review{}, fieldErr("kind", "跟踪评审仅适用于批复概算 500 万元及以上的重点项目")
+	}
+	amt, err := fee.ParseAmount(strings.TrimSpace(in.SubmittedAmount))
+	if err != nil {
+		return store.Review{}, &FieldError{Name: "submitted_amount", Msg: "送审金额格式不正确: " + err.Error()}
+	}
+	var id int64
+	err = s.store.InTx(ctx, func(q *store.Queries) error {
+		var err error
+		id, err = q.InsertReview(ctx, store.Review{ProjectID: proj.ID, Kind: string(kind), JurisdictionID: proj.JurisdictionID,
+			UnitOrgID: proj.UnitOrgID, SubmittedAmount: amt, CreatedBy: p.UserID})
+		if err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, q, s.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "create_review",
+			ReviewID: id, ObjectType: "review", ObjectID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"project_id": proj.ID, "kind": kind, "submitted_amount": amt.StringFixed(2)}})
+		return err
+	})
+	if err != nil {
+		return store.Review{}, err
+	}
+	return s.store.Review(ctx, store.Scope{All: true}, id)
+}
+
+// List lists the reviews p may see.
+func (s *Service) List(ctx context.Context, p auth.Principal, f store.ReviewFilter) ([]store.Review, int, error) {
+	if !p.Can(auth.ViewReviews) {
+		return nil, 0, auth.ErrForbidden
+	}
+	return s.store.Reviews(ctx, p.Scope(), f)
+}
+
+// Get returns a review p may see, with what p may fire on it now.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, error) {
+	return s.view(ctx, p, p.Scope(), id)
+}
+
+// Events returns the timeline of a review p may see.
+func (s *Service) Events(ctx context.Context, p auth.Principal, id int64) ([]store.ReviewEvent, error) {
+	if _, err := s.store.Review(ctx, p.Scope(), id); err != nil {
+		return nil, err
+	}
+	return s.store.ReviewEvents(ctx, id)
+}
+
+func (s *Service) view(ctx context.Context, p auth.Principal, sc store.Scope, id int64) (View, error) {
+	q := &s.store.Queries
+	r, err := q.Review(ctx, sc, id)
+	if err != nil {
+		return View{}, err
+	}
+	v := View{Review: r, Missing: map[workflow.Trigger][]string{}}
+	facts, err := s.facts(ctx, q, r)
+	if err != nil {
+		return View{}, err
+	}
+	v.Permitted = []workflow.Trigger{}
+	if owns(p, r) {
+		v.Permitted = permittedFor(ctx, p, workflow.New(r.State, facts))
+	}
+	for _, t := range v.Permitted {
+		miss, err := s.missing(ctx, q, r, t)
+		if err != nil {
+			return View{}, err
+		}
+		if len(miss) > 0 {
+			v.Missing[t] = miss
+		}
+	}
+	if r.FirmID != 0 && s.firms != nil {
+		d, err := s.firms.ActiveDelegation(ctx, q, r.ID)
+		if err == nil {
+			v.Delegation = &d
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return View{}, err
+		}
+	}
+	if d, err := deadline.Current(ctx, q, r.ID); err == nil {
+		v.Deadline = &d
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return View{}, err
+	}
+	if s.billing != nil {
+		if st, err := s.billing.StatementFor(ctx, r.ID); err == nil {
+			v.Fee = &st
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return View{}, err
+		}
+	}
+	if v.Papers, err = q.Papers(ctx, r.ID); err != nil {
+		return View{}, err
+	}
+	if v.Events, err = q.ReviewEvents(ctx, r.ID); err != nil {
+		return View{}, err
+	}
+	return v, nil
+}

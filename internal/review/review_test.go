@@ -1,0 +1,482 @@
+package review_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"finreview/internal/audit"
+	"finreview/internal/auth"
+	"finreview/internal/billing"
+	"finreview/internal/docs"
+	"finreview/internal/firm"
+	"finreview/internal/review"
+	"finreview/internal/store"
+	"finreview/internal/testenv"
+	"finreview/workflow"
+)
+
+type harness struct {
+	t   *testing.T
+	ctx context.Context
+	s   *store.Store
+	svc *review.Service
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	s := testenv.DB(t)
+	testenv.Demo(t, s)
+	objects := testenv.Objects(t)
+	log := slog.New(slog.DiscardHandler)
+	svc := review.NewService(review.Options{Store: s, Firms: firm.NewService(s, time.Now), Billing: billing.NewService(s, time.Now),
+		Docs: docs.NewService(s, objects, time.Now, log), Now: time.Now, Log: log, ReportWorkdays: 20, IntakeWorkdays: 5})
+	return &harness{t: t, ctx: context.Background(), s: s, svc: svc}
+}
+
+func (h *harness) p(username string) auth.Principal {
+	h.t.Helper()
+	u, err := h.s.UserByUsername(h.ctx, username)
+	if err != nil {
+		h.t.Fatalf("user %s: %v", username, err)
+	}
+	return auth.FromUser(u)
+}
+
+// firmUser is the login of the firm the review is delegated to.
+func (h *harness) firmUser(id int64) auth.Principal {
+	h.t.Helper()
+	r, err := h.s.Review(h.ctx, store.Scope{All: true}, id)
+	if err != nil || r.FirmID == 0 {
+		h.t.Fatalf("review %d has no firm (%v)", id, err)
+	}
+	us, err := h.s.UsersByRole(h.ctx, string(auth.Intermediary), r.FirmID)
+	if err != nil || len(us) == 0 {
+		h.t.Fatalf("no user for firm %d: %v", r.FirmID, err)
+	}
+	return auth.FromUser(us[0])
+}
+
+func (h *harness) newReview(user, code, kind, amount string) int64 {
+	h.t.Helper()
+	proj, err := h.s.ProjectByCode(h.ctx, code)
+	if err != nil {
+		h.t.Fatalf("project %s: %v", code, err)
+	}
+	r, err := h.svc.Create(h.ctx, h.p(user), review.CreateInput{ProjectID: proj.ID, Kind: kind, SubmittedAmount: amount})
+	if err != nil {
+		h.t.Fatalf("create review: %v", err)
+	}
+	return r.ID
+}
+
+func (h *harness) addDoc(id int64, category string) {
+	h.t.Helper()
+	err := h.s.InTx(h.ctx, func(q *store.Queries) error {
+		did, err := q.InsertPendingDocument(h.ctx, store.Document{ReviewID: id, Category: category, Name: category + ".pdf",
+			ObjectKey: fmt.Sprintf("test/%d/%s/%d", id, category, time.Now().UnixNano()), ContentType: "application/pdf", CreatedAt: time.Now()})
+		if err != nil {
+			return err
+		}
+		_, err = q.CommitDocument(h.ctx, did, store.DocumentCommit{Size: 4, SHA256: "00", ContentType: "application/pdf", At: time.Now()})
+		return err
+	})
+	if err != nil {
+		h.t.Fatalf("add document: %v", err)
+	}
+}
+
+func (h *harness) fire(user string, id int64, t workflow.Trigger, reason string, kv ...string) (review.View, error) {
+	var p auth.Principal
+	if user == "firm" {
+		p = h.firmUser(id)
+	} else {
+		p = h.p(user)
+	}
+	params := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		params[kv[i]] = kv[i+1]
+	}
+	return h.svc.Fire(h.ctx, p, id, review.FireInput{Trigger: t, Reason: reason, Params: params})
+}
+
+func (h *harness) must(user string, id int64, t workflow.Trigger, reason string, kv ...string) review.View {
+	h.t.Helper()
+	v, err := h.fire(user, id, t, reason, kv...)
+	if err != nil {
+		h.t.Fatalf("%s by %s: %v", t, user, err)
+	}
+	return v
+}
+
+func (h *harness) state(id int64) store.Review {
+	h.t.Helper()
+	r, err := h.s.Review(h.ctx, store.Scope{All: true}, id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
+// toInReview drives a new review from draft to in_review.
+func (h *harness) toInReview(code string) int64 {
+	h.t.Helper()
+	id := h.newReview("jianshe", code, "settlement", "1000000.00")
+	h.addDoc(id, "submission")
+	h.must("jianshe", id, workflow.Submit, "")
+	h.must("caizheng", id, workflow.IssueNotice, "")
+	h.must("pingshen", id, workflow.Accept, "")
+	h.must("pingshen", id, workflow.Delegate, "")
+	h.must("firm", id, workflow.Start, "")
+	return id
+}
+
+func TestHappyPathToArchived(t *testing.T) {
+	h := newHarness(t)
+	id := h.newReview("jianshe", "LH-2026-001", "settlement", "1000000.00")
+
+	t.Run("submit needs a submission document", func(t *testing.T) {
+		_, err := h.fire("jianshe", id, workflow.Submit, "")
+		var te *workflow.TransitionError
+		if !errors.As(err, &te) || len(te.Missing) == 0 {
+			t.Fatalf("submit without documents: %v, want a transition error listing what is missing", err)
+		}
+	})
+	h.addDoc(id, "submission")
+	h.must("jianshe", id, workflow.Submit, "")
+	v := h.must("caizheng", id, workflow.IssueNotice, "")
+	if v.Deadline == nil || v.Deadline.Kind != "intake" {
+		t.Fatalf("after issue_notice deadline = %+v, want intake", v.Deadline)
+	}
+	h.must("pingshen", id, workflow.Accept, "")
+	v = h.must("pingshen", id, workflow.Delegate, "")
+	if v.Review.FirmID == 0 || v.Delegation == nil || !v.Review.DelegatedAt.Valid {
+		t.Fatalf("delegate left firm %d delegation %v", v.Review.FirmID, v.Delegation)
+	}
+	h.must("firm", id, workflow.Start, "")
+	h.must("firm", id, workflow.RecordSurvey, "", "survey_date", "2026-03-02", "people", "张三、李四", "findings", "现场与图纸一致")
+	t.Run("submit_draft validates the audited amount", func(t *testing.T) {
+		_, err := h.fire("firm", id, workflow.SubmitDraft, "", "audited_amount", "12,00")
+		var fe *review.FieldError
+		if !errors.As(err, &fe) || fe.Field() != "audited_amount" {
+			t.Fatalf("bad amount: %v, want field audited_amount", err)
+		}
+	})
+	h.must("firm", id, workflow.SubmitDraft, "", "audited_amount", "950000.00")
+	v = h.must("pingshen", id, workflow.SendOpinion, "")
+	if v.Deadline == nil || v.Deadline.Kind != "opinion" {
+		t.Fatalf("after send_opinion deadline = %+v, want opinion", v.Deadline)
+	}
+	h.must("shigong", id, workflow.Cosign, "")
+	v = h.must("jianshe", id, workflow.Sign, "", "agree", "true")
+	if v.Review.State != workflow.Signed {
+		t.Fatalf("state after sign = %s", v.Review.State)
+	}
+	v = h.must("pingshen", id, workflow.Conclude, "")
+	if v.Fee == nil || !v.Fee.TotalFee.IsPositive() {
+		t.Fatalf("conclude left fee %+v", v.Fee)
+	}
+	h.must("pingshen", id, workflow.SampleRecheck, "抽查", "rechecked_amount", "955000.00")
+	h.must("caizheng", id, workflow.Process, "")
+	v = h.must("caizheng", id, workflow.Archive, "")
+	if v.Review.State != workflow.Archived {
+		t.Fatalf("final state %s", v.Review.State)
+	}
+	kinds := map[string]bool{}
+	for _, p := range v.Papers {
+		kinds[p.Kind] = true
+	}
+	for _, k := range []string{"notice", "opinion_letter", "conclusion", "fee_statement"} {
+		if !kinds[k] {
+			t.Errorf("paper %s not issued (papers %+v)", k, v.Papers)
+		}
+	}
+	evs, err := h.svc.Events(h.ctx, h.p("jianshe"), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 14 {
+		t.Errorf("events = %d, want 14", len(evs))
+	}
+	res, err := audit.Verify(h.ctx, h.s)
+	if err != nil || !res.OK {
+		t.Fatalf("audit verify = %+v, %v", res, err)
+	}
+}
+
+func TestRoleTable(t *testing.T) {
+	h := newHarness(t)
+	id := h.newReview("jianshe", "LH-2026-002", "settlement", "500000.00")
+	roles := []string{"admin", "caizheng", "pingshen", "jianshe", "shigong", "zhuguan"}
+	for _, tr := range workflow.Triggers() {
+		for _, user := range roles {
+			p := h.p(user)
+			t.Run(string(tr)+" by "+user, func(t *testing.T) {
+				_, err := h.svc.Fire(h.ctx, p, id, review.FireInput{Trigger: tr, Reason: "理由", Params: map[string]string{}})
+				if !auth.MayFire(p.Role, tr) {
+					if !errors.Is(err, auth.ErrForbidden) {
+						t.Fatalf("err = %v, want forbidden", err)
+					}
+					return
+				}
+				var te *workflow.TransitionError
+				if !errors.As(err, &te) {
+					t.Fatalf("err = %v, want a transition error (draft without documents)", err)
+				}
+			})
+		}
+	}
+	if r := h.state(id); r.State != workflow.Draft || r.Version != 1 {
+		t.Fatalf("review moved to %s v%d", r.State, r.Version)
+	}
+	t.Run("another unit gets not found", func(t *testing.T) {
+		_, err := h.fire("jianshe2", id, workflow.Submit, "")
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("err = %v, want not found", err)
+		}
+	})
+	t.Run("an expert not drawn gets not found", func(t *testing.T) {
+		_, err := h.fire("zhuanjia", id, workflow.Submit, "")
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("err = %v, want not found", err)
+		}
+	})
+	t.Run("another firm gets not found", func(t *testing.T) {
+		id2 := h.toInReview("LH-2026-003")
+		own := h.firmUser(id2)
+		for i := 1; i <= 5; i++ {
+			other := h.p("zhongjie" + strconv.Itoa(i))
+			if other.OrgID == own.OrgID {
+				continue
+			}
+			_, err := h.svc.Fire(h.ctx, other, id2, review.FireInput{Trigger: workflow.Reconcile})
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("%s: err = %v, want not found", other.Username, err)
+			}
+		}
+	})
+	t.Run("the system alone deems agreed", func(t *testing.T) {
+		_, err := h.fire("pingshen", id, workflow.DeemAgreed, "")
+		if !errors.Is(err, auth.ErrForbidden) {
+			t.Fatalf("err = %v, want forbidden", err)
+		}
+	})
+}
+
+func TestConcurrentTransitions(t *testing.T) {
+	h := newHarness(t)
+	id := h.newReview("jianshe", "LH-2026-004", "settlement", "300000.00")
+	h.addDoc(id, "submission")
+	h.must("jianshe", id, workflow.Submit, "")
+	h.must("caizheng", id, workflow.IssueNotice, "")
+	version := h.state(id).Version
+	p := h.p("pingshen")
+	for _, withVersion := range []bool{true, false} {
+		name := "without version"
+		if withVersion {
+			name = "with version"
+		}
+		t.Run(name, func(t *testing.T) {
+			if !withVersion {
+				id = h.newReview("jianshe", "LH-2026-005", "settlement", "300000.00")
+				h.addDoc(id, "submission")
+				h.must("jianshe", id, workflow.Submit, "")
+				h.must("caizheng", id, workflow.IssueNotice, "")
+			}
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			ok, conflicts := 0, 0
+			for range 10 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					in := review.FireInput{Trigger: workflow.Accept}
+					if withVersion {
+						v := version
+						in.Version = &v
+					}
+					_, err := h.svc.Fire(h.ctx, p, id, in)
+					mu.Lock()
+					defer mu.Unlock()
+					var te *workflow.TransitionError
+					switch {
+					case err == nil:
+						ok++
+					case errors.Is(err, store.ErrStale) || errors.As(err, &te):
+						conflicts++
+					default:
+						t.Errorf("unexpected error: %v", err)
+					}
+				}()
+			}
+			wg.Wait()
+			if ok != 1 || conflicts != 9 {
+				t.Fatalf("successes %d conflicts %d, want 1 and 9", ok, conflicts)
+			}
+			evs, _ := h.s.ReviewEvents(h.ctx, id)
+			accepts := 0
+			for _, e := range evs {
+				if e.Trigger == workflow.Accept {
+					accepts++
+				}
+			}
+			if accepts != 1 {
+				t.Fatalf("accept events = %d, want 1", accepts)
+			}
+		})
+	}
+}
+
+func TestAuditTamperIsDetected(t *testing.T) {
+	h := newHarness(t)
+	id := h.newReview("jianshe", "LH-2026-006", "settlement", "300000.00")
+	h.addDoc(id, "submission")
+	h.must("jianshe", id, workflow.Submit, "")
+	h.must("caizheng", id, workflow.IssueNotice, "")
+	if res, err := audit.Verify(h.ctx, h.s); err != nil || !res.OK {
+		t.Fatalf("before tampering: %+v, %v", res, err)
+	}
+	if _, err := h.s.DB.ExecContext(h.ctx,
+		"UPDATE audit_events SET detail = REPLACE(detail, 'submitted', 'accepted') WHERE review_id = ? AND action = 'submit'", id); err != nil {
+		t.Fatal(err)
+	}
+	res, err := audit.Verify(h.ctx, h.s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK {
+		t.Fatalf("verify after tampering = ok, want broken")
+	}
+}
+
+func TestSidePaths(t *testing.T) {
+	h := newHarness(t)
+	t.Run("return and resubmit opens a new round", func(t *testing.T) {
+		id := h.newReview("jianshe", "LH-2026-007", "settlement", "300000.00")
+		h.addDoc(id, "submission")
+		h.must("jianshe", id, workflow.Submit, "")
+		h.must("caizheng", id, workflow.IssueNotice, "")
+		if _, err := h.fire("pingshen", id, workflow.Return, ""); !isField(err, "reason") {
+			t.Fatalf("return without reason: %v, want field reason", err)
+		}
+		h.must("pingshen", id, workflow.Return, "资料不全")
+		v := h.must("jianshe", id, workflow.Resubmit, "")
+		if v.Review.Round != 2 || v.Review.State != workflow.Submitted {
+			t.Fatalf("after resubmit round %d state %s", v.Review.Round, v.Review.State)
+		}
+		v = h.must("caizheng", id, workflow.IssueNotice, "")
+		if v.Deadline == nil || v.Deadline.Kind != "intake" {
+			t.Fatalf("no intake deadline on the second visit: %+v", v.Deadline)
+		}
+	})
+	t.Run("dispute, expert review and resolve", func(t *testing.T) {
+		id := h.toInReview("LH-2026-008")
+		h.must("firm", id, workflow.SubmitDraft, "", "audited_amount", "900000.00")
+		h.must("pingshen", id, workflow.SendOpinion, "")
+		if _, err := h.fire("jianshe", id, workflow.Sign, "", "agree", "false"); !isField(err, "reasons") {
+			t.Fatalf("disagree without reasons: %v", err)
+		}
+		v := h.must("jianshe", id, workflow.Sign, "", "agree", "false", "reasons", "钢材单价偏低")
+		if v.Review.State != workflow.Disputed {
+			t.Fatalf("state %s", v.Review.State)
+		}
+		if _, err := h.fire("pingshen", id, workflow.StartExpertReview, "", "experts", "999"); !isField(err, "experts") {
+			t.Fatalf("unknown expert: %v", err)
+		}
+		h.must("pingshen", id, workflow.StartExpertReview, "", "experts", "1,2")
+		if _, err := h.svc.Get(h.ctx, h.p("zhuanjia"), id); err != nil {
+			t.Fatalf("drawn expert cannot see the review: %v", err)
+		}
+		if _, err := h.fire("pingshen", id, workflow.Resolve, "", "fault_party", "nobody", "audited_amount", "920000.00"); !isField(err, "fault_party") {
+			t.Fatalf("bad fault party: %v", err)
+		}
+		v = h.must("pingshen", id, workflow.Resolve, "", "fault_party", "firm", "audited_amount", "920000.00")
+		if v.Review.State != workflow.OpinionSent || v.Review.AuditedAmount.Decimal.StringFixed(2) != "920000.00" {
+			t.Fatalf("after resolve %s %v", v.Review.State, v.Review.AuditedAmount)
+		}
+	})
+	t.Run("deemed agreed by the system", func(t *testing.T) {
+		id := h.toInReview("LH-2026-009")
+		h.must("firm", id, workflow.SubmitDraft, "", "audited_amount", "900000.00")
+		h.must("pingshen", id, workflow.SendOpinion, "")
+		err := h.s.InTx(h.ctx, func(q *store.Queries) error {
+			return h.svc.FireSystemTx(h.ctx, q, id, workflow.DeemAgreed, "逾期未签署,视同同意")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := h.state(id); r.State != workflow.DeemedAgreed {
+			t.Fatalf("state %s", r.State)
+		}
+	})
+	t.Run("unilateral, appeal, cancel delegation and a new firm", func(t *testing.T) {
+		id := h.toInReview("LH-2026-010")
+		first := h.state(id).FirmID
+		h.must("firm", id, workflow.SubmitDraft, "", "audited_amount", "900000.00")
+		h.must("pingshen", id, workflow.SendOpinion, "")
+		h.must("pingshen", id, workflow.IssueUnilateral, "建设单位无正当理由拒不签署")
+		v := h.must("pingshen", id, workflow.Conclude, "")
+		if v.Review.Outcome != "unilateral" {
+			t.Fatalf("outcome %s", v.Review.Outcome)
+		}
+		h.must("jianshe", id, workflow.FileAppeal, "审定金额有误")
+		h.must("pingshen", id, workflow.CancelDelegation, "原机构复核有误")
+		if _, err := h.svc.Get(h.ctx, h.p(firmLogin(h, first)), id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("old firm still sees the review: %v", err)
+		}
+		v = h.must("pingshen", id, workflow.Delegate, "")
+		if v.Review.FirmID == 0 || v.Review.FirmID == first {
+			t.Fatalf("re-delegated to %d, first was %d", v.Review.FirmID, first)
+		}
+		h.must("firm", id, workflow.Start, "")
+		h.must("firm", id, workflow.SubmitDraft, "", "audited_amount", "910000.00")
+		h.must("pingshen", id, workflow.SendOpinion, "")
+		h.must("jianshe", id, workflow.Sign, "", "agree", "true")
+		h.must("pingshen", id, workflow.Conclude, "")
+		if _, err := h.fire("jianshe", id, workflow.FileAppeal, "再次复议"); err == nil {
+			t.Fatalf("a second appeal was accepted")
+		}
+	})
+	t.Run("suspend refuses everything but resume", func(t *testing.T) {
+		id := h.toInReview("LH-2026-011")
+		if _, err := h.fire("pingshen", id, workflow.Suspend, "等待设计变更", "expected_workdays", "x"); !isField(err, "expected_workdays") {
+			t.Fatalf("bad workdays: %v", err)
+		}
+		h.must("pingshen", id, workflow.Suspend, "等待设计变更", "expected_workdays", "10")
+		_, err := h.fire("firm", id, workflow.Reconcile, "")
+		if !errors.Is(err, workflow.ErrSuspended) {
+			t.Fatalf("reconcile while suspended: %v", err)
+		}
+		v := h.must("pingshen", id, workflow.Resume, "")
+		if v.Review.Suspended {
+			t.Fatalf("still suspended")
+		}
+		h.must("firm", id, workflow.Reconcile, "")
+	})
+	t.Run("stale version answers stale", func(t *testing.T) {
+		id := h.newReview("jianshe", "LH-2026-012", "settlement", "300000.00")
+		old := 0
+		_, err := h.svc.Fire(h.ctx, h.p("jianshe"), id, review.FireInput{Trigger: workflow.Submit, Version: &old})
+		if !errors.Is(err, store.ErrStale) {
+			t.Fatalf("err = %v, want stale", err)
+		}
+	})
+}
+
+func isField(err error, field string) bool {
+	var fe interface{ Field() string }
+	return errors.As(err, &fe) && fe.Field() == field
+}
+
+func firmLogin(h *harness, firmID int64) string {
+	us, err := h.s.UsersByRole(h.ctx, string(auth.Intermediary), firmID)
+	if err != nil || len(us) == 0 {
+		h.t.Fatalf("no user for firm %d", firmID)
+	}
+	return us[0].Username
+}

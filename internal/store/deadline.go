@@ -1,0 +1,388 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"finreview/workflow"
+)
+
+// Deadline states.
+const (
+	DeadlinePending   = "pending"   // running; fired by the deadline engine when due
+	DeadlinePaused    = "paused"    // the review is suspended; RemainingWorkdays is kept
+	DeadlineFired     = "fired"     // passed and handled, exactly once
+	DeadlineCancelled = "cancelled" // the review moved on before it passed
+)
+
+// Deadline is one working-day deadline of one visit of a review state.
+type Deadline struct {
+	ID       int64
+	ReviewID int64
+	Kind     string
+	DueAt    time.Time
+	// Workdays is the period as first scheduled.
+	Workdays int
+	State    string
+	// RemainingWorkdays is set while paused (the working days left when the
+	// review was suspended) and after a resume (the count due_at was
+	// re-computed with, from StartsAt).
+	RemainingWorkdays sql.NullInt64
+	// FlaggedYear is a year without holiday data that the computation
+	// crossed (computed as plain Mon–Fri until the year's data is entered).
+	FlaggedYear     sql.NullInt64
+	FiredAt         sql.NullTime
+	FiredBy         string
+	CreatedAt       time.Time
+	Reminded2       bool
+	Reminded1       bool
+	OverdueNotified bool
+
+	// StartsAt is the moment the count runs from (receipt, or resume).
+	StartsAt time.Time
+	// CalendarVersion identifies the holiday data due_at was computed with.
+	CalendarVersion string
+	Remind2At       sql.NullTime
+	Remind1At       sql.NullTime
+	// NextRemindAt is when the next reminder is due (NULL when none is left).
+	NextRemindAt sql.NullTime
+	// EndedAt is when it was fired or cancelled.
+	EndedAt sql.NullTime
+}
+
+// Count is the number of working days due_at is computed with from StartsAt.
+func (d Deadline) Count() int {
+	if d.RemainingWorkdays.Valid {
+		return int(d.RemainingWorkdays.Int64)
+	}
+	return d.Workdays
+}
+
+const deadlineColumns = `d.id, d.review_id, d.kind, d.due_at, d.workdays, d.state, d.remaining_workdays, d.flagged_year,
+	d.fired_at, COALESCE(d.fired_by,''), d.created_at, d.reminded_2, d.reminded_1, d.overdue_notified,
+	COALESCE(d.starts_at, d.created_at), d.calendar_version, d.remind2_at, d.remind1_at, d.next_remind_at, d.ended_at`
+
+func scanDeadline(s interface{ Scan(...any) error }, extra ...any) (Deadline, error) {
+	var d Deadline
+	dest := []any{&d.ID, &d.ReviewID, &d.Kind, &d.DueAt, &d.Workdays, &d.State, &d.RemainingWorkdays, &d.FlaggedYear,
+		&d.FiredAt, &d.FiredBy, &d.CreatedAt, &d.Reminded2, &d.Reminded1, &d.OverdueNotified,
+		&d.StartsAt, &d.CalendarVersion, &d.Remind2At, &d.Remind1At, &d.NextRemindAt, &d.EndedAt}
+	err := s.Scan(append(dest, extra...)...)
+	return d, err
+}
+
+func (q *Queries) deadlines(ctx context.Context, query string, args ...any) ([]Deadline, error) {
+	rows, err := q.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Deadline
+	for rows.Next() {
+		d, err := scanDeadline(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// InsertDeadline adds a deadline and returns its id.
+func (q *Queries) InsertDeadline(ctx context.Context, d Deadline) (int64, error) {
+	if d.State == "" {
+		d.State = DeadlinePending
+	}
+	res, err := q.db.ExecContext(ctx,
+		`INSERT INTO deadlines (review_id, kind, starts_at, due_at, workdays, state, remaining_workdays, flagged_year,
+		   calendar_version, reminded_2, reminded_1, overdue_notified, remind2_at, remind1_at, next_remind_at, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ReviewID, d.Kind, d.StartsAt, d.DueAt, d.Workdays, d.State, d.RemainingWorkdays, d.FlaggedYear,
+		d.CalendarVersion, d.Reminded2, d.Reminded1, d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.CreatedAt)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
+
+// UpdateDeadline writes every mutable field of d.
+func (q *Queries) UpdateDeadline(ctx context.Context, d Deadline) error {
+	_, err := q.db.ExecContext(ctx,
+		`UPDATE deadlines SET starts_at = ?, due_at = ?, state = ?, remaining_workdays = ?, flagged_year = ?,
+		   calendar_version = ?, reminded_2 = ?, reminded_1 = ?, overdue_notified = ?, remind2_at = ?, remind1_at = ?,
+		   next_remind_at = ?, fired_at = ?, fired_by = ?, ended_at = ?
+		 WHERE id = ?`,
+		d.StartsAt, d.DueAt, d.State, d.RemainingWorkdays, d.FlaggedYear, d.CalendarVersion, d.Reminded2, d.Reminded1,
+		d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.FiredAt, nullString(d.FiredBy), d.EndedAt, d.ID)
+	return err
+}
+
+// Deadline loads one deadline.
+func (q *Queries) Deadline(ctx context.Context, id int64) (Deadline, error) {
+	d, err := scanDeadline(q.db.QueryRowContext(ctx, "SELECT "+deadlineColumns+" FROM deadlines d WHERE d.id = ?", id))
+	return d, translate(err)
+}
+
+// ReviewDeadlines lists every deadline of a review, oldest first.
+func (q *Queries) ReviewDeadlines(ctx context.Context, reviewID int64) ([]Deadline, error) {
+	return q.deadlines(ctx, "SELECT "+deadlineColumns+" FROM deadlines d WHERE d.review_id = ? ORDER BY d.id", reviewID)
+}
+
+// LockReviewDeadlines loads, FOR UPDATE, a review's deadlines in the given
+// states (and kinds; all kinds when none given), earliest due first.
+func (q *Queries) LockReviewDeadlines(ctx context.Context, reviewID int64, states []string, kinds []string) ([]Deadline, error) {
+	query := "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ?"
+	args := []any{reviewID}
+	query, args = dlIn(query, args, "d.state", states)
+	query, args = dlIn(query, args, "d.kind", kinds)
+	return q.deadlines(ctx, query+" ORDER BY d.due_at, d.id FOR UPDATE", args...)
+}
+
+// ClaimDueDeadlines locks up to limit pending deadlines passed at now
+// (due_at < now: a deadline runs through its last second), skipping rows other transactions hold (each instance claims its own
+// rows) and the ids in skip.
+func (q *Queries) ClaimDueDeadlines(ctx context.Context, now time.Time, limit int, skip []int64) ([]Deadline, error) {
+	query := "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.state = 'pending' AND d.due_at < ?"
+	args := []any{now}
+	query, args = dlNotIn(query, args, "d.id", skip)
+	return q.deadlines(ctx, query+" ORDER BY d.due_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED", append(args, limit)...)
+}
+
+// ClaimReminderDeadlines locks up to limit pending deadlines whose next
+// reminder is due at or before now, as ClaimDueDeadlines does.
+func (q *Queries) ClaimReminderDeadlines(ctx context.Context, now time.Time, limit int, skip []int64) ([]Deadline, error) {
+	query := "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.state = 'pending' AND d.next_remind_at <= ?"
+	args := []any{now}
+	query, args = dlNotIn(query, args, "d.id", skip)
+	return q.deadlines(ctx, query+" ORDER BY d.next_remind_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED", append(args, limit)...)
+}
+
+// CancelReviewDeadlines cancels a review's pending and paused deadlines of
+// the given kinds (all kinds when none given) and returns how many.
+func (q *Queries) CancelReviewDeadlines(ctx context.Context, reviewID int64, kinds []string, at time.Time) (int64, error) {
+	query := "UPDATE deadlines d SET d.state = 'cancelled', d.ended_at = ?, d.next_remind_at = NULL WHERE d.review_id = ? AND d.state IN ('pending', 'paused')"
+	args := []any{at, reviewID}
+	query, args = dlIn(query, args, "d.kind", kinds)
+	res, err := q.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// DeadlinesCrossingYear lists the pending deadlines flagged with year or
+// whose computation (from starts_at to due_at) touches year, locked FOR
+// UPDATE when lock is set.
+func (q *Queries) DeadlinesCrossingYear(ctx context.Context, year int, lock bool) ([]Deadline, error) {
+	query := "SELECT " + deadlineColumns + ` FROM deadlines d WHERE d.state = 'pending'
+		AND (d.flagged_year = ? OR (YEAR(COALESCE(d.starts_at, d.created_at)) <= ? AND YEAR(d.due_at) >= ?))
+		ORDER BY d.due_at, d.id`
+	if lock {
+		query += " FOR UPDATE"
+	}
+	return q.deadlines(ctx, query, year, year, year)
+}
+
+// PendingDeadlineCount counts the deadlines in state pending.
+func (q *Queries) PendingDeadlineCount(ctx context.Context) (int, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM deadlines WHERE state = 'pending'").Scan(&n)
+	return n, err
+}
+
+// DeadlineReview is what the deadline engine needs of a review.
+type DeadlineReview struct {
+	ID             int64
+	State          workflow.State
+	Suspended      bool
+	JurisdictionID int64
+	UnitOrgID      int64
+	FirmID         int64
+	ProjectName    string
+}
+
+// LockDeadlineReview locks a review row FOR UPDATE SKIP LOCKED and reads
+// it; ok is false when another transaction holds it (a person's transition
+// in progress: the deadline is looked at again on the next pass).
+func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r DeadlineReview, ok bool, err error) {
+	err = q.db.QueryRowContext(ctx,
+		"SELECT id, state, suspended, jurisdiction_id, unit_org_id, COALESCE(firm_id,0) FROM reviews WHERE id = ? FOR UPDATE SKIP LOCKED", id).
+		Scan(&r.ID, &r.State, &r.Suspended, &r.JurisdictionID, &r.UnitOrgID, &r.FirmID)
+	if err == sql.ErrNoRows {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, err
+	}
+	err = q.db.QueryRowContext(ctx, "SELECT p.name FROM reviews r JOIN projects p ON p.id = r.project_id WHERE r.id = ?", id).
+		Scan(&r.ProjectName)
+	return r, true, translate(err)
+}
+
+// OrgUserIDs lists the active users of an organization.
+func (q *Queries) OrgUserIDs(ctx context.Context, orgID int64) ([]int64, error) {
+	return q.dlIDs(ctx, "SELECT id FROM users WHERE active AND org_id = ? ORDER BY id", orgID)
+}
+
+// ReviewCenterUserIDs lists the active review center users of a
+// jurisdiction and those with a city grant.
+func (q *Queries) ReviewCenterUserIDs(ctx context.Context, jurisdictionID int64) ([]int64, error) {
+	return q.dlIDs(ctx, "SELECT id FROM users WHERE active AND role = 'review_center' AND (jurisdiction_id = ? OR city_grant) ORDER BY id",
+		jurisdictionID)
+}
+
+func (q *Queries) dlIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// NotifyUsers inserts the same message for each user, created at n.CreatedAt.
+func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notification) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(userIDs)*6)
+	for i, id := range userIDs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, id, nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt)
+	}
+	_, err := q.db.ExecContext(ctx,
+		"INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) VALUES "+b.String(), args...)
+	return err
+}
+
+// PastDueDeadline is a deadline past due with its review, for the overdue list.
+type PastDueDeadline struct {
+	Deadline
+	ReviewState      workflow.State
+	ReviewKind       string
+	ProjectCode      string
+	ProjectName      string
+	JurisdictionName string
+	UnitName         string
+	FirmName         string
+}
+
+// PastDueDeadlines lists, within the scope, the latest deadline of each
+// kind of each review that is past due at now and still pending or fired,
+// on reviews not suspended; the caller keeps those whose review is still in
+// the deadline's state.
+func (q *Queries) PastDueDeadlines(ctx context.Context, sc Scope, now time.Time) ([]PastDueDeadline, error) {
+	w, args := sc.reviewWhere()
+	rows, err := q.db.QueryContext(ctx, "SELECT "+deadlineColumns+`, r.state, r.kind, p.code, p.name, j.name, u.name, COALESCE(f.name,'')
+		FROM deadlines d JOIN reviews r ON r.id = d.review_id JOIN projects p ON p.id = r.project_id
+		JOIN jurisdictions j ON j.id = r.jurisdiction_id JOIN organizations u ON u.id = r.unit_org_id
+		LEFT JOIN organizations f ON f.id = r.firm_id
+		WHERE d.due_at < ? AND d.state IN ('pending', 'fired') AND NOT r.suspended
+		  AND d.id = (SELECT MAX(d2.id) FROM deadlines d2 WHERE d2.review_id = d.review_id AND d2.kind = d.kind)
+		  AND `+w+` ORDER BY d.due_at, d.id`, append([]any{now}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PastDueDeadline
+	for rows.Next() {
+		var o PastDueDeadline
+		d, err := scanDeadline(rows, &o.ReviewState, &o.ReviewKind, &o.ProjectCode, &o.ProjectName, &o.JurisdictionName,
+			&o.UnitName, &o.FirmName)
+		if err != nil {
+			return nil, err
+		}
+		o.Deadline = d
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// InClaimTx runs fn in a READ COMMITTED transaction, for claiming rows with
+// FOR UPDATE SKIP LOCKED: without gap locks, instances claiming and
+// updating rows of the same index never block or deadlock one another.
+func (s *Store) InClaimTx(ctx context.Context, fn func(q *Queries) error) error {
+	tx, err := s.DB.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(&Queries{db: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	return nil
+}
+
+// Savepoint marks a point inside the current transaction to roll back to.
+func (q *Queries) Savepoint(ctx context.Context, name string) error {
+	_, err := q.db.ExecContext(ctx, "SAVEPOINT "+savepointName(name))
+	return err
+}
+
+// RollbackToSavepoint undoes the statements since the savepoint.
+func (q *Queries) RollbackToSavepoint(ctx context.Context, name string) error {
+	_, err := q.db.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepointName(name))
+	return err
+}
+
+// ReleaseSavepoint forgets a savepoint, keeping its statements.
+func (q *Queries) ReleaseSavepoint(ctx context.Context, name string) error {
+	_, err := q.db.ExecContext(ctx, "RELEASE SAVEPOINT "+savepointName(name))
+	return err
+}
+
+// savepointName keeps identifier characters only.
+func savepointName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "sp"
+	}
+	return b.String()
+}
+
+// dlIn appends "AND col IN (?, …)" when values is not empty.
+func dlIn(query string, args []any, col string, values []string) (string, []any) {
+	if len(values) == 0 {
+		return query, args
+	}
+	query += fmt.Sprintf(" AND %s IN (%s)", col, strings.TrimSuffix(strings.Repeat("?,", len(values)), ","))
+	for _, v := range values {
+		args = append(args, v)
+	}
+	return query, args
+}
+
+// dlNotIn appends "AND col NOT IN (?, …)" when ids is not empty.
+func dlNotIn(query string, args []any, col string, ids []int64) (string, []any) {
+	if len(ids) == 0 {
+		return query, args
+	}
+	query += fmt.Sprintf(" AND %s NOT IN (%s)", col, strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","))
+	for _, v := range ids {
+		args = append(args, v)
+	}
+	return query, args
+}

@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Paper is an official paper issued for a review (业务通知书, 征求意见书,
+// 评审结论, 费用结算单) with its 文号. Number is the serial within its
+// jurisdiction, kind and year; DocNumber the full 文号 (巴财评〔2026〕15号).
+// DocumentID is 0 until the PDF has been rendered and stored.
+type Paper struct {
+	ID             int64
+	ReviewID       int64
+	Kind           string
+	JurisdictionID int64
+	Year           int
+	Number         int
+	DocNumber      string
+	DocumentID     int64
+	IssuedBy       int64
+	IssuedAt       time.Time
+	VoidedAt       sql.NullTime
+	VoidReason     string
+	VoidedBy       int64
+	// Snapshot is the JSON content the PDF was rendered from ("" until rendered).
+	Snapshot string
+	// Read-only joins.
+	IssuedByName string
+	ProjectName  string
+	ProjectCode  string
+}
+
+// Voided reports whether the number was voided.
+func (p Paper) Voided() bool { return p.VoidedAt.Valid }
+
+const paperColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
+	COALESCE(pp.document_id,0), COALESCE(pp.issued_by,0), pp.issued_at, pp.voided_at, COALESCE(pp.void_reason,''),
+	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), COALESCE(iu.display_name,''), p.name, p.code`
+
+const paperFrom = ` FROM papers pp JOIN reviews r ON r.id = pp.review_id JOIN projects p ON p.id = r.project_id
+	LEFT JOIN users iu ON iu.id = pp.issued_by`
+
+func scanPaper(s interface{ Scan(...any) error }) (Paper, error) {
+	var p Paper
+	err := s.Scan(&p.ID, &p.ReviewID, &p.Kind, &p.JurisdictionID, &p.Year, &p.Number, &p.DocNumber,
+		&p.DocumentID, &p.IssuedBy, &p.IssuedAt, &p.VoidedAt, &p.VoidReason, &p.VoidedBy, &p.Snapshot,
+		&p.IssuedByName, &p.ProjectName, &p.ProjectCode)
+	return p, err
+}
+
+func scanPapers(rows *sql.Rows) ([]Paper, error) {
+	defer rows.Close()
+	var out []Paper
+	for rows.Next() {
+		p, err := scanPaper(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// NextPaperNumber takes the next number of a series for a jurisdiction and
+// year. The counter row stays locked until the caller's transaction ends,
+// so numbers are gap-free and never handed out twice; call it inside InTx.
+//
+// The upsert takes the row's exclusive lock at once. INSERT IGNORE followed
+// by SELECT … FOR UPDATE would not do: on an existing row INSERT IGNORE
+// takes a shared lock, and two transactions that both hold it and then ask
+// for the exclusive one deadlock.
+func (q *Queries) NextPaperNumber(ctx context.Context, jurisdictionID int64, series string, year int) (int, error) {
+	if _, err := q.db.ExecContext(ctx,
+		`INSERT INTO paper_counters (jurisdiction_id, series, year, last_number) VALUES (?, ?, ?, 1)
+		 ON DUPLICATE KEY UPDATE last_number = last_number + 1`,
+		jurisdictionID, series, year); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := q.db.QueryRowContext(ctx,
+		"SELECT last_number FROM paper_counters WHERE jurisdiction_id = ? AND series = ? AND year = ? FOR UPDATE",
+		jurisdictionID, series, year).Scan(&n); err != nil {
+		return 0, translate(err)
+	}
+	return n, nil
+}
+
+// InsertPaper records an issued paper.
+func (q *Queries) InsertPaper(ctx context.Context, p Paper) (int64, error) {
+	res, err := q.db.ExecContext(ctx,
+		`INSERT INTO papers (review_id, kind, jurisdiction_id, year, number, doc_number, issued_by, issued_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ReviewID, p.Kind, p.JurisdictionID, p.Year, p.Number, p.DocNumber, nullInt(p.IssuedBy), p.IssuedAt)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
+
+// Paper loads one paper.
+func (q *Queries) Paper(ctx context.Context, id int64) (Paper, error) {
+	p, err := scanPaper(q.db.QueryRowContext(ctx, "SELECT "+paperColumns+paperFrom+" WHERE pp.id = ?", id))
+	return p, translate(err)
+}
+
+// Papers lists the papers issued for a review, oldest first (voided ones included).
+func (q *Queries) Papers(ctx context.Context, reviewID int64) ([]Paper, error) {
+	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+" WHERE pp.review_id = ? ORDER BY pp.id", reviewID)
+	if err != nil {
+		return nil, err
+	}
+	return scanPapers(rows)
+}
+
+// UnrenderedPapers lists papers issued but not yet stored as a document.
+func (q *Queries) UnrenderedPapers(ctx context.Context, limit int) ([]Paper, error) {
+	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+
+		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL ORDER BY pp.id LIMIT ?", limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanPapers(rows)
+}
+
+// SetPaperDocument links a rendered paper to its stored document and
+// content snapshot; ErrNotFound when another instance rendered it first.
+func (q *Queries) SetPaperDocument(ctx context.Context, paperID, documentID int64, snapshot string) error {
+	res, err := q.db.ExecContext(ctx,
+		"UPDATE papers SET document_id = ?, snapshot = ? WHERE id = ? AND document_id IS NULL", documentID, snapshot, paperID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
+			return err
+		}
+		return ErrNotFound
+	}
+	return nil
+}
+
+// VoidPaper records that a number was voided (it is never reused);
+// ErrNotFound when the paper does not exist or was voided already.
+func (q *Queries) VoidPaper(ctx context.Context, id, by int64, reason string, at time.Time) error {
+	res, err := q.db.ExecContext(ctx,
+		"UPDATE papers SET voided_at = ?, void_reason = ?, voided_by = ? WHERE id = ? AND voided_at IS NULL",
+		at, reason, nullInt(by), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
+			return err
+		}
+		return ErrNotFound
+	}
+	return nil
+}
+
+// PaperFilter narrows a search of papers.
+type PaperFilter struct {
+	// DocNumber matches any part of the 文号.
+	DocNumber     string
+	Kind          string
+	Limit, Offset int
+}
+
+// SearchPapers lists the papers of reviews the scope may see, newest first,
+// with the total count.
+func (q *Queries) SearchPapers(ctx context.Context, sc Scope, f PaperFilter) ([]Paper, int, error) {
+	w, args := sc.reviewWhere()
+	if f.DocNumber != "" {
+		w += " AND pp.doc_number LIKE ?"
+		args = append(args, "%"+escapeLike(f.DocNumber)+"%")
+	}
+	if f.Kind != "" {
+		w += " AND pp.kind = ?"
+		args = append(args, f.Kind)
+	}
+	var total int
+	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*)"+paperFrom+" WHERE "+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+" WHERE "+w+" ORDER BY pp.issued_at DESC, pp.id DESC LIMIT ? OFFSET ?",
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := scanPapers(rows)
+	return out, total, err
+}

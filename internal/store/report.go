@@ -1,0 +1,395 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"finreview/workflow"
+)
+
+// Read-side queries of the dashboard and the monthly bulletin. They only
+// sum and count; rates and shaping live in package report. Periods are
+// half-open [from, to).
+
+// ConcludedRow is the totals of concluded reviews of one kind, jurisdiction
+// and size band (band = number of thresholds the submitted amount reaches).
+type ConcludedRow struct {
+	Kind             string
+	JurisdictionID   int64
+	JurisdictionName string
+	Band             int
+	Count            int
+	Submitted        decimal.Decimal
+	Audited          decimal.Decimal
+}
+
+// bandExpr is the SQL of the size band of r.submitted_amount for the
+// ascending thresholds (the band index, 0 … len(thresholds)).
+func bandExpr(thresholds []decimal.Decimal) (string, []any) {
+	if len(thresholds) == 0 {
+		return "0", nil
+	}
+	expr := "(CASE"
+	var args []any
+	for i := len(thresholds) - 1; i >= 0; i-- {
+		expr += fmt.Sprintf(" WHEN r.submitted_amount >= ? THEN %d", i+1)
+		args = append(args, thresholds[i])
+	}
+	return expr + " ELSE 0 END)", args
+}
+
+// ConcludedTotals sums the reviews concluded in [from, to) by kind,
+// jurisdiction and size band. A concluded review without an audited amount
+// counts as audited at its submitted amount (no reduction).
+func (q *Queries) ConcludedTotals(ctx context.Context, sc Scope, from, to time.Time, thresholds []decimal.Decimal) ([]ConcludedRow, error) {
+	w, args := sc.reviewWhere()
+	band, bandArgs := bandExpr(thresholds)
+	query := `SELECT r.kind, r.jurisdiction_id, j.name, ` + band + ` AS band, COUNT(*),
+		  COALESCE(SUM(r.submitted_amount),0), COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0)
+		FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
+		WHERE ` + w + ` AND r.concluded_at >= ? AND r.concluded_at < ?
+		GROUP BY r.kind, r.jurisdiction_id, j.name, band ORDER BY r.kind, r.jurisdiction_id, band`
+	all := append(append(bandArgs, args...), from, to)
+	rows, err := q.db.QueryContext(ctx, query, all...)
+	if err != nil {
+		return nil, fmt.Errorf("concluded totals: %w", err)
+	}
+	defer rows.Close()
+	var out []ConcludedRow
+	for rows.Next() {
+		var c ConcludedRow
+		if err := rows.Scan(&c.Kind, &c.JurisdictionID, &c.JurisdictionName, &c.Band, &c.Count, &c.Submitted, &c.Audited); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ReceivedRow counts the reviews submitted (报送) in a period, by kind.
+type ReceivedRow struct {
+	Kind      string
+	Count     int
+	Submitted decimal.Decimal
+}
+
+// ReceivedTotals counts reviews first submitted in [from, to), by kind.
+func (q *Queries) ReceivedTotals(ctx context.Context, sc Scope, from, to time.Time) ([]ReceivedRow, error) {
+	w, args := sc.reviewWhere()
+	rows, err := q.db.QueryContext(ctx, `SELECT r.kind, COUNT(*), COALESCE(SUM(r.submitted_amount),0)
+		FROM reviews r JOIN projects p ON p.id = r.project_id
+		WHERE `+w+` AND r.submitted_at >= ? AND r.submitted_at < ? GROUP BY r.kind ORDER BY r.kind`, append(args, from, to)...)
+	if err != nil {
+		return nil, fmt.Errorf("received totals: %w", err)
+	}
+	defer rows.Close()
+	var out []ReceivedRow
+	for rows.Next() {
+		var r ReceivedRow
+		if err := rows.Scan(&r.Kind, &r.Count, &r.Submitted); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ReturnedReview is one 退审 in a period.
+type ReturnedReview struct {
+	ReviewID         int64
+	ProjectCode      string
+	ProjectName      string
+	JurisdictionName string
+	UnitName         string
+	Kind             string
+	Submitted        decimal.Decimal
+	At               time.Time
+	ActorName        string
+	Reason           string
+}
+
+// ReturnedReviews lists the return transitions recorded in [from, to).
+func (q *Queries) ReturnedReviews(ctx context.Context, sc Scope, from, to time.Time) ([]ReturnedReview, error) {
+	w, args := sc.reviewWhere()
+	rows, err := q.db.QueryContext(ctx, `SELECT r.id, p.code, p.name, j.name, u.name, r.kind, r.submitted_amount, e.at, e.actor_name, e.reason
+		FROM review_events e JOIN reviews r ON r.id = e.review_id JOIN projects p ON p.id = r.project_id
+		  JOIN jurisdictions j ON j.id = r.jurisdiction_id JOIN organizations u ON u.id = r.unit_org_id
+		WHERE `+w+` AND e.trig = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`,
+		append(args, workflow.Return, from, to)...)
+	if err != nil {
+		return nil, fmt.Errorf("returned reviews: %w", err)
+	}
+	defer rows.Close()
+	var out []ReturnedReview
+	for rows.Next() {
+		var r ReturnedReview
+		if err := rows.Scan(&r.ReviewID, &r.ProjectCode, &r.ProjectName, &r.JurisdictionName, &r.UnitName, &r.Kind,
+			&r.Submitted, &r.At, &r.ActorName, &r.Reason); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OverdueItem is a deadline that passed before it was met.
+type OverdueItem struct {
+	ReviewID         int64
+	ProjectName      string
+	JurisdictionName string
+	FirmName         string
+	DeadlineKind     string
+	State            workflow.State
+	DueAt            time.Time
+}
+
+// BulletinOverdue lists the deadlines due in [from, to) that had passed by
+// now: fired (passed and handled) or still pending; a cancelled deadline
+// was met (the review moved on in time) and a paused one is suspended.
+func (q *Queries) BulletinOverdue(ctx context.Context, sc Scope, from, to, now time.Time, limit int) ([]OverdueItem, int, error) {
+	w, args := sc.reviewWhere()
+	base := ` FROM deadlines d JOIN reviews r ON r.id = d.review_id JOIN projects p ON p.id = r.project_id
+		  JOIN jurisdictions j ON j.id = r.jurisdiction_id LEFT JOIN organizations f ON f.id = r.firm_id
+		WHERE ` + w + ` AND d.state IN ('pending','fired') AND d.due_at >= ? AND d.due_at < ? AND d.due_at < ?`
+	args = append(args, from, to, now)
+	var total int
+	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*)"+base, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count overdue: %w", err)
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := q.db.QueryContext(ctx, `SELECT r.id, p.name, j.name, COALESCE(f.name,''), d.kind, r.state, d.due_at`+base+
+		` ORDER BY d.due_at, d.id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("overdue deadlines: %w", err)
+	}
+	defer rows.Close()
+	var out []OverdueItem
+	for rows.Next() {
+		var o OverdueItem
+		if err := rows.Scan(&o.ReviewID, &o.ProjectName, &o.JurisdictionName, &o.FirmName, &o.DeadlineKind, &o.State, &o.DueAt); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, o)
+	}
+	return out, total, rows.Err()
+}
+
+// FeeTotals sums fee statements.
+type FeeTotals struct {
+	Count           int
+	TotalFee        decimal.Decimal
+	ContractorShare decimal.Decimal
+	FinanceShare    decimal.Decimal
+	Paid            decimal.Decimal
+	Owed            decimal.Decimal
+}
+
+// FeeTotalsBetween sums the fee statements computed in [from, to).
+func (q *Queries) FeeTotalsBetween(ctx context.Context, sc Scope, from, to time.Time) (FeeTotals, error) {
+	w, args := sc.reviewWhere()
+	var t FeeTotals
+	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(s.total_fee),0), COALESCE(SUM(s.contractor_share),0),
+		  COALESCE(SUM(s.finance_share),0), COALESCE(SUM(CASE WHEN s.paid_at IS NOT NULL THEN s.total_fee ELSE 0 END),0),
+		  COALESCE(SUM(CASE WHEN s.paid_at IS NULL THEN s.total_fee ELSE 0 END),0)
+		FROM fee_statements s JOIN reviews r ON r.id = s.review_id JOIN projects p ON p.id = r.project_id
+		WHERE `+w+` AND s.computed_at >= ? AND s.computed_at < ?`, append(args, from, to)...).
+		Scan(&t.Count, &t.TotalFee, &t.ContractorShare, &t.FinanceShare, &t.Paid, &t.Owed)
+	if err != nil {
+		return FeeTotals{}, fmt.Errorf("fee totals: %w", err)
+	}
+	return t, nil
+}
+
+// StateKindCount counts visible reviews of one state and kind.
+type StateKindCount struct {
+	State     workflow.State
+	Kind      string
+	Suspended bool
+	Count     int
+}
+
+// ReviewCountsByStateKind counts the visible reviews per state and kind.
+func (q *Queries) ReviewCountsByStateKind(ctx context.Context, sc Scope) ([]StateKindCount, error) {
+	w, args := sc.reviewWhere()
+	rows, err := q.db.QueryContext(ctx, `SELECT r.state, r.kind, r.suspended, COUNT(*)
+		FROM reviews r JOIN projects p ON p.id = r.project_id WHERE `+w+` GROUP BY r.state, r.kind, r.suspended`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("review counts: %w", err)
+	}
+	defer rows.Close()
+	var out []StateKindCount
+	for rows.Next() {
+		var c StateKindCount
+		if err := rows.Scan(&c.State, &c.Kind, &c.Suspended, &c.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// GroupTotals is the sum of concluded reviews of one group (a year, a unit,
+// a firm).
+type GroupTotals struct {
+	Key       string
+	Count     int
+	Submitted decimal.Decimal
+	Audited   decimal.Decimal
+}
+
+// Groupings of ConcludedBy.
+const (
+	ByYear         = "year"
+	ByUnit         = "unit"
+	ByFirm         = "firm"
+	ByKind         = "kind"
+	ByJurisdiction = "jurisdiction"
+)
+
+// ConcludedBy sums all visible concluded reviews by year of conclusion,
+// unit, firm, kind or jurisdiction, largest submitted amount first (years
+// in order).
+func (q *Queries) ConcludedBy(ctx context.Context, sc Scope, by string, limit int) ([]GroupTotals, error) {
+	var key, order string
+	switch by {
+	case ByYear:
+		key, order = "CAST(YEAR(r.concluded_at) AS CHAR)", "1"
+	case ByUnit:
+		key, order = "u.name", "3 DESC, 1"
+	case ByFirm:
+		key, order = "COALESCE(f.name,'')", "3 DESC, 1"
+	case ByKind:
+		key, order = "r.kind", "1"
+	case ByJurisdiction:
+		key, order = "j.name", "MIN(j.sort_order)"
+	default:
+		return nil, fmt.Errorf("concluded by %q: unknown grouping", by)
+	}
+	if limit <= 0 {
+		limit = 1000
+	}
+	w, args := sc.reviewWhere()
+	rows, err := q.db.QueryContext(ctx, `SELECT `+key+`, COUNT(*), COALESCE(SUM(r.submitted_amount),0),
+		  COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0)
+		FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
+		  JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id
+		WHERE `+w+` AND r.concluded_at IS NOT NULL GROUP BY `+key+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("concluded by %s: %w", by, err)
+	}
+	defer rows.Close()
+	var out []GroupTotals
+	for rows.Next() {
+		var g GroupTotals
+		if err := rows.Scan(&g.Key, &g.Count, &g.Submitted, &g.Audited); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// ContractorFee is what one contractor bears of the review fees (5% rule)
+// on the projects it works on: paid and still owed.
+type ContractorFee struct {
+	ContractorID   int64
+	ContractorName string
+	Statements     int
+	Share          decimal.Decimal
+	Paid           decimal.Decimal
+	Owed           decimal.Decimal
+}
+
+// ContractorFees sums fee_statements.contractor_share by the contractor of
+// the review's project (the first contractor listed when several share it).
+func (q *Queries) ContractorFees(ctx context.Context, sc Scope) ([]ContractorFee, error) {
+	w, args := sc.reviewWhere()
+	rows, err := q.db.QueryContext(ctx, `SELECT c.id, c.name, COUNT(*), COALESCE(SUM(s.contractor_share),0),
+		  COALESCE(SUM(CASE WHEN s.paid_at IS NOT NULL THEN s.contractor_share ELSE 0 END),0),
+		  COALESCE(SUM(CASE WHEN s.paid_at IS NULL THEN s.contractor_share ELSE 0 END),0)
+		FROM fee_statements s JOIN reviews r ON r.id = s.review_id JOIN projects p ON p.id = r.project_id
+		  JOIN organizations c ON c.id = (SELECT MIN(pc.contractor_org_id) FROM project_contractors pc WHERE pc.project_id = p.id)
+		WHERE `+w+` AND s.contractor_share > 0
+		GROUP BY c.id, c.name ORDER BY 4 DESC, c.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("contractor fees: %w", err)
+	}
+	defer rows.Close()
+	var out []ContractorFee
+	for rows.Next() {
+		var f ContractorFee
+		if err := rows.Scan(&f.ContractorID, &f.ContractorName, &f.Statements, &f.Share, &f.Paid, &f.Owed); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// FeeTotalsAll sums every visible fee statement.
+func (q *Queries) FeeTotalsAll(ctx context.Context, sc Scope) (FeeTotals, error) {
+	return q.FeeTotalsBetween(ctx, sc, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// overdueStates maps a deadline kind to the review states it runs in: a
+// passed deadline is overdue while the review is still there.
+const overdueStates = `((d.kind = 'intake' AND r.state IN ('notified'))
+	OR (d.kind = 'report' AND r.state IN ('delegated','in_review','reconciling'))
+	OR (d.kind = 'opinion' AND r.state IN ('opinion_sent')))`
+
+// CountOverdueNow counts the reviews' latest deadlines of each kind already
+// past due, pending or fired, whose review has not moved on nor is suspended.
+func (q *Queries) CountOverdueNow(ctx context.Context, sc Scope, now time.Time) (int, error) {
+	w, args := sc.reviewWhere()
+	var n int
+	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM deadlines d JOIN reviews r ON r.id = d.review_id
+		JOIN projects p ON p.id = r.project_id WHERE `+w+` AND d.state IN ('pending','fired') AND d.due_at < ?
+		AND NOT r.suspended AND `+overdueStates+`
+		AND d.id = (SELECT MAX(d2.id) FROM deadlines d2 WHERE d2.review_id = d.review_id AND d2.kind = d.kind)`, append(args, now)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count overdue: %w", err)
+	}
+	return n, nil
+}
+
+// SetUserActive activates or deactivates a user; deactivation also ends the
+// user's sessions and API tokens, so the change takes effect at once.
+func (q *Queries) SetUserActive(ctx context.Context, userID int64, active bool) error {
+	res, err := q.db.ExecContext(ctx, "UPDATE users SET active = ? WHERE id = ?", active, userID)
+	if err != nil {
+		return fmt.Errorf("set user active: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := q.User(ctx, userID); err != nil {
+			return err
+		}
+	}
+	if active {
+		return nil
+	}
+	if _, err := q.db.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	if _, err := q.db.ExecContext(ctx, "DELETE FROM api_tokens WHERE user_id = ?", userID); err != nil {
+		return fmt.Errorf("end tokens: %w", err)
+	}
+	return nil
+}
+
+// KindLabel names the deadline's kind in Chinese.
+func (o OverdueItem) KindLabel() string {
+	switch o.DeadlineKind {
+	case "intake":
+		return "受理期限"
+	case "report":
+		return "评审报告期限"
+	case "opinion":
+		return "征求意见签署期限"
+	}
+	return o.DeadlineKind
+}

@@ -1,0 +1,213 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"finreview/internal/store"
+	"finreview/internal/testenv"
+	"finreview/migrations"
+	"finreview/workflow"
+)
+
+func TestMigrateTwiceAtOnceAppliesEachFileOnce(t *testing.T) {
+	s := testenv.DB(t) // migrated once already
+	var name string
+	if err := s.DB.QueryRow("SELECT DATABASE()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	dsn := testenv.DSN(t, name)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	applied := make([][]string, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			applied[i], errs[i] = store.Migrate(context.Background(), dsn, migrations.FS)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("migrate %d: %v", i, err)
+		}
+		if len(applied[i]) != 0 {
+			t.Fatalf("migrate %d re-applied %v", i, applied[i])
+		}
+	}
+	var files, rows int
+	entries, _ := migrations.FS.ReadDir(".")
+	for _, e := range entries {
+		if !e.IsDir() && len(e.Name()) > 4 && e.Name()[len(e.Name())-4:] == ".sql" {
+			files++
+		}
+	}
+	if err := s.DB.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != files {
+		t.Fatalf("schema_migrations has %d rows for %d files", rows, files)
+	}
+}
+
+func TestFreshDatabaseMigratesConcurrently(t *testing.T) {
+	s := testenv.DB(t)
+	var name string
+	if err := s.DB.QueryRow("SELECT DATABASE()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	fresh := name + "_b"
+	dsn := testenv.DSN(t, fresh)
+	t.Cleanup(func() { s.DB.Exec("DROP DATABASE IF EXISTS `" + fresh + "`") })
+	var wg sync.WaitGroup
+	total := make([]int, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			done, err := store.Migrate(context.Background(), dsn, migrations.FS)
+			if err != nil {
+				t.Errorf("migrate: %v", err)
+			}
+			total[i] = len(done)
+		}()
+	}
+	wg.Wait()
+	entries, _ := migrations.FS.ReadDir(".")
+	sqlFiles := 0
+	for _, e := range entries {
+		if len(e.Name()) > 4 && e.Name()[len(e.Name())-4:] == ".sql" {
+			sqlFiles++
+		}
+	}
+	if total[0]+total[1] != sqlFiles {
+		t.Fatalf("two migrators applied %d+%d files, want %d in all", total[0], total[1], sqlFiles)
+	}
+}
+
+func seedReview(t *testing.T, s *store.Store) store.Review {
+	t.Helper()
+	seeded := testenv.Demo(t, s)
+	ctx := context.Background()
+	pid := seeded.Projects["LH-2026-001"]
+	p, err := s.Project(ctx, store.Scope{All: true}, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.InsertReview(ctx, store.Review{ProjectID: pid, Kind: "settlement", JurisdictionID: p.JurisdictionID,
+		UnitOrgID: p.UnitOrgID, SubmittedAmount: decimal.RequireFromString("12345678.90")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Review(ctx, store.Scope{All: true}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestUpdateReviewOptimisticLock(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	if !r.SubmittedAmount.Equal(decimal.RequireFromString("12345678.90")) {
+		t.Fatalf("amount round trip: %s", r.SubmittedAmount)
+	}
+	c := r.Change()
+	c.State = workflow.Submitted
+	if err := s.UpdateReview(ctx, r.ID, r.Version, c, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateReview(ctx, r.ID, r.Version, c, time.Now()); !errors.Is(err, store.ErrStale) {
+		t.Fatalf("second update at the old version: got %v, want ErrStale", err)
+	}
+	got, err := s.Review(ctx, store.Scope{All: true}, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != r.Version+1 || got.State != workflow.Submitted {
+		t.Fatalf("after update: version %d state %s", got.Version, got.State)
+	}
+}
+
+func TestReviewScope(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	other, err := s.OrganizationByName(ctx, "五原县民政局")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wuyuan, err := s.JurisdictionByName(ctx, "五原县")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		scope   store.Scope
+		visible bool
+	}{
+		{"all", store.Scope{All: true}, true},
+		{"own jurisdiction", store.Scope{JurisdictionID: r.JurisdictionID}, true},
+		{"other jurisdiction", store.Scope{JurisdictionID: wuyuan.ID}, false},
+		{"own unit", store.Scope{UnitID: r.UnitOrgID}, true},
+		{"other unit", store.Scope{UnitID: other.ID}, false},
+		{"firm without delegation", store.Scope{FirmID: 1}, false},
+		{"none", store.Scope{None: true}, false},
+		{"zero scope", store.Scope{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Review(ctx, tt.scope, r.ID)
+			if tt.visible && err != nil {
+				t.Fatalf("want visible, got %v", err)
+			}
+			if !tt.visible && !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("want ErrNotFound, got %v", err)
+			}
+			_, total, err := s.Reviews(ctx, tt.scope, store.ReviewFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (total == 1) != tt.visible {
+				t.Fatalf("list total %d, visible %v", total, tt.visible)
+			}
+		})
+	}
+}
+
+func TestDuplicateIsTranslated(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	j := store.Jurisdiction{Code: "X1", Name: "测试区"}
+	if _, err := s.InsertJurisdiction(ctx, j, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InsertJurisdiction(ctx, j, 2); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("got %v, want ErrDuplicate", err)
+	}
+}
+
+func TestInTxRollsBackOnError(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(q *store.Queries) error {
+		if _, err := q.InsertJurisdiction(ctx, store.Jurisdiction{Code: "R1", Name: "回滚区"}, 1); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := s.JurisdictionByName(ctx, "回滚区"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("row survived the rollback: %v", err)
+	}
+}

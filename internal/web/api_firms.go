@@ -1,0 +1,178 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/assign"
+	"finreview/internal/auth"
+	"finreview/internal/firm"
+	"finreview/internal/store"
+)
+
+// apiFirms registers the firm and expert library API: review center,
+// finance sections and administrators only.
+func (a *App) apiFirms(r fiber.Router) {
+	r.Get("/firms", a.apiListFirms)
+	r.Get("/firms/:id<int>", a.apiGetFirm)
+	r.Get("/experts", a.apiListExperts)
+}
+
+func (a *App) firmService() (*firm.Service, error) {
+	if a.svc.Firms == nil {
+		return nil, &statusErr{status: 503, code: "unavailable", msg: "中介机构服务未启用"}
+	}
+	return a.svc.Firms, nil
+}
+
+// firmFieldErr is invalid input in one query or form field (422).
+type firmFieldErr struct{ field, msg string }
+
+func (e *firmFieldErr) Error() string { return e.msg }
+func (e *firmFieldErr) Field() string { return e.field }
+
+func firmIDText(id int64) string { return strconv.FormatInt(id, 10) }
+
+func firmPathID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.ErrNotFound
+	}
+	return id, nil
+}
+
+// firmJurisdiction resolves the jurisdiction query parameter (an id or a
+// Chinese name or code); empty means the caller's own jurisdiction.
+func (a *App) firmJurisdiction(c *fiber.Ctx, p auth.Principal, raw string) (store.Jurisdiction, error) {
+	raw = strings.TrimSpace(raw)
+	ctx := c.UserContext()
+	var j store.Jurisdiction
+	var err error
+	switch {
+	case raw == "":
+		j, err = a.store.Jurisdiction(ctx, p.JurisdictionID)
+	default:
+		if id, perr := strconv.ParseInt(raw, 10, 64); perr == nil {
+			if j, err = a.store.Jurisdiction(ctx, id); err == nil {
+				break
+			}
+		}
+		j, err = a.store.JurisdictionByName(ctx, raw)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return j, &firmFieldErr{field: "jurisdiction", msg: "区划不存在:" + raw}
+	}
+	return j, err
+}
+
+func firmStatusLabel(s string) string { return assign.Status(s).Label() }
+
+func (a *App) apiListFirms(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	j, err := a.firmJurisdiction(c, p, c.Query("jurisdiction"))
+	if err != nil {
+		return err
+	}
+	kind := strings.TrimSpace(c.Query("kind"))
+	if kind == "" {
+		kind = "settlement"
+	}
+	lib, err := svc.List(c.UserContext(), j.ID, kind)
+	if err != nil {
+		return err
+	}
+	items := make([]fiber.Map, 0, len(lib.Items))
+	for _, f := range lib.Items {
+		items = append(items, fiber.Map{"id": firmIDText(f.OrgID), "name": f.Name, "score": f.Score.StringFixed(2),
+			"status": f.Status, "status_label": firmStatusLabel(f.Status), "open_reviews": f.OpenReviews, "capacity": f.Capacity,
+			"position": f.Position, "qualified": f.Qualified})
+	}
+	var next any
+	if lib.NextFirmID != 0 {
+		next = firmIDText(lib.NextFirmID)
+	}
+	return c.JSON(fiber.Map{"items": items, "next_firm_id": next, "jurisdiction": fiber.Map{"id": firmIDText(j.ID), "name": j.Name},
+		"kind": kind})
+}
+
+func (a *App) apiGetFirm(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ViewFirms); err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	id, err := firmPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := svc.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	f := d.Firm
+	juris := make([]string, len(f.Jurisdictions))
+	for i, j := range f.Jurisdictions {
+		juris[i] = firmIDText(j)
+	}
+	kinds := f.Kinds
+	if kinds == nil {
+		kinds = []string{}
+	}
+	history := make([]fiber.Map, 0, len(d.History))
+	for _, h := range d.History {
+		history = append(history, fiber.Map{"status": h.Status, "reason": h.Reason, "by": h.ChangedName, "at": h.ChangedAt.In(shanghai).Format(time.RFC3339)})
+	}
+	conflicts := make([]fiber.Map, 0, len(d.Conflicts))
+	for _, cf := range d.Conflicts {
+		conflicts = append(conflicts, fiber.Map{"org_id": firmIDText(cf.OrgID), "org_name": cf.OrgName, "relation": cf.Relation,
+			"declared_at": cf.DeclaredAt.In(shanghai).Format(time.RFC3339)})
+	}
+	assessments := make([]fiber.Map, 0, len(d.Assessments))
+	for _, as := range d.Assessments {
+		assessments = append(assessments, fiber.Map{"period_id": firmIDText(as.PeriodID), "period": as.PeriodName, "rank": as.Rank,
+			"total": as.Total.StringFixed(2), "flagged": as.Flagged, "closed": as.PeriodClosed})
+	}
+	return c.JSON(fiber.Map{"id": firmIDText(f.OrgID), "name": f.Name, "score": f.Score.StringFixed(2), "status": f.Status,
+		"status_reason": f.StatusReason, "status_since": f.StatusSince.In(shanghai).Format(time.RFC3339), "capacity": f.Capacity,
+		"open_reviews": f.OpenReviews, "qualification": f.Qualification, "kinds": kinds, "jurisdictions": juris,
+		"admitted_at": f.AdmittedAt.In(shanghai).Format(time.RFC3339), "credit_code": f.CreditCode, "contact_person": f.ContactPerson,
+		"contact_phone": f.ContactPhone, "address": f.Address,
+		"stats": fiber.Map{"reviews_done": d.Stats.ReviewsDone, "open_reviews": d.Stats.Open,
+			"average_workdays": d.Stats.AverageWorkdays.StringFixed(2), "reduction_rate": d.Stats.ReductionPercent(),
+			"overdue": d.Stats.Overdue},
+		"status_history": history, "conflicts": conflicts, "assessments": assessments})
+}
+
+func (a *App) apiListExperts(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ViewFirms); err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	list, err := svc.Experts(c.UserContext(), store.ExpertFilter{Specialty: strings.TrimSpace(c.Query("specialty")),
+		Search: c.Query("q"), ActiveOnly: c.Query("active") == "true"})
+	if err != nil {
+		return err
+	}
+	items := make([]fiber.Map, 0, len(list))
+	for _, e := range list {
+		items = append(items, fiber.Map{"id": firmIDText(e.ID), "name": e.Name, "specialty": e.Specialty, "title": e.Title,
+			"employer": e.Employer, "active": e.Active})
+	}
+	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+}

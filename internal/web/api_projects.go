@@ -1,0 +1,92 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/review"
+	"finreview/internal/store"
+)
+
+func projectJSON(p store.Project) fiber.Map {
+	return fiber.Map{
+		"id": idString(p.ID), "code": p.Code, "name": p.Name,
+		"jurisdiction_id": idString(p.JurisdictionID), "jurisdiction": p.JurisdictionName,
+		"unit_id": idString(p.UnitOrgID), "unit": p.UnitName, "dept_id": nullableID(p.DeptOrgID),
+		"funding_source": p.FundingSource, "category": p.Category,
+		"approved_estimate": p.ApprovedEstimate.StringFixed(2), "key_project": p.KeyProject,
+		"created_at": p.CreatedAt.In(shanghai).Format(time.RFC3339),
+	}
+}
+
+func (a *App) apiCreateProject(c *fiber.Ctx) error {
+	p, err := require(c, auth.CreateProject)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	var body map[string]any
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	str := func(k string) (string, error) {
+		s, ok := flexString(body[k])
+		if !ok {
+			return "", &review.FieldError{Name: k, Msg: "须为文字"}
+		}
+		return s, nil
+	}
+	in := review.ProjectInput{}
+	for _, f := range []struct {
+		k   string
+		dst *string
+	}{{"code", &in.Code}, {"name", &in.Name}, {"jurisdiction", &in.Jurisdiction}, {"funding_source", &in.FundingSource},
+		{"category", &in.Category}, {"approved_estimate", &in.ApprovedEstimate}} {
+		if *f.dst, err = str(f.k); err != nil {
+			return err
+		}
+	}
+	if in.UnitOrgID, err = flexID(body["unit_org_id"], "unit_org_id"); err != nil {
+		return err
+	}
+	if in.DeptOrgID, err = flexID(body["dept_org_id"], "dept_org_id"); err != nil {
+		return err
+	}
+	if cs, ok := body["contractor_ids"].([]any); ok {
+		for _, v := range cs {
+			id, err := flexID(v, "contractor_ids")
+			if err != nil {
+				return err
+			}
+			in.ContractorIDs = append(in.ContractorIDs, id)
+		}
+	}
+	proj, err := svc.CreateProject(c.UserContext(), p, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(201).JSON(projectJSON(proj))
+}
+
+func (a *App) apiListProjects(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	pg := pageParams(c)
+	items, total, err := a.store.Projects(c.UserContext(), p.Scope(), strings.TrimSpace(c.Query("q")), pg.Size, pg.Offset())
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, 0, len(items))
+	for _, it := range items {
+		out = append(out, projectJSON(it))
+	}
+	return c.JSON(fiber.Map{"items": out, "total": total})
+}

@@ -1,0 +1,420 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/audit"
+	"finreview/internal/auth"
+	"finreview/internal/review"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+// apiReviews registers the review API.
+func (a *App) apiReviews(r fiber.Router) {
+	r.Post("/projects", a.apiCreateProject)
+	r.Get("/projects", a.apiListProjects)
+	r.Post("/reviews", a.apiCreateReview)
+	r.Get("/reviews", a.apiListReviews)
+	r.Get("/reviews/:id<int>", a.apiGetReview)
+	r.Post("/reviews/:id<int>/transitions", a.apiFireReview)
+	r.Get("/reviews/:id<int>/events", a.apiReviewEvents)
+	r.Get("/audit/verify", a.apiAuditVerify)
+	r.Get("/openapi.json", a.apiOpenAPI)
+}
+
+func (a *App) reviewsService() (*review.Service, error) {
+	if a.svc.Reviews == nil {
+		return nil, &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}
+	}
+	return a.svc.Reviews, nil
+}
+
+// idString writes an id as the opaque JSON string clients see.
+func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+func nullableID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return idString(id)
+}
+
+// flexID reads an id given as a JSON string or number.
+func flexID(v any, field string) (int64, error) {
+	switch x := v.(type) {
+	case nil:
+		return 0, nil
+	case json.Number:
+		n, err := strconv.ParseInt(x.String(), 10, 64)
+		if err != nil || n < 0 {
+			return 0, &review.FieldError{Name: field, Msg: "编号格式不正确"}
+		}
+		return n, nil
+	case string:
+		if strings.TrimSpace(x) == "" {
+			return 0, nil
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+		if err != nil || n < 0 {
+			return 0, &review.FieldError{Name: field, Msg: "编号格式不正确"}
+		}
+		return n, nil
+	}
+	return 0, &review.FieldError{Name: field, Msg: "编号格式不正确"}
+}
+
+// flexString reads a scalar JSON value as text: strings as they are,
+// numbers as written, booleans as true/false, arrays joined by commas.
+func flexString(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		return x, true
+	case json.Number:
+		return x.String(), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := flexString(e)
+			if !ok {
+				return "", false
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, ","), true
+	}
+	return "", false
+}
+
+func pathID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.ErrNotFound
+	}
+	return id, nil
+}
+
+func money(d interface{ StringFixed(int32) string }) string { return d.StringFixed(2) }
+
+// reviewJSON is the API form of a review (API.md).
+func reviewJSON(v review.View) fiber.Map {
+	r := v.Review
+	var audited any
+	if r.AuditedAmount.Valid {
+		audited = r.AuditedAmount.Decimal.StringFixed(2)
+	}
+	var firmObj any
+	if r.FirmID != 0 {
+		firmObj = fiber.Map{"id": idString(r.FirmID), "name": r.FirmName}
+	}
+	var dl any
+	if v.Deadline != nil {
+		dl = fiber.Map{"kind": fmt.Sprint(v.Deadline.Kind), "due_at": v.Deadline.DueAt.In(shanghai).Format(time.RFC3339)}
+	}
+	var feeObj any
+	if f := v.Fee; f != nil {
+		feeObj = fiber.Map{
+			"basic_fee": money(f.BasicFee), "reduction_fee": money(f.ReductionFee), "total_fee": money(f.TotalFee),
+			"contractor_share": money(f.ContractorShare), "finance_share": money(f.FinanceShare),
+			"payable_now": money(f.PayableNow), "payable_later": money(f.PayableLater), "outcome": f.Outcome,
+		}
+	}
+	papers := []fiber.Map{}
+	for _, p := range v.Papers {
+		if p.VoidedAt.Valid {
+			continue
+		}
+		papers = append(papers, fiber.Map{"kind": p.Kind, "number": p.DocNumber, "document_id": nullableID(p.DocumentID)})
+	}
+	permitted := v.Permitted
+	if permitted == nil {
+		permitted = []workflow.Trigger{}
+	}
+	missing := fiber.Map{}
+	for t, m := range v.Missing {
+		missing[string(t)] = m
+	}
+	out := fiber.Map{
+		"id": idString(r.ID), "project_id": idString(r.ProjectID), "project_code": r.ProjectCode, "project_name": r.ProjectName,
+		"kind": r.Kind, "kind_label": kindLabel(r.Kind), "state": r.State, "state_label": r.State.Label(),
+		"version": r.Version, "round": r.Round,
+		"jurisdiction_id": idString(r.JurisdictionID), "jurisdiction": r.JurisdictionName,
+		"unit_id": idString(r.UnitOrgID), "unit": r.UnitName,
+		"submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited,
+		"firm": firmObj, "deadline": dl, "fee": feeObj, "permitted_triggers": permitted, "missing": missing,
+		"suspended": r.Suspended, "appeal_used": r.AppealUsed, "outcome": r.Outcome, "papers": papers,
+		"created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
+		"updated_at": r.UpdatedAt.In(shanghai).Format(time.RFC3339),
+	}
+	if d := v.Delegation; d != nil && r.FirmID != 0 {
+		considered := make([]fiber.Map, 0, len(d.Considered))
+		for _, c := range d.Considered {
+			reason := c.Detail
+			if reason == "" {
+				reason = string(c.Reason)
+			}
+			considered = append(considered, fiber.Map{"firm_id": idString(c.FirmID), "name": c.Name,
+				"score": c.Score.StringFixed(2), "skipped": c.Skipped, "reason": reason, "reason_code": string(c.Reason)})
+		}
+		out["delegation"] = fiber.Map{"firm_id": idString(d.FirmID), "firm_name": d.FirmName, "override": d.Override,
+			"reason": d.Reason, "considered": considered}
+	}
+	return out
+}
+
+// reviewListJSON is the short form of a review in lists.
+func reviewListJSON(r store.Review) fiber.Map {
+	var audited any
+	if r.AuditedAmount.Valid {
+		audited = r.AuditedAmount.Decimal.StringFixed(2)
+	}
+	var firmObj any
+	if r.FirmID != 0 {
+		firmObj = fiber.Map{"id": idString(r.FirmID), "name": r.FirmName}
+	}
+	return fiber.Map{
+		"id": idString(r.ID), "project_id": idString(r.ProjectID), "project_code": r.ProjectCode, "project_name": r.ProjectName,
+		"kind": r.Kind, "state": r.State, "state_label": r.State.Label(), "version": r.Version, "round": r.Round,
+		"jurisdiction": r.JurisdictionName, "unit": r.UnitName,
+		"submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited, "firm": firmObj,
+		"suspended": r.Suspended, "created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
+	}
+}
+
+func (a *App) apiCreateReview(c *fiber.Ctx) error {
+	p, err := require(c, auth.CreateReview)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	var in map[string]any
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	pid, err := flexID(in["project_id"], "project_id")
+	if err != nil {
+		return err
+	}
+	kind, _ := flexString(in["kind"])
+	amount, ok := flexString(in["submitted_amount"])
+	if !ok {
+		return &review.FieldError{Name: "submitted_amount", Msg: "送审金额格式不正确"}
+	}
+	r, err := svc.Create(c.UserContext(), p, review.CreateInput{ProjectID: pid, Kind: kind, SubmittedAmount: amount})
+	if err != nil {
+		return err
+	}
+	v, err := svc.Get(c.UserContext(), p, r.ID)
+	if err != nil {
+		return err
+	}
+	return c.Status(201).JSON(reviewJSON(v))
+}
+
+// reviewFilter reads the list filters of GET /reviews.
+func (a *App) reviewFilter(c *fiber.Ctx) (store.ReviewFilter, paging, error) {
+	pg := pageParams(c)
+	f := store.ReviewFilter{Kind: c.Query("kind"), Search: strings.TrimSpace(c.Query("q")), Limit: pg.Size, Offset: pg.Offset()}
+	for _, s := range strings.Split(c.Query("state"), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		st, err := workflow.ParseState(s)
+		if err != nil {
+			return f, pg, &review.FieldError{Name: "state", Msg: "未知的状态: " + s}
+		}
+		f.States = append(f.States, st)
+	}
+	if j := strings.TrimSpace(c.Query("jurisdiction")); j != "" {
+		if n, err := strconv.ParseInt(j, 10, 64); err == nil && n > 0 && len(j) < 6 {
+			f.JurisdictionID = n
+		} else {
+			jj, err := a.store.JurisdictionByName(c.UserContext(), j)
+			if err != nil {
+				return f, pg, &review.FieldError{Name: "jurisdiction", Msg: "区划不存在: " + j}
+			}
+			f.JurisdictionID = jj.ID
+		}
+	}
+	if v := c.Query("firm_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return f, pg, &review.FieldError{Name: "firm_id", Msg: "编号格式不正确"}
+		}
+		f.FirmID = n
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+		add  int
+	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
+		v := c.Query(d.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", v, shanghai)
+		if err != nil {
+			return f, pg, &review.FieldError{Name: d.name, Msg: "日期格式应为 YYYY-MM-DD"}
+		}
+		*d.dst = t.AddDate(0, 0, d.add)
+	}
+	return f, pg, nil
+}
+
+func (a *App) apiListReviews(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	f, _, err := a.reviewFilter(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := svc.List(c.UserContext(), p, f)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, 0, len(items))
+	for _, r := range items {
+		out = append(out, reviewListJSON(r))
+	}
+	return c.JSON(fiber.Map{"items": out, "total": total})
+}
+
+func (a *App) apiGetReview(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	v, err := svc.Get(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(reviewJSON(v))
+}
+
+func (a *App) apiFireReview(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var body map[string]any
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	in := review.FireInput{Params: map[string]string{}}
+	for k, v := range body {
+		switch k {
+		case "trigger":
+			s, _ := v.(string)
+			t, err := workflow.ParseTrigger(strings.TrimSpace(s))
+			if err != nil {
+				return &review.FieldError{Name: "trigger", Msg: "未知的操作: " + s}
+			}
+			in.Trigger = t
+		case "version":
+			if v == nil {
+				continue
+			}
+			s, ok := flexString(v)
+			n, err := strconv.Atoi(s)
+			if !ok || err != nil {
+				return &review.FieldError{Name: "version", Msg: "版本号须为整数"}
+			}
+			in.Version = &n
+		case "reason":
+			s, ok := flexString(v)
+			if !ok {
+				return &review.FieldError{Name: "reason", Msg: "原因须为文字"}
+			}
+			in.Reason = s
+		default:
+			s, ok := flexString(v)
+			if !ok {
+				return &review.FieldError{Name: k, Msg: "参数须为文字、数字或布尔值"}
+			}
+			in.Params[k] = s
+		}
+	}
+	if in.Trigger == "" {
+		return &review.FieldError{Name: "trigger", Msg: "请指定操作"}
+	}
+	v, err := svc.Fire(c.UserContext(), p, id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(reviewJSON(v))
+}
+
+func (a *App) apiReviewEvents(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	evs, err := svc.Events(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, fiber.Map{"at": e.At.In(shanghai).Format(time.RFC3339), "actor": e.ActorName, "actor_role": e.ActorRole,
+			"trigger": e.Trigger, "trigger_label": e.Trigger.Label(), "from": e.From, "to": e.To, "reason": e.Reason, "round": e.Round})
+	}
+	return c.JSON(out)
+}
+
+func (a *App) apiAuditVerify(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ViewAudit); err != nil {
+		return err
+	}
+	res, err := audit.Verify(c.UserContext(), a.store)
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"ok": res.OK, "events": res.Events}
+	if res.Broken != "" {
+		out["broken"] = res.Broken
+	}
+	return c.JSON(out)
+}

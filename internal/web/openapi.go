@@ -1,0 +1,159 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// apiOpenAPI serves the hand-written OpenAPI 3 document of /api/v1.
+func (a *App) apiOpenAPI(c *fiber.Ctx) error {
+	return c.JSON(openAPIDocument())
+}
+
+// openAPIDocument describes every /api/v1 route.
+func openAPIDocument() fiber.Map {
+	ref := func(name string) fiber.Map { return fiber.Map{"$ref": "#/components/schemas/" + name} }
+	jsonBody := func(schema fiber.Map) fiber.Map {
+		return fiber.Map{"required": true, "content": fiber.Map{"application/json": fiber.Map{"schema": schema}}}
+	}
+	resp := func(desc string, schema fiber.Map) fiber.Map {
+		r := fiber.Map{"description": desc}
+		if schema != nil {
+			r["content"] = fiber.Map{"application/json": fiber.Map{"schema": schema}}
+		}
+		return r
+	}
+	errResp := func(desc string) fiber.Map { return resp(desc, ref("Error")) }
+	std := func(ok string, okSchema fiber.Map, extra ...string) fiber.Map {
+		m := fiber.Map{ok: resp("成功", okSchema), "401": errResp("未登录"), "403": errResp("无权执行")}
+		for _, code := range extra {
+			switch code {
+			case "404":
+				m[code] = errResp("记录不存在或无权查看")
+			case "409":
+				m[code] = errResp("当前状态不能执行,或版本已过期(permitted_triggers 列出可执行的操作)")
+			case "415":
+				m[code] = errResp("文件类型不允许")
+			case "422":
+				m[code] = errResp("参数无效(field 指出字段)")
+			}
+		}
+		return m
+	}
+	idParam := []fiber.Map{{"name": "id", "in": "path", "required": true, "schema": fiber.Map{"type": "string"}}}
+	q := func(name, desc string) fiber.Map {
+		return fiber.Map{"name": name, "in": "query", "required": false, "description": desc, "schema": fiber.Map{"type": "string"}}
+	}
+	str := fiber.Map{"type": "string"}
+	money := fiber.Map{"type": "string", "pattern": `^-?[0-9]+\.[0-9]{2}$`, "description": "金额(元),两位小数的字符串"}
+	nullable := func(m fiber.Map) fiber.Map {
+		out := fiber.Map{"nullable": true}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	list := func(item fiber.Map) fiber.Map {
+		return fiber.Map{"type": "object", "properties": fiber.Map{"items": fiber.Map{"type": "array", "items": item}, "total": fiber.Map{"type": "integer"}}}
+	}
+	obj := func(props fiber.Map, required ...string) fiber.Map {
+		m := fiber.Map{"type": "object", "properties": props}
+		if len(required) > 0 {
+			m["required"] = required
+		}
+		return m
+	}
+	paths := fiber.Map{
+		"/tokens": fiber.Map{"post": fiber.Map{"summary": "登录并获取 API 令牌", "security": []any{},
+			"requestBody": jsonBody(obj(fiber.Map{"username": str, "password": str}, "username", "password")),
+			"responses": fiber.Map{"201": resp("令牌", obj(fiber.Map{"token": str})), "401": errResp("用户名或密码错误"),
+				"429": errResp("失败次数过多")}}},
+		"/me": fiber.Map{"get": fiber.Map{"summary": "当前用户", "responses": std("200", obj(fiber.Map{"id": fiber.Map{}, "username": str, "role": str}))}},
+		"/projects": fiber.Map{
+			"post": fiber.Map{"summary": "登记项目", "requestBody": jsonBody(ref("ProjectInput")),
+				"responses": std("201", ref("Project"), "422")},
+			"get": fiber.Map{"summary": "项目列表(仅可见范围)", "parameters": []fiber.Map{q("q", "名称或编号"), q("page", ""), q("per_page", "")},
+				"responses": std("200", list(ref("Project")))},
+		},
+		"/reviews": fiber.Map{
+			"post": fiber.Map{"summary": "新建评审(草稿)", "requestBody": jsonBody(obj(fiber.Map{
+				"project_id": fiber.Map{"oneOf": []fiber.Map{str, {"type": "integer"}}}, "kind": ref("Kind"), "submitted_amount": money},
+				"project_id", "kind", "submitted_amount")),
+				"responses": std("201", ref("Review"), "422")},
+			"get": fiber.Map{"summary": "评审列表(仅可见范围)", "parameters": []fiber.Map{
+				q("state", "状态代码,可逗号分隔多个"), q("kind", "评审类型"), q("q", "项目名称或编号"), q("jurisdiction", "区划名称、代码或编号"),
+				q("firm_id", "中介机构编号"), q("from", "创建日期起 YYYY-MM-DD"), q("to", "创建日期止 YYYY-MM-DD"), q("page", "页码"), q("per_page", "每页条数(≤200)")},
+				"responses": std("200", list(ref("ReviewSummary")), "422")},
+		},
+		"/reviews/{id}": fiber.Map{"get": fiber.Map{"summary": "评审详情", "parameters": idParam, "responses": std("200", ref("Review"), "404")}},
+		"/reviews/{id}/transitions": fiber.Map{"post": fiber.Map{"summary": "执行流程操作", "parameters": idParam,
+			"requestBody": jsonBody(ref("TransitionInput")), "responses": std("200", ref("Review"), "404", "409", "422")}},
+		"/reviews/{id}/events": fiber.Map{"get": fiber.Map{"summary": "评审时间线", "parameters": idParam,
+			"responses": std("200", fiber.Map{"type": "array", "items": ref("Event")}, "404")}},
+		"/reviews/{id}/documents": fiber.Map{
+			"post": fiber.Map{"summary": "上传资料", "parameters": idParam, "requestBody": fiber.Map{"required": true, "content": fiber.Map{
+				"multipart/form-data": fiber.Map{"schema": obj(fiber.Map{"category": str, "signed_sealed": fiber.Map{"type": "string", "enum": []string{"true", "false"}},
+					"file": fiber.Map{"type": "string", "format": "binary"}}, "category", "file")}}},
+				"responses": std("201", obj(fiber.Map{"id": str, "sha256": str, "size": fiber.Map{"type": "integer"}}), "404", "415", "422")},
+			"get": fiber.Map{"summary": "资料列表", "parameters": idParam, "responses": std("200", list(fiber.Map{"type": "object"}), "404")},
+		},
+		"/documents/{id}/content": fiber.Map{"get": fiber.Map{"summary": "下载资料(记录访问)", "parameters": idParam,
+			"responses": fiber.Map{"200": fiber.Map{"description": "文件内容"}, "401": errResp("未登录"), "404": errResp("记录不存在或无权查看")}}},
+		"/firms": fiber.Map{"get": fiber.Map{"summary": "中介机构(按得分排序)与下一家轮到的机构", "parameters": []fiber.Map{q("jurisdiction", ""), q("kind", "")},
+			"responses": std("200", obj(fiber.Map{"items": fiber.Map{"type": "array", "items": obj(fiber.Map{"id": str, "name": str, "score": str,
+				"status": str, "open_reviews": fiber.Map{"type": "integer"}, "capacity": fiber.Map{"type": "integer"}})}, "next_firm_id": nullable(str)}))}},
+		"/audit/verify": fiber.Map{"get": fiber.Map{"summary": "校验审计哈希链(管理员、评审中心)",
+			"responses": std("200", obj(fiber.Map{"ok": fiber.Map{"type": "boolean"}, "events": fiber.Map{"type": "integer"}, "broken": str}))}},
+		"/openapi.json": fiber.Map{"get": fiber.Map{"summary": "本文档", "responses": fiber.Map{"200": fiber.Map{"description": "OpenAPI 3 文档"}}}},
+	}
+	triggers := []string{"submit", "initial_check_fail", "issue_notice", "return", "resubmit", "accept", "delegate", "decline",
+		"submit_plan", "approve_plan", "start", "record_survey", "request_materials", "add_tracking", "reconcile", "submit_draft",
+		"send_back", "send_opinion", "sign", "cosign", "expert_review", "resolve", "unilateral", "conclude", "appeal", "uphold",
+		"cancel_delegation", "process", "archive", "sample_recheck", "suspend", "resume"}
+	schemas := fiber.Map{
+		"Error": obj(fiber.Map{"error": fiber.Map{"type": "string", "description": "中文说明"}, "code": fiber.Map{"type": "string", "description": "稳定的英文代码"},
+			"field": str, "permitted_triggers": fiber.Map{"type": "array", "items": str}, "missing": fiber.Map{"type": "array", "items": str}}, "error", "code"),
+		"Kind": fiber.Map{"type": "string", "enum": []string{"estimate", "budget", "settlement", "change", "final_accounts", "procurement_final", "tracking", "special_check"}},
+		"ProjectInput": obj(fiber.Map{"code": str, "name": str, "jurisdiction": str,
+			"funding_source":    fiber.Map{"type": "string", "enum": []string{"general_budget", "government_fund", "special_bond", "ppp", "special_fund", "other"}},
+			"category":          fiber.Map{"type": "string", "enum": []string{"capital", "renovation", "decoration"}},
+			"approved_estimate": money, "unit_org_id": str, "dept_org_id": str, "contractor_ids": fiber.Map{"type": "array", "items": str}},
+			"code", "name", "funding_source", "category", "approved_estimate"),
+		"Project": obj(fiber.Map{"id": str, "code": str, "name": str, "jurisdiction": str, "unit": str, "funding_source": str,
+			"category": str, "approved_estimate": money, "key_project": fiber.Map{"type": "boolean"}}),
+		"ReviewSummary": obj(fiber.Map{"id": str, "project_id": str, "project_name": str, "kind": str, "state": str, "version": fiber.Map{"type": "integer"},
+			"submitted_amount": money, "audited_amount": nullable(money), "firm": nullable(ref("FirmRef")), "suspended": fiber.Map{"type": "boolean"}}),
+		"FirmRef": obj(fiber.Map{"id": str, "name": str}),
+		"Review": obj(fiber.Map{
+			"id": str, "project_id": str, "kind": ref("Kind"), "state": str, "version": fiber.Map{"type": "integer"}, "round": fiber.Map{"type": "integer"},
+			"submitted_amount": money, "audited_amount": nullable(money), "firm": nullable(ref("FirmRef")),
+			"deadline": nullable(obj(fiber.Map{"kind": fiber.Map{"type": "string", "enum": []string{"intake", "report", "opinion"}}, "due_at": fiber.Map{"type": "string", "format": "date-time"}})),
+			"fee": nullable(obj(fiber.Map{"basic_fee": money, "reduction_fee": money, "total_fee": money, "contractor_share": money,
+				"finance_share": money, "payable_now": money, "payable_later": money})),
+			"permitted_triggers": fiber.Map{"type": "array", "items": str, "description": "本调用者此刻可执行的操作"},
+			"suspended":          fiber.Map{"type": "boolean"},
+			"papers": fiber.Map{"type": "array", "items": obj(fiber.Map{"kind": fiber.Map{"type": "string", "enum": []string{"notice", "opinion_letter", "conclusion", "fee_statement"}},
+				"number": str, "document_id": nullable(str)})},
+			"delegation": obj(fiber.Map{"firm_id": str, "override": fiber.Map{"type": "boolean"}, "considered": fiber.Map{"type": "array", "items": obj(fiber.Map{
+				"firm_id": str, "name": str, "score": str, "skipped": fiber.Map{"type": "boolean"}, "reason": str})}}),
+		}, "id", "project_id", "kind", "state", "version", "submitted_amount", "audited_amount", "firm", "deadline", "fee", "permitted_triggers", "suspended", "papers"),
+		"TransitionInput": fiber.Map{"type": "object", "required": []string{"trigger"}, "additionalProperties": fiber.Map{"oneOf": []fiber.Map{str, {"type": "number"}, {"type": "boolean"}}},
+			"properties": fiber.Map{"trigger": fiber.Map{"type": "string", "enum": triggers}, "version": fiber.Map{"type": "integer"}, "reason": str,
+				"firm_id": str, "supervisor_id": str, "audited_amount": money, "agree": fiber.Map{"type": "boolean"}, "reasons": str,
+				"experts": fiber.Map{"type": "string", "description": "专家编号,逗号分隔"}, "fault_party": fiber.Map{"type": "string", "enum": []string{"unit", "firm", "contractor"}},
+				"rechecked_amount": money, "mode": str, "survey_date": fiber.Map{"type": "string", "format": "date"}, "key_issues": str,
+				"expected_workdays": fiber.Map{"type": "integer"}, "people": str, "findings": str, "kind": str, "record_date": fiber.Map{"type": "string", "format": "date"},
+				"title": str, "description": str, "amount": money}},
+		"Event": obj(fiber.Map{"at": fiber.Map{"type": "string", "format": "date-time"}, "actor": str, "trigger": str, "from": str, "to": str, "reason": str}),
+	}
+	return fiber.Map{
+		"openapi":  "3.0.3",
+		"info":     fiber.Map{"title": "finreview API", "version": "1.0.0", "description": "财政投资项目评审系统 JSON API。金额为两位小数的字符串;编号为不透明字符串。"},
+		"servers":  []fiber.Map{{"url": "/api/v1"}},
+		"security": []fiber.Map{{"bearer": []string{}}},
+		"components": fiber.Map{
+			"securitySchemes": fiber.Map{"bearer": fiber.Map{"type": "http", "scheme": "bearer"}},
+			"schemas":         schemas,
+		},
+		"paths": paths,
+	}
+}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/audit"
+	"finreview/internal/auth"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+func (a *App) pageAudit(r fiber.Router) {
+	r.Get("/audit", a.auditLog)
+	r.Get("/audit/verify", a.auditVerify)
+}
+
+// auditActionLabel names an audit action in Chinese: a workflow trigger's
+// label, or one of the other recorded actions.
+func auditActionLabel(action string) string {
+	if l := workflow.Trigger(action).Label(); l != "" {
+		return l
+	}
+	switch action {
+	case "login":
+		return "登录"
+	case "api_token":
+		return "签发 API 令牌"
+	case "create_user":
+		return "新建用户"
+	case "deactivate_user":
+		return "停用用户"
+	case "activate_user":
+		return "启用用户"
+	case "create_organization":
+		return "登记单位"
+	case "create_project":
+		return "登记项目"
+	case "create_review":
+		return "新建评审"
+	case "delegate_override":
+		return "人工指定中介机构"
+	case "anchor":
+		return "每日锚定"
+	case "download", "document_download":
+		return "下载资料"
+	case "view_conclusion":
+		return "查看评审结论"
+	}
+	return action
+}
+
+type auditRow struct {
+	store.AuditEvent
+	ActionLabel string
+}
+
+func (a *App) auditLog(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ViewAudit); err != nil {
+		return err
+	}
+	return a.renderAudit(c, nil)
+}
+
+func (a *App) auditVerify(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ViewAudit); err != nil {
+		return err
+	}
+	res, err := audit.Verify(c.UserContext(), a.store)
+	if err != nil {
+		return err
+	}
+	return a.renderAudit(c, &res)
+}
+
+func (a *App) renderAudit(c *fiber.Ctx, verified *audit.Result) error {
+	ctx := c.UserContext()
+	pg := pageParams(c)
+	form := newForm()
+	f := store.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset()}
+	form.Values["review"] = strings.TrimSpace(c.Query("review"))
+	form.Values["actor"] = strings.TrimSpace(c.Query("actor"))
+	form.Values["action"] = strings.TrimSpace(c.Query("action"))
+	if v := form.Values["review"]; v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			form.fail("review", "评审编号须为正整数")
+		}
+		f.ReviewID = id
+	}
+	if v := form.Values["actor"]; v != "" {
+		u, err := a.store.UserByUsername(ctx, v)
+		if err != nil {
+			form.fail("actor", "没有用户名为 "+v+" 的用户")
+		}
+		f.ActorID = u.ID
+	}
+	f.Action = form.Values["action"]
+	var rows []auditRow
+	total := 0
+	if form.ok() {
+		events, n, err := a.store.AuditEvents(ctx, f)
+		if err != nil {
+			return err
+		}
+		total = n
+		for _, e := range events {
+			rows = append(rows, auditRow{AuditEvent: e, ActionLabel: auditActionLabel(e.Action)})
+		}
+	}
+	type opt struct{ Code, Label string }
+	var actions []opt
+	for _, code := range []string{"login", "create_user", "deactivate_user", "activate_user", "create_organization",
+		"create_project", "create_review", "delegate", "delegate_override", "anchor"} {
+		actions = append(actions, opt{code, auditActionLabel(code)})
+	}
+	for _, t := range workflow.Triggers() {
+		if t != workflow.Delegate {
+			actions = append(actions, opt{string(t), t.Label()})
+		}
+	}
+	status := 200
+	if !form.ok() {
+		status = 422
+	}
+	return a.views.render(c, status, "audit", a.page(c, "审计日志", map[string]any{
+		"Breadcrumb": []crumb{{Label: "审计"}, {Label: "审计日志"}},
+		"Events":     rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Form": form, "Actions": actions, "Verified": verified,
+	}))
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/report"
+	"finreview/internal/store"
+)
+
+func (a *App) pageBulletin(r fiber.Router) {
+	r.Get("/bulletin", a.bulletin)
+	r.Get("/bulletin.xlsx", a.bulletinExcel)
+	r.Get("/bulletin/print", a.bulletinPrint)
+}
+
+// loadBulletin reads the bulletin of the month in the query (?month=YYYY-MM,
+// default this month) within the principal's scope.
+func (a *App) loadBulletin(c *fiber.Ctx) (report.Bulletin, error) {
+	p, err := require(c, auth.ViewDashboard)
+	if err != nil {
+		return report.Bulletin{}, err
+	}
+	m, err := report.ParseMonth(c.Query("month"), a.now(), shanghai)
+	if err != nil {
+		return report.Bulletin{}, &statusErr{status: 422, code: "invalid_month", msg: "月份格式应为 YYYY-MM,例如 2026-11"}
+	}
+	ctx := c.UserContext()
+	jurs, err := a.store.Jurisdictions(ctx)
+	if err != nil {
+		return report.Bulletin{}, err
+	}
+	sc := p.Scope()
+	if !sc.All {
+		var mine []store.Jurisdiction
+		for _, j := range jurs {
+			if j.ID == sc.JurisdictionID {
+				mine = append(mine, j)
+			}
+		}
+		jurs = mine
+	}
+	return report.Load(ctx, &a.store.Queries, sc, jurs, m, a.now())
+}
+
+func (a *App) bulletin(c *fiber.Ctx) error {
+	b, err := a.loadBulletin(c)
+	if err != nil {
+		return err
+	}
+	m, _ := report.ParseMonth(b.Month, a.now(), shanghai)
+	return a.views.render(c, 200, "bulletin", a.page(c, b.Title, map[string]any{
+		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "评审月报"}},
+		"B":          b, "Prev": m.AddDate(0, -1, 0).Format("2006-01"), "Next": m.AddDate(0, 1, 0).Format("2006-01"),
+		"MonthQuery": url.QueryEscape(b.Month),
+	}))
+}
+
+func (a *App) bulletinPrint(c *fiber.Ctx) error {
+	b, err := a.loadBulletin(c)
+	if err != nil {
+		return err
+	}
+	return a.views.render(c, 200, "bulletin_print", a.page(c, b.Title, map[string]any{"B": b, "Printed": a.now()}))
+}
+
+func (a *App) bulletinExcel(c *fiber.Ctx) error {
+	b, err := a.loadBulletin(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := b.WriteExcel(&buf); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("评审月报-%s.xlsx", b.Month)
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="bulletin-`+b.Month+`.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
+	return c.Send(buf.Bytes())
+}

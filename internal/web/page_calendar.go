@@ -1,0 +1,424 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/calendar"
+	"finreview/internal/deadline"
+	"finreview/internal/store"
+)
+
+// maxCalendarCSV bounds an uploaded holiday file.
+const maxCalendarCSV = 1 << 20
+
+// pageCalendar registers the administrators' working-day calendar: year
+// overview and coverage, the database rows, single-day edits, and the CSV
+// import with a preview of what changes and which open deadlines move.
+func (a *App) pageCalendar(r fiber.Router) {
+	r.Get("/admin/calendar", a.calendarPage)
+	r.Post("/admin/calendar/days", a.calendarSetDay)
+	r.Post("/admin/calendar/days/delete", a.calendarDeleteDay)
+	r.Post("/admin/calendar/import/preview", a.calendarImportPreview)
+	r.Post("/admin/calendar/import", a.calendarImport)
+}
+
+type calendarCoverage struct {
+	Year                                 int
+	BuiltIn, Database                    int
+	Holidays, Makeups, Workdays          int
+	Covered, Current, Selected, Override bool
+}
+
+type calendarCell struct {
+	Day   int // 0: padding before the first day
+	Class string
+	Title string
+}
+
+type calendarMonth struct {
+	Name  string
+	Weeks [][]calendarCell
+}
+
+type calendarMove struct {
+	ReviewID              int64
+	Project, Kind         string
+	OldDue, NewDue, Flags string
+	Moved                 bool
+}
+
+type calendarChange struct {
+	Date, Weekday, Before, After string
+	WorkdayChanged               bool
+}
+
+type calendarPreview struct {
+	FileName string
+	CSV      string
+	Years    string
+	Rows     int
+	Removed  []string
+	Changes  []calendarChange
+	Moves    []calendarMove
+}
+
+// calendarView is what calendar.html shows besides the layout fields.
+type calendarView struct {
+	Year         int
+	PrevYear     int
+	NextYear     int
+	Coverage     []calendarCoverage
+	Months       []calendarMonth
+	DBDays       []store.CalendarDay
+	Form         *formState
+	Preview      *calendarPreview
+	ImportErrors []string
+	Version      string
+}
+
+func (a *App) calendarPage(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ManageCalendar); err != nil {
+		return err
+	}
+	return a.renderCalendar(c, 200, calendarView{Form: newForm()})
+}
+
+func (a *App) renderCalendar(c *fiber.Ctx, status int, v calendarView) error {
+	ctx := c.UserContext()
+	now := a.now()
+	if v.Year == 0 {
+		v.Year = calendar.DateOf(now).Y
+		if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 1990 && y <= 2200 {
+			v.Year = y
+		}
+	}
+	v.PrevYear, v.NextYear = v.Year-1, v.Year+1
+	rows, err := a.store.CalendarDays(ctx)
+	if err != nil {
+		return err
+	}
+	dbDays := make([]calendar.Day, len(rows))
+	for i, r := range rows {
+		dbDays[i] = r.Day()
+		if r.Date.Y == v.Year {
+			v.DBDays = append(v.DBDays, r)
+		}
+	}
+	cal := calendar.New(calendar.BuiltIn(), dbDays)
+	v.Version = cal.Version()
+	v.Coverage = calendarCoverageRows(cal, dbDays, calendar.DateOf(now).Y, v.Year)
+	v.Months = calendarMonths(cal, v.Year)
+	if v.Form == nil {
+		v.Form = newForm()
+	}
+	title := "工作日历"
+	return a.views.render(c, status, "calendar", a.page(c, title, map[string]any{
+		"V": v, "Breadcrumb": []crumb{{Label: "系统管理"}, {Label: title}},
+	}))
+}
+
+// calendarCoverageRows lists the years with data, the current and next
+// year and the selected one, with the rows each has.
+func calendarCoverageRows(cal *calendar.Calendar, dbDays []calendar.Day, current, selected int) []calendarCoverage {
+	builtIn := map[int]int{}
+	for _, d := range calendar.BuiltIn() {
+		builtIn[d.Date.Y]++
+	}
+	db := map[int]int{}
+	for _, d := range dbDays {
+		db[d.Date.Y]++
+	}
+	years := map[int]bool{current: true, current + 1: true, selected: true}
+	for _, y := range cal.Years() {
+		years[y] = true
+	}
+	var out []calendarCoverage
+	for y := range years {
+		row := calendarCoverage{Year: y, BuiltIn: builtIn[y], Database: db[y], Covered: cal.HasYear(y),
+			Current: y == current, Selected: y == selected, Override: builtIn[y] > 0 && db[y] > 0}
+		for d := calendar.NewDate(y, time.January, 1); d.Y == y; d = d.AddDays(1) {
+			if cal.IsWorkday(d) {
+				row.Workdays++
+			}
+			if day, ok := cal.Lookup(d); ok {
+				if day.Kind == calendar.Holiday {
+					row.Holidays++
+				} else {
+					row.Makeups++
+				}
+			}
+		}
+		out = append(out, row)
+	}
+	for i := 1; i < len(out); i++ { // few rows: insertion sort by year
+		for j := i; j > 0 && out[j].Year < out[j-1].Year; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// calendarMonths lays out a year as twelve month grids, weeks from Monday.
+func calendarMonths(cal *calendar.Calendar, year int) []calendarMonth {
+	months := make([]calendarMonth, 0, 12)
+	for m := time.January; m <= time.December; m++ {
+		cm := calendarMonth{Name: fmt.Sprintf("%d月", int(m))}
+		first := calendar.NewDate(year, m, 1)
+		pad := (int(first.Weekday()) + 6) % 7 // Monday = 0
+		week := make([]calendarCell, pad)
+		for d := first; d.M == m; d = d.AddDays(1) {
+			cell := calendarCell{Day: d.D}
+			st := deadline.StatusOf(cal, d)
+			switch {
+			case st.Listed && st.Kind == calendar.Holiday:
+				cell.Class, cell.Title = "cal-holiday", d.String()+" "+st.Label()
+			case st.Listed:
+				cell.Class, cell.Title = "cal-makeup", d.String()+" "+st.Label()
+			case !st.Workday:
+				cell.Class, cell.Title = "cal-rest", d.String()+" 休息日"
+			default:
+				cell.Title = d.String() + " 工作日"
+			}
+			week = append(week, cell)
+			if len(week) == 7 {
+				cm.Weeks = append(cm.Weeks, week)
+				week = nil
+			}
+		}
+		if len(week) > 0 {
+			cm.Weeks = append(cm.Weeks, week)
+		}
+		months = append(months, cm)
+	}
+	return months
+}
+
+func (a *App) calendarSetDay(c *fiber.Ctx) error {
+	p, err := require(c, auth.ManageCalendar)
+	if err != nil {
+		return err
+	}
+	form := newForm()
+	form.read(c, "date", "kind", "name")
+	date, derr := calendar.ParseDate(form.Values["date"])
+	if derr != nil {
+		form.fail("date", "日期应为 YYYY-MM-DD 格式的真实日期")
+		return a.renderCalendar(c, 422, calendarView{Form: form})
+	}
+	day := calendar.Day{Date: date, Kind: calendar.DayKind(form.Values["kind"]), Name: form.Values["name"]}
+	var edit deadline.CalendarEdit
+	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
+		var err error
+		edit, err = deadline.SetDay(c.UserContext(), q, day, p, a.now())
+		return err
+	})
+	var fe *deadline.FieldError
+	if errors.As(err, &fe) {
+		form.fail(fe.Field(), fe.Msg)
+		return a.renderCalendar(c, 422, calendarView{Year: date.Y, Form: form})
+	}
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("已保存 %s %s", date, deadline.StatusOf(edit.Calendar, date).Label())
+	return c.Redirect(calendarRedirect(date.Y, msg+movesNote(edit.Moves)), fiber.StatusSeeOther)
+}
+
+func (a *App) calendarDeleteDay(c *fiber.Ctx) error {
+	p, err := require(c, auth.ManageCalendar)
+	if err != nil {
+		return err
+	}
+	date, err := calendar.ParseDate(strings.TrimSpace(c.FormValue("date")))
+	if err != nil {
+		return badRequest("日期应为 YYYY-MM-DD")
+	}
+	var edit deadline.CalendarEdit
+	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
+		var err error
+		edit, err = deadline.DeleteDay(c.UserContext(), q, date, p, a.now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("已删除 %s 的数据库记录,现为%s", date, deadline.StatusOf(edit.Calendar, date).Label())
+	return c.Redirect(calendarRedirect(date.Y, msg+movesNote(edit.Moves)), fiber.StatusSeeOther)
+}
+
+// calendarCSV reads the holiday file from the upload (file) or, on
+// confirmation, from the form field csv.
+func calendarCSV(c *fiber.Ctx) (name, body string, err error) {
+	if fh, ferr := c.FormFile("file"); ferr == nil {
+		if fh.Size > maxCalendarCSV {
+			return fh.Filename, "", errors.New("文件过大(上限 1 MB)")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return fh.Filename, "", fmt.Errorf("读取上传文件失败: %w", err)
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, maxCalendarCSV+1))
+		if err != nil {
+			return fh.Filename, "", fmt.Errorf("读取上传文件失败: %w", err)
+		}
+		return fh.Filename, string(b), nil
+	}
+	body = c.FormValue("csv")
+	if strings.TrimSpace(body) == "" {
+		return "", "", errors.New("请选择节假日 CSV 文件")
+	}
+	if len(body) > maxCalendarCSV {
+		return "", "", errors.New("文件过大(上限 1 MB)")
+	}
+	return c.FormValue("file_name"), body, nil
+}
+
+// parseCalendarCSV validates a file, returning each problem as a line.
+func parseCalendarCSV(body string) ([]calendar.Day, []string) {
+	days, err := calendar.ParseCSV(strings.NewReader(body))
+	if err == nil {
+		return days, nil
+	}
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		var out []string
+		for _, e := range joined.Unwrap() {
+			out = append(out, e.Error())
+		}
+		return nil, out
+	}
+	return nil, []string{err.Error()}
+}
+
+func (a *App) calendarImportPreview(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ManageCalendar); err != nil {
+		return err
+	}
+	name, body, err := calendarCSV(c)
+	if err != nil {
+		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{err.Error()}})
+	}
+	days, problems := parseCalendarCSV(body)
+	if len(problems) > 0 {
+		return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
+	}
+	edit, err := deadline.PlanImport(c.UserContext(), &a.store.Queries, days)
+	var fe *deadline.FieldError
+	if errors.As(err, &fe) {
+		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{fe.Msg}})
+	}
+	if err != nil {
+		return err
+	}
+	pv := &calendarPreview{FileName: name, CSV: body, Rows: len(days)}
+	years := make([]string, len(edit.Years))
+	for i, y := range edit.Years {
+		years[i] = strconv.Itoa(y)
+	}
+	pv.Years = strings.Join(years, "、")
+	for _, d := range edit.Removed {
+		pv.Removed = append(pv.Removed, d.String())
+	}
+	for _, ch := range edit.Changes {
+		pv.Changes = append(pv.Changes, calendarChange{Date: ch.Date.String(), Weekday: weekdayLabel(ch.Date.Weekday()),
+			Before: ch.Before.Label(), After: ch.After.Label(), WorkdayChanged: ch.WorkdayChanged()})
+	}
+	pv.Moves = a.calendarMoves(c, edit.Moves)
+	year := 0
+	if len(edit.Years) > 0 {
+		year = edit.Years[0]
+	}
+	return a.renderCalendar(c, 200, calendarView{Year: year, Preview: pv})
+}
+
+func (a *App) calendarImport(c *fiber.Ctx) error {
+	p, err := require(c, auth.ManageCalendar)
+	if err != nil {
+		return err
+	}
+	_, body, err := calendarCSV(c)
+	if err != nil {
+		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{err.Error()}})
+	}
+	days, problems := parseCalendarCSV(body)
+	if len(problems) > 0 {
+		return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
+	}
+	var edit deadline.CalendarEdit
+	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
+		var err error
+		edit, err = deadline.ApplyImport(c.UserContext(), q, days, p, a.now())
+		return err
+	})
+	var fe *deadline.FieldError
+	if errors.As(err, &fe) {
+		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{fe.Msg}})
+	}
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("已导入 %s 年节假日数据 %d 行,%d 天的安排有变化", yearList(edit.Years), len(edit.Rows), len(edit.Changes))
+	return c.Redirect(calendarRedirect(edit.Years[0], msg+movesNote(edit.Moves)), fiber.StatusSeeOther)
+}
+
+// calendarMoves describes moved deadlines with their projects.
+func (a *App) calendarMoves(c *fiber.Ctx, moves []deadline.Move) []calendarMove {
+	out := make([]calendarMove, 0, len(moves))
+	for _, m := range moves {
+		row := calendarMove{ReviewID: m.ReviewID, Kind: m.Kind.Label(), OldDue: calendar.DateOf(m.OldDue).String(),
+			NewDue: calendar.DateOf(m.NewDue).String(), Moved: m.Moved()}
+		if r, err := a.store.Review(c.UserContext(), store.Scope{All: true}, m.ReviewID); err == nil {
+			row.Project = r.ProjectCode + " " + r.ProjectName
+		}
+		switch {
+		case m.OldFlagged.Valid && !m.NewFlagged.Valid:
+			row.Flags = fmt.Sprintf("%d 年数据已补录,取消标记", m.OldFlagged.Int64)
+		case m.NewFlagged.Valid:
+			row.Flags = fmt.Sprintf("%d 年仍无数据", m.NewFlagged.Int64)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// movesNote summarises re-computed deadlines for the flash message.
+func movesNote(moves []deadline.Move) string {
+	if len(moves) == 0 {
+		return ";没有未到期的期限受影响。"
+	}
+	parts := make([]string, 0, 5)
+	for i, m := range moves {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("等共 %d 个", len(moves)))
+			break
+		}
+		parts = append(parts, m.String())
+	}
+	return fmt.Sprintf(";%d 个未到期期限已重新计算:%s。", len(moves), strings.Join(parts, ";"))
+}
+
+func calendarRedirect(year int, msg string) string {
+	return "/admin/calendar?year=" + strconv.Itoa(year) + "&msg=" + url.QueryEscape(msg)
+}
+
+func yearList(years []int) string {
+	parts := make([]string, len(years))
+	for i, y := range years {
+		parts[i] = strconv.Itoa(y)
+	}
+	return strings.Join(parts, "、")
+}
+
+func weekdayLabel(wd time.Weekday) string {
+	return [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}[wd]
+}

@@ -1,0 +1,334 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/docs"
+	"finreview/internal/store"
+)
+
+// pageDocuments registers the document and paper pages.
+func (a *App) pageDocuments(r fiber.Router) {
+	r.Get("/reviews/:id/documents", a.documentsPage)
+	r.Post("/reviews/:id/upload", a.documentUpload)
+	r.Get("/reviews/:id/papers/:kind", a.paperPrint)
+	r.Get("/documents/:id", a.documentDownload)
+	r.Get("/documents/:id/thumb", a.documentThumb)
+	r.Get("/documents/:id/versions", a.documentVersionsPage)
+	r.Get("/papers", a.papersPage)
+	r.Get("/papers/:id.pdf", a.paperPDF)
+	r.Post("/papers/:id/void", a.paperVoid)
+}
+
+type documentRow struct {
+	store.Document
+	CategoryLabel string
+	SizeText      string
+	ShortSHA      string
+	TakenText     string
+}
+
+type categoryOption struct{ Code, Label string }
+
+type paperRow struct {
+	store.Paper
+	KindLabel string
+}
+
+func documentRows(list []store.Document) []documentRow {
+	out := make([]documentRow, 0, len(list))
+	for _, d := range list {
+		r := documentRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), SizeText: sizeText(d.Size)}
+		if len(d.SHA256) >= 12 {
+			r.ShortSHA = d.SHA256[:12]
+		}
+		if d.TakenAt.Valid {
+			r.TakenText = d.TakenAt.Time.Format("2006-01-02 15:04")
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// documentsPage is a review's documents: upload form, list, photo
+// gallery and the official papers.
+func (a *App) documentsPage(c *fiber.Ctx) error {
+	return a.renderDocuments(c, 200, "")
+}
+
+func (a *App) renderDocuments(c *fiber.Ctx, status int, uploadErr string) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	svc, err := a.docsService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	r, err := a.store.Review(ctx, p.Scope(), id)
+	if err != nil {
+		return err
+	}
+	category := c.Query("category")
+	if category != "" && !docs.ValidCategory(category) {
+		category = ""
+	}
+	pg := pageParams(c)
+	list, total, err := svc.List(ctx, p, id, store.DocumentFilter{Category: category, Limit: pg.Size, Offset: pg.Offset()})
+	if err != nil {
+		return err
+	}
+	photos, _, err := svc.List(ctx, p, id, store.DocumentFilter{Category: docs.Survey, LatestOnly: true, Limit: 200})
+	if err != nil {
+		return err
+	}
+	var gallery []documentRow
+	for _, d := range documentRows(photos) {
+		if d.ThumbKey != "" {
+			gallery = append(gallery, d)
+		}
+	}
+	papers, err := a.store.Papers(ctx, id)
+	if err != nil {
+		return err
+	}
+	var prow []paperRow
+	for _, pp := range papers {
+		prow = append(prow, paperRow{Paper: pp, KindLabel: docs.PaperLabel(pp.Kind)})
+	}
+	var uploadCats []categoryOption
+	for _, cat := range docs.UploadCategories(p.Role) {
+		uploadCats = append(uploadCats, categoryOption{cat, docs.CategoryLabel(cat)})
+	}
+	var filterCats []categoryOption
+	for _, cat := range docs.Categories() {
+		filterCats = append(filterCats, categoryOption{cat, docs.CategoryLabel(cat)})
+	}
+	var kinds []categoryOption
+	for _, k := range docs.PaperKinds() {
+		kinds = append(kinds, categoryOption{k, docs.PaperLabel(k)})
+	}
+	return a.views.render(c, status, "document_list", a.page(c, "评审资料", map[string]any{
+		"Breadcrumb":  []crumb{{"评审任务", "/reviews"}, {r.ProjectName, "/reviews/" + strconv.FormatInt(r.ID, 10)}, {"评审资料", ""}},
+		"Review":      r,
+		"Items":       documentRows(list),
+		"Offset":      pg.Offset(),
+		"Pager":       pg.Pager(c, total),
+		"Gallery":     gallery,
+		"Papers":      prow,
+		"PaperKinds":  kinds,
+		"UploadCats":  uploadCats,
+		"FilterCats":  filterCats,
+		"Category":    category,
+		"UploadError": uploadErr,
+		"CanVoid":     p.Role == auth.ReviewCenter,
+	}))
+}
+
+// documentUpload takes the upload form's multipart body as a stream. The
+// CSRF token travels in the form's action URL, so that checking it never
+// parses (and buffers) the body.
+func (a *App) documentUpload(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	doc, _, err := a.streamUpload(c, p, id)
+	if err != nil {
+		var fe fieldError
+		var se statusError
+		if errors.As(err, &fe) || (errors.As(err, &se) && se.HTTPStatus() != 503 && se.HTTPStatus() < 500) {
+			status, body := classify(err)
+			return a.renderDocuments(c, status, body.Error)
+		}
+		return err
+	}
+	msg := fmt.Sprintf("已上传「%s」(第 %d 版,%s)", doc.Name, doc.Version, sizeText(doc.Size))
+	return c.Redirect("/reviews/"+strconv.FormatInt(id, 10)+"/documents?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+}
+
+func (a *App) documentDownload(c *fiber.Ctx) error {
+	action := docs.ActionDownload
+	if c.Query("inline") == "1" {
+		action = docs.ActionView
+	}
+	return a.sendDocument(c, action)
+}
+
+func (a *App) documentThumb(c *fiber.Ctx) error {
+	return a.sendDocument(c, docs.ActionThumbnail)
+}
+
+func (a *App) documentVersionsPage(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	svc, err := a.docsService()
+	if err != nil {
+		return err
+	}
+	list, err := svc.Versions(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return store.ErrNotFound
+	}
+	var access []store.DocumentAccess
+	if p.Role == auth.ReviewCenter || p.Role == auth.Admin {
+		if access, err = svc.Accesses(c.UserContext(), p, id); err != nil {
+			return err
+		}
+	}
+	first := list[0]
+	return a.views.render(c, 200, "document_versions", a.page(c, "历史版本", map[string]any{
+		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {"评审资料", "/reviews/" + strconv.FormatInt(first.ReviewID, 10) + "/documents"}, {"历史版本", ""}},
+		"Name":       first.Name, "ReviewID": first.ReviewID, "CategoryLabel": docs.CategoryLabel(first.Category),
+		"Items": documentRows(list), "Access": access,
+	}))
+}
+
+// paperPrint is the A4 print view of a review's paper of one kind: what
+// was issued when it has been rendered, else the current data (a preview
+// marked 样稿 when no number was issued yet).
+func (a *App) paperPrint(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	svc, err := a.docsService()
+	if err != nil {
+		return err
+	}
+	v, err := svc.View(c.UserContext(), p, id, c.Params("kind"))
+	if err != nil {
+		return err
+	}
+	return a.views.render(c, 200, "paper", a.page(c, v.Content.Title, map[string]any{
+		"Paper": v.Content, "Issued": v.Paper, "Snapshot": v.Snapshot, "ReviewID": id,
+	}))
+}
+
+func (a *App) paperPDF(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	svc, err := a.docsService()
+	if err != nil {
+		return err
+	}
+	d, rc, err := svc.OpenPaperPDF(c.UserContext(), p, id, clientIP(c))
+	if err != nil {
+		return err
+	}
+	action := docs.ActionDownload
+	if c.Query("inline") == "1" {
+		action = docs.ActionView
+	}
+	return sendStream(c, d, rc, action)
+}
+
+// papersPage searches the papers by 文号.
+func (a *App) papersPage(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	svc, err := a.docsService()
+	if err != nil {
+		return err
+	}
+	pg := pageParams(c)
+	q := strings.TrimSpace(c.Query("q"))
+	kind := c.Query("kind")
+	if kind != "" && !docs.ValidPaperKind(kind) {
+		kind = ""
+	}
+	list, total, err := svc.SearchPapers(c.UserContext(), p, store.PaperFilter{DocNumber: q, Kind: kind, Limit: pg.Size, Offset: pg.Offset()})
+	if err != nil {
+		return err
+	}
+	var rows []paperRow
+	for _, pp := range list {
+		rows = append(rows, paperRow{Paper: pp, KindLabel: docs.PaperLabel(pp.Kind)})
+	}
+	var kinds []categoryOption
+	for _, k := range docs.PaperKinds() {
+		kinds = append(kinds, categoryOption{k, docs.PaperLabel(k)})
+	}
+	return a.views.render(c, 200, "paper_search", a.page(c, "文号查询", map[string]any{
+		"Breadcrumb": []crumb{{"文号查询", ""}},
+		"Items":      rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Q": q, "Kind": kind, "Kinds": kinds,
+		"CanVoid": p.Role == auth.ReviewCenter,
+	}))
+}
+
+func (a *App) paperVoid(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	svc, err := a.docsService()
+	if err != nil {
+		return err
+	}
+	pp, err := svc.VoidPaper(c.UserContext(), p, id, c.FormValue("reason"))
+	if err != nil {
+		return err
+	}
+	back := c.FormValue("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
+		back = "/reviews/" + strconv.FormatInt(pp.ReviewID, 10) + "/documents"
+	}
+	sep := "?"
+	if strings.Contains(back, "?") {
+		sep = "&"
+	}
+	return c.Redirect(back+sep+"msg="+url.QueryEscape("文号 "+pp.DocNumber+" 已作废"), fiber.StatusSeeOther)
+}

@@ -1,0 +1,454 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
+
+	"finreview/internal/auth"
+	"finreview/internal/billing"
+	"finreview/internal/fee"
+	"finreview/internal/store"
+)
+
+// pageFees registers the fee pages: calculator, schedules, statements and
+// the contractor deduction list.
+func (a *App) pageFees(r fiber.Router) {
+	r.Get("/fees/calculator", a.pageFeeCalculator)
+	r.Get("/fees/schedules", a.pageFeeSchedules)
+	r.Post("/fees/schedules", a.pageCreateFeeSchedule)
+	r.Get("/fees/deductions", a.pageFeeDeductions)
+	r.Get("/fees/deductions.xlsx", a.pageFeeDeductionsExcel)
+	r.Get("/reviews/:id<int>/fee-statement", a.pageFeeStatement)
+	r.Get("/reviews/:id<int>/fee-statement.xlsx", a.pageFeeStatementExcel)
+}
+
+type codeLabel struct{ Code, Label string }
+
+type feeLineView struct {
+	No                                int
+	From, UpTo, Rate, Segment, Amount string
+	Open                              bool
+}
+
+// feeView is a computation as pages show it: every formula input and line.
+type feeView struct {
+	ScheduleName, EffectiveFrom                           string
+	Version                                               int
+	Example                                               bool
+	KindLabel, OutcomeLabel                               string
+	Submitted, Audited, Reduction, Excess                 string
+	Increase                                              bool
+	Discount, ReductionRate, PenaltyThreshold, FirstRatio string
+	Lines                                                 []feeLineView
+	BandSum                                               string
+	Free                                                  string // why every figure is zero, if so
+	ContractorPays, Unilateral                            bool
+	BasicFee, ReductionFee, TotalFee, ContractorShare     string
+	FinanceShare, PayableNow, PayableLater                string
+}
+
+func newFeeView(sc fee.Schedule, in fee.Input, res fee.Result) feeView {
+	v := feeView{
+		ScheduleName: sc.Name, EffectiveFrom: sc.EffectiveFrom, Version: sc.Version, Example: sc.Example,
+		KindLabel: in.Kind.Label(), OutcomeLabel: in.Outcome.Label(),
+		Submitted: FormatMoney(in.Submitted), Audited: FormatMoney(in.Audited),
+		Reduction: FormatMoney(res.Reduction.Abs()), Increase: res.Reduction.Sign() < 0,
+		Excess:   groupExact(res.Excess),
+		Discount: sc.Discount.String(), ReductionRate: sc.ReductionRate.String(),
+		PenaltyThreshold: sc.PenaltyThreshold.String(), FirstRatio: sc.UnilateralFirstRatio.String(),
+		ContractorPays: res.ContractorPays, Unilateral: in.Outcome == fee.Unilateral,
+		BasicFee: FormatMoney(res.BasicFee), ReductionFee: FormatMoney(res.ReductionFee), TotalFee: FormatMoney(res.TotalFee),
+		ContractorShare: FormatMoney(res.ContractorShare), FinanceShare: FormatMoney(res.FinanceShare),
+		PayableNow: FormatMoney(res.PayableNow), PayableLater: FormatMoney(res.PayableLater),
+	}
+	switch {
+	case in.Outcome == fee.Returned:
+		v.Free = "退审不计费,各项金额均为 0.00。"
+	case in.Kind == fee.Tracking:
+		v.Free = "跟踪评审的费用随结算评审一并支付,本次各项金额均为 0.00。"
+	}
+	sum := decimal.Zero
+	for i, l := range res.Lines {
+		lv := feeLineView{No: i + 1, From: FormatMoney(l.From), Rate: l.Rate.String(), Segment: FormatMoney(l.Segment),
+			Amount: groupExact(l.Amount), Open: l.UpTo == nil}
+		if l.UpTo != nil {
+			lv.UpTo = FormatMoney(*l.UpTo)
+		}
+		v.Lines = append(v.Lines, lv)
+		sum = sum.Add(l.Amount)
+	}
+	v.BandSum = groupExact(sum)
+	return v
+}
+
+// groupExact writes an unrounded amount with thousands separators and all
+// its decimals (at least two).
+func groupExact(d decimal.Decimal) string {
+	s := exactAmount(d)
+	intPart, frac, _ := strings.Cut(s, ".")
+	neg := strings.HasPrefix(intPart, "-")
+	intPart = strings.TrimPrefix(intPart, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String() + "." + frac
+}
+
+func feeKinds() []codeLabel {
+	var out []codeLabel
+	for _, k := range fee.Kinds() {
+		out = append(out, codeLabel{string(k), k.Label()})
+	}
+	return out
+}
+
+func feeOutcomes() []codeLabel {
+	var out []codeLabel
+	for _, o := range fee.Outcomes() {
+		out = append(out, codeLabel{string(o), o.Label()})
+	}
+	return out
+}
+
+// pageFeeCalculator is the what-if calculator (费用测算): the form keeps
+// what was typed, and errors show under their field.
+func (a *App) pageFeeCalculator(c *fiber.Ctx) error {
+	if _, err := require(c, auth.UseFeeCalculator); err != nil {
+		return err
+	}
+	svc, err := a.billingService()
+	if err != nil {
+		return err
+	}
+	form := map[string]string{
+		"kind": c.Query("kind"), "outcome": c.Query("outcome", string(fee.Normal)),
+		"submitted": c.Query("submitted"), "audited": c.Query("audited"),
+		"date": c.Query("date", a.now().In(shanghai).Format(time.DateOnly)),
+	}
+	data := map[string]any{"Form": form, "Kinds": feeKinds(), "Outcomes": feeOutcomes(), "Errors": map[string]string{},
+		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "费用测算"}}}
+	status := 200
+	if c.Query("kind") != "" || c.Query("submitted") != "" {
+		errs := map[string]string{}
+		date, derr := time.ParseInLocation(time.DateOnly, strings.TrimSpace(form["date"]), shanghai)
+		if derr != nil {
+			errs["date"] = "日期须为 YYYY-MM-DD"
+		}
+		in, ierr := billing.WhatIfInput(form["kind"], form["outcome"], form["submitted"], form["audited"])
+		var fe *billing.FieldError
+		if errors.As(ierr, &fe) {
+			for k, v := range calculatorErrors(form) {
+				errs[k] = v
+			}
+		} else if ierr != nil {
+			return ierr
+		}
+		if len(errs) == 0 {
+			res, sc, err := svc.WhatIf(c.UserContext(), string(in.Kind), string(in.Outcome), form["submitted"], form["audited"], date.Add(12*time.Hour))
+			switch {
+			case errors.As(err, &fe):
+				errs[fe.Name] = fe.Msg
+			case err != nil:
+				var be *billing.Error
+				if !errors.As(err, &be) {
+					return err
+				}
+				data["Problem"] = be.Msg
+			default:
+				v := newFeeView(sc, in, res)
+				data["Result"] = &v
+			}
+		}
+		if len(errs) > 0 {
+			status = 422
+		}
+		data["Errors"] = errs
+	}
+	return a.views.render(c, status, "fee_calculator", a.page(c, "费用测算", data))
+}
+
+// calculatorErrors checks every calculator field on its own, so the form
+// shows all its mistakes at once.
+func calculatorErrors(form map[string]string) map[string]string {
+	errs := map[string]string{}
+	note := func(err error) {
+		var fe *billing.FieldError
+		if errors.As(err, &fe) {
+			if _, seen := errs[fe.Name]; !seen {
+				errs[fe.Name] = fe.Msg
+			}
+		}
+	}
+	kind, outcome := form["kind"], form["outcome"]
+	if _, err := billing.WhatIfInput(kind, outcome, "0", "0"); err != nil {
+		note(err)
+		kind, outcome = string(fee.Budget), string(fee.Normal)
+	}
+	if _, err := billing.WhatIfInput(string(fee.Budget), string(fee.Normal), form["submitted"], "0"); err != nil {
+		note(err)
+	}
+	if _, err := billing.WhatIfInput(kind, outcome, "0", form["audited"]); err != nil {
+		note(err)
+	}
+	return errs
+}
+
+type scheduleRow struct {
+	ID                             int64
+	Version                        int
+	Name, EffectiveFrom, CreatedAt string
+	Example, Used, InForce         bool
+	Bands                          int
+}
+
+func (a *App) pageFeeSchedules(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	if !mayViewSchedules(p) {
+		return auth.ErrForbidden
+	}
+	return a.renderFeeSchedules(c, p, 200, "", nil)
+}
+
+func (a *App) renderFeeSchedules(c *fiber.Ctx, p auth.Principal, status int, draft string, formErr *billing.FieldError) error {
+	svc, err := a.billingService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if _, err := svc.EnsureExample(ctx); err != nil {
+		return err
+	}
+	list, err := svc.Schedules(ctx)
+	if err != nil {
+		return err
+	}
+	var current int64
+	if sc, err := svc.InForce(ctx, a.now()); err == nil {
+		current = sc.ID
+	}
+	rows := make([]scheduleRow, 0, len(list))
+	for _, s := range list {
+		rows = append(rows, scheduleRow{ID: s.ID, Version: s.Version, Name: s.Fee.Name, EffectiveFrom: s.Fee.EffectiveFrom,
+			CreatedAt: formatTime(s.CreatedAt, "2006-01-02 15:04"), Example: s.Example, Used: s.Used, InForce: s.ID == current,
+			Bands: len(s.Fee.Bands)})
+	}
+	if draft == "" && len(list) > 0 {
+		// Prefill the new version from the latest one.
+		latest := list[0].Fee
+		latest.Version = 0
+		latest.Example = false
+		if latest.Name == fee.Example().Name {
+			latest.Name = ""
+		}
+		if b, err := jsonIndent(latest); err == nil {
+			draft = b
+		}
+	}
+	data := map[string]any{"Rows": rows, "Draft": draft, "CanEdit": p.Can(auth.ManageSchedules),
+		"Breadcrumb": []crumb{{Label: "系统管理"}, {Label: "费率表"}}}
+	if formErr != nil {
+		data["FormError"] = formErr
+	}
+	if id, err := strconv.ParseInt(c.Query("show"), 10, 64); err == nil {
+		for _, s := range list {
+			if s.ID == id {
+				data["Shown"] = scheduleShown{Version: s.Version, Name: s.Fee.Name, Example: s.Example, Body: s.Body}
+			}
+		}
+	}
+	return a.views.render(c, status, "fee_schedules", a.page(c, "费率表", data))
+}
+
+type scheduleShown struct {
+	Version    int
+	Name, Body string
+	Example    bool
+}
+
+func jsonIndent(s fee.Schedule) (string, error) {
+	b, err := json.MarshalIndent(s, "", "  ")
+	return string(b), err
+}
+
+func (a *App) pageCreateFeeSchedule(c *fiber.Ctx) error {
+	p, err := require(c, auth.ManageSchedules)
+	if err != nil {
+		return err
+	}
+	svc, err := a.billingService()
+	if err != nil {
+		return err
+	}
+	body := c.FormValue("schedule")
+	s, err := svc.CreateSchedule(c.UserContext(), p, []byte(body))
+	var fe *billing.FieldError
+	if errors.As(err, &fe) {
+		return a.renderFeeSchedules(c, p, 422, body, fe)
+	}
+	if err != nil {
+		return err
+	}
+	msg := "已新建费率表第 " + strconv.Itoa(s.Version) + " 版,自 " + s.Fee.EffectiveFrom + " 起生效"
+	return c.Redirect("/fees/schedules?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+}
+
+// pageFeeStatement is the printable 费用结算单 of a concluded review.
+func (a *App) pageFeeStatement(c *fiber.Ctx) error {
+	_, r, st, err := a.statementFor(c)
+	if err != nil {
+		return err
+	}
+	v := newFeeView(st.Schedule.Fee, st.Input, st.Result)
+	// Print the stored figures (Verify below proves they equal the recomputation).
+	s := st.Stored
+	v.BasicFee, v.ReductionFee, v.TotalFee = FormatMoney(s.BasicFee), FormatMoney(s.ReductionFee), FormatMoney(s.TotalFee)
+	v.ContractorShare, v.FinanceShare = FormatMoney(s.ContractorShare), FormatMoney(s.FinanceShare)
+	v.PayableNow, v.PayableLater = FormatMoney(s.PayableNow), FormatMoney(s.PayableLater)
+	data := map[string]any{"Review": r, "Fee": v, "Stored": s, "ComputedAt": formatTime(s.ComputedAt, "2006-01-02"),
+		"PrintedAt": formatTime(a.now(), "2006-01-02")}
+	if err := st.Verify(); err != nil {
+		data["Mismatch"] = errText(err)
+	}
+	type costRow struct{ Party, Cost, Resolved string }
+	var costs []costRow
+	for _, ec := range st.ExpertCosts {
+		resolved := "—"
+		if ec.ResolvedAt.Valid {
+			resolved = formatTime(ec.ResolvedAt.Time, "2006-01-02")
+		}
+		costs = append(costs, costRow{billing.FaultPartyLabel(ec.FaultParty), FormatMoney(ec.Cost), resolved})
+	}
+	data["ExpertCosts"] = costs
+	return a.views.render(c, 200, "fee_statement", a.page(c, "费用结算单 - "+r.ProjectName, data))
+}
+
+func (a *App) pageFeeStatementExcel(c *fiber.Ctx) error {
+	p, r, st, err := a.statementFor(c)
+	if err != nil {
+		return err
+	}
+	if err := st.Verify(); err != nil {
+		return err
+	}
+	b, err := billing.StatementExcel(st, r)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.Billing.RecordDownload(c.UserContext(), p, r.ID, "fee_statement", "xlsx"); err != nil {
+		return err
+	}
+	return sendExcel(c, "费用结算单-"+r.ProjectCode+".xlsx", b)
+}
+
+func sendExcel(c *fiber.Ctx, name string, b []byte) error {
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="export.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
+	return c.Send(b)
+}
+
+// deductionAccess decides who sees the deduction list and which rows:
+// finance, review center and administrators see every contractor in their
+// scope; a contractor sees its own deductions.
+func deductionAccess(p auth.Principal) (store.DeductionFilter, bool) {
+	switch p.Role {
+	case auth.Admin, auth.FinanceSection, auth.ReviewCenter:
+		return store.DeductionFilter{}, true
+	case auth.Contractor:
+		if p.OrgID == 0 {
+			return store.DeductionFilter{}, false
+		}
+		return store.DeductionFilter{ContractorID: p.OrgID}, true
+	}
+	return store.DeductionFilter{}, false
+}
+
+func (a *App) deductions(c *fiber.Ctx) (auth.Principal, billing.Deductions, error) {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return p, billing.Deductions{}, err
+	}
+	f, ok := deductionAccess(p)
+	if !ok {
+		return p, billing.Deductions{}, auth.ErrForbidden
+	}
+	svc, err := a.billingService()
+	if err != nil {
+		return p, billing.Deductions{}, err
+	}
+	f.Search = strings.TrimSpace(c.Query("q"))
+	d, err := svc.Deductions(c.UserContext(), p.Scope(), f)
+	return p, d, err
+}
+
+type deductionRowView struct {
+	No                                                int
+	ReviewID                                          int64
+	ProjectCode, ProjectName, Jurisdiction, KindLabel string
+	Audited, TotalFee, Share, Concluded, Note         string
+}
+
+type deductionGroupView struct {
+	Name, CreditCode, Total string
+	Rows                    []deductionRowView
+}
+
+func (a *App) pageFeeDeductions(c *fiber.Ctx) error {
+	_, d, err := a.deductions(c)
+	if err != nil {
+		return err
+	}
+	var groups []deductionGroupView
+	n := 0
+	for _, g := range d.Groups {
+		gv := deductionGroupView{Name: g.ContractorName, CreditCode: g.CreditCode, Total: FormatMoney(g.Total)}
+		for _, r := range g.Rows {
+			n++
+			gv.Rows = append(gv.Rows, deductionRowView{No: n, ReviewID: r.ReviewID, ProjectCode: r.ProjectCode,
+				ProjectName: r.ProjectName, Jurisdiction: r.JurisdictionName, KindLabel: kindLabel(r.Kind),
+				Audited: FormatMoney(r.AuditedAmount), TotalFee: FormatMoney(r.TotalFee), Share: FormatMoney(r.ContractorShare),
+				Concluded: formatTime(r.ComputedAt, "2006-01-02"), Note: billing.DeductionNote(r)})
+		}
+		groups = append(groups, gv)
+	}
+	export := "/fees/deductions.xlsx"
+	if q := strings.TrimSpace(c.Query("q")); q != "" {
+		export += "?q=" + url.QueryEscape(q)
+	}
+	return a.views.render(c, 200, "fee_deductions", a.page(c, "施工单位扣减", map[string]any{
+		"Groups": groups, "Total": FormatMoney(d.Total), "Reviews": d.Reviews, "Shared": d.Shared,
+		"Query": c.Query("q"), "Export": export,
+		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "施工单位扣减"}},
+	}))
+}
+
+func (a *App) pageFeeDeductionsExcel(c *fiber.Ctx) error {
+	p, d, err := a.deductions(c)
+	if err != nil {
+		return err
+	}
+	b, err := billing.DeductionsExcel(d)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.Billing.RecordDownload(c.UserContext(), p, 0, "contractor_deductions", "xlsx"); err != nil {
+		return err
+	}
+	return sendExcel(c, "施工单位扣减清单-"+a.now().In(shanghai).Format("20060102")+".xlsx", b)
+}

@@ -1,0 +1,861 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"finreview/internal/assign"
+	"finreview/internal/audit"
+	"finreview/internal/auth"
+	"finreview/internal/fee"
+	"finreview/internal/firm"
+	"finreview/internal/store"
+)
+
+// pageFirms registers the firm library, assessment and expert pages.
+func (a *App) pageFirms(r fiber.Router) {
+	r.Get("/firms", a.pageFirmList)
+	r.Get("/firms/export.xlsx", a.pageFirmExport)
+	r.Get("/firms/new", a.pageFirmNew)
+	r.Post("/firms", a.pageFirmCreate)
+	r.Get("/firms/assessment", a.pageFirmAssessment)
+	r.Post("/firms/assessment/periods", a.pageFirmPeriodCreate)
+	r.Post("/firms/assessment/:pid<int>/scores", a.pageFirmScores)
+	r.Post("/firms/assessment/:pid<int>/compute", a.pageFirmCompute)
+	r.Post("/firms/assessment/:pid<int>/close", a.pageFirmClose)
+	r.Get("/firms/assessment/:pid<int>/export.xlsx", a.pageFirmAssessmentExport)
+	r.Get("/firms/:id<int>", a.pageFirmDetail)
+	r.Get("/firms/:id<int>/edit", a.pageFirmEdit)
+	r.Post("/firms/:id<int>", a.pageFirmUpdate)
+	r.Post("/firms/:id<int>/status", a.pageFirmStatus)
+	r.Post("/firms/:id<int>/conflicts", a.pageFirmConflict)
+	r.Get("/experts", a.pageExperts)
+	r.Post("/experts", a.pageExpertAdd)
+	r.Post("/experts/:id<int>/active", a.pageExpertActive)
+}
+
+type firmOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+type firmRow struct {
+	No                                 int
+	ID                                 int64
+	Name, Qualification, Status, Label string
+	Class, Score, Contact, Phone       string
+	OpenReviews, Capacity, Position    int
+	Next, Qualified                    bool
+	AdmittedAt                         time.Time
+}
+
+func firmStatusClass(s string) string {
+	switch s {
+	case string(assign.Active):
+		return "green"
+	case string(assign.Suspended):
+		return "grey"
+	}
+	return "red"
+}
+
+func firmKindOptions(selected ...string) []firmOption {
+	var out []firmOption
+	for _, k := range fee.Kinds() {
+		out = append(out, firmOption{Value: string(k), Label: k.Label(), Selected: slices.Contains(selected, string(k))})
+	}
+	return out
+}
+
+func (a *App) firmJurisdictionOptions(ctx context.Context, selected ...int64) ([]firmOption, error) {
+	js, err := a.store.Jurisdictions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]firmOption, 0, len(js))
+	for _, j := range js {
+		out = append(out, firmOption{Value: firmIDText(j.ID), Label: j.Name, Selected: slices.Contains(selected, j.ID)})
+	}
+	return out, nil
+}
+
+// firmListQuery is the search form of the firm list.
+type firmListQuery struct {
+	Jurisdiction int64
+	Kind, Status string
+	Search       string
+}
+
+func parseFirmListQuery(c *fiber.Ctx) firmListQuery {
+	q := firmListQuery{Kind: strings.TrimSpace(c.Query("kind")), Status: strings.TrimSpace(c.Query("status")),
+		Search: strings.TrimSpace(c.Query("q"))}
+	q.Jurisdiction, _ = strconv.ParseInt(c.Query("jurisdiction"), 10, 64)
+	if _, err := fee.ParseKind(q.Kind); err != nil {
+		q.Kind = string(fee.Settlement)
+	}
+	return q
+}
+
+// firmRows lists the library as the page and the export show it.
+func (a *App) firmRows(ctx context.Context, svc *firm.Service, q firmListQuery) ([]firmRow, int64, error) {
+	lib, err := svc.List(ctx, q.Jurisdiction, q.Kind)
+	if err != nil {
+		return nil, 0, err
+	}
+	var rows []firmRow
+	for _, f := range lib.Items {
+		if q.Status != "" && f.Status != q.Status {
+			continue
+		}
+		if q.Search != "" && !strings.Contains(f.Name, q.Search) {
+			continue
+		}
+		rows = append(rows, firmRow{No: len(rows) + 1, ID: f.OrgID, Name: f.Name, Qualification: f.Qualification, Status: f.Status,
+			Label: firmStatusLabel(f.Status), Class: firmStatusClass(f.Status), Score: f.Score.StringFixed(2),
+			Contact: f.ContactPerson, Phone: f.ContactPhone, OpenReviews: f.OpenReviews, Capacity: f.Capacity,
+			Position: f.Position, Next: f.OrgID == lib.NextFirmID && lib.NextFirmID != 0, Qualified: f.Qualified,
+			AdmittedAt: f.AdmittedAt})
+	}
+	return rows, lib.NextFirmID, nil
+}
+
+func (a *App) pageFirmList(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	q := parseFirmListQuery(c)
+	ctx := c.UserContext()
+	rows, next, err := a.firmRows(ctx, svc, q)
+	if err != nil {
+		return err
+	}
+	pg := pageParams(c)
+	total := len(rows)
+	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
+	juris, err := a.firmJurisdictionOptions(ctx, q.Jurisdiction)
+	if err != nil {
+		return err
+	}
+	var nextName string
+	for _, r := range rows {
+		if r.ID == next {
+			nextName = r.Name
+		}
+	}
+	export := "/firms/export.xlsx?" + c.Context().QueryArgs().String()
+	return a.views.render(c, 200, "firms", a.page(c, "中介机构库", map[string]any{
+		"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "中介机构库"}},
+		"Rows":       rows[from:to], "Offset": from, "Pager": pg.Pager(c, total), "Query": q,
+		"Kinds": firmKindOptions(q.Kind), "Jurisdictions": juris, "NextName": nextName,
+		"Statuses": []firmOption{{"active", "正常", q.Status == "active"}, {"suspended", "已暂停", q.Status == "suspended"},
+			{"removed", "已清退", q.Status == "removed"}},
+		"CanManage": p.Can(auth.ManageFirms), "ExportHref": export,
+	}))
+}
+
+func (a *App) pageFirmExport(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	q := parseFirmListQuery(c)
+	rows, _, err := a.firmRows(c.UserContext(), svc, q)
+	if err != nil {
+		return err
+	}
+	header := []string{"序号", "排名", "机构名称", "资质", "状态", "考核得分", "在办项目", "在办上限", "入库时间", "联系人", "联系电话"}
+	b, err := firmExcel("中介机构库", header, len(rows), func(i int) []any {
+		r := rows[i]
+		capacity := any(r.Capacity)
+		if r.Capacity == 0 {
+			capacity = "不限"
+		}
+		score, _ := decimal.NewFromString(r.Score)
+		return []any{r.No, r.Position, r.Name, r.Qualification, r.Label, excelize.Cell{Value: score.InexactFloat64(), StyleID: -1},
+			r.OpenReviews, capacity, formatTime(r.AdmittedAt, "2006-01-02"), r.Contact, excelize.Cell{Value: r.Phone}}
+	})
+	if err != nil {
+		return err
+	}
+	if err := a.firmAuditDownload(c, p, "firm_export", "firms", map[string]any{"rows": len(rows), "kind": q.Kind}); err != nil {
+		return err
+	}
+	return firmSendExcel(c, "中介机构库.xlsx", b)
+}
+
+// firmExcel writes one sheet with a header row and n data rows; cells with
+// StyleID -1 get the two-decimal number format.
+func firmExcel(sheet string, header []string, n int, row func(i int) []any) ([]byte, error) {
+	x := excelize.NewFile()
+	defer x.Close()
+	if err := x.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	sw, err := x.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, err
+	}
+	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, err
+	}
+	fmtCode := "0.00"
+	twoPlaces, err := x.NewStyle(&excelize.Style{CustomNumFmt: &fmtCode})
+	if err != nil {
+		return nil, err
+	}
+	hdr := make([]any, len(header))
+	for i, h := range header {
+		hdr[i] = excelize.Cell{Value: h, StyleID: bold}
+	}
+	if err := sw.SetRow("A1", hdr); err != nil {
+		return nil, err
+	}
+	for i := range n {
+		vals := row(i)
+		for j, v := range vals {
+			if cell, ok := v.(excelize.Cell); ok && cell.StyleID == -1 {
+				cell.StyleID = twoPlaces
+				vals[j] = cell
+			}
+		}
+		axis, err := excelize.CoordinatesToCellName(1, i+2)
+		if err != nil {
+			return nil, err
+		}
+		if err := sw.SetRow(axis, vals); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func firmSendExcel(c *fiber.Ctx, name string, b []byte) error {
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="export.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
+	return c.Send(b)
+}
+
+func (a *App) firmAuditDownload(c *fiber.Ctx, p auth.Principal, action, object string, detail map[string]any) error {
+	return a.store.InTx(c.UserContext(), func(q *store.Queries) error {
+		_, err := audit.Append(c.UserContext(), q, a.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: action,
+			ObjectType: object, Detail: detail})
+		return err
+	})
+}
+
+// firmForm is the firm form's values, kept after an error.
+type firmForm struct {
+	ID                                            int64
+	Name, CreditCode, ContactPerson, ContactPhone string
+	Address, Qualification, Capacity, Score       string
+	AdmittedAt                                    string
+	Kinds                                         []string
+	Jurisdictions                                 []int64
+}
+
+func firmFormOf(f store.Firm) firmForm {
+	return firmForm{ID: f.OrgID, Name: f.Name, CreditCode: f.CreditCode, ContactPerson: f.ContactPerson, ContactPhone: f.ContactPhone,
+		Address: f.Address, Qualification: f.Qualification, Capacity: strconv.Itoa(f.Capacity), Score: f.Score.StringFixed(2),
+		AdmittedAt: formatTime(f.AdmittedAt, "2006-01-02"), Kinds: f.Kinds, Jurisdictions: f.Jurisdictions}
+}
+
+func parseFirmForm(c *fiber.Ctx) (firmForm, firm.Input, error) {
+	ff := firmForm{Name: c.FormValue("name"), CreditCode: c.FormValue("credit_code"), ContactPerson: c.FormValue("contact_person"),
+		ContactPhone: c.FormValue("contact_phone"), Address: c.FormValue("address"), Qualification: c.FormValue("qualification"),
+		Capacity: strings.TrimSpace(c.FormValue("capacity")), Score: strings.TrimSpace(c.FormValue("score")),
+		AdmittedAt: strings.TrimSpace(c.FormValue("admitted_at"))}
+	args := c.Request().PostArgs()
+	for _, v := range args.PeekMulti("kinds") {
+		ff.Kinds = append(ff.Kinds, string(v))
+	}
+	for _, v := range args.PeekMulti("jurisdictions") {
+		if id, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			ff.Jurisdictions = append(ff.Jurisdictions, id)
+		}
+	}
+	in := firm.Input{Name: ff.Name, CreditCode: ff.CreditCode, ContactPerson: ff.ContactPerson, ContactPhone: ff.ContactPhone,
+		Address: ff.Address, Qualification: ff.Qualification, Kinds: ff.Kinds, Jurisdictions: ff.Jurisdictions}
+	if ff.Capacity != "" {
+		n, err := strconv.Atoi(ff.Capacity)
+		if err != nil {
+			return ff, in, &firmFieldErr{field: "capacity", msg: "在办项目上限须为整数"}
+		}
+		in.Capacity = n
+	}
+	if ff.Score != "" {
+		d, err := decimal.NewFromString(ff.Score)
+		if err != nil {
+			return ff, in, &firmFieldErr{field: "score", msg: "得分须为数字"}
+		}
+		in.Score = d
+	}
+	if ff.AdmittedAt != "" {
+		t, err := time.ParseInLocation("2006-01-02", ff.AdmittedAt, shanghai)
+		if err != nil {
+			return ff, in, &firmFieldErr{field: "admitted_at", msg: "入库日期格式应为 YYYY-MM-DD"}
+		}
+		in.AdmittedAt = t
+	}
+	return ff, in, nil
+}
+
+func (a *App) renderFirmForm(c *fiber.Ctx, status int, ff firmForm, formErr error) error {
+	juris, err := a.firmJurisdictionOptions(c.UserContext(), ff.Jurisdictions...)
+	if err != nil {
+		return err
+	}
+	title := "新增中介机构"
+	action := "/firms"
+	if ff.ID != 0 {
+		title, action = "编辑中介机构", "/firms/"+firmIDText(ff.ID)
+	}
+	data := map[string]any{"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: title}},
+		"Form": ff, "Action": action, "Kinds": firmKindOptions(ff.Kinds...), "Jurisdictions": juris, "ErrField": ""}
+	if formErr != nil {
+		data["Error"] = errText(formErr)
+		var fe fieldError
+		if errors.As(formErr, &fe) {
+			data["ErrField"] = fe.Field()
+		}
+	}
+	return a.views.render(c, status, "firm_form", a.page(c, title, data))
+}
+
+func (a *App) pageFirmNew(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ManageFirms); err != nil {
+		return err
+	}
+	return a.renderFirmForm(c, 200, firmForm{Capacity: "30", Score: "80.00", Kinds: []string{string(fee.Settlement)}}, nil)
+}
+
+// firmFormErr tells whether err is the user's to correct on the form.
+func firmFormErr(err error) bool {
+	var fe fieldError
+	return errors.As(err, &fe)
+}
+
+func (a *App) pageFirmCreate(c *fiber.Ctx) error {
+	p, err := require(c, auth.ManageFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	ff, in, err := parseFirmForm(c)
+	if err == nil {
+		var id int64
+		if id, err = svc.Create(c.UserContext(), p, in); err == nil {
+			return c.Redirect("/firms/"+firmIDText(id)+"?msg="+url.QueryEscape("中介机构已入库"), fiber.StatusSeeOther)
+		}
+	}
+	if firmFormErr(err) {
+		return a.renderFirmForm(c, 422, ff, err)
+	}
+	return err
+}
+
+func (a *App) pageFirmEdit(c *fiber.Ctx) error {
+	if _, err := require(c, auth.ManageFirms); err != nil {
+		return err
+	}
+	id, err := firmPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, err := a.store.FirmByID(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return a.renderFirmForm(c, 200, firmFormOf(f), nil)
+}
+
+func (a *App) pageFirmUpdate(c *fiber.Ctx) error {
+	p, err := require(c, auth.ManageFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	id, err := firmPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ff, in, err := parseFirmForm(c)
+	ff.ID = id
+	if err == nil {
+		if err = svc.Update(c.UserContext(), p, id, in); err == nil {
+			return c.Redirect("/firms/"+firmIDText(id)+"?msg="+url.QueryEscape("已保存"), fiber.StatusSeeOther)
+		}
+	}
+	if firmFormErr(err) {
+		return a.renderFirmForm(c, 422, ff, err)
+	}
+	return err
+}
+
+func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	d, err := svc.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	kinds := make([]string, len(d.Firm.Kinds))
+	for i, k := range d.Firm.Kinds {
+		kinds[i] = kindLabel(k)
+	}
+	names := map[int64]string{}
+	if js, err := a.store.Jurisdictions(ctx); err == nil {
+		for _, j := range js {
+			names[j.ID] = j.Name
+		}
+	}
+	juris := make([]string, len(d.Firm.Jurisdictions))
+	for i, j := range d.Firm.Jurisdictions {
+		juris[i] = names[j]
+	}
+	var orgs []store.Organization
+	if p.Can(auth.ManageFirms) {
+		for _, kind := range []string{store.OrgUnit, store.OrgCompetentDept, store.OrgContractor} {
+			list, err := a.store.Organizations(ctx, kind)
+			if err != nil {
+				return err
+			}
+			orgs = append(orgs, list...)
+		}
+	}
+	type historyLine struct {
+		store.FirmStatusChange
+		Label, Class string
+	}
+	history := make([]historyLine, len(d.History))
+	for i, h := range d.History {
+		history[i] = historyLine{FirmStatusChange: h, Label: firmStatusLabel(h.Status), Class: firmStatusClass(h.Status)}
+	}
+	data := map[string]any{"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: d.Firm.Name}},
+		"D": d, "History": history, "Kinds": strings.Join(kinds, "、"), "JurisdictionNames": strings.Join(juris, "、"),
+		"StatusLabel": firmStatusLabel(d.Firm.Status), "StatusClass": firmStatusClass(d.Firm.Status),
+		"CanManage": p.Can(auth.ManageFirms), "Orgs": orgs,
+		"StatusChoices": []firmOption{{"active", "恢复正常", false}, {"suspended", "暂停委托", false}, {"removed", "清退出库", false}},
+	}
+	if formErr != nil {
+		data["Error"] = errText(formErr)
+	}
+	return a.views.render(c, status, "firm", a.page(c, d.Firm.Name, data))
+}
+
+func (a *App) pageFirmDetail(c *fiber.Ctx) error {
+	id, err := firmPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return a.renderFirmDetail(c, 200, id, nil)
+}
+
+// firmDetailAction runs a change posted from the firm page: back to the
+// page with a message, or the page again with the error.
+func (a *App) firmDetailAction(c *fiber.Ctx, done string, fn func(p auth.Principal, svc *firm.Service, id int64) error) error {
+	p, err := require(c, auth.ManageFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	id, err := firmPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := fn(p, svc, id); err != nil {
+		var se statusError
+		if firmFormErr(err) || errors.As(err, &se) {
+			status := 422
+			if se != nil {
+				status = se.HTTPStatus()
+			}
+			return a.renderFirmDetail(c, status, id, err)
+		}
+		return err
+	}
+	return c.Redirect("/firms/"+firmIDText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+}
+
+func (a *App) pageFirmStatus(c *fiber.Ctx) error {
+	return a.firmDetailAction(c, "状态已变更", func(p auth.Principal, svc *firm.Service, id int64) error {
+		return svc.SetStatus(c.UserContext(), p, id, assign.Status(c.FormValue("status")), c.FormValue("reason"))
+	})
+}
+
+func (a *App) pageFirmConflict(c *fiber.Ctx) error {
+	return a.firmDetailAction(c, "关联关系已登记", func(p auth.Principal, svc *firm.Service, id int64) error {
+		org, err := strconv.ParseInt(c.FormValue("org_id"), 10, 64)
+		if err != nil || org <= 0 {
+			return &firmFieldErr{field: "org_id", msg: "请选择关联单位"}
+		}
+		return svc.DeclareConflict(c.UserContext(), p, id, org, c.FormValue("relation"))
+	})
+}
+
+// assessmentView is what the assessment page shows.
+type assessmentView struct {
+	Periods  []store.AssessmentPeriod
+	Selected *firm.Ranking
+	History  []historyRow
+	Headers  []string // period names of the history, latest first
+}
+
+// historyRow is one firm's totals across recent periods.
+type historyRow struct {
+	FirmName string
+	Totals   []string
+	Ranks    []string
+}
+
+func buildHistory(list []store.FirmAssessment) ([]string, []historyRow) {
+	var periods []int64
+	names := map[int64]string{}
+	firms := map[int64]*historyRow{}
+	var order []int64
+	cells := map[[2]int64]store.FirmAssessment{}
+	for _, a := range list {
+		if _, ok := names[a.PeriodID]; !ok {
+			names[a.PeriodID] = a.PeriodName
+			periods = append(periods, a.PeriodID)
+		}
+		if _, ok := firms[a.FirmID]; !ok {
+			firms[a.FirmID] = &historyRow{FirmName: a.FirmName}
+			order = append(order, a.FirmID)
+		}
+		cells[[2]int64{a.FirmID, a.PeriodID}] = a
+	}
+	headers := make([]string, len(periods))
+	for i, p := range periods {
+		headers[i] = names[p]
+	}
+	rows := make([]historyRow, 0, len(order))
+	for _, f := range order {
+		r := firms[f]
+		for _, p := range periods {
+			if a, ok := cells[[2]int64{f, p}]; ok {
+				r.Totals = append(r.Totals, a.Total.StringFixed(2))
+				r.Ranks = append(r.Ranks, strconv.Itoa(a.Rank))
+			} else {
+				r.Totals = append(r.Totals, "—")
+				r.Ranks = append(r.Ranks, "—")
+			}
+		}
+		rows = append(rows, *r)
+	}
+	return headers, rows
+}
+
+func (a *App) renderAssessment(c *fiber.Ctx, status int, periodID int64, formErr error) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	v := assessmentView{}
+	if v.Periods, err = svc.Periods(ctx); err != nil {
+		return err
+	}
+	if periodID == 0 && len(v.Periods) > 0 {
+		periodID = v.Periods[0].ID
+	}
+	if periodID != 0 {
+		rk, err := svc.Ranking(ctx, periodID)
+		if err != nil {
+			return err
+		}
+		v.Selected = &rk
+	}
+	hist, err := svc.History(ctx, 6)
+	if err != nil {
+		return err
+	}
+	v.Headers, v.History = buildHistory(hist)
+	data := map[string]any{"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: "考核评价"}},
+		"V": v, "CanManage": p.Can(auth.ManageFirms), "Criteria": assign.DefaultCriteria(),
+		"Today": a.now().In(shanghai).Format("2006-01-02")}
+	if formErr != nil {
+		data["Error"] = errText(formErr)
+	}
+	return a.views.render(c, status, "firm_assessment", a.page(c, "中介机构考核", data))
+}
+
+func (a *App) pageFirmAssessment(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.Query("period"), 10, 64)
+	return a.renderAssessment(c, 200, id, nil)
+}
+
+// assessmentAction runs a change posted from the assessment page.
+func (a *App) assessmentAction(c *fiber.Ctx, periodID int64, done string, fn func(p auth.Principal, svc *firm.Service) (int64, error)) error {
+	p, err := require(c, auth.ManageFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	id, err := fn(p, svc)
+	if err != nil {
+		var se statusError
+		if firmFormErr(err) || errors.As(err, &se) {
+			status := 422
+			if se != nil {
+				status = se.HTTPStatus()
+			}
+			return a.renderAssessment(c, status, periodID, err)
+		}
+		return err
+	}
+	return c.Redirect("/firms/assessment?period="+firmIDText(id)+"&msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+}
+
+func (a *App) pageFirmPeriodCreate(c *fiber.Ctx) error {
+	return a.assessmentAction(c, 0, "考核期已创建", func(p auth.Principal, svc *firm.Service) (int64, error) {
+		in := firm.PeriodInput{Name: c.FormValue("name")}
+		var err error
+		if in.StartsOn, err = time.ParseInLocation("2006-01-02", c.FormValue("starts_on"), shanghai); err != nil {
+			return 0, &firmFieldErr{field: "starts_on", msg: "开始日期格式应为 YYYY-MM-DD"}
+		}
+		if in.EndsOn, err = time.ParseInLocation("2006-01-02", c.FormValue("ends_on"), shanghai); err != nil {
+			return 0, &firmFieldErr{field: "ends_on", msg: "结束日期格式应为 YYYY-MM-DD"}
+		}
+		if in.BottomN, err = strconv.Atoi(strings.TrimSpace(c.FormValue("bottom_n", "1"))); err != nil {
+			return 0, &firmFieldErr{field: "bottom_n", msg: "末位数量须为整数"}
+		}
+		if in.Threshold, err = decimal.NewFromString(strings.TrimSpace(c.FormValue("threshold", "60"))); err != nil {
+			return 0, &firmFieldErr{field: "threshold", msg: "分数线须为数字"}
+		}
+		for _, cr := range assign.DefaultCriteria() {
+			w := strings.TrimSpace(c.FormValue("weight_" + cr.Code))
+			if w == "" {
+				in.Criteria = append(in.Criteria, cr)
+				continue
+			}
+			d, err := decimal.NewFromString(w)
+			if err != nil {
+				return 0, &firmFieldErr{field: "criteria", msg: cr.Name + "权重须为数字"}
+			}
+			cr.Weight = d
+			in.Criteria = append(in.Criteria, cr)
+		}
+		per, err := svc.CreatePeriod(c.UserContext(), p, in)
+		return per.ID, err
+	})
+}
+
+func (a *App) pageFirmScores(c *fiber.Ctx) error {
+	pid, err := firmPathID(c, "pid")
+	if err != nil {
+		return err
+	}
+	return a.assessmentAction(c, pid, "得分已保存", func(p auth.Principal, svc *firm.Service) (int64, error) {
+		rk, err := svc.Ranking(c.UserContext(), pid)
+		if err != nil {
+			return 0, err
+		}
+		for _, f := range rk.Firms {
+			t := strings.TrimSpace(c.FormValue("truthfulness_" + firmIDText(f.OrgID)))
+			q := strings.TrimSpace(c.FormValue("report_quality_" + firmIDText(f.OrgID)))
+			if t == "" && q == "" {
+				continue
+			}
+			td, err1 := decimal.NewFromString(t)
+			qd, err2 := decimal.NewFromString(q)
+			if err1 != nil || err2 != nil {
+				return 0, &firmFieldErr{field: "scores", msg: f.Name + ":真实性与报告质量得分须同时填写且为数字"}
+			}
+			if err := svc.EnterScores(c.UserContext(), p, pid, f.OrgID, td, qd); err != nil {
+				return 0, fmt.Errorf("%s:%w", f.Name, err)
+			}
+		}
+		return pid, nil
+	})
+}
+
+func (a *App) pageFirmCompute(c *fiber.Ctx) error {
+	pid, err := firmPathID(c, "pid")
+	if err != nil {
+		return err
+	}
+	return a.assessmentAction(c, pid, "考核结果已计算", func(p auth.Principal, svc *firm.Service) (int64, error) {
+		_, err := svc.Compute(c.UserContext(), p, pid)
+		return pid, err
+	})
+}
+
+func (a *App) pageFirmClose(c *fiber.Ctx) error {
+	pid, err := firmPathID(c, "pid")
+	if err != nil {
+		return err
+	}
+	return a.assessmentAction(c, pid, "考核期已结束,得分已用于轮换排序", func(p auth.Principal, svc *firm.Service) (int64, error) {
+		_, err := svc.Close(c.UserContext(), p, pid)
+		return pid, err
+	})
+}
+
+func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	pid, err := firmPathID(c, "pid")
+	if err != nil {
+		return err
+	}
+	rk, err := svc.Ranking(c.UserContext(), pid)
+	if err != nil {
+		return err
+	}
+	header := []string{"排名", "机构名称", "委托数", "拒绝委托", "按期完成", "逾期", "抽查复审", "复审差错", "专家复审过错", "复议被取消委托",
+		"及时性", "准确性", "真实性", "报告质量", "总分", "拟暂停委托", "依据"}
+	two := func(d decimal.Decimal) excelize.Cell {
+		return excelize.Cell{Value: d.Round(2).InexactFloat64(), StyleID: -1}
+	}
+	b, err := firmExcel("考核排名", header, len(rk.Rows), func(i int) []any {
+		r := rk.Rows[i]
+		m := r.Metrics
+		flag := "否"
+		if r.Flagged {
+			flag = "是"
+		}
+		return []any{r.Rank, r.FirmName, m.Delegations, m.Declines, m.DeadlinesMet, m.DeadlinesMissed, m.SampleRechecks,
+			m.SampleRecheckErrors, m.ExpertReviewsLost, m.AppealsLost, two(r.Timeliness), two(r.Accuracy), two(r.Truthfulness),
+			two(r.ReportQuality), two(r.Total), flag, r.Evidence}
+	})
+	if err != nil {
+		return err
+	}
+	if err := a.firmAuditDownload(c, p, "assessment_export", "assessment_period", map[string]any{"period_id": firmIDText(pid)}); err != nil {
+		return err
+	}
+	return firmSendExcel(c, "中介机构考核排名-"+rk.Period.Name+".xlsx", b)
+}
+
+func (a *App) renderExperts(c *fiber.Ctx, status int, formErr error, form store.Expert) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	f := store.ExpertFilter{Specialty: strings.TrimSpace(c.Query("specialty")), Search: strings.TrimSpace(c.Query("q"))}
+	list, err := svc.Experts(ctx, f)
+	if err != nil {
+		return err
+	}
+	specs, err := svc.Specialties(ctx)
+	if err != nil {
+		return err
+	}
+	pg := pageParams(c)
+	total := len(list)
+	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
+	data := map[string]any{"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "评审专家库"}},
+		"Items": list[from:to], "Offset": from, "Pager": pg.Pager(c, total), "Filter": f, "Specialties": specs,
+		"CanManage": p.Can(auth.ManageFirms), "Form": form}
+	if formErr != nil {
+		data["Error"] = errText(formErr)
+	}
+	return a.views.render(c, status, "experts", a.page(c, "评审专家库", data))
+}
+
+func (a *App) pageExperts(c *fiber.Ctx) error { return a.renderExperts(c, 200, nil, store.Expert{}) }
+
+func (a *App) pageExpertAdd(c *fiber.Ctx) error {
+	p, err := require(c, auth.ManageFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	e := store.Expert{Name: c.FormValue("name"), Specialty: c.FormValue("specialty"), Title: c.FormValue("title"), Employer: c.FormValue("employer")}
+	if _, err := svc.AddExpert(c.UserContext(), p, e); err != nil {
+		if firmFormErr(err) {
+			return a.renderExperts(c, 422, err, e)
+		}
+		return err
+	}
+	return c.Redirect("/experts?msg="+url.QueryEscape("专家已入库"), fiber.StatusSeeOther)
+}
+
+func (a *App) pageExpertActive(c *fiber.Ctx) error {
+	p, err := require(c, auth.ManageFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	id, err := firmPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	active := c.FormValue("active") == "true"
+	if err := svc.SetExpertActive(c.UserContext(), p, id, active); err != nil {
+		return err
+	}
+	msg := "专家已停用"
+	if active {
+		msg = "专家已启用"
+	}
+	return c.Redirect("/experts?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+}

@@ -1,0 +1,279 @@
+package web
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/fee"
+	"finreview/internal/review"
+	"finreview/internal/store"
+)
+
+func (a *App) pageProjects(r fiber.Router) {
+	r.Get("/projects", a.projectList)
+	r.Get("/projects/new", a.projectNew)
+	r.Post("/projects", a.projectCreate)
+	r.Get("/projects/:id<int>", a.projectPage)
+	r.Post("/projects/:id<int>/reviews", a.projectCreateReview)
+}
+
+// errNoReviewService answers when the server runs without the review service.
+var errNoReviewService = &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}
+
+// reviewService returns the review service or a 503.
+func (a *App) reviewService() (*review.Service, error) {
+	if a.svc.Reviews == nil {
+		return nil, errNoReviewService
+	}
+	return a.svc.Reviews, nil
+}
+
+// applyFieldError puts a service's field error next to its field; it
+// reports false for any other error.
+func applyFieldError(form *formState, err error) bool {
+	var fe fieldError
+	if !errors.As(err, &fe) {
+		return false
+	}
+	field := fe.Field()
+	if field == "" {
+		form.Message = errText(err)
+	} else {
+		form.fail(field, errText(err))
+	}
+	return true
+}
+
+type pageOption struct{ Code, Label string }
+
+// sortedOptions turns a code → label map into options ordered by code.
+func sortedOptions(m map[string]string) []pageOption {
+	out := make([]pageOption, 0, len(m))
+	for k, v := range m {
+		out = append(out, pageOption{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+func kindOptions() []pageOption {
+	var out []pageOption
+	for _, k := range fee.Kinds() {
+		out = append(out, pageOption{string(k), k.Label()})
+	}
+	return out
+}
+
+type projectRow struct {
+	store.Project
+	FundingLabel, CategoryLabel string
+}
+
+func labelProject(p store.Project) projectRow {
+	row := projectRow{Project: p, FundingLabel: review.FundingSources()[p.FundingSource], CategoryLabel: review.Categories()[p.Category]}
+	if row.FundingLabel == "" {
+		row.FundingLabel = p.FundingSource
+	}
+	if row.CategoryLabel == "" {
+		row.CategoryLabel = p.Category
+	}
+	return row
+}
+
+func (a *App) projectList(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	pg := pageParams(c)
+	search := strings.TrimSpace(c.Query("q"))
+	items, total, err := a.store.Projects(c.UserContext(), p.Scope(), search, pg.Size, pg.Offset())
+	if err != nil {
+		return err
+	}
+	rows := make([]projectRow, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, labelProject(it))
+	}
+	title := "项目库"
+	if p.Role == auth.ConstructionUnit || p.Role == auth.CompetentDept {
+		title = "我的项目"
+	}
+	return a.views.render(c, 200, "projects", a.page(c, title, map[string]any{
+		"Breadcrumb": []crumb{{Label: title}},
+		"Projects":   rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Query": search,
+		"CanCreate": p.Can(auth.CreateProject),
+	}))
+}
+
+func (a *App) projectNew(c *fiber.Ctx) error {
+	p, err := require(c, auth.CreateProject)
+	if err != nil {
+		return err
+	}
+	form := newForm()
+	if j, err := a.store.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
+		form.Values["jurisdiction"] = j.Name
+	}
+	return a.renderProjectNew(c, 200, p, form)
+}
+
+func (a *App) renderProjectNew(c *fiber.Ctx, status int, p auth.Principal, form *formState) error {
+	ctx := c.UserContext()
+	jurs, err := a.store.Jurisdictions(ctx)
+	if err != nil {
+		return err
+	}
+	sc := p.Scope()
+	var units, depts, contractors []store.Organization
+	for _, kind := range []string{store.OrgUnit, store.OrgCompetentDept, store.OrgContractor} {
+		orgs, err := a.store.Organizations(ctx, kind)
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			if kind != store.OrgContractor && !sc.All && sc.JurisdictionID != 0 && o.JurisdictionID != sc.JurisdictionID {
+				continue
+			}
+			switch kind {
+			case store.OrgUnit:
+				units = append(units, o)
+			case store.OrgCompetentDept:
+				depts = append(depts, o)
+			default:
+				contractors = append(contractors, o)
+			}
+		}
+	}
+	chosen := map[string]bool{}
+	for _, id := range strings.Split(form.Values["contractor_ids"], ",") {
+		chosen[id] = true
+	}
+	unitName := ""
+	if p.Role == auth.ConstructionUnit {
+		if o, err := a.store.Organization(ctx, p.OrgID); err == nil {
+			unitName = o.Name
+		}
+	}
+	return a.views.render(c, status, "project_new", a.page(c, "登记项目", map[string]any{
+		"Breadcrumb": []crumb{{Label: "项目库", Href: "/projects"}, {Label: "登记项目"}},
+		"Form":       form, "Jurisdictions": jurs, "Units": units, "Depts": depts, "Contractors": contractors,
+		"Chosen": chosen, "Funding": sortedOptions(review.FundingSources()), "Categories": sortedOptions(review.Categories()),
+		"FixedUnit": unitName, "FixedDept": p.Role == auth.CompetentDept,
+	}))
+}
+
+func (a *App) projectCreate(c *fiber.Ctx) error {
+	p, err := require(c, auth.CreateProject)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewService()
+	if err != nil {
+		return err
+	}
+	form := newForm()
+	form.read(c, "code", "name", "jurisdiction", "unit_org_id", "dept_org_id", "funding_source", "category", "approved_estimate")
+	var contractorIDs []int64
+	var ids []string
+	for _, raw := range c.Context().PostArgs().PeekMulti("contractor_ids") {
+		if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil && n > 0 {
+			contractorIDs = append(contractorIDs, n)
+			ids = append(ids, string(raw))
+		}
+	}
+	form.Values["contractor_ids"] = strings.Join(ids, ",")
+	in := review.ProjectInput{Code: form.Values["code"], Name: form.Values["name"], Jurisdiction: form.Values["jurisdiction"],
+		UnitOrgID: form.int64("unit_org_id"), DeptOrgID: form.int64("dept_org_id"), FundingSource: form.Values["funding_source"],
+		Category: form.Values["category"], ApprovedEstimate: strings.ReplaceAll(form.Values["approved_estimate"], ",", ""),
+		ContractorIDs: contractorIDs}
+	proj, err := svc.CreateProject(c.UserContext(), p, in)
+	if err != nil {
+		if applyFieldError(form, err) {
+			return a.renderProjectNew(c, 422, p, form)
+		}
+		return err
+	}
+	return c.Redirect("/projects/"+strconv.FormatInt(proj.ID, 10)+"?msg="+urlQuery("项目已登记"), fiber.StatusSeeOther)
+}
+
+func (a *App) projectPage(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	return a.renderProjectPage(c, 200, p, newForm())
+}
+
+func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form *formState) error {
+	ctx := c.UserContext()
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	proj, err := a.store.Project(ctx, p.Scope(), id)
+	if err != nil {
+		return err
+	}
+	// The project's reviews: search by its code, keep exact matches.
+	all, _, err := a.store.Reviews(ctx, p.Scope(), store.ReviewFilter{Search: proj.Code, Limit: 200})
+	if err != nil {
+		return err
+	}
+	var reviews []reviewRow
+	for _, r := range all {
+		if r.ProjectID == proj.ID {
+			reviews = append(reviews, a.reviewRow(c, r))
+		}
+	}
+	var contractors []string
+	if ids, err := a.store.ProjectContractors(ctx, proj.ID); err == nil {
+		for _, cid := range ids {
+			if o, err := a.store.Organization(ctx, cid); err == nil {
+				contractors = append(contractors, o.Name)
+			}
+		}
+	}
+	dept := ""
+	if proj.DeptOrgID != 0 {
+		if o, err := a.store.Organization(ctx, proj.DeptOrgID); err == nil {
+			dept = o.Name
+		}
+	}
+	return a.views.render(c, status, "project", a.page(c, proj.Name, map[string]any{
+		"Breadcrumb": []crumb{{Label: "项目库", Href: "/projects"}, {Label: proj.Name}},
+		"P":          labelProject(proj), "Dept": dept, "Contractors": strings.Join(contractors, "、"),
+		"Reviews": reviews, "CanCreateReview": p.Can(auth.CreateReview), "Kinds": kindOptions(), "Form": form,
+	}))
+}
+
+func (a *App) projectCreateReview(c *fiber.Ctx) error {
+	p, err := require(c, auth.CreateReview)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewService()
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	form := newForm()
+	form.read(c, "kind", "submitted_amount")
+	r, err := svc.Create(c.UserContext(), p, review.CreateInput{ProjectID: id, Kind: form.Values["kind"],
+		SubmittedAmount: strings.ReplaceAll(form.Values["submitted_amount"], ",", "")})
+	if err != nil {
+		if applyFieldError(form, err) {
+			return a.renderProjectPage(c, 422, p, form)
+		}
+		return err
+	}
+	return c.Redirect("/reviews/"+strconv.FormatInt(r.ID, 10)+"?msg="+urlQuery("评审任务已创建(草稿),请上传送审资料后报送"), fiber.StatusSeeOther)
+}

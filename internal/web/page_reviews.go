@@ -1,0 +1,782 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"finreview/internal/audit"
+	"finreview/internal/auth"
+	"finreview/internal/calendar"
+	"finreview/internal/docs"
+	"finreview/internal/fee"
+	"finreview/internal/report"
+	"finreview/internal/review"
+	"finreview/internal/store"
+	"finreview/workflow"
+)
+
+func (a *App) pageReviews(r fiber.Router) {
+	r.Get("/reviews", a.reviewList)
+	r.Get("/reviews.xlsx", a.reviewExport)
+	r.Get("/reviews/:id<int>", a.reviewPage)
+	r.Post("/reviews/:id<int>/transitions", a.reviewTransition)
+}
+
+// reviewRow is one line of a review list.
+type reviewRow struct {
+	store.Review
+	KindLabel, StateLabel, StateClass, Due, DueClass, Rate string
+	Reduction                                           decimal.NullDecimal
+}
+
+func (a *App) reviewRow(c *fiber.Ctx, r store.Review) reviewRow {
+	row := reviewRow{Review: r, KindLabel: kindLabel(r.Kind), StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Rate: "—"}
+	if r.Suspended {
+		row.StateLabel += "(中止)"
+	}
+	if r.AuditedAmount.Valid {
+		row.Reduction = decimal.NullDecimal{Decimal: r.SubmittedAmount.Sub(r.AuditedAmount.Decimal), Valid: true}
+		row.Rate = report.RateText(r.SubmittedAmount, r.AuditedAmount.Decimal)
+	}
+	if a.svc.DueText != nil && !r.State.Terminal() {
+		row.Due, row.DueClass = a.svc.DueText(c.UserContext(), r.ID)
+	}
+	return row
+}
+
+// reviewFilter reads the list's query into a store filter; bad values are
+// reported next to their field and ignored.
+func reviewFilter(c *fiber.Ctx, form *formState) store.ReviewFilter {
+	form.Values = map[string]string{}
+	for _, k := range []string{"q", "state", "kind", "jurisdiction", "unit", "firm", "from", "to", "min", "max", "sort", "dir"} {
+		form.Values[k] = strings.TrimSpace(c.Query(k))
+	}
+	v := form.Values
+	f := store.ReviewFilter{Search: v["q"], Kind: v["kind"]}
+	if v["state"] != "" {
+		if s, err := workflow.ParseState(v["state"]); err == nil {
+			f.States = []workflow.State{s}
+		} else {
+			form.fail("state", "未知状态")
+		}
+	}
+	if v["kind"] != "" {
+		if _, err := fee.ParseKind(v["kind"]); err != nil {
+			form.fail("kind", "未知评审类型")
+			f.Kind = ""
+		}
+	}
+	ids := map[string]*int64{"jurisdiction": &f.JurisdictionID, "unit": &f.UnitOrgID, "firm": &f.FirmID}
+	for name, dst := range ids {
+		if v[name] == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v[name], 10, 64)
+		if err != nil || n <= 0 {
+			form.fail(name, "选择不正确")
+			continue
+		}
+		*dst = n
+	}
+	for _, name := range []string{"from", "to"} {
+		if v[name] == "" {
+			continue
+		}
+		d, err := time.ParseInLocation("2006-01-02", v[name], shanghai)
+		if err != nil {
+			form.fail(name, "日期格式应为 YYYY-MM-DD")
+			continue
+		}
+		if name == "from" {
+			f.From = d
+		} else {
+			f.To = d.AddDate(0, 0, 1) // the whole last day
+		}
+	}
+	for _, name := range []string{"min", "max"} {
+		if v[name] == "" {
+			continue
+		}
+		amt, err := fee.ParseAmount(strings.ReplaceAll(v[name], ",", ""))
+		if err != nil {
+			form.fail(name, "金额应为数字,最多两位小数")
+			continue
+		}
+		if name == "min" {
+			f.MinAmount = decimal.NullDecimal{Decimal: amt, Valid: true}
+		} else {
+			f.MaxAmount = decimal.NullDecimal{Decimal: amt, Valid: true}
+		}
+	}
+	if f.From.After(f.To) && !f.To.IsZero() {
+		form.fail("to", "结束日期不能早于开始日期")
+		f.To = time.Time{}
+	}
+	switch v["sort"] {
+	case "", "created", "amount", "updated", "state":
+		f.Sort = v["sort"]
+	default:
+		form.fail("sort", "排序字段不正确")
+	}
+	f.Desc = v["dir"] != "asc"
+	return f
+}
+
+type filterOptions struct {
+	States        []pageOption
+	Kinds         []pageOption
+	Jurisdictions []store.Jurisdiction
+	Units, Firms  []store.Organization
+}
+
+func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOptions, error) {
+	var o filterOptions
+	for _, s := range workflow.States() {
+		o.States = append(o.States, pageOption{string(s), s.Label()})
+	}
+	o.Kinds = kindOptions()
+	jurs, err := a.store.Jurisdictions(ctx)
+	if err != nil {
+		return o, err
+	}
+	sc := p.Scope()
+	for _, j := range jurs {
+		if sc.All || sc.JurisdictionID == 0 || j.ID == sc.JurisdictionID {
+			o.Jurisdictions = append(o.Jurisdictions, j)
+		}
+	}
+	// Units and firms are offered to the bureau and the center only: the
+	// others see their own organization's reviews anyway.
+	if sc.All || sc.JurisdictionID != 0 {
+		units, err := a.store.Organizations(ctx, store.OrgUnit)
+		if err != nil {
+			return o, err
+		}
+		for _, u := range units {
+			if sc.All || u.JurisdictionID == sc.JurisdictionID {
+				o.Units = append(o.Units, u)
+			}
+		}
+		if o.Firms, err = a.store.Organizations(ctx, store.OrgFirm); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+type reviewSortLink struct{ Href, Mark string }
+
+// sortLinks are the column headers' links: a click sorts by the column,
+// a second click reverses the order.
+func sortLinks(c *fiber.Ctx, form *formState) map[string]reviewSortLink {
+	out := map[string]reviewSortLink{}
+	for _, col := range []string{"created", "amount", "updated", "state"} {
+		q := url.Values{}
+		for k, v := range form.Values {
+			if v != "" && k != "sort" && k != "dir" {
+				q.Set(k, v)
+			}
+		}
+		q.Set("sort", col)
+		cur := form.Values["sort"] == col || (col == "created" && form.Values["sort"] == "")
+		dir, mark := "desc", ""
+		if cur {
+			if form.Values["dir"] == "asc" {
+				mark = " ▲"
+			} else {
+				dir, mark = "asc", " ▼"
+			}
+		}
+		q.Set("dir", dir)
+		if size := c.Query("size"); size != "" {
+			q.Set("size", size)
+		}
+		out[col] = reviewSortLink{Href: "/reviews?" + q.Encode(), Mark: mark}
+	}
+	return out
+}
+
+func (a *App) reviewList(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	form := newForm()
+	f := reviewFilter(c, form)
+	pg := pageParams(c)
+	f.Limit, f.Offset = pg.Size, pg.Offset()
+	items, total, err := svc.List(ctx, p, f)
+	if err != nil {
+		return err
+	}
+	rows := make([]reviewRow, 0, len(items))
+	for _, r := range items {
+		rows = append(rows, a.reviewRow(c, r))
+	}
+	opts, err := a.filterOptions(ctx, p)
+	if err != nil {
+		return err
+	}
+	export := url.Values{}
+	for k, v := range form.Values {
+		if v != "" {
+			export.Set(k, v)
+		}
+	}
+	return a.views.render(c, 200, "reviews", a.page(c, "评审任务", map[string]any{
+		"Breadcrumb": []crumb{{Label: "评审任务"}},
+		"Reviews":    rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Form": form, "Opts": opts,
+		"Sort": sortLinks(c, form), "ExportHref": "/reviews.xlsx?" + export.Encode(),
+	}))
+}
+
+// maxExportRows bounds one Excel export.
+const maxExportRows = 200000
+
+// reviewExport streams the filtered list to Excel, page by page, through
+// excelize's StreamWriter; amounts are numbers with "#,##0.00", codes text.
+func (a *App) reviewExport(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	form := newForm()
+	f := reviewFilter(c, form)
+	if !form.ok() {
+		return &statusErr{status: 422, code: "invalid_filter", msg: "查询条件有误,请返回修改后再导出"}
+	}
+	book := excelize.NewFile()
+	defer book.Close()
+	t, err := report.NewTable(book, "评审任务", []float64{6, 10, 16, 36, 14, 12, 24, 24, 14, 18, 18, 18, 10, 12, 12, 17})
+	if err != nil {
+		return err
+	}
+	if err := t.Header("序号", "评审编号", "项目编号", "项目名称", "评审类型", "区划", "建设单位", "中介机构", "状态",
+		"送审金额(元)", "审定金额(元)", "审减额(元)", "审减率", "报送日期", "结论日期", "创建时间"); err != nil {
+		return err
+	}
+	const batch = 1000
+	n := 0
+	for f.Offset = 0; f.Offset < maxExportRows; f.Offset += batch {
+		f.Limit = batch
+		items, _, err := svc.List(ctx, p, f)
+		if err != nil {
+			return err
+		}
+		for _, r := range items {
+			n++
+			var reduction any
+			rate := "—"
+			if r.AuditedAmount.Valid {
+				reduction = r.SubmittedAmount.Sub(r.AuditedAmount.Decimal)
+				rate = report.RateText(r.SubmittedAmount, r.AuditedAmount.Decimal)
+			}
+			state := r.State.Label()
+			if r.Suspended {
+				state += "(中止)"
+			}
+			if err := t.Row(n, report.Text(strconv.FormatInt(r.ID, 10)), report.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
+				r.JurisdictionName, r.UnitName, r.FirmName, state, r.SubmittedAmount, r.AuditedAmount, reduction, report.Percent(rate),
+				nullDate(r.SubmittedAt), nullDate(r.ConcludedAt), formatTime(r.CreatedAt, "2006-01-02 15:04")); err != nil {
+				return err
+			}
+		}
+		if len(items) < batch {
+			break
+		}
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	err = a.store.InTx(ctx, func(q *store.Queries) error {
+		_, err := audit.Append(ctx, q, a.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "export_reviews",
+			ObjectType: "review_list", Detail: map[string]any{"filter": form.Values, "rows": n}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	name := "评审任务-" + a.now().In(shanghai).Format("20060102") + ".xlsx"
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="reviews.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
+	_, err = book.WriteTo(c.Response().BodyWriter())
+	return err
+}
+
+func nullDate(t sql.NullTime) string {
+	if !t.Valid {
+		return ""
+	}
+	return formatTime(t.Time, "2006-01-02")
+}
+
+// actionField is one input of a transition form.
+type actionField struct {
+	Name, Label, Kind, Hint string
+	Required                bool
+	Options                 []pageOption
+}
+
+// actionForm is the form of one permitted trigger.
+type actionForm struct {
+	Trigger              workflow.Trigger
+	Label, Confirm, Note string
+	Primary, Danger      bool
+	Open                 bool
+	Fields               []actionField
+	Missing              []string
+	Values               map[string]string
+	Errors               map[string]string
+	Message              string
+}
+
+// actionState is what a failed transition leaves for the re-rendered page.
+type actionState struct {
+	Trigger workflow.Trigger
+	Values  map[string]string
+	Errors  map[string]string
+	Message string
+	Missing []string
+	Status  int
+}
+
+// reasonRequired mirrors the review service: these triggers must say why.
+func reasonRequired(t workflow.Trigger) bool {
+	switch t {
+	case workflow.InitialCheckFail, workflow.Return, workflow.SendBack, workflow.IssueUnilateral, workflow.Decline,
+		workflow.CancelDelegation, workflow.FileAppeal, workflow.Suspend, workflow.RequestMaterials:
+		return true
+	}
+	return false
+}
+
+func primaryTrigger(t workflow.Trigger) bool {
+	switch t {
+	case workflow.Submit, workflow.Resubmit, workflow.IssueNotice, workflow.Accept, workflow.Delegate, workflow.Start,
+		workflow.Reconcile, workflow.SubmitDraft, workflow.SendOpinion, workflow.Sign, workflow.Cosign, workflow.Conclude,
+		workflow.Process, workflow.Archive, workflow.Resolve, workflow.Uphold, workflow.ApprovePlan, workflow.SubmitPlan:
+		return true
+	}
+	return false
+}
+
+// buildActions lays out one form per trigger the viewer may fire now.
+func (a *App) buildActions(ctx context.Context, v review.View, failed *actionState) ([]actionForm, error) {
+	var out []actionForm
+	var firms []store.Firm
+	var supervisors []store.User
+	var experts []store.Expert
+	for _, t := range v.Permitted {
+		af := actionForm{Trigger: t, Label: t.Label(), Primary: primaryTrigger(t), Danger: t.Irreversible(),
+			Missing: v.Missing[t], Values: map[string]string{}, Errors: map[string]string{}}
+		if t.Irreversible() {
+			af.Confirm = fmt.Sprintf("确定执行“%s”?此操作不可撤销。", t.Label())
+		}
+		reason := actionField{Name: "reason", Label: "说明", Kind: "textarea", Hint: "选填,记入办理记录"}
+		if reasonRequired(t) {
+			reason = actionField{Name: "reason", Label: "原因", Kind: "textarea", Required: true}
+		}
+		switch t {
+		case workflow.Delegate:
+			if firms == nil {
+				var err error
+				if firms, err = a.store.Firms(ctx, store.FirmFilter{JurisdictionID: v.Review.JurisdictionID}); err != nil {
+					return nil, err
+				}
+				if supervisors, err = a.store.UsersByRole(ctx, string(auth.ReviewCenter), 0); err != nil {
+					return nil, err
+				}
+			}
+			firmOpts := []pageOption{{"", "按轮换自动选择(推荐)"}}
+			for _, f := range firms {
+				if f.Status == "active" {
+					firmOpts = append(firmOpts, pageOption{strconv.FormatInt(f.OrgID, 10),
+						fmt.Sprintf("%s(得分 %s,在办 %d/%d)", f.Name, f.Score.StringFixed(2), f.OpenReviews, f.Capacity)})
+				}
+			}
+			supOpts := []pageOption{{"", "本人"}}
+			for _, u := range supervisors {
+				supOpts = append(supOpts, pageOption{strconv.FormatInt(u.ID, 10), u.DisplayName})
+			}
+			af.Fields = []actionField{
+				{Name: "firm_id", Label: "中介机构", Kind: "select", Options: firmOpts, Hint: "不选则按“高分优先、依次轮换”自动确定,并记录每家机构的跳过原因"},
+				{Name: "reason", Label: "指定理由", Kind: "textarea", Hint: "人工指定中介机构时必填,将记入审计日志"},
+				{Name: "supervisor_id", Label: "监管人员", Kind: "select", Options: supOpts},
+			}
+		case workflow.SubmitDraft:
+			af.Fields = []actionField{{Name: "audited_amount", Label: "审定金额(元)", Kind: "amount", Required: true}, reason}
+		case workflow.Sign:
+			af.Fields = []actionField{
+				{Name: "agree", Label: "签署意见", Kind: "agree", Required: true},
+				{Name: "reasons", Label: "不同意理由", Kind: "textarea", Hint: "选择“不同意”时必填,逐项说明争议内容"},
+			}
+		case workflow.Cosign:
+			af.Fields = []actionField{
+				{Name: "agree", Label: "会签意见", Kind: "agree"},
+				{Name: "reasons", Label: "意见说明", Kind: "textarea", Hint: "选填"},
+			}
+		case workflow.StartExpertReview:
+			if experts == nil {
+				var err error
+				if experts, err = a.store.Experts(ctx, store.ExpertFilter{ActiveOnly: true}); err != nil {
+					return nil, err
+				}
+			}
+			var opts []pageOption
+			for _, e := range experts {
+				opts = append(opts, pageOption{strconv.FormatInt(e.ID, 10), e.Name + "(" + e.Specialty + ")"})
+			}
+			af.Fields = []actionField{{Name: "experts", Label: "复审专家", Kind: "checks", Options: opts, Hint: "不选则按专业随机抽取"}, reason}
+		case workflow.Resolve:
+			af.Fields = []actionField{
+				{Name: "fault_party", Label: "过错方", Kind: "select", Required: true, Options: []pageOption{{"", "请选择"},
+					{"unit", "建设单位"}, {"firm", "中介机构"}, {"contractor", "施工单位"}}, Hint: "专家复审费用由过错方承担"},
+				{Name: "audited_amount", Label: "复审后审定金额(元)", Kind: "amount", Required: true}, reason,
+			}
+		case workflow.SampleRecheck:
+			af.Fields = []actionField{{Name: "rechecked_amount", Label: "抽查审定金额(元)", Kind: "amount", Required: true}, reason}
+		case workflow.SubmitPlan:
+			af.Fields = []actionField{
+				{Name: "mode", Label: "评审方式", Kind: "text", Required: true, Hint: "如:现场踏勘 + 资料审核"},
+				{Name: "survey_date", Label: "计划踏勘日期", Kind: "date"},
+				{Name: "key_issues", Label: "重点审核内容", Kind: "textarea", Required: true},
+			}
+		case workflow.Suspend:
+			af.Fields = []actionField{{Name: "expected_workdays", Label: "预计中止(工作日)", Kind: "number", Required: true}, reason}
+		case workflow.RecordSurvey:
+			af.Fields = []actionField{
+				{Name: "survey_date", Label: "踏勘日期", Kind: "date", Required: true},
+				{Name: "people", Label: "参加人员", Kind: "text", Required: true},
+				{Name: "findings", Label: "踏勘情况", Kind: "textarea", Required: true, Hint: "现场照片请在“资料与照片”中上传(类别:踏勘记录/照片)"},
+			}
+		case workflow.AddTracking:
+			af.Fields = []actionField{
+				{Name: "kind", Label: "记录类型", Kind: "select", Required: true, Options: append([]pageOption{{"", "请选择"}}, sortedOptions(review.TrackingKinds())...)},
+				{Name: "record_date", Label: "日期", Kind: "date", Required: true},
+				{Name: "title", Label: "标题", Kind: "text", Required: true},
+				{Name: "description", Label: "内容", Kind: "textarea", Required: true},
+				{Name: "amount", Label: "涉及金额(元)", Kind: "amount"},
+			}
+		case workflow.RequestMaterials:
+			af.Fields = []actionField{{Name: "reason", Label: "所需资料", Kind: "textarea", Required: true}}
+		default:
+			af.Fields = []actionField{reason}
+		}
+		if failed != nil && failed.Trigger == t {
+			af.Values, af.Errors, af.Message, af.Open = failed.Values, failed.Errors, failed.Message, true
+			if len(failed.Missing) > 0 {
+				af.Missing = failed.Missing
+			}
+			shown := map[string]bool{}
+			for _, f := range af.Fields {
+				shown[f.Name] = true
+			}
+			for name, msg := range af.Errors {
+				if !shown[name] {
+					af.Message = strings.TrimSpace(af.Message + " " + msg)
+				}
+			}
+		}
+		out = append(out, af)
+	}
+	return out, nil
+}
+
+type eventRow struct {
+	store.ReviewEvent
+	RoleLabel, TriggerLabel, FromLabel, ToLabel string
+	Params                                      []eventParam
+}
+
+type eventParam struct{ Label, Value string }
+
+var paramLabels = map[string]string{
+	"audited_amount": "审定金额", "agree": "意见", "reasons": "理由", "firm_id": "中介机构", "fault_party": "过错方",
+	"expected_workdays": "预计中止工作日", "survey_date": "踏勘日期", "mode": "评审方式", "key_issues": "重点审核内容",
+	"people": "参加人员", "findings": "踏勘情况", "experts": "专家", "rechecked_amount": "抽查审定金额", "kind": "类型",
+	"record_date": "日期", "title": "标题", "description": "内容", "amount": "金额", "supervisor_id": "监管人员",
+}
+
+// eventParams lists an event's recorded parameters in a stable order.
+func eventParams(raw string) []eventParam {
+	var m map[string]any
+	if raw == "" || json.Unmarshal([]byte(raw), &m) != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []eventParam
+	for _, k := range keys {
+		v := fmt.Sprint(m[k])
+		if v == "" || v == "<nil>" {
+			continue
+		}
+		switch k {
+		case "agree":
+			if v == "true" {
+				v = "同意"
+			} else if v == "false" {
+				v = "不同意"
+			}
+		case "fault_party":
+			v = map[string]string{"unit": "建设单位", "firm": "中介机构", "contractor": "施工单位"}[v]
+		}
+		label := paramLabels[k]
+		if label == "" {
+			label = k
+		}
+		out = append(out, eventParam{label, v})
+	}
+	return out
+}
+
+// visitedStates are the states the review has been in, read from its own
+// transition log (never inferred from the current state).
+func visitedStates(events []store.ReviewEvent) []workflow.State {
+	seen := map[workflow.State]bool{}
+	var out []workflow.State
+	for _, e := range events {
+		for _, s := range []workflow.State{e.From, e.To} {
+			if s != "" && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// deadlineText is the running deadline as date and 剩余N个工作日 (or 逾期).
+func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadline) (string, string) {
+	if d == nil {
+		return "", ""
+	}
+	if a.svc.DueText != nil {
+		if text, class := a.svc.DueText(ctx, reviewID); text != "" {
+			return text, class
+		}
+	}
+	n := calendar.Default().Remaining(a.now(), d.DueAt)
+	date := formatTime(d.DueAt, "2006-01-02")
+	switch {
+	case n < 0:
+		return fmt.Sprintf("%s 已逾期%d个工作日", date, -n), "overdue"
+	case n <= 2:
+		return fmt.Sprintf("%s 剩余%d个工作日", date, n), "soon"
+	}
+	return fmt.Sprintf("%s 剩余%d个工作日", date, n), ""
+}
+
+type reviewDocRow struct {
+	store.Document
+	CategoryLabel, Size string
+	Photo               bool
+}
+
+func reviewSizeText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+var paperLabels = map[string]string{"notice": "财政投资项目评审业务通知书", "opinion_letter": "评审结论征求意见书",
+	"conclusion": "评审结论", "fee_statement": "评审费用结算单"}
+
+type reviewPaperRow struct {
+	store.Paper
+	KindLabel string
+}
+
+func (a *App) reviewPage(c *fiber.Ctx) error {
+	return a.renderReview(c, nil)
+}
+
+// renderReview shows a review with the viewer's actions; failed carries a
+// refused transition's message, errors and entered values.
+func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	v, err := svc.Get(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	r := v.Review
+	actions, err := a.buildActions(ctx, v, failed)
+	if err != nil {
+		return err
+	}
+	var events []eventRow
+	for _, e := range v.Events {
+		events = append(events, eventRow{ReviewEvent: e, RoleLabel: auth.Role(e.ActorRole).Label(), TriggerLabel: e.Trigger.Label(),
+			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: eventParams(e.Params)})
+	}
+	docList, docTotal, err := a.store.Documents(ctx, id, store.DocumentFilter{LatestOnly: true, Limit: 100})
+	if err != nil {
+		return err
+	}
+	var documents, photos []reviewDocRow
+	for _, d := range docList {
+		row := reviewDocRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), Size: reviewSizeText(d.Size),
+			Photo: strings.HasPrefix(d.ContentType, "image/")}
+		if row.Photo && d.ThumbKey != "" {
+			photos = append(photos, row)
+		} else {
+			documents = append(documents, row)
+		}
+	}
+	var papers []reviewPaperRow
+	for _, pp := range v.Papers {
+		papers = append(papers, reviewPaperRow{Paper: pp, KindLabel: paperLabels[pp.Kind]})
+	}
+	due, dueClass := a.deadlineText(ctx, id, v.Deadline)
+	rate, reduction := "—", decimal.NullDecimal{}
+	if r.AuditedAmount.Valid {
+		rate = report.RateText(r.SubmittedAmount, r.AuditedAmount.Decimal)
+		reduction = decimal.NullDecimal{Decimal: r.SubmittedAmount.Sub(r.AuditedAmount.Decimal), Valid: true}
+	}
+	supervisor := ""
+	if r.SupervisorID != 0 {
+		if u, err := a.store.User(ctx, r.SupervisorID); err == nil {
+			supervisor = u.DisplayName
+		}
+	}
+	status := 200
+	var flashErr string
+	if failed != nil {
+		status = failed.Status
+		flashErr = failed.Message
+		if flashErr == "" {
+			flashErr = "提交的内容有误,请按提示修改后重新提交。"
+		}
+	}
+	stateLabel := r.State.Label()
+	if r.Suspended {
+		stateLabel += "(已中止)"
+	}
+	return a.views.render(c, status, "review", a.page(c, r.ProjectName+" - 评审任务", map[string]any{
+		"Breadcrumb": []crumb{{Label: "评审任务", Href: "/reviews"}, {Label: r.ProjectName}},
+		"R":          r, "V": v, "KindLabel": kindLabel(r.Kind), "StateLabel": stateLabel, "StateClass": stateClass(r.State, r.Suspended),
+		"Rate": rate, "Reduction": reduction, "Due": due, "DueClass": dueClass, "Supervisor": supervisor,
+		// workflow.SVG escapes every label it writes.
+		"Diagram": template.HTML(workflow.SVG(r.State, visitedStates(v.Events))),
+		"Actions": actions, "Events": events, "Documents": documents, "Photos": photos, "DocTotal": docTotal,
+		"Papers": papers, "Error": flashErr, "CanUpload": p.Can(auth.UploadDocuments),
+	}))
+}
+
+// reviewTransition fires the trigger of one action form. A refusal
+// re-renders the review page with the message next to the field and the
+// values as entered.
+func (a *App) reviewTransition(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewService()
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	t, err := workflow.ParseTrigger(c.FormValue("trigger"))
+	if err != nil {
+		return badRequest("未知的操作")
+	}
+	in := review.FireInput{Trigger: t, Reason: strings.TrimSpace(c.FormValue("reason")), Params: map[string]string{}}
+	values := map[string]string{"reason": in.Reason}
+	if vs := c.FormValue("version"); vs != "" {
+		n, err := strconv.Atoi(vs)
+		if err != nil {
+			return badRequest("版本号不正确")
+		}
+		in.Version = &n
+	}
+	multi := map[string][]string{}
+	c.Context().PostArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		switch key {
+		case "_csrf", "trigger", "version", "reason":
+			return
+		}
+		multi[key] = append(multi[key], strings.TrimSpace(string(v)))
+	})
+	for k, vs := range multi {
+		val := strings.Join(vs, ",")
+		if k == "audited_amount" || k == "rechecked_amount" || k == "amount" {
+			val = strings.ReplaceAll(val, ",", "")
+		}
+		in.Params[k] = val
+		values[k] = val
+	}
+	_, err = svc.Fire(c.UserContext(), p, id, in)
+	if err == nil {
+		return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s", id, url.QueryEscape("已办理:"+t.Label())), fiber.StatusSeeOther)
+	}
+	state := &actionState{Trigger: t, Values: values, Errors: map[string]string{}}
+	var te *workflow.TransitionError
+	var fe fieldError
+	var se statusError
+	switch {
+	case errors.Is(err, auth.ErrForbidden), errors.Is(err, store.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
+		return err
+	case errors.As(err, &te):
+		state.Status, state.Message, state.Missing = 409, te.Error(), te.Missing
+	case errors.Is(err, store.ErrStale):
+		state.Status, state.Message = 409, "该评审已被他人更新,页面已刷新为最新内容;您填写的内容已保留,请确认后重新提交。"
+	case errors.As(err, &fe):
+		state.Status = 422
+		if f := fe.Field(); f != "" {
+			state.Errors[f] = errText(err)
+		} else {
+			state.Message = errText(err)
+		}
+	case errors.As(err, &se) && se.HTTPStatus() < 500:
+		state.Status, state.Message = se.HTTPStatus(), errText(err)
+	default:
+		return err
+	}
+	return a.renderReview(c, state)
+}

@@ -1,0 +1,445 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/billing"
+	"finreview/internal/demo"
+	"finreview/internal/docs"
+	"finreview/internal/firm"
+	"finreview/internal/review"
+	"finreview/internal/store"
+	"finreview/internal/testenv"
+	"finreview/internal/web"
+)
+
+// pagesEnv is the web app built like serve's, over a fresh database and
+// bucket with the demo city and, when asked, its demo reviews.
+type pagesEnv struct {
+	t   *testing.T
+	app *web.App
+	s   *store.Store
+}
+
+func newPagesEnv(t *testing.T, withReviews bool) *pagesEnv {
+	t.Helper()
+	s := testenv.DB(t)
+	seeded := testenv.Demo(t, s)
+	objects := testenv.Objects(t)
+	log := slog.New(slog.DiscardHandler)
+	docsSvc := docs.NewService(s, objects, time.Now, log)
+	firms := firm.NewService(s, time.Now)
+	bill := billing.NewService(s, time.Now)
+	reviews := review.NewService(review.Options{Store: s, Firms: firms, Billing: bill, Docs: docsSvc, Now: time.Now, Log: log,
+		ReportWorkdays: 20, IntakeWorkdays: 5})
+	if withReviews {
+		if _, err := demo.SeedReviews(context.Background(), s, reviews, objects, seeded); err != nil {
+			t.Fatalf("seed demo reviews: %v", err)
+		}
+	}
+	app, err := web.New(web.Deps{Log: log, Store: s, Auth: auth.NewService(s, time.Now),
+		Services: web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pagesEnv{t: t, app: app, s: s}
+}
+
+func (e *pagesEnv) send(req *http.Request) (*http.Response, []byte) {
+	e.t.Helper()
+	resp, err := e.app.Fiber().Test(req, -1)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+var pagesCSRF = regexp.MustCompile(`name="_csrf" value="([0-9a-f]+)"`)
+
+// session signs in through /login; it returns the cookie and a CSRF token.
+type pagesSession struct {
+	cookie *http.Cookie
+	csrf   string
+}
+
+func (e *pagesEnv) login(username, password string) (pagesSession, bool) {
+	e.t.Helper()
+	resp, body := e.send(httptest.NewRequest("GET", "/login", nil))
+	m := pagesCSRF.FindSubmatch(body)
+	if m == nil {
+		e.t.Fatalf("login page without CSRF field")
+	}
+	req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"username": {username}, "password": {password},
+		"_csrf": {string(m[1])}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range resp.Cookies() {
+		req.AddCookie(c)
+	}
+	resp, _ = e.send(req)
+	var sess pagesSession
+	for _, c := range resp.Cookies() {
+		if c.Name == "finreview_session" && c.Value != "" {
+			sess.cookie = c
+		}
+	}
+	if sess.cookie == nil {
+		return sess, false
+	}
+	_, body = e.get(sess, "/")
+	if m := pagesCSRF.FindSubmatch(body); m != nil {
+		sess.csrf = string(m[1])
+	}
+	return sess, true
+}
+
+func (e *pagesEnv) as(username string) pagesSession {
+	e.t.Helper()
+	s, ok := e.login(username, demo.Password)
+	if !ok {
+		e.t.Fatalf("%s cannot sign in", username)
+	}
+	return s
+}
+
+func (e *pagesEnv) get(s pagesSession, path string) (*http.Response, []byte) {
+	e.t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	if s.cookie != nil {
+		req.AddCookie(s.cookie)
+	}
+	return e.send(req)
+}
+
+func (e *pagesEnv) post(s pagesSession, path string, form url.Values) (*http.Response, []byte) {
+	e.t.Helper()
+	form.Set("_csrf", s.csrf)
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(s.cookie)
+	return e.send(req)
+}
+
+func TestPageRoleChecks(t *testing.T) {
+	e := newPagesEnv(t, false)
+	sessions := map[string]pagesSession{}
+	tests := []struct {
+		user, path string
+		want       int
+	}{
+		{"admin", "/admin/users", 200},
+		{"admin", "/admin/organizations", 200},
+		{"pingshen", "/admin/users", 403},
+		{"jianshe", "/admin/users", 403},
+		{"caizheng", "/admin/organizations", 403},
+		{"pingshen", "/dashboard", 200},
+		{"caizheng", "/dashboard", 200},
+		{"admin", "/dashboard", 200},
+		{"jianshe", "/dashboard", 403},
+		{"zhongjie1", "/dashboard", 403},
+		{"shigong", "/bulletin", 403},
+		{"caizheng", "/bulletin?month=2026-11", 200},
+		{"caizheng", "/bulletin?month=2026-13", 422},
+		{"pingshen", "/audit", 200},
+		{"admin", "/audit/verify", 200},
+		{"caizheng", "/audit", 403},
+		{"jianshe", "/audit", 403},
+		{"zhongjie1", "/audit/verify", 403},
+		{"jianshe", "/projects", 200},
+		{"jianshe", "/projects/new", 200},
+		{"zhongjie1", "/projects/new", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user+" opens "+tt.path, func(t *testing.T) {
+			s, ok := sessions[tt.user]
+			if !ok {
+				s = e.as(tt.user)
+				sessions[tt.user] = s
+			}
+			resp, body := e.get(s, tt.path)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d: %.300s", resp.StatusCode, tt.want, body)
+			}
+		})
+	}
+	t.Run("anonymous visitors are sent to the sign-in page", func(t *testing.T) {
+		resp, _ := e.get(pagesSession{}, "/dashboard")
+		if resp.StatusCode != 302 || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Fatalf("status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+}
+
+func TestAdminUsers(t *testing.T) {
+	e := newPagesEnv(t, false)
+	admin := e.as("admin")
+	ctx := context.Background()
+	unit, err := e.s.OrganizationByName(ctx, "临河区民政局")
+	if err != nil {
+		t.Fatal(err)
+	}
+	city, err := e.s.JurisdictionByName(ctx, "临河区")
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := func() url.Values {
+		return url.Values{"username": {"wangli"}, "display_name": {"王丽"}, "password": {"Secret2026"},
+			"role": {"construction_unit"}, "org_id": {itoa(unit.ID)}, "jurisdiction_id": {itoa(city.ID)}}
+	}
+	bad := []struct {
+		name, field, value, message string
+	}{
+		{"short password", "password", "abc", "密码至少 8 位"},
+		{"password without digits", "password", "abcdefghij", "密码须同时包含字母和数字"},
+		{"bad username", "username", "王", "用户名为"},
+		{"unit user without unit", "org_id", "", "该角色须选择所属单位"},
+		{"unknown role", "role", "boss", "请选择角色"},
+		{"taken username", "username", "jianshe", "用户名已存在"},
+	}
+	for _, tt := range bad {
+		t.Run("refuses "+tt.name, func(t *testing.T) {
+			form := valid()
+			form.Set(tt.field, tt.value)
+			resp, body := e.post(admin, "/admin/users", form)
+			if resp.StatusCode != 422 || !strings.Contains(string(body), tt.message) {
+				t.Fatalf("status %d, body lacks %q", resp.StatusCode, tt.message)
+			}
+			if !strings.Contains(string(body), `value="王丽"`) {
+				t.Fatalf("entered display name not kept")
+			}
+		})
+	}
+	t.Run("creates, audits and deactivates a user", func(t *testing.T) {
+		resp, _ := e.post(admin, "/admin/users", valid())
+		if resp.StatusCode != 303 {
+			t.Fatalf("create status %d", resp.StatusCode)
+		}
+		u, err := e.s.UserByUsername(ctx, "wangli")
+		if err != nil || u.Role != "construction_unit" || u.OrgID != unit.ID || !u.Active {
+			t.Fatalf("user = %+v, %v", u, err)
+		}
+		if u.PasswordHash == "Secret2026" || !strings.HasPrefix(u.PasswordHash, "$2") {
+			t.Fatalf("password not hashed with bcrypt: %q", u.PasswordHash)
+		}
+		events, n, err := e.s.AuditEvents(ctx, store.AuditEventsFilter{Action: "create_user"})
+		if err != nil || n != 1 || events[0].ObjectID != "wangli" {
+			t.Fatalf("audit = %+v (%d), %v", events, n, err)
+		}
+		if _, ok := e.login("wangli", "Secret2026"); !ok {
+			t.Fatalf("new user cannot sign in")
+		}
+		resp, _ = e.post(admin, "/admin/users/"+itoa(u.ID)+"/active", url.Values{"active": {"false"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("deactivate status %d", resp.StatusCode)
+		}
+		if _, ok := e.login("wangli", "Secret2026"); ok {
+			t.Fatalf("deactivated user can still sign in")
+		}
+		if _, n, _ := e.s.AuditEvents(ctx, store.AuditEventsFilter{Action: "deactivate_user"}); n != 1 {
+			t.Fatalf("deactivation not audited")
+		}
+	})
+	t.Run("registers an organization", func(t *testing.T) {
+		resp, body := e.post(admin, "/admin/organizations", url.Values{"kind": {"contractor"}, "name": {""}, "jurisdiction_id": {itoa(city.ID)}})
+		if resp.StatusCode != 422 || !strings.Contains(string(body), "请填写单位名称") {
+			t.Fatalf("empty name: status %d", resp.StatusCode)
+		}
+		resp, _ = e.post(admin, "/admin/organizations", url.Values{"kind": {"contractor"}, "name": {"巴彦淖尔市路桥建设有限公司"},
+			"jurisdiction_id": {itoa(city.ID)}, "credit_code": {"91150800MA0N1234XY"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("create status %d", resp.StatusCode)
+		}
+		if o, err := e.s.OrganizationByName(ctx, "巴彦淖尔市路桥建设有限公司"); err != nil || o.Kind != "contractor" {
+			t.Fatalf("org = %+v, %v", o, err)
+		}
+	})
+	t.Run("audit verification passes", func(t *testing.T) {
+		_, body := e.get(admin, "/audit/verify")
+		if !strings.Contains(string(body), `data-testid="verify-ok"`) {
+			t.Fatalf("verification did not pass: %.500s", body)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestReviewPages(t *testing.T) {
+	e := newPagesEnv(t, true)
+	ctx := context.Background()
+	reviewOf := func(code, kind string) store.Review {
+		t.Helper()
+		rows, _, err := e.s.Reviews(ctx, store.Scope{All: true}, store.ReviewFilter{Search: code, Kind: kind, Limit: 10})
+		if err != nil || len(rows) == 0 {
+			t.Fatalf("review %s %s: %v", code, kind, err)
+		}
+		return rows[0]
+	}
+	jianshe := e.as("jianshe")
+	pingshen := e.as("pingshen")
+
+	t.Run("list filters and sorts", func(t *testing.T) {
+		resp, body := e.get(pingshen, "/reviews?kind=budget&sort=amount&dir=asc")
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		s := string(body)
+		a, b := strings.Index(s, "5,320,000.00"), strings.Index(s, "9,180,000.00")
+		if a < 0 || b < 0 || a > b || strings.Contains(s, "8,120,000.00") {
+			t.Fatalf("budget reviews not filtered or sorted (positions %d, %d)", a, b)
+		}
+		_, body = e.get(pingshen, "/reviews?min=abc")
+		if !strings.Contains(string(body), "金额应为数字") {
+			t.Fatalf("bad amount filter not reported")
+		}
+	})
+	t.Run("unit sees only its own reviews", func(t *testing.T) {
+		_, body := e.get(jianshe, "/reviews?size=50")
+		if strings.Contains(string(body), "WY-2026-001") || !strings.Contains(string(body), "LH-2026-001") {
+			t.Fatalf("scope not applied")
+		}
+	})
+	t.Run("excel export streams the filtered list", func(t *testing.T) {
+		resp, body := e.get(pingshen, "/reviews.xlsx?kind=settlement&q=LH-2026-001")
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows("评审任务")
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("rows = %v, %v", rows, err)
+		}
+		if rows[1][2] != "LH-2026-001" || rows[1][9] != "8,120,000.00" || rows[1][10] != "7,985,320.50" || rows[1][12] != "1.66%" {
+			t.Fatalf("row = %v", rows[1])
+		}
+	})
+	t.Run("review page shows amounts, diagram and timeline", func(t *testing.T) {
+		r := reviewOf("LH-2026-001", "settlement")
+		resp, body := e.get(pingshen, "/reviews/"+itoa(r.ID))
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		s := string(body)
+		for _, want := range []string{"<svg", `aria-current`, "8,120,000.00", "7,985,320.50", "134,679.50", "1.66%", "出具评审结论", "委托"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("review page lacks %q", want)
+			}
+		}
+	})
+	t.Run("a unit's review of another unit is not found", func(t *testing.T) {
+		r := reviewOf("WY-2026-001", "settlement")
+		if resp, _ := e.get(jianshe, "/reviews/"+itoa(r.ID)); resp.StatusCode != 404 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("a refused transition keeps the entered values", func(t *testing.T) {
+		r := reviewOf("LH-2026-005", "settlement") // opinion_sent: jianshe signs
+		resp, body := e.post(jianshe, "/reviews/"+itoa(r.ID)+"/transitions", url.Values{"trigger": {"sign"},
+			"version": {itoa(int64(r.Version))}, "agree": {"false"}, "reasons": {""}})
+		if resp.StatusCode != 422 || !strings.Contains(string(body), `data-testid="err-reasons"`) {
+			t.Fatalf("status %d, no error next to reasons", resp.StatusCode)
+		}
+		if !strings.Contains(string(body), `value="false" checked`) {
+			t.Fatalf("disagree choice not kept")
+		}
+		resp, body = e.post(jianshe, "/reviews/"+itoa(r.ID)+"/transitions", url.Values{"trigger": {"sign"},
+			"version": {itoa(int64(r.Version - 1))}, "agree": {"true"}})
+		if resp.StatusCode != 409 || !strings.Contains(string(body), "已被他人更新") {
+			t.Fatalf("stale version: status %d", resp.StatusCode)
+		}
+		resp, _ = e.post(jianshe, "/reviews/"+itoa(r.ID)+"/transitions", url.Values{"trigger": {"sign"},
+			"version": {itoa(int64(r.Version))}, "agree": {"true"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("sign status %d", resp.StatusCode)
+		}
+		if got := reviewOf("LH-2026-005", "settlement"); got.State != "signed" {
+			t.Fatalf("state = %s", got.State)
+		}
+	})
+	t.Run("a role that can never fire the trigger gets 403", func(t *testing.T) {
+		r := reviewOf("LH-2026-012", "settlement") // submitted
+		resp, _ := e.post(jianshe, "/reviews/"+itoa(r.ID)+"/transitions", url.Values{"trigger": {"accept"}, "version": {itoa(int64(r.Version))}})
+		if resp.StatusCode != 403 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("dashboard and bulletin agree with the database", func(t *testing.T) {
+		caizheng := e.as("caizheng")
+		resp, body := e.get(caizheng, "/dashboard")
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "<svg") {
+			t.Fatalf("dashboard status %d", resp.StatusCode)
+		}
+		month := time.Now().Format("2006-01")
+		var count int
+		var submitted, audited string
+		if err := e.s.DB.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(submitted_amount),0), COALESCE(SUM(COALESCE(audited_amount,submitted_amount)),0)
+			FROM reviews WHERE concluded_at >= ? AND concluded_at < ?`, month+"-01", time.Now().AddDate(0, 1, 0).Format("2006-01")+"-01").
+			Scan(&count, &submitted, &audited); err != nil {
+			t.Fatal(err)
+		}
+		if count == 0 {
+			t.Fatalf("demo data has no review concluded this month")
+		}
+		resp, body = e.get(caizheng, "/bulletin.xlsx?month="+month)
+		if resp.StatusCode != 200 {
+			t.Fatalf("bulletin excel status %d", resp.StatusCode)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := f.GetRows("评审月报")
+		var total []string
+		for _, r := range rows {
+			if len(r) > 3 && r[0] == "合计" {
+				total = r
+				break
+			}
+		}
+		if total == nil || total[1] != itoa(int64(count)) || strings.ReplaceAll(total[2], ",", "") != submitted ||
+			strings.ReplaceAll(total[3], ",", "") != audited {
+			t.Fatalf("bulletin total %v, database %d %s %s", total, count, submitted, audited)
+		}
+		for _, path := range []string{"/bulletin?month=" + month, "/bulletin/print?month=" + month} {
+			if resp, _ := e.get(caizheng, path); resp.StatusCode != 200 {
+				t.Fatalf("%s status %d", path, resp.StatusCode)
+			}
+		}
+	})
+	t.Run("a unit registers a project and opens a review", func(t *testing.T) {
+		resp, body := e.post(jianshe, "/projects", url.Values{"code": {"LH-2026-099"}, "name": {"临河区社区综合服务设施"},
+			"jurisdiction": {"临河区"}, "funding_source": {"general_budget"}, "category": {"capital"}, "approved_estimate": {"12,5x"}})
+		if resp.StatusCode != 422 || !strings.Contains(string(body), "临河区社区综合服务设施") {
+			t.Fatalf("bad estimate: status %d", resp.StatusCode)
+		}
+		resp, _ = e.post(jianshe, "/projects", url.Values{"code": {"LH-2026-099"}, "name": {"临河区社区综合服务设施"},
+			"jurisdiction": {"临河区"}, "funding_source": {"general_budget"}, "category": {"capital"}, "approved_estimate": {"3,200,000.00"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("create project status %d", resp.StatusCode)
+		}
+		loc := resp.Header.Get("Location")
+		path := strings.SplitN(loc, "?", 2)[0]
+		resp, _ = e.post(jianshe, path+"/reviews", url.Values{"kind": {"budget"}, "submitted_amount": {"3,100,000.00"}})
+		if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/reviews/") {
+			t.Fatalf("create review status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+}
+
