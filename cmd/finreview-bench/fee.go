@@ -39,5 +39,5 @@ func benchFee(ctx context.Context) ([]result, error) {
 		}
 	}
 	perSec := float64(n) / time.Since(start).Seconds()
-	return []result{{"fee_ops_per_sec", fmt.Sprintf("%.0f", perSec), "ops/s"}}, nil
+	return []result{{"fee_ops_per_sec", fmt.Sprintf("%.0f", perSec), "ops/s", ""}}, nil
 }

@@ -70,6 +70,9 @@ func newHarness(ctx context.Context) (*harness, error) {
 	}
 	admin.Close()
 	cfg.DBName = benchDB
+	// The same driver settings as the server's pool, so the baseline
+	// transaction pays the same round trips.
+	cfg.InterpolateParams = true
 	h.dsn = cfg.FormatDSN()
 	if err := h.cli(ctx, "migrate"); err != nil {
 		return nil, err
@@ -173,11 +176,6 @@ func (s *server) peakRSSMiB() (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM")
-}
-
-// resetPeakRSS clears the high-water mark (Linux: write 5 to clear_refs).
-func (s *server) resetPeakRSS() {
-	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.cmd.Process.Pid), []byte("5"), 0)
 }
 
 func (h *harness) close() {

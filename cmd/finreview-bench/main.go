@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 )
 
@@ -29,6 +30,7 @@ type result struct {
 	name  string
 	value string
 	unit  string
+	note  string // context for people, printed on stderr only
 }
 
 func run(ctx context.Context) error {
@@ -48,14 +50,18 @@ func run(ctx context.Context) error {
 		{"review list", h.benchReviewList},
 		{"deadlines", h.benchDeadlines},
 	}
+	only := os.Getenv("FINREVIEW_BENCH_ONLY")
 	for _, s := range steps {
+		if only != "" && !strings.Contains(only, s.name) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "== %s\n", s.name)
 		rs, err := s.fn(ctx)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		for _, r := range rs {
-			fmt.Fprintf(os.Stderr, "   %s = %s %s\n", r.name, r.value, r.unit)
+			fmt.Fprintf(os.Stderr, "   %s = %s %s %s\n", r.name, r.value, r.unit, r.note)
 		}
 		results = append(results, rs...)
 	}

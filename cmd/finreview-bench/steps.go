@@ -105,7 +105,10 @@ func (h *harness) benchUpload(ctx context.Context) ([]result, error) {
 	direct := time.Since(start)
 	h.objects.Delete(ctx, "bench/direct")
 
-	srv.resetPeakRSS()
+	idle, err := srv.peakRSSMiB()
+	if err != nil {
+		return nil, err
+	}
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
@@ -144,8 +147,8 @@ func (h *harness) benchUpload(ctx context.Context) ([]result, error) {
 	}
 	ratio := direct.Seconds() / viaAPI.Seconds()
 	return []result{
-		{"upload_throughput_ratio", fmt.Sprintf("%.2f", ratio), fmt.Sprintf("(api %.1f MiB/s, minio-go %.1f MiB/s)", 1024/viaAPI.Seconds(), 1024/direct.Seconds())},
-		{"upload_peak_rss_mib", fmt.Sprintf("%.1f", rss), "MiB"},
+		{"upload_throughput_ratio", fmt.Sprintf("%.2f", ratio), "ratio", fmt.Sprintf("(api %.1f MiB/s, minio-go %.1f MiB/s)", 1024/viaAPI.Seconds(), 1024/direct.Seconds())},
+		{"upload_peak_rss_mib", fmt.Sprintf("%.1f", rss), "MiB", fmt.Sprintf("(idle before upload %.1f MiB)", idle)},
 	}, nil
 }
 
@@ -235,8 +238,8 @@ func (h *harness) benchTransitions(ctx context.Context) ([]result, error) {
 	baseRate := float64(n.Load()) / time.Since(start).Seconds()
 	p99 := percentile(lat, 0.99)
 	return []result{
-		{"transition_p99_ms", fmt.Sprintf("%.1f", float64(p99.Microseconds())/1000), fmt.Sprintf("ms (%d transitions, %.0f/s, %d refused)", len(lat), apiRate, failed.Load())},
-		{"transition_ratio", fmt.Sprintf("%.2f", apiRate/baseRate), fmt.Sprintf("(api %.0f/s, bare tx %.0f/s)", apiRate, baseRate)},
+		{"transition_p99_ms", fmt.Sprintf("%.1f", float64(p99.Microseconds())/1000), "ms", fmt.Sprintf("(%d transitions, %.0f/s, %d refused)", len(lat), apiRate, failed.Load())},
+		{"transition_ratio", fmt.Sprintf("%.2f", apiRate/baseRate), "ratio", fmt.Sprintf("(api %.0f/s, bare tx %.0f/s)", apiRate, baseRate)},
 	}, nil
 }
 
@@ -288,7 +291,7 @@ func (h *harness) benchReviewList(ctx context.Context) ([]result, error) {
 	var total int
 	h.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM reviews").Scan(&total)
 	return []result{{"review_list_p95_ms", fmt.Sprintf("%.1f", float64(percentile(lat, 0.95).Microseconds())/1000),
-		fmt.Sprintf("ms (%d requests, %d reviews loaded)", len(lat), total)}}, nil
+		"ms", fmt.Sprintf("(%d requests, %d reviews loaded)", len(lat), total)}}, nil
 }
 
 // benchDeadlines makes 10,000 opinion-letter deadlines due at once and
@@ -339,7 +342,7 @@ func (h *harness) benchDeadlines(ctx context.Context) ([]result, error) {
 	h.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM deadlines WHERE review_id BETWEEN ? AND ? AND fired_by = 'bench-deadline-a'", ids[0], ids[len(ids)-1]).Scan(&byA)
 	h.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM deadlines WHERE review_id BETWEEN ? AND ? AND fired_by = 'bench-deadline-b'", ids[0], ids[len(ids)-1]).Scan(&byB)
 	return []result{
-		{"deadlines_fire_seconds", fmt.Sprintf("%.2f", elapsed.Seconds()), fmt.Sprintf("s (%d fired: %d by instance a, %d by b)", fired, byA, byB)},
-		{"deadlines_duplicates", strconv.Itoa(dups), "deadlines"},
+		{"deadlines_fire_seconds", fmt.Sprintf("%.2f", elapsed.Seconds()), "s", fmt.Sprintf("(%d fired: %d by instance a, %d by b)", fired, byA, byB)},
+		{"deadlines_duplicates", strconv.Itoa(dups), "deadlines", ""},
 	}, nil
 }

@@ -4,13 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
-	"finreview/internal/billing"
 	"finreview/internal/demo"
-	"finreview/internal/docs"
-	"finreview/internal/firm"
-	"finreview/internal/review"
 )
 
 func (c *cli) seedDemo(ctx context.Context, args []string) error {
@@ -45,7 +40,7 @@ func (c *cli) seedDemo(ctx context.Context, args []string) error {
 
 // seedReviews runs the demo reviews through the real transitions.
 func (c *cli) seedReviews(ctx context.Context, e *env, seeded demo.Seeded) error {
-	n, err := demo.SeedReviews(ctx, e.db, newReviewService(e), e.objects, seeded)
+	n, err := demo.SeedReviews(ctx, e.db, newCore(e).reviews, e.objects, seeded)
 	if err != nil {
 		return fmt.Errorf("演示评审: %w", err)
 	}
@@ -53,15 +48,4 @@ func (c *cli) seedReviews(ctx context.Context, e *env, seeded demo.Seeded) error
 		fmt.Fprintf(c.stdout, "已创建 %d 个演示评审。\n", n)
 	}
 	return nil
-}
-
-// newReviewService builds the review service with the services it drives.
-func newReviewService(e *env) *review.Service {
-	var docsSvc *docs.Service
-	if e.objects != nil {
-		docsSvc = docs.NewService(e.db, e.objects, time.Now, e.log)
-	}
-	return review.NewService(review.Options{Store: e.db, Firms: firm.NewService(e.db, time.Now),
-		Billing: billing.NewService(e.db, time.Now), Docs: docsSvc, Now: time.Now, Log: e.log,
-		ReportWorkdays: e.cfg.ReportWorkdays, IntakeWorkdays: e.cfg.IntakeWorkdays})
 }

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only when FINREVIEW_PPROF_ADDR is set
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,6 +78,14 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	app, err := c.buildApp(ctx, e, reg)
 	if err != nil {
 		return err
+	}
+
+	if addr := c.getenv("FINREVIEW_PPROF_ADDR"); addr != "" {
+		// Profiling for operators, on its own (loopback) address only.
+		go func() {
+			srv := &http.Server{Addr: addr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 5 * time.Second}
+			e.log.Info("pprof", slog.String("addr", addr), slog.Any("error", srv.ListenAndServe()))
+		}()
 	}
 
 	errc := make(chan error, 1)

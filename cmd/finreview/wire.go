@@ -6,23 +6,73 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/review"
 	"finreview/internal/web"
 )
 
-// services builds the use-case services and background workers of serve.
-func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (web.Services, error) {
-	var docsSvc *docs.Service
-	if e.objects != nil {
-		docsSvc = docs.NewService(e.db, e.objects, time.Now, e.log)
-		go docsSvc.Maintain(ctx, time.Minute, 24*time.Hour)
+// core holds the use-case services shared by serve and seed-demo.
+type core struct {
+	firms   *firm.Service
+	billing *billing.Service
+	docs    *docs.Service
+	reviews *review.Service
+}
+
+func (e *env) loadCalendar(ctx context.Context) (*calendar.Calendar, error) {
+	return deadline.LoadCalendar(ctx, &e.db.Queries)
+}
+
+// newCore builds the services once; docs is nil without an object store.
+func newCore(e *env) core {
+	c := core{
+		firms:   firm.NewService(e.db, time.Now).WithCalendar(e.loadCalendar),
+		billing: billing.NewService(e.db, time.Now),
 	}
-	return web.Services{Reviews: newReviewService(e), Billing: billing.NewService(e.db, time.Now), Docs: docsSvc,
-		Firms: firm.NewService(e.db, time.Now).WithCalendar(func(ctx context.Context) (*calendar.Calendar, error) {
-			return deadline.LoadCalendar(ctx, &e.db.Queries)
-		})}, nil
+	if e.objects != nil {
+		c.docs = docs.NewService(e.db, e.objects, time.Now, e.log)
+	}
+	c.reviews = review.NewService(review.Options{Store: e.db, Firms: c.firms, Billing: c.billing, Docs: c.docs,
+		Now: time.Now, Log: e.log, ReportWorkdays: e.cfg.ReportWorkdays, IntakeWorkdays: e.cfg.IntakeWorkdays})
+	return c
+}
+
+// services builds the use-case services and starts the background workers
+// of serve (deadline engine, paper rendering and the document sweep); they
+// stop with ctx.
+func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (web.Services, error) {
+	k := newCore(e)
+	if _, err := k.billing.EnsureExample(ctx); err != nil {
+		return web.Services{}, err
+	}
+	engine := deadline.NewEngine(deadline.EngineOptions{Store: e.db, Log: e.log, Now: time.Now,
+		Instance: e.cfg.InstanceName, Interval: e.cfg.DeadlineInterval, Fire: k.reviews.FireDeadline})
+	go engine.Run(ctx)
+	if k.docs != nil {
+		go k.docs.Maintain(ctx, time.Minute, 24*time.Hour)
+	}
+	return web.Services{
+		Reviews: k.reviews, Firms: k.firms, Billing: k.billing, Docs: k.docs, Deadlines: engine,
+		DueText: func(ctx context.Context, reviewID int64) (string, string) {
+			return deadline.DueText(ctx, &e.db.Queries, reviewID, time.Now())
+		},
+		Banners: func(ctx context.Context, p auth.Principal) []string {
+			if p.Role != auth.Admin && p.Role != auth.ReviewCenter {
+				return nil
+			}
+			cal, err := e.loadCalendar(ctx)
+			if err != nil {
+				return nil
+			}
+			if b := deadline.MissingYearBanner(cal, time.Now()); b != "" {
+				return []string{b}
+			}
+			return nil
+		},
+	}, nil
 }

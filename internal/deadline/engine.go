@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"finreview/internal/calendar"
@@ -28,8 +29,10 @@ type EngineOptions struct {
 	Instance string
 	// Interval between passes of Run (30 s when zero).
 	Interval time.Duration
-	// Batch is the number of rows claimed per transaction (100 when zero).
+	// Batch is the number of rows claimed per transaction (20 when zero).
 	Batch int
+	// Workers is the number of concurrent claimers per pass (4 when zero).
+	Workers int
 	// Fire is the effect of a passed deadline (none when nil).
 	Fire FireFunc
 }
@@ -54,8 +57,11 @@ func NewEngine(o EngineOptions) *Engine {
 	if o.Interval <= 0 {
 		o.Interval = 30 * time.Second
 	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
 	if o.Batch <= 0 {
-		o.Batch = 100
+		o.Batch = 20
 	}
 	return &Engine{o: o}
 }
@@ -91,8 +97,48 @@ func (e *Engine) RunOnce(ctx context.Context) (fired int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	var skip []int64
-	for {
+	// Several workers claim disjoint batches at once (SKIP LOCKED), so a
+	// burst of due deadlines is fired in parallel within one instance too.
+	// Every worker skips what any worker left pending (its firing failed,
+	// or its review was busy, perhaps locked by a sibling worker). A last
+	// single-worker sweep then fires the busy ones; failed ones wait for
+	// the next pass.
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		skipped  []int64
+		failed   []int64
+	)
+	for w := 0; w < e.o.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				skip := append([]int64(nil), skipped...)
+				mu.Unlock()
+				b, err := e.fireBatch(ctx, cal, now, skip)
+				mu.Lock()
+				fired += b.fired
+				skipped = append(skipped, b.skipped...)
+				failed = append(failed, b.failed...)
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				if err != nil || b.claimed < e.o.Batch {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return fired, firstErr
+	}
+	skip := failed
+	for len(skipped) > len(failed) {
 		b, err := e.fireBatch(ctx, cal, now, skip)
 		fired += b.fired
 		if err != nil {
@@ -103,7 +149,7 @@ func (e *Engine) RunOnce(ctx context.Context) (fired int, err error) {
 			break
 		}
 	}
-	skip = skip[:0]
+	skip = nil
 	for {
 		b, err := e.remindBatch(ctx, cal, now, skip)
 		if err != nil {
@@ -122,6 +168,7 @@ type batch struct {
 	claimed int
 	fired   int
 	skipped []int64 // left pending: not to be claimed again in this pass
+	failed  []int64 // of skipped, those whose firing failed (the rest were busy)
 }
 
 func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, skip []int64) (batch, error) {
@@ -159,6 +206,7 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 					return fmt.Errorf("fire deadline %d: %w (rollback: %v)", d.ID, ferr, err)
 				}
 				b.skipped = append(b.skipped, d.ID)
+				b.failed = append(b.failed, d.ID)
 				continue
 			}
 			if err := q.ReleaseSavepoint(ctx, sp); err != nil {

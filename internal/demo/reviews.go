@@ -56,7 +56,8 @@ func mainPath(to workflow.State, audited string) []step {
 		{st("unit", workflow.Sign, "", "agree", "true"), workflow.Signed},
 		{st("pingshen", workflow.Conclude, ""), workflow.Concluded},
 		{st("caizheng", workflow.Process, ""), workflow.Processed},
-		{st("caizheng", workflow.Archive, ""), workflow.Archived},
+		{st("caizheng", workflow.Archive, "", "archive_number", "巴财评档-2026-0001", "paper_received_on",
+			time.Now().Format("2006-01-02"), "received_by", "王晓燕", "retention_years", "30"), workflow.Archived},
 	}
 	var out []step
 	if to == workflow.Draft {

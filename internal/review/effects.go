@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -148,6 +149,13 @@ func (x *tx) validate(ctx context.Context) (workflow.SignArgs, error) {
 			}
 		}
 	case workflow.StartExpertReview:
+		if x.param("experts") == "" {
+			ids, err := x.drawnExperts(ctx, PurposeDispute)
+			if err != nil {
+				return sign, err
+			}
+			x.in.Params["experts"] = store.JoinIDs(ids)
+		}
 		for _, s := range splitIDs(x.param("experts")) {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n <= 0 {
@@ -180,6 +188,10 @@ func (x *tx) validate(ctx context.Context) (workflow.SignArgs, error) {
 			return sign, err
 		}
 		if _, err := x.date("survey_date", false); err != nil {
+			return sign, err
+		}
+	case workflow.Archive:
+		if _, err := x.archiveRecord(ctx); err != nil {
 			return sign, err
 		}
 	case workflow.Suspend:
@@ -415,6 +427,18 @@ func (x *tx) effects(ctx context.Context, to workflow.State) error {
 	case workflow.FileAppeal:
 		x.ch.AppealUsed = true
 	case workflow.Archive:
+		a, err := x.archiveRecord(ctx)
+		if err != nil {
+			return err
+		}
+		if err := q.InsertArchiveRecord(ctx, a); err != nil {
+			if errors.Is(err, store.ErrDuplicate) {
+				return fieldErr("archive_number", "档案号已被使用: %s", a.ArchiveNumber)
+			}
+			return fmt.Errorf("archive record: %w", err)
+		}
+		x.detail["archive"] = map[string]any{"archive_number": a.ArchiveNumber, "paper_received_on": a.PaperReceivedOn.Format("2006-01-02"),
+			"received_by": a.ReceivedBy, "retention_years": a.RetentionYears}
 		return x.cancel(ctx)
 	case workflow.SampleRecheck:
 		amt, _ := x.amount("rechecked_amount", true)

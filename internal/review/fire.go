@@ -159,33 +159,6 @@ func (s *Service) facts(ctx context.Context, q *store.Queries, r store.Review) (
 	return f, nil
 }
 
-// missing returns the unmet hard gates of t on r, in Chinese.
-func (s *Service) missing(ctx context.Context, q *store.Queries, r store.Review, t workflow.Trigger) ([]string, error) {
-	var out []string
-	switch t {
-	case workflow.Submit, workflow.Resubmit:
-		n, err := countDocuments(ctx, q, r.ID, "submission")
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			out = append(out, "送审资料未上传")
-		}
-		if !r.SubmittedAmount.IsPositive() {
-			out = append(out, "送审金额须大于零")
-		}
-	case workflow.AddTracking:
-		if r.Kind != "tracking" {
-			out = append(out, "仅跟踪评审可添加跟踪记录")
-		}
-	case workflow.SendOpinion, workflow.Conclude, workflow.SampleRecheck:
-		if !r.AuditedAmount.Valid {
-			out = append(out, "审定金额未填写")
-		}
-	}
-	return out, nil
-}
-
 // permittedFor filters the machine's permitted triggers to what p may fire.
 func permittedFor(ctx context.Context, p auth.Principal, m *workflow.Machine) []workflow.Trigger {
 	out := []workflow.Trigger{}
@@ -243,11 +216,6 @@ func snapshot(st workflow.State, c store.ReviewChange, r store.Review) map[strin
 		"firm_id": c.FirmID, "suspended": c.Suspended, "round": c.Round, "outcome": c.Outcome}
 }
 
-// countDocuments counts a review's committed documents of a category.
-func countDocuments(ctx context.Context, q *store.Queries, reviewID int64, category string) (int, error) {
-	return q.CountDocuments(ctx, reviewID, category, false)
-}
-
 // FireDeadline is the deadline engine's FireFunc, run inside its claim
 // transaction: an opinion deadline passing while the review still waits in
 // opinion_sent deems the opinion agreed (逾期未签署,视同同意); other kinds
@@ -268,7 +236,9 @@ func (s *Service) FireDeadline(ctx context.Context, q *store.Queries, d store.De
 	x := &tx{s: s, q: q, p: auth.SystemPrincipal(), r: r, ch: r.Change(), now: s.now()}
 	title := r.ProjectName + ":办理期限已过"
 	body := "办理期限(" + d.Kind + ")已于 " + due + " 届满,请尽快办理。"
-	roles := map[string][]auth.Role{"intake": {auth.ReviewCenter}, "report": {auth.Intermediary, auth.ReviewCenter}}[d.Kind]
+	// The deadline engine notifies the party responsible (the Center for
+	// intake, the firm for its report); the Center also hears of late reports.
+	roles := map[string][]auth.Role{"report": {auth.ReviewCenter}}[d.Kind]
 	for _, role := range roles {
 		if err := x.notifyRole(ctx, role, "overdue", title, body); err != nil {
 			return err

@@ -249,5 +249,32 @@ func (s *Service) view(ctx context.Context, p auth.Principal, sc store.Scope, id
 	if v.Events, err = q.ReviewEvents(ctx, r.ID); err != nil {
 		return View{}, err
 	}
+	v.Materials = RequiredMaterials(r.Kind)
+	if v.Suspensions, err = s.suspensions(ctx, q, r.ID); err != nil {
+		return View{}, err
+	}
+	draws, err := q.ExpertDraws(ctx, r.ID)
+	if err != nil {
+		return View{}, err
+	}
+	v.Draws = make([]DrawView, 0, len(draws))
+	for _, d := range draws {
+		dv, err := drawViewOf(d)
+		if err != nil {
+			return View{}, err
+		}
+		v.Draws = append(v.Draws, dv)
+	}
+	if v.Experts, err = q.ReviewExperts(ctx, r.ID); err != nil {
+		return View{}, err
+	}
+	if v.Scores, err = q.ExpertScores(ctx, r.ID); err != nil {
+		return View{}, err
+	}
+	if a, err := q.ArchiveRecordFor(ctx, r.ID); err == nil {
+		v.Archive = archiveView(a)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return View{}, err
+	}
 	return v, nil
 }

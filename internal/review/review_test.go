@@ -183,7 +183,8 @@ func TestHappyPathToArchived(t *testing.T) {
 	}
 	h.must("pingshen", id, workflow.SampleRecheck, "抽查", "rechecked_amount", "955000.00")
 	h.must("caizheng", id, workflow.Process, "")
-	v = h.must("caizheng", id, workflow.Archive, "")
+	v = h.must("caizheng", id, workflow.Archive, "", "archive_number", "档-2026-001", "paper_received_on", "2026-01-05",
+		"received_by", "王晓燕")
 	if v.Review.State != workflow.Archived {
 		t.Fatalf("final state %s", v.Review.State)
 	}

@@ -30,6 +30,12 @@ type Options struct {
 	// PlansRequired makes an approved work plan a condition of start for
 	// every review (otherwise only once a plan has been submitted).
 	PlansRequired bool
+	// RecentDrawWindow is how many of the latest expert draws of other
+	// reviews are avoided by a new draw (0 = 3, negative = none).
+	RecentDrawWindow int
+	// MaxRecentDraws, when positive, avoids experts drawn as main experts
+	// that often in the past year.
+	MaxRecentDraws int
 }
 
 // Service runs review transitions.
@@ -43,6 +49,9 @@ type Service struct {
 	reportWorkdays int
 	intakeWorkdays int
 	plansRequired  bool
+	// recentDrawWindow and maxRecentDraws tune the expert draw.
+	recentDrawWindow int
+	maxRecentDraws   int
 }
 
 // OpinionWorkdays is the unit's time to sign the opinion letter (征求意见书):
@@ -63,8 +72,15 @@ func NewService(o Options) *Service {
 	if o.IntakeWorkdays <= 0 {
 		o.IntakeWorkdays = 5
 	}
+	switch {
+	case o.RecentDrawWindow == 0:
+		o.RecentDrawWindow = 3
+	case o.RecentDrawWindow < 0:
+		o.RecentDrawWindow = 0
+	}
 	return &Service{store: o.Store, firms: o.Firms, billing: o.Billing, docs: o.Docs, now: o.Now, log: o.Log,
-		reportWorkdays: o.ReportWorkdays, intakeWorkdays: o.IntakeWorkdays, plansRequired: o.PlansRequired}
+		reportWorkdays: o.ReportWorkdays, intakeWorkdays: o.IntakeWorkdays, plansRequired: o.PlansRequired,
+		recentDrawWindow: o.RecentDrawWindow, maxRecentDraws: o.MaxRecentDraws}
 }
 
 // FireInput is one requested transition.
@@ -88,6 +104,18 @@ type View struct {
 	Events     []store.ReviewEvent
 	// Missing lists, per permitted trigger, the unmet gates (in Chinese).
 	Missing map[workflow.Trigger][]string
+	// Materials are the documents the review's kind requires (the checklist).
+	Materials []Material
+	// Suspensions are the review's suspensions, expected against actual working days.
+	Suspensions []SuspensionView
+	// Draws are the expert draws of the review, oldest first.
+	Draws []DrawView
+	// Experts are the experts drawn for the review.
+	Experts []store.ReviewExpert
+	// Scores are the review center's scores of those experts.
+	Scores []store.ExpertScore
+	// Archive is the archive entry, once archived.
+	Archive *ArchiveView
 }
 
 // FieldError is an invalid parameter; the web layer answers 422 with Field.

@@ -254,8 +254,16 @@ func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Revi
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+reviewColumns+reviewFrom+" WHERE "+w+" ORDER BY "+order+dir+", r.id DESC LIMIT ? OFFSET ?",
-		append(args, f.Limit, f.Offset)...)
+	// Page the ids on reviews (and projects, for search and scope) first,
+	// then join the names for just that page: the optimizer never starts
+	// from a small joined table and sorts the whole filtered set.
+	page := "SELECT r.id FROM reviews r JOIN projects p ON p.id = r.project_id WHERE " + w +
+		" ORDER BY " + order + dir + ", r.id DESC LIMIT ? OFFSET ?"
+	query := "SELECT " + reviewColumns + " FROM (" + page + ") pg STRAIGHT_JOIN reviews r ON r.id = pg.id" +
+		" JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id" +
+		" JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id" +
+		" ORDER BY " + order + dir + ", r.id DESC"
+	rows, err := q.db.QueryContext(ctx, query, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

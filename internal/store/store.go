@@ -47,7 +47,14 @@ func New(db *sql.DB) *Store {
 
 // Open opens the pool for dsn and checks that the server answers.
 func Open(ctx context.Context, dsn string) (*sql.DB, error) {
-	db, err := sql.Open("mysql", dsn)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse dsn: %w", err)
+	}
+	// Arguments are interpolated client-side (safely, for utf8mb4): one
+	// round trip per statement instead of prepare, execute and close.
+	cfg.InterpolateParams = true
+	db, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

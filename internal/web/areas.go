@@ -10,6 +10,7 @@ func (a *App) apiAreas() []func(fiber.Router) {
 		a.apiFees,
 		a.apiFirms,
 		a.apiDocuments,
+		a.apiDraws,
 	}
 }
 
@@ -28,5 +29,6 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageDocuments,
 		a.pageCalendar,
 		a.pageOverdue,
+		a.pageDraws,
 	}
 }

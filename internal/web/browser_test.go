@@ -127,7 +127,9 @@ func TestBrowser(t *testing.T) {
 			requests.add(ev.Request.URL)
 		case *page.EventJavascriptDialogOpening:
 			// Irreversible steps ask for confirmation; the test confirms.
-			go func() { _, _ = chromedp.Call(bctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}) }()
+			go func() {
+				_, _ = chromedp.Call(bctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			}()
 		}
 	}))
 	defer cancelTab()
@@ -154,21 +156,23 @@ func TestBrowser(t *testing.T) {
 		}
 		return string(r.State)
 	}
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+	run := func(t *testing.T, step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
 			loc, _ := chromedp.Run(bctx, chromedp.Location())
 			body, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("body")))
 			t.Fatalf("%s: %v (at %s: %.400s)", step, err, loc, body)
 		}
 	}
-	screenshot := func(name string) {
+	screenshot := func(t *testing.T, name string) {
 		t.Helper()
-		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
+		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(shots, name+".jpg"), buf, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -176,9 +180,9 @@ func TestBrowser(t *testing.T) {
 		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
 		return err
 	})
-	login := func(user string) {
+	login := func(t *testing.T, user string) {
 		t.Helper()
-		run("sign in as "+user,
+		run(t, "sign in as "+user,
 			clearCookies,
 			chromedp.Navigate(base+"/login"),
 			chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
@@ -188,13 +192,13 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`nav.sidenav`)),
 		)
 	}
-	open := func(path, ready string) {
+	open := func(t *testing.T, path, ready string) {
 		t.Helper()
-		run("open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
+		run(t, "open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
 	}
 	// fire submits a trigger's form on the review page and waits for the
 	// page that follows.
-	fire := func(id int64, trigger string, before ...chromedp.Action[chromedp.Void]) {
+	fire := func(t *testing.T, id int64, trigger string, before ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		form := fmt.Sprintf(`form[data-testid="form-%s"]`, trigger)
 		actions := []chromedp.Action[chromedp.Void]{chromedp.Navigate(fmt.Sprintf("%s/reviews/%d", base, id)),
@@ -205,43 +209,43 @@ func TestBrowser(t *testing.T) {
 			})}
 		actions = append(actions, before...)
 		actions = append(actions, chromedp.Click(chromedp.CSS(form+` button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`.flash`)))
-		run("fire "+trigger, actions...)
+		run(t, "fire "+trigger, actions...)
 	}
 
 	t.Run("construction unit sees its submit and sign forms", func(t *testing.T) {
-		login("jianshe")
-		screenshot("home-jianshe")
-		open(fmt.Sprintf("/reviews/%d", reviewID("LH-2026-001", "change")), `form[data-testid="form-submit"]`)
-		open(fmt.Sprintf("/reviews/%d", reviewID("LH-2026-005", "settlement")), `form[data-testid="form-sign"]`)
-		screenshot("review-sign-jianshe")
-		open("/projects", `table.list`)
-		screenshot("projects-jianshe")
+		login(t, "jianshe")
+		screenshot(t, "home-jianshe")
+		open(t, fmt.Sprintf("/reviews/%d", reviewID("LH-2026-001", "change")), `form[data-testid="form-submit"]`)
+		open(t, fmt.Sprintf("/reviews/%d", reviewID("LH-2026-005", "settlement")), `form[data-testid="form-sign"]`)
+		screenshot(t, "review-sign-jianshe")
+		open(t, "/projects", `table.list`)
+		screenshot(t, "projects-jianshe")
 	})
 	t.Run("finance section issues a notice", func(t *testing.T) {
 		id := reviewID("LH-2026-012", "settlement")
-		login("caizheng")
-		fire(id, "issue_notice")
+		login(t, "caizheng")
+		fire(t, id, "issue_notice")
 		if got := stateOf(id); got != "notified" {
 			t.Fatalf("state = %s", got)
 		}
-		open("/bulletin", `table.bulletin`)
-		screenshot("bulletin")
+		open(t, "/bulletin", `table.bulletin`)
+		screenshot(t, "bulletin")
 	})
 	t.Run("review center delegates by rotation", func(t *testing.T) {
 		id := reviewID("LH-2026-010", "budget")
-		login("pingshen")
-		open("/reviews?size=50", `table[data-testid="review-list"]`)
-		screenshot("reviews")
-		fire(id, "delegate")
+		login(t, "pingshen")
+		open(t, "/reviews?size=50", `table[data-testid="review-list"]`)
+		screenshot(t, "reviews")
+		fire(t, id, "delegate")
 		if got := stateOf(id); got != "delegated" {
 			t.Fatalf("state = %s", got)
 		}
-		open(fmt.Sprintf("/reviews/%d", id), `#delegation`)
-		screenshot("review-delegated")
-		open("/dashboard", `.chart-card svg`)
-		screenshot("dashboard")
-		open("/audit", `table.audit`)
-		screenshot("audit")
+		open(t, fmt.Sprintf("/reviews/%d", id), `#delegation`)
+		screenshot(t, "review-delegated")
+		open(t, "/dashboard", `.chart-card svg`)
+		screenshot(t, "dashboard")
+		open(t, "/audit", `table.audit`)
+		screenshot(t, "audit")
 	})
 	t.Run("firm starts a delegated review", func(t *testing.T) {
 		id := reviewID("LH-2026-009", "budget")
@@ -255,34 +259,34 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("no login for firm %d: %v", r.FirmID, err)
 		}
 		user = staff[0].Username
-		login(user)
-		fire(id, "start")
+		login(t, user)
+		fire(t, id, "start")
 		if got := stateOf(id); got != "in_review" {
 			t.Fatalf("state = %s", got)
 		}
-		screenshot("review-started-" + user)
+		screenshot(t, "review-started-"+user)
 	})
 	t.Run("contractor cosigns the opinion letter", func(t *testing.T) {
 		id := reviewID("LH-2026-005", "settlement")
-		login("shigong")
-		fire(id, "cosign", chromedp.Click(chromedp.CSS(`form[data-testid="form-cosign"] input[name="agree"][value="true"]`)))
+		login(t, "shigong")
+		fire(t, id, "cosign", chromedp.Click(chromedp.CSS(`form[data-testid="form-cosign"] input[name="agree"][value="true"]`)))
 		events, err := e.s.ReviewEvents(ctx, id)
 		if err != nil || len(events) == 0 || events[len(events)-1].Trigger != "cosign" {
 			t.Fatalf("last event is not the cosign: %v", err)
 		}
 	})
 	t.Run("administrator opens the users", func(t *testing.T) {
-		login("admin")
-		open("/admin/users", `table.list`)
+		login(t, "admin")
+		open(t, "/admin/users", `table.list`)
 		text, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`table.list`)))
 		if err != nil || !strings.Contains(text, "pingshen") {
 			t.Fatalf("user list lacks pingshen")
 		}
-		screenshot("admin-users")
+		screenshot(t, "admin-users")
 	})
 	t.Run("readme screenshot of a review page", func(t *testing.T) {
-		login("pingshen")
-		open(fmt.Sprintf("/reviews/%d", reviewID("LH-2026-006", "settlement")), `#diagram svg`)
+		login(t, "pingshen")
+		open(t, fmt.Sprintf("/reviews/%d", reviewID("LH-2026-006", "settlement")), `#diagram svg`)
 		buf, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)

@@ -277,7 +277,8 @@ func TestE2ESettlementToArchived(t *testing.T) {
 		}
 	}
 	e.fire("caizheng", id, "process", nil)
-	v = e.fire("caizheng", id, "archive", nil)
+	v = e.fire("caizheng", id, "archive", map[string]any{"archive_number": "E2E-2026-001", "paper_received_on": "2026-01-05",
+		"received_by": "王晓燕"})
 	if v["state"] != "archived" {
 		t.Fatalf("state %v", v["state"])
 	}

@@ -43,9 +43,7 @@ func (a *App) home(c *fiber.Ctx) error {
 		for _, r := range rows {
 			t := todoRow{ReviewID: r.ID, ProjectName: r.ProjectName, KindLabel: kindLabel(r.Kind),
 				StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Action: nextAction(p.Role, r.State)}
-			if a.svc.DueText != nil {
-				t.Due, t.DueClass = a.svc.DueText(ctx, r.ID)
-			}
+			t.Due, t.DueClass = a.dueFor(ctx, r.ID)
 			todo = append(todo, t)
 		}
 	}

@@ -19,7 +19,13 @@ func (a *App) loginPage(c *fiber.Ctx) error {
 }
 
 func (a *App) renderLogin(c *fiber.Ctx, status int, username, msg string) error {
-	tok := newRequestID() + newRequestID()
+	// Keep a pre-session token the browser already holds: a second page
+	// load in the background (an unauthenticated favicon request is sent
+	// to this page too) must not invalidate the form on screen.
+	tok := c.Cookies(preCSRFCookie)
+	if len(tok) != 32 || strings.Trim(tok, "0123456789abcdef") != "" {
+		tok = newRequestID() + newRequestID()
+	}
 	c.Cookie(&fiber.Cookie{Name: preCSRFCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: a.secure, SameSite: "Strict"})
 	data := a.page(c, "登录", map[string]any{"Username": username, "Error": msg})
 	data["CSRF"] = tok

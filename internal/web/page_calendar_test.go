@@ -219,4 +219,3 @@ func TestOverduePageAndExport(t *testing.T) {
 		t.Errorf("construction unit on /overdue = %d, want 403", resp.StatusCode)
 	}
 }
-

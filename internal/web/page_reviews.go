@@ -20,6 +20,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
+	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/fee"
 	"finreview/internal/report"
@@ -39,7 +40,7 @@ func (a *App) pageReviews(r fiber.Router) {
 type reviewRow struct {
 	store.Review
 	KindLabel, StateLabel, StateClass, Due, DueClass, Rate string
-	Reduction                                           decimal.NullDecimal
+	Reduction                                              decimal.NullDecimal
 }
 
 func (a *App) reviewRow(c *fiber.Ctx, r store.Review) reviewRow {
@@ -51,8 +52,8 @@ func (a *App) reviewRow(c *fiber.Ctx, r store.Review) reviewRow {
 		row.Reduction = decimal.NullDecimal{Decimal: r.SubmittedAmount.Sub(r.AuditedAmount.Decimal), Valid: true}
 		row.Rate = report.RateText(r.SubmittedAmount, r.AuditedAmount.Decimal)
 	}
-	if a.svc.DueText != nil && !r.State.Terminal() {
-		row.Due, row.DueClass = a.svc.DueText(c.UserContext(), r.ID)
+	if !r.State.Terminal() {
+		row.Due, row.DueClass = a.dueFor(c.UserContext(), r.ID)
 	}
 	return row
 }
@@ -572,6 +573,19 @@ func visitedStates(events []store.ReviewEvent) []workflow.State {
 	return out
 }
 
+// dueFor describes a review's running deadline for lists (date and
+// 剩余N个工作日, class soon or overdue); "" when none runs.
+func (a *App) dueFor(ctx context.Context, reviewID int64) (string, string) {
+	if a.svc.DueText != nil {
+		return a.svc.DueText(ctx, reviewID)
+	}
+	d, err := deadline.Current(ctx, &a.store.Queries, reviewID)
+	if err != nil {
+		return "", ""
+	}
+	return a.deadlineText(ctx, reviewID, &d)
+}
+
 // deadlineText is the running deadline as date and 剩余N个工作日 (or 逾期).
 func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadline) (string, string) {
 	if d == nil {
@@ -582,7 +596,11 @@ func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadlin
 			return text, class
 		}
 	}
-	n := calendar.Default().Remaining(a.now(), d.DueAt)
+	cal, err := deadline.LoadCalendar(ctx, &a.store.Queries)
+	if err != nil {
+		cal = calendar.Default()
+	}
+	n := cal.Remaining(a.now(), d.DueAt)
 	date := formatTime(d.DueAt, "2006-01-02")
 	switch {
 	case n < 0:

@@ -442,4 +442,3 @@ func TestReviewPages(t *testing.T) {
 		}
 	})
 }
-

@@ -1,0 +1,193 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/review"
+)
+
+// apiDraws registers the expert draw API: draws for dispute and sample
+// re-reviews, their verification and the experts' scores.
+func (a *App) apiDraws(r fiber.Router) {
+	r.Post("/reviews/:id<int>/draws", a.apiCreateDraw)
+	r.Get("/reviews/:id<int>/draws", a.apiListDraws)
+	r.Get("/draws/:id<int>", a.apiGetDraw)
+	r.Get("/draws/:id<int>/verify", a.apiVerifyDraw)
+	r.Post("/reviews/:id<int>/experts/:eid<int>/score", a.apiScoreExpert)
+}
+
+func drawJSON(d review.DrawView) fiber.Map {
+	experts := func(es []review.DrawnExpert) []fiber.Map {
+		out := make([]fiber.Map, 0, len(es))
+		for _, e := range es {
+			out = append(out, fiber.Map{"id": idString(e.ID), "name": e.Name, "specialty": e.Specialty})
+		}
+		return out
+	}
+	excluded := make([]fiber.Map, 0, len(d.Excluded))
+	for _, e := range d.Excluded {
+		excluded = append(excluded, fiber.Map{"id": idString(e.ID), "name": e.Name, "reason": e.Reason})
+	}
+	return fiber.Map{"id": idString(d.ID), "review_id": idString(d.ReviewID), "purpose": d.Purpose, "purpose_label": d.PurposeLabel,
+		"specialty": d.Specialty, "seed": strconv.FormatUint(d.Seed, 10), "redraw_no": d.RedrawNo, "redraws_left": d.RedrawsLeft,
+		"main": experts(d.Main), "reserve": experts(d.Reserve), "excluded": excluded, "pool_size": d.PoolSize,
+		"drawn_by": d.DrawnBy, "drawn_at": d.DrawnAt.In(shanghai).Format(time.RFC3339)}
+}
+
+// flexInt reads an integer given as a JSON number or string; def when absent.
+func flexInt(v any, field string, def int) (int, error) {
+	if v == nil {
+		return def, nil
+	}
+	s, ok := flexString(v)
+	if !ok {
+		return 0, &review.FieldError{Name: field, Msg: "须为整数"}
+	}
+	if s = strings.TrimSpace(s); s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, &review.FieldError{Name: field, Msg: "须为整数"}
+	}
+	return n, nil
+}
+
+func (a *App) apiCreateDraw(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var body map[string]any
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	purpose, _ := flexString(body["purpose"])
+	specialty, _ := flexString(body["specialty"])
+	main, err := flexInt(body["main"], "main", 3)
+	if err != nil {
+		return err
+	}
+	reserve, err := flexInt(body["reserve"], "reserve", 2)
+	if err != nil {
+		return err
+	}
+	d, err := svc.Draw(c.UserContext(), p, id, purpose, specialty, main, reserve)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(drawJSON(d))
+}
+
+func (a *App) apiListDraws(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ds, err := svc.Draws(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, drawJSON(d))
+	}
+	return c.JSON(out)
+}
+
+func (a *App) apiGetDraw(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	d, err := svc.DrawByID(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(drawJSON(d))
+}
+
+func (a *App) apiVerifyDraw(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	d, err := svc.DrawByID(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	ok, err := svc.VerifyDraw(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"ok": ok, "seed": strconv.FormatUint(d.Seed, 10)})
+}
+
+func (a *App) apiScoreExpert(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	eid, err := strconv.ParseInt(c.Params("eid"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	var body map[string]any
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	score, _ := flexString(body["score"])
+	comment, _ := flexString(body["comment"])
+	sc, err := svc.ScoreExpert(c.UserContext(), p, id, eid, score, comment)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"review_id": idString(sc.ReviewID), "expert_id": idString(sc.ExpertID),
+		"expert_name": sc.ExpertName, "score": sc.Score.StringFixed(2), "comment": sc.Comment,
+		"at": sc.At.In(shanghai).Format(time.RFC3339)})
+}
