@@ -168,16 +168,12 @@ func (s *Service) TokenUser(ctx context.Context, token string) (store.User, erro
 	if token == "" {
 		return store.User{}, ErrUnauthenticated
 	}
-	id, err := s.store.APITokenUser(ctx, HashToken(token), s.now())
-	if errors.Is(err, store.ErrNotFound) {
+	u, err := s.store.UserByAPIToken(ctx, HashToken(token), s.now())
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
 		return store.User{}, ErrUnauthenticated
 	}
 	if err != nil {
 		return store.User{}, err
-	}
-	u, err := s.store.User(ctx, id)
-	if err != nil || !u.Active {
-		return store.User{}, ErrUnauthenticated
 	}
 	return u, nil
 }

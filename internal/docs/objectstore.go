@@ -70,11 +70,17 @@ func (s *ObjectStore) Ping(ctx context.Context) error {
 	return nil
 }
 
+// PartSize is the multipart part size of uploads of unknown length:
+// minio-go fills one buffer of this size at a time, so it bounds the memory
+// an upload takes whatever the file's size (MinIO's minimum is 5 MiB).
+const PartSize = 8 << 20
+
 // Put stores r under key. With size -1 (length unknown, as for a streamed
-// multipart upload) minio-go uploads parts of PartSize (16 MiB) from one
-// buffer, so memory stays bounded whatever the file's size.
+// multipart upload) minio-go uploads parts of PartSize from one buffer.
+// The payload is not hashed a second time for the request signature:
+// finreview computes the SHA-256 of every document itself on the way.
 func (s *ObjectStore) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
-	opts := minio.PutObjectOptions{ContentType: contentType, PartSize: 16 << 20}
+	opts := minio.PutObjectOptions{ContentType: contentType, PartSize: PartSize, DisableContentSha256: true}
 	if _, err := s.Client.PutObject(ctx, s.Bucket, key, r, size, opts); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}

@@ -21,22 +21,28 @@ func (s *Service) Fire(ctx context.Context, p auth.Principal, id int64, in FireI
 	if p.Role == auth.System {
 		return View{}, auth.ErrForbidden
 	}
+	issued := false
 	err := s.store.InTx(ctx, func(q *store.Queries) error {
-		return s.fireTx(ctx, q, p, id, in)
+		var err error
+		issued, err = s.fireTx(ctx, q, p, id, in)
+		return err
 	})
 	if err != nil {
 		return View{}, err
 	}
-	s.renderPapers(ctx)
+	if issued {
+		s.renderPapers(ctx)
+	}
 	// The actor may have lost sight of the review by firing (a firm that
 	// declines); the answer still shows the review it acted on.
-	return s.view(ctx, p, store.Scope{All: true}, id)
+	return s.load(ctx, p, store.Scope{All: true}, id, false)
 }
 
 // FireSystemTx fires t as the system (the deadline engine) inside the
 // caller's transaction, through the same code path as Fire.
 func (s *Service) FireSystemTx(ctx context.Context, q *store.Queries, reviewID int64, t workflow.Trigger, reason string) error {
-	return s.fireTx(ctx, q, auth.SystemPrincipal(), reviewID, FireInput{Trigger: t, Reason: reason})
+	_, err := s.fireTx(ctx, q, auth.SystemPrincipal(), reviewID, FireInput{Trigger: t, Reason: reason})
+	return err
 }
 
 // renderPapers generates the PDFs of papers issued by a committed transition.
@@ -61,40 +67,40 @@ type tx struct {
 	detail map[string]any
 }
 
-func (s *Service) fireTx(ctx context.Context, q *store.Queries, p auth.Principal, id int64, in FireInput) error {
+func (s *Service) fireTx(ctx context.Context, q *store.Queries, p auth.Principal, id int64, in FireInput) (issuedPapers bool, err error) {
 	t := in.Trigger
 	if !t.Valid() {
-		return fieldErr("trigger", "未知的操作: %s", t)
+		return false, fieldErr("trigger", "未知的操作: %s", t)
 	}
 	r, err := q.LockReview(ctx, id)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if p.Role != auth.System {
 		if _, err := q.Review(ctx, p.Scope(), id); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if !auth.MayFire(p.Role, t) {
-		return auth.ErrForbidden
+		return false, auth.ErrForbidden
 	}
 	if !owns(p, r) {
-		return store.ErrNotFound
+		return false, store.ErrNotFound
 	}
 	facts, err := s.facts(ctx, q, r)
 	if err != nil {
-		return err
+		return false, err
 	}
 	m := workflow.New(r.State, facts)
 	if in.Version != nil && *in.Version != r.Version {
-		return &StaleError{Permitted: permittedFor(ctx, p, m)}
+		return false, &StaleError{Permitted: permittedFor(ctx, p, m)}
 	}
 	if !m.CanFire(ctx, t) {
 		_, err := fireMachine(ctx, m, t, workflow.SignArgs{Agree: true})
 		if err == nil {
 			err = fmt.Errorf("trigger %s refused in %s", t, r.State)
 		}
-		return err
+		return false, err
 	}
 	x := &tx{s: s, q: q, p: p, r: r, in: in, now: s.now(), ch: r.Change(), detail: map[string]any{}}
 	if in.Params == nil {
@@ -103,21 +109,22 @@ func (s *Service) fireTx(ctx context.Context, q *store.Queries, p auth.Principal
 	x.in.Reason = strings.TrimSpace(in.Reason)
 	args, err := x.validate(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	facts.Missing, err = s.missing(ctx, q, r, t)
 	if err != nil {
-		return err
+		return false, err
 	}
 	to, err := fireMachine(ctx, workflow.New(r.State, facts), t, args)
 	if err != nil {
-		return err
+		return false, err
 	}
 	x.ch.State = to
 	if err := x.effects(ctx, to); err != nil {
-		return err
+		return false, err
 	}
-	return x.record(ctx, to)
+	_, issuedPapers = x.detail["papers"]
+	return issuedPapers, x.record(ctx, to)
 }
 
 // fireMachine fires t, passing the sign answer only to sign.

@@ -200,6 +200,12 @@ func (s *Service) Events(ctx context.Context, p auth.Principal, id int64) ([]sto
 }
 
 func (s *Service) view(ctx context.Context, p auth.Principal, sc store.Scope, id int64) (View, error) {
+	return s.load(ctx, p, sc, id, true)
+}
+
+// load reads a review as p sees it; without full it leaves out the expert
+// draws and scores, which only the review page shows.
+func (s *Service) load(ctx context.Context, p auth.Principal, sc store.Scope, id int64, full bool) (View, error) {
 	q := &s.store.Queries
 	r, err := q.Review(ctx, sc, id)
 	if err != nil {
@@ -246,12 +252,20 @@ func (s *Service) view(ctx context.Context, p auth.Principal, sc store.Scope, id
 	if v.Papers, err = q.Papers(ctx, r.ID); err != nil {
 		return View{}, err
 	}
-	if v.Events, err = q.ReviewEvents(ctx, r.ID); err != nil {
-		return View{}, err
-	}
 	v.Materials = RequiredMaterials(r.Kind)
 	if v.Suspensions, err = s.suspensions(ctx, q, r.ID); err != nil {
 		return View{}, err
+	}
+	if a, err := q.ArchiveRecordFor(ctx, r.ID); err == nil {
+		v.Archive = archiveView(a)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return View{}, err
+	}
+	if v.Events, err = q.ReviewEvents(ctx, r.ID); err != nil {
+		return View{}, err
+	}
+	if !full {
+		return v, nil
 	}
 	draws, err := q.ExpertDraws(ctx, r.ID)
 	if err != nil {
@@ -269,11 +283,6 @@ func (s *Service) view(ctx context.Context, p auth.Principal, sc store.Scope, id
 		return View{}, err
 	}
 	if v.Scores, err = q.ExpertScores(ctx, r.ID); err != nil {
-		return View{}, err
-	}
-	if a, err := q.ArchiveRecordFor(ctx, r.ID); err == nil {
-		v.Archive = archiveView(a)
-	} else if !errors.Is(err, store.ErrNotFound) {
 		return View{}, err
 	}
 	return v, nil

@@ -134,7 +134,9 @@ func (q *Queries) ReviewDeadlines(ctx context.Context, reviewID int64) ([]Deadli
 // LockReviewDeadlines loads, FOR UPDATE, a review's deadlines in the given
 // states (and kinds; all kinds when none given), earliest due first.
 func (q *Queries) LockReviewDeadlines(ctx context.Context, reviewID int64, states []string, kinds []string) ([]Deadline, error) {
-	query := "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ?"
+	// The review's own index: locking through idx_deadlines_due would lock a
+	// range of every review's pending deadlines and serialize transitions.
+	query := "SELECT " + deadlineColumns + " FROM deadlines d FORCE INDEX (idx_deadlines_review) WHERE d.review_id = ?"
 	args := []any{reviewID}
 	query, args = dlIn(query, args, "d.state", states)
 	query, args = dlIn(query, args, "d.kind", kinds)

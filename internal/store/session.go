@@ -91,3 +91,10 @@ func (q *Queries) ClearFailedLogins(ctx context.Context, username string) error 
 	_, err := q.db.ExecContext(ctx, "DELETE FROM login_attempts WHERE username = ? AND NOT success", username)
 	return err
 }
+
+// UserByAPIToken returns the user of a live token in one query.
+func (q *Queries) UserByAPIToken(ctx context.Context, hash string, now time.Time) (User, error) {
+	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumnsOf("u")+
+		" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?", hash, now))
+	return u, translate(err)
+}

@@ -23,6 +23,12 @@ type User struct {
 
 const userColumns = "id, username, display_name, password_hash, role, COALESCE(org_id, 0), jurisdiction_id, city_grant, active, demo, created_at"
 
+// userColumnsOf is userColumns qualified by a table alias.
+func userColumnsOf(a string) string {
+	return a + ".id, " + a + ".username, " + a + ".display_name, " + a + ".password_hash, " + a + ".role, COALESCE(" + a +
+		".org_id, 0), " + a + ".jurisdiction_id, " + a + ".city_grant, " + a + ".active, " + a + ".demo, " + a + ".created_at"
+}
+
 func scanUser(s interface{ Scan(...any) error }) (User, error) {
 	var u User
 	err := s.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.OrgID,

@@ -100,8 +100,15 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 			part.Close()
 			if err != nil {
 				c.Set(fiber.HeaderConnection, "close") // the rest of the body is not read
+				return doc, form, err
 			}
-			return doc, form, err
+			// Read what follows the file (closing boundary, chunked
+			// terminator) so the connection can serve the next request;
+			// anything large after the file is not ours to read.
+			if n, _ := io.Copy(io.Discard, io.LimitReader(body, 1<<16)); n == 1<<16 {
+				c.Set(fiber.HeaderConnection, "close")
+			}
+			return doc, form, nil
 		}
 		v, err := io.ReadAll(io.LimitReader(part, 4096))
 		part.Close()

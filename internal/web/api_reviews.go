@@ -156,6 +156,23 @@ func reviewJSON(v review.View) fiber.Map {
 		"created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
 		"updated_at": r.UpdatedAt.In(shanghai).Format(time.RFC3339),
 	}
+	var archive any
+	if ar := v.Archive; ar != nil {
+		archive = fiber.Map{"archive_number": ar.Number, "paper_received_on": ar.PaperReceivedOn.In(shanghai).Format("2006-01-02"),
+			"received_by": ar.ReceivedBy, "retention_years": ar.RetentionYears,
+			"retain_until": ar.RetainUntil.In(shanghai).Format("2006-01-02")}
+	}
+	out["archive"] = archive
+	suspensions := make([]fiber.Map, 0, len(v.Suspensions))
+	for _, sv := range v.Suspensions {
+		var ended any
+		if sv.Ended != nil {
+			ended = sv.Ended.In(shanghai).Format(time.RFC3339)
+		}
+		suspensions = append(suspensions, fiber.Map{"reason": sv.Reason, "started_at": sv.Started.In(shanghai).Format(time.RFC3339),
+			"ended_at": ended, "expected_workdays": sv.ExpectedWorkdays, "actual_workdays": sv.ActualWorkdays, "overrun_workdays": sv.Overrun})
+	}
+	out["suspensions"] = suspensions
 	if d := v.Delegation; d != nil && r.FirmID != 0 {
 		considered := make([]fiber.Map, 0, len(d.Considered))
 		for _, c := range d.Considered {

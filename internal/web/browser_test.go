@@ -286,7 +286,14 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("readme screenshot of a review page", func(t *testing.T) {
 		login(t, "pingshen")
-		open(t, fmt.Sprintf("/reviews/%d", reviewID("LH-2026-006", "settlement")), `#diagram svg`)
+		// A concluded settlement: the whole main path in the timeline, the
+		// amounts, the official papers and the fee statement.
+		open(t, fmt.Sprintf("/reviews/%d", reviewID("LH-2026-003", "settlement")), `#diagram svg`)
+		steps, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('#timeline li').length`))
+		if err != nil || steps < 10 {
+			t.Fatalf("timeline has %d steps (%v), want the main path", steps, err)
+		}
+		screenshot(t, "review-full")
 		buf, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)

@@ -282,6 +282,18 @@ func TestE2ESettlementToArchived(t *testing.T) {
 	if v["state"] != "archived" {
 		t.Fatalf("state %v", v["state"])
 	}
+	_, v = e.as("caizheng", "GET", "/api/v1/reviews/"+id, nil)
+	ar, _ := v["archive"].(map[string]any)
+	if ar == nil || ar["archive_number"] != "E2E-2026-001" || ar["paper_received_on"] != "2026-01-05" ||
+		ar["received_by"] != "王晓燕" || ar["retention_years"] != float64(30) {
+		t.Fatalf("archive %v", v["archive"])
+	}
+	if sus, ok := v["suspensions"].([]any); !ok || len(sus) != 0 {
+		t.Fatalf("suspensions %v", v["suspensions"])
+	}
+	if _, ok := v["missing"].(map[string]any); !ok {
+		t.Fatalf("missing %v", v["missing"])
+	}
 	papers, _ := v["papers"].([]any)
 	kinds := map[string]string{}
 	for _, p := range papers {
@@ -440,4 +452,61 @@ func TestE2ERoleTable(t *testing.T) {
 			t.Fatalf("duplicate code: %d %v", status, v)
 		}
 	})
+}
+
+// TestOpenAPICoversEveryRoute walks the registered /api/v1 routes and
+// requires each method and path in the OpenAPI document, with {id}-style
+// parameters declared.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	e := newE2E(t)
+	status, b := e.call("GET", "/api/v1/openapi.json", e.token("jianshe"), nil)
+	if status != 200 {
+		t.Fatalf("openapi status %d", status)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`:([a-z_]+)(<[a-z]+>)?`)
+	seen := map[string]bool{}
+	for _, r := range e.app.Fiber().GetRoutes(true) {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Method == "HEAD" || r.Method == "USE" {
+			continue
+		}
+		path := param.ReplaceAllString(strings.TrimPrefix(r.Path, "/api/v1"), "{$1}")
+		key := r.Method + " " + path
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		t.Run(key, func(t *testing.T) {
+			ops, ok := doc.Paths[path]
+			if !ok {
+				t.Fatalf("path %s missing from the OpenAPI document", path)
+			}
+			op, ok := ops[strings.ToLower(r.Method)]
+			if !ok {
+				t.Fatalf("%s %s missing from the OpenAPI document", r.Method, path)
+			}
+			for _, m := range param.FindAllStringSubmatch(r.Path, -1) {
+				found := false
+				for _, p := range op.Parameters {
+					found = found || (p.Name == m[1] && p.In == "path")
+				}
+				if !found {
+					t.Errorf("%s %s does not declare path parameter %s", r.Method, path, m[1])
+				}
+			}
+		})
+	}
+	for _, want := range []string{"GET /me", "POST /tokens", "POST /fees/calculate", "GET /firms/{id}", "GET /experts",
+		"GET /documents/{id}", "GET /papers", "POST /reviews/{id}/draws", "GET /audit/verify", "GET /reviews/{id}/fee-statement"} {
+		if !seen[want] {
+			t.Errorf("route %s not registered", want)
+		}
+	}
 }

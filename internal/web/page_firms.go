@@ -43,6 +43,8 @@ func (a *App) pageFirms(r fiber.Router) {
 	r.Get("/experts", a.pageExperts)
 	r.Post("/experts", a.pageExpertAdd)
 	r.Post("/experts/:id<int>/active", a.pageExpertActive)
+	r.Post("/experts/placement", a.pageExpertPlacement)
+	r.Post("/experts/relations", a.pageExpertRelation)
 }
 
 type firmOption struct {
@@ -784,7 +786,18 @@ func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
 	return firmSendExcel(c, "中介机构考核排名-"+rk.Period.Name+".xlsx", b)
 }
 
+// expertSideForm is the placement or relation form as entered, with its
+// refusal; Which is "placement" or "relation".
+type expertSideForm struct {
+	Which, Error, Field string
+	Values              map[string]string
+}
+
 func (a *App) renderExperts(c *fiber.Ctx, status int, formErr error, form store.Expert) error {
+	return a.renderExpertsWith(c, status, formErr, form, expertSideForm{})
+}
+
+func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form store.Expert, side expertSideForm) error {
 	p, err := require(c, auth.ViewFirms)
 	if err != nil {
 		return err
@@ -811,6 +824,31 @@ func (a *App) renderExperts(c *fiber.Ctx, status int, formErr error, form store.
 		"CanManage": p.Can(auth.ManageFirms), "Form": form}
 	if formErr != nil {
 		data["Error"] = errText(formErr)
+	}
+	placements, err := svc.Placements(ctx)
+	if err != nil {
+		return err
+	}
+	data["Placements"] = placements
+	if p.Can(auth.ManageFirms) {
+		all, err := svc.Experts(ctx, store.ExpertFilter{})
+		if err != nil {
+			return err
+		}
+		orgs, err := a.store.Organizations(ctx, "")
+		if err != nil {
+			return err
+		}
+		var firms []store.Organization
+		for _, o := range orgs {
+			if o.Kind == store.OrgFirm {
+				firms = append(firms, o)
+			}
+		}
+		if side.Values == nil {
+			side.Values = map[string]string{}
+		}
+		data["AllExperts"], data["Orgs"], data["FirmOrgs"], data["Side"] = all, orgs, firms, side
 	}
 	return a.views.render(c, status, "experts", a.page(c, "评审专家库", data))
 }
@@ -858,4 +896,78 @@ func (a *App) pageExpertActive(c *fiber.Ctx) error {
 		msg = "专家已启用"
 	}
 	return c.Redirect("/experts?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+}
+
+// formID reads an optional id field of a form (empty = 0).
+func formID(c *fiber.Ctx, field string) (int64, error) {
+	v := strings.TrimSpace(c.FormValue(field))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, &statusErr{status: 422, code: "invalid_field", msg: "选择不正确"}
+	}
+	return n, nil
+}
+
+// pageExpertSide runs the placement or relation form and re-renders the
+// page with the refusal next to the form.
+func (a *App) pageExpertSide(c *fiber.Ctx, which string, fields []string, run func(p auth.Principal, svc expertPlacer, ids map[string]int64) error) error {
+	p, err := require(c, auth.ManageFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	side := expertSideForm{Which: which, Values: map[string]string{}}
+	for _, f := range append(fields, "relation") {
+		side.Values[f] = strings.TrimSpace(c.FormValue(f))
+	}
+	ids := map[string]int64{}
+	for _, f := range fields {
+		n, err := formID(c, f)
+		if err != nil {
+			side.Error, side.Field = "选择不正确", f
+			return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
+		}
+		ids[f] = n
+	}
+	if ids["expert_id"] == 0 {
+		side.Error, side.Field = "请选择专家", "expert_id"
+		return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
+	}
+	if err := run(p, svc, ids); err != nil {
+		var fe fieldError
+		if errors.As(err, &fe) {
+			side.Error, side.Field = errText(err), fe.Field()
+			return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
+		}
+		return err
+	}
+	msg := "已保存专家任职信息"
+	if which == "relation" {
+		msg = "已记录专家关联申报,抽取时将回避该单位的评审"
+	}
+	return c.Redirect("/experts?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+}
+
+// expertPlacer is what the expert side forms need of the firm service.
+type expertPlacer interface {
+	SetExpertPlacement(ctx context.Context, p auth.Principal, expertID, employerOrgID, firmID int64) error
+	DeclareExpertRelation(ctx context.Context, p auth.Principal, expertID, orgID int64, relation string) error
+}
+
+func (a *App) pageExpertPlacement(c *fiber.Ctx) error {
+	return a.pageExpertSide(c, "placement", []string{"expert_id", "employer_org_id", "firm_id"}, func(p auth.Principal, svc expertPlacer, ids map[string]int64) error {
+		return svc.SetExpertPlacement(c.UserContext(), p, ids["expert_id"], ids["employer_org_id"], ids["firm_id"])
+	})
+}
+
+func (a *App) pageExpertRelation(c *fiber.Ctx) error {
+	return a.pageExpertSide(c, "relation", []string{"expert_id", "org_id"}, func(p auth.Principal, svc expertPlacer, ids map[string]int64) error {
+		return svc.DeclareExpertRelation(c.UserContext(), p, ids["expert_id"], ids["org_id"], c.FormValue("relation"))
+	})
 }

@@ -483,6 +483,16 @@ func (a *App) buildActions(ctx context.Context, v review.View, failed *actionSta
 			}
 		case workflow.RequestMaterials:
 			af.Fields = []actionField{{Name: "reason", Label: "所需资料", Kind: "textarea", Required: true}}
+		case workflow.Archive:
+			af.Fields = []actionField{
+				{Name: "archive_number", Label: "档案号", Kind: "text", Required: true, Hint: "如:巴财评档-2026-0001"},
+				{Name: "paper_received_on", Label: "纸质资料接收日期", Kind: "date", Required: true},
+				{Name: "received_by", Label: "接收人", Kind: "text", Required: true},
+				{Name: "retention_years", Label: "保管期限(年)", Kind: "number", Required: true, Hint: "默认 30 年"},
+				reason,
+			}
+			af.Values["paper_received_on"] = a.now().In(shanghai).Format("2006-01-02")
+			af.Values["retention_years"] = "30"
 		default:
 			af.Fields = []actionField{reason}
 		}
@@ -519,6 +529,7 @@ var paramLabels = map[string]string{
 	"expected_workdays": "预计中止工作日", "survey_date": "踏勘日期", "mode": "评审方式", "key_issues": "重点审核内容",
 	"people": "参加人员", "findings": "踏勘情况", "experts": "专家", "rechecked_amount": "抽查审定金额", "kind": "类型",
 	"record_date": "日期", "title": "标题", "description": "内容", "amount": "金额", "supervisor_id": "监管人员",
+	"archive_number": "档案号", "paper_received_on": "纸质资料接收日期", "received_by": "接收人", "retention_years": "保管期限(年)",
 }
 
 // eventParams lists an event's recorded parameters in a stable order.
@@ -547,6 +558,10 @@ func eventParams(raw string) []eventParam {
 			}
 		case "fault_party":
 			v = map[string]string{"unit": "建设单位", "firm": "中介机构", "contractor": "施工单位"}[v]
+		case "audited_amount", "rechecked_amount", "amount":
+			if d, err := decimal.NewFromString(v); err == nil {
+				v = FormatMoney(d) + " 元"
+			}
 		}
 		label := paramLabels[k]
 		if label == "" {
@@ -712,6 +727,35 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	if r.Suspended {
 		stateLabel += "(已中止)"
 	}
+	uploaded := map[string]int{}
+	for _, d := range docList {
+		uploaded[d.Category]++
+	}
+	var materials []materialRow
+	for _, m := range v.Materials {
+		materials = append(materials, materialRow{Material: m, Uploaded: uploaded[m.Category]})
+	}
+	var suspensions []suspensionRow
+	for _, sv := range v.Suspensions {
+		row := suspensionRow{SuspensionView: sv, Start: formatTime(sv.Started, "2006-01-02"), End: "进行中"}
+		if sv.Ended != nil {
+			row.End = formatTime(*sv.Ended, "2006-01-02")
+		}
+		suspensions = append(suspensions, row)
+	}
+	var archive *archiveRow
+	if ar := v.Archive; ar != nil {
+		archive = &archiveRow{ArchiveView: *ar, Received: formatTime(ar.PaperReceivedOn, "2006-01-02"),
+			RetainUntil: formatTime(ar.RetainUntil, "2006-01-02")}
+	}
+	var suspendedSince string
+	if r.Suspended {
+		for _, sv := range v.Suspensions {
+			if sv.Ended == nil {
+				suspendedSince = formatTime(sv.Started, "2006-01-02")
+			}
+		}
+	}
 	return a.views.render(c, status, "review", a.page(c, r.ProjectName+" - 评审任务", map[string]any{
 		"Breadcrumb": []crumb{{Label: "评审任务", Href: "/reviews"}, {Label: r.ProjectName}},
 		"R":          r, "V": v, "KindLabel": kindLabel(r.Kind), "StateLabel": stateLabel, "StateClass": stateClass(r.State, r.Suspended),
@@ -720,7 +764,57 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		"Diagram": template.HTML(workflow.SVG(r.State, visitedStates(v.Events))),
 		"Actions": actions, "Events": events, "Documents": documents, "Photos": photos, "DocTotal": docTotal,
 		"Papers": papers, "Error": flashErr, "CanUpload": p.Can(auth.UploadDocuments),
+		"Materials": materials, "Suspensions": suspensions, "Archive": archive, "SuspendedSince": suspendedSince,
+		"Missing": missingSummary(v), "ShowDraws": showDraws(p, v),
 	}))
+}
+
+// materialRow is one required material category with the number of
+// documents of the category on file.
+type materialRow struct {
+	review.Material
+	Uploaded int
+}
+
+// suspensionRow is one suspension with its dates as text.
+type suspensionRow struct {
+	review.SuspensionView
+	Start, End string
+}
+
+// archiveRow is the archive entry with its dates as text.
+type archiveRow struct {
+	review.ArchiveView
+	Received, RetainUntil string
+}
+
+// missingItem is what still blocks one permitted trigger.
+type missingItem struct {
+	Label string
+	Items []string
+}
+
+// missingSummary lists, in the order the triggers are offered, what each
+// permitted trigger still lacks, so the page says what to do before the
+// viewer tries.
+func missingSummary(v review.View) []missingItem {
+	var out []missingItem
+	for _, t := range v.Permitted {
+		if m := v.Missing[t]; len(m) > 0 {
+			out = append(out, missingItem{Label: t.Label(), Items: m})
+		}
+	}
+	return out
+}
+
+// showDraws: the review center and the administrator run the expert
+// draws; an expert sees the review only when drawn for it.
+func showDraws(p auth.Principal, v review.View) bool {
+	switch p.Role {
+	case auth.ReviewCenter, auth.Admin, auth.Expert:
+		return true
+	}
+	return len(v.Draws) > 0 && p.Role == auth.FinanceSection
 }
 
 // reviewTransition fires the trigger of one action form. A refusal

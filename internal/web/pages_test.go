@@ -373,6 +373,79 @@ func TestReviewPages(t *testing.T) {
 			t.Fatalf("state = %s", got.State)
 		}
 	})
+	t.Run("a processed review is archived through the page form", func(t *testing.T) {
+		caizheng := e.as("caizheng")
+		r := reviewOf("LH-2026-002", "budget") // processed
+		path := "/reviews/" + itoa(r.ID)
+		_, body := e.get(caizheng, path)
+		s := string(body)
+		for _, want := range []string{`data-testid="form-archive"`, `name="archive_number"`, `type="date" name="paper_received_on"`,
+			`name="received_by"`, `name="retention_years" value="30"`} {
+			if !strings.Contains(s, want) {
+				t.Errorf("archive form lacks %s", want)
+			}
+		}
+		resp, body := e.post(caizheng, path+"/transitions", url.Values{"trigger": {"archive"}, "version": {itoa(int64(r.Version))},
+			"archive_number": {""}, "paper_received_on": {"2026-04-20"}, "received_by": {"王晓燕"}, "retention_years": {"30"}})
+		if resp.StatusCode != 422 || !strings.Contains(string(body), `data-testid="err-archive_number"`) ||
+			!strings.Contains(string(body), `value="王晓燕"`) {
+			t.Fatalf("empty archive number: status %d", resp.StatusCode)
+		}
+		resp, _ = e.post(caizheng, path+"/transitions", url.Values{"trigger": {"archive"}, "version": {itoa(int64(r.Version))},
+			"archive_number": {"巴财评档-2026-0102"}, "paper_received_on": {"2026-04-20"}, "received_by": {"王晓燕"}, "retention_years": {"10"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("archive status %d", resp.StatusCode)
+		}
+		if got := reviewOf("LH-2026-002", "budget"); got.State != "archived" {
+			t.Fatalf("state = %s", got.State)
+		}
+		var number, by string
+		var years int
+		if err := e.s.DB.QueryRowContext(ctx, "SELECT archive_number, received_by, retention_years FROM archive_records WHERE review_id = ?", r.ID).
+			Scan(&number, &by, &years); err != nil || number != "巴财评档-2026-0102" || by != "王晓燕" || years != 10 {
+			t.Fatalf("archive record %q %q %d: %v", number, by, years, err)
+		}
+		_, body = e.get(caizheng, path)
+		s = string(body)
+		for _, want := range []string{`data-testid="archive"`, "巴财评档-2026-0102", "2026-04-20", "10 年(至 2036-04-19)"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("archived page lacks %q", want)
+			}
+		}
+	})
+	t.Run("a suspended review shows the banner and its suspension", func(t *testing.T) {
+		r := reviewOf("LH-2026-002", "tracking")
+		_, body := e.get(pingshen, "/reviews/"+itoa(r.ID))
+		s := string(body)
+		for _, want := range []string{`data-testid="suspended"`, "暂停", `data-testid="suspensions"`, "设计变更待审批",
+			`data-testid="draws-link"`, `data-testid="materials"`, "施工组织设计"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("suspended review page lacks %q", want)
+			}
+		}
+		_, body = e.get(jianshe, "/reviews/"+itoa(r.ID))
+		if strings.Contains(string(body), `data-testid="draws-link"`) {
+			t.Errorf("the unit is offered the expert draws")
+		}
+	})
+	t.Run("missing materials are listed above the actions", func(t *testing.T) {
+		resp, _ := e.post(jianshe, "/projects", url.Values{"code": {"LH-2026-098"}, "name": {"临河区养老服务中心改造"},
+			"jurisdiction": {"临河区"}, "funding_source": {"general_budget"}, "category": {"renovation"}, "approved_estimate": {"800,000.00"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("create project status %d", resp.StatusCode)
+		}
+		resp, _ = e.post(jianshe, strings.SplitN(resp.Header.Get("Location"), "?", 2)[0]+"/reviews",
+			url.Values{"kind": {"change"}, "submitted_amount": {"120,000.00"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("create review status %d", resp.StatusCode)
+		}
+		_, body := e.get(jianshe, strings.SplitN(resp.Header.Get("Location"), "?", 2)[0])
+		s := string(body)
+		i, j := strings.Index(s, `data-testid="missing"`), strings.Index(s, `data-testid="form-submit"`)
+		if i < 0 || j < 0 || i > j || !strings.Contains(s[i:j], "送审资料未上传") || !strings.Contains(s[i:j], "变更工程造价计算书") {
+			t.Fatalf("missing list not above the actions (%d, %d)", i, j)
+		}
+	})
 	t.Run("a role that can never fire the trigger gets 403", func(t *testing.T) {
 		r := reviewOf("LH-2026-012", "settlement") // submitted
 		resp, _ := e.post(jianshe, "/reviews/"+itoa(r.ID)+"/transitions", url.Values{"trigger": {"accept"}, "version": {itoa(int64(r.Version))}})
@@ -439,6 +512,91 @@ func TestReviewPages(t *testing.T) {
 		resp, _ = e.post(jianshe, path+"/reviews", url.Values{"kind": {"budget"}, "submitted_amount": {"3,100,000.00"}})
 		if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/reviews/") {
 			t.Fatalf("create review status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+}
+
+func TestExpertPlacementPage(t *testing.T) {
+	e := newPagesEnv(t, false)
+	ctx := context.Background()
+	experts, err := e.s.Experts(ctx, store.ExpertFilter{})
+	if err != nil || len(experts) == 0 {
+		t.Fatalf("experts: %v", err)
+	}
+	firms, err := e.s.Organizations(ctx, store.OrgFirm)
+	if err != nil || len(firms) == 0 {
+		t.Fatalf("firms: %v", err)
+	}
+	units, err := e.s.Organizations(ctx, store.OrgUnit)
+	if err != nil || len(units) == 0 {
+		t.Fatalf("units: %v", err)
+	}
+	expert, firmOrg, unit := experts[0], firms[0], units[0]
+	pingshen := e.as("pingshen")
+	count := func(query string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := e.s.DB.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	t.Run("the page offers both forms to the review center", func(t *testing.T) {
+		_, body := e.get(pingshen, "/experts")
+		for _, want := range []string{`data-testid="form-placement"`, `data-testid="form-relation"`, firmOrg.Name} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("experts page lacks %q", want)
+			}
+		}
+	})
+	t.Run("the employer and firm are saved and audited", func(t *testing.T) {
+		resp, _ := e.post(pingshen, "/experts/placement", url.Values{"expert_id": {itoa(expert.ID)},
+			"employer_org_id": {itoa(unit.ID)}, "firm_id": {itoa(firmOrg.ID)}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		if n := count("SELECT COUNT(*) FROM experts WHERE id = ? AND employer_org_id = ? AND firm_id = ?", expert.ID, unit.ID, firmOrg.ID); n != 1 {
+			t.Fatalf("placement not stored")
+		}
+		if n := count("SELECT COUNT(*) FROM audit_events WHERE action = 'expert_placement' AND object_id = ?", itoa(expert.ID)); n != 1 {
+			t.Fatalf("placement audit events = %d", n)
+		}
+		_, body := e.get(pingshen, "/experts")
+		if !strings.Contains(string(body), "任职:"+unit.Name) || !strings.Contains(string(body), "所属机构:"+firmOrg.Name) {
+			t.Fatalf("placement not shown")
+		}
+	})
+	t.Run("a unit given as the firm is refused", func(t *testing.T) {
+		resp, body := e.post(pingshen, "/experts/placement", url.Values{"expert_id": {itoa(expert.ID)}, "firm_id": {itoa(unit.ID)}})
+		if resp.StatusCode != 422 || !strings.Contains(string(body), `data-testid="placement-error"`) {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("a relation is declared and audited", func(t *testing.T) {
+		resp, body := e.post(pingshen, "/experts/relations", url.Values{"expert_id": {itoa(expert.ID)}, "org_id": {itoa(unit.ID)}, "relation": {" "}})
+		if resp.StatusCode != 422 || !strings.Contains(string(body), "请说明关联关系") {
+			t.Fatalf("empty relation: status %d", resp.StatusCode)
+		}
+		resp, _ = e.post(pingshen, "/experts/relations", url.Values{"expert_id": {itoa(expert.ID)}, "org_id": {itoa(unit.ID)}, "relation": {"近亲属任职"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		if n := count("SELECT COUNT(*) FROM expert_relations WHERE expert_id = ? AND related_org_id = ? AND relation = '近亲属任职'", expert.ID, unit.ID); n != 1 {
+			t.Fatalf("relation not stored")
+		}
+		if n := count("SELECT COUNT(*) FROM audit_events WHERE action = 'expert_relation' AND object_id = ?", itoa(expert.ID)); n != 1 {
+			t.Fatalf("relation audit events = %d", n)
+		}
+		_, body = e.get(pingshen, "/experts")
+		if !strings.Contains(string(body), "关联:"+unit.Name+"(近亲属任职)") {
+			t.Fatalf("relation not shown")
+		}
+	})
+	t.Run("a unit may not change placements", func(t *testing.T) {
+		jianshe := e.as("jianshe")
+		resp, _ := e.post(jianshe, "/experts/placement", url.Values{"expert_id": {itoa(expert.ID)}, "employer_org_id": {""}, "firm_id": {""}})
+		if resp.StatusCode != 403 {
+			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
 }
