@@ -445,24 +445,7 @@ func ChineseDate(t time.Time) string {
 }
 
 // Money writes an amount with thousands separators and two decimals.
-func Money(d decimal.Decimal) string {
-	s := d.StringFixed(2)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := b.String() + "." + frac
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
+func Money(d decimal.Decimal) string { return fee.FormatAmount(d) }
 
 func kindText(k string) string {
 	if kind, err := fee.ParseKind(k); err == nil {

@@ -127,3 +127,24 @@ func hasAtMostTwoPlaces(d decimal.Decimal) bool {
 	}
 	return d.Round(2).Equal(d)
 }
+
+// FormatAmount writes an amount in yuan as people read it on pages and
+// papers: thousands separators and exactly two decimals (12,345,678.90).
+func FormatAmount(d decimal.Decimal) string {
+	s := d.StringFixed(2)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String() + "." + frac
+	if neg {
+		out = "-" + out
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"finreview/internal/fee"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -91,21 +92,4 @@ func formatTime(t time.Time, layout string) string {
 }
 
 // FormatMoney writes an amount with thousands separators and two decimals.
-func FormatMoney(d decimal.Decimal) string {
-	s := d.StringFixed(2)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String() + "." + frac
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
+func FormatMoney(d decimal.Decimal) string { return fee.FormatAmount(d) }
