@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -41,6 +40,7 @@ func killNine(t *testing.T, bin string) {
 	defer cancel()
 	var wg sync.WaitGroup
 	var uploads, refused atomic.Int64
+	firedKill := false
 	// Four drivers move the reviews toward opinion_sent.
 	for g := range 4 {
 		wg.Add(1)
@@ -91,14 +91,26 @@ func killNine(t *testing.T, bin string) {
 		}
 	}()
 
-	// Kill in the middle of it all, three times, restarting each time.
-	for round := 2; round <= 4; round++ {
-		time.Sleep(time.Duration(150*round) * time.Millisecond)
+	// Kill in the middle of it all, restarting each time, until the
+	// deadline engine has begun deeming opinions agreed (so one kill lands
+	// while deadlines fire), at most eight times.
+	for round := 2; round <= 9; round++ {
+		fired := w.count("SELECT COUNT(*) FROM review_events WHERE trig = 'deem_agreed'")
+		if fired > 0 && fired < len(ids) && round > 4 {
+			time.Sleep(50 * time.Millisecond)
+		} else if fired == len(ids) {
+			break
+		} else {
+			time.Sleep(300 * time.Millisecond)
+		}
 		if sv.panics() {
 			t.Errorf("server panicked:\n%s", sv.output())
 		}
 		sv.kill()
 		t.Logf("killed after %d uploads; states %v", uploads.Load(), w.states(ids))
+		if fired > 0 && fired < len(ids) && round > 4 {
+			firedKill = true
+		}
 		sv = w.start("chaos-"+strconv.Itoa(round), addr)
 	}
 
@@ -124,6 +136,7 @@ func killNine(t *testing.T, bin string) {
 	if n := w.count("SELECT COUNT(*) FROM review_events WHERE trig = 'deem_agreed'"); n != len(ids) {
 		t.Errorf("%d deem_agreed events for %d reviews", n, len(ids))
 	}
+	t.Logf("a kill landed while deadlines were firing: %v", firedKill)
 	if uploads.Load() == 0 {
 		t.Error("no upload succeeded")
 	}
@@ -148,6 +161,24 @@ func twoServers(t *testing.T, bin string) {
 	ca := newClient(t, func() string { return "http://" + a.addr })
 	cb := newClient(t, func() string { return "http://" + b.addr })
 	ids := w.createReviews(ca, projectCodes[:8])
+	// Sign-ins at once on both servers: each appends to the same audit
+	// stream of the day and must be serialised, not deadlocked into a 500.
+	var signins sync.WaitGroup
+	for i := range 16 {
+		signins.Add(1)
+		go func() {
+			defer signins.Done()
+			c := []*client{ca, cb}[i%2]
+			user := []string{"pingshen", "caizheng", "jianshe", "admin"}[i%4]
+			if _, err := c.token(user); err != nil {
+				t.Errorf("concurrent sign-in: %v", err)
+			}
+		}()
+	}
+	signins.Wait()
+	if t.Failed() {
+		t.Logf("server logs:\n%s\n%s", a.output(), b.output())
+	}
 
 	steps := []struct{ user, trigger, want string }{
 		{"jianshe", "submit", "submitted"},
@@ -233,5 +264,4 @@ func twoServers(t *testing.T, bin string) {
 		sv.kill()
 	}
 	w.checkInvariants()
-	_ = fmt.Sprint()
 }

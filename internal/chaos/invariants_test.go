@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -108,10 +107,9 @@ func (w *world) checkInvariants() {
 	}
 	known := map[string]bool{}
 	type doc struct {
-		id        int64
-		key       string
-		size      int64
-		thumbNote string
+		id   int64
+		key  string
+		size int64
 	}
 	var committed []doc
 	for drows.Next() {
@@ -163,5 +161,3 @@ func (w *world) count(query string, args ...any) int {
 	}
 	return n
 }
-
-func plural(n int, what string) string { return fmt.Sprintf("%d %s", n, what) }

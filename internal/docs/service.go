@@ -87,7 +87,7 @@ func CleanName(name string) string {
 		name = strings.ToValidUTF8(name, "_")
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' {
+		if r < 0x20 || r == 0x7f || r == '"' || (r >= 0x80 && r <= 0x9f) || bidiControl(r) {
 			return -1
 		}
 		return r
@@ -105,6 +105,12 @@ func CleanName(name string) string {
 		name = string(r[:200-utf8.RuneCountInString(ext)]) + ext
 	}
 	return name
+}
+
+// bidiControl reports the invisible direction marks and overrides that
+// make "invoice\u202efdp.exe" display as "invoiceexe.pdf".
+func bidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // UploadInput is one file to store.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"finreview/internal/audit"
 	"finreview/internal/auth"
@@ -107,6 +108,14 @@ func (s *Service) fireTx(ctx context.Context, q *store.Queries, p auth.Principal
 		x.in.Params = map[string]string{}
 	}
 	x.in.Reason = strings.TrimSpace(in.Reason)
+	if !utf8.ValidString(x.in.Reason) {
+		return false, fieldErr("reason", "理由含有无效字符")
+	}
+	for k, v := range x.in.Params {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return false, fieldErr(k, "含有无效字符")
+		}
+	}
 	args, err := x.validate(ctx)
 	if err != nil {
 		return false, err

@@ -115,9 +115,9 @@ func FuzzFireParams(f *testing.F) {
 	triggers := workflow.Triggers()
 
 	for _, seed := range []struct {
-		trig, user, rev uint8
+		trig, user, rev  uint8
 		key, val, reason string
-		version         int
+		version          int
 	}{
 		{uint8(indexOf(triggers, workflow.SubmitDraft)), 4, 3, "audited_amount", "950000.00", "", -1},
 		{uint8(indexOf(triggers, workflow.SubmitDraft)), 4, 3, "audited_amount", "-1", "", -1},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -49,6 +50,6 @@ func (a *App) apiMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"id": p.UserID, "username": p.Username, "name": p.Name, "role": p.Role,
-		"role_label": p.Role.Label(), "org_id": p.OrgID, "jurisdiction_id": p.JurisdictionID})
+	return c.JSON(fiber.Map{"id": strconv.FormatInt(p.UserID, 10), "username": p.Username, "name": p.Name, "role": p.Role,
+		"role_label": p.Role.Label(), "org_id": strconv.FormatInt(p.OrgID, 10), "jurisdiction_id": strconv.FormatInt(p.JurisdictionID, 10)})
 }

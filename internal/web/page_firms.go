@@ -831,10 +831,6 @@ func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form st
 	}
 	data["Placements"] = placements
 	if p.Can(auth.ManageFirms) {
-		all, err := svc.Experts(ctx, store.ExpertFilter{})
-		if err != nil {
-			return err
-		}
 		orgs, err := a.store.Organizations(ctx, "")
 		if err != nil {
 			return err
@@ -848,7 +844,8 @@ func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form st
 		if side.Values == nil {
 			side.Values = map[string]string{}
 		}
-		data["AllExperts"], data["Orgs"], data["FirmOrgs"], data["Side"] = all, orgs, firms, side
+		// The forms offer the experts the search above has found.
+		data["AllExperts"], data["Orgs"], data["FirmOrgs"], data["Side"] = list, orgs, firms, side
 	}
 	return a.views.render(c, status, "experts", a.page(c, "评审专家库", data))
 }

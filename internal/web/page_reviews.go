@@ -765,7 +765,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		"Actions": actions, "Events": events, "Documents": documents, "Photos": photos, "DocTotal": docTotal,
 		"Papers": papers, "Error": flashErr, "CanUpload": p.Can(auth.UploadDocuments),
 		"Materials": materials, "Suspensions": suspensions, "Archive": archive, "SuspendedSince": suspendedSince,
-		"Missing": missingSummary(v), "ShowDraws": showDraws(p, v),
+		"Missing": missingSummary(v), "ShowDraws": showDraws(p),
 	}))
 }
 
@@ -808,13 +808,13 @@ func missingSummary(v review.View) []missingItem {
 }
 
 // showDraws: the review center and the administrator run the expert
-// draws; an expert sees the review only when drawn for it.
-func showDraws(p auth.Principal, v review.View) bool {
+// draws; an expert sees the review (and so the link) only when drawn for it.
+func showDraws(p auth.Principal) bool {
 	switch p.Role {
 	case auth.ReviewCenter, auth.Admin, auth.Expert:
 		return true
 	}
-	return len(v.Draws) > 0 && p.Role == auth.FinanceSection
+	return false
 }
 
 // reviewTransition fires the trigger of one action form. A refusal
