@@ -54,6 +54,10 @@ test: services browser
 	go vet ./...
 	go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: test-chaos
+test-chaos: services
+	go test -race -count=1 -timeout 10m -v ./internal/chaos/
+
 .PHONY: bench
 bench: services build
 	go test -run '^$$' -bench . -benchtime 2s ./internal/fee/ ./workflow/

@@ -204,7 +204,7 @@ func load(ctx context.Context, q *store.Queries, hash string, out *Seeded) error
 			Kinds: AllKinds, Jurisdictions: all}); err != nil {
 			return err
 		}
-		if _, err := user(fmt.Sprintf("zhongjie%d", i+1), f.Name[len(f.Name)-len("有限公司"):]+"评审员", auth.Intermediary, id, city, false); err != nil {
+		if _, err := user(fmt.Sprintf("zhongjie%d", i+1), firmStaff[i], auth.Intermediary, id, city, false); err != nil {
 			return err
 		}
 	}

@@ -385,6 +385,9 @@ func decodeError(err error) error {
 		if unquoted, uerr := strconv.Unquote(name); uerr == nil {
 			name = unquoted
 		}
+		if name == "" {
+			return fieldErr("schedule", "未知字段(空字段名)")
+		}
 		return fieldErr(name, "未知字段")
 	}
 	var syntaxErr *json.SyntaxError

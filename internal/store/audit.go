@@ -25,8 +25,11 @@ type AuditEvent struct {
 // LockAuditHead returns the head of a stream, locked until the transaction
 // ends; a stream seen for the first time starts at seq 0 with an empty hash.
 func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, hash string, err error) {
+	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once; INSERT
+	// IGNORE would take a shared one first, and two appenders upgrading
+	// their shared locks deadlock.
 	if _, err = q.db.ExecContext(ctx,
-		"INSERT IGNORE INTO audit_heads (stream, seq, hash) VALUES (?, 0, '')", stream); err != nil {
+		"INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq", stream); err != nil {
 		return 0, "", err
 	}
 	err = q.db.QueryRowContext(ctx,
