@@ -29,7 +29,7 @@ type EngineOptions struct {
 	Instance string
 	// Interval between passes of Run (30 s when zero).
 	Interval time.Duration
-	// Batch is the number of rows claimed per transaction (20 when zero).
+	// Batch is the number of rows claimed per transaction (50 when zero).
 	Batch int
 	// Workers is the number of concurrent claimers per pass (4 when zero).
 	Workers int
@@ -61,7 +61,7 @@ func NewEngine(o EngineOptions) *Engine {
 		o.Workers = 4
 	}
 	if o.Batch <= 0 {
-		o.Batch = 20
+		o.Batch = 50
 	}
 	return &Engine{o: o}
 }
@@ -99,30 +99,24 @@ func (e *Engine) RunOnce(ctx context.Context) (fired int, err error) {
 	}
 	// Several workers claim disjoint batches at once (SKIP LOCKED), so a
 	// burst of due deadlines is fired in parallel within one instance too.
-	// Every worker skips what any worker left pending (its firing failed,
-	// or its review was busy, perhaps locked by a sibling worker). A last
-	// single-worker sweep then fires the busy ones; failed ones wait for
-	// the next pass.
+	// What one worker leaves pending (its firing failed, or its review was
+	// busy, perhaps locked by a sibling) no worker takes again in this pass.
+	// A last single-worker sweep then fires the busy ones; failed ones wait
+	// for the next pass.
+	ps := newPass()
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
-		skipped  []int64
-		failed   []int64
 	)
 	for w := 0; w < e.o.Workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				mu.Lock()
-				skip := append([]int64(nil), skipped...)
-				mu.Unlock()
-				b, err := e.fireBatch(ctx, cal, now, skip)
+				b, err := e.fireBatch(ctx, cal, now, ps)
 				mu.Lock()
 				fired += b.fired
-				skipped = append(skipped, b.skipped...)
-				failed = append(failed, b.failed...)
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
@@ -137,19 +131,19 @@ func (e *Engine) RunOnce(ctx context.Context) (fired int, err error) {
 	if firstErr != nil {
 		return fired, firstErr
 	}
-	skip := failed
-	for len(skipped) > len(failed) {
-		b, err := e.fireBatch(ctx, cal, now, skip)
-		fired += b.fired
-		if err != nil {
-			return fired, err
-		}
-		skip = append(skip, b.skipped...)
-		if b.claimed < e.o.Batch {
-			break
+	if ps.forgetBusy() {
+		for {
+			b, err := e.fireBatch(ctx, cal, now, ps)
+			fired += b.fired
+			if err != nil {
+				return fired, err
+			}
+			if b.claimed < e.o.Batch {
+				break
+			}
 		}
 	}
-	skip = nil
+	var skip []int64
 	for {
 		b, err := e.remindBatch(ctx, cal, now, skip)
 		if err != nil {
@@ -164,29 +158,79 @@ func (e *Engine) RunOnce(ctx context.Context) (fired int, err error) {
 }
 
 // batch is the outcome of one claim transaction.
+// pass is what the workers of one RunOnce share: the deadlines left
+// pending, recorded the moment they are left — before the claiming
+// transaction commits and unlocks them — so no worker retries them.
+type pass struct {
+	mu   sync.Mutex
+	left map[int64]bool // id → whether its firing failed
+}
+
+func newPass() *pass { return &pass{left: map[int64]bool{}} }
+
+func (p *pass) ids() []int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]int64, 0, len(p.left))
+	for id := range p.left {
+		out = append(out, id)
+	}
+	return out
+}
+
+func (p *pass) leave(id int64, failed bool) {
+	p.mu.Lock()
+	p.left[id] = failed
+	p.mu.Unlock()
+}
+
+func (p *pass) isLeft(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.left[id]
+	return ok
+}
+
+// forgetBusy drops the busy ones (keeping the failed) and reports whether
+// there were any.
+func (p *pass) forgetBusy() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	found := false
+	for id, failed := range p.left {
+		if !failed {
+			delete(p.left, id)
+			found = true
+		}
+	}
+	return found
+}
+
 type batch struct {
 	claimed int
 	fired   int
-	skipped []int64 // left pending: not to be claimed again in this pass
-	failed  []int64 // of skipped, those whose firing failed (the rest were busy)
+	skipped []int64 // left pending: not to be claimed again in this pass (reminders)
 }
 
-func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, skip []int64) (batch, error) {
+func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, ps *pass) (batch, error) {
 	var b batch
 	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
 		b = batch{}
-		rows, err := q.ClaimDueDeadlines(ctx, now, e.o.Batch, skip)
+		rows, err := q.ClaimDueDeadlines(ctx, now, e.o.Batch, ps.ids())
 		if err != nil {
 			return fmt.Errorf("claim due deadlines: %w", err)
 		}
 		b.claimed = len(rows)
 		for _, d := range rows {
+			if ps.isLeft(d.ID) { // left by a sibling after this claim's snapshot
+				continue
+			}
 			r, ok, err := q.LockDeadlineReview(ctx, d.ReviewID)
 			if err != nil {
 				return fmt.Errorf("lock review %d: %w", d.ReviewID, err)
 			}
 			if !ok { // a transition of this review is in progress
-				b.skipped = append(b.skipped, d.ID)
+				ps.leave(d.ID, false)
 				continue
 			}
 			if done, err := e.settle(ctx, q, cal, &d, r, now); err != nil || done {
@@ -205,8 +249,7 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 				if err := q.RollbackToSavepoint(ctx, sp); err != nil {
 					return fmt.Errorf("fire deadline %d: %w (rollback: %v)", d.ID, ferr, err)
 				}
-				b.skipped = append(b.skipped, d.ID)
-				b.failed = append(b.failed, d.ID)
+				ps.leave(d.ID, true)
 				continue
 			}
 			if err := q.ReleaseSavepoint(ctx, sp); err != nil {

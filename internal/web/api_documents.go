@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -72,6 +73,9 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 	if body == nil {
 		body = bytes.NewReader(c.Body())
 	}
+	// A large read buffer: multipart reuses a *bufio.Reader this big instead
+	// of its own 4 KiB one, so a big file moves in few, large reads.
+	body = bufio.NewReaderSize(body, 1<<20)
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		part, err := mr.NextPart()
