@@ -95,6 +95,7 @@ func logins() []Login {
 		{"caizheng", auth.FinanceSection.Label(), "巴彦淖尔市财政局经济建设科"},
 		{"pingshen", auth.ReviewCenter.Label(), "巴彦淖尔市财政投资评审中心"},
 		{"jianshe", auth.ConstructionUnit.Label(), "临河区民政局"},
+		{"jianshe2", auth.ConstructionUnit.Label(), "五原县民政局"},
 		{"shigong", auth.Contractor.Label(), "内蒙古河套建设工程有限公司"},
 		{"zhuanjia", auth.Expert.Label(), "评审专家库"},
 		{"zhuguan", auth.CompetentDept.Label(), "巴彦淖尔市民政局"},

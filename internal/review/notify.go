@@ -52,13 +52,15 @@ func (x *tx) notifyRole(ctx context.Context, role auth.Role, kind, title, body s
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, 0, len(users))
 	for _, u := range users {
-		if u.ID == x.p.UserID {
-			continue
+		if u.ID != x.p.UserID {
+			ids = append(ids, u.ID)
 		}
-		if err := x.q.InsertNotification(ctx, store.Notification{UserID: u.ID, ReviewID: x.r.ID, Kind: kind, Title: title, Body: body}); err != nil {
-			return fmt.Errorf("notify %s: %w", u.Username, err)
-		}
+	}
+	n := store.Notification{ReviewID: x.r.ID, Kind: kind, Title: title, Body: body, CreatedAt: x.now}
+	if err := x.q.NotifyUsers(ctx, ids, n); err != nil {
+		return fmt.Errorf("notify %s: %w", role, err)
 	}
 	return nil
 }
