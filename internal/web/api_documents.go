@@ -33,14 +33,6 @@ func (a *App) apiDocuments(r fiber.Router) {
 	r.Post("/papers/:id/void", a.apiVoidPaper)
 }
 
-func idParam(c *fiber.Ctx, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Params(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
-	}
-	return id, nil
-}
-
 func (a *App) docsService() (*docs.Service, error) {
 	if a.svc.Docs == nil {
 		return nil, docs.ErrStorageUnavailable

@@ -67,7 +67,7 @@ func (a *App) apiCreateDraw(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -93,15 +93,7 @@ func (a *App) apiCreateDraw(c *fiber.Ctx) error {
 }
 
 func (a *App) apiListDraws(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -117,15 +109,7 @@ func (a *App) apiListDraws(c *fiber.Ctx) error {
 }
 
 func (a *App) apiGetDraw(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -137,15 +121,7 @@ func (a *App) apiGetDraw(c *fiber.Ctx) error {
 }
 
 func (a *App) apiVerifyDraw(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -169,13 +145,13 @@ func (a *App) apiScoreExpert(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	eid, err := strconv.ParseInt(c.Params("eid"), 10, 64)
+	eid, err := idParam(c, "eid")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	var body map[string]any
 	if err := decodeJSON(c, &body); err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -205,9 +204,9 @@ func (a *App) apiUpdateFeeSchedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	s, err := svc.UpdateSchedule(c.UserContext(), p, id, c.Body())
 	if err != nil {
@@ -227,9 +226,9 @@ func (a *App) statementFor(c *fiber.Ctx) (auth.Principal, store.Review, billing.
 	if err != nil {
 		return p, store.Review{}, billing.Statement{}, err
 	}
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return p, store.Review{}, billing.Statement{}, fiber.ErrNotFound
+		return p, store.Review{}, billing.Statement{}, err
 	}
 	r, err := a.store.Review(c.UserContext(), p.Scope(), id)
 	if err != nil {

@@ -37,14 +37,6 @@ func (e *firmFieldErr) Field() string { return e.field }
 
 func firmIDText(id int64) string { return strconv.FormatInt(id, 10) }
 
-func firmPathID(c *fiber.Ctx, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Params(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
-	}
-	return id, nil
-}
-
 // firmJurisdiction resolves the jurisdiction query parameter (an id or a
 // Chinese name or code); empty means the caller's own jurisdiction.
 func (a *App) firmJurisdiction(c *fiber.Ctx, p auth.Principal, raw string) (store.Jurisdiction, error) {
@@ -114,7 +106,7 @@ func (a *App) apiGetFirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := firmPathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,22 @@ func (a *App) reviewsService() (*review.Service, error) {
 	return a.svc.Reviews, nil
 }
 
+// reviewCall is how a handler on one review (or a row reached through the
+// review service) starts: the principal allowed act, the service, and the
+// route's id.
+func (a *App) reviewCall(c *fiber.Ctx, act auth.Action) (auth.Principal, *review.Service, int64, error) {
+	p, err := require(c, act)
+	if err != nil {
+		return p, nil, 0, err
+	}
+	svc, err := a.reviewsService()
+	if err != nil {
+		return p, nil, 0, err
+	}
+	id, err := idParam(c, "id")
+	return p, svc, id, err
+}
+
 // idString writes an id as the opaque JSON string clients see.
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
 
@@ -94,14 +110,6 @@ func flexString(v any) (string, bool) {
 		return strings.Join(parts, ","), true
 	}
 	return "", false
-}
-
-func pathID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
-	}
-	return id, nil
 }
 
 func money(d interface{ StringFixed(int32) string }) string { return d.StringFixed(2) }
@@ -316,15 +324,7 @@ func (a *App) apiListReviews(c *fiber.Ctx) error {
 }
 
 func (a *App) apiGetReview(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func (a *App) apiFireReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -397,15 +397,7 @@ func (a *App) apiFireReview(c *fiber.Ctx) error {
 }
 
 func (a *App) apiReviewEvents(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}

@@ -260,9 +260,9 @@ func (a *App) adminSetUserActive(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	active := c.FormValue("active") == "true"
 	if id == p.UserID && !active {

@@ -104,7 +104,7 @@ func userFailure(err error) (int, string, bool) {
 }
 
 func (a *App) pageDrawList(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (a *App) pageDrawCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -147,15 +147,7 @@ func (a *App) pageDrawCreate(c *fiber.Ctx) error {
 }
 
 func (a *App) pageDrawVerify(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -183,13 +175,13 @@ func (a *App) pageExpertScore(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	eid, err := strconv.ParseInt(c.Params("eid"), 10, 64)
+	eid, err := idParam(c, "eid")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	sc, err := svc.ScoreExpert(c.UserContext(), p, id, eid, c.FormValue("score"), c.FormValue("comment"))
 	if err != nil {

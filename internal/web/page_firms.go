@@ -390,7 +390,7 @@ func (a *App) pageFirmEdit(c *fiber.Ctx) error {
 	if _, err := require(c, auth.ManageFirms); err != nil {
 		return err
 	}
-	id, err := firmPathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -410,7 +410,7 @@ func (a *App) pageFirmUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := firmPathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -486,7 +486,7 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 }
 
 func (a *App) pageFirmDetail(c *fiber.Ctx) error {
-	id, err := firmPathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -504,7 +504,7 @@ func (a *App) firmDetailAction(c *fiber.Ctx, done string, fn func(p auth.Princip
 	if err != nil {
 		return err
 	}
-	id, err := firmPathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -694,7 +694,7 @@ func (a *App) pageFirmPeriodCreate(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFirmScores(c *fiber.Ctx) error {
-	pid, err := firmPathID(c, "pid")
+	pid, err := idParam(c, "pid")
 	if err != nil {
 		return err
 	}
@@ -723,7 +723,7 @@ func (a *App) pageFirmScores(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFirmCompute(c *fiber.Ctx) error {
-	pid, err := firmPathID(c, "pid")
+	pid, err := idParam(c, "pid")
 	if err != nil {
 		return err
 	}
@@ -734,7 +734,7 @@ func (a *App) pageFirmCompute(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFirmClose(c *fiber.Ctx) error {
-	pid, err := firmPathID(c, "pid")
+	pid, err := idParam(c, "pid")
 	if err != nil {
 		return err
 	}
@@ -753,7 +753,7 @@ func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pid, err := firmPathID(c, "pid")
+	pid, err := idParam(c, "pid")
 	if err != nil {
 		return err
 	}
@@ -880,7 +880,7 @@ func (a *App) pageExpertActive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := firmPathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}

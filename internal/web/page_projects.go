@@ -212,9 +212,9 @@ func (a *App) projectPage(c *fiber.Ctx) error {
 
 func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form *formState) error {
 	ctx := c.UserContext()
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	proj, err := a.store.Project(ctx, p.Scope(), id)
 	if err != nil {
@@ -261,9 +261,9 @@ func (a *App) projectCreateReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	form := newForm()
 	form.read(c, "kind", "submitted_amount")

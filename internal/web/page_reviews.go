@@ -666,9 +666,9 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		return err
 	}
 	ctx := c.UserContext()
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	v, err := svc.Get(ctx, p, id)
 	if err != nil {
@@ -829,9 +829,9 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	t, err := workflow.ParseTrigger(c.FormValue("trigger"))
 	if err != nil {
