@@ -33,6 +33,21 @@ func (a *App) apiDocuments(r fiber.Router) {
 	r.Post("/papers/:id/void", a.apiVoidPaper)
 }
 
+// docsCall is how a handler on one document or paper starts: the signed-in
+// principal, the documents service and the route's id.
+func (a *App) docsCall(c *fiber.Ctx) (auth.Principal, *docs.Service, int64, error) {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return p, nil, 0, err
+	}
+	svc, err := a.docsService()
+	if err != nil {
+		return p, nil, 0, err
+	}
+	id, err := idParam(c, "id")
+	return p, svc, id, err
+}
+
 func (a *App) docsService() (*docs.Service, error) {
 	if a.svc.Docs == nil {
 		return nil, docs.ErrStorageUnavailable
@@ -171,15 +186,7 @@ func documentJSON(d store.Document) fiber.Map {
 }
 
 func (a *App) apiListDocuments(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -202,15 +209,7 @@ func (a *App) apiListDocuments(c *fiber.Ctx) error {
 }
 
 func (a *App) apiDocument(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -226,15 +225,7 @@ func (a *App) apiDocumentContent(c *fiber.Ctx) error {
 }
 
 func (a *App) apiDocumentVersions(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -250,15 +241,7 @@ func (a *App) apiDocumentVersions(c *fiber.Ctx) error {
 }
 
 func (a *App) apiDocumentAccess(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -277,15 +260,7 @@ func (a *App) apiDocumentAccess(c *fiber.Ctx) error {
 // sendDocument authorizes, logs and streams a document's bytes (or its
 // thumbnail) with a Content-Disposition that survives Chinese names.
 func (a *App) sendDocument(c *fiber.Ctx, action string) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -434,15 +409,7 @@ func (a *App) apiSearchPapers(c *fiber.Ctx) error {
 }
 
 func (a *App) apiVoidPaper(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}

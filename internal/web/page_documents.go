@@ -76,15 +76,7 @@ func (a *App) documentsPage(c *fiber.Ctx) error {
 }
 
 func (a *App) renderDocuments(c *fiber.Ctx, status int, uploadErr string) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -188,15 +180,7 @@ func (a *App) documentThumb(c *fiber.Ctx) error {
 }
 
 func (a *App) documentVersionsPage(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -225,15 +209,7 @@ func (a *App) documentVersionsPage(c *fiber.Ctx) error {
 // was issued when it has been rendered, else the current data (a preview
 // marked 样稿 when no number was issued yet).
 func (a *App) paperPrint(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -247,15 +223,7 @@ func (a *App) paperPrint(c *fiber.Ctx) error {
 }
 
 func (a *App) paperPDF(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
@@ -306,15 +274,7 @@ func (a *App) papersPage(c *fiber.Ctx) error {
 }
 
 func (a *App) paperVoid(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
+	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
 	}
