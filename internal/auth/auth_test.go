@@ -158,6 +158,9 @@ func TestActionableStates(t *testing.T) {
 	if !has(auth.ConstructionUnit, workflow.Draft) || !has(auth.ConstructionUnit, workflow.OpinionSent) {
 		t.Error("a unit acts on drafts and opinion letters")
 	}
+	if has(auth.ConstructionUnit, workflow.Concluded) {
+		t.Error("an appeal is a right, not a task: a concluded review is not on the unit's to-do list")
+	}
 	if has(auth.ConstructionUnit, workflow.InReview) {
 		t.Error("a unit has nothing to do while the firm reviews")
 	}

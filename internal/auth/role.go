@@ -205,11 +205,22 @@ func ActionableStates(r Role) []workflow.State {
 	var out []workflow.State
 	for _, s := range workflow.States() {
 		for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
-			if MayFire(r, t) && t != workflow.Suspend && t != workflow.Resume && t != workflow.SampleRecheck {
+			if MayFire(r, t) && IsTask(t) {
 				out = append(out, s)
 				break
 			}
 		}
 	}
 	return out
+}
+
+// IsTask reports whether a trigger is work waiting for someone. Suspension,
+// sample re-reviews and appeals are rights used at will: a review does not
+// sit on a to-do list because they are possible.
+func IsTask(t workflow.Trigger) bool {
+	switch t {
+	case workflow.Suspend, workflow.Resume, workflow.SampleRecheck, workflow.FileAppeal:
+		return false
+	}
+	return true
 }

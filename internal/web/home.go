@@ -63,7 +63,7 @@ func (a *App) home(c *fiber.Ctx) error {
 func nextAction(r auth.Role, s workflow.State) string {
 	var labels string
 	for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
-		if auth.MayFire(r, t) && t != workflow.Suspend && t != workflow.Resume && t != workflow.SampleRecheck {
+		if auth.MayFire(r, t) && auth.IsTask(t) {
 			if labels != "" {
 				labels += " / "
 			}
