@@ -190,6 +190,19 @@ func (x *tx) validate(ctx context.Context) (workflow.SignArgs, error) {
 		if _, err := x.date("survey_date", false); err != nil {
 			return sign, err
 		}
+		if _, err := x.date("planned_completion", false); err != nil {
+			return sign, err
+		}
+	case workflow.ApprovePlan:
+		switch x.param("decision") {
+		case "", "approve":
+		case "redo":
+			if x.in.Reason == "" {
+				return sign, fieldErr("reason", "退回重做须说明原因")
+			}
+		default:
+			return sign, fieldErr("decision", "审核结论应为 approve(批准)或 redo(退回重做)")
+		}
 	case workflow.Archive:
 		if _, err := x.archiveRecord(ctx); err != nil {
 			return sign, err
@@ -326,13 +339,21 @@ func (x *tx) effects(ctx context.Context, to workflow.State) error {
 		return x.cancel(ctx)
 	case workflow.SubmitPlan:
 		sd, _ := x.date("survey_date", false)
+		pc, _ := x.date("planned_completion", false)
 		_, err := q.InsertWorkPlan(ctx, store.WorkPlan{ReviewID: r.ID, FirmID: r.FirmID, Mode: x.param("mode"), SurveyDate: sd,
-			KeyIssues: x.param("key_issues"), Status: "submitted", CreatedAt: now})
+			KeyIssues: x.param("key_issues"), Staff: x.param("staff"), PlannedCompletion: pc, Status: "submitted", CreatedAt: now})
 		return err
 	case workflow.ApprovePlan:
 		plan, err := q.LatestWorkPlan(ctx, r.ID, r.FirmID)
 		if err != nil {
 			return err
+		}
+		if x.param("decision") == "redo" {
+			if err := q.ReturnWorkPlan(ctx, plan.ID, x.p.UserID, x.in.Reason, now); err != nil {
+				return err
+			}
+			return x.notifyRole(ctx, auth.Intermediary, "plan_redo", fmt.Sprintf("%s:评审方案退回重做", r.ProjectName),
+				"评审中心要求重做评审方案:"+x.in.Reason)
 		}
 		return q.ApproveWorkPlan(ctx, plan.ID, x.p.UserID, now)
 	case workflow.RecordSurvey:

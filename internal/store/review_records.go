@@ -20,17 +20,23 @@ type WorkPlan struct {
 	Mode       string
 	SurveyDate sql.NullTime
 	KeyIssues  string
-	Status     string // submitted | approved
-	ApprovedBy int64
-	ApprovedAt sql.NullTime
+	Staff      string
+	// PlannedCompletion is the date the firm plans to report by.
+	PlannedCompletion sql.NullTime
+	Status            string // submitted | approved | redo
+	ApprovedBy        int64
+	ApprovedAt        sql.NullTime
+	// ReviewNote is the supervisor's reason when the plan is to be redone.
+	ReviewNote string
 	CreatedAt  time.Time
 }
 
 // InsertWorkPlan records a submitted plan.
 func (q *Queries) InsertWorkPlan(ctx context.Context, p WorkPlan) (int64, error) {
 	res, err := q.db.ExecContext(ctx,
-		`INSERT INTO work_plans (review_id, firm_id, mode, survey_date, key_issues, status, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?)`, p.ReviewID, p.FirmID, p.Mode, p.SurveyDate, p.KeyIssues, p.Status, p.CreatedAt)
+		`INSERT INTO work_plans (review_id, firm_id, mode, survey_date, key_issues, staff, planned_completion, status, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ReviewID, p.FirmID, p.Mode, p.SurveyDate, p.KeyIssues, p.Staff, p.PlannedCompletion,
+		p.Status, p.CreatedAt)
 	if err != nil {
 		return 0, translate(err)
 	}
@@ -41,10 +47,19 @@ func (q *Queries) InsertWorkPlan(ctx context.Context, p WorkPlan) (int64, error)
 func (q *Queries) LatestWorkPlan(ctx context.Context, reviewID, firmID int64) (WorkPlan, error) {
 	var p WorkPlan
 	err := q.db.QueryRowContext(ctx,
-		`SELECT id, review_id, firm_id, mode, survey_date, key_issues, status, COALESCE(approved_by,0), approved_at, created_at
+		`SELECT id, review_id, firm_id, mode, survey_date, key_issues, staff, planned_completion, status, COALESCE(approved_by,0),
+		   approved_at, COALESCE(review_note,''), created_at
 		 FROM work_plans WHERE review_id = ? AND firm_id = ? ORDER BY id DESC LIMIT 1`, reviewID, firmID).
-		Scan(&p.ID, &p.ReviewID, &p.FirmID, &p.Mode, &p.SurveyDate, &p.KeyIssues, &p.Status, &p.ApprovedBy, &p.ApprovedAt, &p.CreatedAt)
+		Scan(&p.ID, &p.ReviewID, &p.FirmID, &p.Mode, &p.SurveyDate, &p.KeyIssues, &p.Staff, &p.PlannedCompletion, &p.Status,
+			&p.ApprovedBy, &p.ApprovedAt, &p.ReviewNote, &p.CreatedAt)
 	return p, translate(err)
+}
+
+// ReturnWorkPlan sends a plan back to be redone, with the supervisor's note.
+func (q *Queries) ReturnWorkPlan(ctx context.Context, id, userID int64, note string, at time.Time) error {
+	_, err := q.db.ExecContext(ctx, "UPDATE work_plans SET status = 'redo', approved_by = ?, approved_at = ?, review_note = ? WHERE id = ?",
+		nullInt(userID), at, note, id)
+	return err
 }
 
 // ApproveWorkPlan marks a plan approved.

@@ -464,6 +464,13 @@ func (a *App) buildActions(ctx context.Context, v review.View, failed *actionSta
 				{Name: "mode", Label: "评审方式", Kind: "text", Required: true, Hint: "如:现场踏勘 + 资料审核"},
 				{Name: "survey_date", Label: "计划踏勘日期", Kind: "date"},
 				{Name: "key_issues", Label: "重点审核内容", Kind: "textarea", Required: true},
+				{Name: "staff", Label: "评审人员", Kind: "text", Hint: "项目负责人及参加人员"},
+				{Name: "planned_completion", Label: "计划完成日期", Kind: "date"},
+			}
+		case workflow.ApprovePlan:
+			af.Fields = []actionField{
+				{Name: "decision", Label: "审核结论", Kind: "select", Required: true, Options: []pageOption{{"approve", "批准"}, {"redo", "退回重做"}}},
+				{Name: "reason", Label: "意见", Kind: "textarea", Hint: "退回重做时必填"},
 			}
 		case workflow.Suspend:
 			af.Fields = []actionField{{Name: "expected_workdays", Label: "预计中止(工作日)", Kind: "number", Required: true}, reason}
