@@ -144,3 +144,12 @@ func (q *Queries) AuditEvents(ctx context.Context, f AuditEventsFilter) ([]Audit
 	}
 	return out, total, rows.Err()
 }
+
+// LastAuditAction returns when an action was last recorded for a review
+// (ErrNotFound if never).
+func (q *Queries) LastAuditAction(ctx context.Context, reviewID int64, action string) (time.Time, error) {
+	var at time.Time
+	err := q.db.QueryRowContext(ctx,
+		"SELECT at FROM audit_events WHERE review_id = ? AND action = ? ORDER BY id DESC LIMIT 1", reviewID, action).Scan(&at)
+	return at, translate(err)
+}

@@ -25,6 +25,7 @@ func (a *App) apiReviews(r fiber.Router) {
 	r.Get("/reviews/:id<int>", a.apiGetReview)
 	r.Post("/reviews/:id<int>/transitions", a.apiFireReview)
 	r.Get("/reviews/:id<int>/events", a.apiReviewEvents)
+	r.Post("/reviews/:id<int>/nudge", a.apiNudgeReview)
 	r.Get("/audit/verify", a.apiAuditVerify)
 	r.Get("/openapi.json", a.apiOpenAPI)
 }
@@ -426,4 +427,25 @@ func (a *App) apiAuditVerify(c *fiber.Ctx) error {
 		out["broken"] = res.Broken
 	}
 	return c.JSON(out)
+}
+
+// apiNudgeReview sends the parties whose turn it is a logged reminder (催办).
+func (a *App) apiNudgeReview(c *fiber.Ctx) error {
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Message string `json:"message"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	n, err := svc.Nudge(c.UserContext(), p, id, in.Message)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"notified": n})
 }

@@ -34,6 +34,20 @@ func (a *App) pageReviews(r fiber.Router) {
 	r.Get("/reviews.xlsx", a.reviewExport)
 	r.Get("/reviews/:id<int>", a.reviewPage)
 	r.Post("/reviews/:id<int>/transitions", a.reviewTransition)
+	r.Post("/reviews/:id<int>/nudge", a.reviewNudge)
+}
+
+// reviewNudge is the 催办 button of the review page.
+func (a *App) reviewNudge(c *fiber.Ctx) error {
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
+	if err != nil {
+		return err
+	}
+	n, err := svc.Nudge(c.UserContext(), p, id, c.FormValue("message"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s", id, url.QueryEscape(fmt.Sprintf("已催办,通知 %d 人", n))), fiber.StatusSeeOther)
 }
 
 // reviewRow is one line of a review list.
@@ -773,6 +787,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		"Papers": papers, "Error": flashErr, "CanUpload": p.Can(auth.UploadDocuments),
 		"Materials": materials, "Suspensions": suspensions, "Archive": archive, "SuspendedSince": suspendedSince,
 		"Missing": missingSummary(v), "ShowDraws": showDraws(p),
+		"CanNudge": (p.Role == auth.ReviewCenter || p.Role == auth.FinanceSection) && !r.Suspended && !r.State.Terminal(),
 	}))
 }
 

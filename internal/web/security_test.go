@@ -68,6 +68,7 @@ var apiMatrix = map[string]apiRule{
 	"POST /api/v1/reviews/:id<int>/draws":                   {body: map[string]any{}},
 	"POST /api/v1/reviews/:id<int>/experts/:eid<int>/score": {body: map[string]any{}},
 	"POST /api/v1/reviews/:id<int>/transitions":             {rowScoped: true, body: map[string]any{"trigger": "submit"}},
+	"POST /api/v1/reviews/:id<int>/nudge":                   {body: map[string]any{}},
 }
 
 var paramRe = regexp.MustCompile(`:([a-z]+)(<int>)?`)
