@@ -91,7 +91,7 @@ func openAPIDocument() fiber.Map {
 			"responses": std("200", fiber.Map{"type": "array", "items": ref("Event")}, "404")}},
 		"/reviews/{id}/nudge": fiber.Map{"post": fiber.Map{"summary": "催办:提醒当前办理人(评审中心、财政业务科室;每小时至多一次)", "parameters": idParam,
 			"requestBody": fiber.Map{"content": fiber.Map{"application/json": fiber.Map{"schema": obj(fiber.Map{"message": str})}}},
-			"responses": std("200", obj(fiber.Map{"notified": fiber.Map{"type": "integer"}}), "403", "404", "409")}},
+			"responses":   std("200", obj(fiber.Map{"notified": fiber.Map{"type": "integer"}}), "403", "404", "409")}},
 		"/reviews/{id}/documents": fiber.Map{
 			"post": fiber.Map{"summary": "上传资料", "parameters": idParam, "requestBody": fiber.Map{"required": true, "content": fiber.Map{
 				"multipart/form-data": fiber.Map{"schema": obj(fiber.Map{"category": str, "signed_sealed": fiber.Map{"type": "string", "enum": []string{"true", "false"}},
