@@ -29,9 +29,9 @@ type EngineOptions struct {
 	Instance string
 	// Interval between passes of Run (30 s when zero).
 	Interval time.Duration
-	// Batch is the number of rows claimed per transaction (50 when zero).
+	// Batch is the number of rows claimed per transaction (100 when zero).
 	Batch int
-	// Workers is the number of concurrent claimers per pass (4 when zero).
+	// Workers is the number of concurrent claimers per pass (2 when zero).
 	Workers int
 	// Fire is the effect of a passed deadline (none when nil).
 	Fire FireFunc
@@ -58,10 +58,10 @@ func NewEngine(o EngineOptions) *Engine {
 		o.Interval = 30 * time.Second
 	}
 	if o.Workers <= 0 {
-		o.Workers = 4
+		o.Workers = 2
 	}
 	if o.Batch <= 0 {
-		o.Batch = 50
+		o.Batch = 100
 	}
 	return &Engine{o: o}
 }

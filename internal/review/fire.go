@@ -237,17 +237,16 @@ func snapshot(st workflow.State, c store.ReviewChange, r store.Review) map[strin
 // opinion_sent deems the opinion agreed (逾期未签署,视同同意); other kinds
 // tell the parties the deadline has passed.
 func (s *Service) FireDeadline(ctx context.Context, q *store.Queries, d store.Deadline) error {
+	due := d.DueAt.In(shanghai()).Format("2006-01-02 15:04")
+	if d.Kind == "opinion" {
+		// The engine fires only while the review still waits in
+		// opinion_sent and is not suspended; the machine refuses otherwise.
+		return s.FireSystemTx(ctx, q, d.ReviewID, workflow.DeemAgreed,
+			"征求意见书送达后5个工作日内未签署意见(截止 "+due+"),逾期视同同意")
+	}
 	r, err := q.LockReview(ctx, d.ReviewID)
 	if err != nil {
 		return err
-	}
-	due := d.DueAt.In(shanghai()).Format("2006-01-02 15:04")
-	if d.Kind == "opinion" {
-		if r.State != workflow.OpinionSent || r.Suspended {
-			return nil
-		}
-		return s.FireSystemTx(ctx, q, r.ID, workflow.DeemAgreed,
-			"征求意见书送达后5个工作日内未签署意见(截止 "+due+"),逾期视同同意")
 	}
 	x := &tx{s: s, q: q, p: auth.SystemPrincipal(), r: r, ch: r.Change(), now: s.now()}
 	title := r.ProjectName + ":办理期限已过"

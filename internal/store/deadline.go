@@ -211,17 +211,19 @@ type DeadlineReview struct {
 // in progress: the deadline is looked at again on the next pass).
 func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r DeadlineReview, ok bool, err error) {
 	err = q.db.QueryRowContext(ctx,
-		"SELECT id, state, suspended, jurisdiction_id, unit_org_id, COALESCE(firm_id,0) FROM reviews WHERE id = ? FOR UPDATE SKIP LOCKED", id).
-		Scan(&r.ID, &r.State, &r.Suspended, &r.JurisdictionID, &r.UnitOrgID, &r.FirmID)
+		// The project's name comes from a subquery, which a locking read
+		// does not lock: only the review row is taken.
+		`SELECT r.id, r.state, r.suspended, r.jurisdiction_id, r.unit_org_id, COALESCE(r.firm_id,0),
+		   (SELECT p.name FROM projects p WHERE p.id = r.project_id)
+		 FROM reviews r WHERE r.id = ? FOR UPDATE SKIP LOCKED`, id).
+		Scan(&r.ID, &r.State, &r.Suspended, &r.JurisdictionID, &r.UnitOrgID, &r.FirmID, &r.ProjectName)
 	if err == sql.ErrNoRows {
 		return r, false, nil
 	}
 	if err != nil {
 		return r, false, err
 	}
-	err = q.db.QueryRowContext(ctx, "SELECT p.name FROM reviews r JOIN projects p ON p.id = r.project_id WHERE r.id = ?", id).
-		Scan(&r.ProjectName)
-	return r, true, translate(err)
+	return r, true, nil
 }
 
 // OrgUserIDs lists the active users of an organization.
