@@ -76,11 +76,16 @@ func (s *ObjectStore) Ping(ctx context.Context) error {
 const PartSize = 8 << 20
 
 // Put stores r under key. With size -1 (length unknown, as for a streamed
-// multipart upload) minio-go uploads parts of PartSize from one buffer.
+// multipart upload) minio-go uploads parts of PartSize from two buffers.
 // The payload is not hashed a second time for the request signature:
 // finreview computes the SHA-256 of every document itself on the way.
 func (s *ObjectStore) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
 	opts := minio.PutObjectOptions{ContentType: contentType, PartSize: PartSize, DisableContentSha256: true}
+	if size < 0 {
+		// Two part buffers: one fills from the request while the other is
+		// sent, so reading the upload never waits for MinIO.
+		opts.ConcurrentStreamParts, opts.NumThreads = true, 2
+	}
 	if _, err := s.Client.PutObject(ctx, s.Bucket, key, r, size, opts); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
