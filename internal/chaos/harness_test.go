@@ -64,6 +64,27 @@ type world struct {
 	objects  *docs.ObjectStore
 	dsn      string
 	endpoint string
+
+	mu      sync.Mutex
+	servers []*server
+}
+
+// serverErrors returns the error lines every server of the world logged,
+// so a 5xx answer comes with its cause.
+func (w *world) serverErrors() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, sv := range w.servers {
+		sv.mu.Lock()
+		for _, line := range strings.Split(sv.log.String(), "\n") {
+			if strings.Contains(line, `"level":"ERROR"`) {
+				out = append(out, sv.name+": "+line)
+			}
+		}
+		sv.mu.Unlock()
+	}
+	return strings.Join(out, "\n")
 }
 
 func newWorld(t *testing.T, bin string) *world {
@@ -108,6 +129,9 @@ func (w *world) start(name, addr string, extra ...string) *server {
 		addr = freeAddr(w.t)
 	}
 	sv := &server{t: w.t, name: name, addr: addr, done: make(chan struct{}), log: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	w.mu.Lock()
+	w.servers = append(w.servers, sv)
+	w.mu.Unlock()
 	sv.cmd = exec.Command(w.bin, "serve")
 	sv.cmd.Env = append(os.Environ(),
 		"FINREVIEW_DSN="+w.dsn,
@@ -370,7 +394,7 @@ func (w *world) drive(c *client, id int64, target string) (int, bool) {
 		return 0, false
 	}
 	if status >= 500 {
-		w.t.Errorf("%s on review %d (%s): %d %v", trig, id, st, status, v)
+		w.t.Errorf("%s on review %d (%s): %d %v\nserver errors:\n%s", trig, id, st, status, v, w.serverErrors())
 	}
 	return status, w.state(id) == target
 }

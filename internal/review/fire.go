@@ -23,11 +23,20 @@ func (s *Service) Fire(ctx context.Context, p auth.Principal, id int64, in FireI
 		return View{}, auth.ErrForbidden
 	}
 	issued := false
-	err := s.store.InTx(ctx, func(q *store.Queries) error {
-		var err error
-		issued, err = s.fireTx(ctx, q, p, id, in)
-		return err
-	})
+	var err error
+	// A deadlock victim was rolled back whole: run the transition again
+	// (its version check still stops a transition that another one beat).
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.store.InTx(ctx, func(q *store.Queries) error {
+			var err error
+			issued, err = s.fireTx(ctx, q, p, id, in)
+			return err
+		})
+		if !store.IsDeadlock(err) {
+			break
+		}
+		s.log.Warn("transition deadlocked, retrying", "review_id", id, "trigger", string(in.Trigger), "attempt", attempt+1)
+	}
 	if err != nil {
 		return View{}, err
 	}

@@ -91,6 +91,13 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 	return nil
 }
 
+// IsDeadlock reports whether err is InnoDB choosing this transaction as a
+// deadlock victim: it was rolled back whole and may simply run again.
+func IsDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
+}
+
 // translate maps driver errors to the store's sentinels.
 func translate(err error) error {
 	if err == nil {

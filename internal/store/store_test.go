@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -209,5 +210,37 @@ func TestInTxRollsBackOnError(t *testing.T) {
 	}
 	if _, err := s.JurisdictionByName(ctx, "回滚区"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("row survived the rollback: %v", err)
+	}
+}
+
+func TestIsDeadlock(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	for _, code := range []string{"D1", "D2"} {
+		if _, err := s.InsertJurisdiction(ctx, store.Jurisdiction{Code: code, Name: "死锁" + code}, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := s.DB.BeginTx(ctx, nil)
+	b, _ := s.DB.BeginTx(ctx, nil)
+	defer a.Rollback()
+	defer b.Rollback()
+	mustExec := func(tx *sql.Tx, q string) {
+		if _, err := tx.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(a, "UPDATE jurisdictions SET sort_order = 5 WHERE code = 'D1'")
+	mustExec(b, "UPDATE jurisdictions SET sort_order = 5 WHERE code = 'D2'")
+	errs := make(chan error, 2)
+	go func() { _, err := a.Exec("UPDATE jurisdictions SET sort_order = 6 WHERE code = 'D2'"); errs <- err }()
+	time.Sleep(200 * time.Millisecond)
+	go func() { _, err := b.Exec("UPDATE jurisdictions SET sort_order = 6 WHERE code = 'D1'"); errs <- err }()
+	first, second := <-errs, <-errs
+	if !store.IsDeadlock(first) && !store.IsDeadlock(second) {
+		t.Fatalf("no deadlock reported: %v / %v", first, second)
+	}
+	if store.IsDeadlock(errors.New("boom")) || store.IsDeadlock(nil) {
+		t.Fatal("only InnoDB's deadlock error is a deadlock")
 	}
 }
