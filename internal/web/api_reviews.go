@@ -337,15 +337,7 @@ func (a *App) apiGetReview(c *fiber.Ctx) error {
 }
 
 func (a *App) apiFireReview(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}

@@ -112,15 +112,7 @@ func (a *App) pageDrawList(c *fiber.Ctx) error {
 }
 
 func (a *App) pageDrawCreate(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -167,15 +159,7 @@ func (a *App) pageDrawVerify(c *fiber.Ctx) error {
 }
 
 func (a *App) pageExpertScore(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
