@@ -43,11 +43,15 @@ run: services build
 	$(BIN)/finreview serve
 
 .PHONY: browser
+# The tests need Chromium (browser tests) and pdftotext from poppler-utils
+# (the papers' PDF text); both come from Debian's packages.
 browser:
-	@command -v chromium >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
-			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
-		else echo "浏览器测试需要 chromium:sudo apt-get install chromium" >&2; exit 1; fi; }
+	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
+		else echo "测试需要 $$missing:sudo apt-get install $$missing" >&2; exit 1; fi; fi
 
 .PHONY: test
 test: services browser

@@ -93,17 +93,9 @@ func (k Kind) Matches(s workflow.State) bool {
 }
 
 // LoadCalendar returns the built-in holiday data overridden by the
-// database's rows.
+// database's rows (kept per process while the calendar's version holds).
 func LoadCalendar(ctx context.Context, q *store.Queries) (*calendar.Calendar, error) {
-	rows, err := q.CalendarDays(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load calendar days: %w", err)
-	}
-	days := make([]calendar.Day, len(rows))
-	for i, r := range rows {
-		days[i] = r.Day()
-	}
-	return calendar.New(calendar.BuiltIn(), days), nil
+	return q.Calendar(ctx)
 }
 
 // Schedule creates a pending deadline due workdays working days after from
@@ -204,6 +196,12 @@ func Current(ctx context.Context, q *store.Queries, reviewID int64) (store.Deadl
 	if err != nil {
 		return store.Deadline{}, err
 	}
+	return CurrentOf(rows)
+}
+
+// CurrentOf picks, from a review's deadlines, the pending one due first
+// (ErrNotFound if none is pending).
+func CurrentOf(rows []store.Deadline) (store.Deadline, error) {
 	var best *store.Deadline
 	for i := range rows {
 		if rows[i].State == store.DeadlinePending && (best == nil || rows[i].DueAt.Before(best.DueAt)) {

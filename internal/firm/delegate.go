@@ -188,7 +188,7 @@ func (s *Service) ActiveDelegation(ctx context.Context, q *store.Queries, review
 	if err != nil {
 		return Delegation{}, err
 	}
-	return fromStore(d)
+	return DelegationOf(d)
 }
 
 // Delegations lists every delegation of a review, oldest first.
@@ -199,7 +199,7 @@ func (s *Service) Delegations(ctx context.Context, reviewID int64) ([]Delegation
 	}
 	out := make([]Delegation, 0, len(rows))
 	for _, r := range rows {
-		d, err := fromStore(r)
+		d, err := DelegationOf(r)
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +208,8 @@ func (s *Service) Delegations(ctx context.Context, reviewID int64) ([]Delegation
 	return out, nil
 }
 
-func fromStore(d store.Delegation) (Delegation, error) {
+// DelegationOf is the delegation as firm presents it, from its stored row.
+func DelegationOf(d store.Delegation) (Delegation, error) {
 	cs, err := decodeConsidered(d.Considered)
 	if err != nil {
 		return Delegation{}, fmt.Errorf("delegation %d: %w", d.ID, err)

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"finreview/internal/calendar"
-	"finreview/internal/deadline"
 	"finreview/internal/store"
 )
 
@@ -106,16 +105,4 @@ func suspensionViews(cal *calendar.Calendar, rows []store.Suspension, now time.T
 		out = append(out, v)
 	}
 	return out
-}
-
-func (s *Service) suspensions(ctx context.Context, q *store.Queries, reviewID int64) ([]SuspensionView, error) {
-	rows, err := q.Suspensions(ctx, reviewID)
-	if err != nil || len(rows) == 0 {
-		return []SuspensionView{}, err
-	}
-	cal, err := deadline.LoadCalendar(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return suspensionViews(cal, rows, s.now()), nil
 }

@@ -12,6 +12,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/deadline"
 	"finreview/internal/fee"
+	"finreview/internal/firm"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -207,10 +208,11 @@ func (s *Service) view(ctx context.Context, p auth.Principal, sc store.Scope, id
 // draws and scores, which only the review page shows.
 func (s *Service) load(ctx context.Context, p auth.Principal, sc store.Scope, id int64, full bool) (View, error) {
 	q := &s.store.Queries
-	r, err := q.Review(ctx, sc, id)
+	d, err := q.ReviewDossier(ctx, sc, id)
 	if err != nil {
 		return View{}, err
 	}
+	r := d.Review
 	v := View{Review: r, Missing: map[workflow.Trigger][]string{}}
 	facts, err := s.facts(ctx, q, r)
 	if err != nil {
@@ -229,41 +231,26 @@ func (s *Service) load(ctx context.Context, p auth.Principal, sc store.Scope, id
 			v.Missing[t] = miss
 		}
 	}
-	if r.FirmID != 0 && s.firms != nil {
-		d, err := s.firms.ActiveDelegation(ctx, q, r.ID)
-		if err == nil {
-			v.Delegation = &d
-		} else if !errors.Is(err, store.ErrNotFound) {
+	if r.FirmID != 0 && s.firms != nil && d.Delegation != nil {
+		g, err := firm.DelegationOf(*d.Delegation)
+		if err != nil {
 			return View{}, err
 		}
+		v.Delegation = &g
 	}
-	if d, err := deadline.Current(ctx, q, r.ID); err == nil {
-		v.Deadline = &d
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return View{}, err
+	if dl, err := deadline.CurrentOf(d.Deadlines); err == nil {
+		v.Deadline = &dl
 	}
 	if s.billing != nil {
-		if st, err := s.billing.StatementFor(ctx, r.ID); err == nil {
-			v.Fee = &st
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return View{}, err
-		}
+		v.Fee = d.Statement
 	}
-	if v.Papers, err = q.Papers(ctx, r.ID); err != nil {
-		return View{}, err
-	}
+	v.Papers = d.Papers
 	v.Materials = RequiredMaterials(r.Kind)
-	if v.Suspensions, err = s.suspensions(ctx, q, r.ID); err != nil {
-		return View{}, err
+	v.Suspensions = suspensionViews(d.Calendar, d.Suspensions, s.now())
+	if d.Archive != nil {
+		v.Archive = archiveView(*d.Archive)
 	}
-	if a, err := q.ArchiveRecordFor(ctx, r.ID); err == nil {
-		v.Archive = archiveView(a)
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return View{}, err
-	}
-	if v.Events, err = q.ReviewEvents(ctx, r.ID); err != nil {
-		return View{}, err
-	}
+	v.Events = d.Events
 	if !full {
 		return v, nil
 	}

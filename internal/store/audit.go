@@ -27,26 +27,20 @@ type AuditEvent struct {
 func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, hash string, err error) {
 	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once; INSERT
 	// IGNORE would take a shared one first, and two appenders upgrading
-	// their shared locks deadlock.
-	if _, err = q.db.ExecContext(ctx,
-		"INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq", stream); err != nil {
-		return 0, "", err
-	}
+	// their shared locks deadlock. Both statements travel in one round trip.
 	err = q.db.QueryRowContext(ctx,
-		"SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE", stream).Scan(&seq, &hash)
+		"INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq;\n"+
+			"SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE", stream, stream).Scan(&seq, &hash)
 	return seq, hash, translate(err)
 }
 
 // AppendAuditEvent inserts an event and moves its stream's head to it.
 func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
-	if _, err := q.db.ExecContext(ctx,
-		`INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
-		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash); err != nil {
-		return translate(err)
-	}
-	_, err := q.db.ExecContext(ctx, "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", e.Seq, e.Hash, e.Stream)
+	_, err := q.execBatch(ctx,
+		stmt{query: `INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args: []any{e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
+			e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}},
+		stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
 	return err
 }
 

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"finreview/internal/calendar"
@@ -32,21 +34,118 @@ func (q *Queries) calendarDays(ctx context.Context, where string, args ...any) (
 	}
 	defer rows.Close()
 	var out []CalendarDay
-	for rows.Next() {
+	return out, scanCalendarDays(&out)(rows)
+}
+
+func scanCalendarDays(out *[]CalendarDay) func(*sql.Rows) error {
+	return scanAll(func(s interface{ Scan(...any) error }) error {
 		var d CalendarDay
 		var date, kind string
-		if err := rows.Scan(&date, &kind, &d.Name, &d.CreatedBy, &d.CreatedAt); err != nil {
-			return nil, err
+		err := s.Scan(&date, &kind, &d.Name, &d.CreatedBy, &d.CreatedAt)
+		if err != nil {
+			return err
 		}
 		if d.Date, err = calendar.ParseDate(date); err != nil {
-			return nil, fmt.Errorf("calendar_days: %w", err)
+			return fmt.Errorf("calendar_days: %w", err)
 		}
 		if d.Kind, err = calendar.ParseDayKind(kind); err != nil {
-			return nil, fmt.Errorf("calendar_days %s: %w", date, err)
+			return fmt.Errorf("calendar_days %s: %w", date, err)
 		}
-		out = append(out, d)
+		*out = append(*out, d)
+		return nil
+	})
+}
+
+// calendarCache keeps the calendar in force, built, with the version of
+// calendar_version it was read at.
+type calendarCache struct {
+	mu      sync.Mutex
+	version int64
+	cal     *calendar.Calendar
+}
+
+const calendarVersionQuery = "SELECT version FROM calendar_version WHERE id = 1"
+
+func scanCalendarVersion(v *int64) func(*sql.Rows) error {
+	return scanOptional(new(bool), func(s interface{ Scan(...any) error }) error { return s.Scan(v) })
+}
+
+// Calendar returns the working-day calendar in force: the built-in data
+// overridden by the database's rows. It is kept per process and re-read
+// only when calendar_version moved; a transaction that has read the
+// version already (LockReview) costs no round trip at all.
+func (q *Queries) Calendar(ctx context.Context) (*calendar.Calendar, error) {
+	if !q.calendarCacheable() {
+		return q.readCalendar(ctx)
 	}
-	return out, rows.Err()
+	v := q.calVersion
+	if v == 0 {
+		if err := q.db.QueryRowContext(ctx, calendarVersionQuery).Scan(&v); err != nil {
+			return nil, fmt.Errorf("calendar version: %w", err)
+		}
+	}
+	return q.calendarAt(ctx, v)
+}
+
+// calendarCacheable is false without a cache, or in a transaction that
+// edits the calendar: what it sees is not committed and must not be kept.
+func (q *Queries) calendarCacheable() bool { return q.cal != nil && !q.calWritten }
+
+// calendarAt returns the cached calendar if it is at version v, and reads
+// the table otherwise.
+func (q *Queries) calendarAt(ctx context.Context, v int64) (*calendar.Calendar, error) {
+	c := q.cal
+	c.mu.Lock()
+	if c.cal != nil && c.version == v {
+		cal := c.cal
+		c.mu.Unlock()
+		return cal, nil
+	}
+	c.mu.Unlock()
+	// The version first, then the rows: rows newer than the version only
+	// cost a second read later; the other order could keep old rows under
+	// a new version.
+	var read int64
+	var days []CalendarDay
+	if err := q.readBatch(ctx,
+		stmt{query: calendarVersionQuery, scan: scanCalendarVersion(&read)},
+		stmt{query: "SELECT " + calendarColumns + " FROM calendar_days ORDER BY day", scan: scanCalendarDays(&days)},
+	); err != nil {
+		return nil, fmt.Errorf("load calendar days: %w", err)
+	}
+	cal := buildCalendar(days)
+	c.mu.Lock()
+	if read >= c.version {
+		c.version, c.cal = read, cal
+	}
+	c.mu.Unlock()
+	return cal, nil
+}
+
+func (q *Queries) readCalendar(ctx context.Context) (*calendar.Calendar, error) {
+	days, err := q.CalendarDays(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load calendar days: %w", err)
+	}
+	return buildCalendar(days), nil
+}
+
+func buildCalendar(rows []CalendarDay) *calendar.Calendar {
+	days := make([]calendar.Day, len(rows))
+	for i, r := range rows {
+		days[i] = r.Day()
+	}
+	return calendar.New(calendar.BuiltIn(), days)
+}
+
+// calendarEdited raises the calendar's version inside the editing
+// transaction and stops this transaction from caching what it reads.
+func (q *Queries) calendarEdited(ctx context.Context) error {
+	if q.inTx {
+		q.calWritten = true
+	}
+	_, err := q.db.ExecContext(ctx, "UPDATE calendar_version SET version = version + 1 WHERE id = 1")
+	return err
 }
 
 // CalendarDays lists every database holiday row in date order.
@@ -73,6 +172,9 @@ func (q *Queries) CalendarDay(ctx context.Context, date calendar.Date) (Calendar
 
 // UpsertCalendarDay adds the row of a date or replaces it.
 func (q *Queries) UpsertCalendarDay(ctx context.Context, d CalendarDay) error {
+	if err := q.calendarEdited(ctx); err != nil {
+		return err
+	}
 	_, err := q.db.ExecContext(ctx,
 		`INSERT INTO calendar_days (day, kind, name, created_by, created_at) VALUES (?, ?, ?, ?, ?)
 		 ON DUPLICATE KEY UPDATE kind = VALUES(kind), name = VALUES(name), created_by = VALUES(created_by), created_at = VALUES(created_at)`,
@@ -82,6 +184,9 @@ func (q *Queries) UpsertCalendarDay(ctx context.Context, d CalendarDay) error {
 
 // DeleteCalendarDay removes the row of a date; ErrNotFound when there was none.
 func (q *Queries) DeleteCalendarDay(ctx context.Context, date calendar.Date) error {
+	if err := q.calendarEdited(ctx); err != nil {
+		return err
+	}
 	res, err := q.db.ExecContext(ctx, "DELETE FROM calendar_days WHERE day = ?", date.String())
 	if err != nil {
 		return err
@@ -96,6 +201,9 @@ func (q *Queries) DeleteCalendarDay(ctx context.Context, date calendar.Date) err
 
 // DeleteCalendarYear removes every row of a year and returns how many.
 func (q *Queries) DeleteCalendarYear(ctx context.Context, year int) (int64, error) {
+	if err := q.calendarEdited(ctx); err != nil {
+		return 0, err
+	}
 	res, err := q.db.ExecContext(ctx, "DELETE FROM calendar_days WHERE day BETWEEN ? AND ?",
 		fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year))
 	if err != nil {

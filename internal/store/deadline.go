@@ -326,7 +326,7 @@ func (s *Store) InClaimTx(ctx context.Context, fn func(q *Queries) error) error 
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := fn(&Queries{db: tx}); err != nil {
+	if err := fn(&Queries{db: tx, cal: s.cal, inTx: true}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -336,12 +336,17 @@ func (q *Queries) InsertArchiveRecord(ctx context.Context, a ArchiveRecord) erro
 
 // ArchiveRecordFor loads a review's archive entry (ErrNotFound if none).
 func (q *Queries) ArchiveRecordFor(ctx context.Context, reviewID int64) (ArchiveRecord, error) {
-	var a ArchiveRecord
-	err := q.db.QueryRowContext(ctx,
-		`SELECT review_id, archive_number, paper_received_on, received_by, retention_years, COALESCE(created_by,0), created_at
-		 FROM archive_records WHERE review_id = ?`, reviewID).
-		Scan(&a.ReviewID, &a.ArchiveNumber, &a.PaperReceivedOn, &a.ReceivedBy, &a.RetentionYears, &a.CreatedBy, &a.CreatedAt)
+	a, err := scanArchiveRecord(q.db.QueryRowContext(ctx, archiveRecordOfReview, reviewID))
 	return a, translate(err)
+}
+
+const archiveRecordOfReview = `SELECT review_id, archive_number, paper_received_on, received_by, retention_years, COALESCE(created_by,0), created_at
+		 FROM archive_records WHERE review_id = ?`
+
+func scanArchiveRecord(s interface{ Scan(...any) error }) (ArchiveRecord, error) {
+	var a ArchiveRecord
+	err := s.Scan(&a.ReviewID, &a.ArchiveNumber, &a.PaperReceivedOn, &a.ReceivedBy, &a.RetentionYears, &a.CreatedBy, &a.CreatedAt)
+	return a, err
 }
 
 // ArchiveNumberUsed reports whether an archive number is taken.
@@ -363,21 +368,21 @@ type Suspension struct {
 
 // Suspensions lists a review's suspensions, oldest first.
 func (q *Queries) Suspensions(ctx context.Context, reviewID int64) ([]Suspension, error) {
-	rows, err := q.db.QueryContext(ctx,
-		"SELECT id, review_id, reason, expected_workdays, started_at, ended_at FROM suspensions WHERE review_id = ? ORDER BY id", reviewID)
+	rows, err := q.db.QueryContext(ctx, suspensionsOfReview, reviewID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Suspension
-	for rows.Next() {
-		var s Suspension
-		if err := rows.Scan(&s.ID, &s.ReviewID, &s.Reason, &s.ExpectedWorkdays, &s.StartedAt, &s.EndedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, into(&out, scanSuspension)(rows)
+}
+
+const suspensionsOfReview = "SELECT id, review_id, reason, expected_workdays, started_at, ended_at FROM suspensions WHERE review_id = ? ORDER BY id"
+
+func scanSuspension(sc interface{ Scan(...any) error }) (Suspension, error) {
+	var s Suspension
+	err := sc.Scan(&s.ID, &s.ReviewID, &s.Reason, &s.ExpectedWorkdays, &s.StartedAt, &s.EndedAt)
+	return s, err
 }
 
 // DocumentCounts counts a review's committed documents of a category,

@@ -81,15 +81,31 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 }
 
 // LockReview loads a review FOR UPDATE inside a transaction, without scope
-// (the caller checked it).
+// (the caller checked it). The same round trip reads the calendar's version
+// for the transaction (see Calendar).
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
 	// Lock the review row alone: locking the joined rows would serialize
 	// every review of a jurisdiction or unit.
-	var locked int64
-	if err := q.db.QueryRowContext(ctx, "SELECT id FROM reviews WHERE id = ? FOR UPDATE", id).Scan(&locked); err != nil {
+	var r Review
+	var calVersion int64
+	err := q.readBatch(ctx,
+		stmt{query: "SELECT id FROM reviews WHERE id = ? FOR UPDATE", args: []any{id}, scan: scanOne(func(s interface{ Scan(...any) error }) error {
+			return s.Scan(new(int64))
+		})},
+		stmt{query: "SELECT " + reviewColumns + reviewFrom + " WHERE r.id = ?", args: []any{id}, scan: scanOne(func(s interface{ Scan(...any) error }) error {
+			var err error
+			r, err = scanReview(s)
+			return err
+		})},
+		stmt{query: calendarVersionQuery, scan: scanCalendarVersion(&calVersion)},
+	)
+	if err != nil {
 		return Review{}, translate(err)
 	}
-	return q.Review(ctx, Scope{All: true}, id)
+	if q.inTx {
+		q.calVersion = calVersion
+	}
+	return r, nil
 }
 
 // ReviewChange is what a transition writes to the review row.
@@ -314,23 +330,23 @@ func (q *Queries) InsertReviewEvent(ctx context.Context, e ReviewEvent) (int64, 
 
 // ReviewEvents lists a review's timeline, oldest first.
 func (q *Queries) ReviewEvents(ctx context.Context, reviewID int64) ([]ReviewEvent, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT id, review_id, round, at, COALESCE(actor_id,0), actor_name, actor_role, trig, from_state, to_state, reason, params
-		 FROM review_events WHERE review_id = ? ORDER BY id`, reviewID)
+	rows, err := q.db.QueryContext(ctx, reviewEventsOfReview, reviewID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []ReviewEvent
-	for rows.Next() {
-		var e ReviewEvent
-		if err := rows.Scan(&e.ID, &e.ReviewID, &e.Round, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Trigger,
-			&e.From, &e.To, &e.Reason, &e.Params); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, into(&out, scanReviewEvent)(rows)
+}
+
+const reviewEventsOfReview = `SELECT id, review_id, round, at, COALESCE(actor_id,0), actor_name, actor_role, trig, from_state, to_state, reason, params
+		 FROM review_events WHERE review_id = ? ORDER BY id`
+
+func scanReviewEvent(s interface{ Scan(...any) error }) (ReviewEvent, error) {
+	var e ReviewEvent
+	err := s.Scan(&e.ID, &e.ReviewID, &e.Round, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Trigger,
+		&e.From, &e.To, &e.Reason, &e.Params)
+	return e, err
 }
 
 // CountReviewsByState counts visible reviews per state.

@@ -58,3 +58,24 @@ func (s Scope) projectWhere() (string, []any) {
 	}
 	return "1=0", nil
 }
+
+// Sees decides, from the row alone, whether the scope sees r, as
+// reviewWhere would; decided is false for scopes that need other tables
+// (contractors, departments, experts), which the caller asks the database.
+func (s Scope) Sees(r Review) (visible, decided bool) {
+	switch {
+	case s.None:
+		return false, true
+	case s.All:
+		return true, true
+	case s.JurisdictionID != 0:
+		return r.JurisdictionID == s.JurisdictionID, true
+	case s.FirmID != 0:
+		return r.FirmID == s.FirmID, true
+	case s.UnitID != 0:
+		return r.UnitOrgID == s.UnitID, true
+	case s.ContractorID != 0, s.DeptID != 0, s.ExpertUserID != 0:
+		return false, false
+	}
+	return false, true
+}

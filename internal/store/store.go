@@ -31,6 +31,15 @@ type DBTX interface {
 // Queries runs statements on a connection pool or inside a transaction.
 type Queries struct {
 	db DBTX
+	// cal is the process's calendar cache, shared by the pool's Queries
+	// and every transaction's.
+	cal *calendarCache
+	// calVersion is the calendar version a transaction has already read
+	// (0: not read); only a transaction's own Queries sets it.
+	calVersion int64
+	// calWritten is set once a transaction edits the calendar.
+	calWritten bool
+	inTx       bool
 }
 
 // Store is the entry point: reads run on the pool, writes of several steps
@@ -42,7 +51,7 @@ type Store struct {
 
 // New wraps an open database.
 func New(db *sql.DB) *Store {
-	return &Store{Queries: Queries{db: db}, DB: db}
+	return &Store{Queries: Queries{db: db, cal: &calendarCache{}}, DB: db}
 }
 
 // Open opens the pool for dsn and checks that the server answers.
@@ -54,6 +63,9 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 	// Arguments are interpolated client-side (safely, for utf8mb4): one
 	// round trip per statement instead of prepare, execute and close.
 	cfg.InterpolateParams = true
+	// Several statements may travel in one round trip (see batch.go); the
+	// arguments are still escaped by the driver, never spliced by hand.
+	cfg.MultiStatements = true
 	db, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -82,7 +94,7 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 			_ = rerr // the original error, if any, is what matters
 		}
 	}()
-	if err := fn(&Queries{db: tx}); err != nil {
+	if err := fn(&Queries{db: tx, cal: s.cal, inTx: true}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -149,6 +149,14 @@ func TestReviewScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var firm int64
+	if err := s.DB.QueryRowContext(ctx, "SELECT id FROM organizations WHERE kind = 'firm' ORDER BY id LIMIT 1").Scan(&firm); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.ExecContext(ctx, "UPDATE reviews SET firm_id = ? WHERE id = ?", firm, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.FirmID = firm
 	tests := []struct {
 		name    string
 		scope   store.Scope
@@ -159,7 +167,8 @@ func TestReviewScope(t *testing.T) {
 		{"other jurisdiction", store.Scope{JurisdictionID: wuyuan.ID}, false},
 		{"own unit", store.Scope{UnitID: r.UnitOrgID}, true},
 		{"other unit", store.Scope{UnitID: other.ID}, false},
-		{"firm without delegation", store.Scope{FirmID: 1}, false},
+		{"other firm", store.Scope{FirmID: firm + 1}, false},
+		{"delegated firm", store.Scope{FirmID: firm}, true},
 		{"none", store.Scope{None: true}, false},
 		{"zero scope", store.Scope{}, false},
 	}
@@ -178,6 +187,10 @@ func TestReviewScope(t *testing.T) {
 			}
 			if (total == 1) != tt.visible {
 				t.Fatalf("list total %d, visible %v", total, tt.visible)
+			}
+			// Deciding from the row must agree with the SQL.
+			if ok, decided := tt.scope.Sees(r); !decided || ok != tt.visible {
+				t.Fatalf("Sees = %v (decided %v), want %v", ok, decided, tt.visible)
 			}
 		})
 	}
