@@ -152,17 +152,19 @@ func (h *harness) benchUpload(ctx context.Context) ([]result, error) {
 	}, nil
 }
 
-// benchTransitions runs 32 clients, each suspending and resuming its own
-// review through the API, against a bare transaction doing one UPDATE and
-// one INSERT.
+// benchTransitions runs 32 clients, each suspending and resuming reviews
+// of its own through the API, against a bare transaction doing one UPDATE
+// and one INSERT. Each client works through 16 reviews in turn, so that a
+// review's timeline stays the length of a real one (tens of events, not the
+// hundreds one review would collect from a client alone).
 func (h *harness) benchTransitions(ctx context.Context) ([]result, error) {
 	srv, err := h.start(ctx, "transitions")
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
-	const clients = 32
-	ids, err := h.reviewFixture(ctx, clients, "in_review", "settlement", true)
+	const clients, perClient = 32, 16
+	ids, err := h.reviewFixture(ctx, clients*perClient, "in_review", "settlement", true)
 	if err != nil {
 		return nil, err
 	}
@@ -179,10 +181,11 @@ func (h *harness) benchTransitions(ctx context.Context) ([]result, error) {
 	stopAt := start.Add(dur)
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
-		go func(id int64) {
+		go func(own []int64) {
 			defer wg.Done()
 			trig := []string{"suspend", "resume"}
 			for i := 0; time.Now().Before(stopAt) && i < 5000; i++ {
+				id := own[(i/2)%len(own)]
 				body := map[string]any{"trigger": trig[i%2], "reason": "基准测试", "expected_workdays": 3}
 				t0 := time.Now()
 				status, err := h.call(srv, tok, "POST", "/api/v1/reviews/"+strconv.FormatInt(id, 10)+"/transitions", body, nil)
@@ -195,7 +198,7 @@ func (h *harness) benchTransitions(ctx context.Context) ([]result, error) {
 				lat = append(lat, d)
 				mu.Unlock()
 			}
-		}(ids[c])
+		}(ids[c*perClient : (c+1)*perClient])
 	}
 	wg.Wait()
 	elapsed := time.Since(start)

@@ -212,12 +212,6 @@ func permittedFor(ctx context.Context, p auth.Principal, m *workflow.Machine) []
 // the notifications.
 func (x *tx) record(ctx context.Context, to workflow.State) error {
 	r, t := x.r, x.in.Trigger
-	if err := x.q.UpdateReview(ctx, r.ID, r.Version, x.ch, x.now); err != nil {
-		if errors.Is(err, store.ErrStale) {
-			return &StaleError{}
-		}
-		return fmt.Errorf("update review %d: %w", r.ID, err)
-	}
 	params, err := json.Marshal(x.in.Params)
 	if err != nil {
 		return err
@@ -226,7 +220,10 @@ func (x *tx) record(ctx context.Context, to workflow.State) error {
 	if actorName == "" {
 		actorName = x.p.Username
 	}
-	if _, err := x.q.InsertReviewEvent(ctx, store.ReviewEvent{ReviewID: r.ID, Round: x.ch.Round, At: x.now,
+	// The event, audit and notification writes travel with the next
+	// statement; the review's own update goes last, so its version check
+	// answers for the round trip that carries them all.
+	if err := x.q.AddReviewEvent(ctx, store.ReviewEvent{ReviewID: r.ID, Round: x.ch.Round, At: x.now,
 		ActorID: x.p.UserID, ActorName: actorName, ActorRole: string(x.p.Role), Trigger: t, From: r.State, To: to,
 		Reason: x.in.Reason, Params: string(params)}); err != nil {
 		return fmt.Errorf("review event: %w", err)
@@ -242,7 +239,16 @@ func (x *tx) record(ctx context.Context, to workflow.State) error {
 		ReviewID: r.ID, ObjectType: "review", ObjectID: strconv.FormatInt(r.ID, 10), Detail: detail}); err != nil {
 		return err
 	}
-	return x.notify(ctx, to)
+	if err := x.notify(ctx, to); err != nil {
+		return err
+	}
+	if err := x.q.UpdateReview(ctx, r.ID, r.Version, x.ch, x.now); err != nil {
+		if errors.Is(err, store.ErrStale) {
+			return &StaleError{}
+		}
+		return fmt.Errorf("update review %d: %w", r.ID, err)
+	}
+	return nil
 }
 
 func snapshot(st workflow.State, c store.ReviewChange, r store.Review) map[string]any {

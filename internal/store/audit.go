@@ -36,12 +36,14 @@ func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, 
 
 // AppendAuditEvent inserts an event and moves its stream's head to it.
 func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
-	_, err := q.execBatch(ctx,
-		stmt{query: `INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
+	// The head is locked (LockAuditHead): nothing can come between, and
+	// both writes wait for the transaction's next round trip.
+	if err := q.later(ctx, stmt{query: `INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args: []any{e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
-			e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}},
-		stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
-	return err
+		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}}); err != nil {
+		return err
+	}
+	return q.later(ctx, stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
 }
 
 // AuditHeads returns every stream's head.

@@ -52,22 +52,6 @@ func (q *Queries) readBatch(ctx context.Context, parts ...stmt) error {
 	return rows.Close()
 }
 
-// execBatch runs statements that return no rows in one round trip and
-// returns the rows affected by the last one.
-func (q *Queries) execBatch(ctx context.Context, stmts ...stmt) (int64, error) {
-	queries := make([]string, len(stmts))
-	var args []any
-	for i, s := range stmts {
-		queries[i] = s.query
-		args = append(args, s.args...)
-	}
-	res, err := q.db.ExecContext(ctx, strings.Join(queries, ";\n"), args...)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.RowsAffected()
-}
-
 // scanOne scans the single row of a result set with scan; no row is
 // ErrNotFound.
 func scanOne(scan func(interface{ Scan(...any) error }) error) func(*sql.Rows) error {
@@ -133,4 +117,67 @@ func first[T any](dst **T, scan func(interface{ Scan(...any) error }) (T, error)
 		*dst = &v
 		return nil
 	}
+}
+
+// txConn is a transaction's connection. Writes whose outcome nothing waits
+// for (timeline and audit events, notifications) are deferred with later
+// and travel in the round trip of the transaction's next statement, or in
+// one before COMMIT. The statement they precede answers as ever: its rows,
+// its rows affected and insert id (the driver reports the last statement's);
+// a deferred write that fails fails that statement, and so the transaction.
+type txConn struct {
+	tx      *sql.Tx
+	pending []stmt
+}
+
+func (c *txConn) take(query string, args []any) (string, []any) {
+	if len(c.pending) == 0 {
+		return query, args
+	}
+	var b strings.Builder
+	var all []any
+	for _, s := range c.pending {
+		b.WriteString(s.query)
+		b.WriteString(";\n")
+		all = append(all, s.args...)
+	}
+	b.WriteString(query)
+	c.pending = nil
+	return b.String(), append(all, args...)
+}
+
+func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	query, args = c.take(query, args)
+	return c.tx.ExecContext(ctx, query, args...)
+}
+
+func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query, args = c.take(query, args)
+	return c.tx.QueryContext(ctx, query, args...)
+}
+
+func (c *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	query, args = c.take(query, args)
+	return c.tx.QueryRowContext(ctx, query, args...)
+}
+
+// flush sends the deferred writes, if any.
+func (c *txConn) flush(ctx context.Context) error {
+	if len(c.pending) == 0 {
+		return nil
+	}
+	query, args := c.take("", nil)
+	_, err := c.tx.ExecContext(ctx, strings.TrimSuffix(query, ";\n"), args...)
+	return translate(err)
+}
+
+// later defers a write to the transaction's next round trip; outside a
+// transaction it runs at once.
+func (q *Queries) later(ctx context.Context, s stmt) error {
+	if c, ok := q.db.(*txConn); ok {
+		c.pending = append(c.pending, s)
+		return nil
+	}
+	_, err := q.db.ExecContext(ctx, s.query, s.args...)
+	return translate(err)
 }

@@ -109,15 +109,15 @@ func (q *Queries) InsertDeadline(ctx context.Context, d Deadline) (int64, error)
 }
 
 // UpdateDeadline writes every mutable field of d.
+// Inside a transaction the write travels with the next statement (the
+// caller holds the row's lock).
 func (q *Queries) UpdateDeadline(ctx context.Context, d Deadline) error {
-	_, err := q.db.ExecContext(ctx,
-		`UPDATE deadlines SET starts_at = ?, due_at = ?, state = ?, remaining_workdays = ?, flagged_year = ?,
+	return q.later(ctx, stmt{query: `UPDATE deadlines SET starts_at = ?, due_at = ?, state = ?, remaining_workdays = ?, flagged_year = ?,
 		   calendar_version = ?, reminded_2 = ?, reminded_1 = ?, overdue_notified = ?, remind2_at = ?, remind1_at = ?,
 		   next_remind_at = ?, fired_at = ?, fired_by = ?, ended_at = ?
-		 WHERE id = ?`,
+		 WHERE id = ?`, args: []any{
 		d.StartsAt, d.DueAt, d.State, d.RemainingWorkdays, d.FlaggedYear, d.CalendarVersion, d.Reminded2, d.Reminded1,
-		d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.FiredAt, nullString(d.FiredBy), d.EndedAt, d.ID)
-	return err
+		d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.FiredAt, nullString(d.FiredBy), d.EndedAt, d.ID}})
 }
 
 // Deadline loads one deadline.
@@ -269,9 +269,7 @@ func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notificati
 		b.WriteString("(?, ?, ?, ?, ?, ?)")
 		args = append(args, id, nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt)
 	}
-	_, err := q.db.ExecContext(ctx,
-		"INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) VALUES "+b.String(), args...)
-	return err
+	return q.later(ctx, stmt{query: "INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) VALUES " + b.String(), args: args})
 }
 
 // PastDueDeadline is a deadline past due with its review, for the overdue list.
@@ -326,7 +324,11 @@ func (s *Store) InClaimTx(ctx context.Context, fn func(q *Queries) error) error 
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := fn(&Queries{db: tx, cal: s.cal, inTx: true}); err != nil {
+	conn := &txConn{tx: tx}
+	if err := fn(&Queries{db: conn, cal: s.cal, inTx: true}); err != nil {
+		return err
+	}
+	if err := conn.flush(ctx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -335,22 +337,35 @@ func (s *Store) InClaimTx(ctx context.Context, fn func(q *Queries) error) error 
 	return nil
 }
 
-// Savepoint marks a point inside the current transaction to roll back to.
+// Savepoint marks a point inside the current transaction to roll back to;
+// it travels with the next statement.
 func (q *Queries) Savepoint(ctx context.Context, name string) error {
-	_, err := q.db.ExecContext(ctx, "SAVEPOINT "+savepointName(name))
-	return err
+	return q.later(ctx, stmt{query: "SAVEPOINT " + savepointName(name)})
 }
 
 // RollbackToSavepoint undoes the statements since the savepoint.
 func (q *Queries) RollbackToSavepoint(ctx context.Context, name string) error {
-	_, err := q.db.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepointName(name))
+	query := "SAVEPOINT " + savepointName(name)
+	if c, ok := q.db.(*txConn); ok {
+		// Deferred writes all come after the savepoint: they are undone
+		// unsent, and when the savepoint itself was never sent, nothing
+		// since it was, and there is nothing to roll back.
+		for i, s := range c.pending {
+			if s.query == query {
+				c.pending = c.pending[:i]
+				return nil
+			}
+		}
+		c.pending = nil
+	}
+	_, err := q.db.ExecContext(ctx, "ROLLBACK TO "+query)
 	return err
 }
 
-// ReleaseSavepoint forgets a savepoint, keeping its statements.
+// ReleaseSavepoint forgets a savepoint, keeping its statements; it travels
+// with the next statement.
 func (q *Queries) ReleaseSavepoint(ctx context.Context, name string) error {
-	_, err := q.db.ExecContext(ctx, "RELEASE SAVEPOINT "+savepointName(name))
-	return err
+	return q.later(ctx, stmt{query: "RELEASE SAVEPOINT " + savepointName(name)})
 }
 
 // savepointName keeps identifier characters only.

@@ -42,10 +42,22 @@ type Review struct {
 	FirmName         string
 }
 
-const reviewColumns = `r.id, r.project_id, r.kind, r.state, r.version, r.round, r.jurisdiction_id, r.unit_org_id,
+const reviewRowColumns = `r.id, r.project_id, r.kind, r.state, r.version, r.round, r.jurisdiction_id, r.unit_org_id,
 	r.submitted_amount, r.audited_amount, COALESCE(r.firm_id,0), COALESCE(r.supervisor_id,0), r.suspended, r.appeal_used,
 	r.outcome, COALESCE(r.fee_schedule_id,0), r.delegated_at, r.submitted_at, r.concluded_at, COALESCE(r.created_by,0),
-	r.created_at, r.updated_at, p.code, p.name, j.name, u.name, COALESCE(f.name,'')`
+	r.created_at, r.updated_at`
+
+const reviewColumns = reviewRowColumns + `, p.code, p.name, j.name, u.name, COALESCE(f.name,'')`
+
+// reviewLock reads a review as reviewColumns do and locks its row alone:
+// the names come from subqueries, whose rows a locking read leaves
+// unlocked (a join would lock them, and so serialize every review of a
+// jurisdiction or unit).
+const reviewLock = "SELECT " + reviewRowColumns + `,
+	(SELECT p.code FROM projects p WHERE p.id = r.project_id), (SELECT p.name FROM projects p WHERE p.id = r.project_id),
+	(SELECT j.name FROM jurisdictions j WHERE j.id = r.jurisdiction_id), (SELECT u.name FROM organizations u WHERE u.id = r.unit_org_id),
+	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), '')
+	FROM reviews r WHERE r.id = ? FOR UPDATE`
 
 const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
 	JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id`
@@ -81,18 +93,13 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 }
 
 // LockReview loads a review FOR UPDATE inside a transaction, without scope
-// (the caller checked it). The same round trip reads the calendar's version
-// for the transaction (see Calendar).
+// (the caller checks it), locking the review's row alone. The same round
+// trip reads the calendar's version for the transaction (see Calendar).
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
-	// Lock the review row alone: locking the joined rows would serialize
-	// every review of a jurisdiction or unit.
 	var r Review
 	var calVersion int64
 	err := q.readBatch(ctx,
-		stmt{query: "SELECT id FROM reviews WHERE id = ? FOR UPDATE", args: []any{id}, scan: scanOne(func(s interface{ Scan(...any) error }) error {
-			return s.Scan(new(int64))
-		})},
-		stmt{query: "SELECT " + reviewColumns + reviewFrom + " WHERE r.id = ?", args: []any{id}, scan: scanOne(func(s interface{ Scan(...any) error }) error {
+		stmt{query: reviewLock, args: []any{id}, scan: scanOne(func(s interface{ Scan(...any) error }) error {
 			var err error
 			r, err = scanReview(s)
 			return err
@@ -315,17 +322,27 @@ type ReviewEvent struct {
 
 // InsertReviewEvent appends a transition to the timeline.
 func (q *Queries) InsertReviewEvent(ctx context.Context, e ReviewEvent) (int64, error) {
-	if e.Params == "" {
-		e.Params = "{}"
-	}
-	res, err := q.db.ExecContext(ctx,
-		`INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ReviewID, e.Round, e.At, nullInt(e.ActorID), e.ActorName, e.ActorRole, e.Trigger, e.From, e.To, e.Reason, e.Params)
+	s := reviewEventInsert(e)
+	res, err := q.db.ExecContext(ctx, s.query, s.args...)
 	if err != nil {
 		return 0, translate(err)
 	}
 	return res.LastInsertId()
+}
+
+// AddReviewEvent records a timeline event whose id nobody needs; inside a
+// transaction it travels with the next statement.
+func (q *Queries) AddReviewEvent(ctx context.Context, e ReviewEvent) error {
+	return q.later(ctx, reviewEventInsert(e))
+}
+
+func reviewEventInsert(e ReviewEvent) stmt {
+	if e.Params == "" {
+		e.Params = "{}"
+	}
+	return stmt{query: `INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		args: []any{e.ReviewID, e.Round, e.At, nullInt(e.ActorID), e.ActorName, e.ActorRole, e.Trigger, e.From, e.To, e.Reason, e.Params}}
 }
 
 // ReviewEvents lists a review's timeline, oldest first.

@@ -6,8 +6,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -94,7 +96,11 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 			_ = rerr // the original error, if any, is what matters
 		}
 	}()
-	if err := fn(&Queries{db: tx, cal: s.cal, inTx: true}); err != nil {
+	conn := &txConn{tx: tx}
+	if err := fn(&Queries{db: conn, cal: s.cal, inTx: true}); err != nil {
+		return err
+	}
+	if err := conn.flush(ctx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -108,6 +114,28 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 func IsDeadlock(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && me.Number == 1213
+}
+
+// IsUnavailable reports whether err means the database could not be
+// reached or went away mid-statement (restarted, shut down, connection
+// killed): the request may be tried again once it is back.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, 1053, 1927, 2002, 2003, 2006, 2013: // too many connections, shutdown, killed, gone
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 // translate maps driver errors to the store's sentinels.

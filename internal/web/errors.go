@@ -54,6 +54,8 @@ func classify(err error) (int, apiError) {
 		return 409, apiError{Error: te.Error(), Code: te.Code(), Permitted: perm, Missing: te.Missing}
 	case errors.Is(err, store.ErrStale):
 		return 409, apiError{Error: "该评审已被他人更新,请刷新后重试", Code: "stale_version", Permitted: permittedOf(err)}
+	case store.IsUnavailable(err):
+		return 503, apiError{Error: "数据库暂不可用,请稍后重试", Code: "unavailable"}
 	case errors.Is(err, store.ErrNotFound):
 		return 404, apiError{Error: "记录不存在或无权查看", Code: "not_found"}
 	case errors.As(err, &fld):

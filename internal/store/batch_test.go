@@ -1,0 +1,175 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"finreview/internal/store"
+	"finreview/internal/testenv"
+)
+
+// Deferred writes travel with the next statement: they are there for the
+// transaction's later reads, committed with it, gone with its rollback, and
+// a failing one fails the transaction.
+func TestDeferredWrites(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	count := func(q *store.Queries) int {
+		t.Helper()
+		events, err := q.ReviewEvents(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(events)
+	}
+	ev := store.ReviewEvent{ReviewID: r.ID, Round: 1, At: time.Now(), ActorName: "测试", ActorRole: "review_center",
+		Trigger: "submit", From: "draft", To: "submitted"}
+	before := count(&s.Queries)
+
+	err := s.InTx(ctx, func(q *store.Queries) error {
+		if err := q.AddReviewEvent(ctx, ev); err != nil {
+			return err
+		}
+		if err := q.AddReviewEvent(ctx, ev); err != nil {
+			return err
+		}
+		if n := count(q); n != before+2 {
+			t.Errorf("inside the transaction: %d events, want %d", n, before+2)
+		}
+		return q.AddReviewEvent(ctx, ev) // sent only at commit
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(&s.Queries); n != before+3 {
+		t.Fatalf("after commit: %d events, want %d", n, before+3)
+	}
+
+	boom := errors.New("boom")
+	err = s.InTx(ctx, func(q *store.Queries) error {
+		if err := q.AddReviewEvent(ctx, ev); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	if n := count(&s.Queries); n != before+3 {
+		t.Fatalf("after rollback: %d events, want %d", n, before+3)
+	}
+
+	// A deferred write that fails (no such review) fails the statement it
+	// travels with, and the transaction with it.
+	bad := ev
+	bad.ReviewID = r.ID + 1000000
+	err = s.InTx(ctx, func(q *store.Queries) error {
+		if err := q.AddReviewEvent(ctx, ev); err != nil {
+			return err
+		}
+		if err := q.AddReviewEvent(ctx, bad); err != nil {
+			return err
+		}
+		_, err := q.Review(ctx, store.Scope{All: true}, r.ID)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a failing deferred write went unnoticed")
+	}
+	if n := count(&s.Queries); n != before+3 {
+		t.Fatalf("after the failed transaction: %d events, want %d", n, before+3)
+	}
+
+	// Savepoints: writes deferred after one are undone with it.
+	err = s.InTx(ctx, func(q *store.Queries) error {
+		if err := q.AddReviewEvent(ctx, ev); err != nil {
+			return err
+		}
+		if err := q.Savepoint(ctx, "sp"); err != nil {
+			return err
+		}
+		if err := q.AddReviewEvent(ctx, bad); err != nil {
+			return err
+		}
+		return q.RollbackToSavepoint(ctx, "sp")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(&s.Queries); n != before+4 {
+		t.Fatalf("after the savepoint: %d events, want %d", n, before+4)
+	}
+	// Once the savepoint has been sent, rolling back to it undoes what was
+	// sent after it.
+	err = s.InTx(ctx, func(q *store.Queries) error {
+		if err := q.Savepoint(ctx, "sp"); err != nil {
+			return err
+		}
+		if err := q.AddReviewEvent(ctx, ev); err != nil {
+			return err
+		}
+		if n := count(q); n != before+5 { // sends the savepoint and the event
+			t.Errorf("after the savepoint inside: %d events, want %d", n, before+5)
+		}
+		if err := q.AddReviewEvent(ctx, bad); err != nil {
+			return err
+		}
+		return q.RollbackToSavepoint(ctx, "sp")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(&s.Queries); n != before+4 {
+		t.Fatalf("after rolling back a sent savepoint: %d events, want %d", n, before+4)
+	}
+}
+
+// LockReview locks the review's row and no row of the tables its names
+// come from: another review of the same project, jurisdiction or unit
+// must not wait.
+func TestLockReviewLocksTheReviewAlone(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	tryLock := func(query string, id int64) error {
+		t.Helper()
+		tx, err := s.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		var got int64
+		return tx.QueryRowContext(ctx, query+" FOR UPDATE NOWAIT", id).Scan(&got)
+	}
+	err := s.InTx(ctx, func(q *store.Queries) error {
+		locked, err := q.LockReview(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if locked.ProjectName == "" || locked.JurisdictionName == "" || locked.UnitName == "" || locked.ProjectCode != r.ProjectCode {
+			t.Errorf("names not read: %+v", locked)
+		}
+		if err := tryLock("SELECT id FROM reviews WHERE id = ?", r.ID); err == nil {
+			t.Error("the review's row was not locked")
+		}
+		for _, c := range []struct {
+			query string
+			id    int64
+		}{
+			{"SELECT id FROM projects WHERE id = ?", r.ProjectID},
+			{"SELECT id FROM jurisdictions WHERE id = ?", r.JurisdictionID},
+			{"SELECT id FROM organizations WHERE id = ?", r.UnitOrgID},
+		} {
+			if err := tryLock(c.query, c.id); err != nil {
+				t.Errorf("%s (%d) is locked too: %v", c.query, c.id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
