@@ -19,6 +19,7 @@ func TestServerChaos(t *testing.T) {
 	t.Run("kill -9 during transitions uploads and deadline firing", func(t *testing.T) { killNine(t, bin) })
 	t.Run("two servers against one database", func(t *testing.T) { twoServers(t, bin) })
 	t.Run("object store stopped and started", func(t *testing.T) { objectStoreOutage(t, bin) })
+	t.Run("database restarted under load", func(t *testing.T) { databaseRestart(t, bin) })
 }
 
 var projectCodes = []string{"LH-2026-001", "LH-2026-002", "LH-2026-003", "LH-2026-004", "LH-2026-005", "LH-2026-006",

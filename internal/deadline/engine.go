@@ -66,21 +66,40 @@ func NewEngine(o EngineOptions) *Engine {
 	return &Engine{o: o}
 }
 
-// Run runs a pass at once and then every Interval until ctx is done.
+// Run runs a pass at once and then every Interval until ctx is done. While
+// the database cannot be reached it says so once and tries again at
+// growing intervals (up to five seconds, or Interval when longer), and says
+// when the passes resume.
 func (e *Engine) Run(ctx context.Context) error {
-	t := time.NewTicker(e.o.Interval)
-	defer t.Stop()
+	wait, down := e.o.Interval, false
 	for {
-		if fired, err := e.RunOnce(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
+		fired, err := e.RunOnce(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil
+		case store.IsUnavailable(err):
+			if !down {
+				e.o.Log.Warn("deadline passes wait for the database", slog.String("instance", e.o.Instance), slog.String("error", err.Error()))
+				down = true
 			}
+			wait = min(2*wait, max(e.o.Interval, 5*time.Second))
+		case err != nil:
 			e.o.Log.Error("deadline pass failed", slog.String("instance", e.o.Instance), slog.String("error", err.Error()))
-		} else if fired > 0 {
-			e.o.Log.Info("deadlines fired", slog.String("instance", e.o.Instance), slog.Int("fired", fired))
+			wait = e.o.Interval
+		default:
+			if down {
+				e.o.Log.Info("database back, deadline passes resume", slog.String("instance", e.o.Instance))
+				down = false
+			}
+			if fired > 0 {
+				e.o.Log.Info("deadlines fired", slog.String("instance", e.o.Instance), slog.Int("fired", fired))
+			}
+			wait = e.o.Interval
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil
 		case <-t.C:
 		}

@@ -126,7 +126,11 @@ func statusCode(code int) string {
 // otherwise; 500s are logged with the request id, never shown.
 func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 	status, body := classify(err)
-	if status >= 500 && status != 503 {
+	switch {
+	case status == 503:
+		a.log.Warn("request refused, service unavailable", slog.String("request_id", requestID(c)), slog.String("path", c.Path()),
+			slog.String("error", err.Error()))
+	case status >= 500:
 		a.log.Error("request failed", slog.String("request_id", requestID(c)), slog.String("path", c.Path()),
 			slog.String("error", err.Error()))
 	}
