@@ -189,10 +189,11 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 	if ratePlaces+discPlaces > 18 {
 		return r, false
 	}
-	var upTos []decimal.Decimal // the lines' UpTo copies
+	var upTos []decimal.Decimal // one block for the lines' UpTo copies
 	var fromDec decimal.Decimal
 	if withLines {
-		r.Lines, upTos = lineBlock(len(s.Bands))
+		r.Lines = make([]BandLine, 0, len(s.Bands))
+		upTos = make([]decimal.Decimal, len(s.Bands))
 	}
 	var hi, lo, from uint64
 	for i, b := range s.Bands {
@@ -224,7 +225,7 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		}
 		if withLines {
 			segment := decimal.New(int64(seg), -2)
-			line := BandLine{From: fromDec, Rate: b.Rate, Segment: segment, Amount: lineAmount(segment, seg, b.Rate)}
+			line := BandLine{From: fromDec, Rate: b.Rate, Segment: segment, Amount: segment.Mul(b.Rate)}
 			if b.UpTo != nil {
 				upTos[i] = *b.UpTo
 				line.UpTo = &upTos[i]
@@ -334,32 +335,6 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		r.Excess = decimal.New(int64(excess), -int32(2+ptPlaces))
 	}
 	return r, true
-}
-
-// lineBlock returns room for n band lines and their UpTo copies, in one
-// allocation for schedules of up to eight bands.
-func lineBlock(n int) ([]BandLine, []decimal.Decimal) {
-	if n > 8 {
-		return make([]BandLine, 0, n), make([]decimal.Decimal, n)
-	}
-	b := new(struct {
-		lines [8]BandLine
-		upTos [8]decimal.Decimal
-	})
-	return b.lines[:0:n], b.upTos[:n:n]
-}
-
-// lineAmount is segment × rate as decimal.Mul writes it (the coefficients
-// multiplied, the exponents added), in one machine multiplication when the
-// product fits: a band line costs one allocation instead of three.
-func lineAmount(segment decimal.Decimal, cents uint64, rate decimal.Decimal) decimal.Decimal {
-	if rate.Sign() >= 0 && rate.NumDigits() <= 18 {
-		h, l := bits.Mul64(cents, uint64(rate.CoefficientInt64()))
-		if h == 0 && l <= math.MaxInt64 {
-			return decimal.New(int64(l), segment.Exponent()+rate.Exponent())
-		}
-	}
-	return segment.Mul(rate)
 }
 
 // money turns cents into yuan; zero stays the zero Decimal, which costs no
