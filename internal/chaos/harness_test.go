@@ -197,17 +197,24 @@ func (sv *server) output() string {
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
-func (sv *server) kill() {
+func (sv *server) kill() { killProcess(sv.t, sv.name, sv.cmd, sv.done) }
+
+// killProcess sends SIGKILL to a process the test started, unless it has
+// exited already (done is closed when its Wait returns), and waits for it.
+func killProcess(t *testing.T, name string, cmd *exec.Cmd, done <-chan struct{}) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
 	select {
-	case <-sv.done:
+	case <-done:
 		return
 	default:
 	}
-	_ = sv.cmd.Process.Kill()
+	_ = cmd.Process.Kill()
 	select {
-	case <-sv.done:
+	case <-done:
 	case <-time.After(10 * time.Second):
-		sv.t.Errorf("%s did not die after SIGKILL", sv.name)
+		t.Errorf("%s did not die after SIGKILL", name)
 	}
 }
 

@@ -128,22 +128,7 @@ func (m *ownMariaDB) ping() error {
 }
 
 // kill sends SIGKILL, a crash: nothing is flushed or shut down cleanly.
-func (m *ownMariaDB) kill() {
-	if m.cmd == nil || m.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-m.done:
-		return
-	default:
-	}
-	_ = m.cmd.Process.Kill()
-	select {
-	case <-m.done:
-	case <-time.After(10 * time.Second):
-		m.t.Errorf("own MariaDB did not die after SIGKILL")
-	}
-}
+func (m *ownMariaDB) kill() { killProcess(m.t, "own MariaDB", m.cmd, m.done) }
 
 func (m *ownMariaDB) errLog() string { return filepath.Join(m.dir, "err.log") }
 

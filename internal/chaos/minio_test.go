@@ -63,22 +63,7 @@ func (m *ownMinIO) start() {
 	m.t.Fatalf("own MinIO not ready on %s", m.addr)
 }
 
-func (m *ownMinIO) stop() {
-	if m.cmd == nil || m.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-m.done:
-		return
-	default:
-	}
-	_ = m.cmd.Process.Kill()
-	select {
-	case <-m.done:
-	case <-time.After(10 * time.Second):
-		m.t.Errorf("own MinIO did not stop")
-	}
-}
+func (m *ownMinIO) stop() { killProcess(m.t, "own MinIO", m.cmd, m.done) }
 
 // objectStoreOutage stops the object store under a running server: uploads
 // and downloads are refused with 503 (never a 500, never a committed row

@@ -24,13 +24,8 @@ type stmt struct {
 // result set, in order, to its part's scanner. Statements that return no
 // rows (a locking INSERT before a SELECT) may only lead the batch.
 func (q *Queries) readBatch(ctx context.Context, parts ...stmt) error {
-	queries := make([]string, len(parts))
-	var args []any
-	for i, p := range parts {
-		queries[i] = p.query
-		args = append(args, p.args...)
-	}
-	rows, err := q.db.QueryContext(ctx, strings.Join(queries, ";\n"), args...)
+	query, args := joinStmts(parts)
+	rows, err := q.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -50,6 +45,24 @@ func (q *Queries) readBatch(ctx context.Context, parts ...stmt) error {
 		}
 	}
 	return rows.Close()
+}
+
+// joinStmts makes one multi-statement query of stmts, their arguments in
+// order.
+func joinStmts(stmts []stmt) (string, []any) {
+	queries := make([]string, len(stmts))
+	var args []any
+	for i, s := range stmts {
+		queries[i] = s.query
+		args = append(args, s.args...)
+	}
+	return strings.Join(queries, ";\n"), args
+}
+
+// inTx reports whether q runs inside a transaction.
+func (q *Queries) inTx() bool {
+	_, ok := q.db.(*txConn)
+	return ok
 }
 
 // scanOne scans the single row of a result set with scan; no row is
@@ -134,16 +147,12 @@ func (c *txConn) take(query string, args []any) (string, []any) {
 	if len(c.pending) == 0 {
 		return query, args
 	}
-	var b strings.Builder
-	var all []any
-	for _, s := range c.pending {
-		b.WriteString(s.query)
-		b.WriteString(";\n")
-		all = append(all, s.args...)
+	stmts := c.pending
+	if query != "" {
+		stmts = append(stmts, stmt{query: query, args: args})
 	}
-	b.WriteString(query)
 	c.pending = nil
-	return b.String(), append(all, args...)
+	return joinStmts(stmts)
 }
 
 func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -167,7 +176,7 @@ func (c *txConn) flush(ctx context.Context) error {
 		return nil
 	}
 	query, args := c.take("", nil)
-	_, err := c.tx.ExecContext(ctx, strings.TrimSuffix(query, ";\n"), args...)
+	_, err := c.tx.ExecContext(ctx, query, args...)
 	return translate(err)
 }
 

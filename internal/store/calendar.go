@@ -141,7 +141,7 @@ func buildCalendar(rows []CalendarDay) *calendar.Calendar {
 // calendarEdited raises the calendar's version inside the editing
 // transaction and stops this transaction from caching what it reads.
 func (q *Queries) calendarEdited(ctx context.Context) error {
-	if q.inTx {
+	if q.inTx() {
 		q.calWritten = true
 	}
 	_, err := q.db.ExecContext(ctx, "UPDATE calendar_version SET version = version + 1 WHERE id = 1")

@@ -325,7 +325,7 @@ func (s *Store) InClaimTx(ctx context.Context, fn func(q *Queries) error) error 
 	}
 	defer func() { _ = tx.Rollback() }()
 	conn := &txConn{tx: tx}
-	if err := fn(&Queries{db: conn, cal: s.cal, inTx: true}); err != nil {
+	if err := fn(&Queries{db: conn, cal: s.cal}); err != nil {
 		return err
 	}
 	if err := conn.flush(ctx); err != nil {

@@ -109,7 +109,7 @@ func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
 	if err != nil {
 		return Review{}, translate(err)
 	}
-	if q.inTx {
+	if q.inTx() {
 		q.calVersion = calVersion
 	}
 	return r, nil

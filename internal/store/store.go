@@ -41,7 +41,6 @@ type Queries struct {
 	calVersion int64
 	// calWritten is set once a transaction edits the calendar.
 	calWritten bool
-	inTx       bool
 }
 
 // Store is the entry point: reads run on the pool, writes of several steps
@@ -97,7 +96,7 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 		}
 	}()
 	conn := &txConn{tx: tx}
-	if err := fn(&Queries{db: conn, cal: s.cal, inTx: true}); err != nil {
+	if err := fn(&Queries{db: conn, cal: s.cal}); err != nil {
 		return err
 	}
 	if err := conn.flush(ctx); err != nil {
