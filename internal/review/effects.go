@@ -91,6 +91,26 @@ func (x *tx) id(name string) (int64, error) {
 	return n, nil
 }
 
+// supervisor checks a chosen supervisor (评审监督人): an active Review
+// Center user whose jurisdiction covers the review.
+func (x *tx) supervisor(ctx context.Context, id int64) error {
+	u, err := x.q.User(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fieldErr("supervisor_id", "监督人不存在")
+	}
+	if err != nil {
+		return err
+	}
+	if !u.Active || auth.Role(u.Role) != auth.ReviewCenter {
+		return fieldErr("supervisor_id", "监督人须为在用的评审中心人员")
+	}
+	err = visible(ctx, x.q, auth.FromUser(u).Scope(), x.r)
+	if errors.Is(err, store.ErrNotFound) {
+		return fieldErr("supervisor_id", "监督人所在区划不含该评审")
+	}
+	return err
+}
+
 func parseBool(name, v string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "true", "1", "yes", "agree":
@@ -118,8 +138,14 @@ func (x *tx) validate(ctx context.Context) (workflow.SignArgs, error) {
 		if fid != 0 && x.in.Reason == "" {
 			return sign, fieldErr("reason", "指定中介机构须填写理由")
 		}
-		if _, err := x.id("supervisor_id"); err != nil {
+		sup, err := x.id("supervisor_id")
+		if err != nil {
 			return sign, err
+		}
+		if sup != 0 {
+			if err := x.supervisor(ctx, sup); err != nil {
+				return sign, err
+			}
 		}
 	case workflow.SubmitDraft:
 		if _, err := x.amount("audited_amount", true); err != nil {

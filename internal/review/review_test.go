@@ -481,3 +481,58 @@ func firmLogin(h *harness, firmID int64) string {
 	}
 	return us[0].Username
 }
+
+// A chosen supervisor must be an active Review Center user whose
+// jurisdiction covers the review; the delegation names them.
+func TestDelegateSupervisor(t *testing.T) {
+	h := newHarness(t)
+	id := h.newReview("jianshe", "LH-2026-001", "settlement", "1000000.00")
+	h.addDoc(id, "submission")
+	h.must("jianshe", id, workflow.Submit, "")
+	h.must("caizheng", id, workflow.IssueNotice, "")
+	h.must("pingshen", id, workflow.Accept, "")
+
+	center := h.p("pingshen")
+	wuyuan, err := h.s.JurisdictionByName(h.ctx, "五原县")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := func(name string, role auth.Role, jurisdiction int64, active bool) string {
+		t.Helper()
+		uid, err := h.s.InsertUser(h.ctx, store.User{Username: name, DisplayName: name, PasswordHash: "x", Role: string(role),
+			OrgID: center.OrgID, JurisdictionID: jurisdiction, Active: active})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(uid, 10)
+	}
+	local := user("jiandu", auth.ReviewCenter, h.state(id).JurisdictionID, true)
+	tests := []struct {
+		name, supervisor string
+		ok               bool
+	}{
+		{"not a user", "99999999", false},
+		{"not of the Review Center", strconv.FormatInt(h.p("jianshe").UserID, 10), false},
+		{"inactive", user("jiandu-off", auth.ReviewCenter, h.state(id).JurisdictionID, false), false},
+		{"another jurisdiction", user("jiandu-wy", auth.ReviewCenter, wuyuan.ID, true), false},
+		{"a colleague of the review's jurisdiction", local, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := h.fire("pingshen", id, workflow.Delegate, "", "supervisor_id", tt.supervisor)
+			if !tt.ok {
+				var fe *review.FieldError
+				if !errors.As(err, &fe) || fe.Field() != "supervisor_id" {
+					t.Fatalf("supervisor %s: %v, want a field error on supervisor_id", tt.supervisor, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strconv.FormatInt(v.Review.SupervisorID, 10); got != tt.supervisor {
+				t.Fatalf("supervisor %s, want %s", got, tt.supervisor)
+			}
+		})
+	}
+}

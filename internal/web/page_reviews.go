@@ -434,7 +434,10 @@ func (a *App) buildActions(ctx context.Context, v review.View, failed *actionSta
 			}
 			supOpts := []pageOption{{"", "本人"}}
 			for _, u := range supervisors {
-				supOpts = append(supOpts, pageOption{strconv.FormatInt(u.ID, 10), u.DisplayName})
+				// Only colleagues whose jurisdiction covers the review may supervise it.
+				if ok, _ := auth.FromUser(u).Scope().Sees(v.Review); ok {
+					supOpts = append(supOpts, pageOption{strconv.FormatInt(u.ID, 10), u.DisplayName})
+				}
 			}
 			af.Fields = []actionField{
 				{Name: "firm_id", Label: "中介机构", Kind: "select", Options: firmOpts, Hint: "不选则按“高分优先、依次轮换”自动确定,并记录每家机构的跳过原因"},
