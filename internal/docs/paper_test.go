@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -291,4 +292,58 @@ func TestWritePDFAllKinds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Page numbers alternate as GB/T 9704 sets them: odd pages on the right,
+// even pages on the left, each one character in from the text block.
+func TestPDFPageNumbersAlternate(t *testing.T) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Fatalf("pdftotext not found: install poppler-utils (apt-get install -y poppler-utils)")
+	}
+	long := make([]string, 60)
+	for i := range long {
+		long[i] = "经审核,该项目送审金额与审定金额的差异主要来自工程量计算与材料价格的调整,详见附表。"
+	}
+	c := docs.Content{Kind: "conclusion", Issuer: "巴彦淖尔市财政投资评审中心", DocNumber: "巴财评〔2026〕9号", Title: "评审结论",
+		Sections: []docs.Section{{Paragraphs: long}}, Signer: "巴彦淖尔市财政投资评审中心", Date: "2026年1月9日"}
+	var buf bytes.Buffer
+	if err := docs.WritePDF(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "paper.pdf")
+	if err := os.WriteFile(in, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-bbox", in, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	// Each page's number is the word between the two dashes at its foot.
+	pages := strings.Split(string(out), "<page ")[1:]
+	if len(pages) < 2 {
+		t.Fatalf("the paper has %d page(s); the test needs two", len(pages))
+	}
+	for i, page := range pages[:2] {
+		width, _ := strconv.ParseFloat(between(page, `width="`, `"`), 64)
+		num := strconv.Itoa(i + 1)
+		var x float64
+		for _, word := range strings.Split(page, "<word ")[1:] {
+			if strings.HasSuffix(strings.TrimSpace(strings.SplitN(word, "</word>", 2)[0]), ">"+num) {
+				x, _ = strconv.ParseFloat(between(word, `xMin="`, `"`), 64)
+			}
+		}
+		if x == 0 || width == 0 {
+			t.Fatalf("page %d: number not found in\n%s", i+1, page)
+		}
+		if odd := i%2 == 0; odd != (x > width/2) {
+			t.Errorf("page %d: number at x=%.0f of %.0f, want the %s half", i+1, x, width, map[bool]string{true: "right", false: "left"}[odd])
+		}
+	}
+}
+
+func between(s, from, to string) string {
+	_, after, _ := strings.Cut(s, from)
+	v, _, _ := strings.Cut(after, to)
+	return v
 }

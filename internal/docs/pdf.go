@@ -110,8 +110,9 @@ func (w *writer) text(x, boxW, lineH float64, s, align string) {
 
 // WritePDF renders a paper as an A4 PDF in the national format: the
 // issuer in red with the 文号 under it and a red rule, the title in 2号,
-// the body in 3号, page numbers "— 1 —", and the issuer and date at the
-// end with room for the seal.
+// the body in 3号, page numbers "— 1 —" (odd pages on the right, even on
+// the left, one character in), and the issuer and date at the end with
+// room for the seal.
 func WritePDF(out io.Writer, c Content) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.AddUTF8FontFromBytes(fontCJK, "", cjkFont)
@@ -125,10 +126,16 @@ func WritePDF(out io.Writer, c Content) error {
 	pdf.SetCreator("finreview", false)
 	w := &writer{pdf: pdf, widths: map[[2]float64]float64{}}
 	pdf.SetFooterFunc(func() {
+		// GB/T 9704: 单页码居右空一字,双页码居左空一字.
 		pdf.SetY(pageH - marginBottom + 7)
 		pdf.SetTextColor(0, 0, 0)
 		w.setSize(sizeSmall)
-		w.text(marginLeft, textW, 7, fmt.Sprintf("— %d —", pdf.PageNo()), "C")
+		one := sizeSmall * ptToMM
+		if n := pdf.PageNo(); n%2 == 1 {
+			w.text(marginLeft, textW-one, 7, fmt.Sprintf("— %d —", n), "R")
+		} else {
+			w.text(marginLeft+one, textW-one, 7, fmt.Sprintf("— %d —", n), "L")
+		}
 	})
 	pdf.AddPage()
 
