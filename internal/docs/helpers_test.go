@@ -143,6 +143,12 @@ func sum(b []byte) string {
 // photo is a w×h JPEG carrying an EXIF DateTimeOriginal.
 func photo(t *testing.T, w, h int, taken string) []byte {
 	t.Helper()
+	return orientedPhoto(t, w, h, taken, 0)
+}
+
+// orientedPhoto is photo with an EXIF Orientation too (none when 0).
+func orientedPhoto(t *testing.T, w, h int, taken string, orientation uint16) []byte {
+	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -157,15 +163,24 @@ func photo(t *testing.T, w, h int, taken string) []byte {
 	// TIFF: header, IFD0 with the Exif IFD pointer, Exif IFD with 0x9003.
 	var tiff bytes.Buffer
 	le := binary.LittleEndian
+	entries := uint32(1)
+	if orientation != 0 {
+		entries = 2
+	}
+	exifIFD := 8 + 2 + 12*entries + 4 // after the header and IFD0
 	tiff.WriteString("II*\x00")
 	_ = binary.Write(&tiff, le, uint32(8))
-	_ = binary.Write(&tiff, le, uint16(1))
+	_ = binary.Write(&tiff, le, uint16(entries))
+	if orientation != 0 { // a SHORT, stored in the value field's first bytes
+		_ = binary.Write(&tiff, le, []uint16{0x0112, 3})
+		_ = binary.Write(&tiff, le, []uint32{1, uint32(orientation)})
+	}
 	_ = binary.Write(&tiff, le, []uint16{0x8769, 4})
-	_ = binary.Write(&tiff, le, []uint32{1, 26})
+	_ = binary.Write(&tiff, le, []uint32{1, exifIFD})
 	_ = binary.Write(&tiff, le, uint32(0))
 	_ = binary.Write(&tiff, le, uint16(1))
 	_ = binary.Write(&tiff, le, []uint16{0x9003, 2})
-	_ = binary.Write(&tiff, le, []uint32{20, 44})
+	_ = binary.Write(&tiff, le, []uint32{20, exifIFD + 18})
 	_ = binary.Write(&tiff, le, uint32(0))
 	tiff.WriteString(taken + "\x00")
 	seg := append([]byte("Exif\x00\x00"), tiff.Bytes()...)

@@ -30,8 +30,9 @@ const ThumbSize = 320
 const maxThumbPixels = 80_000_000
 
 // Thumbnail decodes an image and returns a JPEG scaled so that its longest
-// side is at most ThumbSize pixels.
-func Thumbnail(r io.Reader) ([]byte, error) {
+// side is at most ThumbSize pixels, turned upright by its EXIF orientation
+// (1–8; 0 or 1 leaves it as stored).
+func Thumbnail(r io.Reader, orientation int) ([]byte, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(64 << 10)
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(head))
@@ -56,69 +57,122 @@ func Thumbnail(r io.Reader) ([]byte, error) {
 	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
 	draw.CatmullRom.Scale(dst, dst.Bounds(), src, b, draw.Src, nil)
 	var out bytes.Buffer
-	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: 82}); err != nil {
+	if err := jpeg.Encode(&out, upright(dst, orientation), &jpeg.Options{Quality: 82}); err != nil {
 		return nil, fmt.Errorf("encode thumbnail: %w", err)
 	}
 	return out.Bytes(), nil
 }
 
-// ErrNoEXIF means a file has no EXIF date.
+// upright turns an image as its EXIF orientation says the camera held it:
+// 2 mirrored, 3 upside down, 4 mirrored upside down, 5–8 the same turned a
+// quarter (6: to be turned clockwise, 8: anticlockwise).
+func upright(src *image.RGBA, orientation int) *image.RGBA {
+	if orientation < 2 || orientation > 8 {
+		return src
+	}
+	w, h := src.Bounds().Dx(), src.Bounds().Dy()
+	dw, dh := w, h
+	if orientation >= 5 {
+		dw, dh = h, w
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var dx, dy int
+			switch orientation {
+			case 2:
+				dx, dy = w-1-x, y
+			case 3:
+				dx, dy = w-1-x, h-1-y
+			case 4:
+				dx, dy = x, h-1-y
+			case 5:
+				dx, dy = y, x
+			case 6:
+				dx, dy = h-1-y, x
+			case 7:
+				dx, dy = h-1-y, w-1-x
+			case 8:
+				dx, dy = y, w-1-x
+			}
+			dst.SetRGBA(dx, dy, src.RGBAAt(x, y))
+		}
+	}
+	return dst
+}
+
+// ErrNoEXIF means a file has no EXIF data (or, from EXIFDate, no date).
 var ErrNoEXIF = errors.New("no exif date")
 
+// EXIF is what finreview reads of a photo's EXIF data.
+type EXIF struct {
+	Taken       time.Time // zero when the photo has no date
+	Orientation int       // 1–8, 0 when not given
+}
+
 // EXIFDate reads a JPEG's EXIF DateTimeOriginal (falling back to
-// DateTime) from its APP1 segment; the camera's local time is taken as
-// being in loc. Only the segments before the image data are read.
+// DateTime); the camera's local time is taken as being in loc.
 func EXIFDate(r io.Reader, loc *time.Location) (time.Time, error) {
+	e, err := ReadEXIF(r, loc)
+	if err != nil || e.Taken.IsZero() {
+		return time.Time{}, ErrNoEXIF
+	}
+	return e.Taken, nil
+}
+
+// ReadEXIF reads a JPEG's EXIF date and orientation from its APP1
+// segment. Only the segments before the image data are read.
+func ReadEXIF(r io.Reader, loc *time.Location) (EXIF, error) {
 	br := bufio.NewReader(r)
 	var soi [2]byte
 	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
-		return time.Time{}, ErrNoEXIF
+		return EXIF{}, ErrNoEXIF
 	}
 	for {
 		var m [2]byte
 		if _, err := io.ReadFull(br, m[:]); err != nil {
-			return time.Time{}, ErrNoEXIF
+			return EXIF{}, ErrNoEXIF
 		}
 		for m[0] == 0xFF && m[1] == 0xFF { // fill bytes
 			b, err := br.ReadByte()
 			if err != nil {
-				return time.Time{}, ErrNoEXIF
+				return EXIF{}, ErrNoEXIF
 			}
 			m[1] = b
 		}
 		if m[0] != 0xFF || m[1] == 0xDA || m[1] == 0xD9 { // start of scan, end of image
-			return time.Time{}, ErrNoEXIF
+			return EXIF{}, ErrNoEXIF
 		}
 		var l [2]byte
 		if _, err := io.ReadFull(br, l[:]); err != nil {
-			return time.Time{}, ErrNoEXIF
+			return EXIF{}, ErrNoEXIF
 		}
 		n := int(binary.BigEndian.Uint16(l[:])) - 2
 		if n < 0 {
-			return time.Time{}, ErrNoEXIF
+			return EXIF{}, ErrNoEXIF
 		}
 		if m[1] != 0xE1 {
 			if _, err := br.Discard(n); err != nil {
-				return time.Time{}, ErrNoEXIF
+				return EXIF{}, ErrNoEXIF
 			}
 			continue
 		}
 		seg := make([]byte, n)
 		if _, err := io.ReadFull(br, seg); err != nil {
-			return time.Time{}, ErrNoEXIF
+			return EXIF{}, ErrNoEXIF
 		}
 		if !bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
 			continue
 		}
-		return tiffDate(seg[6:], loc)
+		return tiffEXIF(seg[6:], loc)
 	}
 }
 
-// tiffDate finds DateTimeOriginal (Exif IFD tag 0x9003) or DateTime (IFD0
-// tag 0x0132) in a TIFF structure.
-func tiffDate(t []byte, loc *time.Location) (time.Time, error) {
+// tiffEXIF finds DateTimeOriginal (Exif IFD tag 0x9003, else DateTime,
+// IFD0 tag 0x0132) and Orientation (IFD0 tag 0x0112) in a TIFF structure.
+func tiffEXIF(t []byte, loc *time.Location) (EXIF, error) {
 	if len(t) < 8 {
-		return time.Time{}, ErrNoEXIF
+		return EXIF{}, ErrNoEXIF
 	}
 	var bo binary.ByteOrder
 	switch string(t[:2]) {
@@ -127,12 +181,13 @@ func tiffDate(t []byte, loc *time.Location) (time.Time, error) {
 	case "MM":
 		bo = binary.BigEndian
 	default:
-		return time.Time{}, ErrNoEXIF
+		return EXIF{}, ErrNoEXIF
 	}
 	type entry struct {
 		tag, typ uint16
 		count    uint32
 		value    uint32
+		short    uint16 // a SHORT value, stored first in the value field
 	}
 	readIFD := func(off uint32) []entry {
 		if int(off)+2 > len(t) {
@@ -145,7 +200,7 @@ func tiffDate(t []byte, loc *time.Location) (time.Time, error) {
 			if p+12 > len(t) {
 				break
 			}
-			out = append(out, entry{bo.Uint16(t[p:]), bo.Uint16(t[p+2:]), bo.Uint32(t[p+4:]), bo.Uint32(t[p+8:])})
+			out = append(out, entry{bo.Uint16(t[p:]), bo.Uint16(t[p+2:]), bo.Uint32(t[p+4:]), bo.Uint32(t[p+8:]), bo.Uint16(t[p+8:])})
 		}
 		return out
 	}
@@ -159,23 +214,28 @@ func tiffDate(t []byte, loc *time.Location) (time.Time, error) {
 		at, err := time.ParseInLocation("2006:01:02 15:04:05", s, loc)
 		return at, err == nil && at.Year() > 1900
 	}
+	var out EXIF
 	var fallback string
 	for _, e := range readIFD(bo.Uint32(t[4:])) {
 		switch e.tag {
+		case 0x0112:
+			if e.typ == 3 && e.short >= 1 && e.short <= 8 {
+				out.Orientation = int(e.short)
+			}
 		case 0x0132:
 			fallback = ascii(e)
 		case 0x8769:
 			for _, x := range readIFD(e.value) {
 				if x.tag == 0x9003 {
 					if at, ok := parse(ascii(x)); ok {
-						return at, nil
+						out.Taken = at
 					}
 				}
 			}
 		}
 	}
-	if at, ok := parse(fallback); ok {
-		return at, nil
+	if at, ok := parse(fallback); ok && out.Taken.IsZero() {
+		out.Taken = at
 	}
-	return time.Time{}, ErrNoEXIF
+	return out, nil
 }

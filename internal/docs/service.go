@@ -285,7 +285,8 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 }
 
 // photoExtras reads a stored photo back to make its thumbnail (a second
-// object) and read its EXIF date; failures only cost the extras.
+// object, turned upright by the EXIF orientation) and read its EXIF date;
+// failures only cost the extras.
 func (s *Service) photoExtras(ctx context.Context, key, ct string) (thumbKey string, takenAt sql.NullTime) {
 	obj, err := s.objects.Get(ctx, key)
 	if err != nil {
@@ -293,12 +294,14 @@ func (s *Service) photoExtras(ctx context.Context, key, ct string) (thumbKey str
 	}
 	defer obj.Close()
 	var head bytes.Buffer
+	var exif EXIF
 	if ct == "image/jpeg" {
-		if at, err := EXIFDate(io.TeeReader(io.LimitReader(obj, 256<<10), &head), s.loc); err == nil {
-			takenAt = sql.NullTime{Time: at, Valid: true}
+		exif, _ = ReadEXIF(io.TeeReader(io.LimitReader(obj, 256<<10), &head), s.loc)
+		if !exif.Taken.IsZero() {
+			takenAt = sql.NullTime{Time: exif.Taken, Valid: true}
 		}
 	}
-	thumb, err := Thumbnail(io.MultiReader(&head, obj))
+	thumb, err := Thumbnail(io.MultiReader(&head, obj), exif.Orientation)
 	if err != nil {
 		s.log.Info("no thumbnail", slog.String("key", key), slog.String("error", err.Error()))
 		return "", takenAt

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,60 @@ func TestEXIFDateAbsent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := docs.EXIFDate(bytes.NewReader(tc.data), time.UTC); err == nil {
 				t.Fatal("found a date where there is none")
+			}
+		})
+	}
+}
+
+// A thumbnail is turned upright by the photo's EXIF orientation: a marked
+// top-left corner ends where a viewer of the upright photo sees it.
+func TestThumbnailOrientation(t *testing.T) {
+	const w, h = 40, 20
+	tests := []struct {
+		orientation   uint16
+		width, height int
+		right, bottom bool // where the source's top-left ends
+	}{
+		{0, w, h, false, false},
+		{1, w, h, false, false},
+		{2, w, h, true, false},
+		{3, w, h, true, true},
+		{4, w, h, false, true},
+		{5, h, w, false, false},
+		{6, h, w, true, false},
+		{7, h, w, true, true},
+		{8, h, w, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(int(tt.orientation)), func(t *testing.T) {
+			img := orientedPhoto(t, w, h, "2026:03:05 10:20:30", tt.orientation)
+			exif, err := docs.ReadEXIF(bytes.NewReader(img), time.UTC)
+			if err != nil || exif.Orientation != int(tt.orientation) || exif.Taken.IsZero() {
+				t.Fatalf("ReadEXIF = %+v, %v; want orientation %d and the date", exif, err, tt.orientation)
+			}
+			thumb, err := docs.Thumbnail(bytes.NewReader(img), exif.Orientation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := jpeg.Decode(bytes.NewReader(thumb))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := got.Bounds()
+			if b.Dx() != tt.width || b.Dy() != tt.height {
+				t.Fatalf("thumbnail %dx%d, want %dx%d", b.Dx(), b.Dy(), tt.width, tt.height)
+			}
+			// photo's pixels are (x, y, 120): the source's top-left is the
+			// darkest corner.
+			darkest, at := 1<<30, image.Point{}
+			for _, p := range []image.Point{{1, 1}, {b.Dx() - 2, 1}, {1, b.Dy() - 2}, {b.Dx() - 2, b.Dy() - 2}} {
+				r, g, _, _ := got.At(p.X, p.Y).RGBA()
+				if v := int(r + g); v < darkest {
+					darkest, at = v, p
+				}
+			}
+			if right, bottom := at.X > b.Dx()/2, at.Y > b.Dy()/2; right != tt.right || bottom != tt.bottom {
+				t.Fatalf("source top-left at %v of %dx%d; want right %v bottom %v", at, b.Dx(), b.Dy(), tt.right, tt.bottom)
 			}
 		})
 	}
