@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// A transition is a couple of dozen small statements; on a busy server
-// their round trips, not their execution, are most of its cost. The reads
-// and writes here send several statements in one round trip (the pool has
+// A transition is a couple of dozen small statements, and each round trip
+// costs both processes system calls and a wake-up. The reads and writes
+// here send several statements in one round trip (the pool has
 // multiStatements on; arguments are escaped by the driver as ever).
 
 // stmt is one statement of a batch; a SELECT's result set goes to scan.

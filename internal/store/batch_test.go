@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"finreview/internal/calendar"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 )
@@ -171,5 +172,81 @@ func TestLockReviewLocksTheReviewAlone(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The calendar is kept per process and read again only when its version
+// moved: an edit committed anywhere shows at once, and an edit rolled back
+// is never kept.
+func TestCalendarCache(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	day := calendar.NewDate(2026, time.June, 10) // a Wednesday
+	workday := func(q *store.Queries) bool {
+		t.Helper()
+		cal, err := q.Calendar(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cal.IsWorkday(day)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("2026-06-10 should be a working day")
+	}
+	holiday := store.CalendarDay{Date: day, Kind: calendar.Holiday, Name: "测试假日", CreatedAt: time.Now()}
+
+	// Edited in a transaction that fails: seen inside, never kept.
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(q *store.Queries) error {
+		if err := q.UpsertCalendarDay(ctx, holiday); err != nil {
+			return err
+		}
+		if workday(q) {
+			t.Error("the editing transaction does not see its own edit")
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("a rolled-back edit was kept")
+	}
+	// The next committed edit takes the version number the rolled-back one
+	// had: what that one showed must not come back with it.
+	otherDay := store.CalendarDay{Date: calendar.NewDate(2026, time.June, 11), Kind: calendar.Holiday, Name: "另一测试假日", CreatedAt: time.Now()}
+	if err := s.UpsertCalendarDay(ctx, otherDay); err != nil {
+		t.Fatal(err)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("a rolled-back edit came back under the next version")
+	}
+
+	// Committed by another connection (another server, say): seen at once.
+	other := store.New(s.DB)
+	if err := other.UpsertCalendarDay(ctx, holiday); err != nil {
+		t.Fatal(err)
+	}
+	if workday(&s.Queries) {
+		t.Fatal("a committed edit was not seen")
+	}
+	// And in a transaction that locked a review (the version read with the lock).
+	r := seedReview(t, s)
+	if err := s.InTx(ctx, func(q *store.Queries) error {
+		if _, err := q.LockReview(ctx, r.ID); err != nil {
+			return err
+		}
+		if workday(q) {
+			t.Error("a transaction after the edit sees the old calendar")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.DeleteCalendarDay(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("a committed deletion was not seen")
 	}
 }
