@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"finreview/internal/calendar"
 	"finreview/workflow"
 )
 
@@ -269,7 +270,19 @@ func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notificati
 		b.WriteString("(?, ?, ?, ?, ?, ?)")
 		args = append(args, id, nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt)
 	}
-	return q.later(ctx, stmt{query: "INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) VALUES " + b.String(), args: args})
+	if err := q.later(ctx, stmt{query: "INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) VALUES " + b.String(), args: args}); err != nil {
+		return err
+	}
+	// A user away who named a stand-in for the day: the stand-in gets a
+	// copy, marked with whom it was meant for.
+	copyArgs := []any{nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt, calendar.DateOf(n.CreatedAt).String()}
+	for _, id := range userIDs {
+		copyArgs = append(copyArgs, id)
+	}
+	return q.later(ctx, stmt{query: `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at)
+		SELECT s.stand_in_id, ?, ?, CONCAT('〔代', u.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users u ON u.id = s.user_id
+		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (?` + repeat(",?", len(userIDs)-1) + ")",
+		args: copyArgs})
 }
 
 // PastDueDeadline is a deadline past due with its review, for the overdue list.

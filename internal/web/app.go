@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"finreview/internal/auth"
+	"finreview/internal/standin"
 	"finreview/internal/store"
 	"finreview/templates"
 )
@@ -63,6 +64,7 @@ type App struct {
 	checks   []Check
 	now      func() time.Time
 	secure   bool
+	standins *standin.Service
 	fiber    *fiber.App
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -87,7 +89,8 @@ func New(d Deps) (*App, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &App{log: d.Log, store: d.Store, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies}
+	a := &App{log: d.Log, store: d.Store, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies,
+		standins: standin.NewService(d.Store, d.Now)}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "finreview_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})

@@ -51,7 +51,7 @@ func nav(p auth.Principal, path string) []navGroup {
 			item("工作日历", "/admin/calendar"),
 		}})
 	}
-	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications")}})
+	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("代办委托", "/stand-ins")}})
 	return groups
 }
 

@@ -22,6 +22,9 @@ func (a *App) routes() {
 	in.Get("/", a.home)
 	in.Get("/notifications", a.notifications)
 	in.Post("/notifications/read", a.notificationsRead)
+	in.Get("/stand-ins", a.standIns)
+	in.Post("/stand-ins", a.standInAdd)
+	in.Post("/stand-ins/:id/revoke", a.standInRevoke)
 	a.pageRoutes(in)
 
 	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

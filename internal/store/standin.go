@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// StandIn is a colleague named to stand in for a user away from work
+// (临时委托代办), from StartsOn to EndsOn inclusive (dates YYYY-MM-DD in
+// Asia/Shanghai), unless revoked earlier.
+type StandIn struct {
+	ID          int64
+	UserID      int64
+	StandInID   int64
+	StartsOn    string
+	EndsOn      string
+	Reason      string
+	CreatedAt   time.Time
+	RevokedAt   sql.NullTime
+	UserName    string
+	StandInName string
+}
+
+const standInSelect = `SELECT s.id, s.user_id, s.stand_in_id, DATE_FORMAT(s.starts_on, '%Y-%m-%d'), DATE_FORMAT(s.ends_on, '%Y-%m-%d'),
+	s.reason, s.created_at, s.revoked_at, u.display_name, c.display_name
+	FROM stand_ins s JOIN users u ON u.id = s.user_id JOIN users c ON c.id = s.stand_in_id`
+
+func scanStandIn(sc interface{ Scan(...any) error }) (StandIn, error) {
+	var s StandIn
+	err := sc.Scan(&s.ID, &s.UserID, &s.StandInID, &s.StartsOn, &s.EndsOn, &s.Reason, &s.CreatedAt, &s.RevokedAt,
+		&s.UserName, &s.StandInName)
+	return s, err
+}
+
+// InsertStandIn records a stand-in.
+func (q *Queries) InsertStandIn(ctx context.Context, s StandIn) (int64, error) {
+	res, err := q.db.ExecContext(ctx,
+		"INSERT INTO stand_ins (user_id, stand_in_id, starts_on, ends_on, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		s.UserID, s.StandInID, s.StartsOn, s.EndsOn, s.Reason, s.CreatedAt)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
+
+// StandIn loads one stand-in.
+func (q *Queries) StandIn(ctx context.Context, id int64) (StandIn, error) {
+	s, err := scanStandIn(q.db.QueryRowContext(ctx, standInSelect+" WHERE s.id = ?", id))
+	return s, translate(err)
+}
+
+// StandInsOf lists the stand-ins a user named or was named in, newest first.
+func (q *Queries) StandInsOf(ctx context.Context, userID int64) ([]StandIn, error) {
+	rows, err := q.db.QueryContext(ctx, standInSelect+" WHERE s.user_id = ? OR s.stand_in_id = ? ORDER BY s.id DESC LIMIT 200",
+		userID, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StandIn
+	return out, into(&out, scanStandIn)(rows)
+}
+
+// RevokeStandIn ends a stand-in now; ErrNotFound when it was revoked already.
+func (q *Queries) RevokeStandIn(ctx context.Context, id, by int64, at time.Time) error {
+	res, err := q.db.ExecContext(ctx, "UPDATE stand_ins SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL", at, by, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

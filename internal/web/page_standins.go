@@ -1,0 +1,107 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/standin"
+)
+
+// standInsView is the stand-ins page: the user's stand-ins, given and
+// received, and the form to name one.
+type standInsView struct {
+	Items      []standInRow
+	Colleagues []pageOption
+	Form       *formState
+	MaxDays    int
+}
+
+type standInRow struct {
+	ID                          int64
+	Given                       bool // named by the signed-in user
+	UserName, StandInName       string
+	StartsOn, EndsOn, Reason    string
+	Status, StatusClass, Revoke string
+}
+
+func (a *App) standIns(c *fiber.Ctx) error {
+	form := newForm()
+	form.Values["starts_on"] = a.now().In(shanghai).Format("2006-01-02")
+	return a.renderStandIns(c, 200, form)
+}
+
+func (a *App) renderStandIns(c *fiber.Ctx, status int, form *formState) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	list, err := a.standins.List(ctx, p)
+	if err != nil {
+		return err
+	}
+	colleagues, err := a.standins.Colleagues(ctx, p)
+	if err != nil {
+		return err
+	}
+	v := standInsView{Form: form, MaxDays: standin.MaxDays, Colleagues: []pageOption{{"", "请选择"}}}
+	for _, u := range colleagues {
+		v.Colleagues = append(v.Colleagues, pageOption{strconv.FormatInt(u.ID, 10), u.DisplayName})
+	}
+	now := a.now()
+	today := now.In(shanghai).Format("2006-01-02")
+	for _, si := range list {
+		row := standInRow{ID: si.ID, Given: si.UserID == p.UserID, UserName: si.UserName, StandInName: si.StandInName,
+			StartsOn: si.StartsOn, EndsOn: si.EndsOn, Reason: si.Reason}
+		switch {
+		case si.RevokedAt.Valid:
+			row.Status, row.StatusClass = "已撤销", "grey"
+		case standin.Running(si, now):
+			row.Status, row.StatusClass, row.Revoke = "生效中", "green", "提前结束"
+		case si.StartsOn > today:
+			row.Status, row.StatusClass, row.Revoke = "未开始", "blue", "撤销"
+		default:
+			row.Status, row.StatusClass = "已到期", "grey"
+		}
+		v.Items = append(v.Items, row)
+	}
+	return a.views.render(c, status, "stand_ins", a.page(c, "代办委托", map[string]any{"V": v}))
+}
+
+func (a *App) standInAdd(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	form := newForm()
+	form.read(c, "colleague_id", "starts_on", "ends_on", "reason")
+	_, err = a.standins.Add(c.UserContext(), p, standin.Input{ColleagueID: form.int64("colleague_id"),
+		StartsOn: form.Values["starts_on"], EndsOn: form.Values["ends_on"], Reason: form.Values["reason"]})
+	var fe *standin.FieldError
+	if errors.As(err, &fe) {
+		form.fail(fe.Field(), fe.Msg)
+		return a.renderStandIns(c, 422, form)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/stand-ins?msg="+url.QueryEscape("已委托,期间发给您的消息同时送达代办同事"), fiber.StatusSeeOther)
+}
+
+func (a *App) standInRevoke(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.standins.Revoke(c.UserContext(), p, id); err != nil {
+		return err
+	}
+	return c.Redirect("/stand-ins?msg="+url.QueryEscape("委托已结束"), fiber.StatusSeeOther)
+}
