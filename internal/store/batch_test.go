@@ -129,8 +129,9 @@ func TestDeferredWrites(t *testing.T) {
 }
 
 // LockReview locks the review's row and no row of the tables its names
-// come from: another review of the same project, jurisdiction or unit
-// must not wait.
+// and the calendar version come from: another review of the same project,
+// jurisdiction or unit must not wait, nor any transition on the calendar's
+// version.
 func TestLockReviewLocksTheReviewAlone(t *testing.T) {
 	s := testenv.DB(t)
 	r := seedReview(t, s)
@@ -163,6 +164,7 @@ func TestLockReviewLocksTheReviewAlone(t *testing.T) {
 			{"SELECT id FROM projects WHERE id = ?", r.ProjectID},
 			{"SELECT id FROM jurisdictions WHERE id = ?", r.JurisdictionID},
 			{"SELECT id FROM organizations WHERE id = ?", r.UnitOrgID},
+			{"SELECT id FROM calendar_version WHERE id = ?", 1}, // one row every transition reads
 		} {
 			if err := tryLock(c.query, c.id); err != nil {
 				t.Errorf("%s (%d) is locked too: %v", c.query, c.id, err)

@@ -30,11 +30,10 @@ func (q *Queries) ReviewDossier(ctx context.Context, sc Scope, id int64) (Review
 	var calVersion int64
 	w, args := sc.reviewWhere()
 	err := q.readBatch(ctx,
-		stmt{query: "SELECT " + reviewColumns + reviewFrom + " WHERE r.id = ? AND " + w, args: append([]any{id}, args...),
+		stmt{query: "SELECT " + reviewColumns + ", (" + calendarVersionQuery + ")" + reviewFrom + " WHERE r.id = ? AND " + w,
+			args: append([]any{id}, args...),
 			scan: scanOptional(&found, func(s interface{ Scan(...any) error }) error {
-				var err error
-				d.Review, err = scanReview(s)
-				return err
+				return s.Scan(append(reviewDest(&d.Review), &calVersion)...)
 			})},
 		stmt{query: "SELECT " + delegationColumns + delegationFrom + " WHERE g.review_id = ? AND g.status = 'active' ORDER BY g.id DESC LIMIT 1",
 			args: []any{id}, scan: first(&d.Delegation, scanDelegation)},
@@ -47,7 +46,6 @@ func (q *Queries) ReviewDossier(ctx context.Context, sc Scope, id int64) (Review
 		stmt{query: suspensionsOfReview, args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
 		stmt{query: archiveRecordOfReview, args: []any{id}, scan: first(&d.Archive, scanArchiveRecord)},
 		stmt{query: reviewEventsOfReview, args: []any{id}, scan: into(&d.Events, scanReviewEvent)},
-		stmt{query: calendarVersionQuery, scan: scanCalendarVersion(&calVersion)},
 	)
 	if err != nil {
 		return ReviewDossier{}, err

@@ -49,14 +49,15 @@ const reviewRowColumns = `r.id, r.project_id, r.kind, r.state, r.version, r.roun
 
 const reviewColumns = reviewRowColumns + `, p.code, p.name, j.name, u.name, COALESCE(f.name,'')`
 
-// reviewLock reads a review as reviewColumns do and locks its row alone:
-// the names come from subqueries, whose rows a locking read leaves
-// unlocked (a join would lock them, and so serialize every review of a
-// jurisdiction or unit).
+// reviewLock reads a review as reviewColumns do, then the calendar's
+// version, and locks the review's row alone: the names come from
+// subqueries, whose rows a locking read leaves unlocked (a join would lock
+// them, and so serialize every review of a jurisdiction or unit).
 const reviewLock = "SELECT " + reviewRowColumns + `,
 	(SELECT p.code FROM projects p WHERE p.id = r.project_id), (SELECT p.name FROM projects p WHERE p.id = r.project_id),
 	(SELECT j.name FROM jurisdictions j WHERE j.id = r.jurisdiction_id), (SELECT u.name FROM organizations u WHERE u.id = r.unit_org_id),
-	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), '')
+	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), ''),
+	(` + calendarVersionQuery + `)
 	FROM reviews r WHERE r.id = ? FOR UPDATE`
 
 const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
@@ -64,11 +65,17 @@ const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN 
 
 func scanReview(s interface{ Scan(...any) error }) (Review, error) {
 	var r Review
-	err := s.Scan(&r.ID, &r.ProjectID, &r.Kind, &r.State, &r.Version, &r.Round, &r.JurisdictionID, &r.UnitOrgID,
+	err := s.Scan(reviewDest(&r)...)
+	return r, err
+}
+
+// reviewDest is where the columns of reviewColumns go, in order; a query
+// with more columns appends their destinations.
+func reviewDest(r *Review) []any {
+	return []any{&r.ID, &r.ProjectID, &r.Kind, &r.State, &r.Version, &r.Round, &r.JurisdictionID, &r.UnitOrgID,
 		&r.SubmittedAmount, &r.AuditedAmount, &r.FirmID, &r.SupervisorID, &r.Suspended, &r.AppealUsed,
 		&r.Outcome, &r.FeeScheduleID, &r.DelegatedAt, &r.SubmittedAt, &r.ConcludedAt, &r.CreatedBy,
-		&r.CreatedAt, &r.UpdatedAt, &r.ProjectCode, &r.ProjectName, &r.JurisdictionName, &r.UnitName, &r.FirmName)
-	return r, err
+		&r.CreatedAt, &r.UpdatedAt, &r.ProjectCode, &r.ProjectName, &r.JurisdictionName, &r.UnitName, &r.FirmName}
 }
 
 // InsertReview adds a review in state draft.
@@ -93,20 +100,12 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 }
 
 // LockReview loads a review FOR UPDATE inside a transaction, without scope
-// (the caller checks it), locking the review's row alone. The same round
-// trip reads the calendar's version for the transaction (see Calendar).
+// (the caller checks it), locking the review's row alone. The same
+// statement reads the calendar's version for the transaction (see Calendar).
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
 	var r Review
 	var calVersion int64
-	err := q.readBatch(ctx,
-		stmt{query: reviewLock, args: []any{id}, scan: scanOne(func(s interface{ Scan(...any) error }) error {
-			var err error
-			r, err = scanReview(s)
-			return err
-		})},
-		stmt{query: calendarVersionQuery, scan: scanCalendarVersion(&calVersion)},
-	)
-	if err != nil {
+	if err := q.db.QueryRowContext(ctx, reviewLock, id).Scan(append(reviewDest(&r), &calVersion)...); err != nil {
 		return Review{}, translate(err)
 	}
 	if q.inTx() {
