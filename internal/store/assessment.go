@@ -88,13 +88,7 @@ func (q *Queries) MarkPeriodComputed(ctx context.Context, id int64, at time.Time
 func (q *Queries) ClosePeriod(ctx context.Context, id, by int64, at time.Time) error {
 	res, err := q.db.ExecContext(ctx,
 		"UPDATE assessment_periods SET closed = TRUE, closed_by = ?, closed_at = ? WHERE id = ? AND NOT closed", nullInt(by), at, id)
-	if err != nil {
-		return translate(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrStale
-	}
-	return nil
+	return changed(res, err, ErrStale)
 }
 
 // AssessmentInput is the staff-entered part of a firm's assessment.

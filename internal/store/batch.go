@@ -47,6 +47,22 @@ func (q *Queries) readBatch(ctx context.Context, parts ...stmt) error {
 	return rows.Close()
 }
 
+// changed returns none when an UPDATE or DELETE changed no row, and the
+// statement's own error otherwise.
+func changed(res sql.Result, err error, none error) error {
+	if err != nil {
+		return translate(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
+}
+
 // joinStmts makes one multi-statement query of stmts, their arguments in
 // order.
 func joinStmts(stmts []stmt) (string, []any) {

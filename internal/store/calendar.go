@@ -188,15 +188,7 @@ func (q *Queries) DeleteCalendarDay(ctx context.Context, date calendar.Date) err
 		return err
 	}
 	res, err := q.db.ExecContext(ctx, "DELETE FROM calendar_days WHERE day = ?", date.String())
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return changed(res, err, ErrNotFound)
 }
 
 // DeleteCalendarYear removes every row of a year and returns how many.

@@ -102,13 +102,7 @@ func (q *Queries) EndDelegation(ctx context.Context, id int64, status, reason st
 	res, err := q.db.ExecContext(ctx,
 		"UPDATE delegations SET status = ?, ended_at = ?, end_reason = ? WHERE id = ? AND status = 'active'",
 		status, at, reason, id)
-	if err != nil {
-		return translate(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return changed(res, err, ErrNotFound)
 }
 
 // InsertExclusion excludes a firm from a review for good (declined,

@@ -113,14 +113,8 @@ func (q *Queries) CommitDocument(ctx context.Context, id int64, c DocumentCommit
 		`UPDATE documents SET status = 'committed', version = ?, size = ?, sha256 = ?, content_type = ?, thumb_key = ?,
 		   taken_at = ?, committed_at = ? WHERE id = ? AND status = 'pending'`,
 		version, c.Size, c.SHA256, c.ContentType, nullString(c.ThumbKey), c.TakenAt, c.At, id)
-	if err != nil {
+	if err := changed(res, err, ErrNotFound); err != nil {
 		return 0, err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err != nil {
-			return 0, err
-		}
-		return 0, ErrNotFound
 	}
 	return version, nil
 }

@@ -241,11 +241,8 @@ type FirmStatusChange struct {
 func (q *Queries) SetFirmStatus(ctx context.Context, firmID int64, status, reason string, by int64, at time.Time) error {
 	res, err := q.db.ExecContext(ctx, "UPDATE firms SET status = ?, status_reason = ?, status_since = ? WHERE org_id = ?",
 		status, reason, at, firmID)
-	if err != nil {
-		return translate(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+	if err := changed(res, err, ErrNotFound); err != nil {
+		return err
 	}
 	_, err = q.db.ExecContext(ctx,
 		"INSERT INTO firm_status_history (firm_id, status, reason, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",

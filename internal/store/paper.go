@@ -129,16 +129,7 @@ func (q *Queries) UnrenderedPapers(ctx context.Context, limit int) ([]Paper, err
 func (q *Queries) SetPaperDocument(ctx context.Context, paperID, documentID int64, snapshot string) error {
 	res, err := q.db.ExecContext(ctx,
 		"UPDATE papers SET document_id = ?, snapshot = ? WHERE id = ? AND document_id IS NULL", documentID, snapshot, paperID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err != nil {
-			return err
-		}
-		return ErrNotFound
-	}
-	return nil
+	return changed(res, err, ErrNotFound)
 }
 
 // VoidPaper records that a number was voided (it is never reused);
@@ -147,16 +138,7 @@ func (q *Queries) VoidPaper(ctx context.Context, id, by int64, reason string, at
 	res, err := q.db.ExecContext(ctx,
 		"UPDATE papers SET voided_at = ?, void_reason = ?, voided_by = ? WHERE id = ? AND voided_at IS NULL",
 		at, reason, nullInt(by), id)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err != nil {
-			return err
-		}
-		return ErrNotFound
-	}
-	return nil
+	return changed(res, err, ErrNotFound)
 }
 
 // PaperFilter narrows a search of papers.

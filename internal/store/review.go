@@ -141,17 +141,7 @@ func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c Rev
 		c.State, c.Round, c.AuditedAmount, nullInt(c.FirmID), nullInt(c.SupervisorID), c.Suspended,
 		c.AppealUsed, c.Outcome, nullInt(c.FeeScheduleID), c.DelegatedAt, c.SubmittedAt, c.ConcludedAt,
 		now, id, version)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrStale
-	}
-	return nil
+	return changed(res, err, ErrStale)
 }
 
 // Change returns the writable part of a review, to modify and pass to UpdateReview.
@@ -166,13 +156,7 @@ func (q *Queries) UpdateSubmittedAmount(ctx context.Context, id int64, version i
 	res, err := q.db.ExecContext(ctx,
 		"UPDATE reviews SET submitted_amount = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
 		amount, now, id, version)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrStale
-	}
-	return nil
+	return changed(res, err, ErrStale)
 }
 
 // ReviewFilter narrows a review list.

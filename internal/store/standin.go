@@ -65,13 +65,5 @@ func (q *Queries) StandInsOf(ctx context.Context, userID int64) ([]StandIn, erro
 // RevokeStandIn ends a stand-in now; ErrNotFound when it was revoked already.
 func (q *Queries) RevokeStandIn(ctx context.Context, id, by int64, at time.Time) error {
 	res, err := q.db.ExecContext(ctx, "UPDATE stand_ins SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL", at, by, id)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return changed(res, err, ErrNotFound)
 }
