@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -81,30 +80,15 @@ func (q *Queries) inTx() bool {
 	return ok
 }
 
-// scanOne scans the single row of a result set with scan; no row is
-// ErrNotFound.
-func scanOne(scan func(interface{ Scan(...any) error }) error) func(*sql.Rows) error {
-	return func(rows *sql.Rows) error {
-		if !rows.Next() {
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			return ErrNotFound
-		}
-		return scan(rows)
-	}
-}
-
-// scanOptional is scanOne that leaves found false instead of failing when
-// the result set is empty.
+// scanOptional scans the first row of a result set with scan and sets
+// found; an empty result set leaves found false.
 func scanOptional(found *bool, scan func(interface{ Scan(...any) error }) error) func(*sql.Rows) error {
 	return func(rows *sql.Rows) error {
-		err := scanOne(scan)(rows)
-		*found = err == nil
-		if errors.Is(err, ErrNotFound) {
-			return nil
+		*found = rows.Next()
+		if !*found {
+			return rows.Err()
 		}
-		return err
+		return scan(rows)
 	}
 }
 

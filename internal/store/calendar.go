@@ -75,11 +75,8 @@ func scanCalendarVersion(v *int64) func(*sql.Rows) error {
 // only when calendar_version moved; a transaction that has read the
 // version already (LockReview) costs no round trip at all.
 func (q *Queries) Calendar(ctx context.Context) (*calendar.Calendar, error) {
-	if !q.calendarCacheable() {
-		return q.readCalendar(ctx)
-	}
 	v := q.calVersion
-	if v == 0 {
+	if v == 0 && q.calendarCacheable() {
 		if err := q.db.QueryRowContext(ctx, calendarVersionQuery).Scan(&v); err != nil {
 			return nil, fmt.Errorf("calendar version: %w", err)
 		}
@@ -92,8 +89,11 @@ func (q *Queries) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 func (q *Queries) calendarCacheable() bool { return q.cal != nil && !q.calWritten }
 
 // calendarAt returns the cached calendar if it is at version v, and reads
-// the table otherwise.
+// the table otherwise (always, when the calendar may not be cached).
 func (q *Queries) calendarAt(ctx context.Context, v int64) (*calendar.Calendar, error) {
+	if !q.calendarCacheable() {
+		return q.readCalendar(ctx)
+	}
 	c := q.cal
 	c.mu.Lock()
 	if c.cal != nil && c.version == v {

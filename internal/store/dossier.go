@@ -53,10 +53,6 @@ func (q *Queries) ReviewDossier(ctx context.Context, sc Scope, id int64) (Review
 	if !found {
 		return ReviewDossier{}, ErrNotFound
 	}
-	if !q.calendarCacheable() {
-		d.Calendar, err = q.readCalendar(ctx)
-	} else {
-		d.Calendar, err = q.calendarAt(ctx, calVersion)
-	}
+	d.Calendar, err = q.calendarAt(ctx, calVersion)
 	return d, err
 }
