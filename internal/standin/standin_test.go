@@ -125,6 +125,11 @@ func TestMessagesReachTheStandIn(t *testing.T) {
 	if n := len(copies()); n != 0 {
 		t.Fatalf("%d copies before the stand-in starts", n)
 	}
+	own, _, err := e.s.Notifications(e.ctx, p.UserID, 50, 0)
+	if err != nil || len(own) != 1 || own[0].Title != "催办" || own[0].Body != "请尽快办理" || own[0].ReviewID != 0 ||
+		!own[0].CreatedAt.Equal(e.now) {
+		t.Fatalf("the user's own message: %+v %v", own, err)
+	}
 	notify(e.now.AddDate(0, 0, 1))
 	got := copies()
 	if len(got) != 1 || !strings.HasPrefix(got[0].Title, "〔代"+p.Name+"〕") {

@@ -257,32 +257,27 @@ func (q *Queries) dlIDs(ctx context.Context, query string, args ...any) ([]int64
 }
 
 // NotifyUsers inserts the same message for each user, created at n.CreatedAt.
+// A user away who named a stand-in for the day (see stand_ins): the
+// stand-in gets a copy, marked with whom it was meant for, in the same
+// statement.
 func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notification) error {
 	if len(userIDs) == 0 {
 		return nil
 	}
 	var b strings.Builder
-	args := make([]any, 0, len(userIDs)*6)
-	for i, id := range userIDs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?)")
+	args := make([]any, 0, len(userIDs)*7+6)
+	for _, id := range userIDs {
+		b.WriteString("SELECT ?, ?, ?, ?, ?, ? UNION ALL ")
 		args = append(args, id, nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt)
 	}
-	if err := q.later(ctx, stmt{query: "INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) VALUES " + b.String(), args: args}); err != nil {
-		return err
-	}
-	// A user away who named a stand-in for the day: the stand-in gets a
-	// copy, marked with whom it was meant for.
-	copyArgs := []any{nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt, calendar.DateOf(n.CreatedAt).String()}
+	args = append(args, nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt, calendar.DateOf(n.CreatedAt).String())
 	for _, id := range userIDs {
-		copyArgs = append(copyArgs, id)
+		args = append(args, id)
 	}
-	return q.later(ctx, stmt{query: `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at)
-		SELECT s.stand_in_id, ?, ?, CONCAT('〔代', u.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users u ON u.id = s.user_id
+	return q.later(ctx, stmt{query: `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) ` + b.String() +
+		`SELECT s.stand_in_id, ?, ?, CONCAT('〔代', u.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users u ON u.id = s.user_id
 		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (?` + repeat(",?", len(userIDs)-1) + ")",
-		args: copyArgs})
+		args: args})
 }
 
 // PastDueDeadline is a deadline past due with its review, for the overdue list.
