@@ -152,8 +152,27 @@ func (s *Service) Revoke(ctx context.Context, p auth.Principal, id int64) error 
 	})
 }
 
-// Running reports whether a stand-in is in force on the day of now.
-func Running(si store.StandIn, now time.Time) bool {
+// State is where a stand-in stands on a given day.
+type State string
+
+// The states of a stand-in.
+const (
+	Upcoming State = "upcoming" // named, its first day still ahead
+	Running  State = "running"  // in force today
+	Ended    State = "ended"    // past its end date: it ended by itself
+	Revoked  State = "revoked"  // ended early by one of the two
+)
+
+// StateOf tells where si stands on the day of now (Asia/Shanghai).
+func StateOf(si store.StandIn, now time.Time) State {
 	today := calendar.DateOf(now).String()
-	return !si.RevokedAt.Valid && si.StartsOn <= today && today <= si.EndsOn
+	switch {
+	case si.RevokedAt.Valid:
+		return Revoked
+	case today < si.StartsOn:
+		return Upcoming
+	case today > si.EndsOn:
+		return Ended
+	}
+	return Running
 }

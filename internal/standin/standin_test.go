@@ -177,3 +177,29 @@ func TestMessagesReachTheStandIn(t *testing.T) {
 		}
 	})
 }
+
+func TestStateOf(t *testing.T) {
+	at := func(day string) time.Time {
+		d, _ := time.ParseInLocation("2006-01-02 15:04", day+" 23:59", time.FixedZone("CST", 8*3600))
+		return d
+	}
+	si := store.StandIn{StartsOn: "2026-11-24", EndsOn: "2026-11-25"}
+	revoked := si
+	revoked.RevokedAt.Valid = true
+	tests := []struct {
+		si   store.StandIn
+		day  string
+		want standin.State
+	}{
+		{si, "2026-11-23", standin.Upcoming},
+		{si, "2026-11-24", standin.Running},
+		{si, "2026-11-25", standin.Running}, // the end date counts
+		{si, "2026-11-26", standin.Ended},
+		{revoked, "2026-11-24", standin.Revoked},
+	}
+	for _, tt := range tests {
+		if got := standin.StateOf(tt.si, at(tt.day)); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.day, got, tt.want)
+		}
+	}
+}

@@ -52,18 +52,17 @@ func (a *App) renderStandIns(c *fiber.Ctx, status int, form *formState) error {
 		v.Colleagues = append(v.Colleagues, pageOption{strconv.FormatInt(u.ID, 10), u.DisplayName})
 	}
 	now := a.now()
-	today := now.In(shanghai).Format("2006-01-02")
 	for _, si := range list {
 		row := standInRow{ID: si.ID, Given: si.UserID == p.UserID, UserName: si.UserName, StandInName: si.StandInName,
 			StartsOn: si.StartsOn, EndsOn: si.EndsOn, Reason: si.Reason}
-		switch {
-		case si.RevokedAt.Valid:
+		switch standin.StateOf(si, now) {
+		case standin.Revoked:
 			row.Status, row.StatusClass = "已撤销", "grey"
-		case standin.Running(si, now):
+		case standin.Running:
 			row.Status, row.StatusClass, row.Revoke = "生效中", "green", "提前结束"
-		case si.StartsOn > today:
+		case standin.Upcoming:
 			row.Status, row.StatusClass, row.Revoke = "未开始", "blue", "撤销"
-		default:
+		case standin.Ended:
 			row.Status, row.StatusClass = "已到期", "grey"
 		}
 		v.Items = append(v.Items, row)
