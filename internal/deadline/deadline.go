@@ -110,7 +110,7 @@ func Schedule(ctx context.Context, q *store.Queries, cal *calendar.Calendar, rev
 	if workdays < 1 {
 		return store.Deadline{}, fmt.Errorf("schedule %s deadline of review %d: %w", kind, reviewID, calendar.ErrInvalidWorkdays)
 	}
-	if _, err := q.CancelReviewDeadlines(ctx, reviewID, []string{string(kind)}, from); err != nil {
+	if err := q.CancelReviewDeadlines(ctx, reviewID, []string{string(kind)}, from); err != nil {
 		return store.Deadline{}, fmt.Errorf("cancel previous %s deadline: %w", kind, err)
 	}
 	d := store.Deadline{ReviewID: reviewID, Kind: string(kind), Workdays: workdays, State: store.DeadlinePending, CreatedAt: from}
@@ -132,7 +132,7 @@ func CancelOpen(ctx context.Context, q *store.Queries, reviewID int64, at time.T
 	for i, k := range kinds {
 		names[i] = string(k)
 	}
-	if _, err := q.CancelReviewDeadlines(ctx, reviewID, names, at); err != nil {
+	if err := q.CancelReviewDeadlines(ctx, reviewID, names, at); err != nil {
 		return fmt.Errorf("cancel deadlines of review %d: %w", reviewID, err)
 	}
 	return nil

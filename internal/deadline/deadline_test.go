@@ -219,7 +219,7 @@ type counter struct {
 	fail  map[int64]bool
 }
 
-func (c *counter) fire(ctx context.Context, q *store.Queries, d store.Deadline) error {
+func (c *counter) fire(ctx context.Context, q *store.Queries, d store.Deadline, _ store.Review) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.calls == nil {

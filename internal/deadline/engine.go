@@ -17,7 +17,8 @@ import (
 // deemed_agreed transition fired as the system). It runs inside the claim
 // transaction: when it returns an error, its writes are undone and the
 // deadline stays pending, to be claimed again on the next pass.
-type FireFunc func(ctx context.Context, q *store.Queries, d store.Deadline) error
+// r is the review as the claim locked it.
+type FireFunc func(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review) error
 
 // EngineOptions configure an Engine.
 type EngineOptions struct {
@@ -235,6 +236,7 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 	var b batch
 	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
 		b = batch{}
+		q.RememberUsers()
 		rows, err := q.ClaimDueDeadlines(ctx, now, e.o.Batch, ps.ids())
 		if err != nil {
 			return fmt.Errorf("claim due deadlines: %w", err)
@@ -310,7 +312,7 @@ func (e *Engine) settle(ctx context.Context, q *store.Queries, cal *calendar.Cal
 // tells the responsible users, all in the claim transaction.
 func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r store.DeadlineReview, now time.Time) error {
 	if e.o.Fire != nil {
-		if err := e.o.Fire(ctx, q, d); err != nil {
+		if err := e.o.Fire(ctx, q, d, r); err != nil {
 			return err
 		}
 	}
@@ -331,6 +333,7 @@ func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now ti
 	var b batch
 	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
 		b = batch{}
+		q.RememberUsers()
 		rows, err := q.ClaimReminderDeadlines(ctx, now, e.o.Batch, skip)
 		if err != nil {
 			return fmt.Errorf("claim reminders: %w", err)

@@ -165,7 +165,13 @@ func SeedReviews(ctx context.Context, s *store.Store, svc *review.Service, objec
 func fireStep(ctx context.Context, s *store.Store, svc *review.Service, principal func(string) (auth.Principal, error),
 	unit string, id int64, stp step) error {
 	if stp.actor == "system" {
-		return s.InTx(ctx, func(q *store.Queries) error { return svc.FireSystemTx(ctx, q, id, stp.trigger, stp.reason) })
+		return s.InTx(ctx, func(q *store.Queries) error {
+			r, err := q.LockReview(ctx, id)
+			if err != nil {
+				return err
+			}
+			return svc.FireSystemTx(ctx, q, r, stp.trigger, stp.reason)
+		})
 	}
 	name := stp.actor
 	switch name {

@@ -24,14 +24,20 @@ func (s *Service) Fire(ctx context.Context, p auth.Principal, id int64, in FireI
 	}
 	issued := false
 	var err error
+	// The answer is read in the round trip that commits. The actor may
+	// have lost sight of the review by firing (a firm that declines); the
+	// answer still shows the review it acted on.
+	var d store.ReviewDossier
+	var derr error
+	answer := func(q *store.Queries) { d, derr = q.ReviewDossier(ctx, store.Scope{All: true}, id) }
 	// A deadlock victim was rolled back whole: run the transition again
 	// (its version check still stops a transition that another one beat).
 	for attempt := 0; attempt < 3; attempt++ {
-		err = s.store.InTx(ctx, func(q *store.Queries) error {
+		err = s.store.InTxThen(ctx, func(q *store.Queries) error {
 			var err error
 			issued, err = s.fireTx(ctx, q, p, id, in)
 			return err
-		})
+		}, answer)
 		if !store.IsDeadlock(err) {
 			break
 		}
@@ -41,17 +47,20 @@ func (s *Service) Fire(ctx context.Context, p auth.Principal, id int64, in FireI
 		return View{}, err
 	}
 	if issued {
+		// The papers' PDFs are rendered after the commit: read again.
 		s.renderPapers(ctx)
 	}
-	// The actor may have lost sight of the review by firing (a firm that
-	// declines); the answer still shows the review it acted on.
-	return s.load(ctx, p, store.Scope{All: true}, id, false)
+	if issued || derr != nil {
+		return s.load(ctx, p, store.Scope{All: true}, id, false)
+	}
+	return s.viewOf(ctx, p, d, false)
 }
 
 // FireSystemTx fires t as the system (the deadline engine) inside the
-// caller's transaction, through the same code path as Fire.
-func (s *Service) FireSystemTx(ctx context.Context, q *store.Queries, reviewID int64, t workflow.Trigger, reason string) error {
-	_, err := s.fireTx(ctx, q, auth.SystemPrincipal(), reviewID, FireInput{Trigger: t, Reason: reason})
+// caller's transaction, which has locked r, through the same code path as
+// Fire.
+func (s *Service) FireSystemTx(ctx context.Context, q *store.Queries, r store.Review, t workflow.Trigger, reason string) error {
+	_, err := s.fireLocked(ctx, q, auth.SystemPrincipal(), r, FireInput{Trigger: t, Reason: reason})
 	return err
 }
 
@@ -78,13 +87,21 @@ type tx struct {
 }
 
 func (s *Service) fireTx(ctx context.Context, q *store.Queries, p auth.Principal, id int64, in FireInput) (issuedPapers bool, err error) {
-	t := in.Trigger
-	if !t.Valid() {
-		return false, fieldErr("trigger", "未知的操作: %s", t)
+	if !in.Trigger.Valid() {
+		return false, fieldErr("trigger", "未知的操作: %s", in.Trigger)
 	}
 	r, err := q.LockReview(ctx, id)
 	if err != nil {
 		return false, err
+	}
+	return s.fireLocked(ctx, q, p, r, in)
+}
+
+// fireLocked runs a transition on r, which the transaction has locked.
+func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Principal, r store.Review, in FireInput) (issuedPapers bool, err error) {
+	t := in.Trigger
+	if !t.Valid() {
+		return false, fieldErr("trigger", "未知的操作: %s", t)
 	}
 	if p.Role != auth.System {
 		if err := visible(ctx, q, p.Scope(), r); err != nil {
@@ -264,17 +281,13 @@ func snapshot(st workflow.State, c store.ReviewChange, r store.Review) map[strin
 // transaction: an opinion deadline passing while the review still waits in
 // opinion_sent deems the opinion agreed (逾期未签署,视同同意); other kinds
 // tell the parties the deadline has passed.
-func (s *Service) FireDeadline(ctx context.Context, q *store.Queries, d store.Deadline) error {
+func (s *Service) FireDeadline(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review) error {
 	due := d.DueAt.In(shanghai()).Format("2006-01-02 15:04")
 	if d.Kind == "opinion" {
 		// The engine fires only while the review still waits in
 		// opinion_sent and is not suspended; the machine refuses otherwise.
-		return s.FireSystemTx(ctx, q, d.ReviewID, workflow.DeemAgreed,
+		return s.FireSystemTx(ctx, q, r, workflow.DeemAgreed,
 			"征求意见书送达后5个工作日内未签署意见(截止 "+due+"),逾期视同同意")
-	}
-	r, err := q.LockReview(ctx, d.ReviewID)
-	if err != nil {
-		return err
 	}
 	x := &tx{s: s, q: q, p: auth.SystemPrincipal(), r: r, ch: r.Change(), now: s.now()}
 	title := r.ProjectName + ":办理期限已过"

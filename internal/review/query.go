@@ -207,11 +207,16 @@ func (s *Service) view(ctx context.Context, p auth.Principal, sc store.Scope, id
 // load reads a review as p sees it; without full it leaves out the expert
 // draws and scores, which only the review page shows.
 func (s *Service) load(ctx context.Context, p auth.Principal, sc store.Scope, id int64, full bool) (View, error) {
-	q := &s.store.Queries
-	d, err := q.ReviewDossier(ctx, sc, id)
+	d, err := s.store.ReviewDossier(ctx, sc, id)
 	if err != nil {
 		return View{}, err
 	}
+	return s.viewOf(ctx, p, d, full)
+}
+
+// viewOf builds p's view of a review from its dossier.
+func (s *Service) viewOf(ctx context.Context, p auth.Principal, d store.ReviewDossier, full bool) (View, error) {
+	q := &s.store.Queries
 	r := d.Review
 	v := View{Review: r, Missing: map[workflow.Trigger][]string{}}
 	facts, err := s.facts(ctx, q, r)

@@ -406,7 +406,11 @@ func TestSidePaths(t *testing.T) {
 		h.must("firm", id, workflow.SubmitDraft, "", "audited_amount", "900000.00")
 		h.must("pingshen", id, workflow.SendOpinion, "")
 		err := h.s.InTx(h.ctx, func(q *store.Queries) error {
-			return h.svc.FireSystemTx(h.ctx, q, id, workflow.DeemAgreed, "逾期未签署,视同同意")
+			r, err := q.LockReview(h.ctx, id)
+			if err != nil {
+				return err
+			}
+			return h.svc.FireSystemTx(h.ctx, q, r, workflow.DeemAgreed, "逾期未签署,视同同意")
 		})
 		if err != nil {
 			t.Fatal(err)

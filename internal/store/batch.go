@@ -132,54 +132,6 @@ func first[T any](dst **T, scan func(interface{ Scan(...any) error }) (T, error)
 	}
 }
 
-// txConn is a transaction's connection. Writes whose outcome nothing waits
-// for (timeline and audit events, notifications) are deferred with later
-// and travel in the round trip of the transaction's next statement, or in
-// one before COMMIT. The statement they precede answers as ever: its rows,
-// its rows affected and insert id (the driver reports the last statement's);
-// a deferred write that fails fails that statement, and so the transaction.
-type txConn struct {
-	tx      *sql.Tx
-	pending []stmt
-}
-
-func (c *txConn) take(query string, args []any) (string, []any) {
-	if len(c.pending) == 0 {
-		return query, args
-	}
-	stmts := c.pending
-	if query != "" {
-		stmts = append(stmts, stmt{query: query, args: args})
-	}
-	c.pending = nil
-	return joinStmts(stmts)
-}
-
-func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	query, args = c.take(query, args)
-	return c.tx.ExecContext(ctx, query, args...)
-}
-
-func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	query, args = c.take(query, args)
-	return c.tx.QueryContext(ctx, query, args...)
-}
-
-func (c *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	query, args = c.take(query, args)
-	return c.tx.QueryRowContext(ctx, query, args...)
-}
-
-// flush sends the deferred writes, if any.
-func (c *txConn) flush(ctx context.Context) error {
-	if len(c.pending) == 0 {
-		return nil
-	}
-	query, args := c.take("", nil)
-	_, err := c.tx.ExecContext(ctx, query, args...)
-	return translate(err)
-}
-
 // later defers a write to the transaction's next round trip; outside a
 // transaction it runs at once.
 func (q *Queries) later(ctx context.Context, s stmt) error {

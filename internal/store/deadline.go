@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -164,16 +165,13 @@ func (q *Queries) ClaimReminderDeadlines(ctx context.Context, now time.Time, lim
 }
 
 // CancelReviewDeadlines cancels a review's pending and paused deadlines of
-// the given kinds (all kinds when none given) and returns how many.
-func (q *Queries) CancelReviewDeadlines(ctx context.Context, reviewID int64, kinds []string, at time.Time) (int64, error) {
+// the given kinds (all kinds when none given); in a transaction, the
+// statement travels with the next one.
+func (q *Queries) CancelReviewDeadlines(ctx context.Context, reviewID int64, kinds []string, at time.Time) error {
 	query := "UPDATE deadlines d SET d.state = 'cancelled', d.ended_at = ?, d.next_remind_at = NULL WHERE d.review_id = ? AND d.state IN ('pending', 'paused')"
 	args := []any{at, reviewID}
 	query, args = dlIn(query, args, "d.kind", kinds)
-	res, err := q.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	return q.later(ctx, stmt{query: query, args: args})
 }
 
 // DeadlinesCrossingYear lists the pending deadlines flagged with year or
@@ -196,29 +194,17 @@ func (q *Queries) PendingDeadlineCount(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// DeadlineReview is what the deadline engine needs of a review.
-type DeadlineReview struct {
-	ID             int64
-	State          workflow.State
-	Suspended      bool
-	JurisdictionID int64
-	UnitOrgID      int64
-	FirmID         int64
-	ProjectName    string
-}
+// DeadlineReview is what the deadline engine reads of a review: the whole
+// row, so that a firing transition need not read it again.
+type DeadlineReview = Review
 
 // LockDeadlineReview locks a review row FOR UPDATE SKIP LOCKED and reads
-// it; ok is false when another transaction holds it (a person's transition
-// in progress: the deadline is looked at again on the next pass).
+// it as LockReview does; ok is false when another transaction holds it (a
+// person's transition in progress: the deadline is looked at again on the
+// next pass).
 func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r DeadlineReview, ok bool, err error) {
-	err = q.db.QueryRowContext(ctx,
-		// The project's name comes from a subquery, which a locking read
-		// does not lock: only the review row is taken.
-		`SELECT r.id, r.state, r.suspended, r.jurisdiction_id, r.unit_org_id, COALESCE(r.firm_id,0),
-		   (SELECT p.name FROM projects p WHERE p.id = r.project_id)
-		 FROM reviews r WHERE r.id = ? FOR UPDATE SKIP LOCKED`, id).
-		Scan(&r.ID, &r.State, &r.Suspended, &r.JurisdictionID, &r.UnitOrgID, &r.FirmID, &r.ProjectName)
-	if err == sql.ErrNoRows {
+	r, err = q.lockReview(ctx, reviewLock+" SKIP LOCKED", id)
+	if errors.Is(err, ErrNotFound) {
 		return r, false, nil
 	}
 	if err != nil {
@@ -229,14 +215,18 @@ func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r DeadlineR
 
 // OrgUserIDs lists the active users of an organization.
 func (q *Queries) OrgUserIDs(ctx context.Context, orgID int64) ([]int64, error) {
-	return q.dlIDs(ctx, "SELECT id FROM users WHERE active AND org_id = ? ORDER BY id", orgID)
+	return remembered(q, fmt.Sprint("org-ids:", orgID), func() ([]int64, error) {
+		return q.dlIDs(ctx, "SELECT id FROM users WHERE active AND org_id = ? ORDER BY id", orgID)
+	})
 }
 
 // ReviewCenterUserIDs lists the active review center users of a
 // jurisdiction and those with a city grant.
 func (q *Queries) ReviewCenterUserIDs(ctx context.Context, jurisdictionID int64) ([]int64, error) {
-	return q.dlIDs(ctx, "SELECT id FROM users WHERE active AND role = 'review_center' AND (jurisdiction_id = ? OR city_grant) ORDER BY id",
-		jurisdictionID)
+	return remembered(q, fmt.Sprint("center-ids:", jurisdictionID), func() ([]int64, error) {
+		return q.dlIDs(ctx, "SELECT id FROM users WHERE active AND role = 'review_center' AND (jurisdiction_id = ? OR city_grant) ORDER BY id",
+			jurisdictionID)
+	})
 }
 
 func (q *Queries) dlIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
@@ -321,28 +311,6 @@ func (q *Queries) PastDueDeadlines(ctx context.Context, sc Scope, now time.Time)
 		out = append(out, o)
 	}
 	return out, rows.Err()
-}
-
-// InClaimTx runs fn in a READ COMMITTED transaction, for claiming rows with
-// FOR UPDATE SKIP LOCKED: without gap locks, instances claiming and
-// updating rows of the same index never block or deadlock one another.
-func (s *Store) InClaimTx(ctx context.Context, fn func(q *Queries) error) error {
-	tx, err := s.DB.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	conn := &txConn{tx: tx}
-	if err := fn(&Queries{db: conn, cal: s.cal}); err != nil {
-		return err
-	}
-	if err := conn.flush(ctx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", translate(err))
-	}
-	return nil
 }
 
 // Savepoint marks a point inside the current transaction to roll back to;

@@ -103,9 +103,13 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 // (the caller checks it), locking the review's row alone. The same
 // statement reads the calendar's version for the transaction (see Calendar).
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
+	return q.lockReview(ctx, reviewLock, id)
+}
+
+func (q *Queries) lockReview(ctx context.Context, query string, id int64) (Review, error) {
 	var r Review
 	var calVersion int64
-	if err := q.db.QueryRowContext(ctx, reviewLock, id).Scan(append(reviewDest(&r), &calVersion)...); err != nil {
+	if err := q.db.QueryRowContext(ctx, query, id).Scan(append(reviewDest(&r), &calVersion)...); err != nil {
 		return Review{}, translate(err)
 	}
 	if q.inTx() {

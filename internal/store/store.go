@@ -41,6 +41,35 @@ type Queries struct {
 	calVersion int64
 	// calWritten is set once a transaction edits the calendar.
 	calWritten bool
+	// memo holds the user lists a transaction has read, once it asked to
+	// remember them (RememberUsers).
+	memo map[string]any
+}
+
+// RememberUsers makes the transaction read each list of recipients (users
+// by role, organization or jurisdiction) once: a claim of a hundred
+// deadlines mostly tells the same few organizations. Only for transactions
+// that do not change users.
+func (q *Queries) RememberUsers() {
+	if q.memo == nil {
+		q.memo = map[string]any{}
+	}
+}
+
+// remembered returns the list under key, reading it with read unless the
+// transaction remembers it already.
+func remembered[T any](q *Queries, key string, read func() ([]T, error)) ([]T, error) {
+	if q.memo == nil {
+		return read()
+	}
+	if v, ok := q.memo[key]; ok {
+		return v.([]T), nil
+	}
+	v, err := read()
+	if err == nil {
+		q.memo[key] = v
+	}
+	return v, err
 }
 
 // Store is the entry point: reads run on the pool, writes of several steps
@@ -81,31 +110,6 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return db, nil
-}
-
-// InTx runs fn in one transaction: committed when fn returns nil, rolled
-// back otherwise.
-func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
-	tx, err := s.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
-			_ = rerr // the original error, if any, is what matters
-		}
-	}()
-	conn := &txConn{tx: tx}
-	if err := fn(&Queries{db: conn, cal: s.cal}); err != nil {
-		return err
-	}
-	if err := conn.flush(ctx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", translate(err))
-	}
-	return nil
 }
 
 // IsDeadlock reports whether err is InnoDB choosing this transaction as a

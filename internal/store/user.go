@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -63,6 +64,10 @@ func (q *Queries) User(ctx context.Context, id int64) (User, error) {
 
 // UsersByRole lists active users of a role, optionally within an organization (orgID 0 = any).
 func (q *Queries) UsersByRole(ctx context.Context, role string, orgID int64) ([]User, error) {
+	return remembered(q, fmt.Sprint("role:", role, ":", orgID), func() ([]User, error) { return q.usersByRole(ctx, role, orgID) })
+}
+
+func (q *Queries) usersByRole(ctx context.Context, role string, orgID int64) ([]User, error) {
 	query := "SELECT " + userColumns + " FROM users WHERE role = ? AND active"
 	args := []any{role}
 	if orgID != 0 {

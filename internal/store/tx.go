@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"time"
+)
+
+// A transaction holds one pooled connection and sends its statements with
+// as few round trips as their answers allow:
+//   - START TRANSACTION travels with the first statement;
+//   - writes whose outcome nothing waits for (timeline and audit events,
+//     notifications, savepoints) are deferred with later and travel with the
+//     next statement;
+//   - COMMIT travels with the last deferred writes, or ahead of the reads of
+//     the caller's answer (InTxThen).
+//
+// A batch stops at its first failing statement, so a write that fails
+// fails the statement it travels with, and a COMMIT behind it never runs.
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled
+// back otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
+	return s.run(ctx, "", fn, nil)
+}
+
+// InClaimTx runs fn in a READ COMMITTED transaction, for claiming rows with
+// FOR UPDATE SKIP LOCKED: without gap locks, instances claiming and
+// updating rows of the same index never block or deadlock one another.
+func (s *Store) InClaimTx(ctx context.Context, fn func(q *Queries) error) error {
+	return s.run(ctx, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", fn, nil)
+}
+
+// InTxThen runs fn as InTx does, then then on the same connection once the
+// transaction has committed: then's first query carries the COMMIT, so an
+// answer read after a write costs no round trip of its own. InTxThen
+// reports the transaction's outcome; then keeps its own errors, and when
+// InTxThen returns nil the transaction has committed whatever then met.
+func (s *Store) InTxThen(ctx context.Context, fn func(q *Queries) error, then func(q *Queries)) error {
+	return s.run(ctx, "", fn, then)
+}
+
+func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) (err error) {
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	c := &txConn{conn: conn}
+	if setup != "" {
+		c.pending = append(c.pending, stmt{query: setup})
+	}
+	c.pending = append(c.pending, stmt{query: "START TRANSACTION"})
+	c.begin = len(c.pending)
+	defer c.end(ctx)
+	q := &Queries{db: c, cal: s.cal}
+	if err := fn(q); err != nil {
+		return err
+	}
+	if then == nil {
+		return c.commit(ctx)
+	}
+	c.commitNext = true
+	then(q)
+	if c.commitErr != nil {
+		return fmt.Errorf("commit: %w", translate(c.commitErr))
+	}
+	if !c.committed {
+		// then sent nothing that could carry the COMMIT.
+		return c.commit(ctx)
+	}
+	return nil
+}
+
+// txConn is a transaction's connection.
+type txConn struct {
+	conn    *sql.Conn
+	pending []stmt
+	// begin counts the leading pending statements that open the
+	// transaction; sent is set once anything went to the server.
+	begin int
+	sent  bool
+	// commitNext makes the next query commit first (InTxThen); committed
+	// is set once COMMIT ran, and commitErr when the batch carrying it
+	// failed before it.
+	commitNext bool
+	committed  bool
+	commitErr  error
+}
+
+func (c *txConn) take(query string, args []any) (string, []any) {
+	c.sent = true
+	if len(c.pending) == 0 {
+		return query, args
+	}
+	stmts := c.pending
+	if query != "" {
+		stmts = append(stmts, stmt{query: query, args: args})
+	}
+	c.pending = nil
+	return joinStmts(stmts)
+}
+
+func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := c.commitFirst(ctx); err != nil {
+		return nil, err
+	}
+	query, args = c.take(query, args)
+	return c.conn.ExecContext(ctx, query, args...)
+}
+
+func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !c.commitNext {
+		query, args = c.take(query, args)
+		return c.conn.QueryContext(ctx, query, args...)
+	}
+	// COMMIT, then a one-row marker, then the caller's reads: the query
+	// answers only when every statement up to the marker ran, so an error
+	// here means the transaction did not commit.
+	c.commitNext = false
+	c.pending = append(c.pending, stmt{query: "COMMIT"}, stmt{query: "SELECT 1"})
+	query, args = c.take(query, args)
+	rows, err := c.conn.QueryContext(ctx, query, args...)
+	if err != nil {
+		c.commitErr = err
+		return nil, err
+	}
+	c.committed = true
+	if !rows.NextResultSet() {
+		err := rows.Err()
+		rows.Close()
+		if err == nil {
+			err = fmt.Errorf("batch: the reads after COMMIT returned nothing")
+		}
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (c *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if err := c.commitFirst(ctx); err != nil {
+		c.commitErr = err
+	}
+	query, args = c.take(query, args)
+	return c.conn.QueryRowContext(ctx, query, args...)
+}
+
+// commitFirst commits on its own when a statement that cannot carry the
+// COMMIT comes first after InTxThen's fn.
+func (c *txConn) commitFirst(ctx context.Context) error {
+	if !c.commitNext {
+		return nil
+	}
+	c.commitNext = false
+	if err := c.commit(ctx); err != nil {
+		c.commitErr = err
+		return err
+	}
+	return nil
+}
+
+// commit sends the deferred writes and COMMIT in one round trip.
+func (c *txConn) commit(ctx context.Context) error {
+	if !c.sent && len(c.pending) == c.begin {
+		c.committed = true // nothing was ever sent: nothing to commit
+		c.pending = nil
+		return nil
+	}
+	c.pending = append(c.pending, stmt{query: "COMMIT"})
+	query, args := c.take("", nil)
+	if _, err := c.conn.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	c.committed = true
+	return nil
+}
+
+// end rolls back what did not commit and returns the connection to the
+// pool; a connection that cannot say ROLLBACK is closed, never reused
+// with a transaction open.
+func (c *txConn) end(ctx context.Context) {
+	if c.sent && !c.committed {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_, err := c.conn.ExecContext(rctx, "ROLLBACK")
+		cancel()
+		if err != nil {
+			_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	_ = c.conn.Close()
+}

@@ -1,0 +1,211 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"finreview/internal/store"
+	"finreview/internal/testenv"
+)
+
+// InTxThen commits with then's first query: then sees the committed
+// writes, a write that fails stops the COMMIT behind it, and an error of
+// then's own, after the commit, leaves the transaction committed.
+func TestInTxThen(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	ev := store.ReviewEvent{ReviewID: r.ID, Round: 1, At: time.Now(), ActorName: "测试", ActorRole: "review_center",
+		Trigger: "submit", From: "draft", To: "submitted"}
+	count := func() int {
+		t.Helper()
+		events, err := s.ReviewEvents(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(events)
+	}
+	before := count()
+
+	var d store.ReviewDossier
+	var derr error
+	err := s.InTxThen(ctx, func(q *store.Queries) error {
+		return q.AddReviewEvent(ctx, ev) // travels with the COMMIT and then's reads
+	}, func(q *store.Queries) {
+		d, derr = q.ReviewDossier(ctx, store.Scope{All: true}, r.ID)
+	})
+	if err != nil || derr != nil {
+		t.Fatalf("InTxThen: %v, then: %v", err, derr)
+	}
+	if len(d.Events) != before+1 || count() != before+1 {
+		t.Fatalf("then read %d events, the pool %d; want %d", len(d.Events), count(), before+1)
+	}
+
+	bad := ev
+	bad.ReviewID = r.ID + 1000000
+	err = s.InTxThen(ctx, func(q *store.Queries) error {
+		if err := q.AddReviewEvent(ctx, ev); err != nil {
+			return err
+		}
+		return q.AddReviewEvent(ctx, bad)
+	}, func(q *store.Queries) {
+		d, derr = q.ReviewDossier(ctx, store.Scope{All: true}, r.ID)
+	})
+	if err == nil || derr == nil {
+		t.Fatalf("a failing write: InTxThen %v, then %v; want both to fail", err, derr)
+	}
+	if n := count(); n != before+1 {
+		t.Fatalf("after a failing write: %d events, want %d", n, before+1)
+	}
+
+	err = s.InTxThen(ctx, func(q *store.Queries) error {
+		return q.AddReviewEvent(ctx, ev)
+	}, func(q *store.Queries) {
+		_, derr = q.ReviewDossier(ctx, store.Scope{All: true}, r.ID+1000000)
+	})
+	if err != nil || !errors.Is(derr, store.ErrNotFound) {
+		t.Fatalf("then's own error: InTxThen %v, then %v", err, derr)
+	}
+	if n := count(); n != before+2 {
+		t.Fatalf("after then's own error: %d events, want %d", n, before+2)
+	}
+
+	// then that sends nothing: fn's writes still commit.
+	if err := s.InTxThen(ctx, func(q *store.Queries) error { return q.AddReviewEvent(ctx, ev) }, func(*store.Queries) {}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != before+3 {
+		t.Fatalf("then without statements: %d events, want %d", n, before+3)
+	}
+}
+
+// A transaction that ends in an error, a panic or a cancelled context
+// gives its connection back with no transaction open. With one connection
+// in the pool, the next statement runs on that same connection.
+func TestTransactionLeavesConnectionClean(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	s.DB.SetMaxOpenConns(1)
+	ctx := context.Background()
+	ev := store.ReviewEvent{ReviewID: r.ID, Round: 1, At: time.Now(), ActorName: "测试", ActorRole: "review_center",
+		Trigger: "submit", From: "draft", To: "submitted"}
+	boom := errors.New("boom")
+	cases := []struct {
+		name string
+		run  func() error
+	}{
+		{"error after a statement", func() error {
+			return s.InTx(ctx, func(q *store.Queries) error {
+				if err := q.AddReviewEvent(ctx, ev); err != nil {
+					return err
+				}
+				if _, err := q.ReviewEvents(ctx, r.ID); err != nil {
+					return err
+				}
+				return boom
+			})
+		}},
+		{"panic after a statement", func() (err error) {
+			defer func() {
+				if recover() != nil {
+					err = boom
+				}
+			}()
+			return s.InTx(ctx, func(q *store.Queries) error {
+				if _, err := q.ReviewEvents(ctx, r.ID); err != nil {
+					return err
+				}
+				if err := q.AddReviewEvent(ctx, ev); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+		}},
+		{"context cancelled after a statement", func() error {
+			cctx, cancel := context.WithCancel(ctx)
+			return s.InTx(cctx, func(q *store.Queries) error {
+				if err := q.AddReviewEvent(ctx, ev); err != nil {
+					return err
+				}
+				if _, err := q.ReviewEvents(cctx, r.ID); err != nil {
+					return err
+				}
+				cancel()
+				_, err := q.ReviewEvents(cctx, r.ID)
+				return err
+			})
+		}},
+	}
+	before, err := s.ReviewEvents(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if err := c.run(); err == nil {
+			t.Fatalf("%s: no error", c.name)
+		}
+		var open int
+		if err := s.DB.QueryRowContext(ctx, "SELECT @@in_transaction").Scan(&open); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if open != 0 {
+			t.Fatalf("%s: the pooled connection still has a transaction open", c.name)
+		}
+		after, err := s.ReviewEvents(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before) {
+			t.Fatalf("%s: %d events, want %d (nothing committed)", c.name, len(after), len(before))
+		}
+	}
+	// A transaction that sends nothing commits nothing and fails nothing.
+	if err := s.InTx(ctx, func(*store.Queries) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A transaction that remembers users reads each recipient list once: a
+// user added meanwhile by another connection shows only in a transaction
+// that does not remember.
+func TestRememberUsers(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	for i, remember := range []bool{false, true} {
+		var first, second []int64
+		var firstByRole, secondByRole []store.User
+		err := s.InClaimTx(ctx, func(q *store.Queries) error {
+			if remember {
+				q.RememberUsers()
+			}
+			var err error
+			if first, err = q.OrgUserIDs(ctx, r.UnitOrgID); err != nil {
+				return err
+			}
+			if firstByRole, err = q.UsersByRole(ctx, "construction_unit", r.UnitOrgID); err != nil {
+				return err
+			}
+			if _, err := s.InsertUser(ctx, store.User{Username: fmt.Sprintf("memo%d", i), DisplayName: "新用户", PasswordHash: "x",
+				Role: "construction_unit", OrgID: r.UnitOrgID, JurisdictionID: r.JurisdictionID, Active: true, CreatedAt: time.Now()}); err != nil {
+				return err
+			}
+			if second, err = q.OrgUserIDs(ctx, r.UnitOrgID); err != nil {
+				return err
+			}
+			secondByRole, err = q.UsersByRole(ctx, "construction_unit", r.UnitOrgID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		grew := len(second) == len(first)+1 && len(secondByRole) == len(firstByRole)+1
+		same := len(second) == len(first) && len(secondByRole) == len(firstByRole)
+		if remember && !same || !remember && !grew {
+			t.Fatalf("remember=%v: ids %d then %d, users %d then %d", remember, len(first), len(second), len(firstByRole), len(secondByRole))
+		}
+	}
+}
