@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -24,7 +26,21 @@ type AuditEvent struct {
 
 // LockAuditHead returns the head of a stream, locked until the transaction
 // ends; a stream seen for the first time starts at seq 0 with an empty hash.
+// A review's stream ("review:<id>") keeps its head on the review's row: a
+// transaction that locked the review (LockReview) has it already.
 func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, hash string, err error) {
+	if id, ok := reviewStream(stream); ok {
+		if h, ok := q.heads[id]; ok {
+			return h.seq, h.hash, nil
+		}
+		var h auditHead
+		err = q.db.QueryRowContext(ctx, "SELECT audit_seq, audit_hash FROM reviews WHERE id = ? FOR UPDATE", id).Scan(&h.seq, &h.hash)
+		if err != nil {
+			return 0, "", translate(err)
+		}
+		q.keepHead(id, h)
+		return h.seq, h.hash, nil
+	}
 	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once; INSERT
 	// IGNORE would take a shared one first, and two appenders upgrading
 	// their shared locks deadlock. Both statements travel in one round trip.
@@ -32,6 +48,34 @@ func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, 
 		"INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq;\n"+
 			"SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE", stream, stream).Scan(&seq, &hash)
 	return seq, hash, translate(err)
+}
+
+// auditHead is the last link of a chain.
+type auditHead struct {
+	seq  int64
+	hash string
+}
+
+// keepHead remembers, in a transaction, the head of a review's chain read
+// with the review's lock.
+func (q *Queries) keepHead(reviewID int64, h auditHead) {
+	if !q.inTx() {
+		return
+	}
+	if q.heads == nil {
+		q.heads = map[int64]auditHead{}
+	}
+	q.heads[reviewID] = h
+}
+
+// reviewStream returns the review of a "review:<id>" stream.
+func reviewStream(stream string) (int64, bool) {
+	rest, ok := strings.CutPrefix(stream, "review:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil
 }
 
 // AppendAuditEvent inserts an event and moves its stream's head to it.
@@ -43,12 +87,17 @@ func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
 		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}}); err != nil {
 		return err
 	}
+	if id, ok := reviewStream(e.Stream); ok {
+		q.keepHead(id, auditHead{seq: e.Seq, hash: e.Hash})
+		return q.later(ctx, stmt{query: "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", args: []any{e.Seq, e.Hash, id}})
+	}
 	return q.later(ctx, stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
 }
 
 // AuditHeads returns every stream's head.
 func (q *Queries) AuditHeads(ctx context.Context) (map[string]string, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT stream, hash FROM audit_heads ORDER BY stream")
+	rows, err := q.db.QueryContext(ctx, `SELECT stream, hash FROM audit_heads
+		UNION ALL SELECT CONCAT('review:', id), audit_hash FROM reviews WHERE audit_seq > 0`)
 	if err != nil {
 		return nil, err
 	}

@@ -322,6 +322,8 @@ func (q *Queries) Savepoint(ctx context.Context, name string) error {
 // RollbackToSavepoint undoes the statements since the savepoint.
 func (q *Queries) RollbackToSavepoint(ctx context.Context, name string) error {
 	query := "SAVEPOINT " + savepointName(name)
+	// Heads moved since the savepoint move back: read them again.
+	q.heads = nil
 	if c, ok := q.db.(*txConn); ok {
 		// Deferred writes all come after the savepoint: they are undone
 		// unsent, and when the savepoint itself was never sent, nothing
@@ -344,7 +346,7 @@ func (q *Queries) ReleaseSavepoint(ctx context.Context, name string) error {
 	return q.later(ctx, stmt{query: "RELEASE SAVEPOINT " + savepointName(name)})
 }
 
-// savepointName keeps identifier characters only.
+// savepointName keeps identifier characters only, quoted.
 func savepointName(name string) string {
 	var b strings.Builder
 	for _, r := range name {
@@ -355,7 +357,8 @@ func savepointName(name string) string {
 	if b.Len() == 0 {
 		return "sp"
 	}
-	return b.String()
+	// Quoted: a name may be a reserved word (UNDO).
+	return "`" + b.String() + "`"
 }
 
 // dlIn appends "AND col IN (?, …)" when values is not empty.

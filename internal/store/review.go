@@ -57,7 +57,7 @@ const reviewLock = "SELECT " + reviewRowColumns + `,
 	(SELECT p.code FROM projects p WHERE p.id = r.project_id), (SELECT p.name FROM projects p WHERE p.id = r.project_id),
 	(SELECT j.name FROM jurisdictions j WHERE j.id = r.jurisdiction_id), (SELECT u.name FROM organizations u WHERE u.id = r.unit_org_id),
 	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), ''),
-	(` + calendarVersionQuery + `)
+	(` + calendarVersionQuery + `), r.audit_seq, r.audit_hash
 	FROM reviews r WHERE r.id = ? FOR UPDATE`
 
 const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
@@ -109,11 +109,13 @@ func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
 func (q *Queries) lockReview(ctx context.Context, query string, id int64) (Review, error) {
 	var r Review
 	var calVersion int64
-	if err := q.db.QueryRowContext(ctx, query, id).Scan(append(reviewDest(&r), &calVersion)...); err != nil {
+	var head auditHead
+	if err := q.db.QueryRowContext(ctx, query, id).Scan(append(reviewDest(&r), &calVersion, &head.seq, &head.hash)...); err != nil {
 		return Review{}, translate(err)
 	}
 	if q.inTx() {
 		q.calVersion = calVersion
+		q.keepHead(r.ID, head)
 	}
 	return r, nil
 }

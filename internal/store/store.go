@@ -41,6 +41,9 @@ type Queries struct {
 	calVersion int64
 	// calWritten is set once a transaction edits the calendar.
 	calWritten bool
+	// heads are the heads of the review chains the transaction holds
+	// locked (with their reviews).
+	heads map[int64]auditHead
 	// memo holds the user lists a transaction has read, once it asked to
 	// remember them (RememberUsers).
 	memo map[string]any

@@ -1,0 +1,159 @@
+package store_test
+
+import (
+	"context"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"finreview/internal/audit"
+	"finreview/internal/store"
+	"finreview/internal/testenv"
+	"finreview/migrations"
+)
+
+// Migration 0014 moves the heads of review chains from audit_heads onto
+// the review rows: a chain written before it verifies after it, and goes
+// on from the head it moved.
+func TestReviewAuditHeadsMigrate(t *testing.T) {
+	s := testenv.DB(t)
+	var name string
+	if err := s.DB.QueryRow("SELECT DATABASE()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	old := name + "_h"
+	dsn := testenv.DSN(t, old)
+	t.Cleanup(func() { s.DB.Exec("DROP DATABASE IF EXISTS `" + old + "`") })
+	ctx := context.Background()
+	before := fstest.MapFS{}
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") && e.Name() < "0014" {
+			b, err := fs.ReadFile(migrations.FS, e.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[e.Name()] = &fstest.MapFile{Data: b}
+		}
+	}
+	if _, err := store.Migrate(ctx, dsn, before); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s2 := store.New(db)
+	r := seedReview(t, s2)
+
+	// Two events of the review's chain and a day event, written as before
+	// 0014: the heads in audit_heads.
+	stream := audit.Stream(r.ID, time.Now())
+	at := time.Now().Truncate(time.Microsecond)
+	prev := ""
+	for seq := int64(1); seq <= 2; seq++ {
+		e := store.AuditEvent{Stream: stream, Seq: seq, At: at, ActorName: "测试", Action: "submit", ReviewID: r.ID,
+			ObjectType: "review", ObjectID: "x", Detail: "{}", PrevHash: prev}
+		e.Hash = audit.Hash(e)
+		if _, err := db.Exec(`INSERT INTO audit_events (stream, seq, at, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Stream, e.Seq, e.At, e.ActorName, e.Action, e.ReviewID, e.ObjectType, e.ObjectID,
+			e.Detail, e.PrevHash, e.Hash); err != nil {
+			t.Fatal(err)
+		}
+		prev = e.Hash
+	}
+	if _, err := db.Exec("INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 2, ?)", stream, prev); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.InTx(ctx, func(q *store.Queries) error {
+		_, err := audit.Append(ctx, q, at, audit.Entry{ActorName: "测试", Action: "login"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := store.Migrate(ctx, dsn, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	var seq int64
+	var hash string
+	if err := db.QueryRow("SELECT audit_seq, audit_hash FROM reviews WHERE id = ?", r.ID).Scan(&seq, &hash); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := db.QueryRow("SELECT COUNT(*) FROM audit_heads WHERE stream LIKE 'review:%'").Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if seq != 2 || hash != prev || left != 0 {
+		t.Fatalf("after 0014: head %d %q (want 2 %q), %d review heads left in audit_heads", seq, hash, prev, left)
+	}
+	// Appended without and with the review locked first, the chain goes on.
+	for _, lock := range []bool{false, true} {
+		if err := s2.InTx(ctx, func(q *store.Queries) error {
+			if lock {
+				if _, err := q.LockReview(ctx, r.ID); err != nil {
+					return err
+				}
+			}
+			_, err := audit.Append(ctx, q, time.Now(), audit.Entry{ActorName: "测试", Action: "nudge", ReviewID: r.ID})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := audit.Verify(ctx, s2)
+	if err != nil || !res.OK || res.Events != 5 {
+		t.Fatalf("verify after 0014: %+v, %v", res, err)
+	}
+	// A tampered head on the review row is seen.
+	if _, err := db.Exec("UPDATE reviews SET audit_hash = REPEAT('0', 64) WHERE id = ?", r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := audit.Verify(ctx, s2); err != nil || res.OK {
+		t.Fatalf("verify with a tampered review head: %+v, %v", res, err)
+	}
+}
+
+// An append undone by a rollback to a savepoint does not stay the head:
+// the next append chains from the head before it, whether the undone
+// writes had reached the server or not.
+func TestReviewAuditHeadAfterSavepointRollback(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	for _, sent := range []bool{false, true} {
+		err := s.InTx(ctx, func(q *store.Queries) error {
+			if _, err := q.LockReview(ctx, r.ID); err != nil {
+				return err
+			}
+			if err := q.Savepoint(ctx, "undo"); err != nil {
+				return err
+			}
+			if _, err := audit.Append(ctx, q, time.Now(), audit.Entry{ActorName: "测试", Action: "undone", ReviewID: r.ID}); err != nil {
+				return err
+			}
+			if sent {
+				if _, err := q.ReviewEvents(ctx, r.ID); err != nil {
+					return err
+				}
+			}
+			if err := q.RollbackToSavepoint(ctx, "undo"); err != nil {
+				return err
+			}
+			_, err := audit.Append(ctx, q, time.Now(), audit.Entry{ActorName: "测试", Action: "kept", ReviewID: r.ID})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := audit.Verify(ctx, s); err != nil || !res.OK {
+			t.Fatalf("sent=%v: verify %+v, %v", sent, res, err)
+		}
+	}
+}
