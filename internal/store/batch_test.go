@@ -26,8 +26,7 @@ func TestDeferredWrites(t *testing.T) {
 		}
 		return len(events)
 	}
-	ev := store.ReviewEvent{ReviewID: r.ID, Round: 1, At: time.Now(), ActorName: "测试", ActorRole: "review_center",
-		Trigger: "submit", From: "draft", To: "submitted"}
+	ev := submitEvent(r)
 	before := count(&s.Queries)
 
 	err := s.InTx(ctx, func(q *store.Queries) error {

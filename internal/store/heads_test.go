@@ -19,13 +19,7 @@ import (
 // on from the head it moved.
 func TestReviewAuditHeadsMigrate(t *testing.T) {
 	s := testenv.DB(t)
-	var name string
-	if err := s.DB.QueryRow("SELECT DATABASE()").Scan(&name); err != nil {
-		t.Fatal(err)
-	}
-	old := name + "_h"
-	dsn := testenv.DSN(t, old)
-	t.Cleanup(func() { s.DB.Exec("DROP DATABASE IF EXISTS `" + old + "`") })
+	dsn := sideDatabase(t, s, "_h")
 	ctx := context.Background()
 	before := fstest.MapFS{}
 	entries, err := fs.ReadDir(migrations.FS, ".")

@@ -57,15 +57,28 @@ func TestMigrateTwiceAtOnceAppliesEachFileOnce(t *testing.T) {
 	}
 }
 
-func TestFreshDatabaseMigratesConcurrently(t *testing.T) {
-	s := testenv.DB(t)
+// sideDatabase names a database beside s's, empty until migrated, dropped
+// when the test ends, and returns its DSN.
+func sideDatabase(t *testing.T, s *store.Store, suffix string) string {
+	t.Helper()
 	var name string
 	if err := s.DB.QueryRow("SELECT DATABASE()").Scan(&name); err != nil {
 		t.Fatal(err)
 	}
-	fresh := name + "_b"
-	dsn := testenv.DSN(t, fresh)
-	t.Cleanup(func() { s.DB.Exec("DROP DATABASE IF EXISTS `" + fresh + "`") })
+	side := name + suffix
+	t.Cleanup(func() { s.DB.Exec("DROP DATABASE IF EXISTS `" + side + "`") })
+	return testenv.DSN(t, side)
+}
+
+// submitEvent is a timeline event of r, for tests that count them.
+func submitEvent(r store.Review) store.ReviewEvent {
+	return store.ReviewEvent{ReviewID: r.ID, Round: 1, At: time.Now(), ActorName: "测试", ActorRole: "review_center",
+		Trigger: "submit", From: "draft", To: "submitted"}
+}
+
+func TestFreshDatabaseMigratesConcurrently(t *testing.T) {
+	s := testenv.DB(t)
+	dsn := sideDatabase(t, s, "_b")
 	var wg sync.WaitGroup
 	total := make([]int, 2)
 	for i := range 2 {

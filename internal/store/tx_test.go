@@ -18,8 +18,7 @@ func TestInTxThen(t *testing.T) {
 	s := testenv.DB(t)
 	r := seedReview(t, s)
 	ctx := context.Background()
-	ev := store.ReviewEvent{ReviewID: r.ID, Round: 1, At: time.Now(), ActorName: "测试", ActorRole: "review_center",
-		Trigger: "submit", From: "draft", To: "submitted"}
+	ev := submitEvent(r)
 	count := func() int {
 		t.Helper()
 		events, err := s.ReviewEvents(ctx, r.ID)
@@ -90,8 +89,7 @@ func TestTransactionLeavesConnectionClean(t *testing.T) {
 	r := seedReview(t, s)
 	s.DB.SetMaxOpenConns(1)
 	ctx := context.Background()
-	ev := store.ReviewEvent{ReviewID: r.ID, Round: 1, At: time.Now(), ActorName: "测试", ActorRole: "review_center",
-		Trigger: "submit", From: "draft", To: "submitted"}
+	ev := submitEvent(r)
 	boom := errors.New("boom")
 	cases := []struct {
 		name string
