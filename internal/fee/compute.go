@@ -225,7 +225,7 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		}
 		if withLines {
 			segment := decimal.New(int64(seg), -2)
-			line := BandLine{From: fromDec, Rate: b.Rate, Segment: segment, Amount: segment.Mul(b.Rate)}
+			line := BandLine{From: fromDec, Rate: b.Rate, Segment: segment, Amount: lineAmount(segment, seg, b.Rate)}
 			if b.UpTo != nil {
 				upTos[i] = *b.UpTo
 				line.UpTo = &upTos[i]
@@ -335,6 +335,22 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		r.Excess = decimal.New(int64(excess), -int32(2+ptPlaces))
 	}
 	return r, true
+}
+
+// lineAmount is segment × rate, exact, as segment.Mul(rate) writes it
+// (the exponents add), from the segment in cents when the product fits in
+// an int64: one small integer instead of a big-number multiplication.
+func lineAmount(segment decimal.Decimal, cents uint64, rate decimal.Decimal) decimal.Decimal {
+	p := places(rate)
+	r, ok := scaled(rate, p)
+	if !ok {
+		return segment.Mul(rate)
+	}
+	h, l := bits.Mul64(cents, r)
+	if h != 0 || l > math.MaxInt64 {
+		return segment.Mul(rate)
+	}
+	return decimal.New(int64(l), -int32(2+p))
 }
 
 // money turns cents into yuan; zero stays the zero Decimal, which costs no
