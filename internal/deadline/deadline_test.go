@@ -769,3 +769,31 @@ func TestMissingYearBanner(t *testing.T) {
 		})
 	}
 }
+
+// Each deadline fires on the review as it is after the claim's earlier
+// firings: a fire that writes the review with the version it was handed
+// would fail on a stale copy.
+func TestEngineFiresOnTheReviewAsItIsNow(t *testing.T) {
+	f := newFixture(t)
+	rid := f.review(workflow.OpinionSent)
+	other := f.review(workflow.OpinionSent)
+	now := at(t, "2025-10-15T09:00:00+08:00")
+	f.insertDue([]int64{rid, other}, 10, at(t, "2025-10-14T23:59:59+08:00"))
+	seen := map[int64][]int{}
+	write := func(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review) error {
+		seen[r.ID] = append(seen[r.ID], r.Version)
+		return q.UpdateReview(ctx, r.ID, r.Version, r.Change(), now)
+	}
+	e := deadline.NewEngine(deadline.EngineOptions{Store: f.s, Now: func() time.Time { return now }, Instance: "a", Batch: 20, Fire: write})
+	fired, err := e.RunOnce(context.Background())
+	if err != nil || fired != 10 {
+		t.Fatalf("fired %d, %v; want 10", fired, err)
+	}
+	for id, versions := range seen {
+		for i := 1; i < len(versions); i++ {
+			if versions[i] != versions[i-1]+1 {
+				t.Fatalf("review %d handed versions %v, want each firing to see the last one's write", id, versions)
+			}
+		}
+	}
+}

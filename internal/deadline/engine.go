@@ -242,13 +242,26 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 			return fmt.Errorf("claim due deadlines: %w", err)
 		}
 		b.claimed = len(rows)
+		// The claim's reviews are locked in one statement; a review that a
+		// deadline of this claim fired on is read again for the next one.
+		ids := make([]int64, 0, len(rows))
+		for _, d := range rows {
+			ids = append(ids, d.ReviewID)
+		}
+		locked, err := q.LockDeadlineReviews(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("lock reviews: %w", err)
+		}
+		fired := map[int64]bool{}
 		for _, d := range rows {
 			if ps.isLeft(d.ID) { // left by a sibling after this claim's snapshot
 				continue
 			}
-			r, ok, err := q.LockDeadlineReview(ctx, d.ReviewID)
-			if err != nil {
-				return fmt.Errorf("lock review %d: %w", d.ReviewID, err)
+			r, ok := locked[d.ReviewID]
+			if ok && fired[d.ReviewID] {
+				if r, ok, err = q.LockDeadlineReview(ctx, d.ReviewID); err != nil {
+					return fmt.Errorf("lock review %d: %w", d.ReviewID, err)
+				}
 			}
 			if !ok { // a transition of this review is in progress
 				ps.leave(d.ID, false)
@@ -264,6 +277,7 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 			if err := q.Savepoint(ctx, sp); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
+			fired[d.ReviewID] = true
 			if ferr := e.fire(ctx, q, d, r, now); ferr != nil {
 				e.o.Log.Error("deadline fire failed", slog.Int64("deadline_id", d.ID), slog.Int64("review_id", d.ReviewID),
 					slog.String("kind", d.Kind), slog.String("error", ferr.Error()))

@@ -213,6 +213,33 @@ func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r DeadlineR
 	return r, true, nil
 }
 
+// LockDeadlineReviews locks, FOR UPDATE SKIP LOCKED, the reviews of ids
+// that no other transaction holds, in one statement, and reads each as
+// LockReview does; a review held elsewhere is missing from the map.
+func (q *Queries) LockDeadlineReviews(ctx context.Context, ids []int64) (map[int64]DeadlineReview, error) {
+	out := make(map[int64]DeadlineReview, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.db.QueryContext(ctx, reviewLockMany+"?"+repeat(",?", len(ids)-1)+") FOR UPDATE SKIP LOCKED", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := q.scanLocked(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[r.ID] = r
+	}
+	return out, rows.Err()
+}
+
 // OrgUserIDs lists the active users of an organization.
 func (q *Queries) OrgUserIDs(ctx context.Context, orgID int64) ([]int64, error) {
 	return remembered(q, fmt.Sprint("org-ids:", orgID), func() ([]int64, error) {

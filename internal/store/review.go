@@ -61,6 +61,10 @@ const reviewLock = "SELECT " + reviewRowColumns + `,
 	(` + calendarVersionQuery + `), r.audit_seq, r.audit_hash
 	FROM reviews r WHERE r.id = ? FOR UPDATE`
 
+// reviewLockMany is reviewLock for several reviews at once: append the
+// ids' placeholders and the closing parenthesis.
+var reviewLockMany = strings.Replace(strings.TrimSuffix(reviewLock, " = ? FOR UPDATE"), "WHERE r.id", "WHERE r.id IN (", 1)
+
 const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
 	JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id`
 
@@ -108,11 +112,18 @@ func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
 }
 
 func (q *Queries) lockReview(ctx context.Context, query string, id int64) (Review, error) {
+	r, err := q.scanLocked(q.db.QueryRowContext(ctx, query, id))
+	return r, translate(err)
+}
+
+// scanLocked scans a row of reviewLock and keeps, in a transaction, the
+// calendar version and the review's audit head it carries.
+func (q *Queries) scanLocked(s interface{ Scan(...any) error }) (Review, error) {
 	var r Review
 	var calVersion int64
 	var head auditHead
-	if err := q.db.QueryRowContext(ctx, query, id).Scan(append(reviewDest(&r), &calVersion, &head.seq, &head.hash)...); err != nil {
-		return Review{}, translate(err)
+	if err := s.Scan(append(reviewDest(&r), &calVersion, &head.seq, &head.hash)...); err != nil {
+		return Review{}, err
 	}
 	if q.inTx() {
 		q.calVersion = calVersion
