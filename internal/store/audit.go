@@ -89,7 +89,7 @@ func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
 	}
 	if id, ok := reviewStream(e.Stream); ok {
 		q.keepHead(id, auditHead{seq: e.Seq, hash: e.Hash})
-		return q.later(ctx, stmt{query: "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", args: []any{e.Seq, e.Hash, id}})
+		return q.later(ctx, stmt{query: "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", args: []any{e.Seq, e.Hash, id}, headOf: id})
 	}
 	return q.later(ctx, stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
 }

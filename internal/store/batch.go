@@ -17,6 +17,9 @@ type stmt struct {
 	query string
 	args  []any
 	scan  func(*sql.Rows) error
+	// headOf marks the deferred move of a review's audit head, which that
+	// review's own UPDATE may carry instead (UpdateReview).
+	headOf int64
 }
 
 // readBatch runs the SELECTs of parts in one round trip and hands each

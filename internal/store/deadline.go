@@ -367,12 +367,6 @@ func (q *Queries) RollbackToSavepoint(ctx context.Context, name string) error {
 	return err
 }
 
-// ReleaseSavepoint forgets a savepoint, keeping its statements; it travels
-// with the next statement.
-func (q *Queries) ReleaseSavepoint(ctx context.Context, name string) error {
-	return q.later(ctx, stmt{query: "RELEASE SAVEPOINT " + savepointName(name)})
-}
-
 // savepointName keeps identifier characters only, quoted.
 func savepointName(name string) string {
 	var b strings.Builder

@@ -151,3 +151,39 @@ func TestReviewAuditHeadAfterSavepointRollback(t *testing.T) {
 		}
 	}
 }
+
+// The review's UPDATE carries the move of its audit head: after two
+// appends and the update in one transaction, the head is the second
+// append's and the chain verifies.
+func TestReviewUpdateCarriesAuditHead(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	var last store.AuditEvent
+	err := s.InTx(ctx, func(q *store.Queries) error {
+		locked, err := q.LockReview(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		for _, action := range []string{"first", "second"} {
+			if last, err = audit.Append(ctx, q, time.Now(), audit.Entry{ActorName: "测试", Action: action, ReviewID: r.ID}); err != nil {
+				return err
+			}
+		}
+		return q.UpdateReview(ctx, r.ID, locked.Version, locked.Change(), time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq int64
+	var hash string
+	if err := s.DB.QueryRow("SELECT audit_seq, audit_hash FROM reviews WHERE id = ?", r.ID).Scan(&seq, &hash); err != nil {
+		t.Fatal(err)
+	}
+	if seq != last.Seq || hash != last.Hash {
+		t.Fatalf("head %d %s, want %d %s", seq, hash, last.Seq, last.Hash)
+	}
+	if res, err := audit.Verify(ctx, s); err != nil || !res.OK {
+		t.Fatalf("verify: %+v, %v", res, err)
+	}
+}

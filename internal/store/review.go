@@ -151,15 +151,40 @@ type ReviewChange struct {
 // UpdateReview writes a change if the row is still at version; it returns
 // ErrStale when another transition won.
 func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c ReviewChange, now time.Time) error {
+	args := []any{c.State, c.Round, c.AuditedAmount, nullInt(c.FirmID), nullInt(c.SupervisorID), c.Suspended,
+		c.AppealUsed, c.Outcome, nullInt(c.FeeScheduleID), c.DelegatedAt, c.SubmittedAt, c.ConcludedAt, now}
+	head := ""
+	if seq, hash, ok := q.takeHeadMove(id); ok {
+		head = ", audit_seq = ?, audit_hash = ?"
+		args = append(args, seq, hash)
+	}
 	res, err := q.db.ExecContext(ctx,
 		`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
 		   appeal_used = ?, outcome = ?, fee_schedule_id = ?, delegated_at = ?, submitted_at = ?, concluded_at = ?,
-		   version = version + 1, updated_at = ?
-		 WHERE id = ? AND version = ?`,
-		c.State, c.Round, c.AuditedAmount, nullInt(c.FirmID), nullInt(c.SupervisorID), c.Suspended,
-		c.AppealUsed, c.Outcome, nullInt(c.FeeScheduleID), c.DelegatedAt, c.SubmittedAt, c.ConcludedAt,
-		now, id, version)
+		   version = version + 1, updated_at = ?`+head+`
+		 WHERE id = ? AND version = ?`, append(args, id, version)...)
 	return changed(res, err, ErrStale)
+}
+
+// takeHeadMove takes the deferred move of the review's audit head out of
+// the transaction's pending writes, for the review's UPDATE to carry: the
+// head as the move would set it, and whether there was one.
+func (q *Queries) takeHeadMove(id int64) (seq int64, hash string, ok bool) {
+	c, isTx := q.db.(*txConn)
+	if !isTx {
+		return 0, "", false
+	}
+	// Several moves of one head: the last one counts.
+	kept := c.pending[:0]
+	for _, s := range c.pending {
+		if s.headOf == id {
+			seq, hash, ok = s.args[0].(int64), s.args[1].(string), true
+			continue
+		}
+		kept = append(kept, s)
+	}
+	c.pending = kept
+	return seq, hash, ok
 }
 
 // Change returns the writable part of a review, to modify and pass to UpdateReview.
