@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"finreview/internal/calendar"
 	"finreview/internal/store"
 )
 
@@ -166,10 +167,5 @@ func Verify(ctx context.Context, s *store.Store) (Result, error) {
 	return res, nil
 }
 
-func shanghai() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}
+// shanghai is the zone of every date finreview reckons.
+func shanghai() *time.Location { return calendar.Location() }

@@ -19,6 +19,7 @@ import (
 
 	"finreview/internal/audit"
 	"finreview/internal/auth"
+	"finreview/internal/calendar"
 	"finreview/internal/fee"
 	"finreview/internal/store"
 )
@@ -65,15 +66,7 @@ func (e *Error) Code() string    { return e.Kind }
 // maxNameRunes is the length of fee_schedules.name.
 const maxNameRunes = 200
 
-var shanghai = loadShanghai()
-
-func loadShanghai() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}
+var shanghai = calendar.Location()
 
 // schedule turns a stored row into a Schedule, parsing its body.
 func schedule(row store.FeeSchedule) (Schedule, error) {

@@ -21,6 +21,7 @@ import (
 
 	"finreview/internal/audit"
 	"finreview/internal/auth"
+	"finreview/internal/calendar"
 	"finreview/internal/store"
 )
 
@@ -44,11 +45,7 @@ func NewService(s *store.Store, objects *ObjectStore, now func() time.Time, log 
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		loc = time.FixedZone("CST", 8*3600)
-	}
-	return &Service{store: s, objects: objects, now: now, log: log, limits: map[string]int64{}, loc: loc}
+	return &Service{store: s, objects: objects, now: now, log: log, limits: map[string]int64{}, loc: calendar.Location()}
 }
 
 // SetLimit overrides a category's size limit (configuration, before

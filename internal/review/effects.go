@@ -520,10 +520,5 @@ func (x *tx) effects(ctx context.Context, to workflow.State) error {
 	return nil
 }
 
-func shanghai() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}
+// shanghai is the zone of every date finreview reckons.
+func shanghai() *time.Location { return calendar.Location() }

@@ -20,20 +20,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"finreview/internal/auth"
+	"finreview/internal/calendar"
 	"finreview/internal/standin"
 	"finreview/internal/store"
 	"finreview/templates"
 )
 
-var shanghai = mustShanghai()
-
-func mustShanghai() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}
+var shanghai = calendar.Location()
 
 // Check is a readiness probe of one dependency.
 type Check struct {
