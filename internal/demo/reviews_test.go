@@ -42,6 +42,7 @@ func TestSeedReviewsCoversEveryState(t *testing.T) {
 			}
 		})
 	}
+	t.Run("every dossier equals the plain reads", func(t *testing.T) { checkDossiers(t, s) })
 	t.Run("seeding again adds nothing", func(t *testing.T) {
 		again, err := demo.SeedReviews(ctx, s, svc, objects, seeded)
 		if err != nil || again != 0 {

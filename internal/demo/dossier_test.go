@@ -1,0 +1,122 @@
+package demo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"finreview/internal/store"
+)
+
+// checkDossiers: a review's dossier, its parts read in one batch, equals
+// what the plain queries read one by one, for every review of the demo
+// city (all states, with delegations, deadlines, fee statements, papers,
+// suspensions, archive records and timelines).
+func checkDossiers(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	var ids []int64
+	rows, err := s.DB.Query("SELECT id FROM reviews ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) < 19 {
+		t.Fatalf("demo city has %d reviews", len(ids))
+	}
+	// Text with quotes, backslashes, a newline and Chinese in a reason.
+	if _, err := s.DB.Exec(`UPDATE review_events SET reason = 'a"b\\c
+中文' WHERE review_id = ? ORDER BY id LIMIT 1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		d, err := s.ReviewDossier(ctx, store.Scope{All: true}, id)
+		if err != nil {
+			t.Fatalf("review %d: %v", id, err)
+		}
+		want := store.ReviewDossier{Review: d.Review, Calendar: d.Calendar}
+		if want.Review, err = s.Review(ctx, store.Scope{All: true}, id); err != nil {
+			t.Fatal(err)
+		}
+		if g, err := s.ActiveDelegation(ctx, id); err == nil {
+			want.Delegation = &g
+		} else if !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		if want.Deadlines, err = s.ReviewDeadlines(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if f, err := s.FeeStatementByReview(ctx, id); err == nil {
+			want.Statement = &f
+		} else if !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		if want.Papers, err = s.Papers(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if want.Suspensions, err = s.Suspensions(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := s.ArchiveRecordFor(ctx, id); err == nil {
+			want.Archive = &a
+		} else if !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		if want.Events, err = s.ReviewEvents(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		for name, pair := range map[string][2]any{
+			"review": {want.Review, d.Review}, "delegation": {want.Delegation, d.Delegation}, "deadlines": {want.Deadlines, d.Deadlines},
+			"fee statement": {want.Statement, d.Statement}, "papers": {want.Papers, d.Papers}, "suspensions": {want.Suspensions, d.Suspensions},
+			"archive": {want.Archive, d.Archive}, "events": {want.Events, d.Events},
+		} {
+			w, g := show(pair[0]), show(pair[1])
+			if w != g {
+				t.Fatalf("review %d %s:\nplain %s\njson  %s", id, name, w, g)
+			}
+			if !strings.HasPrefix(w, "<nil>") && w != "[]" {
+				seen[name] = true
+			}
+		}
+	}
+	for _, name := range []string{"delegation", "deadlines", "fee statement", "papers", "suspensions", "archive", "events"} {
+		if !seen[name] {
+			t.Errorf("no demo review has any %s: the comparison proves nothing for it", name)
+		}
+	}
+}
+
+// show prints a value with its pointers followed, times by their wall
+// clock and zone, decimals by their digits.
+func show(v any) string {
+	return strings.ReplaceAll(fmt.Sprintf("%+v", deref(v)), "0x", "")
+}
+
+func deref(v any) any {
+	switch x := v.(type) {
+	case *store.Delegation:
+		if x != nil {
+			return *x
+		}
+	case *store.FeeStatement:
+		if x != nil {
+			return *x
+		}
+	case *store.ArchiveRecord:
+		if x != nil {
+			return *x
+		}
+	default:
+		return v
+	}
+	return nil
+}
