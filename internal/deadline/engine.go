@@ -335,11 +335,15 @@ func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r
 	d.EndedAt = d.FiredAt
 	d.NextRemindAt = sql.NullTime{}
 	d.OverdueNotified = true
+	// The notice first: it joins the firing's own notices in one statement.
+	title, body := overdueMessage(d, r)
+	if err := notify(ctx, q, d, r, title, body, "deadline_overdue", now); err != nil {
+		return err
+	}
 	if err := q.UpdateDeadline(ctx, d); err != nil {
 		return fmt.Errorf("mark deadline %d fired: %w", d.ID, err)
 	}
-	title, body := overdueMessage(d, r)
-	return notify(ctx, q, d, r, title, body, "deadline_overdue", now)
+	return nil
 }
 
 func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, skip []int64) (batch, error) {

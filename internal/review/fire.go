@@ -237,9 +237,8 @@ func (x *tx) record(ctx context.Context, to workflow.State) error {
 	if actorName == "" {
 		actorName = x.p.Username
 	}
-	// The event, audit and notification writes travel with the next
-	// statement; the review's own update goes last, so its version check
-	// answers for the round trip that carries them all.
+	// The event and audit writes travel with the review's own update, so
+	// its version check answers for the round trip that carries them.
 	if err := x.q.AddReviewEvent(ctx, store.ReviewEvent{ReviewID: r.ID, Round: x.ch.Round, At: x.now,
 		ActorID: x.p.UserID, ActorName: actorName, ActorRole: string(x.p.Role), Trigger: t, From: r.State, To: to,
 		Reason: x.in.Reason, Params: string(params)}); err != nil {
@@ -256,16 +255,15 @@ func (x *tx) record(ctx context.Context, to workflow.State) error {
 		ReviewID: r.ID, ObjectType: "review", ObjectID: strconv.FormatInt(r.ID, 10), Detail: detail}); err != nil {
 		return err
 	}
-	if err := x.notify(ctx, to); err != nil {
-		return err
-	}
 	if err := x.q.UpdateReview(ctx, r.ID, r.Version, x.ch, x.now); err != nil {
 		if errors.Is(err, store.ErrStale) {
 			return &StaleError{}
 		}
 		return fmt.Errorf("update review %d: %w", r.ID, err)
 	}
-	return nil
+	// The notices travel with the transaction's next statement, where a
+	// caller's notices of its own (the deadline engine's) can join them.
+	return x.notify(ctx, to)
 }
 
 func snapshot(st workflow.State, c store.ReviewChange, r store.Review) map[string]any {

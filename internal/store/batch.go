@@ -20,6 +20,9 @@ type stmt struct {
 	// headOf marks the deferred move of a review's audit head, which that
 	// review's own UPDATE may carry instead (UpdateReview).
 	headOf int64
+	// rowsOf marks a deferred INSERT … SELECT into that table; rows is its
+	// SELECT, which a following insert of the same table may join.
+	rowsOf, rows string
 }
 
 // readBatch runs the SELECTs of parts in one round trip and hands each
@@ -139,6 +142,14 @@ func first[T any](dst **T, scan func(interface{ Scan(...any) error }) (T, error)
 // transaction it runs at once.
 func (q *Queries) later(ctx context.Context, s stmt) error {
 	if c, ok := q.db.(*txConn); ok {
+		// Rows for the table the last deferred INSERT … SELECT fills join
+		// it, UNION ALL: one statement, the rows in the same order.
+		if n := len(c.pending); n > 0 && s.rowsOf != "" && c.pending[n-1].rowsOf == s.rowsOf {
+			last := &c.pending[n-1]
+			last.query += "\nUNION ALL " + s.rows
+			last.args = append(last.args, s.args...)
+			return nil
+		}
 		c.pending = append(c.pending, s)
 		return nil
 	}

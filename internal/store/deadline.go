@@ -291,10 +291,10 @@ func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notificati
 	for _, id := range userIDs {
 		args = append(args, id)
 	}
-	return q.later(ctx, stmt{query: `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) ` + b.String() +
-		`SELECT s.stand_in_id, ?, ?, CONCAT('〔代', u.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users u ON u.id = s.user_id
-		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (?` + repeat(",?", len(userIDs)-1) + ")",
-		args: args})
+	rows := b.String() + `SELECT s.stand_in_id, ?, ?, CONCAT('〔代', u.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users u ON u.id = s.user_id
+		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (?` + repeat(",?", len(userIDs)-1) + ")"
+	return q.later(ctx, stmt{query: `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) ` + rows,
+		args: args, rowsOf: "notifications", rows: rows})
 }
 
 // PastDueDeadline is a deadline past due with its review, for the overdue list.

@@ -207,3 +207,61 @@ func TestRememberUsers(t *testing.T) {
 		}
 	}
 }
+
+// Notices deferred one after another go in as one statement, each with its
+// stand-in copies and in order; a rollback to a savepoint between them
+// undoes only the later ones.
+func TestDeferredNoticesJoin(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	users, err := s.UsersByRole(ctx, "intermediary", 0)
+	if err != nil || len(users) < 2 {
+		t.Fatalf("firm users: %d, %v", len(users), err)
+	}
+	a, b := users[0], users[1]
+	now := time.Now()
+	day := now.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	if _, err := s.InsertStandIn(ctx, store.StandIn{UserID: a.ID, StandInID: b.ID, StartsOn: day, EndsOn: day, Reason: "出差", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	titles := func(u store.User) []string {
+		t.Helper()
+		ns, _, err := s.Notifications(ctx, u.ID, 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for i := len(ns) - 1; i >= 0; i-- { // oldest first
+			out = append(out, ns[i].Title)
+		}
+		return out
+	}
+	notice := func(title string) store.Notification {
+		return store.Notification{ReviewID: r.ID, Kind: "transition", Title: title, Body: "正文", CreatedAt: now}
+	}
+	err = s.InTx(ctx, func(q *store.Queries) error {
+		if err := q.NotifyUsers(ctx, []int64{a.ID}, notice("一")); err != nil {
+			return err
+		}
+		if err := q.NotifyUsers(ctx, []int64{a.ID, b.ID}, notice("二")); err != nil {
+			return err
+		}
+		if err := q.Savepoint(ctx, "later"); err != nil {
+			return err
+		}
+		if err := q.NotifyUsers(ctx, []int64{a.ID}, notice("三")); err != nil {
+			return err
+		}
+		return q.RollbackToSavepoint(ctx, "later")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(titles(a)); got != "[一 二]" {
+		t.Errorf("a's notices %s, want [一 二]", got)
+	}
+	if got := fmt.Sprint(titles(b)); got != "[〔代"+a.DisplayName+"〕一 二 〔代"+a.DisplayName+"〕二]" {
+		t.Errorf("b's notices %s", got)
+	}
+}
