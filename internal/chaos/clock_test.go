@@ -85,4 +85,13 @@ func TestClockAcrossHolidayWeek(t *testing.T) {
 	if events != 1 {
 		t.Errorf("%d deem_agreed events, want 1", events)
 	}
+	// The opinion deadline ends fired by the engine, and none stays open.
+	var fired, open int
+	if err := s.DB.QueryRow(`SELECT COALESCE(SUM(state = 'fired' AND fired_by = 'clock'), 0), COALESCE(SUM(state IN ('pending', 'paused')), 0)
+		FROM deadlines WHERE review_id = ? AND kind = 'opinion'`, id).Scan(&fired, &open); err != nil {
+		t.Fatal(err)
+	}
+	if fired != 1 || open != 0 {
+		t.Errorf("opinion deadlines: %d fired by the engine, %d open; want 1 and 0", fired, open)
+	}
 }

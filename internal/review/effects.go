@@ -427,6 +427,11 @@ func (x *tx) effects(ctx context.Context, to workflow.State) error {
 		return q.InsertSignature(ctx, store.Signature{ReviewID: r.ID, Round: r.Round, Party: "contractor", OrgID: x.p.OrgID,
 			UserID: x.p.UserID, Agree: agree, Reasons: x.param("reasons"), At: now})
 	case workflow.DeemAgreed:
+		if x.in.firing != 0 {
+			// The engine fires the opinion deadline and marks it fired; a
+			// review has no other open deadline of that kind (Schedule).
+			return nil
+		}
 		return x.cancel(ctx, deadline.KindOpinion)
 	case workflow.StartExpertReview:
 		ids := splitIDs(x.param("experts"))

@@ -284,8 +284,9 @@ func (s *Service) FireDeadline(ctx context.Context, q *store.Queries, d store.De
 	if d.Kind == "opinion" {
 		// The engine fires only while the review still waits in
 		// opinion_sent and is not suspended; the machine refuses otherwise.
-		return s.FireSystemTx(ctx, q, r, workflow.DeemAgreed,
-			"征求意见书送达后5个工作日内未签署意见(截止 "+due+"),逾期视同同意")
+		_, err := s.fireLocked(ctx, q, auth.SystemPrincipal(), r, FireInput{Trigger: workflow.DeemAgreed,
+			Reason: "征求意见书送达后5个工作日内未签署意见(截止 " + due + "),逾期视同同意", firing: d.ID})
+		return err
 	}
 	x := &tx{s: s, q: q, p: auth.SystemPrincipal(), r: r, ch: r.Change(), now: s.now()}
 	title := r.ProjectName + ":办理期限已过"

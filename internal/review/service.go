@@ -91,6 +91,9 @@ type FireInput struct {
 	Reason  string
 	// Params are the trigger's parameters (audited_amount, firm_id, agree…).
 	Params map[string]string
+	// firing is the deadline the deadline engine fires this transition for;
+	// the engine marks it fired itself.
+	firing int64
 }
 
 // View is a review with everything its page and the API show.
