@@ -1,9 +1,11 @@
 // Package audit writes finreview's append-only, hash-chained audit trail
 // and verifies it. Each review has its own chain ("review:<id>") and events
 // outside reviews chain per day ("day:YYYY-MM-DD"), so writers on different
-// reviews never wait on one global head. A daily anchor event in the
-// "anchor" stream hashes the heads of all streams, so a removed or rewritten
-// tail cannot go unseen.
+// reviews never wait on one global head. A review's chain keeps its head on
+// the review's own row, which a transition holds locked already; the other
+// streams keep theirs in audit_heads. A daily anchor event in the "anchor"
+// stream hashes the heads of all streams, so a removed or rewritten tail
+// cannot go unseen.
 package audit
 
 import (
