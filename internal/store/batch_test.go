@@ -18,14 +18,7 @@ func TestDeferredWrites(t *testing.T) {
 	s := testenv.DB(t)
 	r := seedReview(t, s)
 	ctx := context.Background()
-	count := func(q *store.Queries) int {
-		t.Helper()
-		events, err := q.ReviewEvents(ctx, r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(events)
-	}
+	count := func(q *store.Queries) int { return countEvents(t, q, r.ID) }
 	ev := submitEvent(r)
 	before := count(&s.Queries)
 

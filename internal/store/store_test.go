@@ -70,6 +70,16 @@ func sideDatabase(t *testing.T, s *store.Store, suffix string) string {
 	return testenv.DSN(t, side)
 }
 
+// countEvents counts a review's timeline events as q sees them.
+func countEvents(t *testing.T, q *store.Queries, reviewID int64) int {
+	t.Helper()
+	events, err := q.ReviewEvents(context.Background(), reviewID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(events)
+}
+
 // submitEvent is a timeline event of r, for tests that count them.
 func submitEvent(r store.Review) store.ReviewEvent {
 	return store.ReviewEvent{ReviewID: r.ID, Round: 1, At: time.Now(), ActorName: "测试", ActorRole: "review_center",

@@ -19,14 +19,7 @@ func TestInTxThen(t *testing.T) {
 	r := seedReview(t, s)
 	ctx := context.Background()
 	ev := submitEvent(r)
-	count := func() int {
-		t.Helper()
-		events, err := s.ReviewEvents(ctx, r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(events)
-	}
+	count := func() int { return countEvents(t, &s.Queries, r.ID) }
 	before := count()
 
 	var d store.ReviewDossier
