@@ -302,7 +302,7 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 // settle handles a claimed deadline that must not fire: the review is
 // suspended (the deadline is paused) or has moved on (cancelled). It
 // reports whether it did.
-func (e *Engine) settle(ctx context.Context, q *store.Queries, cal *calendar.Calendar, d *store.Deadline, r store.DeadlineReview, now time.Time) (bool, error) {
+func (e *Engine) settle(ctx context.Context, q *store.Queries, cal *calendar.Calendar, d *store.Deadline, r store.Review, now time.Time) (bool, error) {
 	switch {
 	case r.Suspended:
 		pause(cal, d, now)
@@ -323,7 +323,7 @@ func (e *Engine) settle(ctx context.Context, q *store.Queries, cal *calendar.Cal
 
 // fire runs the effect, marks the deadline fired by this instance and
 // tells the responsible users, all in the claim transaction.
-func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r store.DeadlineReview, now time.Time) error {
+func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review, now time.Time) error {
 	if e.o.Fire != nil {
 		if err := e.o.Fire(ctx, q, d, r); err != nil {
 			return err
@@ -389,7 +389,7 @@ func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now ti
 
 // remind marks the reminders due by now as sent and sends one message with
 // the working days actually left (one message when both fall due at once).
-func remind(ctx context.Context, q *store.Queries, cal *calendar.Calendar, d store.Deadline, r store.DeadlineReview, now time.Time) error {
+func remind(ctx context.Context, q *store.Queries, cal *calendar.Calendar, d store.Deadline, r store.Review, now time.Time) error {
 	left := cal.Remaining(now, d.DueAt)
 	send := false
 	if !d.Reminded2 && d.Remind2At.Valid && !d.Remind2At.Time.After(now) {
@@ -414,7 +414,7 @@ func remind(ctx context.Context, q *store.Queries, cal *calendar.Calendar, d sto
 	return notify(ctx, q, d, r, title, body, "deadline_reminder", now)
 }
 
-func overdueMessage(d store.Deadline, r store.DeadlineReview) (title, body string) {
+func overdueMessage(d store.Deadline, r store.Review) (title, body string) {
 	due := calendar.DateOf(d.DueAt).String()
 	switch Kind(d.Kind) {
 	case KindOpinion:
@@ -433,7 +433,7 @@ func overdueMessage(d store.Deadline, r store.DeadlineReview) (title, body strin
 // Recipients are the users responsible for a deadline: the unit's users
 // for the opinion letter, the firm's users for the report, and the review
 // center users of the jurisdiction (or with a city grant) for intake.
-func Recipients(ctx context.Context, q *store.Queries, kind Kind, r store.DeadlineReview) ([]int64, error) {
+func Recipients(ctx context.Context, q *store.Queries, kind Kind, r store.Review) ([]int64, error) {
 	switch kind {
 	case KindOpinion:
 		return q.OrgUserIDs(ctx, r.UnitOrgID)
@@ -448,7 +448,7 @@ func Recipients(ctx context.Context, q *store.Queries, kind Kind, r store.Deadli
 	return nil, nil
 }
 
-func notify(ctx context.Context, q *store.Queries, d store.Deadline, r store.DeadlineReview, title, body, kind string, now time.Time) error {
+func notify(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review, title, body, kind string, now time.Time) error {
 	users, err := Recipients(ctx, q, Kind(d.Kind), r)
 	if err != nil {
 		return fmt.Errorf("recipients of deadline %d: %w", d.ID, err)

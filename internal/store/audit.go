@@ -56,6 +56,12 @@ type auditHead struct {
 	hash string
 }
 
+// headMove is a review's audit head moved to a new link.
+type headMove struct {
+	review int64
+	auditHead
+}
+
 // keepHead remembers, in a transaction, the head of a review's chain read
 // with the review's lock.
 func (q *Queries) keepHead(reviewID int64, h auditHead) {
@@ -89,7 +95,8 @@ func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
 	}
 	if id, ok := reviewStream(e.Stream); ok {
 		q.keepHead(id, auditHead{seq: e.Seq, hash: e.Hash})
-		return q.later(ctx, stmt{query: "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", args: []any{e.Seq, e.Hash, id}, headOf: id})
+		return q.later(ctx, stmt{query: "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", args: []any{e.Seq, e.Hash, id},
+			headMove: &headMove{review: id, auditHead: auditHead{seq: e.Seq, hash: e.Hash}}})
 	}
 	return q.later(ctx, stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
 }

@@ -17,9 +17,9 @@ type stmt struct {
 	query string
 	args  []any
 	scan  func(*sql.Rows) error
-	// headOf marks the deferred move of a review's audit head, which that
+	// headMove marks the deferred move of a review's audit head, which that
 	// review's own UPDATE may carry instead (UpdateReview).
-	headOf int64
+	headMove *headMove
 	// rowsOf marks a deferred INSERT … SELECT into that table; rows is its
 	// SELECT, which a following insert of the same table may join.
 	rowsOf, rows string

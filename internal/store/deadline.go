@@ -194,15 +194,11 @@ func (q *Queries) PendingDeadlineCount(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// DeadlineReview is what the deadline engine reads of a review: the whole
-// row, so that a firing transition need not read it again.
-type DeadlineReview = Review
-
 // LockDeadlineReview locks a review row FOR UPDATE SKIP LOCKED and reads
 // it as LockReview does; ok is false when another transaction holds it (a
 // person's transition in progress: the deadline is looked at again on the
 // next pass).
-func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r DeadlineReview, ok bool, err error) {
+func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r Review, ok bool, err error) {
 	r, err = q.lockReview(ctx, reviewLock+" SKIP LOCKED", id)
 	if errors.Is(err, ErrNotFound) {
 		return r, false, nil
@@ -216,8 +212,8 @@ func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r DeadlineR
 // LockDeadlineReviews locks, FOR UPDATE SKIP LOCKED, the reviews of ids
 // that no other transaction holds, in one statement, and reads each as
 // LockReview does; a review held elsewhere is missing from the map.
-func (q *Queries) LockDeadlineReviews(ctx context.Context, ids []int64) (map[int64]DeadlineReview, error) {
-	out := make(map[int64]DeadlineReview, len(ids))
+func (q *Queries) LockDeadlineReviews(ctx context.Context, ids []int64) (map[int64]Review, error) {
+	out := make(map[int64]Review, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -225,7 +221,7 @@ func (q *Queries) LockDeadlineReviews(ctx context.Context, ids []int64) (map[int
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.db.QueryContext(ctx, reviewLockMany+"?"+repeat(",?", len(ids)-1)+") FOR UPDATE SKIP LOCKED", args...)
+	rows, err := q.db.QueryContext(ctx, reviewLockSelect+" WHERE r.id IN (?"+repeat(",?", len(ids)-1)+") FOR UPDATE SKIP LOCKED", args...)
 	if err != nil {
 		return nil, err
 	}

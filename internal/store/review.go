@@ -54,16 +54,16 @@ const reviewColumns = reviewRowColumns + `, p.code, p.name, j.name, u.name, COAL
 // version, and locks the review's row alone: the names come from
 // subqueries, whose rows a locking read leaves unlocked (a join would lock
 // them, and so serialize every review of a jurisdiction or unit).
-const reviewLock = "SELECT " + reviewRowColumns + `,
+const reviewLock = reviewLockSelect + " WHERE r.id = ? FOR UPDATE"
+
+// reviewLockSelect is reviewLock without its WHERE clause (for locking
+// several reviews at once).
+const reviewLockSelect = "SELECT " + reviewRowColumns + `,
 	(SELECT p.code FROM projects p WHERE p.id = r.project_id), (SELECT p.name FROM projects p WHERE p.id = r.project_id),
 	(SELECT j.name FROM jurisdictions j WHERE j.id = r.jurisdiction_id), (SELECT u.name FROM organizations u WHERE u.id = r.unit_org_id),
 	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), ''),
 	(` + calendarVersionQuery + `), r.audit_seq, r.audit_hash
-	FROM reviews r WHERE r.id = ? FOR UPDATE`
-
-// reviewLockMany is reviewLock for several reviews at once: append the
-// ids' placeholders and the closing parenthesis.
-var reviewLockMany = strings.Replace(strings.TrimSuffix(reviewLock, " = ? FOR UPDATE"), "WHERE r.id", "WHERE r.id IN (", 1)
+	FROM reviews r`
 
 const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
 	JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id`
@@ -177,8 +177,8 @@ func (q *Queries) takeHeadMove(id int64) (seq int64, hash string, ok bool) {
 	// Several moves of one head: the last one counts.
 	kept := c.pending[:0]
 	for _, s := range c.pending {
-		if s.headOf == id {
-			seq, hash, ok = s.args[0].(int64), s.args[1].(string), true
+		if s.headMove != nil && s.headMove.review == id {
+			seq, hash, ok = s.headMove.seq, s.headMove.hash, true
 			continue
 		}
 		kept = append(kept, s)
