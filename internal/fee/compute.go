@@ -224,8 +224,13 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 			return r, false
 		}
 		if withLines {
-			segment := decimal.New(int64(seg), -2)
-			line := BandLine{From: fromDec, Rate: b.Rate, Segment: segment, Amount: lineAmount(segment, seg, b.Rate)}
+			line := BandLine{From: fromDec, Rate: b.Rate}
+			if f, ok := s.fullLine(i, from, top, b); ok {
+				line.Segment, line.Amount = f.segment, f.amount
+			} else {
+				line.Segment = decimal.New(int64(seg), -2)
+				line.Amount = lineAmount(line.Segment, seg, b.Rate)
+			}
 			if b.UpTo != nil {
 				upTos[i] = *b.UpTo
 				line.UpTo = &upTos[i]
@@ -335,6 +340,57 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		r.Excess = decimal.New(int64(excess), -int32(2+ptPlaces))
 	}
 	return r, true
+}
+
+// fullBand is a bounded band's line for an amount that passes its top, with
+// the band it was computed from: limits in cents, and the rate scaled by
+// 10^places of its own.
+type fullBand struct {
+	from, upTo, rate uint64
+	ratePlaces       int
+	segment, amount  decimal.Decimal
+}
+
+// fullBands computes the full line of every bounded band of a valid
+// schedule; nil when a limit or rate does not fit the fast path.
+func fullBands(bands []Band) []fullBand {
+	out := make([]fullBand, 0, len(bands))
+	var from uint64
+	for _, b := range bands {
+		if b.UpTo == nil {
+			break
+		}
+		upTo, ok := scaled(*b.UpTo, 2)
+		if !ok || upTo <= from {
+			return nil
+		}
+		rate, p, ok := ratio(b.Rate)
+		if !ok {
+			return nil
+		}
+		segment := decimal.New(int64(upTo-from), -2)
+		out = append(out, fullBand{from: from, upTo: upTo, rate: rate, ratePlaces: p,
+			segment: segment, amount: lineAmount(segment, upTo-from, b.Rate)})
+		from = upTo
+	}
+	return out
+}
+
+// fullLine returns band i's precomputed line when the segment (from, top]
+// is the whole band and the entry still matches the band: a schedule whose
+// bands were changed after parsing falls back to computing the line.
+func (s Schedule) fullLine(i int, from, top uint64, b Band) (fullBand, bool) {
+	if i >= len(s.full) {
+		return fullBand{}, false
+	}
+	f := s.full[i]
+	if f.from != from || f.upTo != top || f.ratePlaces != places(b.Rate) {
+		return fullBand{}, false
+	}
+	if rate, ok := scaled(b.Rate, f.ratePlaces); !ok || rate != f.rate {
+		return fullBand{}, false
+	}
+	return f, true
 }
 
 // lineAmount is segment × rate, exact, as segment.Mul(rate) writes it

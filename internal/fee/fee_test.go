@@ -3,6 +3,7 @@ package fee
 import (
 	"errors"
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -522,4 +523,53 @@ func BenchmarkComputeExact(b *testing.B) {
 		computeExact(s, in, true)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// TestComputeFullBandLines checks the lines a parsed schedule computes once
+// per band: the same figures, written the same way, as lines computed for
+// each review, and ignored once the schedule's bands are changed.
+func TestComputeFullBandLines(t *testing.T) {
+	changed := func(f func(s *Schedule)) Schedule {
+		s := Example()
+		s.Bands = slices.Clone(s.Bands)
+		f(&s)
+		return s
+	}
+	schedules := []struct {
+		name string
+		s    Schedule
+	}{
+		{"parsed", Example()},
+		{"rate changed after parsing", changed(func(s *Schedule) { s.Bands[1].Rate = dec(t, "0.004") })},
+		{"rate rewritten with more places", changed(func(s *Schedule) { s.Bands[0].Rate = dec(t, "0.0030") })},
+		{"limit changed after parsing", changed(func(s *Schedule) { u := dec(t, "20000000"); s.Bands[0].UpTo = &u })},
+	}
+	amounts := []string{"0.01", "9999999.99", "10000000", "10000000.01", "50000000", "123456789.12", "1000000000", "7654321098.76"}
+	for _, sc := range schedules {
+		plain := sc.s
+		plain.full = nil
+		for _, a := range amounts {
+			in := Input{Kind: Settlement, Outcome: Normal, Submitted: dec(t, a), Audited: dec(t, "0.01")}
+			got, err := Compute(sc.s, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := Compute(plain, in)
+			if !sameResult(got, want) || !sameResult(got, computeExact(sc.s, in, true)) {
+				t.Errorf("%s, S=%s: lines differ from the lines computed for the review", sc.name, a)
+				continue
+			}
+			for i := range got.Lines {
+				g, w := got.Lines[i], want.Lines[i]
+				if g.Segment.String() != w.Segment.String() || g.Amount.String() != w.Amount.String() ||
+					g.Amount.Exponent() != w.Amount.Exponent() {
+					t.Errorf("%s, S=%s, band %d: segment %s amount %s (exp %d), want %s %s (exp %d)", sc.name, a, i,
+						g.Segment, g.Amount, g.Amount.Exponent(), w.Segment, w.Amount, w.Amount.Exponent())
+				}
+			}
+		}
+	}
+	if s := Example(); len(s.full) != len(s.Bands)-1 {
+		t.Errorf("parsed example keeps %d full lines, want %d", len(s.full), len(s.Bands)-1)
+	}
 }

@@ -41,6 +41,12 @@ type Schedule struct {
 	Bands                []Band
 	StageSplit           *StageSplit // nil: the stage split policy is off
 	Example              bool        // the built-in example, not an official schedule
+
+	// full holds, for each bounded band, its line when the submitted amount
+	// passes the band's top: the same for every review under the schedule,
+	// so ParseSchedule computes it once. Compute checks each entry against
+	// the band it reads and ignores one that no longer matches.
+	full []fullBand
 }
 
 // FieldError is a refused input, naming the offending field (a JSON path such
@@ -90,6 +96,7 @@ func ParseSchedule(data []byte) (Schedule, error) {
 	if err := s.Validate(); err != nil {
 		return Schedule{}, err
 	}
+	s.full = fullBands(s.Bands)
 	return s, nil
 }
 
