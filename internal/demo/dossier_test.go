@@ -87,6 +87,16 @@ func checkDossiers(t *testing.T, s *store.Store) {
 				seen[name] = true
 			}
 		}
+		// Without the optional parts: the same review, deadlines, papers
+		// and suspensions, and nothing else.
+		bare, err := s.ReviewDossierParts(ctx, store.Scope{All: true}, id, store.DossierParts{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Delegation, want.Statement, want.Archive, want.Events = nil, nil, nil, nil
+		if w, g := show(want), show(bare); w != g {
+			t.Fatalf("review %d without optional parts:\nplain %s\nread  %s", id, w, g)
+		}
 	}
 	for _, name := range []string{"delegation", "deadlines", "fee statement", "papers", "suspensions", "archive", "events"} {
 		if !seen[name] {

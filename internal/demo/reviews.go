@@ -192,8 +192,7 @@ func fireStep(ctx context.Context, s *store.Store, svc *review.Service, principa
 	if err != nil {
 		return err
 	}
-	_, err = svc.Fire(ctx, p, id, review.FireInput{Trigger: stp.trigger, Reason: stp.reason, Params: stp.params})
-	return err
+	return svc.Act(ctx, p, id, review.FireInput{Trigger: stp.trigger, Reason: stp.reason, Params: stp.params})
 }
 
 // addDemoDocument stores a one-page PDF and commits its row.

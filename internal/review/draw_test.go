@@ -240,6 +240,10 @@ func TestExpertDraw(t *testing.T) {
 		if v.Review.State != workflow.ExpertReview {
 			t.Fatalf("state %s", v.Review.State)
 		}
+		v, err := h.svc.Get(h.ctx, center, id)
+		if err != nil {
+			t.Fatal(err)
+		}
 		ev := v.Events[len(v.Events)-1]
 		want := store.JoinIDs(expertIDs(latest.Main))
 		if !strings.Contains(ev.Params, `"experts":"`+want+`"`) {

@@ -17,27 +17,43 @@ import (
 )
 
 // Fire runs one transition for p in its own transaction and returns the
-// review as p sees it afterwards.
+// review as p sees it afterwards, without its timeline (Get reads that).
 func (s *Service) Fire(ctx context.Context, p auth.Principal, id int64, in FireInput) (View, error) {
+	return s.fire(ctx, p, id, in, true)
+}
+
+// Act runs one transition for p like Fire, for a caller that shows the
+// review afresh afterwards and so needs no answer.
+func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, in FireInput) error {
+	_, err := s.fire(ctx, p, id, in, false)
+	return err
+}
+
+func (s *Service) fire(ctx context.Context, p auth.Principal, id int64, in FireInput, answer bool) (View, error) {
 	if p.Role == auth.System {
 		return View{}, auth.ErrForbidden
 	}
-	issued := false
+	var f fired
 	var err error
 	// The answer is read in the round trip that commits. The actor may
 	// have lost sight of the review by firing (a firm that declines); the
 	// answer still shows the review it acted on.
 	var d store.ReviewDossier
 	var derr error
-	answer := func(q *store.Queries) { d, derr = q.ReviewDossier(ctx, store.Scope{All: true}, id) }
+	var then func(q *store.Queries)
+	if answer {
+		then = func(q *store.Queries) {
+			d, derr = q.ReviewDossierParts(ctx, store.Scope{All: true}, id, answerParts(f.after))
+		}
+	}
 	// A deadlock victim was rolled back whole: run the transition again
 	// (its version check still stops a transition that another one beat).
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.store.InTxThen(ctx, func(q *store.Queries) error {
 			var err error
-			issued, err = s.fireTx(ctx, q, p, id, in)
+			f, err = s.fireTx(ctx, q, p, id, in)
 			return err
-		}, answer)
+		}, then)
 		if !store.IsDeadlock(err) {
 			break
 		}
@@ -46,14 +62,34 @@ func (s *Service) Fire(ctx context.Context, p auth.Principal, id int64, in FireI
 	if err != nil {
 		return View{}, err
 	}
-	if issued {
+	if f.issuedPapers {
 		// The papers' PDFs are rendered after the commit: read again.
 		s.renderPapers(ctx)
 	}
-	if issued || derr != nil {
-		return s.load(ctx, p, store.Scope{All: true}, id, false)
+	if !answer {
+		return View{}, nil
+	}
+	if f.issuedPapers || derr != nil {
+		v, err := s.load(ctx, p, store.Scope{All: true}, id, false)
+		v.Events = nil
+		return v, err
 	}
 	return s.viewOf(ctx, p, d, false)
+}
+
+// answerParts is what a transition's answer reads besides the review, its
+// deadlines, papers and suspensions, judged from the review as the
+// transition left it: the delegation only while a firm holds the review;
+// the fee statement only once a schedule priced it (Conclude writes both
+// in one transaction, and nothing clears the schedule); the archive record
+// only in archived, which the archive trigger alone enters, writing it.
+// The timeline is not part of the answer.
+func answerParts(after store.ReviewChange) store.DossierParts {
+	return store.DossierParts{
+		Delegation: after.FirmID != 0,
+		Statement:  after.FeeScheduleID != 0 || after.ConcludedAt.Valid,
+		Archive:    after.State == workflow.Archived,
+	}
 }
 
 // FireSystemTx fires t as the system (the deadline engine) inside the
@@ -62,6 +98,13 @@ func (s *Service) Fire(ctx context.Context, p auth.Principal, id int64, in FireI
 func (s *Service) FireSystemTx(ctx context.Context, q *store.Queries, r store.Review, t workflow.Trigger, reason string) error {
 	_, err := s.fireLocked(ctx, q, auth.SystemPrincipal(), r, FireInput{Trigger: t, Reason: reason})
 	return err
+}
+
+// fired is what a transition did that its caller needs: whether it issued
+// papers, and the review's writable part as it left it.
+type fired struct {
+	issuedPapers bool
+	after        store.ReviewChange
 }
 
 // renderPapers generates the PDFs of papers issued by a committed transition.
@@ -86,48 +129,48 @@ type tx struct {
 	detail map[string]any
 }
 
-func (s *Service) fireTx(ctx context.Context, q *store.Queries, p auth.Principal, id int64, in FireInput) (issuedPapers bool, err error) {
+func (s *Service) fireTx(ctx context.Context, q *store.Queries, p auth.Principal, id int64, in FireInput) (fired, error) {
 	if !in.Trigger.Valid() {
-		return false, fieldErr("trigger", "未知的操作: %s", in.Trigger)
+		return fired{}, fieldErr("trigger", "未知的操作: %s", in.Trigger)
 	}
 	r, err := q.LockReview(ctx, id)
 	if err != nil {
-		return false, err
+		return fired{}, err
 	}
 	return s.fireLocked(ctx, q, p, r, in)
 }
 
 // fireLocked runs a transition on r, which the transaction has locked.
-func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Principal, r store.Review, in FireInput) (issuedPapers bool, err error) {
+func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Principal, r store.Review, in FireInput) (fired, error) {
 	t := in.Trigger
 	if !t.Valid() {
-		return false, fieldErr("trigger", "未知的操作: %s", t)
+		return fired{}, fieldErr("trigger", "未知的操作: %s", t)
 	}
 	if p.Role != auth.System {
 		if err := visible(ctx, q, p.Scope(), r); err != nil {
-			return false, err
+			return fired{}, err
 		}
 	}
 	if !auth.MayFire(p.Role, t) {
-		return false, auth.ErrForbidden
+		return fired{}, auth.ErrForbidden
 	}
 	if !owns(p, r) {
-		return false, store.ErrNotFound
+		return fired{}, store.ErrNotFound
 	}
 	facts, err := s.facts(ctx, q, r)
 	if err != nil {
-		return false, err
+		return fired{}, err
 	}
 	m := workflow.New(r.State, facts)
 	if in.Version != nil && *in.Version != r.Version {
-		return false, &StaleError{Permitted: permittedFor(ctx, p, m)}
+		return fired{}, &StaleError{Permitted: permittedFor(ctx, p, m)}
 	}
 	if !m.CanFire(ctx, t) {
 		_, err := fireMachine(ctx, m, t, workflow.SignArgs{Agree: true})
 		if err == nil {
 			err = fmt.Errorf("trigger %s refused in %s", t, r.State)
 		}
-		return false, err
+		return fired{}, err
 	}
 	x := &tx{s: s, q: q, p: p, r: r, in: in, now: s.now(), ch: r.Change(), detail: map[string]any{}}
 	if in.Params == nil {
@@ -135,31 +178,34 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 	}
 	x.in.Reason = strings.TrimSpace(in.Reason)
 	if !utf8.ValidString(x.in.Reason) {
-		return false, fieldErr("reason", "理由含有无效字符")
+		return fired{}, fieldErr("reason", "理由含有无效字符")
 	}
 	for k, v := range x.in.Params {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return false, fieldErr(k, "含有无效字符")
+			return fired{}, fieldErr(k, "含有无效字符")
 		}
 	}
 	args, err := x.validate(ctx)
 	if err != nil {
-		return false, err
+		return fired{}, err
 	}
 	facts.Missing, err = s.missing(ctx, q, r, t)
 	if err != nil {
-		return false, err
+		return fired{}, err
 	}
 	to, err := fireMachine(ctx, workflow.New(r.State, facts), t, args)
 	if err != nil {
-		return false, err
+		return fired{}, err
 	}
 	x.ch.State = to
 	if err := x.effects(ctx, to); err != nil {
-		return false, err
+		return fired{}, err
 	}
-	_, issuedPapers = x.detail["papers"]
-	return issuedPapers, x.record(ctx, to)
+	if err := x.record(ctx, to); err != nil {
+		return fired{}, err
+	}
+	_, issued := x.detail["papers"]
+	return fired{issuedPapers: issued, after: x.ch}, nil
 }
 
 // visible returns ErrNotFound unless sc sees r, deciding from the row when

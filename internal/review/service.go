@@ -104,7 +104,7 @@ type View struct {
 	Deadline   *store.Deadline
 	Fee        *store.FeeStatement
 	Papers     []store.Paper
-	Events     []store.ReviewEvent
+	Events     []store.ReviewEvent // the timeline; Get reads it, a transition's answer does not
 	// Missing lists, per permitted trigger, the unmet gates (in Chinese).
 	Missing map[workflow.Trigger][]string
 	// Materials are the documents the review's kind requires (the checklist).

@@ -888,7 +888,7 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 		in.Params[k] = val
 		values[k] = val
 	}
-	_, err = svc.Fire(c.UserContext(), p, id, in)
+	err = svc.Act(c.UserContext(), p, id, in)
 	if err == nil {
 		return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s", id, url.QueryEscape("已办理:"+t.Label())), fiber.StatusSeeOther)
 	}
