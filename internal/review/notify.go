@@ -46,23 +46,39 @@ func (x *tx) notify(ctx context.Context, to workflow.State) error {
 	return nil
 }
 
-// notifyRole sends a message to the users of role who are party to the review.
+// notifyRole sends a message to the users of role who are party to the
+// review, but not to the actor; the database picks them as it inserts.
 func (x *tx) notifyRole(ctx context.Context, role auth.Role, kind, title, body string) error {
-	users, err := x.parties(ctx, role)
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, 0, len(users))
-	for _, u := range users {
-		if u.ID != x.p.UserID {
-			ids = append(ids, u.ID)
-		}
+	to, ok := x.partiesOf(role)
+	if !ok {
+		return nil
 	}
 	n := store.Notification{ReviewID: x.r.ID, Kind: kind, Title: title, Body: body, CreatedAt: x.now}
-	if err := x.q.NotifyUsers(ctx, ids, n); err != nil {
+	if err := x.q.NotifyParties(ctx, to, n); err != nil {
 		return fmt.Errorf("notify %s: %w", role, err)
 	}
 	return nil
+}
+
+// partiesOf says which users of role act for this review, as parties
+// does; false when none can.
+func (x *tx) partiesOf(role auth.Role) (store.Parties, bool) {
+	to := store.Parties{Role: string(role), Except: x.p.UserID}
+	switch role {
+	case auth.ConstructionUnit:
+		to.OrgID = x.r.UnitOrgID
+		return to, to.OrgID != 0
+	case auth.Intermediary:
+		to.OrgID = x.ch.FirmID
+		return to, to.OrgID != 0
+	case auth.Contractor:
+		to.ProjectID = x.r.ProjectID
+		return to, true
+	case auth.FinanceSection, auth.ReviewCenter:
+		to.JurisdictionID = x.r.JurisdictionID
+		return to, true
+	}
+	return to, false
 }
 
 // parties lists the users of role who act for this review.

@@ -74,8 +74,13 @@ func (s *Service) Nudge(ctx context.Context, p auth.Principal, id int64, message
 				if err != nil {
 					return err
 				}
-				if err := x.notifyRole(ctx, role, "nudge", title, body); err != nil {
-					return err
+				ids := make([]int64, len(users))
+				for i, u := range users {
+					ids[i] = u.ID
+				}
+				n := store.Notification{ReviewID: r.ID, Kind: "nudge", Title: title, Body: body, CreatedAt: now}
+				if err := q.NotifyUsers(ctx, ids, n); err != nil {
+					return fmt.Errorf("notify %s: %w", role, err)
 				}
 				told += len(users)
 				roles = append(roles, string(role))

@@ -293,6 +293,44 @@ func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notificati
 		args: args, rowsOf: "notifications", rows: rows})
 }
 
+// Parties picks, in the database, the active users of one role a notice
+// goes to: the users of an organization, of a project's contractors, or
+// the city-wide users and those of a jurisdiction.
+type Parties struct {
+	Role           string
+	OrgID          int64 // the users of this organization (unit, firm)
+	ProjectID      int64 // the users of this project's contractors
+	JurisdictionID int64 // finance section and review center: city-wide users and this jurisdiction's
+	Except         int64 // the actor, not told of their own act
+}
+
+// where is the condition on users u that picks the parties.
+func (p Parties) where() (string, []any) {
+	w, args := "u.role = ? AND u.active AND u.id <> ?", []any{p.Role, p.Except}
+	switch {
+	case p.OrgID != 0:
+		return w + " AND u.org_id = ?", append(args, p.OrgID)
+	case p.ProjectID != 0:
+		return w + " AND u.org_id IN (SELECT c.contractor_org_id FROM project_contractors c WHERE c.project_id = ?)", append(args, p.ProjectID)
+	default:
+		return w + " AND (u.city_grant OR u.jurisdiction_id = ?)", append(args, p.JurisdictionID)
+	}
+}
+
+// NotifyParties is NotifyUsers for the users p picks, chosen by the
+// statement that inserts the notices: no round trip reads them first.
+func (q *Queries) NotifyParties(ctx context.Context, p Parties, n Notification) error {
+	w, wargs := p.where()
+	args := append([]any{nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt}, wargs...)
+	args = append(args, nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt, calendar.DateOf(n.CreatedAt).String())
+	args = append(args, wargs...)
+	rows := `SELECT u.id, ?, ?, ?, ?, ? FROM users u WHERE ` + w + `
+		UNION ALL SELECT s.stand_in_id, ?, ?, CONCAT('〔代', su.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users su ON su.id = s.user_id
+		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (SELECT u.id FROM users u WHERE ` + w + `)`
+	return q.later(ctx, stmt{query: `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) ` + rows,
+		args: args, rowsOf: "notifications", rows: rows})
+}
+
 // PastDueDeadline is a deadline past due with its review, for the overdue list.
 type PastDueDeadline struct {
 	Deadline
