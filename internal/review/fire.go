@@ -43,7 +43,7 @@ func (s *Service) fire(ctx context.Context, p auth.Principal, id int64, in FireI
 	var then func(q *store.Queries)
 	if answer {
 		then = func(q *store.Queries) {
-			d, derr = q.ReviewDossierParts(ctx, store.Scope{All: true}, id, answerParts(f.after))
+			d, derr = q.ReviewDossierAfter(ctx, f.locked, answerParts(f.after))
 		}
 	}
 	// A deadlock victim was rolled back whole: run the transition again
@@ -100,9 +100,11 @@ func (s *Service) FireSystemTx(ctx context.Context, q *store.Queries, r store.Re
 	return err
 }
 
-// fired is what a transition did that its caller needs: whether it issued
-// papers, and the review's writable part as it left it.
+// fired is what a transition did that its caller needs: the review as it
+// locked it, whether it issued papers, and the review's writable part as
+// it left it.
 type fired struct {
+	locked       store.Review
 	issuedPapers bool
 	after        store.ReviewChange
 }
@@ -205,7 +207,7 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 		return fired{}, err
 	}
 	_, issued := x.detail["papers"]
-	return fired{issuedPapers: issued, after: x.ch}, nil
+	return fired{locked: r, issuedPapers: issued, after: x.ch}, nil
 }
 
 // visible returns ErrNotFound unless sc sees r, deciding from the row when

@@ -47,16 +47,68 @@ func (q *Queries) ReviewDossierParts(ctx context.Context, sc Scope, id int64, pa
 	var found bool
 	var calVersion int64
 	w, args := sc.reviewWhere()
-	stmts := []stmt{
-		{query: "SELECT " + reviewColumns + ", (" + calendarVersionQuery + ")" + reviewFrom + " WHERE r.id = ? AND " + w,
-			args: append([]any{id}, args...),
-			scan: scanOptional(&found, func(s interface{ Scan(...any) error }) error {
-				return s.Scan(append(reviewDest(&d.Review), &calVersion)...)
-			})},
+	row := stmt{query: "SELECT " + reviewColumns + ", (" + calendarVersionQuery + ")" + reviewFrom + " WHERE r.id = ? AND " + w,
+		args: append([]any{id}, args...),
+		scan: scanOptional(&found, func(s interface{ Scan(...any) error }) error {
+			return s.Scan(append(reviewDest(&d.Review), &calVersion)...)
+		})}
+	if err := q.readDossier(ctx, &d, row, id, parts); err != nil {
+		return ReviewDossier{}, err
+	}
+	if !found {
+		return ReviewDossier{}, ErrNotFound
+	}
+	d.namePapers()
+	var err error
+	d.Calendar, err = q.calendarAt(ctx, calVersion)
+	return d, err
+}
+
+// ReviewDossierAfter reads, after a transition, the dossier of the review
+// the transaction locked as locked (LockReview): the row afresh, with the
+// project, jurisdiction and unit names the lock read, since no transition
+// renames them, the firm's name read again only when the transition
+// changed the firm, and the calendar the transaction used. It reads the
+// parts named, as ReviewDossierParts does.
+func (q *Queries) ReviewDossierAfter(ctx context.Context, locked Review, parts DossierParts) (ReviewDossier, error) {
+	var d ReviewDossier
+	var found bool
+	row := stmt{query: "SELECT " + reviewRowColumns + " FROM reviews r WHERE r.id = ?", args: []any{locked.ID},
+		scan: scanOptional(&found, func(s interface{ Scan(...any) error }) error {
+			return s.Scan(reviewRowDest(&d.Review)...)
+		})}
+	if err := q.readDossier(ctx, &d, row, locked.ID, parts); err != nil {
+		return ReviewDossier{}, err
+	}
+	if !found {
+		return ReviewDossier{}, ErrNotFound
+	}
+	r := &d.Review
+	r.ProjectCode, r.ProjectName, r.JurisdictionName, r.UnitName = locked.ProjectCode, locked.ProjectName, locked.JurisdictionName, locked.UnitName
+	r.FirmName = locked.FirmName
+	if r.FirmID != locked.FirmID {
+		r.FirmName = ""
+		if r.FirmID != 0 {
+			if err := q.db.QueryRowContext(ctx, "SELECT name FROM organizations WHERE id = ?", r.FirmID).Scan(&r.FirmName); err != nil {
+				return ReviewDossier{}, translate(err)
+			}
+		}
+	}
+	d.namePapers()
+	var err error
+	d.Calendar, err = q.calendarAt(ctx, q.calVersion)
+	return d, err
+}
+
+// readDossier reads, in one round trip, a review's row with row and then
+// its deadlines, papers, suspensions and the parts named. The papers come
+// without their project's names, which are their review's (namePapers).
+func (q *Queries) readDossier(ctx context.Context, d *ReviewDossier, row stmt, id int64, parts DossierParts) error {
+	stmts := []stmt{row,
 		{query: "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ? ORDER BY d.id", args: []any{id},
 			scan: into(&d.Deadlines, func(s interface{ Scan(...any) error }) (Deadline, error) { return scanDeadline(s) })},
-		{query: "SELECT " + paperColumns + paperFrom + " WHERE pp.review_id = ? ORDER BY pp.id", args: []any{id},
-			scan: into(&d.Papers, scanPaper)},
+		{query: "SELECT " + paperOwnColumns + ", '', '' FROM papers pp LEFT JOIN users iu ON iu.id = pp.issued_by WHERE pp.review_id = ? ORDER BY pp.id",
+			args: []any{id}, scan: into(&d.Papers, scanPaper)},
 		{query: suspensionsOfReview, args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
 	}
 	if parts.Delegation {
@@ -73,13 +125,12 @@ func (q *Queries) ReviewDossierParts(ctx context.Context, sc Scope, id int64, pa
 	if parts.Events {
 		stmts = append(stmts, stmt{query: reviewEventsOfReview, args: []any{id}, scan: into(&d.Events, scanReviewEvent)})
 	}
-	if err := q.readBatch(ctx, stmts...); err != nil {
-		return ReviewDossier{}, err
+	return q.readBatch(ctx, stmts...)
+}
+
+// namePapers gives the papers their review's project names.
+func (d *ReviewDossier) namePapers() {
+	for i := range d.Papers {
+		d.Papers[i].ProjectName, d.Papers[i].ProjectCode = d.Review.ProjectName, d.Review.ProjectCode
 	}
-	if !found {
-		return ReviewDossier{}, ErrNotFound
-	}
-	var err error
-	d.Calendar, err = q.calendarAt(ctx, calVersion)
-	return d, err
 }

@@ -35,9 +35,12 @@ type Paper struct {
 // Voided reports whether the number was voided.
 func (p Paper) Voided() bool { return p.VoidedAt.Valid }
 
-const paperColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
+const paperColumns = paperOwnColumns + `, p.name, p.code`
+
+// paperOwnColumns are paperColumns without the project's names.
+const paperOwnColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
 	COALESCE(pp.document_id,0), COALESCE(pp.issued_by,0), pp.issued_at, pp.voided_at, COALESCE(pp.void_reason,''),
-	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), COALESCE(iu.display_name,''), p.name, p.code`
+	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), COALESCE(iu.display_name,'')`
 
 const paperFrom = ` FROM papers pp JOIN reviews r ON r.id = pp.review_id JOIN projects p ON p.id = r.project_id
 	LEFT JOIN users iu ON iu.id = pp.issued_by`

@@ -77,10 +77,15 @@ func scanReview(s interface{ Scan(...any) error }) (Review, error) {
 // reviewDest is where the columns of reviewColumns go, in order; a query
 // with more columns appends their destinations.
 func reviewDest(r *Review) []any {
+	return append(reviewRowDest(r), &r.ProjectCode, &r.ProjectName, &r.JurisdictionName, &r.UnitName, &r.FirmName)
+}
+
+// reviewRowDest are the scan destinations of reviewRowColumns.
+func reviewRowDest(r *Review) []any {
 	return []any{&r.ID, &r.ProjectID, &r.Kind, &r.State, &r.Version, &r.Round, &r.JurisdictionID, &r.UnitOrgID,
 		&r.SubmittedAmount, &r.AuditedAmount, &r.FirmID, &r.SupervisorID, &r.Suspended, &r.AppealUsed,
 		&r.Outcome, &r.FeeScheduleID, &r.DelegatedAt, &r.SubmittedAt, &r.ConcludedAt, &r.CreatedBy,
-		&r.CreatedAt, &r.UpdatedAt, &r.ProjectCode, &r.ProjectName, &r.JurisdictionName, &r.UnitName, &r.FirmName}
+		&r.CreatedAt, &r.UpdatedAt}
 }
 
 // InsertReview adds a review in state draft.
