@@ -32,6 +32,8 @@ type Config struct {
 	DeadlineInterval time.Duration
 	// InstanceName identifies this process in fired_by and logs.
 	InstanceName string
+	// MaxTransitions is how many transitions the instance runs at once.
+	MaxTransitions int
 }
 
 // Error names the variable that is wrong.
@@ -78,6 +80,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.ReportWorkdays, err = positiveInt(getenv, "FINREVIEW_REPORT_WORKDAYS", c.ReportWorkdays); err != nil {
+		return c, err
+	}
+	if c.MaxTransitions, err = positiveInt(getenv, "FINREVIEW_MAX_TRANSITIONS", c.MaxTransitions); err != nil {
 		return c, err
 	}
 	if v := getenv("FINREVIEW_DEADLINE_INTERVAL"); v != "" {
@@ -133,6 +138,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("s3_secure", c.S3Secure),
 		slog.String("s3_access_key", "***"),
 		slog.String("instance", c.InstanceName),
+		slog.Int("max_transitions", c.MaxTransitions),
 	)
 }
 

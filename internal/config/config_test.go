@@ -33,6 +33,8 @@ func TestLoadRefusesInvalid(t *testing.T) {
 		{"bucket upper case", "FINREVIEW_S3_BUCKET", "FinReview"},
 		{"intake workdays zero", "FINREVIEW_INTAKE_WORKDAYS", "0"},
 		{"deadline interval negative", "FINREVIEW_DEADLINE_INTERVAL", "-1s"},
+		{"max transitions zero", "FINREVIEW_MAX_TRANSITIONS", "0"},
+		{"max transitions not a number", "FINREVIEW_MAX_TRANSITIONS", "many"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -45,6 +45,9 @@ type Deps struct {
 	Now      func() time.Time
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
+	// MaxTransitions is how many transitions run at once; the others wait
+	// their turn in order (0: DefaultMaxTransitions).
+	MaxTransitions int
 }
 
 // App is the web application.
@@ -61,6 +64,8 @@ type App struct {
 	fiber    *fiber.App
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	admit    admission
+	waiting  prometheus.Gauge
 }
 
 // MaxUploadBytes bounds any request body; smaller per-route limits apply
@@ -91,7 +96,11 @@ func New(d Deps) (*App, error) {
 		Name: "finreview_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: prometheus.DefBuckets,
 	}, []string{"method", "route"})
-	d.Registry.MustRegister(a.requests, a.latency)
+	if d.MaxTransitions <= 0 {
+		d.MaxTransitions = DefaultMaxTransitions
+	}
+	a.admit, a.waiting = make(admission, d.MaxTransitions), newWaitingGauge()
+	d.Registry.MustRegister(a.requests, a.latency, a.waiting)
 
 	a.fiber = fiber.New(fiber.Config{
 		AppName:                      "finreview",
@@ -104,7 +113,7 @@ func New(d Deps) (*App, error) {
 		IdleTimeout:                  2 * time.Minute,
 		DisableStartupMessage:        true,
 	})
-	a.fiber.Use(a.recover, a.requestLog, a.limitBody)
+	a.fiber.Use(a.recover, a.requestLog, a.limitBody, a.admitTransitions)
 	a.fiber.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(templates.FS), PathPrefix: "static", MaxAge: 3600}))
 	a.fiber.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	a.fiber.Get("/readyz", a.readyz)

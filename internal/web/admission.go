@@ -1,0 +1,72 @@
+package web
+
+import (
+	"context"
+	"regexp"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultMaxTransitions is how many transitions an instance works on at
+// once unless told otherwise (FINREVIEW_MAX_TRANSITIONS).
+const DefaultMaxTransitions = 8
+
+// admissionWait bounds the wait for a turn; past it the request is
+// refused as busy rather than left hanging.
+const admissionWait = 30 * time.Second
+
+// admission lets at most cap(a) requests work at once; the others wait for
+// a turn in the order they came (a channel serves its blocked senders
+// first in, first out). A burst of transitions then queues here instead
+// of contending in the database, where every one of them would slow down
+// together and the slowest would wait longest.
+type admission chan struct{}
+
+// enter waits for a turn until ctx ends or wait passes.
+func (a admission) enter(ctx context.Context, wait time.Duration) error {
+	select {
+	case a <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case a <- struct{}{}:
+		return nil
+	case <-t.C:
+		return &statusErr{status: 503, code: "busy", msg: "系统繁忙,请稍后重试"}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// leave gives the turn to the next request waiting.
+func (a admission) leave() { <-a }
+
+// transitionPath matches a review transition, from the API or a page.
+var transitionPath = regexp.MustCompile(`^(/api/v1)?/reviews/[0-9]+/transitions$`)
+
+// admitTransitions queues transitions (signing in included) through the
+// admission; other requests pass.
+func (a *App) admitTransitions(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodPost || !transitionPath.MatchString(c.Path()) {
+		return c.Next()
+	}
+	a.waiting.Inc()
+	err := a.admit.enter(c.UserContext(), admissionWait)
+	a.waiting.Dec()
+	if err != nil {
+		return err
+	}
+	defer a.admit.leave()
+	return c.Next()
+}
+
+func newWaitingGauge() prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "finreview_transitions_waiting", Help: "Transitions waiting for their turn (FINREVIEW_MAX_TRANSITIONS).",
+	})
+}
