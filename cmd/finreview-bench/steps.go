@@ -241,7 +241,8 @@ func (h *harness) benchTransitions(ctx context.Context) ([]result, error) {
 	baseRate := float64(n.Load()) / time.Since(start).Seconds()
 	p99 := percentile(lat, 0.99)
 	return []result{
-		{"transition_p99_ms", fmt.Sprintf("%.1f", float64(p99.Microseconds())/1000), "ms", fmt.Sprintf("(%d transitions, %.0f/s, %d refused)", len(lat), apiRate, failed.Load())},
+		{"transition_p99_ms", fmt.Sprintf("%.1f", ms(p99)), "ms", fmt.Sprintf("(%d transitions, %.0f/s, %d refused; p50 %.1f ms, p90 %.1f ms, max %.1f ms)",
+			len(lat), apiRate, failed.Load(), ms(percentile(lat, 0.5)), ms(percentile(lat, 0.9)), ms(percentile(lat, 1)))},
 		{"transition_ratio", fmt.Sprintf("%.2f", apiRate/baseRate), "ratio", fmt.Sprintf("(api %.0f/s, bare tx %.0f/s)", apiRate, baseRate)},
 	}, nil
 }
@@ -349,3 +350,5 @@ func (h *harness) benchDeadlines(ctx context.Context) ([]result, error) {
 		{"deadlines_duplicates", strconv.Itoa(dups), "deadlines", ""},
 	}, nil
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
