@@ -65,7 +65,7 @@ func Append(ctx context.Context, q *store.Queries, at time.Time, e Entry) (store
 // Stream names the chain an event belongs to.
 func Stream(reviewID int64, at time.Time) string {
 	if reviewID != 0 {
-		return "review:" + strconv.FormatInt(reviewID, 10)
+		return store.ReviewStream(reviewID)
 	}
 	return "day:" + at.In(shanghai()).Format("2006-01-02")
 }

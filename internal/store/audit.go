@@ -29,7 +29,7 @@ type AuditEvent struct {
 // A review's stream ("review:<id>") keeps its head on the review's row: a
 // transaction that locked the review (LockReview) has it already.
 func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, hash string, err error) {
-	if id, ok := reviewStream(stream); ok {
+	if id, ok := streamReview(stream); ok {
 		if h, ok := q.heads[id]; ok {
 			return h.seq, h.hash, nil
 		}
@@ -74,8 +74,8 @@ func (q *Queries) keepHead(reviewID int64, h auditHead) {
 	q.heads[reviewID] = h
 }
 
-// reviewStream returns the review of a "review:<id>" stream.
-func reviewStream(stream string) (int64, bool) {
+// streamReview returns the review of a "review:<id>" stream.
+func streamReview(stream string) (int64, bool) {
 	rest, ok := strings.CutPrefix(stream, "review:")
 	if !ok {
 		return 0, false
@@ -93,7 +93,7 @@ func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
 		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}}); err != nil {
 		return err
 	}
-	if id, ok := reviewStream(e.Stream); ok {
+	if id, ok := streamReview(e.Stream); ok {
 		q.keepHead(id, auditHead{seq: e.Seq, hash: e.Hash})
 		return q.later(ctx, stmt{query: "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", args: []any{e.Seq, e.Hash, id},
 			headMove: &headMove{review: id, auditHead: auditHead{seq: e.Seq, hash: e.Hash}}})
@@ -159,11 +159,12 @@ type AuditEventsFilter struct {
 
 // AuditEvents lists events newest first.
 func (q *Queries) AuditEvents(ctx context.Context, f AuditEventsFilter) ([]AuditEvent, int, error) {
-	where := " WHERE 1=1"
+	where, order := " WHERE 1=1", " ORDER BY id DESC"
 	var args []any
 	if f.ReviewID != 0 {
-		where += " AND review_id = ?"
-		args = append(args, f.ReviewID)
+		// A review's events are its stream's, in the order of their seq.
+		where, order = " WHERE stream = ?", " ORDER BY seq DESC"
+		args = append(args, ReviewStream(f.ReviewID))
 	}
 	if f.ActorID != 0 {
 		where += " AND actor_id = ?"
@@ -180,7 +181,7 @@ func (q *Queries) AuditEvents(ctx context.Context, f AuditEventsFilter) ([]Audit
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+" ORDER BY id DESC LIMIT ? OFFSET ?",
+	rows, err := q.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+order+" LIMIT ? OFFSET ?",
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
@@ -202,6 +203,12 @@ func (q *Queries) AuditEvents(ctx context.Context, f AuditEventsFilter) ([]Audit
 func (q *Queries) LastAuditAction(ctx context.Context, reviewID int64, action string) (time.Time, error) {
 	var at time.Time
 	err := q.db.QueryRowContext(ctx,
-		"SELECT at FROM audit_events WHERE review_id = ? AND action = ? ORDER BY id DESC LIMIT 1", reviewID, action).Scan(&at)
+		"SELECT at FROM audit_events WHERE stream = ? AND action = ? ORDER BY seq DESC LIMIT 1", ReviewStream(reviewID), action).Scan(&at)
 	return at, translate(err)
+}
+
+// ReviewStream names the audit chain of review id: every audit event about
+// the review, and no other, is in it.
+func ReviewStream(id int64) string {
+	return "review:" + strconv.FormatInt(id, 10)
 }

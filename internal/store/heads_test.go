@@ -187,3 +187,73 @@ func TestReviewUpdateCarriesAuditHead(t *testing.T) {
 		t.Fatalf("verify: %+v, %v", res, err)
 	}
 }
+
+// A review's audit events are found through its stream: the listing
+// filtered by review holds its events alone, newest first, counted
+// exactly, with the other filters applied on top; LastAuditAction finds
+// the latest of an action.
+func TestAuditEventsOfReview(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	otherID, err := s.InsertReview(ctx, store.Review{ProjectID: r.ProjectID, Kind: "budget", JurisdictionID: r.JurisdictionID,
+		UnitOrgID: r.UnitOrgID, SubmittedAmount: r.SubmittedAmount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := store.Review{ID: otherID}
+	base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	appendAt := func(id int64, at time.Time, action string, actor int64) {
+		t.Helper()
+		err := s.InTx(ctx, func(q *store.Queries) error {
+			locked, err := q.LockReview(ctx, id)
+			if err != nil {
+				return err
+			}
+			if _, err := audit.Append(ctx, q, at, audit.Entry{ActorID: actor, ActorName: "测试", Action: action, ReviewID: id}); err != nil {
+				return err
+			}
+			return q.UpdateReview(ctx, id, locked.Version, locked.Change(), at)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var actor int64
+	if err := s.DB.QueryRow("SELECT id FROM users WHERE username = 'pingshen'").Scan(&actor); err != nil {
+		t.Fatal(err)
+	}
+	appendAt(r.ID, base, "nudge", 0)
+	appendAt(other.ID, base.Add(time.Minute), "nudge", 0)
+	appendAt(r.ID, base.Add(2*time.Minute), "submit", actor)
+	appendAt(r.ID, base.Add(3*time.Minute), "nudge", actor)
+	appendAt(other.ID, base.Add(4*time.Minute), "nudge", 0)
+
+	events, n, err := s.AuditEvents(ctx, store.AuditEventsFilter{ReviewID: r.ID, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events {
+		if e.ReviewID != r.ID {
+			t.Fatalf("event %+v of another review", e)
+		}
+		got = append(got, e.Action)
+	}
+	if n != 3 || strings.Join(got, ",") != "nudge,submit,nudge" || events[0].Seq != 3 {
+		t.Fatalf("review events %v (total %d), first seq %d; want nudge,submit,nudge of 3, newest first", got, n, events[0].Seq)
+	}
+	if page, n, err := s.AuditEvents(ctx, store.AuditEventsFilter{ReviewID: r.ID, Limit: 1, Offset: 1}); err != nil || n != 3 || len(page) != 1 || page[0].Action != "submit" {
+		t.Fatalf("second page %+v (total %d), %v; want submit of 3", page, n, err)
+	}
+	if mine, n, err := s.AuditEvents(ctx, store.AuditEventsFilter{ReviewID: r.ID, ActorID: actor, Action: "nudge", Limit: 10}); err != nil || n != 1 || len(mine) != 1 || mine[0].Seq != 3 {
+		t.Fatalf("review, actor and action %+v (total %d), %v; want the third event alone", mine, n, err)
+	}
+	last, err := s.LastAuditAction(ctx, r.ID, "nudge")
+	if err != nil || !last.Equal(base.Add(3*time.Minute)) {
+		t.Fatalf("last nudge %v, %v; want %v", last, err, base.Add(3*time.Minute))
+	}
+	if _, err := s.LastAuditAction(ctx, r.ID, "archive"); err != store.ErrNotFound {
+		t.Fatalf("last archive: %v, want ErrNotFound", err)
+	}
+}
