@@ -43,7 +43,7 @@ func (s *Service) fire(ctx context.Context, p auth.Principal, id int64, in FireI
 	var then func(q *store.Queries)
 	if answer {
 		then = func(q *store.Queries) {
-			d, derr = q.ReviewDossierAfter(ctx, f.locked, answerParts(f.after))
+			d, derr = q.ReviewDossierAfter(ctx, f.locked, f.after, f.at, answerParts(f.after))
 		}
 	}
 	// A deadlock victim was rolled back whole: run the transition again
@@ -107,6 +107,7 @@ type fired struct {
 	locked       store.Review
 	issuedPapers bool
 	after        store.ReviewChange
+	at           time.Time // when the review row was written
 }
 
 // renderPapers generates the PDFs of papers issued by a committed transition.
@@ -174,7 +175,9 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 		}
 		return fired{}, err
 	}
-	x := &tx{s: s, q: q, p: p, r: r, in: in, now: s.now(), ch: r.Change(), detail: map[string]any{}}
+	// The transaction's instant is whole microseconds, as DATETIME(6)
+	// keeps it, so that what it writes is what is read back.
+	x := &tx{s: s, q: q, p: p, r: r, in: in, now: s.now().Truncate(time.Microsecond), ch: r.Change(), detail: map[string]any{}}
 	if in.Params == nil {
 		x.in.Params = map[string]string{}
 	}
@@ -207,7 +210,7 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 		return fired{}, err
 	}
 	_, issued := x.detail["papers"]
-	return fired{locked: r, issuedPapers: issued, after: x.ch}, nil
+	return fired{locked: r, issuedPapers: issued, after: x.ch, at: x.now}, nil
 }
 
 // visible returns ErrNotFound unless sc sees r, deciding from the row when

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"time"
 
 	"finreview/internal/calendar"
 )
@@ -65,27 +68,20 @@ func (q *Queries) ReviewDossierParts(ctx context.Context, sc Scope, id int64, pa
 }
 
 // ReviewDossierAfter reads, after a transition, the dossier of the review
-// the transaction locked as locked (LockReview): the row afresh, with the
-// project, jurisdiction and unit names the lock read, since no transition
-// renames them, the firm's name read again only when the transition
-// changed the firm, and the calendar the transaction used. It reads the
-// parts named, as ReviewDossierParts does.
-func (q *Queries) ReviewDossierAfter(ctx context.Context, locked Review, parts DossierParts) (ReviewDossier, error) {
-	var d ReviewDossier
-	var found bool
-	row := stmt{query: "SELECT " + reviewRowColumns + " FROM reviews r WHERE r.id = ?", args: []any{locked.ID},
-		scan: scanOptional(&found, func(s interface{ Scan(...any) error }) error {
-			return s.Scan(reviewRowDest(&d.Review)...)
-		})}
-	if err := q.readDossier(ctx, &d, row, locked.ID, parts); err != nil {
+// the transaction locked as locked (LockReview) and left as after, its
+// UPDATE (UpdateReview) written at at. The row is not read again: it is
+// locked's, with after's values, the next version and at, as the database
+// keeps them; the project, jurisdiction and unit names are the lock's,
+// since no transition renames them, and the firm's name is read again
+// only when the transition changed the firm. The calendar is the one the
+// transaction used. It reads the parts named, as ReviewDossierParts does,
+// the active delegation without its firm's name, which is the review's.
+func (q *Queries) ReviewDossierAfter(ctx context.Context, locked Review, after ReviewChange, at time.Time, parts DossierParts) (ReviewDossier, error) {
+	d := ReviewDossier{Review: rowAfter(locked, after, at)}
+	r := &d.Review
+	if err := q.readDossier(ctx, &d, stmt{}, locked.ID, parts); err != nil {
 		return ReviewDossier{}, err
 	}
-	if !found {
-		return ReviewDossier{}, ErrNotFound
-	}
-	r := &d.Review
-	r.ProjectCode, r.ProjectName, r.JurisdictionName, r.UnitName = locked.ProjectCode, locked.ProjectName, locked.JurisdictionName, locked.UnitName
-	r.FirmName = locked.FirmName
 	if r.FirmID != locked.FirmID {
 		r.FirmName = ""
 		if r.FirmID != 0 {
@@ -94,25 +90,65 @@ func (q *Queries) ReviewDossierAfter(ctx context.Context, locked Review, parts D
 			}
 		}
 	}
+	if g := d.Delegation; g != nil {
+		if g.FirmID != r.FirmID {
+			return ReviewDossier{}, fmt.Errorf("review %d: active delegation to firm %d, review held by firm %d", r.ID, g.FirmID, r.FirmID)
+		}
+		g.FirmName = r.FirmName
+	}
 	d.namePapers()
 	var err error
 	d.Calendar, err = q.calendarAt(ctx, q.calVersion)
 	return d, err
 }
 
-// readDossier reads, in one round trip, a review's row with row and then
+// rowAfter is the review row UpdateReview left: locked with after's
+// values, the next version and at, the times in the location the driver
+// reads them in (locked's) and the audited amount at the column's two
+// places. at must be whole microseconds, as DATETIME(6) keeps it.
+func rowAfter(locked Review, after ReviewChange, at time.Time) Review {
+	r := locked
+	loc := locked.CreatedAt.Location()
+	in := func(t sql.NullTime) sql.NullTime {
+		if t.Valid {
+			t.Time = t.Time.In(loc)
+		}
+		return t
+	}
+	r.State, r.Round, r.FirmID, r.SupervisorID = after.State, after.Round, after.FirmID, after.SupervisorID
+	r.Suspended, r.AppealUsed, r.Outcome, r.FeeScheduleID = after.Suspended, after.AppealUsed, after.Outcome, after.FeeScheduleID
+	r.AuditedAmount = after.AuditedAmount
+	if r.AuditedAmount.Valid {
+		r.AuditedAmount.Decimal = r.AuditedAmount.Decimal.Round(2)
+	}
+	r.DelegatedAt, r.SubmittedAt, r.ConcludedAt = in(after.DelegatedAt), in(after.SubmittedAt), in(after.ConcludedAt)
+	r.Version = locked.Version + 1
+	r.UpdatedAt = at.In(loc)
+	return r
+}
+
+// readDossier reads, in one round trip, a review's row with row (if any) and then
 // its deadlines, papers, suspensions and the parts named. The papers come
 // without their project's names, which are their review's (namePapers).
 func (q *Queries) readDossier(ctx context.Context, d *ReviewDossier, row stmt, id int64, parts DossierParts) error {
-	stmts := []stmt{row,
-		{query: "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ? ORDER BY d.id", args: []any{id},
-			scan: into(&d.Deadlines, func(s interface{ Scan(...any) error }) (Deadline, error) { return scanDeadline(s) })},
-		{query: "SELECT " + paperOwnColumns + ", '', '' FROM papers pp LEFT JOIN users iu ON iu.id = pp.issued_by WHERE pp.review_id = ? ORDER BY pp.id",
-			args: []any{id}, scan: into(&d.Papers, scanPaper)},
-		{query: suspensionsOfReview, args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
+	var stmts []stmt
+	if row.query != "" {
+		stmts = append(stmts, row)
 	}
+	stmts = append(stmts,
+		stmt{query: "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ? ORDER BY d.id", args: []any{id},
+			scan: into(&d.Deadlines, func(s interface{ Scan(...any) error }) (Deadline, error) { return scanDeadline(s) })},
+		stmt{query: "SELECT " + paperOwnColumns + ", '', '' FROM papers pp LEFT JOIN users iu ON iu.id = pp.issued_by WHERE pp.review_id = ? ORDER BY pp.id",
+			args: []any{id}, scan: into(&d.Papers, scanPaper)},
+		stmt{query: suspensionsOfReview, args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
+	)
 	if parts.Delegation {
-		stmts = append(stmts, stmt{query: "SELECT " + delegationColumns + delegationFrom + " WHERE g.review_id = ? AND g.status = 'active' ORDER BY g.id DESC LIMIT 1",
+		// Without the review's row, its firm names the delegation.
+		cols, from := delegationColumns, delegationFrom
+		if row.query == "" {
+			cols, from = delegationUnnamedColumns, " FROM delegations g"
+		}
+		stmts = append(stmts, stmt{query: "SELECT " + cols + from + " WHERE g.review_id = ? AND g.status = 'active' ORDER BY g.id DESC LIMIT 1",
 			args: []any{id}, scan: first(&d.Delegation, scanDelegation)})
 	}
 	if parts.Statement {
