@@ -97,7 +97,7 @@ func New(d Deps) (*App, error) {
 		Buckets: prometheus.DefBuckets,
 	}, []string{"method", "route"})
 	if d.MaxTransitions <= 0 {
-		d.MaxTransitions = DefaultMaxTransitions
+		d.MaxTransitions = DefaultMaxTransitions()
 	}
 	a.admit, a.waiting = make(admission, d.MaxTransitions), newWaitingGauge()
 	d.Registry.MustRegister(a.requests, a.latency, a.waiting)
