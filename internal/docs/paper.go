@@ -130,7 +130,7 @@ func (s *Service) IssuePaper(ctx context.Context, q *store.Queries, r store.Revi
 		return store.Paper{}, fmt.Errorf("next paper number: %w", err)
 	}
 	p := store.Paper{ReviewID: r.ID, Kind: kind, JurisdictionID: r.JurisdictionID, Year: year, Number: n,
-		DocNumber: DocNumber(j, kind, year, n), IssuedBy: actor.UserID, IssuedAt: at, IssuedByName: actor.Name,
+		DocNumber: DocNumber(j, kind, year, n), IssuedBy: actor.UserID, IssuedAt: at, IssuedByName: actorName(actor),
 		ProjectName: r.ProjectName, ProjectCode: r.ProjectCode}
 	if p.ID, err = q.InsertPaper(ctx, p); err != nil {
 		return store.Paper{}, fmt.Errorf("record paper: %w", err)

@@ -347,3 +347,48 @@ func between(s, from, to string) string {
 	v, _, _ := strings.Cut(after, to)
 	return v
 }
+
+// A paper keeps the name it was issued under: renaming the issuer later
+// changes neither the paper nor the lists that show it, and a paper the
+// system issued says so.
+func TestPaperKeepsIssuerName(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r := e.review("LH-2026-007", "zhongjie1")
+	center := e.principal("pingshen")
+	at := time.Date(2026, 3, 5, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	var byCenter, bySystem store.Paper
+	if err := e.s.InTx(ctx, func(q *store.Queries) error {
+		var err error
+		if byCenter, err = e.svc.IssuePaper(ctx, q, r, docs.PaperNotice, center, at); err != nil {
+			return err
+		}
+		bySystem, err = e.svc.IssuePaper(ctx, q, r, docs.PaperConclusion, auth.SystemPrincipal(), at)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.DB.Exec("UPDATE users SET display_name = '改名以后' WHERE id = ?", center.UserID); err != nil {
+		t.Fatal(err)
+	}
+	papers, err := e.s.Papers(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, p := range papers {
+		got[p.ID] = p.IssuedByName
+	}
+	if got[byCenter.ID] != center.Name || got[bySystem.ID] != "系统" {
+		t.Fatalf("issuers %v; want %q for paper %d and 系统 for paper %d", got, center.Name, byCenter.ID, bySystem.ID)
+	}
+	d, err := e.s.ReviewDossier(ctx, store.Scope{All: true}, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range d.Papers {
+		if p.IssuedByName != got[p.ID] {
+			t.Fatalf("dossier paper %d issued by %q, list says %q", p.ID, p.IssuedByName, got[p.ID])
+		}
+	}
+}

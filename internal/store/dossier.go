@@ -138,7 +138,7 @@ func (q *Queries) readDossier(ctx context.Context, d *ReviewDossier, row stmt, i
 	stmts = append(stmts,
 		stmt{query: "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ? ORDER BY d.id", args: []any{id},
 			scan: into(&d.Deadlines, func(s interface{ Scan(...any) error }) (Deadline, error) { return scanDeadline(s) })},
-		stmt{query: "SELECT " + paperOwnColumns + ", '', '' FROM papers pp LEFT JOIN users iu ON iu.id = pp.issued_by WHERE pp.review_id = ? ORDER BY pp.id",
+		stmt{query: "SELECT " + paperOwnColumns + ", '', '' FROM papers pp WHERE pp.review_id = ? ORDER BY pp.id",
 			args: []any{id}, scan: into(&d.Papers, scanPaper)},
 		stmt{query: suspensionsOfReview, args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
 	)

@@ -2,10 +2,8 @@ package store_test
 
 import (
 	"context"
-	"io/fs"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"finreview/internal/audit"
@@ -21,23 +19,7 @@ func TestReviewAuditHeadsMigrate(t *testing.T) {
 	s := testenv.DB(t)
 	dsn := sideDatabase(t, s, "_h")
 	ctx := context.Background()
-	before := fstest.MapFS{}
-	entries, err := fs.ReadDir(migrations.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".sql") && e.Name() < "0014" {
-			b, err := fs.ReadFile(migrations.FS, e.Name())
-			if err != nil {
-				t.Fatal(err)
-			}
-			before[e.Name()] = &fstest.MapFile{Data: b}
-		}
-	}
-	if _, err := store.Migrate(ctx, dsn, before); err != nil {
-		t.Fatal(err)
-	}
+	migrateBefore(t, dsn, "0014")
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)

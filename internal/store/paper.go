@@ -26,10 +26,11 @@ type Paper struct {
 	VoidedBy       int64
 	// Snapshot is the JSON content the PDF was rendered from ("" until rendered).
 	Snapshot string
-	// Read-only joins.
+	// IssuedByName is the name the paper was issued under.
 	IssuedByName string
-	ProjectName  string
-	ProjectCode  string
+	// Read-only joins.
+	ProjectName string
+	ProjectCode string
 }
 
 // Voided reports whether the number was voided.
@@ -40,10 +41,9 @@ const paperColumns = paperOwnColumns + `, p.name, p.code`
 // paperOwnColumns are paperColumns without the project's names.
 const paperOwnColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
 	COALESCE(pp.document_id,0), COALESCE(pp.issued_by,0), pp.issued_at, pp.voided_at, COALESCE(pp.void_reason,''),
-	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), COALESCE(iu.display_name,'')`
+	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), pp.issued_by_name`
 
-const paperFrom = ` FROM papers pp JOIN reviews r ON r.id = pp.review_id JOIN projects p ON p.id = r.project_id
-	LEFT JOIN users iu ON iu.id = pp.issued_by`
+const paperFrom = ` FROM papers pp JOIN reviews r ON r.id = pp.review_id JOIN projects p ON p.id = r.project_id`
 
 func scanPaper(s interface{ Scan(...any) error }) (Paper, error) {
 	var p Paper
@@ -93,9 +93,9 @@ func (q *Queries) NextPaperNumber(ctx context.Context, jurisdictionID int64, ser
 // InsertPaper records an issued paper.
 func (q *Queries) InsertPaper(ctx context.Context, p Paper) (int64, error) {
 	res, err := q.db.ExecContext(ctx,
-		`INSERT INTO papers (review_id, kind, jurisdiction_id, year, number, doc_number, issued_by, issued_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ReviewID, p.Kind, p.JurisdictionID, p.Year, p.Number, p.DocNumber, nullInt(p.IssuedBy), p.IssuedAt)
+		`INSERT INTO papers (review_id, kind, jurisdiction_id, year, number, doc_number, issued_by, issued_by_name, issued_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ReviewID, p.Kind, p.JurisdictionID, p.Year, p.Number, p.DocNumber, nullInt(p.IssuedBy), p.IssuedByName, p.IssuedAt)
 	if err != nil {
 		return 0, translate(err)
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io/fs"
+	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -68,6 +71,28 @@ func sideDatabase(t *testing.T, s *store.Store, suffix string) string {
 	side := name + suffix
 	t.Cleanup(func() { s.DB.Exec("DROP DATABASE IF EXISTS `" + side + "`") })
 	return testenv.DSN(t, side)
+}
+
+// migrateBefore applies the migrations whose names sort before name.
+func migrateBefore(t *testing.T, dsn, name string) {
+	t.Helper()
+	before := fstest.MapFS{}
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") && e.Name() < name {
+			b, err := fs.ReadFile(migrations.FS, e.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[e.Name()] = &fstest.MapFile{Data: b}
+		}
+	}
+	if _, err := store.Migrate(context.Background(), dsn, before); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // countEvents counts a review's timeline events as q sees them.
