@@ -151,15 +151,7 @@ func TestPaperPDFAndVoid(t *testing.T) {
 	ctx := context.Background()
 	r := e.review("LH-2026-007", "zhongjie1")
 	center := e.principal("pingshen")
-	at := time.Date(2026, 3, 5, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
-	var paper store.Paper
-	if err := e.s.InTx(ctx, func(q *store.Queries) error {
-		var err error
-		paper, err = e.svc.IssuePaper(ctx, q, r, docs.PaperConclusion, center, at)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	paper := e.issue(t, r, docs.PaperConclusion, center)
 	if err := e.svc.RenderPending(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -235,14 +227,7 @@ func TestPaperPDFAndVoid(t *testing.T) {
 		}
 	})
 	t.Run("a voided number is never reused and stays searchable", func(t *testing.T) {
-		var p store.Paper
-		if err := e.s.InTx(ctx, func(q *store.Queries) error {
-			var err error
-			p, err = e.svc.IssuePaper(ctx, q, r, docs.PaperConclusion, center, at)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		p := e.issue(t, r, docs.PaperConclusion, center)
 		if p.Number != 2 {
 			t.Fatalf("next number %d; want 2", p.Number)
 		}
@@ -356,18 +341,8 @@ func TestPaperKeepsIssuerName(t *testing.T) {
 	ctx := context.Background()
 	r := e.review("LH-2026-007", "zhongjie1")
 	center := e.principal("pingshen")
-	at := time.Date(2026, 3, 5, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
-	var byCenter, bySystem store.Paper
-	if err := e.s.InTx(ctx, func(q *store.Queries) error {
-		var err error
-		if byCenter, err = e.svc.IssuePaper(ctx, q, r, docs.PaperNotice, center, at); err != nil {
-			return err
-		}
-		bySystem, err = e.svc.IssuePaper(ctx, q, r, docs.PaperConclusion, auth.SystemPrincipal(), at)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	byCenter := e.issue(t, r, docs.PaperNotice, center)
+	bySystem := e.issue(t, r, docs.PaperConclusion, auth.SystemPrincipal())
 	if _, err := e.s.DB.Exec("UPDATE users SET display_name = '改名以后' WHERE id = ?", center.UserID); err != nil {
 		t.Fatal(err)
 	}
@@ -391,4 +366,21 @@ func TestPaperKeepsIssuerName(t *testing.T) {
 			t.Fatalf("dossier paper %d issued by %q, list says %q", p.ID, p.IssuedByName, got[p.ID])
 		}
 	}
+}
+
+// issue issues a paper of kind for r in a transaction of its own, on
+// 5 March 2026.
+func (e *env) issue(t *testing.T, r store.Review, kind string, actor auth.Principal) store.Paper {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Date(2026, 3, 5, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	var p store.Paper
+	if err := e.s.InTx(ctx, func(q *store.Queries) error {
+		var err error
+		p, err = e.svc.IssuePaper(ctx, q, r, kind, actor, at)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

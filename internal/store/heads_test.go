@@ -16,17 +16,8 @@ import (
 // the review rows: a chain written before it verifies after it, and goes
 // on from the head it moved.
 func TestReviewAuditHeadsMigrate(t *testing.T) {
-	s := testenv.DB(t)
-	dsn := sideDatabase(t, s, "_h")
 	ctx := context.Background()
-	migrateBefore(t, dsn, "0014")
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s2 := store.New(db)
-	r := seedReview(t, s2)
+	dsn, db, s2, r := sideStoreBefore(t, "0014")
 
 	// Two events of the review's chain and a day event, written as before
 	// 0014: the heads in audit_heads.

@@ -6,24 +6,14 @@ import (
 	"time"
 
 	"finreview/internal/store"
-	"finreview/internal/testenv"
 	"finreview/migrations"
 )
 
 // Migration 0016 gives the papers issued before it their issuer's name,
 // and papers without an issuer the system's; the papers read them.
 func TestPaperIssuerNameMigrates(t *testing.T) {
-	s := testenv.DB(t)
-	dsn := sideDatabase(t, s, "_p")
 	ctx := context.Background()
-	migrateBefore(t, dsn, "0016")
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s2 := store.New(db)
-	r := seedReview(t, s2)
+	dsn, db, side, r := sideStoreBefore(t, "0016")
 	var issuer int64
 	var name string
 	if err := db.QueryRow("SELECT id, display_name FROM users WHERE username = 'pingshen'").Scan(&issuer, &name); err != nil {
@@ -49,7 +39,7 @@ func TestPaperIssuerNameMigrates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, want := range map[int64]string{byUser: name, bySystem: "系统"} {
-		p, err := s2.Paper(ctx, id)
+		p, err := side.Paper(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}

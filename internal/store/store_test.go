@@ -73,6 +73,21 @@ func sideDatabase(t *testing.T, s *store.Store, suffix string) string {
 	return testenv.DSN(t, side)
 }
 
+// sideStoreBefore opens a database of its own, migrated up to migration
+// name (not included), with the demo city and one review in it.
+func sideStoreBefore(t *testing.T, name string) (string, *sql.DB, *store.Store, store.Review) {
+	t.Helper()
+	dsn := sideDatabase(t, testenv.DB(t), "_"+name)
+	migrateBefore(t, dsn, name)
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := store.New(db)
+	return dsn, db, s, seedReview(t, s)
+}
+
 // migrateBefore applies the migrations whose names sort before name.
 func migrateBefore(t *testing.T, dsn, name string) {
 	t.Helper()
