@@ -84,12 +84,14 @@ func streamReview(stream string) (int64, bool) {
 	return id, err == nil
 }
 
+var auditEventInsert = hot(`INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+
 // AppendAuditEvent inserts an event and moves its stream's head to it.
 func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
 	// The head is locked (LockAuditHead): nothing can come between, and
 	// both writes wait for the transaction's next round trip.
-	if err := q.later(ctx, stmt{query: `INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args: []any{e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
+	if err := q.later(ctx, stmt{query: auditEventInsert, args: []any{e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
 		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}}); err != nil {
 		return err
 	}

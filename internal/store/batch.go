@@ -29,8 +29,14 @@ type stmt struct {
 // result set, in order, to its part's scanner. Statements that return no
 // rows (a locking INSERT before a SELECT) may only lead the batch.
 func (q *Queries) readBatch(ctx context.Context, parts ...stmt) error {
-	query, args := joinStmts(parts)
-	rows, err := q.db.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if c, ok := q.db.(*txConn); ok {
+		rows, err = c.queryStmts(ctx, parts...)
+	} else {
+		query, args := joinStmts(parts)
+		rows, err = q.db.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return err
 	}

@@ -142,7 +142,7 @@ func (q *Queries) LockReviewDeadlines(ctx context.Context, reviewID int64, state
 	args := []any{reviewID}
 	query, args = dlIn(query, args, "d.state", states)
 	query, args = dlIn(query, args, "d.kind", kinds)
-	return q.deadlines(ctx, query+" ORDER BY d.due_at, d.id FOR UPDATE", args...)
+	return q.deadlines(ctx, hot(query+" ORDER BY d.due_at, d.id FOR UPDATE"), args...)
 }
 
 // ClaimDueDeadlines locks up to limit pending deadlines passed at now
@@ -199,7 +199,7 @@ func (q *Queries) PendingDeadlineCount(ctx context.Context) (int, error) {
 // person's transition in progress: the deadline is looked at again on the
 // next pass).
 func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r Review, ok bool, err error) {
-	r, err = q.lockReview(ctx, reviewLock+" SKIP LOCKED", id)
+	r, err = q.lockReview(ctx, hot(reviewLock+" SKIP LOCKED"), id)
 	if errors.Is(err, ErrNotFound) {
 		return r, false, nil
 	}
@@ -327,7 +327,7 @@ func (q *Queries) NotifyParties(ctx context.Context, p Parties, n Notification) 
 	rows := `SELECT u.id, ?, ?, ?, ?, ? FROM users u WHERE ` + w + `
 		UNION ALL SELECT s.stand_in_id, ?, ?, CONCAT('〔代', su.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users su ON su.id = s.user_id
 		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (SELECT u.id FROM users u WHERE ` + w + `)`
-	return q.later(ctx, stmt{query: `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) ` + rows,
+	return q.later(ctx, stmt{query: hot(`INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) ` + rows),
 		args: args, rowsOf: "notifications", rows: rows})
 }
 

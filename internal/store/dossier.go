@@ -127,6 +127,11 @@ func rowAfter(locked Review, after ReviewChange, at time.Time) Review {
 	return r
 }
 
+var (
+	deadlinesOfReview = hot("SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ? ORDER BY d.id")
+	papersOfReview    = hot("SELECT " + paperOwnColumns + ", '', '' FROM papers pp WHERE pp.review_id = ? ORDER BY pp.id")
+)
+
 // readDossier reads, in one round trip, a review's row with row (if any) and then
 // its deadlines, papers, suspensions and the parts named. The papers come
 // without their project's names, which are their review's (namePapers).
@@ -136,11 +141,11 @@ func (q *Queries) readDossier(ctx context.Context, d *ReviewDossier, row stmt, i
 		stmts = append(stmts, row)
 	}
 	stmts = append(stmts,
-		stmt{query: "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ? ORDER BY d.id", args: []any{id},
+		stmt{query: deadlinesOfReview, args: []any{id},
 			scan: into(&d.Deadlines, func(s interface{ Scan(...any) error }) (Deadline, error) { return scanDeadline(s) })},
-		stmt{query: "SELECT " + paperOwnColumns + ", '', '' FROM papers pp WHERE pp.review_id = ? ORDER BY pp.id",
+		stmt{query: papersOfReview,
 			args: []any{id}, scan: into(&d.Papers, scanPaper)},
-		stmt{query: suspensionsOfReview, args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
+		stmt{query: hot(suspensionsOfReview), args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
 	)
 	if parts.Delegation {
 		// Without the review's row, its firm names the delegation.
@@ -148,7 +153,7 @@ func (q *Queries) readDossier(ctx context.Context, d *ReviewDossier, row stmt, i
 		if row.query == "" {
 			cols, from = delegationUnnamedColumns, " FROM delegations g"
 		}
-		stmts = append(stmts, stmt{query: "SELECT " + cols + from + " WHERE g.review_id = ? AND g.status = 'active' ORDER BY g.id DESC LIMIT 1",
+		stmts = append(stmts, stmt{query: hot("SELECT " + cols + from + " WHERE g.review_id = ? AND g.status = 'active' ORDER BY g.id DESC LIMIT 1"),
 			args: []any{id}, scan: first(&d.Delegation, scanDelegation)})
 	}
 	if parts.Statement {

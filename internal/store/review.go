@@ -113,7 +113,7 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 // (the caller checks it), locking the review's row alone. The same
 // statement reads the calendar's version for the transaction (see Calendar).
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
-	return q.lockReview(ctx, reviewLock, id)
+	return q.lockReview(ctx, hot(reviewLock), id)
 }
 
 func (q *Queries) lockReview(ctx context.Context, query string, id int64) (Review, error) {
@@ -163,11 +163,10 @@ func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c Rev
 		head = ", audit_seq = ?, audit_hash = ?"
 		args = append(args, seq, hash)
 	}
-	res, err := q.db.ExecContext(ctx,
-		`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
+	res, err := q.db.ExecContext(ctx, hot(`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
 		   appeal_used = ?, outcome = ?, fee_schedule_id = ?, delegated_at = ?, submitted_at = ?, concluded_at = ?,
 		   version = version + 1, updated_at = ?`+head+`
-		 WHERE id = ? AND version = ?`, append(args, id, version)...)
+		 WHERE id = ? AND version = ?`), append(args, id, version)...)
 	return changed(res, err, ErrStale)
 }
 
@@ -372,12 +371,14 @@ func (q *Queries) AddReviewEvent(ctx context.Context, e ReviewEvent) error {
 	return q.later(ctx, reviewEventInsert(e))
 }
 
+var reviewEventInsertSQL = hot(`INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+
 func reviewEventInsert(e ReviewEvent) stmt {
 	if e.Params == "" {
 		e.Params = "{}"
 	}
-	return stmt{query: `INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return stmt{query: reviewEventInsertSQL,
 		args: []any{e.ReviewID, e.Round, e.At, nullInt(e.ActorID), e.ActorName, e.ActorRole, e.Trigger, e.From, e.To, e.Reason, e.Params}}
 }
 

@@ -99,10 +99,12 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 	// Several statements may travel in one round trip (see batch.go); the
 	// arguments are still escaped by the driver, never spliced by hand.
 	cfg.MultiStatements = true
-	db, err := sql.Open("mysql", cfg.FormatDSN())
+	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	// Connections remember the statements they have prepared (prepared.go).
+	db := sql.OpenDB(preparingConnector{connector})
 	db.SetMaxOpenConns(64)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxLifetime(30 * time.Minute)
@@ -157,12 +159,4 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %s", ErrDuplicate, me.Message)
 	}
 	return err
-}
-
-// Now is the database clock's notion of now, used where several instances
-// must agree (deadlines).
-func (q *Queries) Now(ctx context.Context) (time.Time, error) {
-	var t time.Time
-	err := q.db.QueryRowContext(ctx, "SELECT NOW(6)").Scan(&t)
-	return t, err
 }

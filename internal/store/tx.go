@@ -48,6 +48,10 @@ func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error
 		return fmt.Errorf("begin: %w", err)
 	}
 	c := &txConn{conn: conn}
+	_ = conn.Raw(func(dc any) error {
+		c.pc, _ = dc.(*preparedConn)
+		return nil
+	})
 	if setup != "" {
 		c.pending = append(c.pending, stmt{query: setup})
 	}
@@ -75,8 +79,12 @@ func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error
 
 // txConn is a transaction's connection.
 type txConn struct {
-	conn    *sql.Conn
-	pending []stmt
+	conn *sql.Conn
+	// pc is the driver connection when it runs prepared statements (see
+	// prepared.go); preparing is set once a batch carried a PREPARE.
+	pc        *preparedConn
+	preparing bool
+	pending   []stmt
 	// begin counts the leading pending statements that open the
 	// transaction; sent is set once anything went to the server.
 	begin int
@@ -89,30 +97,50 @@ type txConn struct {
 	commitErr  error
 }
 
-func (c *txConn) take(query string, args []any) (string, []any) {
+// take makes one query of the pending statements and then those given,
+// each registered statement as the EXECUTE of its prepared copy, preceded
+// by the PREPAREs the connection still lacks.
+func (c *txConn) take(then ...stmt) (string, []any) {
 	c.sent = true
-	if len(c.pending) == 0 {
-		return query, args
-	}
-	stmts := c.pending
-	if query != "" {
-		stmts = append(stmts, stmt{query: query, args: args})
-	}
+	stmts := append(c.pending, then...)
 	c.pending = nil
+	if c.pc == nil {
+		return joinStmts(stmts)
+	}
+	var prepares []stmt
+	for i := range stmts {
+		send, prepare := c.pc.swap(stmts[i].query)
+		stmts[i].query = send
+		if prepare != "" {
+			prepares = append(prepares, stmt{query: prepare})
+		}
+	}
+	if len(prepares) > 0 {
+		c.preparing = true
+		stmts = append(prepares, stmts...)
+	}
 	return joinStmts(stmts)
 }
+
+// one is a caller's statement for take.
+func one(query string, args []any) stmt { return stmt{query: query, args: args} }
 
 func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := c.commitFirst(ctx); err != nil {
 		return nil, err
 	}
-	query, args = c.take(query, args)
+	query, args = c.take(one(query, args))
 	return c.conn.ExecContext(ctx, query, args...)
 }
 
 func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.queryStmts(ctx, one(query, args))
+}
+
+// queryStmts runs stmts in one round trip, the result sets in order.
+func (c *txConn) queryStmts(ctx context.Context, stmts ...stmt) (*sql.Rows, error) {
 	if !c.commitNext {
-		query, args = c.take(query, args)
+		query, args := c.take(stmts...)
 		return c.conn.QueryContext(ctx, query, args...)
 	}
 	// COMMIT, then a one-row marker, then the caller's reads: the query
@@ -120,7 +148,7 @@ func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*
 	// here means the transaction did not commit.
 	c.commitNext = false
 	c.pending = append(c.pending, stmt{query: "COMMIT"}, stmt{query: "SELECT 1"})
-	query, args = c.take(query, args)
+	query, args := c.take(stmts...)
 	rows, err := c.conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		c.commitErr = err
@@ -142,7 +170,7 @@ func (c *txConn) QueryRowContext(ctx context.Context, query string, args ...any)
 	if err := c.commitFirst(ctx); err != nil {
 		c.commitErr = err
 	}
-	query, args = c.take(query, args)
+	query, args = c.take(one(query, args))
 	return c.conn.QueryRowContext(ctx, query, args...)
 }
 
@@ -168,7 +196,7 @@ func (c *txConn) commit(ctx context.Context) error {
 		return nil
 	}
 	c.pending = append(c.pending, stmt{query: "COMMIT"})
-	query, args := c.take("", nil)
+	query, args := c.take()
 	if _, err := c.conn.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}
@@ -180,6 +208,10 @@ func (c *txConn) commit(ctx context.Context) error {
 // pool; a connection that cannot say ROLLBACK is closed, never reused
 // with a transaction open.
 func (c *txConn) end(ctx context.Context) {
+	if c.preparing && !c.committed {
+		// A batch that failed may have stopped before a PREPARE it carried.
+		c.pc.forget()
+	}
 	if c.sent && !c.committed {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		_, err := c.conn.ExecContext(rctx, "ROLLBACK")
