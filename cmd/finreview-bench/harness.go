@@ -53,7 +53,7 @@ func newHarness(ctx context.Context) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &harness{root: root, bin: filepath.Join(root, "bin", "finreview"), client: &http.Client{Timeout: 10 * time.Minute}}
+	h := &harness{root: root, bin: filepath.Join(root, "bin", "finreview"), client: newClient()}
 	if _, err := os.Stat(h.bin); err != nil {
 		return nil, fmt.Errorf("%s missing: run make build", h.bin)
 	}
@@ -91,6 +91,17 @@ func newHarness(ctx context.Context) (*harness, error) {
 		return nil, fmt.Errorf("minio (make services): %w", err)
 	}
 	return h, nil
+}
+
+// newClient keeps a connection per concurrent caller alive. The default
+// transport keeps two idle connections per host, so 32 callers would open
+// and close a TCP connection for nearly every request, and the load
+// generator would measure connection set-up instead of the server.
+func newClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 256
+	return &http.Client{Timeout: 10 * time.Minute, Transport: t}
 }
 
 func (h *harness) env(extra ...string) []string {

@@ -58,9 +58,12 @@ func (h *harness) reviewFixture(ctx context.Context, n int, state, kind string, 
 	q := fmt.Sprintf(`INSERT INTO reviews (project_id, kind, state, version, round, jurisdiction_id, unit_org_id, submitted_amount,
 		audited_amount, firm_id, outcome, delegated_at, submitted_at, created_at, updated_at)
 		SELECT p.id, '%s', '%s', 1, 1, p.jurisdiction_id, p.unit_org_id, 1000000 + s.seq * 37.25, 950000 + s.seq * 31.5,
-		  %s, 'normal', NOW(6), NOW(6), NOW(6) - INTERVAL (s.seq %% 700) DAY, NOW(6)
+		  %s, 'normal', ?, ?, ? - INTERVAL (s.seq %% 700) DAY, ?
 		FROM seq_1_to_%d s JOIN projects p ON p.code = 'LH-2026-001'`, kind, state, firmExpr, n)
-	if _, err := h.db.ExecContext(ctx, q); err != nil {
+	// Times come from here, in the driver's zone (Asia/Shanghai): the
+	// database's NOW() is in its own zone, which need not be the same.
+	now := time.Now()
+	if _, err := h.db.ExecContext(ctx, q, now, now, now, now); err != nil {
 		return nil, fmt.Errorf("fixture: %w", err)
 	}
 	rows, err := h.db.QueryContext(ctx, "SELECT id FROM reviews WHERE id > ? ORDER BY id", maxID)
@@ -308,7 +311,7 @@ func (h *harness) benchDeadlines(ctx context.Context) ([]result, error) {
 		return nil, err
 	}
 	if _, err := h.db.ExecContext(ctx, `INSERT INTO deadlines (review_id, kind, due_at, workdays, state, created_at)
-		SELECT id, 'opinion', NOW(6) + INTERVAL 1 YEAR, 5, 'pending', NOW(6) FROM reviews WHERE id BETWEEN ? AND ?`, ids[0], ids[len(ids)-1]); err != nil {
+		SELECT id, 'opinion', ?, 5, 'pending', ? FROM reviews WHERE id BETWEEN ? AND ?`, time.Now().AddDate(1, 0, 0), time.Now(), ids[0], ids[len(ids)-1]); err != nil {
 		return nil, err
 	}
 	a, err := h.start(ctx, "deadline-a", "FINREVIEW_DEADLINE_INTERVAL=200ms")
@@ -322,7 +325,7 @@ func (h *harness) benchDeadlines(ctx context.Context) ([]result, error) {
 	}
 	defer b.stop()
 	start := time.Now()
-	if _, err := h.db.ExecContext(ctx, "UPDATE deadlines SET due_at = NOW(6) - INTERVAL 1 MINUTE WHERE review_id BETWEEN ? AND ? AND state = 'pending'", ids[0], ids[len(ids)-1]); err != nil {
+	if _, err := h.db.ExecContext(ctx, "UPDATE deadlines SET due_at = ? WHERE review_id BETWEEN ? AND ? AND state = 'pending'", start.Add(-time.Minute), ids[0], ids[len(ids)-1]); err != nil {
 		return nil, err
 	}
 	var left int
