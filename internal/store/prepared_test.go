@@ -120,3 +120,30 @@ func TestPreparedStatementFailureForgets(t *testing.T) {
 		t.Fatalf("after the table exists: %d, %v; want 2 rows", n, err)
 	}
 }
+
+// A statement is prepared byte for byte whatever the session's escaping
+// rules: with NO_BACKSLASH_ESCAPES, a backslash in its text stays one.
+func TestPreparedStatementKeepsItsTextUnderNoBackslashEscapes(t *testing.T) {
+	s := testenv.DB(t)
+	s.DB.SetMaxOpenConns(1)
+	ctx := context.Background()
+	if _, err := s.DB.ExecContext(ctx, "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"); err != nil {
+		t.Fatal(err)
+	}
+	query := store.Hot(`SELECT CONCAT('a\b', ?)`)
+	var want, got string
+	if err := s.DB.QueryRowContext(ctx, query, "c").Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if want != `a\bc` {
+		t.Fatalf("the text gives %q; the session does not keep backslashes", want)
+	}
+	if err := s.InTx(ctx, func(q *store.Queries) error {
+		return q.Raw().QueryRowContext(ctx, query, "c").Scan(&got)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("prepared: %q, text: %q", got, want)
+	}
+}
