@@ -199,7 +199,7 @@ func (q *Queries) PendingDeadlineCount(ctx context.Context) (int, error) {
 // person's transition in progress: the deadline is looked at again on the
 // next pass).
 func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r Review, ok bool, err error) {
-	r, err = q.lockReview(ctx, hot(reviewLock+" SKIP LOCKED"), id)
+	r, err = q.lockReview(ctx, lockDeadlineReviewSQL, id)
 	if errors.Is(err, ErrNotFound) {
 		return r, false, nil
 	}

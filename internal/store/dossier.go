@@ -128,8 +128,9 @@ func rowAfter(locked Review, after ReviewChange, at time.Time) Review {
 }
 
 var (
-	deadlinesOfReview = hot("SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ? ORDER BY d.id")
-	papersOfReview    = hot("SELECT " + paperOwnColumns + ", '', '' FROM papers pp WHERE pp.review_id = ? ORDER BY pp.id")
+	deadlinesOfReview      = hot("SELECT " + deadlineColumns + " FROM deadlines d WHERE d.review_id = ? ORDER BY d.id")
+	papersOfReview         = hot("SELECT " + paperOwnColumns + ", '', '' FROM papers pp WHERE pp.review_id = ? ORDER BY pp.id")
+	suspensionsOfReviewSQL = hot(suspensionsOfReview)
 )
 
 // readDossier reads, in one round trip, a review's row with row (if any) and then
@@ -145,7 +146,7 @@ func (q *Queries) readDossier(ctx context.Context, d *ReviewDossier, row stmt, i
 			scan: into(&d.Deadlines, func(s interface{ Scan(...any) error }) (Deadline, error) { return scanDeadline(s) })},
 		stmt{query: papersOfReview,
 			args: []any{id}, scan: into(&d.Papers, scanPaper)},
-		stmt{query: hot(suspensionsOfReview), args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
+		stmt{query: suspensionsOfReviewSQL, args: []any{id}, scan: into(&d.Suspensions, scanSuspension)},
 	)
 	if parts.Delegation {
 		// Without the review's row, its firm names the delegation.

@@ -23,25 +23,34 @@ import (
 
 // A preparedStmt is a statement registered for preparing.
 type preparedStmt struct {
-	name   string // the server-side name: fr_ and a hash of the text
-	params int    // its placeholders
-	text   string
+	name string // the server-side name: fr_ and a hash of the text
+	text string
+	exec string // the EXECUTE that runs it, a placeholder per argument
 }
 
-// registered maps a statement's exact text to its *preparedStmt.
-var registered sync.Map
+// registered maps a statement's exact text to its *preparedStmt, and
+// names a name to the text that holds it.
+var registered, names sync.Map
 
 // hot registers text for preparing and returns it unchanged. Only texts of
 // a bounded number of shapes may be registered: a connection keeps every
-// statement it prepared for as long as it lives.
+// statement it prepared for as long as it lives. A text whose name (its
+// hash) another text holds already is not registered, and goes as text.
 func hot(text string) string {
 	if _, ok := registered.Load(text); ok {
 		return text
 	}
 	h := fnv.New64a()
 	h.Write([]byte(text))
-	p := &preparedStmt{name: "fr_" + strconv.FormatUint(h.Sum64(), 36), params: countPlaceholders(text), text: text}
-	registered.LoadOrStore(text, p)
+	name := "fr_" + strconv.FormatUint(h.Sum64(), 36)
+	if holder, taken := names.LoadOrStore(name, text); taken && holder.(string) != text {
+		return text
+	}
+	exec := "EXECUTE " + name
+	if n := countPlaceholders(text); n > 0 {
+		exec += " USING ?" + strings.Repeat(", ?", n-1)
+	}
+	registered.LoadOrStore(text, &preparedStmt{name: name, text: text, exec: exec})
 	return text
 }
 
@@ -66,15 +75,6 @@ func countPlaceholders(text string) int {
 		}
 	}
 	return n
-}
-
-// execute is the EXECUTE that runs p with as many arguments as it has
-// placeholders.
-func (p *preparedStmt) execute() string {
-	if p.params == 0 {
-		return "EXECUTE " + p.name
-	}
-	return "EXECUTE " + p.name + " USING ?" + strings.Repeat(", ?", p.params-1)
 }
 
 // prepare is the PREPARE of p. Its text goes in hexadecimal, so it
@@ -113,13 +113,13 @@ func (pc *preparedConn) swap(query string) (send, prepare string) {
 	}
 	p := v.(*preparedStmt)
 	if pc.names[p.name] {
-		return p.execute(), ""
+		return p.exec, ""
 	}
 	if pc.names == nil {
 		pc.names = map[string]bool{}
 	}
 	pc.names[p.name] = true
-	return p.execute(), p.prepare()
+	return p.exec, p.prepare()
 }
 
 // forget drops what the connection believes it has prepared, after a

@@ -56,6 +56,13 @@ const reviewColumns = reviewRowColumns + `, p.code, p.name, j.name, u.name, COAL
 // them, and so serialize every review of a jurisdiction or unit).
 const reviewLock = reviewLockSelect + " WHERE r.id = ? FOR UPDATE"
 
+// The review locks are prepared once per connection (prepared.go): a
+// person's, and the deadline engine's, which skips a review held.
+var (
+	lockReviewSQL         = hot(reviewLock)
+	lockDeadlineReviewSQL = hot(reviewLock + " SKIP LOCKED")
+)
+
 // reviewLockSelect is reviewLock without its WHERE clause (for locking
 // several reviews at once).
 const reviewLockSelect = "SELECT " + reviewRowColumns + `,
@@ -113,7 +120,7 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 // (the caller checks it), locking the review's row alone. The same
 // statement reads the calendar's version for the transaction (see Calendar).
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
-	return q.lockReview(ctx, hot(reviewLock), id)
+	return q.lockReview(ctx, lockReviewSQL, id)
 }
 
 func (q *Queries) lockReview(ctx context.Context, query string, id int64) (Review, error) {
