@@ -146,6 +146,80 @@ func TestAuthenticateThrottlesAndSessions(t *testing.T) {
 	}
 }
 
+// TestTokenTrust: a resolved token is answered from the instance's cache
+// for TokenTrust at most, never past the token's own end, and never after
+// the instance deactivated its user.
+func TestTokenTrust(t *testing.T) {
+	s := testenv.DB(t)
+	testenv.Demo(t, s)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.Local)
+	svc := auth.NewService(s, func() time.Time { return now })
+	other := auth.NewService(s, func() time.Time { return now }) // a second instance
+	user := func(name string) store.User {
+		u, err := s.UserByUsername(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	deactivate := func(id int64) {
+		if err := s.InTx(ctx, func(q *store.Queries) error { return q.SetUserActive(ctx, id, false) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resolves := func(svc *auth.Service, tok string) bool {
+		t.Helper()
+		_, err := svc.TokenUser(ctx, tok)
+		if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+
+	// The token's own end holds on a cached token.
+	u := user("jianshe")
+	tok, err := svc.NewToken(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(auth.TokenLifetime - auth.TokenTrust/2)
+	if !resolves(svc, tok) {
+		t.Fatal("a live token was refused")
+	}
+	now = now.Add(auth.TokenTrust / 4)
+	if !resolves(svc, tok) {
+		t.Fatal("a live token was refused")
+	}
+	now = now.Add(auth.TokenTrust / 2) // past the token's end, inside the trust
+	if resolves(svc, tok) {
+		t.Fatal("an expired token was answered from the cache")
+	}
+
+	// Deactivated on another instance: trusted here for TokenTrust at most.
+	u = user("caizheng")
+	tok, err = svc.NewToken(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resolves(svc, tok) || !resolves(other, tok) {
+		t.Fatal("a live token was refused")
+	}
+	deactivate(u.ID)
+	other.ForgetUser(u.ID)
+	if resolves(other, tok) {
+		t.Fatal("the instance that deactivated the user still answers for its token")
+	}
+	now = now.Add(auth.TokenTrust - time.Second)
+	if !resolves(svc, tok) {
+		t.Fatal("the cache was not used within TokenTrust")
+	}
+	now = now.Add(time.Second)
+	if resolves(svc, tok) {
+		t.Fatalf("a deactivated user's token was answered more than %s after", auth.TokenTrust)
+	}
+}
+
 func TestActionableStates(t *testing.T) {
 	has := func(r auth.Role, s workflow.State) bool {
 		for _, x := range auth.ActionableStates(r) {

@@ -27,8 +27,9 @@ const (
 
 // Service signs people in and resolves sessions and tokens.
 type Service struct {
-	store *store.Store
-	now   func() time.Time
+	store  *store.Store
+	now    func() time.Time
+	tokens tokenCache
 }
 
 // NewService builds the service; now is the clock (time.Now in production).
@@ -163,17 +164,27 @@ func (s *Service) NewToken(ctx context.Context, userID int64) (string, error) {
 	return tok, s.store.InsertAPIToken(ctx, HashToken(tok), userID, now, now.Add(TokenLifetime))
 }
 
-// TokenUser resolves a bearer token.
+// TokenUser resolves a bearer token, from the instance's cache when it
+// resolved it less than TokenTrust ago (see tokencache.go).
 func (s *Service) TokenUser(ctx context.Context, token string) (store.User, error) {
 	if token == "" {
 		return store.User{}, ErrUnauthenticated
 	}
-	u, err := s.store.UserByAPIToken(ctx, HashToken(token), s.now())
+	hash, now := HashToken(token), s.now()
+	if u, ok := s.tokens.get(hash, now); ok {
+		return u, nil
+	}
+	u, expires, err := s.store.UserByAPIToken(ctx, hash, now)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
 		return store.User{}, ErrUnauthenticated
 	}
 	if err != nil {
 		return store.User{}, err
 	}
+	s.tokens.put(hash, u, expires, now)
 	return u, nil
 }
+
+// ForgetUser makes this instance resolve the user's tokens afresh, after
+// a change that may end them (deactivation).
+func (s *Service) ForgetUser(userID int64) { s.tokens.forgetUser(userID) }

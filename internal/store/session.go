@@ -92,9 +92,11 @@ func (q *Queries) ClearFailedLogins(ctx context.Context, username string) error 
 	return err
 }
 
-// UserByAPIToken returns the user of a live token in one query.
-func (q *Queries) UserByAPIToken(ctx context.Context, hash string, now time.Time) (User, error) {
-	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumnsOf("u")+
-		" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?", hash, now))
-	return u, translate(err)
+// UserByAPIToken returns the user of a live token and when the token
+// expires, in one query.
+func (q *Queries) UserByAPIToken(ctx context.Context, hash string, now time.Time) (User, time.Time, error) {
+	var expires time.Time
+	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumnsOf("u")+", t.expires_at"+
+		" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?", hash, now), &expires)
+	return u, expires, translate(err)
 }

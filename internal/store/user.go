@@ -30,10 +30,11 @@ func userColumnsOf(a string) string {
 		".org_id, 0), " + a + ".jurisdiction_id, " + a + ".city_grant, " + a + ".active, " + a + ".demo, " + a + ".created_at"
 }
 
-func scanUser(s interface{ Scan(...any) error }) (User, error) {
+// scanUser scans userColumnsOf's columns, then any extra ones into extra.
+func scanUser(s interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
-	err := s.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.OrgID,
-		&u.JurisdictionID, &u.CityGrant, &u.Active, &u.Demo, &u.CreatedAt)
+	err := s.Scan(append([]any{&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.OrgID,
+		&u.JurisdictionID, &u.CityGrant, &u.Active, &u.Demo, &u.CreatedAt}, extra...)...)
 	return u, err
 }
 

@@ -288,6 +288,7 @@ func (a *App) adminSetUserActive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auth.ForgetUser(id)
 	msg := "已停用用户 " + u.Username
 	if active {
 		msg = "已启用用户 " + u.Username

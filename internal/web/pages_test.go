@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -243,12 +244,31 @@ func TestAdminUsers(t *testing.T) {
 		if _, ok := e.login("wangli", "Secret2026"); !ok {
 			t.Fatalf("new user cannot sign in")
 		}
+		req := httptest.NewRequest("POST", "/api/v1/tokens", strings.NewReader(`{"username":"wangli","password":"Secret2026"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, body := e.send(req)
+		var tok struct{ Token string }
+		if resp.StatusCode != 201 || json.Unmarshal(body, &tok) != nil {
+			t.Fatalf("token: status %d %s", resp.StatusCode, body)
+		}
+		apiStatus := func() int {
+			req := httptest.NewRequest("GET", "/api/v1/reviews", nil)
+			req.Header.Set("Authorization", "Bearer "+tok.Token)
+			resp, _ := e.send(req)
+			return resp.StatusCode
+		}
+		if st := apiStatus(); st != 200 {
+			t.Fatalf("API with a new token: status %d", st)
+		}
 		resp, _ = e.post(admin, "/admin/users/"+itoa(u.ID)+"/active", url.Values{"active": {"false"}})
 		if resp.StatusCode != 303 {
 			t.Fatalf("deactivate status %d", resp.StatusCode)
 		}
 		if _, ok := e.login("wangli", "Secret2026"); ok {
 			t.Fatalf("deactivated user can still sign in")
+		}
+		if st := apiStatus(); st != 401 {
+			t.Fatalf("a deactivated user's token (resolved a moment before): status %d, want 401 at once", st)
 		}
 		if _, n, _ := e.s.AuditEvents(ctx, store.AuditEventsFilter{Action: "deactivate_user"}); n != 1 {
 			t.Fatalf("deactivation not audited")
