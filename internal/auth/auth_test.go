@@ -90,12 +90,21 @@ func TestScopeByRole(t *testing.T) {
 	}
 }
 
-func TestAuthenticateThrottlesAndSessions(t *testing.T) {
+// demoClock is a fresh database with the demo city, and a clock the test
+// moves: the returned time is what every service made with it reads.
+func demoClock(t *testing.T) (*store.Store, *time.Time) {
+	t.Helper()
 	s := testenv.DB(t)
 	testenv.Demo(t, s)
-	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.Local)
-	svc := auth.NewService(s, func() time.Time { return now })
+	return s, &now
+}
+
+func TestAuthenticateThrottlesAndSessions(t *testing.T) {
+	s, clock := demoClock(t)
+	ctx := context.Background()
+	svc := auth.NewService(s, func() time.Time { return *clock })
+	advance := func(d time.Duration) { *clock = clock.Add(d) }
 
 	if _, err := svc.Authenticate(ctx, "jianshe", "wrong-password", "10.0.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
 		t.Fatalf("wrong password: %v", err)
@@ -113,7 +122,7 @@ func TestAuthenticateThrottlesAndSessions(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.0.2"); !errors.Is(err, auth.ErrThrottled) {
 		t.Fatalf("after %d failures: %v, want throttled", auth.MaxUserFailures, err)
 	}
-	now = now.Add(auth.ThrottleWindow + time.Minute)
+	advance(auth.ThrottleWindow + time.Minute)
 	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.0.2"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
@@ -129,7 +138,7 @@ func TestAuthenticateThrottlesAndSessions(t *testing.T) {
 	if err != nil || gu.ID != u.ID || !auth.CheckCSRF(got, sess.CSRFToken) || auth.CheckCSRF(got, "forged") {
 		t.Fatalf("session lookup: %v", err)
 	}
-	now = now.Add(auth.SessionIdle + time.Minute)
+	advance(auth.SessionIdle + time.Minute)
 	if _, _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Fatalf("expired session: %v", err)
 	}
@@ -140,7 +149,7 @@ func TestAuthenticateThrottlesAndSessions(t *testing.T) {
 	if _, err := svc.TokenUser(ctx, apiTok); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(auth.TokenLifetime + time.Minute)
+	advance(auth.TokenLifetime + time.Minute)
 	if _, err := svc.TokenUser(ctx, apiTok); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Fatalf("expired token: %v", err)
 	}
@@ -150,12 +159,11 @@ func TestAuthenticateThrottlesAndSessions(t *testing.T) {
 // for TokenTrust at most, never past the token's own end, and never after
 // the instance deactivated its user.
 func TestTokenTrust(t *testing.T) {
-	s := testenv.DB(t)
-	testenv.Demo(t, s)
+	s, clock := demoClock(t)
 	ctx := context.Background()
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.Local)
-	svc := auth.NewService(s, func() time.Time { return now })
-	other := auth.NewService(s, func() time.Time { return now }) // a second instance
+	svc := auth.NewService(s, func() time.Time { return *clock })
+	other := auth.NewService(s, func() time.Time { return *clock }) // a second instance
+	advance := func(d time.Duration) { *clock = clock.Add(d) }
 	user := func(name string) store.User {
 		u, err := s.UserByUsername(ctx, name)
 		if err != nil {
@@ -183,15 +191,15 @@ func TestTokenTrust(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(auth.TokenLifetime - auth.TokenTrust/2)
+	advance(auth.TokenLifetime - auth.TokenTrust/2)
 	if !resolves(svc, tok) {
 		t.Fatal("a live token was refused")
 	}
-	now = now.Add(auth.TokenTrust / 4)
+	advance(auth.TokenTrust / 4)
 	if !resolves(svc, tok) {
 		t.Fatal("a live token was refused")
 	}
-	now = now.Add(auth.TokenTrust / 2) // past the token's end, inside the trust
+	advance(auth.TokenTrust / 2) // past the token's end, inside the trust
 	if resolves(svc, tok) {
 		t.Fatal("an expired token was answered from the cache")
 	}
@@ -210,11 +218,11 @@ func TestTokenTrust(t *testing.T) {
 	if resolves(other, tok) {
 		t.Fatal("the instance that deactivated the user still answers for its token")
 	}
-	now = now.Add(auth.TokenTrust - time.Second)
+	advance(auth.TokenTrust - time.Second)
 	if !resolves(svc, tok) {
 		t.Fatal("the cache was not used within TokenTrust")
 	}
-	now = now.Add(time.Second)
+	advance(time.Second)
 	if resolves(svc, tok) {
 		t.Fatalf("a deactivated user's token was answered more than %s after", auth.TokenTrust)
 	}
