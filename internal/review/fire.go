@@ -173,7 +173,7 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 		if err == nil {
 			err = fmt.Errorf("trigger %s refused in %s", t, r.State)
 		}
-		return fired{}, err
+		return fired{}, refusedFor(p, err)
 	}
 	// The transaction's instant is whole microseconds, as DATETIME(6)
 	// keeps it, so that what it writes is what is read back.
@@ -200,7 +200,7 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 	}
 	to, err := fireMachine(ctx, workflow.New(r.State, facts), t, args)
 	if err != nil {
-		return fired{}, err
+		return fired{}, refusedFor(p, err)
 	}
 	x.ch.State = to
 	if err := x.effects(ctx, to); err != nil {
@@ -267,13 +267,28 @@ func (s *Service) facts(ctx context.Context, q *store.Queries, r store.Review) (
 
 // permittedFor filters the machine's permitted triggers to what p may fire.
 func permittedFor(ctx context.Context, p auth.Principal, m *workflow.Machine) []workflow.Trigger {
+	return mayFire(p, m.Permitted(ctx))
+}
+
+// mayFire keeps the triggers of ts that p's role may fire.
+func mayFire(p auth.Principal, ts []workflow.Trigger) []workflow.Trigger {
 	out := []workflow.Trigger{}
-	for _, t := range m.Permitted(ctx) {
+	for _, t := range ts {
 		if auth.MayFire(p.Role, t) {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// refusedFor narrows a refusal's permitted triggers to those p may fire,
+// as a review's permitted_triggers are, so that a client can follow them.
+func refusedFor(p auth.Principal, err error) error {
+	var te *workflow.TransitionError
+	if errors.As(err, &te) {
+		te.Permitted = mayFire(p, te.Permitted)
+	}
+	return err
 }
 
 // record writes the review row, the timeline event, the audit event and

@@ -287,6 +287,29 @@ func TestRoleTable(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a refusal lists what the caller may fire", func(t *testing.T) {
+		id := h.toInReview("LH-2026-004")
+		for _, tc := range []struct {
+			p       auth.Principal
+			trigger workflow.Trigger // one the role may fire, not now
+		}{
+			{h.p("pingshen"), workflow.Resume},
+			{h.firmUser(id), workflow.Start},
+		} {
+			_, err := h.svc.Fire(h.ctx, tc.p, id, review.FireInput{Trigger: tc.trigger})
+			var te *workflow.TransitionError
+			if !errors.As(err, &te) {
+				t.Fatalf("%s by %s: err = %v, want a transition error", tc.trigger, tc.p.Username, err)
+			}
+			v, err := h.svc.Get(h.ctx, tc.p, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Permitted) == 0 || !reflect.DeepEqual(te.Permitted, v.Permitted) {
+				t.Errorf("%s by %s refused with %v; the review permits this caller %v", tc.trigger, tc.p.Username, te.Permitted, v.Permitted)
+			}
+		}
+	})
 	t.Run("the system alone deems agreed", func(t *testing.T) {
 		_, err := h.fire("pingshen", id, workflow.DeemAgreed, "")
 		if !errors.Is(err, auth.ErrForbidden) {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -421,8 +422,22 @@ func TestE2ERoleTable(t *testing.T) {
 			if status != c.status {
 				t.Fatalf("status %d, want %d: %s", status, c.status, b)
 			}
-			if status == 409 && !bytes.Contains(b, []byte(`"permitted_triggers"`)) {
-				t.Fatalf("409 without permitted_triggers: %s", b)
+			if status == 409 {
+				// The refusal lists what this caller may fire now, as the
+				// review does.
+				var refused struct {
+					Permitted *[]string `json:"permitted_triggers"`
+				}
+				var review struct {
+					Permitted []string `json:"permitted_triggers"`
+				}
+				_, rb := e.call("GET", "/api/v1/reviews/"+id, tok, nil)
+				if json.Unmarshal(b, &refused) != nil || refused.Permitted == nil {
+					t.Fatalf("409 without permitted_triggers: %s", b)
+				}
+				if json.Unmarshal(rb, &review) != nil || !slices.Equal(*refused.Permitted, review.Permitted) {
+					t.Fatalf("409 lists %v; the review permits this caller %v", *refused.Permitted, review.Permitted)
+				}
 			}
 		})
 	}

@@ -22,13 +22,15 @@ type (
 	permitted   interface{ PermittedTriggers() []workflow.Trigger }
 )
 
-// apiError is the JSON body of every error answer.
+// apiError is the JSON body of every error answer. Permitted is set on
+// every 409 of a transition, an empty list included: what this caller may
+// fire now.
 type apiError struct {
-	Error     string             `json:"error"`
-	Code      string             `json:"code"`
-	Field     string             `json:"field,omitempty"`
-	Permitted []workflow.Trigger `json:"permitted_triggers,omitempty"`
-	Missing   []string           `json:"missing,omitempty"`
+	Error     string              `json:"error"`
+	Code      string              `json:"code"`
+	Field     string              `json:"field,omitempty"`
+	Permitted *[]workflow.Trigger `json:"permitted_triggers,omitempty"`
+	Missing   []string            `json:"missing,omitempty"`
 }
 
 // classify turns an error into a status and body.
@@ -47,13 +49,9 @@ func classify(err error) (int, apiError) {
 	case errors.Is(err, auth.ErrForbidden):
 		return 403, apiError{Error: "无权执行此操作", Code: "forbidden"}
 	case errors.As(err, &te):
-		perm := te.Permitted
-		if perm == nil {
-			perm = []workflow.Trigger{}
-		}
-		return 409, apiError{Error: te.Error(), Code: te.Code(), Permitted: perm, Missing: te.Missing}
+		return 409, apiError{Error: te.Error(), Code: te.Code(), Permitted: triggerList(te.Permitted), Missing: te.Missing}
 	case errors.Is(err, store.ErrStale):
-		return 409, apiError{Error: "该评审已被他人更新,请刷新后重试", Code: "stale_version", Permitted: permittedOf(err)}
+		return 409, apiError{Error: "该评审已被他人更新,请刷新后重试", Code: "stale_version", Permitted: triggerList(permittedOf(err))}
 	case store.IsUnavailable(err):
 		return 503, apiError{Error: "数据库暂不可用,请稍后重试", Code: "unavailable"}
 	case errors.Is(err, store.ErrNotFound):
@@ -75,6 +73,14 @@ func classify(err error) (int, apiError) {
 		return fe.Code, apiError{Error: msg, Code: statusCode(fe.Code)}
 	}
 	return 500, apiError{Error: "服务器内部错误,请稍后重试", Code: "internal"}
+}
+
+// triggerList is ts for an answer that always lists them, empty or not.
+func triggerList(ts []workflow.Trigger) *[]workflow.Trigger {
+	if ts == nil {
+		ts = []workflow.Trigger{}
+	}
+	return &ts
 }
 
 func permittedOf(err error) []workflow.Trigger {
