@@ -39,6 +39,6 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	}
 	return a.views.render(c, 200, "dashboard", a.page(c, "统计分析", map[string]any{
 		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "统计分析"}},
-		"D":          d, "Concluded": total, "Charts": charts,
+		"D":          d, "Concluded": total, "Charts": charts, "OverdueLink": mayListOverdue(p),
 	}))
 }

@@ -21,6 +21,12 @@ func (a *App) pageOverdue(r fiber.Router) {
 	r.Get("/overdue.xlsx", a.overdueExcel)
 }
 
+// mayListOverdue says whether p may open the overdue list: the review
+// center's and the administrator's.
+func mayListOverdue(p auth.Principal) bool {
+	return p.Role == auth.ReviewCenter || p.Role == auth.Admin
+}
+
 // overdueFilter is the search form of the list.
 type overdueFilter struct {
 	Kind    string
@@ -32,7 +38,7 @@ func (a *App) loadOverdue(c *fiber.Ctx) ([]deadline.OverdueRow, overdueFilter, e
 	if err != nil {
 		return nil, overdueFilter{}, err
 	}
-	if p.Role != auth.ReviewCenter && p.Role != auth.Admin {
+	if !mayListOverdue(p) {
 		return nil, overdueFilter{}, auth.ErrForbidden
 	}
 	f := overdueFilter{Kind: strings.TrimSpace(c.Query("kind")), Keyword: strings.TrimSpace(c.Query("q"))}
