@@ -8,12 +8,11 @@ import (
 )
 
 // TokenTrust is how long an instance answers for a bearer token it has
-// resolved without asking the database again. Resolving a token was one
-// round trip of every API call's own (about 8% of a transition's cost).
-// A token only ever stops working by expiring, which the cache checks on
-// every call, or by its user being deactivated: on the instance that
-// deactivates, at once (ForgetUser); on any other instance, within
-// TokenTrust.
+// resolved without asking the database again. Resolving a token costs an
+// API call a round trip of its own: about 8% of a transition. A token
+// stops working only by expiring, which the cache checks on every call, or
+// by its user being deactivated: on the instance that deactivates, at once
+// (ForgetUser); on any other instance, within TokenTrust.
 const TokenTrust = 5 * time.Second
 
 // maxTrustedTokens bounds the cache; a full cache first drops what it no
