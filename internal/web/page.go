@@ -42,8 +42,15 @@ func nav(p auth.Principal, path string) []navGroup {
 		}})
 		groups = append(groups, navGroup{Title: "机构与专家", Items: []navItem{item("中介机构库", "/firms"), item("评审专家库", "/experts")}})
 	}
-	if p.Role == auth.Admin || p.Role == auth.ReviewCenter {
-		groups = append(groups, navGroup{Title: "审计", Items: []navItem{item("审计日志", "/audit"), item("逾期清单", "/overdue")}})
+	var audit []navItem
+	if p.Can(auth.ViewAudit) {
+		audit = append(audit, item("审计日志", "/audit"))
+	}
+	if mayListOverdue(p) {
+		audit = append(audit, item("逾期清单", "/overdue"))
+	}
+	if len(audit) > 0 {
+		groups = append(groups, navGroup{Title: "审计", Items: audit})
 	}
 	if p.Role == auth.Admin {
 		groups = append(groups, navGroup{Title: "系统管理", Items: []navItem{
