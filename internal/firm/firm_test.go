@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -538,6 +539,30 @@ func TestExperts(t *testing.T) {
 	sp, err := f.svc.Specialties(ctx)
 	if err != nil || !slices.Equal(sp, []string{"土建工程", "安装工程"}) && !slices.Equal(sp, []string{"安装工程", "土建工程"}) {
 		t.Fatalf("specialties %v, %v", sp, err)
+	}
+	// Each text within its column, counted in characters: the longest
+	// fits, one more is refused by field, before anything is written.
+	long := func(n int) string { return strings.Repeat("长", n) }
+	if _, err := f.svc.AddExpert(ctx, f.actor, store.Expert{Name: long(64), Specialty: long(64), Title: long(64), Employer: long(128)}); err != nil {
+		t.Fatalf("the longest texts the columns hold: %v", err)
+	}
+	for _, tc := range []struct {
+		field string
+		e     store.Expert
+	}{
+		{"name", store.Expert{Name: long(65), Specialty: "土建工程"}},
+		{"specialty", store.Expert{Name: "张三", Specialty: long(65)}},
+		{"title", store.Expert{Name: "张三", Specialty: "土建工程", Title: long(65)}},
+		{"employer", store.Expert{Name: "张三", Specialty: "土建工程", Employer: long(129)}},
+	} {
+		_, err := f.svc.AddExpert(ctx, f.actor, tc.e)
+		var fe *firm.FieldError
+		if !errors.As(err, &fe) || fe.Field() != tc.field {
+			t.Errorf("%s too long: %v, want a field error on %s", tc.field, err, tc.field)
+		}
+	}
+	if n := f.count("SELECT COUNT(*) FROM experts"); n != 4 {
+		t.Fatalf("%d experts, want the three and the longest", n)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -408,6 +409,14 @@ func (s *Service) AddExpert(ctx context.Context, p auth.Principal, e store.Exper
 	}
 	if e.Specialty == "" {
 		return 0, fieldErr("specialty", "请填写专业")
+	}
+	for _, f := range []struct {
+		field, label, value string
+		max                 int
+	}{{"name", "专家姓名", e.Name, 64}, {"specialty", "专业", e.Specialty, 64}, {"title", "职称", e.Title, 64}, {"employer", "工作单位", e.Employer, 128}} {
+		if utf8.RuneCountInString(f.value) > f.max {
+			return 0, fieldErr(f.field, fmt.Sprintf("%s不能超过 %d 个字", f.label, f.max))
+		}
 	}
 	e.Active = true
 	now := s.now()
