@@ -90,7 +90,7 @@ func CleanName(name string) string {
 		return r
 	}, name)
 	name = strings.TrimSpace(name)
-	if name == "" || name == "." || name == "/" {
+	if name == "" || name == "." || name == ".." || name == "/" {
 		name = "未命名文件"
 	}
 	if utf8.RuneCountInString(name) > 200 {
@@ -167,6 +167,7 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	if group == "" || !allows(in.Category, group) {
 		return store.Document{}, errUnsupported(in.Category, ct)
 	}
+	name = NameForType(name, ct)
 	if int64(n) > limit {
 		return store.Document{}, errTooLarge(in.Category, limit)
 	}

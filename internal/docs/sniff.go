@@ -90,3 +90,46 @@ func isDXF(head []byte) bool {
 	return (first == "0" && second == "SECTION") || (first == "999" && len(lines) >= 4 &&
 		strings.TrimSpace(lines[2]) == "0" && strings.HasPrefix(strings.TrimSpace(lines[3]), "SECTION"))
 }
+
+// typeExts are the extensions a kept content type is known by, the first
+// the one NameForType adds.
+var typeExts = map[string][]string{
+	"application/pdf":               {".pdf"},
+	"image/jpeg":                    {".jpg", ".jpeg", ".jpe"},
+	"image/png":                     {".png"},
+	"image/gif":                     {".gif"},
+	"image/webp":                    {".webp"},
+	"image/bmp":                     {".bmp"},
+	"image/tiff":                    {".tif", ".tiff"},
+	"image/vnd.dwg":                 {".dwg"},
+	"image/vnd.dxf":                 {".dxf"},
+	"application/vnd.rar":           {".rar"},
+	"application/x-7z-compressed":   {".7z"},
+	"application/zip":               {".zip"},
+	"application/vnd.ms-excel":      {".xls", ".et"},
+	"application/vnd.ms-powerpoint": {".ppt", ".dps"},
+	"application/msword":            {".doc", ".wps"},
+	"application/x-ole-storage":     {".doc", ".xls", ".ppt", ".wps", ".et", ".dps"},
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   {".docx"},
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         {".xlsx"},
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": {".pptx"},
+	"application/vnd.openxmlformats-officedocument":                             {".docx", ".xlsx", ".pptx"},
+}
+
+// NameForType makes a kept file's name say what it is: a name whose
+// extension is not one of its content type's gets the type's own added
+// ("发票.exe" holding a PDF is kept as "发票.exe.pdf"), so that nobody
+// downloads a PDF named like a program. A name already right is kept.
+func NameForType(name, contentType string) string {
+	exts := typeExts[contentType]
+	if len(exts) == 0 {
+		return name
+	}
+	ext := strings.ToLower(path.Ext(name))
+	for _, e := range exts {
+		if ext == e {
+			return name
+		}
+	}
+	return name + exts[0]
+}

@@ -53,6 +53,11 @@ func TestSniff(t *testing.T) {
 			if ct != tc.contentType || g != tc.group {
 				t.Fatalf("Sniff = %q, %q; want %q, %q", ct, g, tc.contentType, tc.group)
 			}
+			// A kept file is named as its type: its own name is right, and
+			// a name without an extension gets one.
+			if g != "" && (docs.NameForType(tc.file, ct) != tc.file || docs.NameForType("x", ct) == "x") {
+				t.Fatalf("%s kept as %q, and x as %q", tc.file, docs.NameForType(tc.file, ct), docs.NameForType("x", ct))
+			}
 		})
 	}
 }
@@ -64,12 +69,47 @@ func TestCleanName(t *testing.T) {
 		{"../../etc/passwd", "passwd"},
 		{"a\"b\x00c.pdf", "abc.pdf"},
 		{"", "未命名文件"},
+		{"..", "未命名文件"},
+		{"a/..", "未命名文件"},
 		{strings.Repeat("长", 300) + ".pdf", strings.Repeat("长", 196) + ".pdf"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {
 			if got := docs.CleanName(tc.in); got != tc.want {
 				t.Fatalf("CleanName(%q) = %q", tc.in, got)
+			}
+		})
+	}
+}
+
+func TestNameForType(t *testing.T) {
+	const (
+		pdf  = "application/pdf"
+		docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+		ole  = "application/x-ole-storage"
+	)
+	cases := []struct{ name, contentType, want string }{
+		{"结算审核报告.pdf", pdf, "结算审核报告.pdf"},
+		{"结算审核报告.PDF", pdf, "结算审核报告.PDF"},
+		{"发票.exe", pdf, "发票.exe.pdf"},
+		{"未命名文件", pdf, "未命名文件.pdf"},
+		{"report.pdf.", pdf, "report.pdf..pdf"},
+		{"照片.jpeg", "image/jpeg", "照片.jpeg"},
+		{"照片.png", "image/jpeg", "照片.png.jpg"},
+		{"图纸.dwg", "image/vnd.dwg", "图纸.dwg"},
+		{"方案.docx", docx, "方案.docx"},
+		{"方案.zip", docx, "方案.zip.docx"},
+		{"预算.xls", ole, "预算.xls"},
+		{"预算.wps", ole, "预算.wps"},
+		{"预算.txt", ole, "预算.txt.doc"},
+		{"资料.7z", "application/x-7z-compressed", "资料.7z"},
+		{"资料.rar", "application/zip", "资料.rar.zip"},
+		{"unknown.bin", "application/octet-stream", "unknown.bin"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name+" as "+tc.contentType, func(t *testing.T) {
+			if got := docs.NameForType(tc.name, tc.contentType); got != tc.want {
+				t.Fatalf("NameForType(%q, %q) = %q, want %q", tc.name, tc.contentType, got, tc.want)
 			}
 		})
 	}

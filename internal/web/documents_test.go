@@ -256,6 +256,17 @@ func TestDocumentsAPI(t *testing.T) {
 			t.Fatalf("%d %s", resp.StatusCode, b)
 		}
 	})
+	t.Run("a file is named as what it is", func(t *testing.T) {
+		status, up := e.apiUpload("jianshe", rid, docs.Submission, "发票.exe", pdfContent("发票"))
+		if status != 201 {
+			t.Fatalf("%d %v", status, up)
+		}
+		resp, _ := e.apiGet("pingshen", "/api/v1/documents/"+up["id"].(string)+"/content")
+		cd := resp.Header.Get("Content-Disposition")
+		if resp.StatusCode != 200 || !strings.Contains(cd, url.PathEscape("发票.exe.pdf")) {
+			t.Fatalf("a PDF uploaded as 发票.exe downloads as %q (status %d); want 发票.exe.pdf", cd, resp.StatusCode)
+		}
+	})
 
 	e.svc.SetLimit(docs.Survey, 2048)
 	before := e.count("SELECT COUNT(*) FROM documents")
