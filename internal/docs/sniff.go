@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -29,13 +30,12 @@ func Sniff(head []byte, filename string) (contentType, group string) {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return sniffZip(head, ext)
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
-		switch ext {
-		case ".xls", ".et":
-			return "application/vnd.ms-excel", groupOffice
-		case ".ppt", ".dps":
-			return "application/vnd.ms-powerpoint", groupOffice
-		case ".doc", ".wps":
-			return "application/msword", groupOffice
+		// The legacy Office formats share one container: the name's
+		// extension (typeExts) tells them apart.
+		for _, ct := range []string{"application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/msword"} {
+			if slices.Contains(typeExts[ct], ext) {
+				return ct, groupOffice
+			}
 		}
 		return "application/x-ole-storage", groupOffice
 	case bytes.HasPrefix(head, []byte("Rar!\x1a\x07")):
@@ -125,11 +125,8 @@ func NameForType(name, contentType string) string {
 	if len(exts) == 0 {
 		return name
 	}
-	ext := strings.ToLower(path.Ext(name))
-	for _, e := range exts {
-		if ext == e {
-			return name
-		}
+	if slices.Contains(exts, strings.ToLower(path.Ext(name))) {
+		return name
 	}
 	return name + exts[0]
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
+	"path"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +41,9 @@ func TestSniff(t *testing.T) {
 		{"xlsx by content types and extension", "计算书.xlsx", zipWith(t, "[Content_Types].xml"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "office"},
 		{"plain zip", "资料.zip", zipWith(t, "图纸/说明.txt"), "application/zip", "archive"},
 		{"legacy word", "旧.doc", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, "application/msword", "office"},
+		{"legacy excel, WPS name", "预算.et", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, "application/vnd.ms-excel", "office"},
+		{"legacy powerpoint", "汇报.PPT", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, "application/vnd.ms-powerpoint", "office"},
+		{"legacy office, unknown name", "旧文件", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, "application/x-ole-storage", "office"},
 		{"rar", "资料.rar", []byte("Rar!\x1a\x07\x01\x00"), "application/vnd.rar", "archive"},
 		{"dwg", "平面图.dwg", []byte("AC1032\x00\x00\x00"), "image/vnd.dwg", "cad"},
 		{"dxf", "平面图.dxf", []byte("  0\r\nSECTION\r\n  2\r\nHEADER\r\n"), "image/vnd.dxf", "cad"},
@@ -53,9 +57,9 @@ func TestSniff(t *testing.T) {
 			if ct != tc.contentType || g != tc.group {
 				t.Fatalf("Sniff = %q, %q; want %q, %q", ct, g, tc.contentType, tc.group)
 			}
-			// A kept file is named as its type: its own name is right, and
-			// a name without an extension gets one.
-			if g != "" && (docs.NameForType(tc.file, ct) != tc.file || docs.NameForType("x", ct) == "x") {
+			// A kept file is named as its type: a name with its own
+			// extension stays, and a name without one gets one.
+			if g != "" && (path.Ext(tc.file) != "" && docs.NameForType(tc.file, ct) != tc.file || docs.NameForType("x", ct) == "x") {
 				t.Fatalf("%s kept as %q, and x as %q", tc.file, docs.NameForType(tc.file, ct), docs.NameForType("x", ct))
 			}
 		})
