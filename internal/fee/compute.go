@@ -166,6 +166,13 @@ func computeExact(s Schedule, in Input, withLines bool) Result {
 // false when a value does not fit, and the caller falls back to computeExact.
 func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 	var r Result
+	f := s.fast
+	if !f.matches(s) {
+		f = newFastSchedule(s)
+	}
+	if !f.ok {
+		return r, false
+	}
 	sC, ok := scaled(in.Submitted, 2)
 	if !ok {
 		return r, false
@@ -174,21 +181,8 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 	if !ok {
 		return r, false
 	}
-	disc, discPlaces, ok := ratio(s.Discount)
-	if !ok {
-		return r, false
-	}
 
 	// 1. basic fee: round(Σ segment_cents × rate × discount).
-	ratePlaces := 0
-	for _, b := range s.Bands {
-		if p := places(b.Rate); p > ratePlaces {
-			ratePlaces = p
-		}
-	}
-	if ratePlaces+discPlaces > 18 {
-		return r, false
-	}
 	var upTos []decimal.Decimal // one block for the lines' UpTo copies
 	var fromDec decimal.Decimal
 	if withLines {
@@ -200,23 +194,13 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		if sC <= from {
 			break
 		}
-		top, upTo := sC, uint64(0)
-		if b.UpTo != nil {
-			if upTo, ok = scaled(*b.UpTo, 2); !ok || upTo <= from {
-				return r, false
-			}
-			top = min(top, upTo)
+		fb := &f.bands[i]
+		top := sC
+		if fb.bounded {
+			top = min(top, fb.upTo)
 		}
 		seg := top - from
-		rate, ok := scaled(b.Rate, ratePlaces)
-		if !ok {
-			return r, false
-		}
-		kh, k := bits.Mul64(rate, disc)
-		if kh != 0 {
-			return r, false
-		}
-		ph, pl := bits.Mul64(seg, k)
+		ph, pl := bits.Mul64(seg, fb.k)
 		var carry uint64
 		lo, carry = bits.Add64(lo, pl, 0)
 		hi, carry = bits.Add64(hi, ph, carry)
@@ -225,8 +209,8 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		}
 		if withLines {
 			line := BandLine{From: fromDec, Rate: b.Rate}
-			if f, ok := s.fullLine(i, from, top, b); ok {
-				line.Segment, line.Amount = f.segment, f.amount
+			if fb.bounded && top == fb.upTo {
+				line.Segment, line.Amount = fb.segment, fb.amount
 			} else {
 				line.Segment = decimal.New(int64(seg), -2)
 				line.Amount = lineAmount(line.Segment, seg, b.Rate)
@@ -237,29 +221,22 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 			}
 			r.Lines = append(r.Lines, line)
 		}
-		if b.UpTo == nil {
+		if !fb.bounded {
 			break
 		}
-		from, fromDec = upTo, *b.UpTo
+		from, fromDec = fb.upTo, fb.upToDec
 	}
-	basic, ok := roundDiv(hi, lo, pow10(ratePlaces+discPlaces))
+	basic, ok := roundDiv(hi, lo, pow10(f.ratePlaces+f.discPlaces))
 	if !ok {
 		return r, false
 	}
 
-	// 2–3. reduction fee and total.
-	rr, rrPlaces, ok := ratio(s.ReductionRate)
-	if !ok || rrPlaces+discPlaces > 18 {
-		return r, false
-	}
-	kh, k := bits.Mul64(rr, disc) // discount × reduction_rate, scaled by 10^(rrPlaces+discPlaces)
-	if kh != 0 {
-		return r, false
-	}
+	// 2–3. reduction fee and total; k is discount × reduction_rate, scaled
+	// by 10^(rrPlaces+discPlaces).
 	var reduction uint64
 	if sC > aC {
-		h, l := bits.Mul64(sC-aC, k)
-		if reduction, ok = roundDiv(h, l, pow10(rrPlaces+discPlaces)); !ok {
+		h, l := bits.Mul64(sC-aC, f.k)
+		if reduction, ok = roundDiv(h, l, pow10(f.rrPlaces+f.discPlaces)); !ok {
 			return r, false
 		}
 	}
@@ -271,12 +248,8 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 	// 4. excess over the threshold, scaled by 10^(2+ptPlaces), and the
 	// contractor's share.
 	absD := max(sC, aC) - min(sC, aC)
-	pt, ptPlaces, ok := ratio(s.PenaltyThreshold)
-	if !ok {
-		return r, false
-	}
-	dh, dl := bits.Mul64(absD, pow10(ptPlaces))
-	th, tl := bits.Mul64(pt, sC)
+	dh, dl := bits.Mul64(absD, pow10(f.ptPlaces))
+	th, tl := bits.Mul64(f.pt, sC)
 	var excess uint64
 	if dh > th || (dh == th && dl > tl) {
 		var borrow, eh uint64
@@ -289,11 +262,8 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 	var contractor uint64
 	r.ContractorPays = in.Kind.billsContractor()
 	if r.ContractorPays && excess > 0 {
-		if ptPlaces+rrPlaces+discPlaces > 18 {
-			return r, false
-		}
-		h, l := bits.Mul64(excess, k)
-		if contractor, ok = roundDiv(h, l, pow10(ptPlaces+rrPlaces+discPlaces)); !ok {
+		h, l := bits.Mul64(excess, f.k)
+		if contractor, ok = roundDiv(h, l, pow10(f.ptPlaces+f.rrPlaces+f.discPlaces)); !ok {
 			return r, false
 		}
 		contractor = min(contractor, total)
@@ -302,12 +272,8 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 	// 7. installments.
 	now := total
 	if in.Outcome == Unilateral {
-		u, uPlaces, ok := ratio(s.UnilateralFirstRatio)
-		if !ok {
-			return r, false
-		}
-		h, l := bits.Mul64(total, u)
-		if now, ok = roundDiv(h, l, pow10(uPlaces)); !ok || now > total {
+		h, l := bits.Mul64(total, f.u)
+		if now, ok = roundDiv(h, l, pow10(f.uPlaces)); !ok || now > total {
 			return r, false
 		}
 	}
@@ -337,60 +303,109 @@ func computeFast(s Schedule, in Input, withLines bool) (Result, bool) {
 		r.Reduction = decimal.New(int64(sC)-int64(aC), -2)
 	}
 	if excess > 0 {
-		r.Excess = decimal.New(int64(excess), -int32(2+ptPlaces))
+		r.Excess = decimal.New(int64(excess), -int32(2+f.ptPlaces))
 	}
 	return r, true
 }
 
-// fullBand is a bounded band's line for an amount that passes its top, with
-// the band it was computed from: limits in cents, and the rate scaled by
-// 10^places of its own.
-type fullBand struct {
-	from, upTo, rate uint64
-	ratePlaces       int
-	segment, amount  decimal.Decimal
+// fastSchedule is a schedule's figures as computeFast uses them: scaled
+// integers, and each bounded band's line for an amount that passes its top,
+// which is the same for every review. ParseSchedule builds it once per
+// schedule; Compute builds one afresh for a schedule whose figures were
+// changed after parsing or that was never parsed.
+type fastSchedule struct {
+	// ok is false when a figure does not fit the fast path.
+	ok bool
+	// The figures it was built from. A Decimal never changes once made, so
+	// a schedule holding the same Decimals holds the same figures.
+	discount, reductionRate, threshold, firstRatio decimal.Decimal
+
+	disc, pt, u                             uint64 // scaled by 10^their places
+	k                                       uint64 // discount × reduction_rate, scaled by 10^(rrPlaces+discPlaces)
+	discPlaces, rrPlaces, ptPlaces, uPlaces int
+	ratePlaces                              int // the most precise band rate's places
+	bands                                   []fastBand
 }
 
-// fullBands computes the full line of every bounded band of a valid
-// schedule; nil when a limit or rate does not fit the fast path.
-func fullBands(bands []Band) []fullBand {
-	out := make([]fullBand, 0, len(bands))
+// fastBand is one band of a fastSchedule.
+type fastBand struct {
+	rate    decimal.Decimal // as built from
+	bounded bool            // false for the open last band
+	upToDec decimal.Decimal // as built from, when bounded
+	upTo    uint64          // cents, when bounded
+	k       uint64          // rate × discount, scaled by 10^(ratePlaces+discPlaces)
+	// segment and amount are the band's line when S passes its top.
+	segment, amount decimal.Decimal
+}
+
+// matches reports whether f was built from s's figures as they are now.
+func (f *fastSchedule) matches(s Schedule) bool {
+	if f == nil || len(f.bands) != len(s.Bands) || f.discount != s.Discount || f.reductionRate != s.ReductionRate ||
+		f.threshold != s.PenaltyThreshold || f.firstRatio != s.UnilateralFirstRatio {
+		return false
+	}
+	for i, b := range s.Bands {
+		fb := &f.bands[i]
+		if fb.rate != b.Rate || fb.bounded != (b.UpTo != nil) || (fb.bounded && fb.upToDec != *b.UpTo) {
+			return false
+		}
+	}
+	return true
+}
+
+// newFastSchedule builds s's figures for computeFast; ok is false when one
+// does not fit, or the limits do not increase.
+func newFastSchedule(s Schedule) *fastSchedule {
+	f := &fastSchedule{discount: s.Discount, reductionRate: s.ReductionRate, threshold: s.PenaltyThreshold,
+		firstRatio: s.UnilateralFirstRatio, bands: make([]fastBand, len(s.Bands))}
+	var ok bool
+	var rr uint64
+	if f.disc, f.discPlaces, ok = ratio(s.Discount); !ok {
+		return f
+	}
+	if rr, f.rrPlaces, ok = ratio(s.ReductionRate); !ok || f.rrPlaces+f.discPlaces > 18 {
+		return f
+	}
+	if f.pt, f.ptPlaces, ok = ratio(s.PenaltyThreshold); !ok || f.ptPlaces+f.rrPlaces+f.discPlaces > 18 {
+		return f
+	}
+	if f.u, f.uPlaces, ok = ratio(s.UnilateralFirstRatio); !ok {
+		return f
+	}
+	var kh uint64
+	if kh, f.k = bits.Mul64(rr, f.disc); kh != 0 {
+		return f
+	}
+	for _, b := range s.Bands {
+		f.ratePlaces = max(f.ratePlaces, places(b.Rate))
+	}
+	if f.ratePlaces+f.discPlaces > 18 {
+		return f
+	}
 	var from uint64
-	for _, b := range bands {
-		if b.UpTo == nil {
-			break
-		}
-		upTo, ok := scaled(*b.UpTo, 2)
-		if !ok || upTo <= from {
-			return nil
-		}
-		rate, p, ok := ratio(b.Rate)
+	for i, b := range s.Bands {
+		fb := &f.bands[i]
+		fb.rate = b.Rate
+		rate, ok := scaled(b.Rate, f.ratePlaces)
 		if !ok {
-			return nil
+			return f
 		}
-		segment := decimal.New(int64(upTo-from), -2)
-		out = append(out, fullBand{from: from, upTo: upTo, rate: rate, ratePlaces: p,
-			segment: segment, amount: lineAmount(segment, upTo-from, b.Rate)})
-		from = upTo
+		if kh, fb.k = bits.Mul64(rate, f.disc); kh != 0 {
+			return f
+		}
+		if b.UpTo == nil {
+			continue
+		}
+		fb.bounded, fb.upToDec = true, *b.UpTo
+		if fb.upTo, ok = scaled(*b.UpTo, 2); !ok || fb.upTo <= from {
+			return f
+		}
+		fb.segment = decimal.New(int64(fb.upTo-from), -2)
+		fb.amount = lineAmount(fb.segment, fb.upTo-from, b.Rate)
+		from = fb.upTo
 	}
-	return out
-}
-
-// fullLine returns band i's precomputed line when the segment (from, top]
-// is the whole band and the entry still matches the band: a schedule whose
-// bands were changed after parsing falls back to computing the line.
-func (s Schedule) fullLine(i int, from, top uint64, b Band) (fullBand, bool) {
-	if i >= len(s.full) {
-		return fullBand{}, false
-	}
-	f := s.full[i]
-	if f.from != from || f.upTo != top || f.ratePlaces != places(b.Rate) {
-		return fullBand{}, false
-	}
-	if rate, ok := scaled(b.Rate, f.ratePlaces); !ok || rate != f.rate {
-		return fullBand{}, false
-	}
-	return f, true
+	f.ok = true
+	return f
 }
 
 // lineAmount is segment × rate, exact, as segment.Mul(rate) writes it

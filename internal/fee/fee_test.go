@@ -369,6 +369,13 @@ func TestComputeProperties(t *testing.T) {
 		if chargeable(in) {
 			exact = computeExact(s, in, true)
 		}
+		// The same schedule with the figures ParseSchedule keeps.
+		parsed := s
+		parsed.fast = newFastSchedule(s)
+		kept, err := Compute(parsed, in)
+		if err != nil {
+			t.Fatalf("compute %+v with kept figures: %v", in, err)
+		}
 		checks := []struct {
 			name string
 			ok   bool
@@ -382,6 +389,7 @@ func TestComputeProperties(t *testing.T) {
 			{"figures have two decimals", hasAtMostTwoPlaces(r.TotalFee) && hasAtMostTwoPlaces(r.PayableNow) && hasAtMostTwoPlaces(r.ContractorShare)},
 			{"segments add up to S", sumSegments(r.Lines).Equal(in.Submitted) || (in.Kind == Tracking && len(r.Lines) == 0)},
 			{"fast path agrees with exact", sameResult(r, exact)},
+			{"kept figures agree with exact", sameResult(kept, exact)},
 			{"contractor only for settlement and change", r.ContractorShare.IsZero() || in.Kind == Settlement || in.Kind == Change},
 		}
 		for _, c := range checks {
@@ -525,9 +533,10 @@ func BenchmarkComputeExact(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 }
 
-// TestComputeFullBandLines checks the lines a parsed schedule computes once
-// per band: the same figures, written the same way, as lines computed for
-// each review, and ignored once the schedule's bands are changed.
+// TestComputeFullBandLines checks what a parsed schedule computes once for
+// the integer path (scaled figures and each band's full line): the same
+// results, written the same way, as figures computed for each review, and
+// ignored once any figure of the schedule is changed.
 func TestComputeFullBandLines(t *testing.T) {
 	changed := func(f func(s *Schedule)) Schedule {
 		s := Example()
@@ -543,13 +552,19 @@ func TestComputeFullBandLines(t *testing.T) {
 		{"rate changed after parsing", changed(func(s *Schedule) { s.Bands[1].Rate = dec(t, "0.004") })},
 		{"rate rewritten with more places", changed(func(s *Schedule) { s.Bands[0].Rate = dec(t, "0.0030") })},
 		{"limit changed after parsing", changed(func(s *Schedule) { u := dec(t, "20000000"); s.Bands[0].UpTo = &u })},
+		{"limit rewritten in place", changed(func(s *Schedule) { *s.Bands[1].UpTo = dec(t, "60000000") })},
+		{"discount changed after parsing", changed(func(s *Schedule) { s.Discount = dec(t, "0.8") })},
+		{"reduction rate changed after parsing", changed(func(s *Schedule) { s.ReductionRate = dec(t, "0.07") })},
+		{"threshold changed after parsing", changed(func(s *Schedule) { s.PenaltyThreshold = dec(t, "0.03") })},
+		{"first ratio changed after parsing", changed(func(s *Schedule) { s.UnilateralFirstRatio = dec(t, "0.6") })},
 	}
 	amounts := []string{"0.01", "9999999.99", "10000000", "10000000.01", "50000000", "123456789.12", "1000000000", "7654321098.76"}
 	for _, sc := range schedules {
 		plain := sc.s
-		plain.full = nil
-		for _, a := range amounts {
-			in := Input{Kind: Settlement, Outcome: Normal, Submitted: dec(t, a), Audited: dec(t, "0.01")}
+		plain.fast = nil
+		for i, a := range amounts {
+			outcome := []Outcome{Normal, Unilateral}[i%2]
+			in := Input{Kind: Settlement, Outcome: outcome, Submitted: dec(t, a), Audited: dec(t, "0.01")}
 			got, err := Compute(sc.s, in)
 			if err != nil {
 				t.Fatal(err)
@@ -569,7 +584,7 @@ func TestComputeFullBandLines(t *testing.T) {
 			}
 		}
 	}
-	if s := Example(); len(s.full) != len(s.Bands)-1 {
-		t.Errorf("parsed example keeps %d full lines, want %d", len(s.full), len(s.Bands)-1)
+	if s := Example(); s.fast == nil || !s.fast.ok || !s.fast.matches(s) {
+		t.Errorf("the parsed example keeps no figures for the integer path: %+v", s.fast)
 	}
 }

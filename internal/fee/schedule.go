@@ -42,11 +42,10 @@ type Schedule struct {
 	StageSplit           *StageSplit // nil: the stage split policy is off
 	Example              bool        // the built-in example, not an official schedule
 
-	// full holds, for each bounded band, its line when the submitted amount
-	// passes the band's top: the same for every review under the schedule,
-	// so ParseSchedule computes it once. Compute checks each entry against
-	// the band it reads and ignores one that no longer matches.
-	full []fullBand
+	// fast is the schedule's figures as the integer path of Compute uses
+	// them, built once by ParseSchedule. Compute checks that the figures are
+	// still the ones it was built from and builds afresh when they are not.
+	fast *fastSchedule
 }
 
 // FieldError is a refused input, naming the offending field (a JSON path such
@@ -96,7 +95,7 @@ func ParseSchedule(data []byte) (Schedule, error) {
 	if err := s.Validate(); err != nil {
 		return Schedule{}, err
 	}
-	s.full = fullBands(s.Bands)
+	s.fast = newFastSchedule(s)
 	return s, nil
 }
 
