@@ -237,6 +237,9 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
 		b = batch{}
 		q.RememberUsers()
+		// The claim holds its reviews locked: their UPDATEs travel with the
+		// next firing's statements, and the commit checks their versions.
+		q.DeferReviewUpdates()
 		rows, err := q.ClaimDueDeadlines(ctx, now, e.o.Batch, ps.ids())
 		if err != nil {
 			return fmt.Errorf("claim due deadlines: %w", err)

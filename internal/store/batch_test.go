@@ -244,3 +244,93 @@ func TestCalendarCache(t *testing.T) {
 		t.Fatal("a committed deletion was not seen")
 	}
 }
+
+// A transaction that defers its review UPDATEs (the deadline engine's
+// claims) commits them with their events when each review is at the
+// version its last UPDATE set, and commits nothing, with ErrStale, when
+// one is not. A rollback to the latest savepoint forgets the UPDATEs it
+// undoes, whether the savepoint had been sent or not.
+func TestDeferredReviewUpdates(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	type step func(q *store.Queries, r store.Review) error
+	update := func(version int) step { // UPDATE from r's version plus version
+		return func(q *store.Queries, r store.Review) error {
+			ch := r.Change()
+			ch.Round = r.Round + version + 1
+			return q.UpdateReview(ctx, r.ID, r.Version+version, ch, time.Now())
+		}
+	}
+	event := func(q *store.Queries, r store.Review) error { return q.AddReviewEvent(ctx, submitEvent(r)) }
+	read := func(q *store.Queries, r store.Review) error {
+		_, err := q.Review(ctx, store.Scope{All: true}, r.ID)
+		return err
+	}
+	savepoint := func(q *store.Queries, r store.Review) error { return q.Savepoint(ctx, "firing") }
+	rollback := func(q *store.Queries, r store.Review) error { return q.RollbackToSavepoint(ctx, "firing") }
+	savepointB := func(q *store.Queries, r store.Review) error { return q.Savepoint(ctx, "next") }
+	cases := []struct {
+		name    string
+		steps   []step
+		stale   bool
+		version int // the review's version after, relative to before
+		events  int
+	}{
+		{"one update", []step{event, update(0)}, false, 1, 1},
+		{"two updates, each from the last", []step{event, update(0), read, event, update(1)}, false, 2, 2},
+		{"two updates, unsent", []step{update(0), update(1)}, false, 2, 0},
+		{"stale update", []step{event, update(1)}, true, 0, 0},
+		{"stale update already sent", []step{event, update(1), read, event}, true, 0, 0},
+		{"stale update after a good one", []step{update(0), read, update(0)}, true, 0, 0},
+		{"stale update undone, savepoint unsent", []step{event, update(0), savepoint, update(3), rollback}, false, 1, 1},
+		{"stale update undone, savepoint sent", []step{event, update(0), savepoint, read, update(3), read, rollback}, false, 1, 1},
+		{"good update undone after a sent savepoint", []step{savepoint, read, event, update(0), read, rollback, event}, false, 0, 1},
+		{"savepoints one after another, the stale one undone", []step{savepoint, update(0), read, savepoint, update(0), read, rollback}, false, 1, 0},
+		{"stale update before a savepoint, kept by a rollback to it", []step{update(5), read, savepoint, read, rollback}, true, 0, 0},
+		{"stale update before an unsent savepoint, kept by a rollback to it", []step{update(5), read, savepoint, rollback}, true, 0, 0},
+		// Rolling back past a later savepoint keeps the stale UPDATE counted
+		// before it: the commit refuses rather than trust it.
+		{"stale update undone past a later savepoint", []step{savepoint, update(5), read, savepointB, read, rollback}, true, 0, 0},
+	}
+	base := seedReview(t, s)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := s.InsertReview(ctx, store.Review{ProjectID: base.ProjectID, Kind: base.Kind, JurisdictionID: base.JurisdictionID,
+				UnitOrgID: base.UnitOrgID, SubmittedAmount: base.SubmittedAmount})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Review(ctx, store.Scope{All: true}, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := countEvents(t, &s.Queries, r.ID)
+			err = s.InTx(ctx, func(q *store.Queries) error {
+				q.DeferReviewUpdates()
+				locked, err := q.LockReview(ctx, r.ID)
+				if err != nil {
+					return err
+				}
+				for _, st := range tc.steps {
+					if err := st(q, locked); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if tc.stale != errors.Is(err, store.ErrStale) || (!tc.stale && err != nil) {
+				t.Fatalf("commit: %v, want stale %v", err, tc.stale)
+			}
+			after, err := s.Review(ctx, store.Scope{All: true}, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Version != r.Version+tc.version {
+				t.Errorf("version %d, want %d", after.Version, r.Version+tc.version)
+			}
+			if n := countEvents(t, &s.Queries, r.ID) - before; n != tc.events {
+				t.Errorf("%d events committed, want %d", n, tc.events)
+			}
+		})
+	}
+}

@@ -377,7 +377,15 @@ func (q *Queries) PastDueDeadlines(ctx context.Context, sc Scope, now time.Time)
 // Savepoint marks a point inside the current transaction to roll back to;
 // it travels with the next statement.
 func (q *Queries) Savepoint(ctx context.Context, name string) error {
-	return q.later(ctx, stmt{query: "SAVEPOINT " + savepointName(name)})
+	if err := q.later(ctx, stmt{query: "SAVEPOINT " + savepointName(name)}); err != nil || !q.deferUpdates {
+		return err
+	}
+	// A rollback does not undo user variables: the stale UPDATEs counted
+	// before the savepoint move to @fr_before, and @fr_stale counts those
+	// after it, which a rollback to it forgets. A rollback past a later
+	// savepoint keeps what that one moved, and the commit then refuses:
+	// never the other way round.
+	return q.later(ctx, stmt{query: "SET @fr_before = @fr_before + @fr_stale, @fr_stale = 0"})
 }
 
 // RollbackToSavepoint undoes the statements since the savepoint.
@@ -396,6 +404,9 @@ func (q *Queries) RollbackToSavepoint(ctx context.Context, name string) error {
 			}
 		}
 		c.pending = nil
+	}
+	if q.deferUpdates {
+		query += ";\nSET @fr_stale = 0"
 	}
 	_, err := q.db.ExecContext(ctx, "ROLLBACK TO "+query)
 	return err

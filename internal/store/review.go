@@ -170,11 +170,34 @@ func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c Rev
 		head = ", audit_seq = ?, audit_hash = ?"
 		args = append(args, seq, hash)
 	}
-	res, err := q.db.ExecContext(ctx, hot(`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
+	query := hot(`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
 		   appeal_used = ?, outcome = ?, fee_schedule_id = ?, delegated_at = ?, submitted_at = ?, concluded_at = ?,
-		   version = version + 1, updated_at = ?`+head+`
-		 WHERE id = ? AND version = ?`), append(args, id, version)...)
+		   version = version + 1, updated_at = ?` + head + `
+		 WHERE id = ? AND version = ?`)
+	args = append(args, id, version)
+	if c, ok := q.db.(*txConn); ok && q.deferUpdates {
+		// The statement right after it counts it when it changed no row.
+		c.pending = append(c.pending, stmt{query: query, args: args}, stmt{query: "SET @fr_stale = @fr_stale + (ROW_COUNT() <> 1)"})
+		c.checked = true
+		return nil
+	}
+	res, err := q.db.ExecContext(ctx, query, args...)
 	return changed(res, err, ErrStale)
+}
+
+// DeferReviewUpdates makes the transaction's review UPDATEs deferred
+// writes, which travel with its next statement instead of in a round trip
+// of their own, for a transaction that holds the reviews it changes
+// locked (the deadline engine's claims). Each is followed by a statement
+// that counts it in @fr_stale when it changed no row (its version check
+// failed); the commit reads the count first and, unless it is zero, fails
+// with ErrStale and commits nothing. A rollback to the latest savepoint
+// forgets the UPDATEs it undid (see Savepoint).
+func (q *Queries) DeferReviewUpdates() {
+	if c, ok := q.db.(*txConn); ok && !q.deferUpdates {
+		q.deferUpdates = true
+		c.pending = append(c.pending, stmt{query: "SET @fr_stale = 0, @fr_before = 0"})
+	}
 }
 
 // takeHeadMove takes the deferred move of the review's audit head out of

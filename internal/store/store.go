@@ -47,6 +47,9 @@ type Queries struct {
 	// memo holds the user lists a transaction has read, once it asked to
 	// remember them (RememberUsers).
 	memo map[string]any
+	// deferUpdates makes UpdateReview defer its statement and have the
+	// commit verify it (DeferReviewUpdates).
+	deferUpdates bool
 }
 
 // RememberUsers makes the transaction read each list of recipients (users

@@ -95,6 +95,9 @@ type txConn struct {
 	commitNext bool
 	committed  bool
 	commitErr  error
+	// checked is set once the transaction deferred a review UPDATE whose
+	// version check the commit must read (DeferReviewUpdates).
+	checked bool
 }
 
 // take makes one query of the pending statements and then those given,
@@ -147,6 +150,10 @@ func (c *txConn) queryStmts(ctx context.Context, stmts ...stmt) (*sql.Rows, erro
 	// answers only when every statement up to the marker ran, so an error
 	// here means the transaction did not commit.
 	c.commitNext = false
+	if err := c.verify(ctx); err != nil {
+		c.commitErr = err
+		return nil, err
+	}
 	c.pending = append(c.pending, stmt{query: "COMMIT"}, stmt{query: "SELECT 1"})
 	query, args := c.take(stmts...)
 	rows, err := c.conn.QueryContext(ctx, query, args...)
@@ -195,12 +202,33 @@ func (c *txConn) commit(ctx context.Context) error {
 		c.pending = nil
 		return nil
 	}
+	if err := c.verify(ctx); err != nil {
+		return err
+	}
 	c.pending = append(c.pending, stmt{query: "COMMIT"})
 	query, args := c.take()
 	if _, err := c.conn.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}
 	c.committed = true
+	return nil
+}
+
+// verify sends the deferred writes with a read of the count of deferred
+// review UPDATEs that changed no row, and fails with ErrStale
+// unless it is zero (see DeferReviewUpdates).
+func (c *txConn) verify(ctx context.Context) error {
+	if !c.checked {
+		return nil
+	}
+	var stale sql.NullInt64
+	query, args := c.take(one("SELECT @fr_before + @fr_stale", nil))
+	if err := c.conn.QueryRowContext(ctx, query, args...).Scan(&stale); err != nil {
+		return translate(err)
+	}
+	if !stale.Valid || stale.Int64 != 0 {
+		return ErrStale
+	}
 	return nil
 }
 
