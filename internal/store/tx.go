@@ -13,7 +13,8 @@ import (
 //   - START TRANSACTION travels with the first statement;
 //   - writes whose outcome nothing waits for (timeline and audit events,
 //     notifications, savepoints) are deferred with later and travel with the
-//     next statement;
+//     next statement; so are a claim's review UPDATEs, whose version checks
+//     the commit reads first (DeferReviewUpdates);
 //   - COMMIT travels with the last deferred writes, or ahead of the reads of
 //     the caller's answer (InTxThen).
 //
