@@ -256,6 +256,7 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 			return fmt.Errorf("lock reviews: %w", err)
 		}
 		fired := map[int64]bool{}
+		var firedIDs []int64
 		for _, d := range rows {
 			if ps.isLeft(d.ID) { // left by a sibling after this claim's snapshot
 				continue
@@ -293,6 +294,12 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 			// The savepoint is left to end with the transaction: releasing
 			// it would be one more statement per deadline.
 			b.fired++
+			firedIDs = append(firedIDs, d.ID)
+		}
+		// The fired deadlines are marked in one statement, after the last
+		// savepoint: a firing undone is never among them.
+		if err := q.MarkDeadlinesFired(ctx, firedIDs, now, e.o.Instance); err != nil {
+			return fmt.Errorf("mark deadlines fired: %w", err)
 		}
 		return nil
 	})
@@ -324,29 +331,18 @@ func (e *Engine) settle(ctx context.Context, q *store.Queries, cal *calendar.Cal
 	return true, nil
 }
 
-// fire runs the effect, marks the deadline fired by this instance and
-// tells the responsible users, all in the claim transaction.
+// fire runs the effect and tells the responsible users, in the claim
+// transaction; the claim marks the deadline fired afterwards
+// (MarkDeadlinesFired).
 func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review, now time.Time) error {
 	if e.o.Fire != nil {
 		if err := e.o.Fire(ctx, q, d, r); err != nil {
 			return err
 		}
 	}
-	d.State = store.DeadlineFired
-	d.FiredAt = sql.NullTime{Time: now, Valid: true}
-	d.FiredBy = e.o.Instance
-	d.EndedAt = d.FiredAt
-	d.NextRemindAt = sql.NullTime{}
-	d.OverdueNotified = true
-	// The notice first: it joins the firing's own notices in one statement.
+	// The notice joins the firing's own notices in one statement.
 	title, body := overdueMessage(d, r)
-	if err := notify(ctx, q, d, r, title, body, "deadline_overdue", now); err != nil {
-		return err
-	}
-	if err := q.UpdateDeadline(ctx, d); err != nil {
-		return fmt.Errorf("mark deadline %d fired: %w", d.ID, err)
-	}
-	return nil
+	return notify(ctx, q, d, r, title, body, "deadline_overdue", now)
 }
 
 func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, skip []int64) (batch, error) {

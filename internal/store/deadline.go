@@ -122,6 +122,22 @@ func (q *Queries) UpdateDeadline(ctx context.Context, d Deadline) error {
 		d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.FiredAt, nullString(d.FiredBy), d.EndedAt, d.ID}})
 }
 
+// MarkDeadlinesFired records, in one statement, that the deadlines ids
+// fired at at, by the instance by: each ends then, with no reminder left
+// and its overdue notice sent. The deadline engine marks a claim's fired
+// deadlines at its end, all but those whose firing was undone.
+func (q *Queries) MarkDeadlinesFired(ctx context.Context, ids []int64, at time.Time, by string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{DeadlineFired, at, by, at}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return q.later(ctx, stmt{query: `UPDATE deadlines SET state = ?, fired_at = ?, fired_by = ?, ended_at = ?, next_remind_at = NULL,
+		   overdue_notified = TRUE WHERE id IN (?` + repeat(",?", len(ids)-1) + ")", args: args})
+}
+
 // Deadline loads one deadline.
 func (q *Queries) Deadline(ctx context.Context, id int64) (Deadline, error) {
 	d, err := scanDeadline(q.db.QueryRowContext(ctx, "SELECT "+deadlineColumns+" FROM deadlines d WHERE d.id = ?", id))
