@@ -89,7 +89,10 @@ func (d dirLocation) path(name string) string {
 
 // Put writes to a temporary file beside the final one, syncs it and
 // renames it into place.
-func (d dirLocation) Put(_ context.Context, name string, r io.Reader, size int64) error {
+func (d dirLocation) Put(ctx context.Context, name string, r io.Reader, size int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	p := d.path(name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 		return err
@@ -107,6 +110,9 @@ func (d dirLocation) Put(_ context.Context, name string, r io.Reader, size int64
 	}
 	if err == nil {
 		err = f.Sync()
+	}
+	if err == nil {
+		err = ctx.Err()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
