@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"finreview/internal/backup"
+	"finreview/internal/calendar"
 	"finreview/internal/config"
 	"finreview/internal/docs"
 )
@@ -73,9 +74,19 @@ func (c *cli) restore(ctx context.Context, args []string) error {
 	from := fs.String("from", "", "备份位置:目录或 s3://桶/前缀")
 	id := fs.String("id", "", "备份编号(默认最近一次)")
 	force := fs.Bool("force", false, "目标数据库或存储桶已有数据时仍然恢复(删除其中的表)")
-	if err := fs.Parse(args); err != nil || *from == "" {
-		fmt.Fprintln(c.stderr, "用法:finreview restore --from 目录|s3://桶/前缀 [--id 备份编号] [--force]")
+	until := fs.String("until", "", "按时间点恢复:重放二进制日志至此时刻(北京时间 YYYY-MM-DD HH:MM:SS)")
+	binlogDir := fs.String("binlog-dir", "", "按时间点恢复:源数据库二进制日志文件所在目录")
+	if err := fs.Parse(args); err != nil || *from == "" || (*until == "") != (*binlogDir == "") {
+		fmt.Fprintln(c.stderr, "用法:finreview restore --from 目录|s3://桶/前缀 [--id 备份编号] [--force] [--until 时刻 --binlog-dir 目录]")
 		return errUsage
+	}
+	var rp *backup.Replay
+	if *until != "" {
+		at, err := time.ParseInLocation(time.DateTime, *until, calendar.Location())
+		if err != nil {
+			return fmt.Errorf("--until:%q 不是 YYYY-MM-DD HH:MM:SS 格式的时刻: %w", *until, errUsage)
+		}
+		rp = &backup.Replay{BinlogDir: *binlogDir, Until: at}
 	}
 	// The target database may not exist yet: only the object store is
 	// opened here, the restore creates the database.
@@ -90,7 +101,7 @@ func (c *cli) restore(ctx context.Context, args []string) error {
 	}
 	e := &env{cfg: cfg, objects: objects}
 	o := c.backupOptions(e)
-	m, err := backup.Restore(ctx, o, backup.RestoreOptions{From: *from, ID: *id, DSN: cfg.DSN, Objects: objects, Force: *force})
+	m, err := backup.Restore(ctx, o, backup.RestoreOptions{From: *from, ID: *id, DSN: cfg.DSN, Objects: objects, Force: *force, Replay: rp})
 	if err != nil {
 		return fmt.Errorf("恢复失败:%w", err)
 	}

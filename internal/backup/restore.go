@@ -123,6 +123,9 @@ type RestoreOptions struct {
 	// Force restores over a target that holds data: its tables are dropped
 	// and objects with the backup's keys overwritten.
 	Force bool
+	// Replay, when set, replays the binary log after the backup is loaded
+	// (point-in-time recovery).
+	Replay *Replay
 }
 
 // Restore restores a backup into the database and bucket of ro. The backup
@@ -216,7 +219,13 @@ func restoreInto(ctx context.Context, o Options, loc location, m *Manifest, ro R
 			o.progressf("  已恢复对象 %d/%d", i+1, len(m.Objects))
 		}
 	}
-	return compare(ctx, t, m)
+	if err := compare(ctx, t, m); err != nil {
+		return err
+	}
+	if ro.Replay != nil {
+		return replay(ctx, m, ro.DSN, *ro.Replay, o.progressf)
+	}
+	return nil
 }
 
 func putObject(ctx context.Context, loc location, dst *docs.ObjectStore, ob Object) error {
