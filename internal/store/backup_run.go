@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -79,4 +80,11 @@ func (q *Queries) AnchoredBetween(ctx context.Context, from, to time.Time) (int,
 	var n int
 	err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_events WHERE stream = 'anchor' AND at >= ? AND at < ?", from, to).Scan(&n)
 	return n, err
+}
+
+// LastGoodBackup returns when the last successful backup finished.
+func (q *Queries) LastGoodBackup(ctx context.Context) (time.Time, bool, error) {
+	var at sql.NullTime
+	err := q.db.QueryRowContext(ctx, "SELECT MAX(finished_at) FROM backup_runs WHERE kind = 'backup' AND ok").Scan(&at)
+	return at.Time, at.Valid, err
 }

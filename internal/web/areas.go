@@ -25,6 +25,7 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageBulletin,
 		a.pageAudit,
 		a.pageAdmin,
+		a.pageBackups,
 		a.pageFirms,
 		a.pageDocuments,
 		a.pageCalendar,
