@@ -26,6 +26,7 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageAudit,
 		a.pageAdmin,
 		a.pageBackups,
+		a.pageDisposal,
 		a.pageFirms,
 		a.pageDocuments,
 		a.pageCalendar,

@@ -42,6 +42,9 @@ func nav(p auth.Principal, path string) []navGroup {
 		}})
 		groups = append(groups, navGroup{Title: "机构与专家", Items: []navItem{item("中介机构库", "/firms"), item("评审专家库", "/experts")}})
 	}
+	if p.Role == auth.FinanceSection {
+		groups[0].Items = append(groups[0].Items, item("档案到期处置", "/archives/disposal"))
+	}
 	var audit []navItem
 	if p.Can(auth.ViewAudit) {
 		audit = append(audit, item("审计日志", "/audit"))

@@ -24,3 +24,16 @@ CREATE TABLE IF NOT EXISTS daily_jobs (
   done_at DATETIME(6) NULL,
   PRIMARY KEY (job, day)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- A person's confirmation that an archived review's paper file, its
+-- retention period (保管期限) over, may be disposed of. The application
+-- lists what is due and records the confirmation; it deletes nothing.
+CREATE TABLE IF NOT EXISTS archive_disposals (
+  review_id BIGINT NOT NULL PRIMARY KEY,
+  confirmed_by BIGINT NOT NULL,
+  confirmed_by_name VARCHAR(64) NOT NULL,
+  confirmed_at DATETIME(6) NOT NULL,
+  note VARCHAR(255) NOT NULL,
+  CONSTRAINT fk_archive_disposals_record FOREIGN KEY (review_id) REFERENCES archive_records (review_id),
+  CONSTRAINT fk_archive_disposals_user FOREIGN KEY (confirmed_by) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
