@@ -124,6 +124,9 @@ func (o *Options) snapshot(ctx context.Context, m *Manifest, w io.Writer) error 
 	if m.AuditHeads, err = snap.AuditHeads(ctx); err != nil {
 		return err
 	}
+	if m.AuditSeqs, err = snap.AuditSeqs(ctx); err != nil {
+		return err
+	}
 	if m.Anchors, err = snap.AnchorLinks(ctx); err != nil {
 		return err
 	}
@@ -232,8 +235,9 @@ func (o *Options) record(ctx context.Context, kind, where string, started time.T
 		return
 	}
 	run := store.BackupRun{Kind: kind, Location: where, OK: runErr == nil, StartedAt: started, FinishedAt: o.now()}
+	var sealed string
 	if m != nil {
-		run.BackupID, run.Size = m.ID, m.Size
+		run.BackupID, run.Size, sealed = m.ID, m.Size, m.SHA256
 	}
 	if runErr != nil {
 		run.Detail = runErr.Error()
@@ -244,7 +248,7 @@ func (o *Options) record(ctx context.Context, kind, where string, started time.T
 			return err
 		}
 		_, err := audit.Append(ctx, q, run.FinishedAt, audit.Entry{ActorName: "系统", Action: kind, ObjectType: "backup",
-			ObjectID: run.BackupID, Detail: map[string]any{"location": where, "ok": run.OK, "size": run.Size, "error": run.Detail}})
+			ObjectID: run.BackupID, Detail: map[string]any{"location": where, "ok": run.OK, "size": run.Size, "manifest_sha256": sealed, "error": run.Detail}})
 		return err
 	})
 	if err != nil && o.Log != nil {

@@ -313,3 +313,60 @@ func copyDir(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerifyDetectsAChainRewrittenAfterTheBackup: an audit event forged in
+// the live database, with its stream's hashes recomputed so the chain is
+// consistent on its own, no longer matches the backup's heads and anchors.
+func TestVerifyDetectsAChainRewrittenAfterTheBackup(t *testing.T) {
+	src := newSource(t)
+	ctx := context.Background()
+	err := src.s.InTx(ctx, func(q *store.Queries) error {
+		_, err := audit.Append(ctx, q, time.Now(), audit.Entry{ActorName: "李红梅", Action: "note", ObjectType: "test", ObjectID: "付款 1000.00"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Anchor(ctx, src.s, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := backup.Backup(ctx, src.o, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Verify(ctx, src.o, dir, ""); err != nil {
+		t.Fatalf("verify before the rewrite: %v", err)
+	}
+	var stream string
+	if err := src.s.DB.QueryRow("SELECT stream FROM audit_events WHERE action = 'note'").Scan(&stream); err != nil {
+		t.Fatal(err)
+	}
+	var events []store.AuditEvent
+	if err := src.s.EachAuditEvent(ctx, func(e store.AuditEvent) error {
+		if e.Stream == stream {
+			events = append(events, e)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	prev := ""
+	for _, e := range events {
+		if e.Action == "note" {
+			e.ObjectID = "付款 9000.00"
+		}
+		e.PrevHash = prev
+		e.Hash = audit.Hash(e)
+		prev = e.Hash
+		if _, err := src.s.DB.Exec("UPDATE audit_events SET object_id = ?, prev_hash = ?, hash = ? WHERE id = ?", e.ObjectID, e.PrevHash, e.Hash, e.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := src.s.DB.Exec("UPDATE audit_heads SET hash = ? WHERE stream = ?", prev, stream); err != nil {
+		t.Fatal(err)
+	}
+	_, err = backup.Verify(ctx, src.o, dir, "")
+	if err == nil || !strings.Contains(err.Error(), "审计链 "+stream) || !strings.Contains(err.Error(), "被改写") {
+		t.Fatalf("verify after the rewrite of %s: %v", stream, err)
+	}
+}

@@ -40,6 +40,8 @@ type Manifest struct {
 	Tables map[string]int64 `json:"tables"`
 	// AuditHeads holds each audit stream's head hash at the snapshot.
 	AuditHeads map[string]string `json:"audit_heads"`
+	// AuditSeqs holds each audit stream's head sequence number.
+	AuditSeqs map[string]int64 `json:"audit_seqs"`
 	// Anchors are the hashes of the daily anchor events, in order.
 	Anchors []string      `json:"anchors"`
 	Fees    store.FeeSums `json:"fees"`

@@ -343,6 +343,15 @@ func Verify(ctx context.Context, o Options, from, id string) (m *Manifest, err e
 	if err := verifyRestored(ctx, scratchDSN, scratch, m); err != nil {
 		return m, err
 	}
+	if o.Store != nil {
+		compared, err := checkLive(ctx, o.Store, m)
+		if err != nil {
+			return m, err
+		}
+		if compared {
+			o.progressf("当前数据库的审计链与备份时的链头、每日锚定一致")
+		}
+	}
 	o.progressf("备份 %s 校验通过:审计链、%d 个对象、%d 张表的行数与评审费合计均与清单一致", m.ID, len(m.Objects), len(m.Tables))
 	return m, nil
 }

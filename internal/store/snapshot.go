@@ -481,3 +481,67 @@ func (t *Target) DocumentObjects(ctx context.Context) ([]DocumentObject, error) 
 	}
 	return out, rows.Err()
 }
+
+// StreamSeq names one link of an audit chain.
+type StreamSeq struct {
+	Stream string
+	Seq    int64
+}
+
+// AuditSeqs returns every audit stream's head sequence number.
+func (s *Snapshot) AuditSeqs(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.conn.QueryContext(ctx, `SELECT stream, seq FROM audit_heads WHERE seq > 0
+		UNION ALL SELECT CONCAT('review:', id), audit_seq FROM reviews WHERE audit_seq > 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var st string
+		var seq int64
+		if err := rows.Scan(&st, &seq); err != nil {
+			return nil, err
+		}
+		out[st] = seq
+	}
+	return out, rows.Err()
+}
+
+// AuditLinks returns the hashes of the given links that exist, by the
+// (stream, seq) key, a few hundred links a statement.
+func (q *Queries) AuditLinks(ctx context.Context, links []StreamSeq) (map[StreamSeq]string, error) {
+	out := make(map[StreamSeq]string, len(links))
+	const batch = 500
+	for len(links) > 0 {
+		n := min(batch, len(links))
+		var b strings.Builder
+		args := make([]any, 0, 2*n)
+		b.WriteString("SELECT stream, seq, hash FROM audit_events WHERE ")
+		for i, l := range links[:n] {
+			if i > 0 {
+				b.WriteString(" OR ")
+			}
+			b.WriteString("(stream = ? AND seq = ?)")
+			args = append(args, l.Stream, l.Seq)
+		}
+		rows, err := q.db.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k StreamSeq
+			var h string
+			if err := rows.Scan(&k.Stream, &k.Seq, &h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = h
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		links = links[n:]
+	}
+	return out, nil
+}
