@@ -53,8 +53,20 @@ browser:
 			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
 		else echo "测试需要 $$missing:sudo apt-get install $$missing" >&2; exit 1; fi; fi
 
+.PHONY: mariadb-tools
+# Backups replay binary logs with mariadb-binlog and the mariadb client, and
+# the point-in-time recovery test starts its own mariadbd with the binary
+# log on (mariadb-install-db): Debian's mariadb-client and mariadb-server.
+mariadb-tools:
+	@missing=""; command -v mariadb-binlog >/dev/null && command -v mariadb >/dev/null || missing="mariadb-client"; \
+	command -v mariadb-install-db >/dev/null && [ -x /usr/sbin/mariadbd ] || missing="$$missing mariadb-server"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
+		else echo "测试需要 $$missing:sudo apt-get install $$missing" >&2; exit 1; fi; fi
+
 .PHONY: test
-test: services browser
+test: services browser mariadb-tools
 	go vet ./...
 	go test $(GO_TEST_FLAGS) ./...
 

@@ -13,6 +13,7 @@ import (
 	"finreview/internal/docs"
 	"finreview/internal/firm"
 	"finreview/internal/review"
+	"finreview/internal/upkeep"
 	"finreview/internal/web"
 )
 
@@ -43,7 +44,8 @@ func newCore(e *env) core {
 }
 
 // services builds the use-case services and starts the background workers
-// of serve (deadline engine, paper rendering and the document sweep); they
+// of serve (deadline engine, paper rendering, the document sweep, the
+// daily audit anchor and the purge of expired sessions); they
 // stop with ctx.
 func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (web.Services, error) {
 	k := newCore(e)
@@ -53,6 +55,7 @@ func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (w
 	engine := deadline.NewEngine(deadline.EngineOptions{Store: e.db, Log: e.log, Now: time.Now,
 		Instance: e.cfg.InstanceName, Interval: e.cfg.DeadlineInterval, Fire: k.reviews.FireDeadline})
 	go engine.Run(ctx)
+	go upkeep.New(upkeep.Options{Store: e.db, Log: e.log, Now: time.Now, Instance: e.cfg.InstanceName}).Run(ctx)
 	if k.docs != nil {
 		go k.docs.Maintain(ctx, time.Minute, 24*time.Hour)
 	}

@@ -25,6 +25,8 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageBulletin,
 		a.pageAudit,
 		a.pageAdmin,
+		a.pageBackups,
+		a.pageDisposal,
 		a.pageFirms,
 		a.pageDocuments,
 		a.pageCalendar,
