@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,8 @@ type Service struct {
 	log     *slog.Logger
 	limits  map[string]int64
 	loc     *time.Location
+	// writePDF lays out a paper (WritePDF; tests make it fail).
+	writePDF func(io.Writer, Content) error
 }
 
 // NewService builds the document service.
@@ -45,7 +48,8 @@ func NewService(s *store.Store, objects *ObjectStore, now func() time.Time, log 
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{store: s, objects: objects, now: now, log: log, limits: map[string]int64{}, loc: calendar.Location()}
+	return &Service{store: s, objects: objects, now: now, log: log, limits: map[string]int64{}, loc: calendar.Location(),
+		writePDF: WritePDF}
 }
 
 // SetLimit overrides a category's size limit (configuration, before
@@ -517,7 +521,9 @@ func (s *Service) Sweep(ctx context.Context, olderThan time.Duration) (SweepResu
 // Maintain runs until ctx ends: every interval it renders papers whose PDF
 // is still missing (say, MinIO was down when they were issued), and every
 // hour it sweeps uploads pending for longer than sweepAfter and orphan
-// objects. Errors are logged, never fatal.
+// objects. Errors are logged, never fatal; a panic in a step is logged and
+// the loop goes on (a paper that keeps failing is parked, see
+// MaxRenderAttempts).
 func (s *Service) Maintain(ctx context.Context, interval, sweepAfter time.Duration) {
 	if interval <= 0 {
 		interval = time.Minute
@@ -531,18 +537,34 @@ func (s *Service) Maintain(ctx context.Context, interval, sweepAfter time.Durati
 		case <-ctx.Done():
 			return
 		case <-render.C:
-			if err := s.RenderPending(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("render pending papers", slog.String("error", err.Error()))
-			}
+			s.guard("render pending papers", func() {
+				if err := s.RenderPending(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("render pending papers", slog.String("error", err.Error()))
+				}
+			})
 		case <-sweep.C:
-			res, err := s.Sweep(ctx, sweepAfter)
-			if err != nil && ctx.Err() == nil {
-				s.log.Warn("sweep documents", slog.String("error", err.Error()))
-				continue
-			}
-			if res.PendingRows+res.OrphanObjects > 0 {
-				s.log.Info("swept documents", slog.Int("pending_rows", res.PendingRows), slog.Int("orphan_objects", res.OrphanObjects))
-			}
+			s.guard("sweep documents", func() {
+				res, err := s.Sweep(ctx, sweepAfter)
+				if err != nil && ctx.Err() == nil {
+					s.log.Warn("sweep documents", slog.String("error", err.Error()))
+					return
+				}
+				if res.PendingRows+res.OrphanObjects > 0 {
+					s.log.Info("swept documents", slog.Int("pending_rows", res.PendingRows), slog.Int("orphan_objects", res.OrphanObjects))
+				}
+			})
 		}
 	}
+}
+
+// guard runs one step of a background loop; a panic is logged with its
+// stack instead of ending the process.
+func (s *Service) guard(step string, fn func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("background step panicked", slog.String("step", step), slog.Any("panic", v),
+				slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	fn()
 }

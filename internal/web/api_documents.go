@@ -356,6 +356,17 @@ func paperJSON(pp store.Paper) fiber.Map {
 	if pp.DocumentID != 0 {
 		m["document_id"] = strconv.FormatInt(pp.DocumentID, 10)
 	}
+	// pdf_status: ready, pending (not rendered yet), or failed (parked
+	// after repeated failures; staff must act).
+	switch {
+	case pp.DocumentID != 0:
+		m["pdf_status"] = "ready"
+	case pp.RenderParked():
+		m["pdf_status"] = "failed"
+	default:
+		m["pdf_status"] = "pending"
+	}
+	m["render_attempts"] = pp.RenderAttempts
 	if pp.Voided() {
 		m["void_reason"] = pp.VoidReason
 		m["voided_at"] = pp.VoidedAt.Time.In(shanghai).Format(time.RFC3339)
