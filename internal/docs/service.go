@@ -159,9 +159,10 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	name := CleanName(in.Filename)
 
 	head := make([]byte, SniffLen)
-	n, err := io.ReadFull(in.Body, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return store.Document{}, fmt.Errorf("read upload: %w", err)
+	n, err := readHead(in.Body, head)
+	if err != nil {
+		s.log.Warn("upload cut off", slog.Int64("review_id", in.ReviewID), slog.String("error", err.Error()))
+		return store.Document{}, ErrUploadIncomplete
 	}
 	head = head[:n]
 	if n == 0 {
@@ -178,6 +179,30 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	body := &meter{r: io.MultiReader(bytes.NewReader(head), in.Body), limit: limit, sum: sha256.New()}
 	return s.store1(ctx, p, in.ReviewID, in.Category, in.SignedSealed, name, ct, group, body, "document_upload")
 }
+
+// readHead reads the first len(head) bytes of an upload, or all of a
+// shorter one. Only a clean io.EOF ends it early: any other error,
+// io.ErrUnexpectedEOF included, means the body was cut off.
+func readHead(r io.Reader, head []byte) (int, error) {
+	n := 0
+	for n < len(head) {
+		m, err := r.Read(head[n:])
+		n += m
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// errBodyCut ends the object store's read of an upload whose body broke
+// off. The reader's own error is not passed on: minio-go takes
+// io.ErrUnexpectedEOF (what a truncated multipart part returns) for the
+// normal end of a short last part, and would store the fragment.
+var errBodyCut = errors.New("upload body cut off")
 
 // meter counts and hashes what passes through and fails past the limit.
 type meter struct {
@@ -206,8 +231,9 @@ func (m *meter) Read(p []byte) (int, error) {
 		return 0, errOverLimit
 	}
 	m.sum.Write(p[:n])
-	if err != nil && !errors.Is(err, io.EOF) {
+	if err != nil && err != io.EOF {
 		m.readErr = err
+		return n, errBodyCut
 	}
 	return n, err
 }
@@ -248,12 +274,22 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 		case body.exceeded || errors.Is(err, errOverLimit):
 			return store.Document{}, errTooLarge(category, body.limit)
 		case body.readErr != nil:
-			return store.Document{}, fmt.Errorf("read upload: %w", body.readErr)
+			s.log.Warn("upload cut off", slog.Int64("review_id", reviewID), slog.String("error", body.readErr.Error()))
+			return store.Document{}, ErrUploadIncomplete
 		case ctx.Err() != nil:
 			return store.Document{}, ctx.Err()
 		}
 		s.log.Error("object store put failed", slog.String("key", key), slog.String("error", err.Error()))
 		return store.Document{}, ErrStorageUnavailable
+	}
+	if body.readErr != nil || body.exceeded {
+		// The store took the object although the body failed: never commit it.
+		cleanup(key)
+		if body.exceeded {
+			return store.Document{}, errTooLarge(category, body.limit)
+		}
+		s.log.Warn("upload cut off", slog.Int64("review_id", reviewID), slog.String("error", body.readErr.Error()))
+		return store.Document{}, ErrUploadIncomplete
 	}
 	doc.Size = body.n
 	doc.SHA256 = hex.EncodeToString(body.sum.Sum(nil))
