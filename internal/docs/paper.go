@@ -250,7 +250,7 @@ func (s *Service) render(ctx context.Context, p store.Paper) error {
 		return err
 	}
 	doc := store.Document{ReviewID: r.ID, Category: p.Kind, Name: name, ObjectKey: key, ContentType: "application/pdf",
-		SignedSealed: false, UploaderID: p.IssuedBy, CreatedAt: s.now()}
+		SignedSealed: false, UploaderID: p.IssuedBy, CreatedAt: s.now(), Official: true}
 	id, err := s.store.InsertPendingDocument(ctx, doc)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/store"
+	"finreview/workflow"
 )
 
 // Service stores and serves review documents and the official papers:
@@ -146,8 +147,12 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	if !MayUpload(p.Role, in.Category) {
 		return store.Document{}, auth.ErrForbidden
 	}
-	if _, err := s.store.Review(ctx, p.Scope(), in.ReviewID); err != nil {
+	r, err := s.store.Review(ctx, p.Scope(), in.ReviewID)
+	if err != nil {
 		return store.Document{}, err
+	}
+	if !acceptsUploads(r.State) {
+		return store.Document{}, errClosedReview
 	}
 	if in.Body == nil {
 		return store.Document{}, fieldErr("file", "请选择要上传的文件")
@@ -179,6 +184,16 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	body := &meter{r: io.MultiReader(bytes.NewReader(head), in.Body), limit: limit, sum: sha256.New()}
 	return s.store1(ctx, p, in.ReviewID, in.Category, in.SignedSealed, name, ct, group, body, "document_upload")
 }
+
+// errClosedReview refuses an upload to a review whose file is closed.
+var errClosedReview = errConflict("该评审任务已归档,案卷已封存,不能再上传资料")
+
+// acceptsUploads reports whether documents may still be added to a review
+// in st. An archived review's file is closed (DESIGN.md: process, then
+// archive). A concluded or processed review still takes them: the unit's
+// appeal evidence, the signed and sealed copies; a returned one too, for
+// the resubmission.
+func acceptsUploads(st workflow.State) bool { return st != workflow.Archived }
 
 // readHead reads the first len(head) bytes of an upload, or all of a
 // shorter one. Only a clean io.EOF ends it early: any other error,
@@ -302,6 +317,15 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 		}
 	}
 	err = s.store.InTx(ctx, func(q *store.Queries) error {
+		// The review may have been archived while the bytes were sent: its
+		// row stays locked until the commit, so archiving waits or wins.
+		st, err := q.LockReviewState(ctx, reviewID)
+		if err != nil {
+			return fmt.Errorf("lock review %d: %w", reviewID, err)
+		}
+		if !acceptsUploads(st) {
+			return errClosedReview
+		}
 		v, err := q.CommitDocument(ctx, id, commit)
 		if err != nil {
 			return fmt.Errorf("commit document: %w", err)

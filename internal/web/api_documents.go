@@ -245,7 +245,7 @@ func documentJSON(d store.Document) fiber.Map {
 		"size": d.Size, "sha256": d.SHA256, "content_type": d.ContentType, "signed_sealed": d.SignedSealed,
 		"uploader": d.UploaderName, "created_at": d.CreatedAt.In(shanghai).Format(time.RFC3339),
 		"content_url": "/api/v1/documents/" + strconv.FormatInt(d.ID, 10) + "/content",
-		"thumbnail":   d.ThumbKey != "", "taken_at": nil,
+		"thumbnail":   d.ThumbKey != "", "taken_at": nil, "official": d.Official,
 	}
 	if d.TakenAt.Valid {
 		m["taken_at"] = d.TakenAt.Time.In(shanghai).Format(time.RFC3339)
