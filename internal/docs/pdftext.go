@@ -81,12 +81,19 @@ func (g *glyphs) resolve(r rune) rune {
 }
 
 // cjkFace reports whether r, a character some embedded font has, is drawn
-// with the CJK font: Chinese text always, anything the Latin font lacks.
+// with the CJK font: Chinese text the CJK font has, and anything the Latin
+// font lacks.
 func (g *glyphs) cjkFace(r rune) bool {
-	if isCJK(r) {
+	if isCJK(r) && has(g.cov.cjk, &g.buf, r) {
 		return true
 	}
 	return !has(g.cov.latin, &g.buf, r)
+}
+
+// Covered reports whether an embedded font has a glyph for r.
+func Covered(r rune) bool {
+	g := newGlyphs()
+	return has(g.cov.latin, &g.buf, r) || has(g.cov.cjk, &g.buf, r)
 }
 
 // Printable is s as the PDF draws it: valid UTF-8 of characters the

@@ -99,3 +99,18 @@ func FuzzWritePDF(f *testing.F) {
 		writeNoPanic(t, paperWith(s))
 	})
 }
+
+// The mark drawn for missing characters, and the text of the papers, are
+// in the embedded fonts; rare CJK characters outside the BMP are not.
+func TestEmbeddedFontCoverage(t *testing.T) {
+	for _, r := range []rune{docs.MissingGlyph, '巴', '〔', '，', 'A', '0', '—', '（', 0xFB01} {
+		if !docs.Covered(r) {
+			t.Errorf("%q (U+%04X) has no glyph", r, r)
+		}
+	}
+	for _, r := range []rune{0x20000, 0x2A6A5} {
+		if docs.Covered(r) {
+			t.Errorf("U+%04X unexpectedly has a glyph", r)
+		}
+	}
+}
