@@ -20,7 +20,7 @@ func TestEnginePanickingFireIsParked(t *testing.T) {
 	rid := f.review(workflow.OpinionSent)
 	now := at(t, "2025-10-15T09:00:00+08:00")
 	ids := f.insertDue([]int64{rid}, 4, at(t, "2025-10-14T23:59:59+08:00"))
-	poison := ids[1]
+	poison := ids[3] // the latest: the overdue list shows it
 	var calls atomic.Int64
 	fire := func(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review) error {
 		if d.ID == poison {
@@ -53,6 +53,17 @@ func TestEnginePanickingFireIsParked(t *testing.T) {
 	text, class := deadline.DueText(context.Background(), &f.s.Queries, rid, now)
 	if !strings.Contains(text, "处理失败") || class != deadline.ClassOverdue {
 		t.Errorf("due text %q (%s), want the failure shown", text, class)
+	}
+	over, err := deadline.Overdue(context.Background(), f.s, store.Scope{All: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := false
+	for _, o := range over {
+		listed = listed || o.ID == poison
+	}
+	if !listed {
+		t.Errorf("the parked deadline is not in the overdue list %+v", over)
 	}
 	for _, id := range ids {
 		if id != poison && f.deadline(id).State != store.DeadlineFired {

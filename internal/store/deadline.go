@@ -379,16 +379,16 @@ type PastDueDeadline struct {
 }
 
 // PastDueDeadlines lists, within the scope, the latest deadline of each
-// kind of each review that is past due at now and still pending or fired,
-// on reviews not suspended; the caller keeps those whose review is still in
-// the deadline's state.
+// kind of each review that is past due at now and still pending, fired or
+// parked as failed, on reviews not suspended; the caller keeps those whose
+// review is still in the deadline's state.
 func (q *Queries) PastDueDeadlines(ctx context.Context, sc Scope, now time.Time) ([]PastDueDeadline, error) {
 	w, args := sc.reviewWhere()
 	rows, err := q.db.QueryContext(ctx, "SELECT "+deadlineColumns+`, r.state, r.kind, p.code, p.name, j.name, u.name, COALESCE(f.name,'')
 		FROM deadlines d JOIN reviews r ON r.id = d.review_id JOIN projects p ON p.id = r.project_id
 		JOIN jurisdictions j ON j.id = r.jurisdiction_id JOIN organizations u ON u.id = r.unit_org_id
 		LEFT JOIN organizations f ON f.id = r.firm_id
-		WHERE d.due_at < ? AND d.state IN ('pending', 'fired') AND NOT r.suspended
+		WHERE d.due_at < ? AND d.state IN ('pending', 'fired', 'failed') AND NOT r.suspended
 		  AND d.id = (SELECT MAX(d2.id) FROM deadlines d2 WHERE d2.review_id = d.review_id AND d2.kind = d.kind)
 		  AND `+w+` ORDER BY d.due_at, d.id`, append([]any{now}, args...)...)
 	if err != nil {
