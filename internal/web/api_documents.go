@@ -76,13 +76,14 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return store.Document{}, form, &statusErr{status: 400, code: "bad_request", msg: "请以 multipart/form-data 方式上传文件"}
 	}
-	var body io.Reader = c.Context().RequestBodyStream()
-	if body == nil {
-		body = bytes.NewReader(c.Body())
+	var stream io.Reader = c.Context().RequestBodyStream()
+	if stream == nil {
+		stream = bytes.NewReader(c.Body())
 	}
+	raw := &countingReader{r: stream}
 	// A large read buffer: multipart reuses a *bufio.Reader this big instead
 	// of its own 4 KiB one, so a big file moves in few, large reads.
-	body = bufio.NewReaderSize(body, 1<<20)
+	body := bufio.NewReaderSize(raw, 1<<20)
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		part, err := mr.NextPart()
@@ -106,8 +107,9 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 			if filename == "" {
 				filename = "未命名文件"
 			}
+			file := &filePart{part: part, body: body, raw: raw, declared: int64(c.Request().Header.ContentLength())}
 			doc, err := svc.UploadFile(c.UserContext(), p, docs.UploadInput{ReviewID: reviewID, Category: form.Category,
-				SignedSealed: form.SignedSealed, Filename: filename, Body: part})
+				SignedSealed: form.SignedSealed, Filename: filename, Body: file})
 			part.Close()
 			if err != nil {
 				c.Set(fiber.HeaderConnection, "close") // the rest of the body is not read
@@ -145,6 +147,72 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 	}
 }
 
+// countingReader counts the bytes of the request body read so far.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// filePart is the file of an upload as the document service reads it. It
+// ends with io.EOF only when the request arrived whole: the part ended at
+// its boundary, the part's own Content-Length (if it declares one) matches
+// its bytes, and the request body, read to its end, is as long as its
+// Content-Length says (fasthttp reports a connection the client closed
+// early as a plain end of the body). Anything else is an error, which
+// makes the service drop the upload.
+type filePart struct {
+	part     *multipart.Part
+	body     io.Reader       // the buffered request body the parts come from
+	raw      *countingReader // beneath body: what arrived
+	declared int64           // the request's Content-Length; < 0 when none (chunked)
+	n        int64
+	err      error
+}
+
+func (f *filePart) Read(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.part.Read(p)
+	f.n += int64(n)
+	switch {
+	case err == io.EOF:
+		if ferr := f.finish(); ferr != nil {
+			f.err = ferr
+			return n, ferr
+		}
+	case err != nil:
+		f.err = fmt.Errorf("upload body: %w", err)
+		return n, f.err
+	}
+	return n, err
+}
+
+// finish checks the declared sizes once the part has ended.
+func (f *filePart) finish() error {
+	if v := f.part.Header.Get("Content-Length"); v != "" {
+		if want, err := strconv.ParseInt(v, 10, 64); err != nil || want != f.n {
+			return fmt.Errorf("file part of %d bytes declares Content-Length %q", f.n, v)
+		}
+	}
+	// What follows the file is the closing boundary and perhaps a few
+	// fields: read it to the end of the body to learn whether all came.
+	m, err := io.Copy(io.Discard, io.LimitReader(f.body, 1<<16))
+	if err != nil {
+		return fmt.Errorf("upload body after the file: %w", err)
+	}
+	if m < 1<<16 && f.declared >= 0 && f.raw.n != f.declared {
+		return fmt.Errorf("body of %d bytes declares Content-Length %d", f.raw.n, f.declared)
+	}
+	return nil
+}
+
 // docsFieldError is a 422 on one upload field raised by the web layer.
 type docsFieldError struct{ field, msg string }
 
@@ -177,7 +245,7 @@ func documentJSON(d store.Document) fiber.Map {
 		"size": d.Size, "sha256": d.SHA256, "content_type": d.ContentType, "signed_sealed": d.SignedSealed,
 		"uploader": d.UploaderName, "created_at": d.CreatedAt.In(shanghai).Format(time.RFC3339),
 		"content_url": "/api/v1/documents/" + strconv.FormatInt(d.ID, 10) + "/content",
-		"thumbnail":   d.ThumbKey != "", "taken_at": nil,
+		"thumbnail":   d.ThumbKey != "", "taken_at": nil, "official": d.Official,
 	}
 	if d.TakenAt.Valid {
 		m["taken_at"] = d.TakenAt.Time.In(shanghai).Format(time.RFC3339)
@@ -356,6 +424,17 @@ func paperJSON(pp store.Paper) fiber.Map {
 	if pp.DocumentID != 0 {
 		m["document_id"] = strconv.FormatInt(pp.DocumentID, 10)
 	}
+	// pdf_status: ready, pending (not rendered yet), or failed (parked
+	// after repeated failures; staff must act).
+	switch {
+	case pp.DocumentID != 0:
+		m["pdf_status"] = "ready"
+	case pp.RenderParked():
+		m["pdf_status"] = "failed"
+	default:
+		m["pdf_status"] = "pending"
+	}
+	m["render_attempts"] = pp.RenderAttempts
 	if pp.Voided() {
 		m["void_reason"] = pp.VoidReason
 		m["voided_at"] = pp.VoidedAt.Time.In(shanghai).Format(time.RFC3339)
