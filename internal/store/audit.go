@@ -159,13 +159,13 @@ type AuditEventsFilter struct {
 	Offset   int
 }
 
-// AuditEvents lists events newest first.
-func (q *Queries) AuditEvents(ctx context.Context, f AuditEventsFilter) ([]AuditEvent, int, error) {
-	where, order := " WHERE 1=1", " ORDER BY id DESC"
-	var args []any
+// AuditEvents lists the events the scope sees, newest first.
+func (q *Queries) AuditEvents(ctx context.Context, sc Scope, f AuditEventsFilter) ([]AuditEvent, int, error) {
+	w, args := sc.auditWhere()
+	where, order := " a WHERE "+w, " ORDER BY id DESC"
 	if f.ReviewID != 0 {
 		// A review's events are its stream's, in the order of their seq.
-		where, order = " WHERE stream = ?", " ORDER BY seq DESC"
+		where, order = where+" AND stream = ?", " ORDER BY seq DESC"
 		args = append(args, ReviewStream(f.ReviewID))
 	}
 	if f.ActorID != 0 {

@@ -58,24 +58,26 @@ type auditRow struct {
 }
 
 func (a *App) auditLog(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ViewAudit); err != nil {
+	p, err := require(c, auth.ViewAudit)
+	if err != nil {
 		return err
 	}
-	return a.renderAudit(c, nil)
+	return a.renderAudit(c, p, nil)
 }
 
 func (a *App) auditVerify(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ViewAudit); err != nil {
+	p, err := require(c, auth.ViewAudit)
+	if err != nil {
 		return err
 	}
 	res, err := audit.Verify(c.UserContext(), a.store)
 	if err != nil {
 		return err
 	}
-	return a.renderAudit(c, &res)
+	return a.renderAudit(c, p, &res)
 }
 
-func (a *App) renderAudit(c *fiber.Ctx, verified *audit.Result) error {
+func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result) error {
 	ctx := c.UserContext()
 	pg := pageParams(c)
 	form := newForm()
@@ -101,7 +103,7 @@ func (a *App) renderAudit(c *fiber.Ctx, verified *audit.Result) error {
 	var rows []auditRow
 	total := 0
 	if form.ok() {
-		events, n, err := a.store.AuditEvents(ctx, f)
+		events, n, err := a.store.AuditEvents(ctx, p.Scope(), f)
 		if err != nil {
 			return err
 		}
