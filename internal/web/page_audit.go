@@ -26,6 +26,8 @@ func auditActionLabel(action string) string {
 	switch action {
 	case "login":
 		return "登录"
+	case "account_locked":
+		return "账户锁定"
 	case "api_token":
 		return "签发 API 令牌"
 	case "create_user":
@@ -114,7 +116,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 	}
 	type opt struct{ Code, Label string }
 	var actions []opt
-	for _, code := range []string{"login", "create_user", "deactivate_user", "activate_user", "create_organization",
+	for _, code := range []string{"login", "account_locked", "create_user", "deactivate_user", "activate_user", "create_organization",
 		"create_project", "create_review", "delegate", "delegate_override", "anchor"} {
 		actions = append(actions, opt{code, auditActionLabel(code)})
 	}
