@@ -50,6 +50,8 @@ func auditActionLabel(action string) string {
 		return "下载资料"
 	case "view_conclusion":
 		return "查看评审结论"
+	case "paper_view":
+		return "查看/打印公文"
 	}
 	return action
 }
