@@ -174,7 +174,7 @@ func addressKey(ip string) string { return "address:" + ip }
 // not: the key is locked, or its window's checks are all taken.
 func (s *Service) claim(ctx context.Context, key string, max int, now time.Time) error {
 	var refused error
-	err := s.store.InTx(ctx, func(q *store.Queries) error {
+	err := s.retry(ctx, func(q *store.Queries) error {
 		refused = nil
 		t, err := q.LockLoginThrottle(ctx, key, now)
 		if err != nil {
@@ -203,7 +203,7 @@ func (s *Service) claim(ctx context.Context, key string, max int, now time.Time)
 // fail counts a failed password check of key; the MaxUserFailures-th locks
 // the account, which a real account records in the audit trail.
 func (s *Service) fail(ctx context.Context, key string, u store.User, ip string, now time.Time) error {
-	return s.store.InTx(ctx, func(q *store.Queries) error {
+	return s.retry(ctx, func(q *store.Queries) error {
 		t, err := q.LockLoginThrottle(ctx, key, now)
 		if err != nil {
 			return err
@@ -224,6 +224,19 @@ func (s *Service) fail(ctx context.Context, key string, u store.User, ip string,
 				"locked_until": t.LockedUntil.In(calendar.Location()).Format(time.RFC3339)}})
 		return err
 	})
+}
+
+// retry runs fn in a transaction, again when it lost a deadlock (or, on
+// a cluster, a certification conflict at commit): its outcome is decided
+// afresh from the row it locks.
+func (s *Service) retry(ctx context.Context, fn func(q *store.Queries) error) error {
+	var err error
+	for range 5 {
+		if err = s.store.InTx(ctx, fn); !store.IsDeadlock(err) {
+			return err
+		}
+	}
+	return err
 }
 
 // addressOver reports whether an address has used up its sign-ins with
