@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/config"
 	"finreview/internal/docs"
@@ -72,6 +73,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	defer e.close()
 	e.log.Info("starting", slog.Any("config", e.cfg))
+	key, err := audit.LoadKey(e.cfg.AuditKeyFile)
+	if err != nil {
+		return fmt.Errorf("配置错误 FINREVIEW_AUDIT_KEY_FILE: %w", err)
+	}
+	e.db.SetAuditKey(key)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -96,8 +96,9 @@ type Detail struct {
 }
 
 // Get returns a firm with its status history, conflicts, staff accounts,
-// statistics, assessments and latest delegations.
-func (s *Service) Get(ctx context.Context, id int64) (Detail, error) {
+// assessments, and the statistics and latest delegations of its reviews
+// that sc sees.
+func (s *Service) Get(ctx context.Context, sc store.Scope, id int64) (Detail, error) {
 	q := &s.store.Queries
 	f, err := q.FirmByID(ctx, id)
 	if err != nil {
@@ -113,13 +114,13 @@ func (s *Service) Get(ctx context.Context, id int64) (Detail, error) {
 	if d.Staff, err = q.UsersByRole(ctx, string(auth.Intermediary), id); err != nil {
 		return Detail{}, err
 	}
-	if d.Stats, err = s.Stats(ctx, id); err != nil {
+	if d.Stats, err = s.Stats(ctx, sc, id); err != nil {
 		return Detail{}, err
 	}
 	if d.Assessments, err = q.FirmAssessmentHistory(ctx, id); err != nil {
 		return Detail{}, err
 	}
-	if d.Delegations, err = q.FirmDelegations(ctx, id, 20); err != nil {
+	if d.Delegations, err = q.FirmDelegations(ctx, sc, id, 20); err != nil {
 		return Detail{}, err
 	}
 	return d, nil
@@ -145,9 +146,9 @@ func (st Stats) ReductionPercent() string {
 	return st.ReductionRate.Mul(decimal.NewFromInt(100)).StringFixed(2) + "%"
 }
 
-// Stats computes a firm's statistics.
-func (s *Service) Stats(ctx context.Context, firmID int64) (Stats, error) {
-	rows, err := s.store.FirmStatsRows(ctx, firmID)
+// Stats computes a firm's statistics over its reviews that sc sees.
+func (s *Service) Stats(ctx context.Context, sc store.Scope, firmID int64) (Stats, error) {
+	rows, err := s.store.FirmStatsRows(ctx, sc, firmID)
 	if err != nil {
 		return Stats{}, fmt.Errorf("firm statistics: %w", err)
 	}

@@ -79,3 +79,33 @@ func (s Scope) Sees(r Review) (visible, decided bool) {
 	}
 	return false, true
 }
+
+// reviewIDsIn returns an SQL condition limiting a column of review ids to
+// the reviews the scope sees.
+func (s Scope) reviewIDsIn(column string) (string, []any) {
+	switch {
+	case s.None:
+		return "1=0", nil
+	case s.All:
+		return "1=1", nil
+	}
+	w, args := s.reviewWhere()
+	return column + " IN (SELECT r.id FROM reviews r JOIN projects p ON p.id = r.project_id WHERE " + w + ")", args
+}
+
+// auditWhere limits audit events (alias a) to the scope: events of the
+// reviews it sees and, for a jurisdiction's bureau staff, the events
+// outside reviews of people of that jurisdiction (sign-ins, user changes).
+// Only an unlimited scope sees the rest: other jurisdictions' people, the
+// system's own events and the anchors.
+func (s Scope) auditWhere() (string, []any) {
+	if s.All && !s.None {
+		return "1=1", nil
+	}
+	w, args := s.reviewIDsIn("a.review_id")
+	if s.JurisdictionID != 0 && !s.None {
+		w = "(" + w + " OR (a.review_id IS NULL AND a.actor_id IN (SELECT u.id FROM users u WHERE u.jurisdiction_id = ?)))"
+		args = append(args, s.JurisdictionID)
+	}
+	return w, args
+}

@@ -417,6 +417,7 @@ func (a *App) apiAuditVerify(c *fiber.Ctx) error {
 	out := fiber.Map{"ok": res.OK, "events": res.Events}
 	if res.Broken != "" {
 		out["broken"] = res.Broken
+		out["problems"] = res.Problems
 	}
 	return c.JSON(out)
 }

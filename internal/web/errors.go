@@ -45,7 +45,7 @@ func classify(err error) (int, apiError) {
 	case errors.Is(err, auth.ErrBadCredentials):
 		return 401, apiError{Error: "用户名或密码错误", Code: "bad_credentials"}
 	case errors.Is(err, auth.ErrThrottled):
-		return 429, apiError{Error: auth.ErrThrottled.Error(), Code: "throttled"}
+		return 429, apiError{Error: auth.ThrottleMessage(err), Code: "throttled"}
 	case errors.Is(err, auth.ErrForbidden):
 		return 403, apiError{Error: "无权执行此操作", Code: "forbidden"}
 	case errors.As(err, &te):

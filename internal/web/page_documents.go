@@ -213,7 +213,7 @@ func (a *App) paperPrint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := svc.View(c.UserContext(), p, id, c.Params("kind"))
+	v, err := svc.ViewLogged(c.UserContext(), p, id, c.Params("kind"), clientIP(c))
 	if err != nil {
 		return err
 	}

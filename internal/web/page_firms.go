@@ -437,7 +437,7 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 		return err
 	}
 	ctx := c.UserContext()
-	d, err := svc.Get(ctx, id)
+	d, err := svc.Get(ctx, p.Scope(), id)
 	if err != nil {
 		return err
 	}
