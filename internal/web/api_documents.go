@@ -190,7 +190,10 @@ func (a *App) apiListDocuments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	if c.Query("per_page") != "" {
 		if n, err := strconv.Atoi(c.Query("per_page")); err == nil && n > 0 && n <= 500 {
 			pg.Size = n
@@ -395,7 +398,10 @@ func (a *App) apiSearchPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	list, total, err := svc.SearchPapers(c.UserContext(), p, store.PaperFilter{DocNumber: strings.TrimSpace(c.Query("q")),
 		Kind: c.Query("kind"), Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {

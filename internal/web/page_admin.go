@@ -137,7 +137,10 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 		}
 		rows = append(rows, userRow{User: u, RoleLabel: auth.Role(u.Role).Label(), OrgName: orgName[u.OrgID], JurisdictionName: jurName[u.JurisdictionID]})
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	total := len(rows)
 	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	type roleOpt struct{ Code, Label string }
@@ -331,7 +334,10 @@ func (a *App) renderAdminOrganizations(c *fiber.Ctx, status int, form *formState
 		}
 		rows = append(rows, orgRow{Organization: o, KindLabel: orgKindLabel(o.Kind), JurisdictionName: jurName[o.JurisdictionID]})
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	total := len(rows)
 	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	return a.views.render(c, status, "admin_organizations", a.page(c, "组织机构", map[string]any{

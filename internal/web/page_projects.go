@@ -90,7 +90,10 @@ func (a *App) projectList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	search := strings.TrimSpace(c.Query("q"))
 	items, total, err := a.store.Projects(c.UserContext(), p.Scope(), search, pg.Size, pg.Offset())
 	if err != nil {
