@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -18,6 +19,19 @@ import (
 // answer is 422 naming the field. Length and one-line rules are the
 // services' (input.Line), which know each field.
 func (a *App) checkInput(c *fiber.Ctx) error {
+	if err := requestText(c); err != nil {
+		// Named for people too: the page shows only the message.
+		var fe *input.FieldError
+		if errors.As(err, &fe) {
+			return &input.FieldError{Name: fe.Name, Msg: "「" + fe.Name + "」" + fe.Msg}
+		}
+		return err
+	}
+	return c.Next()
+}
+
+// requestText checks the query, the form and the JSON body of a request.
+func requestText(c *fiber.Ctx) error {
 	var err error
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		if err == nil {
@@ -39,11 +53,9 @@ func (a *App) checkInput(c *fiber.Ctx) error {
 			return err
 		}
 	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON) || (len(c.Body()) > 0 && strings.HasPrefix(c.Path(), "/api/") && !strings.HasPrefix(ct, fiber.MIMEMultipartForm)):
-		if err := checkJSON(c.Body()); err != nil {
-			return err
-		}
+		return checkJSON(c.Body())
 	}
-	return c.Next()
+	return nil
 }
 
 // checkJSON checks every string of a JSON document, keys included, with
