@@ -52,7 +52,11 @@ func requestText(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON) || (len(c.Body()) > 0 && strings.HasPrefix(c.Path(), "/api/") && !strings.HasPrefix(ct, fiber.MIMEMultipartForm)):
+	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
+		// Streamed: the upload handler checks its fields part by part
+		// (readUploadParts); reading the body here would buffer the file.
+		return nil
+	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON) || strings.HasPrefix(c.Path(), "/api/"):
 		return checkJSON(c.Body())
 	}
 	return nil
