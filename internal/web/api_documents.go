@@ -148,7 +148,7 @@ func readUploadParts(mr *multipart.Reader) (uploadForm, *multipart.Part, error) 
 			return form, nil, badRequest("上传内容格式有误: " + err.Error())
 		}
 		val := strings.TrimSpace(string(v))
-		if err := input.Line(name, val, 0); err != nil {
+		if err := input.Line(fieldLabel(name), val, 0); err != nil {
 			return form, nil, err
 		}
 		switch name {

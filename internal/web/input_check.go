@@ -35,7 +35,7 @@ func requestText(c *fiber.Ctx) error {
 	var err error
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		if err == nil {
-			err = input.Lines(string(k), string(v), 0)
+			err = checkPair(string(k), string(v))
 		}
 	})
 	if err != nil {
@@ -46,7 +46,7 @@ func requestText(c *fiber.Ctx) error {
 	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
 		c.Context().PostArgs().VisitAll(func(k, v []byte) {
 			if err == nil {
-				err = input.Lines(string(k), string(v), 0)
+				err = checkPair(string(k), string(v))
 			}
 		})
 		if err != nil {
@@ -101,10 +101,10 @@ func checkJSONValue(path string, raw json.RawMessage, depth int) error {
 					return &input.FieldError{Name: join(path, k), Msg: "含有无效的字符编码"}
 				}
 			}
-			return &input.FieldError{Name: join(path, "(字段名)"), Msg: "含有无效的字符编码"}
+			return &input.FieldError{Name: join(path, ""), Msg: "含有无效的字符编码"}
 		}
 		for k, v := range obj {
-			if err := input.Line(join(path, "(字段名)"), k, 0); err != nil {
+			if err := input.Line(join(path, ""), k, 0); err != nil {
 				return err
 			}
 			if err := checkJSONValue(join(path, k), v, depth+1); err != nil {
@@ -139,9 +139,26 @@ func checkJSONValue(path string, raw json.RawMessage, depth int) error {
 	return nil
 }
 
+// checkPair checks a query or form parameter, its name included.
+func checkPair(name, value string) error {
+	if err := input.Line(fieldLabel(""), name, 0); err != nil {
+		return err
+	}
+	return input.Lines(fieldLabel(name), value, 0)
+}
+
+// fieldLabel is how an error names a field: its name, or a label when
+// the request gave it none.
+func fieldLabel(name string) string {
+	if name == "" {
+		return "(字段名)"
+	}
+	return name
+}
+
 func join(path, name string) string {
 	if path == "" {
-		return name
+		return fieldLabel(name)
 	}
-	return path + "." + name
+	return path + "." + fieldLabel(name)
 }

@@ -89,7 +89,13 @@ func parseYear(s string, def int) (int, error) {
 
 // monthParam reads ?month=YYYY-MM; absent is the month of now.
 func monthParam(c *fiber.Ctx, now time.Time) (time.Time, error) {
-	m, err := report.ParseMonth(strings.TrimSpace(c.Query("month")), now, shanghai)
+	return parseMonth(c.Query("month"), now)
+}
+
+// parseMonth checks a month written YYYY-MM (report.ParseMonth's range);
+// empty is the month of now, in Asia/Shanghai.
+func parseMonth(s string, now time.Time) (time.Time, error) {
+	m, err := report.ParseMonth(strings.TrimSpace(s), now, shanghai)
 	if err != nil {
 		return time.Time{}, &input.FieldError{Name: "month", Msg: "月份格式应为 YYYY-MM,例如 2026-11"}
 	}
