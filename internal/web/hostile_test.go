@@ -127,6 +127,8 @@ var hostileRoutes = map[string]routeInputs{
 	"GET /overdue.xlsx":              {query: []string{"kind", "q"}},
 }
 
+// debugRoute, from HOSTILE_DEBUG, logs every answer on paths containing
+// it, to see what a route makes of each hostile value.
 var debugRoute = os.Getenv("HOSTILE_DEBUG")
 
 var routeParam = regexp.MustCompile(`:([a-z]+)(<int>)?`)
