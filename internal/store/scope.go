@@ -109,3 +109,24 @@ func (s Scope) auditWhere() (string, []any) {
 	}
 	return w, args
 }
+
+// unitWhere limits construction units (organizations, alias o) to those a
+// scope may register projects for: every unit, the units of its
+// jurisdiction, its own unit, or, for a competent department, the units
+// under it (parent_id) or whose projects it already oversees.
+func (s Scope) unitWhere() (string, []any) {
+	switch {
+	case s.None:
+		return "1=0", nil
+	case s.All:
+		return "1=1", nil
+	case s.JurisdictionID != 0:
+		return "o.jurisdiction_id = ?", []any{s.JurisdictionID}
+	case s.UnitID != 0:
+		return "o.id = ?", []any{s.UnitID}
+	case s.DeptID != 0:
+		return "(o.parent_id = ? OR EXISTS (SELECT 1 FROM projects p WHERE p.unit_org_id = o.id AND p.dept_org_id = ?))",
+			[]any{s.DeptID, s.DeptID}
+	}
+	return "1=0", nil
+}

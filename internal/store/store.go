@@ -159,9 +159,8 @@ func translate(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == 1062 {
-		return fmt.Errorf("%w: %s", ErrDuplicate, me.Message)
+	if ie, ok := AsInputError(err); ok {
+		return ie
 	}
 	return err
 }

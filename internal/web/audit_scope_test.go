@@ -91,7 +91,7 @@ func TestAuditLogAndFirmPageFollowScope(t *testing.T) {
 			if c == nil {
 				t.Fatalf("sign-in: %d", status)
 			}
-			for _, path := range []string{"/audit?per_page=500", fmt.Sprintf("/audit?review=%d", reviewID)} {
+			for _, path := range []string{"/audit?per_page=200", fmt.Sprintf("/audit?review=%d", reviewID)} {
 				if got := strings.Contains(get(t, c, path), marker); got != tt.sees {
 					t.Errorf("%s shows the other county's event: %v, want %v", path, got, tt.sees)
 				}

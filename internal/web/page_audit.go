@@ -83,7 +83,10 @@ func (a *App) auditVerify(c *fiber.Ctx) error {
 
 func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result) error {
 	ctx := c.UserContext()
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	form := newForm()
 	f := store.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset()}
 	form.Values["review"] = strings.TrimSpace(c.Query("review"))

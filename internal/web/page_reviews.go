@@ -236,7 +236,10 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	form := newForm()
 	f := reviewFilter(c, form)
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	f.Limit, f.Offset = pg.Size, pg.Offset()
 	items, total, err := svc.List(ctx, p, f)
 	if err != nil {
