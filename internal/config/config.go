@@ -34,7 +34,19 @@ type Config struct {
 	InstanceName string
 	// MaxTransitions is how many transitions the instance runs at once.
 	MaxTransitions int
+	// TLSCertFile and TLSKeyFile, both set, make serve answer over HTTPS.
+	TLSCertFile string
+	TLSKeyFile  string
+	// BehindTLS says a TLS-terminating proxy fronts the instance.
+	BehindTLS bool
 }
+
+// TLS reports whether the instance serves HTTPS itself.
+func (c Config) TLS() bool { return c.TLSCertFile != "" && c.TLSKeyFile != "" }
+
+// SecureCookies reports whether browsers reach the instance over TLS only,
+// so its cookies are marked Secure and HSTS is sent.
+func (c Config) SecureCookies() bool { return c.TLS() || c.BehindTLS }
 
 // Error names the variable that is wrong.
 type Error struct {
@@ -92,6 +104,17 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.DeadlineInterval = d
 	}
+	c.TLSCertFile, c.TLSKeyFile = getenv("FINREVIEW_TLS_CERT_FILE"), getenv("FINREVIEW_TLS_KEY_FILE")
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return c, &Error{"FINREVIEW_TLS_CERT_FILE", "FINREVIEW_TLS_CERT_FILE 与 FINREVIEW_TLS_KEY_FILE 须同时设置"}
+	}
+	if v := getenv("FINREVIEW_BEHIND_TLS"); v != "" {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			return c, &Error{"FINREVIEW_BEHIND_TLS", "应为 true 或 false"}
+		}
+		c.BehindTLS = b
+	}
 	c.InstanceName = getenv("FINREVIEW_INSTANCE")
 	if c.InstanceName == "" {
 		host, _ := os.Hostname()
@@ -139,6 +162,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_access_key", "***"),
 		slog.String("instance", c.InstanceName),
 		slog.Int("max_transitions", c.MaxTransitions),
+		slog.Bool("tls", c.TLS()),
+		slog.Bool("behind_tls", c.BehindTLS),
 	)
 }
 

@@ -14,7 +14,7 @@ func (a *App) routes() {
 	a.apiRoutes(authed)
 
 	// Pages: session cookie and CSRF on every form.
-	pages := f.Group("", a.loadSession, a.csrf)
+	pages := f.Group("", a.loadSession, a.csrf, a.signFlash)
 	pages.Get("/login", a.loginPage)
 	pages.Post("/login", a.loginSubmit)
 	pages.Post("/logout", a.logout)
