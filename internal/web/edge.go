@@ -223,6 +223,10 @@ type uploadReader struct {
 	start time.Time
 	n     int64
 	eof   bool
+	// declared is the Content-Length (-1: chunked): fasthttp's stream
+	// answers io.EOF when the client stops short of it, which must not
+	// pass for a complete body.
+	declared int64
 }
 
 // uploadBody is the body of an upload request, paced. It is read by the
@@ -232,7 +236,7 @@ func (a *App) uploadBody(c *fiber.Ctx) io.Reader {
 	if r == nil {
 		r = strings.NewReader(string(c.Body()))
 	}
-	u := &uploadReader{r: r, conn: c.Context().Conn(), start: time.Now()}
+	u := &uploadReader{r: r, conn: c.Context().Conn(), start: time.Now(), declared: int64(c.Request().Header.ContentLength())}
 	c.Locals(localUploadBody, u)
 	return u
 }
@@ -261,6 +265,9 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 		return n, &statusErr{status: 413, code: "too_large", msg: "上传文件过大(上限 2 GB)"}
 	}
 	if errors.Is(err, io.EOF) {
+		if u.declared >= 0 && u.n < u.declared {
+			return n, badRequest("上传内容不完整(连接中断)")
+		}
 		u.eof = true
 		return n, io.EOF
 	}

@@ -344,3 +344,31 @@ func TestSecureCookieBehindTLS(t *testing.T) {
 		t.Errorf("no HSTS behind TLS")
 	}
 }
+
+// An upload whose body ends short of its Content-Length (the client cut
+// the connection or half-closed it) is refused, never stored as whole.
+func TestShortUploadIsRefused(t *testing.T) {
+	e := newE2E(t)
+	id := e.newReview("jianshe", "LH-2026-001", "settlement", "1000000.00")
+	tok := e.token("jianshe")
+	addr := serveOn(t, e.app)
+	conn := dial(t, addr)
+	pre := "--zz\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nsubmission\r\n" +
+		"--zz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"short.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+	fmt.Fprintf(conn, "POST /api/v1/reviews/%s/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: multipart/form-data; boundary=zz\r\nContent-Length: %d\r\n\r\n%s",
+		id, tok, 1<<20, pre)
+	_, _ = conn.Write(bytes.Repeat([]byte("% padding\n"), 10000))
+	_ = conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read answer: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+		t.Fatalf("a short upload: %d %.200s, want a 4xx refusal", resp.StatusCode, b)
+	}
+	if n := e.count("SELECT COUNT(*) FROM documents WHERE name = 'short.pdf' AND status <> 'pending'"); n != 0 {
+		t.Fatalf("%d document row(s) stored for a short upload", n)
+	}
+}
