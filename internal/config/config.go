@@ -105,8 +105,11 @@ func Load(getenv func(string) string) (Config, error) {
 		c.DeadlineInterval = d
 	}
 	c.TLSCertFile, c.TLSKeyFile = getenv("FINREVIEW_TLS_CERT_FILE"), getenv("FINREVIEW_TLS_KEY_FILE")
-	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
-		return c, &Error{"FINREVIEW_TLS_CERT_FILE", "FINREVIEW_TLS_CERT_FILE 与 FINREVIEW_TLS_KEY_FILE 须同时设置"}
+	if c.TLSCertFile != "" && c.TLSKeyFile == "" {
+		return c, &Error{"FINREVIEW_TLS_KEY_FILE", "设置了 FINREVIEW_TLS_CERT_FILE 时须同时设置私钥文件"}
+	}
+	if c.TLSKeyFile != "" && c.TLSCertFile == "" {
+		return c, &Error{"FINREVIEW_TLS_CERT_FILE", "设置了 FINREVIEW_TLS_KEY_FILE 时须同时设置证书文件"}
 	}
 	if v := getenv("FINREVIEW_BEHIND_TLS"); v != "" {
 		b, perr := strconv.ParseBool(v)
