@@ -4,11 +4,23 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +47,7 @@ func TestHostileClients(t *testing.T) {
 	t.Run("slow senders hold no transition turn", func(t *testing.T) { slowSenders(t, w, sv, c, ids[:4]) })
 	t.Run("floods and oversized bodies keep memory bounded", func(t *testing.T) { floods(t, sv, c) })
 	t.Run("an aborted upload commits nothing", func(t *testing.T) { abortedUploads(t, w, sv, c, ids[4]) })
+	t.Run("HTTPS with Secure cookies and HSTS", func(t *testing.T) { servesTLS(t, w) })
 	t.Run("concurrent wrong passwords lock the account", func(t *testing.T) { lockoutRace(t, sv) })
 	if sv.panics() {
 		t.Errorf("the server panicked:\n%s", sv.output())
@@ -385,5 +398,88 @@ func lockoutRace(t *testing.T, sv *server) {
 	}
 	if status := post("Demo@2026"); status != 429 {
 		t.Errorf("the right password while locked: %d, want 429", status)
+	}
+}
+
+// selfSigned writes a certificate and key for 127.0.0.1 into dir.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// With FINREVIEW_TLS_CERT_FILE and FINREVIEW_TLS_KEY_FILE the server
+// answers HTTPS only, from TLS 1.2 on, with HSTS and Secure cookies.
+func servesTLS(t *testing.T, w *world) {
+	cert, key := selfSigned(t, t.TempDir())
+	sv := w.start("hostile-tls", "", "FINREVIEW_TLS_CERT_FILE="+cert, "FINREVIEW_TLS_KEY_FILE="+key)
+	defer sv.kill()
+	old := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11}}}
+	if resp, err := old.Get("https://" + sv.addr + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Errorf("a TLS 1.1 client was served")
+	}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Timeout: 10 * time.Second, Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base := "https://" + sv.addr
+	resp, err := hc.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Errorf("no HSTS over TLS")
+	}
+	m := regexp.MustCompile(`name="_csrf" value="([0-9a-f]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("login page without a CSRF field: %d", resp.StatusCode)
+	}
+	form := url.Values{"username": {"caizheng"}, "password": {"Demo@2026"}, "_csrf": {string(m[1])}}
+	resp, err = hc.PostForm(base+"/login", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "finreview_session" {
+			session = c
+		}
+	}
+	if resp.StatusCode != 303 || session == nil {
+		t.Fatalf("sign-in over TLS: %d, session cookie %v", resp.StatusCode, session)
+	}
+	if !session.Secure || !session.HttpOnly {
+		t.Errorf("session cookie over TLS: Secure %v HttpOnly %v", session.Secure, session.HttpOnly)
+	}
+	// Plain HTTP on the TLS port is not served.
+	if resp, err := http.Get("http://" + sv.addr + "/healthz"); err == nil {
+		if resp.StatusCode == 200 {
+			t.Errorf("plain HTTP served on the TLS address")
+		}
+		resp.Body.Close()
 	}
 }
