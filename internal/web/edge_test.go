@@ -128,10 +128,16 @@ func TestBodyLimitHoldsForEveryMethodAndEncoding(t *testing.T) {
 func TestAnonymousUploadRefusedBeforeItsBody(t *testing.T) {
 	e := newE2E(t)
 	addr := serveOn(t, e.app)
-	for _, path := range []string{"/api/v1/reviews/1/documents", "/reviews/1/upload?_csrf=x"} {
+	for _, tc := range []struct{ path, ctype string }{
+		{"/api/v1/reviews/1/documents", "multipart/form-data; boundary=b"},
+		{"/reviews/1/upload?_csrf=x", "multipart/form-data; boundary=b"},
+		{"/api/v1/reviews/1/documents", "application/x-www-form-urlencoded"},
+		{"/reviews/1/upload", "application/x-www-form-urlencoded"},
+	} {
+		path := tc.path
 		conn := dial(t, addr)
 		// Headers and a first chunk only: a body that never ends.
-		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n--b\n\r\n", path)
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n--b\n\r\n", path, tc.ctype)
 		start := time.Now()
 		br := bufio.NewReader(conn)
 		resp, err := http.ReadResponse(br, nil)
