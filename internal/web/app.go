@@ -68,6 +68,8 @@ type App struct {
 	waiting  prometheus.Gauge
 	table    routeTable
 	bodies   *budget
+
+	cspViolations prometheus.Counter
 }
 
 // New builds the fiber app with every route.
@@ -95,7 +97,10 @@ func New(d Deps) (*App, error) {
 		d.MaxTransitions = DefaultMaxTransitions()
 	}
 	a.admit, a.waiting = make(admission, d.MaxTransitions), newWaitingGauge()
-	d.Registry.MustRegister(a.requests, a.latency, a.waiting)
+	a.cspViolations = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "finreview_csp_violations_total", Help: "Content-Security-Policy violations browsers reported.",
+	})
+	d.Registry.MustRegister(a.requests, a.latency, a.waiting, a.cspViolations)
 
 	a.fiber = fiber.New(fiber.Config{
 		AppName:      "finreview",
@@ -116,6 +121,7 @@ func New(d Deps) (*App, error) {
 	a.fiber.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(templates.FS), PathPrefix: "static", MaxAge: 3600}))
 	a.fiber.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	a.fiber.Get("/readyz", a.readyz)
+	a.fiber.Post("/csp-report", a.cspReport)
 	a.fiber.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 	a.routes()
 	a.table = newRouteTable(a.fiber.GetRoutes(true))
