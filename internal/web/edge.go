@@ -119,7 +119,11 @@ func (a *App) limitBody(c *fiber.Ctx) error {
 		return errTooLarge
 	}
 	stream := c.Context().RequestBodyStream()
-	if stream == nil {
+	if stream == nil { // already in memory: bounded all the same
+		if len(c.Request().Body()) > maxFormBytes {
+			c.Context().SetConnectionClose()
+			return errTooLarge
+		}
 		return c.Next()
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(bodyReadTimeout))
