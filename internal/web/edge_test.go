@@ -378,3 +378,18 @@ func TestShortUploadIsRefused(t *testing.T) {
 		t.Fatalf("%d document row(s) stored for a short upload", n)
 	}
 }
+
+// A browser's Content-Security-Policy report is taken without a session
+// or token and counted in /metrics.
+func TestCSPReportsAreCounted(t *testing.T) {
+	app, _ := foundationApp(t)
+	req := httptest.NewRequest("POST", "/csp-report", strings.NewReader(`{"csp-report":{"violated-directive":"script-src-elem","blocked-uri":"inline","document-uri":"http://x/reviews"}}`))
+	req.Header.Set("Content-Type", "application/csp-report")
+	if resp, body := do(t, app, req); resp.StatusCode != 204 {
+		t.Fatalf("report: %d %.200s", resp.StatusCode, body)
+	}
+	_, body := do(t, app, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(body, "finreview_csp_violations_total 1") {
+		t.Fatalf("the report is not counted")
+	}
+}
