@@ -134,6 +134,16 @@ func slowSenders(t *testing.T, w *world, sv *server, c *client, ids []int64) {
 		slow = append(slow, openSlow(t, ctx, sv.addr, fmt.Sprintf("signed-in body %d", i),
 			"POST "+trans+" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+tok+"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", []byte(" "), time.Second))
 	}
+	pageTrans := "/reviews/" + strconv.FormatInt(ids[0], 10) + "/transitions"
+	for i := range 6 {
+		// The page form of a transition: the CSRF check reads a form body.
+		slow = append(slow, openSlow(t, ctx, sv.addr, fmt.Sprintf("anonymous chunked form %d", i),
+			"POST "+pageTrans+" HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n",
+			[]byte("1\r\na\r\n"), time.Second))
+		slow = append(slow, openSlow(t, ctx, sv.addr, fmt.Sprintf("anonymous form %d", i),
+			"POST "+pageTrans+" HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("a", 9000),
+			[]byte("a"), time.Second))
+	}
 	for i := range 2 {
 		// Signed-in uploads far below the minimum rate.
 		uploads = append(uploads, openSlow(t, ctx, sv.addr, fmt.Sprintf("signed-in upload %d", i),
