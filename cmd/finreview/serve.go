@@ -103,8 +103,15 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- app.Fiber().Listen(e.cfg.Addr) }()
-	e.log.Info("serving", slog.String("addr", e.cfg.Addr))
+	go func() {
+		if e.cfg.TLS() {
+			// fiber's ListenTLS refuses anything older than TLS 1.2.
+			errc <- app.Fiber().ListenTLS(e.cfg.Addr, e.cfg.TLSCertFile, e.cfg.TLSKeyFile)
+			return
+		}
+		errc <- app.Fiber().Listen(e.cfg.Addr)
+	}()
+	e.log.Info("serving", slog.String("addr", e.cfg.Addr), slog.Bool("tls", e.cfg.TLS()))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
@@ -129,6 +136,7 @@ func (c *cli) buildApp(ctx context.Context, e *env, reg *prometheus.Registry) (*
 	}
 	return web.New(web.Deps{
 		Log: e.log, Store: e.db, Auth: authSvc, Services: svc, Registry: reg, MaxTransitions: e.cfg.MaxTransitions,
+		SecureCookies: e.cfg.SecureCookies(),
 		Checks: []web.Check{
 			{Name: "database", Fn: func(ctx context.Context) error { return e.db.DB.PingContext(ctx) }},
 			{Name: "object_storage", Fn: e.objects.Ping},
