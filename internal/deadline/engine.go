@@ -505,4 +505,3 @@ func notify(ctx context.Context, q *store.Queries, d store.Deadline, r store.Rev
 	}
 	return nil
 }
-

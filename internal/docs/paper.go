@@ -210,7 +210,6 @@ func (s *Service) renderOne(ctx context.Context, p store.Paper) (err error) {
 	return err
 }
 
-
 // render makes and stores one paper's PDF.
 func (s *Service) render(ctx context.Context, p store.Paper) error {
 	r, err := s.store.Review(ctx, store.Scope{All: true}, p.ReviewID)
