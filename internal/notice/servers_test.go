@@ -30,6 +30,9 @@ type gateway struct {
 	fail     int            // answer 500 to this many requests
 	refuse   bool           // answer 400
 	delay    time.Duration  // wait before answering
+	// onRequest, when set, runs with the request's number (from 1) and id
+	// before the gateway answers.
+	onRequest func(n int, id string)
 }
 
 type gatewayRequest struct {
@@ -46,16 +49,18 @@ func newGateway(t *testing.T) *gateway {
 		}
 		g.mu.Lock()
 		g.requests = append(g.requests, gatewayRequest{body.ID, body.Phone, body.Text, body.Template, r.Header.Get("Authorization")})
-		fail, refuse, delay := g.fail > 0, g.refuse, g.delay
+		fail, refuse, delay, n, hook := g.fail > 0, g.refuse, g.delay, len(g.requests), g.onRequest
 		if fail {
 			g.fail--
 		}
 		g.mu.Unlock()
+		if hook != nil {
+			hook(n, body.ID)
+		}
 		if delay > 0 {
 			select {
 			case <-time.After(delay):
 			case <-r.Context().Done():
-				return
 			}
 		}
 		switch {
