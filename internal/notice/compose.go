@@ -43,8 +43,19 @@ func reviewKindLabel(k string) string {
 	return fee.Kind(k).Label()
 }
 
+// showsDue reports whether the review's running deadline is the
+// recipient's to meet for this kind of notice (a suspension pauses it, a
+// conclusion ends it).
+func showsDue(kind string) bool {
+	switch choiceKind(kind) {
+	case Delegated, OpinionSent, DeadlineReminder, Nudge, Returned:
+		return true
+	}
+	return false
+}
+
 func dueText(d store.Delivery) string {
-	if !d.DueAt.Valid {
+	if !d.DueAt.Valid || !showsDue(d.Kind) {
 		return ""
 	}
 	return d.DueAt.Time.In(beijing).Format("2006-01-02 15:04")
@@ -105,7 +116,7 @@ func (c composer) sms(d store.Delivery) string {
 	}
 	kind := reviewKindLabel(d.ReviewKind)
 	due := ""
-	if d.DueAt.Valid {
+	if d.DueAt.Valid && showsDue(d.Kind) {
 		due = ",请于" + d.DueAt.Time.In(beijing).Format("1月2日15:04") + "前办理"
 	}
 	build := func(project string) string {

@@ -412,3 +412,17 @@ func (q *Queries) SetNoticeSettings(ctx context.Context, s NoticeSettings) error
 	}
 	return nil
 }
+
+// ExpertUserIDs lists the active users of the experts given (experts
+// without an account have none).
+func (q *Queries) ExpertUserIDs(ctx context.Context, expertIDs []int64) ([]int64, error) {
+	if len(expertIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(expertIDs))
+	for i, id := range expertIDs {
+		args[i] = id
+	}
+	return q.dlIDs(ctx, `SELECT u.id FROM experts e JOIN users u ON u.id = e.user_id
+		WHERE u.active AND e.id IN (?`+repeat(",?", len(expertIDs)-1)+") ORDER BY u.id", args...)
+}
