@@ -17,6 +17,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/docs"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -60,6 +61,8 @@ type uploadForm struct {
 	Category     string
 	SignedSealed bool
 	CSRF         string
+	// Filename is the file's own name, as the client sent it.
+	Filename string
 }
 
 // streamUpload reads the multipart body part by part straight from the
@@ -84,51 +87,71 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 	// A large read buffer: multipart reuses a *bufio.Reader this big instead
 	// of its own 4 KiB one, so a big file moves in few, large reads.
 	body := bufio.NewReaderSize(raw, 1<<20)
-	mr := multipart.NewReader(body, params["boundary"])
+	form, part, err := readUploadParts(multipart.NewReader(body, params["boundary"]))
+	if err != nil {
+		return store.Document{}, form, err
+	}
+	file := &filePart{part: part, body: body, raw: raw, declared: int64(c.Request().Header.ContentLength())}
+	doc, err := svc.UploadFile(c.UserContext(), p, docs.UploadInput{ReviewID: reviewID, Category: form.Category,
+		SignedSealed: form.SignedSealed, Filename: form.Filename, Body: file})
+	part.Close()
+	if err != nil {
+		c.Set(fiber.HeaderConnection, "close") // the rest of the body is not read
+		return doc, form, err
+	}
+	// Read what follows the file (closing boundary, chunked terminator) so
+	// the connection can serve the next request; anything large after the
+	// file is not ours to read.
+	if n, _ := io.Copy(io.Discard, io.LimitReader(body, 1<<16)); n == 1<<16 {
+		c.Set(fiber.HeaderConnection, "close")
+	}
+	return doc, form, nil
+}
+
+// readUploadParts reads a multipart upload up to its file: the small
+// fields before it (category, signed_sealed, _csrf; at most 4 KiB each,
+// others ignored) and the file's part, left unread for the caller to
+// stream and close. Every error is a client's: a field error (422) or a
+// malformed body (400).
+func readUploadParts(mr *multipart.Reader) (uploadForm, *multipart.Part, error) {
+	var form uploadForm
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return store.Document{}, form, docsField("file", "请选择要上传的文件")
+			return form, nil, docsField("file", "请选择要上传的文件")
 		}
 		if err != nil {
-			return store.Document{}, form, badRequest("上传内容格式有误: " + err.Error())
+			return form, nil, badRequest("上传内容格式有误: " + err.Error())
 		}
 		name := part.FormName()
 		if name == "file" || part.FileName() != "" {
 			if form.Category == "" {
 				part.Close()
-				return store.Document{}, form, docsField("category", "请先选择资料类别(category 字段须在文件之前)")
+				return form, nil, docsField("category", "请先选择资料类别(category 字段须在文件之前)")
 			}
 			if !docs.ValidCategory(form.Category) {
 				part.Close()
-				return store.Document{}, form, docsField("category", "未知的资料类别: "+form.Category)
+				return form, nil, docsField("category", "未知的资料类别")
 			}
-			filename := part.FileName()
-			if filename == "" {
-				filename = "未命名文件"
+			form.Filename = strings.TrimSpace(part.FileName())
+			if form.Filename == "" {
+				form.Filename = "未命名文件"
 			}
-			file := &filePart{part: part, body: body, raw: raw, declared: int64(c.Request().Header.ContentLength())}
-			doc, err := svc.UploadFile(c.UserContext(), p, docs.UploadInput{ReviewID: reviewID, Category: form.Category,
-				SignedSealed: form.SignedSealed, Filename: filename, Body: file})
-			part.Close()
-			if err != nil {
-				c.Set(fiber.HeaderConnection, "close") // the rest of the body is not read
-				return doc, form, err
+			if err := input.Line("file", form.Filename, 255); err != nil {
+				part.Close()
+				return form, nil, err
 			}
-			// Read what follows the file (closing boundary, chunked
-			// terminator) so the connection can serve the next request;
-			// anything large after the file is not ours to read.
-			if n, _ := io.Copy(io.Discard, io.LimitReader(body, 1<<16)); n == 1<<16 {
-				c.Set(fiber.HeaderConnection, "close")
-			}
-			return doc, form, nil
+			return form, part, nil
 		}
 		v, err := io.ReadAll(io.LimitReader(part, 4096))
 		part.Close()
 		if err != nil {
-			return store.Document{}, form, badRequest("上传内容格式有误: " + err.Error())
+			return form, nil, badRequest("上传内容格式有误: " + err.Error())
 		}
 		val := strings.TrimSpace(string(v))
+		if err := input.Line(fieldLabel(name), val, 0); err != nil {
+			return form, nil, err
+		}
 		switch name {
 		case "category":
 			form.Category = val
@@ -139,7 +162,7 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 			case "false", "0", "off", "no", "":
 				form.SignedSealed = false
 			default:
-				return store.Document{}, form, docsField("signed_sealed", "signed_sealed 应为 true 或 false")
+				return form, nil, docsField("signed_sealed", "signed_sealed 应为 true 或 false")
 			}
 		case "_csrf":
 			form.CSRF = val
@@ -258,7 +281,10 @@ func (a *App) apiListDocuments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	if c.Query("per_page") != "" {
 		if n, err := strconv.Atoi(c.Query("per_page")); err == nil && n > 0 && n <= 500 {
 			pg.Size = n
@@ -474,7 +500,10 @@ func (a *App) apiSearchPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	list, total, err := svc.SearchPapers(c.UserContext(), p, store.PaperFilter{DocNumber: strings.TrimSpace(c.Query("q")),
 		Kind: c.Query("kind"), Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
