@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -313,36 +314,24 @@ func groups(ds []store.Delivery) [][]store.Delivery {
 // reports whether the message was delivered; the error is the database's.
 func (d *Dispatcher) send(ctx context.Context, g []store.Delivery) (bool, error) {
 	first := g[0]
-	m := Message{Key: first.IdemKey, To: first.Address}
-	switch Channel(first.Channel) {
-	case Email:
-		if first.BatchKey != "" {
-			m.Key = first.BatchKey
-			m.Subject, m.Text = d.c.digest(g)
-		} else {
-			m.Subject, m.Text = d.c.email(first)
-		}
-	case SMS:
-		m.Text = d.c.sms(first)
-		m.Template = d.c.templates[choiceKind(first.Kind)]
-	}
-	err := d.sendSafely(ctx, first.Channel, m)
+	err := d.deliver(ctx, g)
 	now := d.o.Now()
 	o := store.DeliveryOutcome{State: store.DeliveryDelivered, NextAt: now}
-	switch {
-	case err == nil:
-	case IsPermanent(err) || first.Attempts >= d.o.MaxAttempts:
-		o.State, o.Error = store.DeliveryDead, truncate(err.Error(), 2000)
-	default:
-		o.State, o.Error = store.DeliveryPending, truncate(err.Error(), 2000)
-		o.NextAt = now.Add(d.backoff(first.Attempts))
-		if Channel(first.Channel) == SMS {
-			o.NextAt = d.quietEnd(store.Contact{}, o.NextAt)
-		}
-	}
 	if err != nil {
-		// No address or text in the log: delivery ids are enough to look
-		// the row up (PIPL).
+		// Servers may quote the address back: keep it out of the row and
+		// the log (PIPL); the delivery id finds it for those allowed.
+		msg := strings.ReplaceAll(err.Error(), first.Address, MaskAddress(first.Address))
+		o.Error = truncate(msg, 2000)
+		switch {
+		case IsPermanent(err) || first.Attempts >= d.o.MaxAttempts:
+			o.State = store.DeliveryDead
+		default:
+			o.State = store.DeliveryPending
+			o.NextAt = now.Add(d.backoff(first.Attempts))
+			if Channel(first.Channel) == SMS {
+				o.NextAt = d.quietEnd(store.Contact{SMSQuiet: first.SMSQuiet}, o.NextAt)
+			}
+		}
 		d.o.Log.Warn("notice not delivered", slog.Int64("delivery_id", first.ID), slog.String("channel", first.Channel),
 			slog.Int("attempt", first.Attempts), slog.String("outcome", o.State), slog.String("error", o.Error))
 	}
@@ -364,19 +353,34 @@ func (d *Dispatcher) send(ctx context.Context, g []store.Delivery) (bool, error)
 	return err == nil, nil
 }
 
-// sendSafely turns a channel's panic into a permanent error: the message
-// is a poison one and goes to the dead letters.
-func (d *Dispatcher) sendSafely(ctx context.Context, channel string, m Message) (err error) {
+// deliver writes the message of g and sends it. A panic, in writing or in
+// the channel, is a permanent error: the message is a poison one and goes
+// to the dead letters.
+func (d *Dispatcher) deliver(ctx context.Context, g []store.Delivery) (err error) {
+	first := g[0]
 	defer func() {
 		if v := recover(); v != nil {
-			d.o.Log.Error("notice channel panicked", slog.String("channel", channel), slog.Any("panic", v),
-				slog.String("stack", string(debug.Stack())))
+			d.o.Log.Error("notice delivery panicked", slog.Int64("delivery_id", first.ID), slog.String("channel", first.Channel),
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 			err = permanent(fmt.Errorf("panic: %v", v))
 		}
 	}()
-	s := d.sender(channel)
+	s := d.sender(first.Channel)
 	if s == nil {
-		return fmt.Errorf("channel %s is off", channel)
+		return fmt.Errorf("channel %s is off", first.Channel)
+	}
+	m := Message{Key: first.IdemKey, To: first.Address}
+	switch Channel(first.Channel) {
+	case Email:
+		if first.BatchKey != "" {
+			m.Key = first.BatchKey
+			m.Subject, m.Text = d.c.digest(g)
+		} else {
+			m.Subject, m.Text = d.c.email(first)
+		}
+	case SMS:
+		m.Text = d.c.sms(first)
+		m.Template = d.c.templates[choiceKind(first.Kind)]
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.o.SendTimeout)
 	defer cancel()

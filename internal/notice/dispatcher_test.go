@@ -277,3 +277,45 @@ func TestDispatcherDailyDigest(t *testing.T) {
 		t.Fatalf("mails %+v, want one digest", m)
 	}
 }
+
+// A mail server's 550 for the recipient is final: the delivery is dead at
+// once, and the address it quotes is kept masked.
+func TestDispatcherRefusedRecipientIsDeadAndMasked(t *testing.T) {
+	f := newFixture(t)
+	srv, pool := newSMTPServer(t, false)
+	u := f.userWith("", "zhangsan@refused.example")
+	f.notify(u, 1, "concluded")
+	d := notice.NewDispatcher(notice.Options{Store: f.s, Now: f.clock(), Email: smtpFor(t, srv, notice.TLSStartTLS, pool)})
+	if _, err := d.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := f.s.Deliveries(context.Background(), store.DeliveryDead, 10)
+	if err != nil || len(dead) != 1 || dead[0].Attempts != 1 {
+		t.Fatalf("dead letters %+v, %v; want one after one attempt", dead, err)
+	}
+	if strings.Contains(dead[0].LastError, "zhangsan@refused.example") || !strings.Contains(dead[0].LastError, "550") {
+		t.Errorf("last error %q: want the 550 without the address", dead[0].LastError)
+	}
+}
+
+// A retry that would fall in the recipient's own quiet hours waits for
+// their end.
+func TestDispatcherRetryWaitsOutUserQuietHours(t *testing.T) {
+	f := newFixture(t)
+	g := newGateway(t)
+	g.fail = 1
+	f.now = at(t, "2026-12-07T09:59:30+08:00")
+	f.exec("UPDATE users SET sms_quiet = '10:00-11:00' WHERE id = ?", f.user)
+	f.notify(f.user, 1, "returned")
+	d := notice.NewDispatcher(notice.Options{Store: f.s, Now: f.clock(), SMS: smsFor(g), Backoff: time.Minute})
+	if _, err := d.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var next time.Time
+	if err := f.s.DB.QueryRow("SELECT next_at FROM notice_deliveries").Scan(&next); err != nil {
+		t.Fatal(err)
+	}
+	if want := at(t, "2026-12-07T11:00:00+08:00"); !next.Equal(want) {
+		t.Fatalf("retry at %v, want %v", next, want)
+	}
+}

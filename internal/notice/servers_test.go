@@ -186,7 +186,7 @@ func (s *smtpServer) serve(c net.Conn) {
 			say("250 ok")
 		case verb == "RCPT":
 			if strings.Contains(line, "refused.example") {
-				say("550 no such user")
+				say("550 5.1.1 " + strings.TrimPrefix(line, "RCPT TO:") + ": no such user")
 				continue
 			}
 			m.To = line

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"finreview/internal/notice"
+	"finreview/internal/review"
 	"finreview/workflow"
 )
 
@@ -77,4 +78,26 @@ func TestTransitionsWriteNoticesOfTheirKind(t *testing.T) {
 		t.Errorf("SMS %q lacks the project %q", texts[0], r.ProjectName)
 	}
 	t.Logf("SMS: %s", texts[0])
+}
+
+// A drawn expert with an account hears it, as a notice of its own kind.
+func TestDrawNotifiesExperts(t *testing.T) {
+	h := newHarness(t)
+	pool := h.addExperts("爆破工程", 2)
+	expert := h.p("zhuanjia")
+	if _, err := h.s.DB.Exec("UPDATE experts SET user_id = ? WHERE id = ?", expert.UserID, pool[0]); err != nil {
+		t.Fatal(err)
+	}
+	id := h.toDisputed("LH-2026-002")
+	if _, err := h.svc.Draw(h.ctx, h.p("pingshen"), id, review.PurposeDispute, "爆破工程", 2, 0); err != nil {
+		t.Fatalf("draw: %v", err)
+	}
+	var n int
+	if err := h.s.DB.QueryRow("SELECT COUNT(*) FROM notifications WHERE review_id = ? AND kind = 'expert_drawn' AND user_id = ?",
+		id, expert.UserID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d expert_drawn notices for the drawn expert, want 1", n)
+	}
 }

@@ -64,6 +64,7 @@ type Delivery struct {
 	ReviewKind        string
 	DueAt             sql.NullTime
 	UserName          string
+	SMSQuiet          sql.NullString // the recipient's quiet hours, as Contact's
 }
 
 // ClaimUnfannedNotices locks up to limit notifications that have no
@@ -158,7 +159,7 @@ func (q *Queries) FanOut(ctx context.Context, notificationIDs []int64, ds []Deli
 const deliveryColumns = `d.id, d.notification_id, d.user_id, d.channel, d.idem_key, d.address, d.digest, COALESCE(d.batch_key, ''),
 	d.state, d.attempts, d.next_at, d.last_error, d.created_at, d.delivered_at,
 	n.kind, n.title, n.body, COALESCE(n.review_id, 0), COALESCE(p.name, ''), COALESCE(r.kind, ''),
-	(SELECT MIN(dl.due_at) FROM deadlines dl WHERE dl.review_id = n.review_id AND dl.state = 'pending'), u.display_name`
+	(SELECT MIN(dl.due_at) FROM deadlines dl WHERE dl.review_id = n.review_id AND dl.state = 'pending'), u.display_name, u.sms_quiet`
 
 const deliveryFrom = ` FROM notice_deliveries d JOIN notifications n ON n.id = d.notification_id JOIN users u ON u.id = d.user_id
 	LEFT JOIN reviews r ON r.id = n.review_id LEFT JOIN projects p ON p.id = r.project_id`
@@ -170,7 +171,7 @@ func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
 		var d Delivery
 		if err := rows.Scan(&d.ID, &d.NotificationID, &d.UserID, &d.Channel, &d.IdemKey, &d.Address, &d.Digest, &d.BatchKey,
 			&d.State, &d.Attempts, &d.NextAt, &d.LastError, &d.CreatedAt, &d.DeliveredAt,
-			&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName); err != nil {
+			&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName, &d.SMSQuiet); err != nil {
 			return nil, err
 		}
 		out = append(out, d)
@@ -232,7 +233,7 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, channels []string, instan
 		var d Delivery
 		if err := rows.Scan(&d.ID, &d.NotificationID, &d.UserID, &d.Channel, &d.IdemKey, &d.Address, &d.Digest, &d.BatchKey,
 			&d.State, &d.Attempts, &d.NextAt, &d.LastError, &d.CreatedAt, &d.DeliveredAt,
-			&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName, &d.AttemptID); err != nil {
+			&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName, &d.SMSQuiet, &d.AttemptID); err != nil {
 			return nil, err
 		}
 		out = append(out, d)
