@@ -122,8 +122,24 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	if d.o.Email == nil && d.o.SMS == nil {
 		d.o.Log.Info("outside notices off: neither SMTP nor SMS is configured")
 	}
+	down := false
 	for {
-		if _, err := d.runOnceSafely(ctx); err != nil && ctx.Err() == nil {
+		_, err := d.runOnceSafely(ctx)
+		switch {
+		case err == nil || ctx.Err() != nil:
+			if down && err == nil {
+				d.o.Log.Info("database back, notices resume", slog.String("instance", d.o.Instance))
+				down = false
+			}
+		case store.IsDeadlock(err):
+			// On a cluster another node claimed the same rows first; its
+			// claim stands and nothing of ours was sent.
+		case store.IsUnavailable(err):
+			if !down {
+				d.o.Log.Warn("notices wait for the database", slog.String("instance", d.o.Instance), slog.String("error", err.Error()))
+				down = true
+			}
+		default:
 			d.o.Log.Error("notice pass failed", slog.String("instance", d.o.Instance), slog.String("error", err.Error()))
 		}
 		t := time.NewTimer(d.o.Interval)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -318,4 +319,33 @@ func TestDispatcherRetryWaitsOutUserQuietHours(t *testing.T) {
 	if want := at(t, "2026-12-07T11:00:00+08:00"); !next.Equal(want) {
 		t.Fatalf("retry at %v, want %v", next, want)
 	}
+}
+
+// A pass that panics does not end Run: the next pass delivers.
+func TestDispatcherRunOutlivesAPanickingPass(t *testing.T) {
+	f := newFixture(t)
+	g := newGateway(t)
+	f.exec("UPDATE users SET sms_quiet = '' WHERE id = ?", f.user)
+	f.notify(f.user, 1, "returned")
+	var calls atomic.Int64
+	now := func() time.Time {
+		if calls.Add(1) == 1 {
+			panic("clock broke")
+		}
+		return f.now
+	}
+	d := notice.NewDispatcher(notice.Options{Store: f.s, Now: now, SMS: smsFor(g), Interval: 50 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, seen := g.snapshot(); len(seen) == 1 {
+			if calls.Load() < 2 {
+				t.Fatal("the clock never panicked")
+			}
+			return
+		}
+	}
+	t.Fatal("nothing delivered after the panicking pass")
 }
