@@ -166,7 +166,7 @@ func TestDispatcherImplicitTLS(t *testing.T) {
 func TestDispatcherRetriesAndDeadLetters(t *testing.T) {
 	f := newFixture(t)
 	g := newGateway(t)
-	g.fail = 1
+	g.set(func(g *gateway) { g.fail = 1 })
 	f.notify(f.user, 1, "returned")
 	d := notice.NewDispatcher(notice.Options{Store: f.s, Now: f.clock(), SMS: smsFor(g), Backoff: time.Minute})
 	if n, err := d.RunOnce(context.Background()); err != nil || n != 0 {
@@ -192,7 +192,7 @@ func TestDispatcherRetriesAndDeadLetters(t *testing.T) {
 		t.Errorf("attempts %d ok %d, want 2 and 1", attempts, ok)
 	}
 
-	g.refuse = true
+	g.set(func(g *gateway) { g.refuse = true })
 	f.notify(f.user, 1, "returned")
 	if _, err := d.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestDispatcherRetriesAndDeadLetters(t *testing.T) {
 	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].LastError, "400") {
 		t.Fatalf("dead letters %+v, %v", dead, err)
 	}
-	g.refuse = false
+	g.set(func(g *gateway) { g.refuse = false })
 	if err := f.s.RequeueDeadDelivery(context.Background(), dead[0].ID, f.now); err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestDispatcherRefusedRecipientIsDeadAndMasked(t *testing.T) {
 func TestDispatcherRetryWaitsOutUserQuietHours(t *testing.T) {
 	f := newFixture(t)
 	g := newGateway(t)
-	g.fail = 1
+	g.set(func(g *gateway) { g.fail = 1 })
 	f.now = at(t, "2026-12-07T09:59:30+08:00")
 	f.exec("UPDATE users SET sms_quiet = '10:00-11:00' WHERE id = ?", f.user)
 	f.notify(f.user, 1, "returned")

@@ -59,7 +59,7 @@ func TestDispatcherKilledMidSendTwoInstances(t *testing.T) {
 	dsn := testenv.DSN(t, dbName)
 
 	g := newGateway(t)
-	g.delay = 20 * time.Millisecond
+	g.set(func(g *gateway) { g.delay = 20 * time.Millisecond })
 	var (
 		mu     sync.Mutex
 		first  *exec.Cmd
@@ -67,17 +67,19 @@ func TestDispatcherKilledMidSendTwoInstances(t *testing.T) {
 	)
 	// The fifth request kills its sender before the gateway answers: the
 	// message is taken, the dispatcher never learns it.
-	g.onRequest = func(n int, id string) {
-		if n != 5 {
-			return
+	g.set(func(g *gateway) {
+		g.onRequest = func(n int, id string) {
+			if n != 5 {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Errorf("kill: %v", err)
+			}
+			killed <- id
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Errorf("kill: %v", err)
-		}
-		killed <- id
-	}
+	})
 	start := func(name string) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), "FINREVIEW_NOTICE_CHILD_DSN="+dsn, "FINREVIEW_NOTICE_CHILD_GATEWAY="+g.URL,

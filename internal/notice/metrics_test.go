@@ -15,7 +15,7 @@ import (
 func TestCollectorCountsPerChannel(t *testing.T) {
 	f := newFixture(t)
 	g := newGateway(t)
-	g.fail = 1
+	g.set(func(g *gateway) { g.fail = 1 })
 	f.exec("UPDATE users SET sms_quiet = '' WHERE id = ?", f.user)
 	f.notify(f.user, 2, "delegated")
 	d := notice.NewDispatcher(notice.Options{Store: f.s, Now: f.clock(), SMS: smsFor(g), Backoff: time.Minute})
@@ -28,7 +28,7 @@ func TestCollectorCountsPerChannel(t *testing.T) {
 	}
 	f.now = f.now.Add(2 * time.Minute)
 	d.RunOnce(ctx)
-	g.refuse = true
+	g.set(func(g *gateway) { g.refuse = true })
 	f.notify(f.user, 1, "returned")
 	d.RunOnce(ctx)
 	m := gather(t, reg)

@@ -82,6 +82,13 @@ func newGateway(t *testing.T) *gateway {
 	return g
 }
 
+// set changes the gateway's behaviour while it serves.
+func (g *gateway) set(fn func(g *gateway)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fn(g)
+}
+
 func (g *gateway) snapshot() ([]gatewayRequest, map[string]int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
