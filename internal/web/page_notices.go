@@ -16,8 +16,8 @@ func (a *App) pageNotices(r fiber.Router) {
 	r.Get("/profile", a.profile)
 	r.Post("/profile", a.profileSave)
 	r.Get("/admin/notices", a.adminNotices)
-	r.Post("/admin/notices/:id/retry", a.adminNoticeRetry)
-	r.Post("/admin/notices/:id/drop", a.adminNoticeDrop)
+	r.Post("/admin/notices/:id<int>/retry", a.adminNoticeRetry)
+	r.Post("/admin/notices/:id<int>/drop", a.adminNoticeDrop)
 }
 
 type profileKindRow struct {
