@@ -37,6 +37,11 @@ type Config struct {
 	// AuditKeyFile holds the key of the audit trail's anchors, kept
 	// outside the database; created with a random key when missing.
 	AuditKeyFile string
+	// TLSCertFile and TLSKeyFile, both set, make serve answer over HTTPS.
+	TLSCertFile string
+	TLSKeyFile  string
+	// BehindTLS says a TLS-terminating proxy fronts the instance.
+	BehindTLS bool
 	// Notices holds the outside channels; a channel without its address is off.
 	Notices Notices
 }
@@ -59,6 +64,13 @@ type Notices struct {
 	// PublicURL is the application's address for links in messages.
 	PublicURL string
 }
+
+// TLS reports whether the instance serves HTTPS itself.
+func (c Config) TLS() bool { return c.TLSCertFile != "" && c.TLSKeyFile != "" }
+
+// SecureCookies reports whether browsers reach the instance over TLS only,
+// so its cookies are marked Secure and HSTS is sent.
+func (c Config) SecureCookies() bool { return c.TLS() || c.BehindTLS }
 
 // Error names the variable that is wrong.
 type Error struct {
@@ -126,6 +138,20 @@ func LoadEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.DeadlineInterval = d
 	}
+	c.TLSCertFile, c.TLSKeyFile = getenv("FINREVIEW_TLS_CERT_FILE"), getenv("FINREVIEW_TLS_KEY_FILE")
+	if c.TLSCertFile != "" && c.TLSKeyFile == "" {
+		return c, &Error{"FINREVIEW_TLS_KEY_FILE", "设置了 FINREVIEW_TLS_CERT_FILE 时须同时设置私钥文件"}
+	}
+	if c.TLSKeyFile != "" && c.TLSCertFile == "" {
+		return c, &Error{"FINREVIEW_TLS_CERT_FILE", "设置了 FINREVIEW_TLS_KEY_FILE 时须同时设置证书文件"}
+	}
+	if v := getenv("FINREVIEW_BEHIND_TLS"); v != "" {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			return c, &Error{"FINREVIEW_BEHIND_TLS", "应为 true 或 false"}
+		}
+		c.BehindTLS = b
+	}
 	c.InstanceName = getenv("FINREVIEW_INSTANCE")
 	if c.InstanceName == "" {
 		host, _ := os.Hostname()
@@ -178,6 +204,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("instance", c.InstanceName),
 		slog.Int("max_transitions", c.MaxTransitions),
 		slog.String("audit_key_file", c.AuditKeyFile),
+		slog.Bool("tls", c.TLS()),
+		slog.Bool("behind_tls", c.BehindTLS),
 		slog.String("smtp_addr", c.Notices.SMTPAddr),
 		slog.String("smtp_tls", c.Notices.SMTPTLS),
 		slog.String("sms_url", c.Notices.SMSURL),

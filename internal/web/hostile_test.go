@@ -91,6 +91,7 @@ var hostileRoutes = map[string]routeInputs{
 	"GET /audit":                                     {query: append([]string{"action", "actor", "review"}, listQuery...)},
 	"GET /admin/users":                               {query: append([]string{"q", "role"}, listQuery...)},
 	"POST /archives/disposal/:id<int>/confirm":       {form: map[string]string{"note": "保管期满,经核准销毁"}},
+	"POST /csp-report":                               {json: map[string]any{"csp-report": map[string]any{"blocked-uri": "inline", "violated-directive": "script-src"}}},
 	"POST /admin/users":                              {form: map[string]string{"username": "newuser{n}", "display_name": "新用户", "role": "construction_unit", "org_id": "{unit}", "jurisdiction_id": "{jurisdiction}", "password": "Xy#2026abcdef"}},
 	"POST /admin/users/:id<int>/active":              {form: map[string]string{"active": "false", "reason": "离职"}},
 	"GET /admin/organizations":                       {query: append([]string{"q", "kind"}, listQuery...)},

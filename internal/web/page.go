@@ -93,7 +93,7 @@ func (a *App) page(c *fiber.Ctx, title string, data map[string]any) map[string]a
 			out["Banners"] = bs
 		}
 	}
-	if f := c.Query("msg"); f != "" {
+	if f := c.Query("msg"); f != "" && flashSigned(c, f, c.Query(flashSigParam)) {
 		out["Flash"] = f
 	}
 	return out
