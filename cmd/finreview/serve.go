@@ -38,7 +38,7 @@ func (e *env) close() {
 // open loads the configuration and connects to MariaDB (and MinIO when
 // withObjects), answering with how to start a service that is down.
 func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
-	cfg, err := config.Load(c.getenv)
+	cfg, err := c.loadConfig()
 	if err != nil {
 		return nil, err
 	}

@@ -390,7 +390,11 @@ func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r
 	}
 	// The notice joins the firing's own notices in one statement.
 	title, body := overdueMessage(d, r)
-	return notify(ctx, q, d, r, title, body, "deadline_overdue", now)
+	kind := "deadline_overdue"
+	if Kind(d.Kind) == KindOpinion {
+		kind = "deemed_agreed" // 逾期未签署,视同同意
+	}
+	return notify(ctx, q, d, r, title, body, kind, now)
 }
 
 func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, skip []int64) (batch, error) {
