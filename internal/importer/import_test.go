@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -167,11 +166,11 @@ func TestImportRefusesBadRowsAndWritesNothing(t *testing.T) {
 	h := newHarness(t)
 	f := book(t, "中介机构",
 		[]any{"名称", "统一社会信用代码", "资质", "评分", "入库日期", "所属区划"},
-		[]any{"甲咨询公司", "91330100716105852F", "甲级", 90, "2022-01-01", "临河区"},                      // row 2: fine
-		[]any{"乙咨询公司", "91330100716105852G", "甲级", 90, "2022-01-01", "临河区"},                      // row 3: check character
-		[]any{"丙咨询公司", "91440300708461136T", "甲级", 90.125, "2022-01-01", "火星区"},                  // row 4: score places, jurisdiction
-		[]any{"甲咨询公司", "91110000MA01ABCD1X", "", 90, "2022-13-01", "临河区"},                          // row 5: duplicate name, bad code, qualification, date
-		[]any{"丁咨询公司", "91440300708461136T", "甲级", "95", "2022-01-01", "临河区"},                    // row 6: code repeats row 4
+		[]any{"甲咨询公司", "91330100716105852F", "甲级", 90, "2022-01-01", "临河区"},     // row 2: fine
+		[]any{"乙咨询公司", "91330100716105852G", "甲级", 90, "2022-01-01", "临河区"},     // row 3: check character
+		[]any{"丙咨询公司", "91440300708461136T", "甲级", 90.125, "2022-01-01", "火星区"}, // row 4: score places, jurisdiction
+		[]any{"甲咨询公司", "91110000MA01ABCD1X", "", 90, "2022-13-01", "临河区"},       // row 5: duplicate name, bad code, qualification, date
+		[]any{"丁咨询公司", "91440300708461136T", "甲级", "95", "2022-01-01", "临河区"},   // row 6: code repeats row 4
 	)
 	rep, err := h.importFile(importer.Firms, f)
 	if !errors.Is(err, importer.ErrInvalid) {
@@ -349,4 +348,3 @@ func TestUndoImport(t *testing.T) {
 	}
 }
 
-var _ = io.EOF
