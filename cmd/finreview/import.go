@@ -151,4 +151,3 @@ func (c *cli) importTemplate(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "已写入%s导入模板:%s\n", kind.Label(), *out)
 	return nil
 }
-

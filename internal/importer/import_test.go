@@ -347,4 +347,3 @@ func TestUndoImport(t *testing.T) {
 		t.Fatalf("second undo: %v", err)
 	}
 }
-
