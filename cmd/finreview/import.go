@@ -58,7 +58,7 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 	progress := c.progress(kind)
 	var rep importer.Report
 	if *dry {
-		rep, err = svc.Check(ctx, kind, f, st.Size(), progress)
+		rep, err = svc.Check(ctx, importer.Actor{Name: "命令行检查"}, kind, f, st.Size(), progress)
 	} else {
 		user := c.getenv("USER")
 		if user == "" {

@@ -519,6 +519,10 @@ func (b *reviewBatch) check(ctx context.Context, q *store.Queries) error {
 			r.review.ProjectID = 0
 			continue
 		}
+		if !b.c.inScope(r.row, hProjectCode, p.JurisdictionID) {
+			r.review.ProjectID = 0
+			continue
+		}
 		r.review.ProjectID, r.review.JurisdictionID, r.review.UnitOrgID = p.ID, p.JurisdictionID, p.UnitOrgID
 		docs = append(docs, r.review.DocNumber)
 		numbers = append(numbers, store.PaperKey{JurisdictionID: p.JurisdictionID, Year: r.review.Year, Number: r.review.Number})

@@ -56,7 +56,9 @@ type batch interface {
 // checker holds what one run knows: the problems so far, the counts, the
 // jurisdictions, and the keys seen earlier in the file.
 type checker struct {
-	loc           *time.Location
+	loc *time.Location
+	// limit is the only jurisdiction rows may belong to (0: any).
+	limit         int64
 	problems      []Problem
 	more          int
 	rows          int
@@ -150,7 +152,20 @@ func (c *checker) jurisdiction(r row, header string) int64 {
 		c.problem(r, header, "未知的区划“%s”", s)
 		return 0
 	}
+	if !c.inScope(r, header, j.ID) {
+		return 0
+	}
 	return j.ID
+}
+
+// inScope reports whether a row of jurisdiction j may be imported by the
+// actor; a problem otherwise.
+func (c *checker) inScope(r row, header string, j int64) bool {
+	if c.limit == 0 || j == c.limit {
+		return true
+	}
+	c.problem(r, header, "只能导入本区划的数据")
+	return false
 }
 
 func (c *checker) jurisdictionList(r row, header string) []int64 {
@@ -161,7 +176,9 @@ func (c *checker) jurisdictionList(r row, header string) []int64 {
 			c.problem(r, header, "未知的区划“%s”", s)
 			continue
 		}
-		out = append(out, j.ID)
+		if c.inScope(r, header, j.ID) {
+			out = append(out, j.ID)
+		}
 	}
 	return out
 }
@@ -228,7 +245,7 @@ func normalizeHeader(s string) string {
 // run reads the kind's sheet row by row: each row is parsed and checked, a
 // batch at a time against the database, and, when write is set and no
 // problem has been found so far, the batch's new rows are inserted.
-func run(ctx context.Context, q *store.Queries, kind Kind, file io.ReaderAt, size int64, loc *time.Location,
+func run(ctx context.Context, q *store.Queries, a Actor, kind Kind, file io.ReaderAt, size int64, loc *time.Location,
 	write bool, importID int64, at time.Time, progress func(int)) (*checker, error) {
 	sp, ok := specs[kind]
 	if !ok {
@@ -238,7 +255,7 @@ func run(ctx context.Context, q *store.Queries, kind Kind, file io.ReaderAt, siz
 	if err != nil {
 		return nil, fmt.Errorf("jurisdictions: %w", err)
 	}
-	c := &checker{loc: loc, jurisdictions: map[string]store.Jurisdiction{}, seen: map[string]int{}}
+	c := &checker{loc: loc, limit: a.Jurisdiction, jurisdictions: map[string]store.Jurisdiction{}, seen: map[string]int{}}
 	for _, j := range js {
 		c.jurisdictions[j.Name] = j
 	}

@@ -311,7 +311,7 @@ func TestImportedConclusionNumbersAreSkipped(t *testing.T) {
 func TestCheckWritesNothing(t *testing.T) {
 	h := newHarness(t)
 	f := book(t, "单位", orgRows...)
-	rep, err := h.svc.Check(h.ctx, importer.Organizations, f, f.Size(), nil)
+	rep, err := h.svc.Check(h.ctx, importer.Actor{Name: "测试"}, importer.Organizations, f, f.Size(), nil)
 	if err != nil || !rep.OK() || rep.New != 2 || rep.Existing != 1 || rep.Rows != 3 {
 		t.Fatalf("check = %+v, %v", rep, err)
 	}

@@ -56,9 +56,27 @@ func New(o Options) *Service {
 }
 
 // Actor is who imports: a signed-in user, or the command line.
+// Jurisdiction limits the rows to one jurisdiction's (0: the whole city).
 type Actor struct {
-	UserID int64
-	Name   string
+	UserID       int64
+	Name         string
+	Jurisdiction int64
+}
+
+// ScopeError refuses a register outside the actor's jurisdiction.
+type ScopeError struct{ msg string }
+
+func (e *ScopeError) Error() string   { return e.msg }
+func (e *ScopeError) HTTPStatus() int { return 403 }
+func (e *ScopeError) Code() string    { return "forbidden" }
+
+// checkScope refuses the expert library to an actor limited to one
+// jurisdiction: experts serve the whole city.
+func checkScope(a Actor, kind Kind) error {
+	if kind == Experts && a.Jurisdiction != 0 {
+		return &ScopeError{msg: "专家库为全市共用,只能由市本级人员导入"}
+	}
+	return nil
 }
 
 // Report is the outcome of a check or an import.
@@ -93,12 +111,15 @@ func (c *checker) report(kind Kind) Report {
 // Check reads and checks a file without writing anything (the preview).
 // A file that cannot be read at all is a *FileError. New counts the rows
 // that would be added.
-func (s *Service) Check(ctx context.Context, kind Kind, file io.ReaderAt, size int64, progress func(int)) (Report, error) {
+func (s *Service) Check(ctx context.Context, a Actor, kind Kind, file io.ReaderAt, size int64, progress func(int)) (Report, error) {
+	if err := checkScope(a, kind); err != nil {
+		return Report{}, err
+	}
 	var rep Report
 	// The check runs in a transaction that is always rolled back, so that
 	// it counts what the import would add exactly as the import does.
 	err := s.store.InTx(ctx, func(q *store.Queries) error {
-		c, err := run(ctx, q, kind, file, size, s.loc, false, 0, s.now(), progress)
+		c, err := run(ctx, q, a, kind, file, size, s.loc, false, 0, s.now(), progress)
 		if err != nil {
 			return err
 		}
@@ -121,6 +142,9 @@ func (s *Service) Check(ctx context.Context, kind Kind, file io.ReaderAt, size i
 // be read → *FileError. When every row exists already nothing is written
 // and the report's ImportID is 0.
 func (s *Service) Import(ctx context.Context, a Actor, kind Kind, name string, file io.ReaderAt, size int64, progress func(int)) (Report, error) {
+	if err := checkScope(a, kind); err != nil {
+		return Report{}, err
+	}
 	sum, err := fileSHA256(file, size)
 	if err != nil {
 		return Report{}, err
@@ -138,7 +162,7 @@ func (s *Service) Import(ctx context.Context, a Actor, kind Kind, name string, f
 		if err != nil {
 			return fmt.Errorf("record import: %w", err)
 		}
-		c, err := run(ctx, q, kind, file, size, s.loc, true, id, at, progress)
+		c, err := run(ctx, q, a, kind, file, size, s.loc, true, id, at, progress)
 		if err != nil {
 			return err
 		}
@@ -190,7 +214,13 @@ func (s *Service) Import(ctx context.Context, a Actor, kind Kind, name string, f
 // InUseError says why an import cannot be undone.
 type InUseError struct{ Reason string }
 
-func (e *InUseError) Error() string { return "导入的数据已被使用,不能撤销:" + e.Reason }
+func (e *InUseError) Error() string { return "不能撤销:" + e.Reason }
+
+// HTTPStatus is 409: the import's rows are in use.
+func (e *InUseError) HTTPStatus() int { return 409 }
+
+// Code is the stable English code.
+func (e *InUseError) Code() string { return "import_in_use" }
 
 // Message is the Chinese text for people.
 func (e *InUseError) Message() string { return e.Error() }
@@ -207,12 +237,15 @@ func (s *Service) Undo(ctx context.Context, a Actor, id int64) error {
 		if im.UndoneAt.Valid {
 			return &InUseError{Reason: "该导入已撤销"}
 		}
+		if a.Jurisdiction != 0 && a.UserID != im.ActorID {
+			return &ScopeError{msg: "只能撤销本人所做的导入"}
+		}
 		reason, err := q.ImportInUse(ctx, id, im.Kind)
 		if err != nil {
 			return err
 		}
 		if reason != "" {
-			return &InUseError{Reason: reason}
+			return &InUseError{Reason: "导入的数据已被使用(" + reason + ")"}
 		}
 		if err := q.DeleteImportRows(ctx, id, im.Kind); err != nil {
 			return err

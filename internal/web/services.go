@@ -8,6 +8,7 @@ import (
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/importer"
 	"finreview/internal/review"
 )
 
@@ -20,6 +21,7 @@ type Services struct {
 	Deadlines *deadline.Engine
 	Billing   *billing.Service
 	Docs      *docs.Service
+	Imports   *importer.Service
 	// Banners returns warnings every page shows the principal (for
 	// example a calendar year without holiday data, for administrators).
 	Banners func(ctx context.Context, p auth.Principal) []string
