@@ -283,11 +283,13 @@ func (q *Queries) insertRows(ctx context.Context, head string, rows [][]any) err
 	return nil
 }
 
-// idsByKey reads the ids of the rows an import added, by a key column.
+// idsByKey reads the ids of the rows an import added, by a key column,
+// 500 keys at a time (an IN list of 1000 or more becomes a derived table
+// that no longer uses the index).
 func (q *Queries) idsByKey(ctx context.Context, table, key string, importID int64, keys []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(keys))
 	for len(keys) > 0 {
-		n := min(len(keys), 1000)
+		n := min(len(keys), 500)
 		args := []any{importID}
 		for _, k := range keys[:n] {
 			args = append(args, k)
