@@ -10,12 +10,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"finreview/internal/auth"
 	"finreview/internal/billing"
+	"finreview/internal/docs"
+	"finreview/internal/firm"
 	"finreview/internal/importer"
+	"finreview/internal/review"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
+	"finreview/workflow"
 )
 
 type harness struct {
@@ -345,5 +351,54 @@ func TestUndoImport(t *testing.T) {
 	}
 	if err := h.svc.Undo(h.ctx, importer.Actor{Name: "测试"}, reviews); !errors.As(err, &inUse) {
 		t.Fatalf("second undo: %v", err)
+	}
+}
+
+func TestImportedReviewsAreReadOnlyAndCounted(t *testing.T) {
+	h := newHarness(t)
+	h.importAll()
+	log := slog.New(slog.DiscardHandler)
+	firms := firm.NewService(h.s, time.Now)
+	reviews := review.NewService(review.Options{Store: h.s, Firms: firms, Billing: billing.NewService(h.s, time.Now),
+		Docs: docs.NewService(h.s, testenv.Objects(t), time.Now, log), Now: time.Now, Log: log, ReportWorkdays: 20, IntakeWorkdays: 5})
+	u, err := h.s.UserByUsername(h.ctx, "pingshen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := auth.FromUser(u)
+	var id, firmID int64
+	if err := h.s.DB.QueryRowContext(h.ctx, "SELECT id, firm_id FROM reviews WHERE import_ref = '临财评〔2021〕1号'").Scan(&id, &firmID); err != nil {
+		t.Fatal(err)
+	}
+	v, err := reviews.Get(h.ctx, p, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Review.ImportID == 0 || len(v.Permitted) != 0 {
+		t.Fatalf("imported review: import %d, permitted %v; want marked and no triggers", v.Review.ImportID, v.Permitted)
+	}
+	_, err = reviews.Fire(h.ctx, p, id, review.FireInput{Trigger: workflow.SampleRecheck, Params: map[string]string{"rechecked_amount": "6123456.78"}})
+	var te *workflow.TransitionError
+	if !errors.As(err, &te) {
+		t.Fatalf("fire on an imported review: %v, want a refusal", err)
+	}
+	st, err := firms.Stats(h.ctx, firmID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ReviewsDone != 1 || st.ImportedDone != 1 || !st.Audited.Equal(decimal.RequireFromString("6123456.78")) {
+		t.Fatalf("firm statistics = %+v, want the imported review counted and marked", st)
+	}
+	from := time.Date(2021, 1, 1, 0, 0, 0, 0, time.Local)
+	rows, err := h.s.ConcludedTotals(h.ctx, store.Scope{All: true}, from, from.AddDate(1, 0, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rows {
+		n += r.Count
+	}
+	if n != 2 {
+		t.Fatalf("concluded in 2021 = %d, want the 2 imported reviews", n)
 	}
 }

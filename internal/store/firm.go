@@ -340,13 +340,15 @@ type DoneReview struct {
 	ConcludedAt time.Time
 	Submitted   decimal.Decimal
 	Audited     decimal.NullDecimal
+	// Imported marks a review brought in from the old registers.
+	Imported bool
 }
 
 // FirmStatsRows reads what the firm statistics are computed from.
 func (q *Queries) FirmStatsRows(ctx context.Context, firmID int64) (FirmStats, error) {
 	var st FirmStats
 	rows, err := q.db.QueryContext(ctx,
-		`SELECT id, delegated_at, concluded_at, submitted_amount, audited_amount FROM reviews
+		`SELECT id, delegated_at, concluded_at, submitted_amount, audited_amount, import_id IS NOT NULL FROM reviews
 		 WHERE firm_id = ? AND concluded_at IS NOT NULL AND delegated_at IS NOT NULL ORDER BY concluded_at`, firmID)
 	if err != nil {
 		return st, err
@@ -354,7 +356,7 @@ func (q *Queries) FirmStatsRows(ctx context.Context, firmID int64) (FirmStats, e
 	for rows.Next() {
 		var d DoneReview
 		var del, con sql.NullTime
-		if err := rows.Scan(&d.ReviewID, &del, &con, &d.Submitted, &d.Audited); err != nil {
+		if err := rows.Scan(&d.ReviewID, &del, &con, &d.Submitted, &d.Audited, &d.Imported); err != nil {
 			rows.Close()
 			return st, err
 		}
