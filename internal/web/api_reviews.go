@@ -162,7 +162,7 @@ func reviewJSON(v review.View) fiber.Map {
 		"submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited,
 		"firm": firmObj, "deadline": dl, "fee": feeObj, "permitted_triggers": permitted, "missing": missing,
 		"suspended": r.Suspended, "appeal_used": r.AppealUsed, "outcome": r.Outcome, "papers": papers,
-		"imported": r.ImportID != 0,
+		"imported":   r.ImportID != 0,
 		"created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
 		"updated_at": r.UpdatedAt.In(shanghai).Format(time.RFC3339),
 	}
