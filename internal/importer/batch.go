@@ -430,8 +430,8 @@ func (b *projectBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
 // docNumberPattern reads a 文号: any prefix, the year in 〔〕 and the serial.
 var docNumberPattern = regexp.MustCompile(`^(\S+?)[〔\[［(（](\d{4})[〕\]］)）]第?(\d{1,6})号$`)
 
-// parseDocNumber splits a 文号 into its year and serial; brackets are
-// normalized to 〔〕.
+// parseDocNumber splits a 文号 into its year and serial, and gives its
+// normalized form (brackets 〔〕, no 第) for comparisons.
 func parseDocNumber(s string) (normalized string, year, number int, ok bool) {
 	m := docNumberPattern.FindStringSubmatch(s)
 	if m == nil {
@@ -484,7 +484,8 @@ func (b *reviewBatch) parse(r row) {
 		if !ok {
 			c.problem(r, hDocNumber, "文号格式应为“临财评〔2023〕15号”")
 		} else {
-			v.review.DocNumber, v.review.Year, v.review.Number = norm, year, number
+			// The 文号 is kept as written; its normalized form finds repeats.
+			v.review.DocNumber, v.review.Year, v.review.Number = doc, year, number
 			c.once(r, hDocNumber, "doc", norm)
 		}
 	}

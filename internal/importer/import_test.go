@@ -3,8 +3,11 @@ package importer_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -25,10 +28,11 @@ import (
 )
 
 type harness struct {
-	t   *testing.T
-	ctx context.Context
-	s   *store.Store
-	svc *importer.Service
+	t       *testing.T
+	ctx     context.Context
+	s       *store.Store
+	objects *docs.ObjectStore
+	svc     *importer.Service
 }
 
 func newHarness(t *testing.T) *harness {
@@ -39,7 +43,7 @@ func newHarness(t *testing.T) *harness {
 	if _, err := billing.NewService(s, time.Now).EnsureExample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, ctx: context.Background(), s: s,
+	return &harness{t: t, ctx: context.Background(), s: s, objects: objects,
 		svc: importer.New(importer.Options{Store: s, Objects: objects, Now: time.Now, Log: slog.New(slog.DiscardHandler)})}
 }
 
@@ -151,6 +155,18 @@ func TestImportAddsRowsAndReimportChangesNothing(t *testing.T) {
 	}
 	if sum != reps[3].SHA256 || len(sum) != 64 {
 		t.Fatalf("sha256 %q vs report %q", sum, reps[3].SHA256)
+	}
+	obj, err := h.objects.Get(h.ctx, key)
+	if err != nil {
+		t.Fatalf("import file not kept: %v", err)
+	}
+	hash := sha256.New()
+	if _, err := io.Copy(hash, obj); err != nil {
+		t.Fatal(err)
+	}
+	obj.Close()
+	if hex.EncodeToString(hash.Sum(nil)) != sum {
+		t.Fatalf("the kept file does not hash to the recorded SHA-256")
 	}
 
 	before := h.count("SELECT COUNT(*) FROM imports") + h.count("SELECT COUNT(*) FROM reviews") + h.count("SELECT COUNT(*) FROM organizations") +
