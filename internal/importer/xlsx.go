@@ -30,12 +30,20 @@ func fileErr(format string, args ...any) *FileError {
 	return &FileError{Message: fmt.Sprintf(format, args...)}
 }
 
+// maxSheetBytes bounds a worksheet's XML after decompression (100,000
+// review rows take about 30 MiB).
+const maxSheetBytes = 1 << 30
+
 // maxSharedStrings bounds the shared-string table, the one part of the
 // package held in memory (a zip bomb must not exhaust it).
 const maxSharedStrings = 64 << 20
 
-// maxRows is the most rows a sheet may have (Excel's own limit).
-const maxRows = 1048576
+// Excel's own limits: rows and columns of a sheet, characters of a cell.
+const (
+	maxRows      = 1048576
+	maxColumns   = 16384
+	maxCellBytes = 32767 * 4
+)
 
 // cell is one cell as stored: its text (a number as written in the file),
 // whether it is a number, whether it holds a formula.
@@ -96,9 +104,14 @@ func openSheet(r io.ReaderAt, size int64, sheet string) (*sheetReader, error) {
 	if !ok {
 		return nil, fileErr("工作簿已损坏:找不到工作表“%s”的内容", sheet)
 	}
+	if f.UncompressedSize64 > maxSheetBytes {
+		return nil, fileErr("工作表“%s”过大(解压后超过 %d MiB)", sheet, maxSheetBytes>>20)
+	}
 	if s.rc, err = f.Open(); err != nil {
 		return nil, fileErr("工作簿已损坏:工作表“%s”无法读取", sheet)
 	}
+	// archive/zip stops at the declared size, so the limit holds for
+	// what is decompressed, not only for what the package claims.
 	s.dec = xml.NewDecoder(bufio.NewReaderSize(s.rc, 64<<10))
 	return s, nil
 }
@@ -281,12 +294,12 @@ func (s *sheetReader) readRow() ([]cell, error) {
 			}
 			if ref := attr(t, "r"); ref != "" {
 				c, _, ok := splitRef(ref)
-				if !ok {
+				if !ok || c >= maxColumns {
 					return nil, fileErr("工作表第 %d 行已损坏:单元格 %q 无效", s.row, ref)
 				}
 				col = c
-			} else {
-				col++
+			} else if col++; col >= maxColumns {
+				return nil, fileErr("工作表第 %d 行超过 %d 列", s.row, maxColumns)
 			}
 			c, err := s.readCell(attr(t, "t"))
 			if err != nil {
@@ -334,6 +347,9 @@ func (s *sheetReader) readCell(typ string) (cell, error) {
 				v.Write(t)
 			case "t":
 				inline.Write(t)
+			}
+			if v.Len()+inline.Len() > maxCellBytes {
+				return c, fileErr("工作表第 %d 行有单元格超过 32767 个字符", s.row)
 			}
 		}
 	}
