@@ -21,6 +21,7 @@ import (
 	"finreview/internal/docs"
 	"finreview/internal/firm"
 	"finreview/internal/importer"
+	"finreview/internal/report"
 	"finreview/internal/review"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
@@ -416,5 +417,12 @@ func TestImportedReviewsAreReadOnlyAndCounted(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("concluded in 2021 = %d, want the 2 imported reviews", n)
+	}
+	d, err := report.LoadDashboard(h.ctx, &h.s.Queries, p.Scope(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Imported != 2 {
+		t.Fatalf("dashboard imported = %d, want 2", d.Imported)
 	}
 }

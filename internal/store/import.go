@@ -565,3 +565,12 @@ func (q *Queries) DeleteImportRows(ctx context.Context, id int64, kind string) e
 	}
 	return nil
 }
+
+// CountImportedReviews counts the visible reviews brought in by imports.
+func (q *Queries) CountImportedReviews(ctx context.Context, sc Scope) (int, error) {
+	w, args := sc.reviewWhere()
+	var n int
+	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM reviews r JOIN projects p ON p.id = r.project_id
+		WHERE `+w+` AND r.import_id IS NOT NULL`, args...).Scan(&n)
+	return n, err
+}
