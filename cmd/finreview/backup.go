@@ -40,6 +40,9 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 			return err
 		}
 		defer e.close()
+		if err := e.loadAuditKey(); err != nil {
+			return err
+		}
 		m, err := backup.Verify(ctx, c.backupOptions(e), *from, *id)
 		if err != nil {
 			return fmt.Errorf("备份校验未通过:%w", err)
@@ -59,6 +62,9 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 		return err
 	}
 	defer e.close()
+	if err := e.loadAuditKey(); err != nil {
+		return err
+	}
 	m, err := backup.Backup(ctx, c.backupOptions(e), *to)
 	if err != nil {
 		return fmt.Errorf("备份失败:%w", err)

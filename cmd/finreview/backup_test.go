@@ -46,7 +46,8 @@ func newDrill(t *testing.T) *drill {
 	if err := s.DB.QueryRow("SELECT DATABASE()").Scan(&d.dbName); err != nil {
 		t.Fatal(err)
 	}
-	d.env = map[string]string{"FINREVIEW_DSN": testenv.DSN(t, d.dbName), "FINREVIEW_S3_BUCKET": objects.Bucket}
+	d.env = map[string]string{"FINREVIEW_DSN": testenv.DSN(t, d.dbName), "FINREVIEW_S3_BUCKET": objects.Bucket,
+		"FINREVIEW_AUDIT_KEY_FILE": testenv.AuditKeyFile(t)}
 	for _, k := range []string{"ENDPOINT", "ACCESS_KEY", "SECRET_KEY"} {
 		if v := os.Getenv("FINREVIEW_TEST_S3_" + k); v != "" {
 			d.env["FINREVIEW_S3_"+k] = v
@@ -243,8 +244,8 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatalf("manifest lacks figures: tables %d, fees %d, anchors %d, objects %d", len(m.Tables), m.Fees.Statements, len(m.Anchors), len(m.Objects))
 	}
 	for s, h := range headsBefore {
-		if m.AuditHeads[s] != h {
-			t.Errorf("manifest head of %s = %s, live %s", s, m.AuditHeads[s], h)
+		if m.AuditHeads[s] != h.Hash {
+			t.Errorf("manifest head of %s = %s, live %s", s, m.AuditHeads[s], h.Hash)
 		}
 	}
 
@@ -262,6 +263,7 @@ func TestRestoreDrill(t *testing.T) {
 	}
 	defer db.Close()
 	rs := store.New(db)
+	rs.SetAuditKey(testenv.AuditKey)
 	// The restored database: same fee statements, same heads (the day's
 	// stream carries the restore's own event after the backed-up head).
 	if got := snapshotRows(t, rs, "SELECT * FROM fee_statements ORDER BY review_id"); got != fees {
@@ -284,8 +286,8 @@ func TestRestoreDrill(t *testing.T) {
 		}
 		var prev string
 		err := rs.DB.QueryRow("SELECT prev_hash FROM audit_events WHERE stream = ? AND action = 'restore' AND object_id = ?", s, m.ID).Scan(&prev)
-		if err != nil || prev != h {
-			t.Errorf("head of %s moved from %s to %s after restore", s, h, headsAfter[s])
+		if err != nil || prev != h.Hash {
+			t.Errorf("head of %s moved from %s to %s after restore", s, h.Hash, headsAfter[s].Hash)
 		}
 	}
 	if res, err := audit.Verify(ctx, rs); err != nil || !res.OK {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/config"
 	"finreview/internal/docs"
@@ -60,6 +61,17 @@ func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
 	return e, nil
 }
 
+// loadAuditKey gives the store the audit anchors' key, for the commands
+// that write or check anchors (serve, backup, restore).
+func (e *env) loadAuditKey() error {
+	key, err := audit.LoadKey(e.cfg.AuditKeyFile)
+	if err != nil {
+		return fmt.Errorf("配置错误 FINREVIEW_AUDIT_KEY_FILE: %w", err)
+	}
+	e.db.SetAuditKey(key)
+	return nil
+}
+
 func (c *cli) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
@@ -71,8 +83,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer e.close()
+	if err := e.loadAuditKey(); err != nil {
+		return err
+	}
 	e.log.Info("starting", slog.Any("config", e.cfg))
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app, err := c.buildApp(ctx, e, reg)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -37,6 +38,13 @@ func (c *cli) user(ctx context.Context, args []string) error {
 	}
 	if *name == "" {
 		*name = *username
+	}
+	if err := input.Line("name", *name, 64); err != nil {
+		var fe *input.FieldError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("--name: %s", fe.Message())
+		}
+		return err
 	}
 	line, err := bufio.NewReader(c.stdin).ReadString('\n')
 	if err != nil && line == "" {

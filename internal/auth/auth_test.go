@@ -122,9 +122,9 @@ func TestAuthenticateThrottlesAndSessions(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.0.2"); !errors.Is(err, auth.ErrThrottled) {
 		t.Fatalf("after %d failures: %v, want throttled", auth.MaxUserFailures, err)
 	}
-	advance(auth.ThrottleWindow + time.Minute)
+	advance(auth.LockDuration + time.Minute)
 	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.0.2"); err != nil {
-		t.Fatalf("after the window: %v", err)
+		t.Fatalf("after the lock: %v", err)
 	}
 
 	tok, sess, err := svc.NewSession(ctx, u.ID, "10.0.0.1")

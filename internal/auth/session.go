@@ -8,19 +8,30 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"finreview/internal/audit"
+	"finreview/internal/calendar"
 	"finreview/internal/store"
 )
 
-// Session and token lifetimes, and login throttling limits.
+// Session and token lifetimes, and login throttling limits (see
+// Authenticate).
 const (
-	SessionIdle      = 8 * time.Hour
-	TokenLifetime    = 12 * time.Hour
-	ThrottleWindow   = 15 * time.Minute
-	MaxUserFailures  = 5
+	SessionIdle   = 8 * time.Hour
+	TokenLifetime = 12 * time.Hour
+	// ThrottleWindow is the window the attempts of an account name or an
+	// address are counted in.
+	ThrottleWindow = 15 * time.Minute
+	// MaxUserFailures is how many password checks an account name gets per
+	// window; that many failures lock the account for LockDuration.
+	MaxUserFailures = 5
+	LockDuration    = 30 * time.Minute
+	// MaxIPFailures is how many sign-ins with unknown names an address gets
+	// per window.
 	MaxIPFailures    = 30
 	minPasswordRunes = 8
 )
@@ -60,34 +71,182 @@ func HashPassword(pw string) (string, error) {
 const dummyHash = "$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z5Rr/1Q5c0G3vKd5bEw5u2jS"
 
 // Authenticate checks a user name and password, with throttling.
+//
+// Every password check is claimed first, under the lock of the account
+// name's row in login_throttle: at most MaxUserFailures checks per name and
+// window are ever made, however many requests arrive at once, and that many
+// failures lock the account for LockDuration (429 with the time it
+// unlocks, and an "account_locked" audit event). Unknown names are counted
+// the same way, so a lock-out does not tell whether a name exists.
+//
+// An address is limited only in what cannot hurt the people behind it: its
+// sign-ins with unknown names (guessed or sprayed names) are claimed from
+// the address's own count, MaxIPFailures per window. A name that exists is
+// never refused because of its address, so everyone behind one proxy keeps
+// signing in with the right password; once the address is over its count,
+// a wrong password answers 429 like an unknown name, so the difference
+// between the two answers does not reveal which names exist.
 func (s *Service) Authenticate(ctx context.Context, username, password, ip string) (store.User, error) {
 	now := s.now()
-	byUser, byIP, err := s.store.FailedLogins(ctx, username, ip, now.Add(-ThrottleWindow))
-	if err != nil {
-		return store.User{}, err
-	}
-	if byUser >= MaxUserFailures || byIP >= MaxIPFailures {
-		return store.User{}, ErrThrottled
-	}
 	u, err := s.store.UserByUsername(ctx, username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, err
+	}
+	known := err == nil
+	key := accountKey(u, username)
+	if !known {
+		if err := s.claim(ctx, addressKey(ip), MaxIPFailures, now); err != nil {
+			return store.User{}, err
+		}
+	}
+	if err := s.claim(ctx, key, MaxUserFailures, now); err != nil {
 		return store.User{}, err
 	}
 	hash := u.PasswordHash
 	if hash == "" {
 		hash = dummyHash
 	}
-	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u.ID != 0 && u.Active
-	if rerr := s.store.RecordLoginAttempt(ctx, username, ip, ok, now); rerr != nil {
-		return store.User{}, rerr
-	}
-	if !ok {
-		return store.User{}, ErrBadCredentials
-	}
-	if err := s.store.ClearFailedLogins(ctx, username); err != nil {
+	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && known && u.Active
+	if err := s.store.RecordLoginAttempt(ctx, username, ip, ok, now); err != nil {
 		return store.User{}, err
 	}
-	return u, nil
+	if ok {
+		if err := s.store.ClearLoginThrottle(ctx, key); err != nil {
+			return store.User{}, err
+		}
+		return u, nil
+	}
+	if err := s.fail(ctx, key, u, ip, now); err != nil {
+		return store.User{}, err
+	}
+	if known {
+		over, err := s.addressOver(ctx, ip, now)
+		if err != nil {
+			return store.User{}, err
+		}
+		if over {
+			return store.User{}, ErrThrottled
+		}
+	}
+	return store.User{}, ErrBadCredentials
+}
+
+// ThrottleError refuses a sign-in that is over its count (Locked false) or
+// whose account is locked, until Until.
+type ThrottleError struct {
+	Until  time.Time
+	Locked bool
+}
+
+func (e *ThrottleError) Error() string {
+	at := e.Until.In(calendar.Location()).Format("2006-01-02 15:04")
+	if e.Locked {
+		return "登录失败次数过多,账户已锁定,将于 " + at + " 自动解锁"
+	}
+	return "登录尝试过于频繁,请于 " + at + " 后再试"
+}
+
+// Is makes every ThrottleError an ErrThrottled.
+func (e *ThrottleError) Is(target error) bool { return target == ErrThrottled }
+
+// ThrottleMessage is the Chinese message of a throttled sign-in: when the
+// account unlocks, or when to try again.
+func ThrottleMessage(err error) string {
+	var te *ThrottleError
+	if errors.As(err, &te) {
+		return te.Error()
+	}
+	return ErrThrottled.Error()
+}
+
+// accountKey is the throttle key of an account name: the stored name of a
+// user, or the name as typed (in lower case) when there is no such user.
+func accountKey(u store.User, typed string) string {
+	if u.ID != 0 {
+		return "account:" + u.Username
+	}
+	return "account:" + strings.ToLower(strings.TrimSpace(typed))
+}
+
+func addressKey(ip string) string { return "address:" + ip }
+
+// claim takes one of max password checks of key's window, or answers why
+// not: the key is locked, or its window's checks are all taken.
+func (s *Service) claim(ctx context.Context, key string, max int, now time.Time) error {
+	var refused error
+	err := s.retry(ctx, func(q *store.Queries) error {
+		refused = nil
+		t, err := q.LockLoginThrottle(ctx, key, now)
+		if err != nil {
+			return err
+		}
+		if t.LockedUntil.After(now) {
+			refused = &ThrottleError{Until: t.LockedUntil, Locked: true}
+			return nil
+		}
+		if !t.LockedUntil.IsZero() || !t.WindowStart.After(now.Add(-ThrottleWindow)) {
+			t = store.LoginThrottle{WindowStart: now}
+		}
+		if t.Claims >= max {
+			refused = &ThrottleError{Until: t.WindowStart.Add(ThrottleWindow)}
+			return nil
+		}
+		t.Claims++
+		return q.SaveLoginThrottle(ctx, key, t)
+	})
+	if err != nil {
+		return fmt.Errorf("claim sign-in attempt: %w", err)
+	}
+	return refused
+}
+
+// fail counts a failed password check of key; the MaxUserFailures-th locks
+// the account, which a real account records in the audit trail.
+func (s *Service) fail(ctx context.Context, key string, u store.User, ip string, now time.Time) error {
+	return s.retry(ctx, func(q *store.Queries) error {
+		t, err := q.LockLoginThrottle(ctx, key, now)
+		if err != nil {
+			return err
+		}
+		t.Failures++
+		if t.Failures < MaxUserFailures || t.LockedUntil.After(now) {
+			return q.SaveLoginThrottle(ctx, key, t)
+		}
+		t.LockedUntil = now.Add(LockDuration)
+		if err := q.SaveLoginThrottle(ctx, key, t); err != nil {
+			return err
+		}
+		if u.ID == 0 {
+			return nil
+		}
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: u.ID, ActorName: u.DisplayName, Action: "account_locked",
+			ObjectType: "user", ObjectID: u.Username, Detail: map[string]any{"ip": ip, "failures": t.Failures,
+				"locked_until": t.LockedUntil.In(calendar.Location()).Format(time.RFC3339)}})
+		return err
+	})
+}
+
+// retry runs fn in a transaction, again when it lost a deadlock (or, on
+// a cluster, a certification conflict at commit): its outcome is decided
+// afresh from the row it locks.
+func (s *Service) retry(ctx context.Context, fn func(q *store.Queries) error) error {
+	var err error
+	for range 5 {
+		if err = s.store.InTx(ctx, fn); !store.IsDeadlock(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// addressOver reports whether an address has used up its sign-ins with
+// unknown names in the current window.
+func (s *Service) addressOver(ctx context.Context, ip string, now time.Time) (bool, error) {
+	t, err := s.store.LoginThrottleOf(ctx, addressKey(ip))
+	if err != nil {
+		return false, err
+	}
+	return t.WindowStart.After(now.Add(-ThrottleWindow)) && t.Claims >= MaxIPFailures, nil
 }
 
 func randomToken() (string, error) {

@@ -132,6 +132,7 @@ func TestPointInTimeRecovery(t *testing.T) {
 	}
 	defer db.Close()
 	s := store.New(db)
+	s.SetAuditKey(testenv.AuditKey)
 	event(t, s, "before-backup")
 	objects := testenv.Objects(t)
 	o := backup.Options{DSN: dsn, Store: s, Objects: objects}
@@ -161,6 +162,7 @@ func TestPointInTimeRecovery(t *testing.T) {
 	}
 	defer rdb.Close()
 	rs := store.New(rdb)
+	rs.SetAuditKey(testenv.AuditKey)
 	if got := notes(t, rs); got != "before-backup,after-backup" {
 		t.Errorf("recovered notes = %q, want before-backup,after-backup", got)
 	}

@@ -340,7 +340,7 @@ func Verify(ctx context.Context, o Options, from, id string) (m *Manifest, err e
 	if err := restoreInto(ctx, o, loc, m, RestoreOptions{DSN: scratchDSN, Objects: scratch}); err != nil {
 		return m, err
 	}
-	if err := verifyRestored(ctx, scratchDSN, scratch, m); err != nil {
+	if err := verifyRestored(ctx, scratchDSN, o.Store.AuditKey(), scratch, m); err != nil {
 		return m, err
 	}
 	if o.Store != nil {
@@ -359,13 +359,15 @@ func Verify(ctx context.Context, o Options, from, id string) (m *Manifest, err e
 // verifyRestored checks a restored copy beyond the manifest's figures: the
 // audit chains recompute, every object reads back with its hash, and every
 // stored document's object is there with the hash its row records.
-func verifyRestored(ctx context.Context, dsn string, objects *docs.ObjectStore, m *Manifest) error {
+func verifyRestored(ctx context.Context, dsn string, key []byte, objects *docs.ObjectStore, m *Manifest) error {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	res, err := audit.Verify(ctx, store.New(db))
+	restored := store.New(db)
+	restored.SetAuditKey(key) // the anchors were keyed with the live key
+	res, err := audit.Verify(ctx, restored)
 	if err != nil {
 		return fmt.Errorf("审计链校验:%w", err)
 	}

@@ -65,6 +65,8 @@ type world struct {
 	objects  *docs.ObjectStore
 	dsn      string
 	endpoint string
+	// auditKey is the anchor key file its servers share.
+	auditKey string
 
 	// dbDown is set while the database is down on purpose: a 503 is then
 	// the answer expected of a transition, not a failure.
@@ -110,7 +112,8 @@ func worldOn(t *testing.T, bin string, s *store.Store, dsn string) *world {
 	t.Helper()
 	testenv.Demo(t, s)
 	objects := testenv.Objects(t)
-	return &world{t: t, bin: bin, s: s, objects: objects, dsn: dsn,
+	s.SetAuditKey(testenv.AuditKey) // the key its servers anchor with
+	return &world{t: t, bin: bin, s: s, objects: objects, dsn: dsn, auditKey: testenv.AuditKeyFile(t),
 		endpoint: env("FINREVIEW_TEST_S3_ENDPOINT", testenv.DefaultEndpoint)}
 }
 
@@ -154,6 +157,7 @@ func (w *world) start(name, addr string, extra ...string) *server {
 		"FINREVIEW_S3_ACCESS_KEY="+env("FINREVIEW_TEST_S3_ACCESS_KEY", testenv.DefaultKey),
 		"FINREVIEW_S3_SECRET_KEY="+env("FINREVIEW_TEST_S3_SECRET_KEY", testenv.DefaultKey),
 		"FINREVIEW_S3_BUCKET="+w.objects.Bucket,
+		"FINREVIEW_AUDIT_KEY_FILE="+w.auditKey,
 		"FINREVIEW_DEADLINE_INTERVAL=100ms",
 		"FINREVIEW_INSTANCE="+name,
 	)

@@ -34,6 +34,9 @@ type Config struct {
 	InstanceName string
 	// MaxTransitions is how many transitions the instance runs at once.
 	MaxTransitions int
+	// AuditKeyFile holds the key of the audit trail's anchors, kept
+	// outside the database; created with a random key when missing.
+	AuditKeyFile string
 }
 
 // Error names the variable that is wrong.
@@ -48,6 +51,8 @@ func (e *Error) Error() string { return fmt.Sprintf("配置错误 %s: %s", e.Var
 const (
 	DefaultAddr = ":8080"
 	DefaultDSN  = "root@tcp(127.0.0.1:3306)/finreview?parseTime=true&loc=Asia%2FShanghai"
+	// DefaultAuditKeyFile is beside MinIO's data in the project's var/.
+	DefaultAuditKeyFile = "var/audit.key"
 )
 
 // Load reads the configuration through getenv. Secrets may also come from a
@@ -61,6 +66,7 @@ func Load(getenv func(string) string) (Config, error) {
 		IntakeWorkdays:   5,
 		ReportWorkdays:   20,
 		DeadlineInterval: 5 * time.Second,
+		AuditKeyFile:     orDefault(getenv("FINREVIEW_AUDIT_KEY_FILE"), DefaultAuditKeyFile),
 	}
 	var err error
 	if c.S3AccessKey, err = secret(getenv, "FINREVIEW_S3_ACCESS_KEY", "minioadmin"); err != nil {
@@ -139,6 +145,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_access_key", "***"),
 		slog.String("instance", c.InstanceName),
 		slog.Int("max_transitions", c.MaxTransitions),
+		slog.String("audit_key_file", c.AuditKeyFile),
 	)
 }
 

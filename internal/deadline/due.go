@@ -34,13 +34,14 @@ func FormatDue(cal *calendar.Calendar, due, now time.Time) (text, class string) 
 // DueText describes the review's running deadline for lists: its earliest
 // pending deadline; else a paused one ("暂停计时(剩余N个工作日)", class
 // "paused"); else a passed report or intake deadline the review still
-// waits on (overdue). Empty when the review waits on no deadline.
+// waits on (overdue); a deadline parked because its firing kept failing
+// says so. Empty when the review waits on no deadline.
 func DueText(ctx context.Context, q *store.Queries, reviewID int64, now time.Time) (text, class string) {
 	rows, err := q.ReviewDeadlines(ctx, reviewID)
 	if err != nil || len(rows) == 0 {
 		return "", ""
 	}
-	var pending, paused, fired *store.Deadline
+	var pending, paused, fired, failed *store.Deadline
 	for i := range rows {
 		d := &rows[i]
 		switch d.State {
@@ -52,6 +53,8 @@ func DueText(ctx context.Context, q *store.Queries, reviewID int64, now time.Tim
 			if paused == nil {
 				paused = d
 			}
+		case store.DeadlineFailed:
+			failed = d
 		case store.DeadlineFired:
 			if Kind(d.Kind) != KindOpinion {
 				fired = d // the latest, rows being in id order
@@ -65,6 +68,11 @@ func DueText(ctx context.Context, q *store.Queries, reviewID int64, now time.Tim
 			return "", ""
 		}
 		return FormatDue(cal, pending.DueAt, now)
+	case failed != nil:
+		if r, err := q.Review(ctx, store.Scope{All: true}, reviewID); err == nil && Kind(failed.Kind).Matches(r.State) {
+			return fmt.Sprintf("%s期限到期处理失败,已暂停自动处理,请联系系统管理员", Kind(failed.Kind).Label()), ClassOverdue
+		}
+		return "", ""
 	case paused != nil:
 		return fmt.Sprintf("暂停计时(剩余%d个工作日)", paused.Count()), ClassPaused
 	case fired != nil:

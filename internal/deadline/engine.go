@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"finreview/internal/calendar"
 	"finreview/internal/store"
@@ -19,6 +21,11 @@ import (
 // deadline stays pending, to be claimed again on the next pass.
 // r is the review as the claim locked it.
 type FireFunc func(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review) error
+
+// MaxFireAttempts is how often a deadline's firing may fail (an error or
+// a panic) before the deadline is parked as failed: no longer claimed,
+// its last error kept and logged for staff.
+const MaxFireAttempts = 5
 
 // EngineOptions configure an Engine.
 type EngineOptions struct {
@@ -74,7 +81,7 @@ func NewEngine(o EngineOptions) *Engine {
 func (e *Engine) Run(ctx context.Context) error {
 	wait, down := e.o.Interval, false
 	for {
-		fired, err := e.RunOnce(ctx)
+		fired, err := e.runOnceSafely(ctx)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil
@@ -107,6 +114,24 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
+// runOnceSafely is RunOnce with a panic turned into an error, so that the
+// loop of Run outlives it.
+func (e *Engine) runOnceSafely(ctx context.Context) (fired int, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = e.panicked("deadline pass", v)
+		}
+	}()
+	return e.RunOnce(ctx)
+}
+
+// panicked logs a recovered panic with its stack and returns it as an error.
+func (e *Engine) panicked(what string, v any) error {
+	e.o.Log.Error(what+" panicked", slog.String("instance", e.o.Instance), slog.Any("panic", v),
+		slog.String("stack", string(debug.Stack())))
+	return fmt.Errorf("%s: panic: %v", what, v)
+}
+
 // RunOnce fires every deadline due now, batch by batch (one transaction
 // each), then sends the reminders due now. It returns how many deadlines it
 // fired. Rows another instance holds are left to it; a deadline whose Fire
@@ -133,6 +158,16 @@ func (e *Engine) RunOnce(ctx context.Context) (fired int, err error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					err := e.panicked("deadline worker", v)
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}()
 			for {
 				b, err := e.fireBatch(ctx, cal, now, ps)
 				mu.Lock()
@@ -289,6 +324,15 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 					return fmt.Errorf("fire deadline %d: %w (rollback: %v)", d.ID, ferr, err)
 				}
 				ps.leave(d.ID, true)
+				park := d.FireAttempts+1 >= MaxFireAttempts
+				if err := q.RecordDeadlineFireFailure(ctx, d.ID, truncate(ferr.Error(), 2000), park, now); err != nil {
+					return fmt.Errorf("record failure of deadline %d: %w", d.ID, err)
+				}
+				if park {
+					e.o.Log.Error("deadline firing failed too often, parked until staff act", slog.Int64("deadline_id", d.ID),
+						slog.Int64("review_id", d.ReviewID), slog.String("kind", d.Kind), slog.Int("attempts", d.FireAttempts+1),
+						slog.String("error", ferr.Error()))
+				}
 				continue
 			}
 			// The savepoint is left to end with the transaction: releasing
@@ -334,7 +378,12 @@ func (e *Engine) settle(ctx context.Context, q *store.Queries, cal *calendar.Cal
 // fire runs the effect and tells the responsible users, in the claim
 // transaction; the claim marks the deadline fired afterwards
 // (MarkDeadlinesFired).
-func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review, now time.Time) error {
+func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review, now time.Time) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = e.panicked(fmt.Sprintf("firing of deadline %d", d.ID), v)
+		}
+	}()
 	if e.o.Fire != nil {
 		if err := e.o.Fire(ctx, q, d, r); err != nil {
 			return err
@@ -456,4 +505,15 @@ func notify(ctx context.Context, q *store.Queries, d store.Deadline, r store.Rev
 		return fmt.Errorf("notify deadline %d: %w", d.ID, err)
 	}
 	return nil
+}
+
+// truncate keeps at most n bytes of s, cut at a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -141,15 +141,25 @@ func load(ctx context.Context, q *store.Queries, hash string, out *Seeded) error
 	if err != nil {
 		return err
 	}
-	units := []struct{ name, juris, contact string }{
-		{"临河区民政局", "临河区", "刘海军"},
-		{"临河区住房和城乡建设局", "临河区", "孙伟"},
-		{"五原县民政局", "五原县", "周敏"},
-		{"杭锦后旗民政局", "杭锦后旗", "吴刚"},
-		{"巴彦淖尔市社会福利院", "市本级", "郑芳"},
+	// The civil-affairs units sit under the city's civil-affairs bureau,
+	// their competent department; the housing bureau does not.
+	units := []struct {
+		name, juris, contact string
+		underDept            bool
+	}{
+		{"临河区民政局", "临河区", "刘海军", true},
+		{"临河区住房和城乡建设局", "临河区", "孙伟", false},
+		{"五原县民政局", "五原县", "周敏", true},
+		{"杭锦后旗民政局", "杭锦后旗", "吴刚", true},
+		{"巴彦淖尔市社会福利院", "市本级", "郑芳", true},
 	}
 	for _, u := range units {
-		id, err := org(store.OrgUnit, u.name, jid[u.juris], u.contact)
+		o := store.Organization{Kind: store.OrgUnit, Name: u.name, JurisdictionID: jid[u.juris], ContactPerson: u.contact,
+			ContactPhone: "0478-8" + fmt.Sprintf("%06d", len(u.name)*7919%1000000)}
+		if u.underDept {
+			o.ParentID = dept
+		}
+		id, err := q.InsertOrganization(ctx, o)
 		if err != nil {
 			return err
 		}

@@ -101,7 +101,7 @@ func demoReviews() []demoReview {
 			st("unit", workflow.Sign, "", "agree", "false", "reasons", "钢材、商品混凝土单价按信息价下浮不合理,屋面工程量计算有误"))},
 		{"LH-2026-010", "jianshe", "change", "534000.00", "506000.00", then(mainPath(workflow.OpinionSent, "506000.00"),
 			st("unit", workflow.Sign, "", "agree", "false", "reasons", "外墙保温材料认质认价结果与合同约定不一致"),
-			st("pingshen", workflow.StartExpertReview, "", "experts", "1,4"))},
+			st("pingshen", workflow.StartExpertReview, "外墙保温专业入库专家不足,未能抽取,经中心集体研究直接指定", "experts", "1,4"))},
 		{"LH-2026-004", "jianshe", "change", "198000.00", "176000.00", then(mainPath(workflow.OpinionSent, "176000.00"),
 			st("pingshen", workflow.IssueUnilateral, "建设单位无正当理由逾期拒不签署意见"))},
 		{"LH-2026-005", "jianshe", "change", "88000.00", "80500.00", then(mainPath(workflow.Concluded, "80500.00"),

@@ -25,6 +25,12 @@ func (e *Error) Code() string { return e.code }
 // downloads answer 503 and nothing is left half-written in the database.
 var ErrStorageUnavailable = &Error{Status: 503, code: "storage_unavailable", msg: "文件存储服务暂不可用,请稍后重试"}
 
+// ErrUploadIncomplete means the upload's body did not arrive whole: the
+// connection broke off, the body ended before its declared length, or
+// reading it failed. Nothing of it is kept.
+var ErrUploadIncomplete = &Error{Status: 400, code: "upload_incomplete",
+	msg: "上传未完成:文件内容不完整(连接中断或长度与声明不符),未保存,请重新上传"}
+
 func errTooLarge(category string, limit int64) *Error {
 	return &Error{Status: 413, code: "too_large",
 		msg: fmt.Sprintf("文件超过「%s」类资料的大小上限 %s", CategoryLabel(category), humanSize(limit))}

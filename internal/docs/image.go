@@ -29,16 +29,48 @@ const ThumbSize = 320
 // image takes several bytes per pixel).
 const maxThumbPixels = 80_000_000
 
+// maxImageHeader bounds what may come before an image's dimensions (a
+// JPEG's frame header after its APPn segments, a TIFF's first IFD): the
+// bytes read to find them are kept to be decoded again.
+const maxImageHeader = 8 << 20
+
+// ErrImageTooLarge means an image declares more pixels than a thumbnail
+// may decode, or hides its dimensions too deep to check them first.
+var ErrImageTooLarge = errors.New("image too large for a thumbnail")
+
+// cappedBuffer keeps what is written to it, up to max bytes.
+type cappedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if c.Len()+len(p) > c.max {
+		return 0, fmt.Errorf("%w: dimensions after the first %d bytes", ErrImageTooLarge, c.max)
+	}
+	return c.Buffer.Write(p)
+}
+
 // Thumbnail decodes an image and returns a JPEG scaled so that its longest
 // side is at most ThumbSize pixels, turned upright by its EXIF orientation
-// (1–8; 0 or 1 leaves it as stored).
+// (1–8; 0 or 1 leaves it as stored). The dimensions the image declares are
+// read first, however far into the stream they sit, and an image of more
+// than maxThumbPixels, or whose dimensions cannot be read, is not decoded.
 func Thumbnail(r io.Reader, orientation int) ([]byte, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, _ := br.Peek(64 << 10)
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(head))
-	if err == nil && int64(cfg.Width)*int64(cfg.Height) > maxThumbPixels {
-		return nil, fmt.Errorf("image too large for a thumbnail: %dx%d", cfg.Width, cfg.Height)
+	seen := &cappedBuffer{max: maxImageHeader}
+	cfg, _, err := image.DecodeConfig(io.TeeReader(r, seen))
+	if err != nil {
+		return nil, fmt.Errorf("read image dimensions: %w", err)
 	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, errors.New("empty image")
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > maxThumbPixels {
+		return nil, fmt.Errorf("%w: %dx%d", ErrImageTooLarge, cfg.Width, cfg.Height)
+	}
+	// The decoder reads the same bytes again: what the dimensions were
+	// read from, then the rest.
+	br := bufio.NewReaderSize(io.MultiReader(&seen.Buffer, r), 64<<10)
 	src, _, err := image.Decode(br)
 	if err != nil {
 		return nil, fmt.Errorf("decode image: %w", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -143,26 +144,81 @@ func (s *Service) IssuePaper(ctx context.Context, q *store.Queries, r store.Revi
 	return p, nil
 }
 
+// MaxRenderAttempts is how often a paper's PDF may fail (an error or a
+// panic) before the paper is parked: left out of the background passes,
+// shown as failed in the review's papers, its last error kept.
+const MaxRenderAttempts = 3
+
 // RenderPending generates the PDFs of papers issued but not yet rendered
 // and stores each in MinIO as a document of the paper's category, with its
 // SHA-256 and the content snapshot, so what was issued can be shown later
 // unchanged. Several instances may run it at once: a paper is linked to
-// one document only, a loser removes its copy.
+// one document only, a loser removes its copy. A paper that fails counts
+// an attempt (parked at MaxRenderAttempts) and the others go on; while the
+// object store is down the pass stops, as no paper could be stored.
 func (s *Service) RenderPending(ctx context.Context) error {
+	var after int64
 	for {
-		papers, err := s.store.UnrenderedPapers(ctx, 50)
+		papers, err := s.store.UnrenderedPapers(ctx, after, 50)
 		if err != nil {
 			return fmt.Errorf("list unrendered papers: %w", err)
 		}
 		for _, p := range papers {
-			if err := s.render(ctx, p); err != nil {
-				return fmt.Errorf("render paper %s: %w", p.DocNumber, err)
+			after = p.ID
+			if err := s.renderOne(ctx, p); err != nil {
+				if ctx.Err() != nil || errors.Is(err, ErrStorageUnavailable) {
+					return fmt.Errorf("render paper %s: %w", p.DocNumber, err)
+				}
 			}
 		}
 		if len(papers) < 50 {
 			return nil
 		}
 	}
+}
+
+// renderOne renders a paper, turning a panic into an error, and records a
+// failure against the paper (not an outage of the object store, nor a
+// cancelled context).
+func (s *Service) renderOne(ctx context.Context, p store.Paper) (err error) {
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("panic: %v", v)
+				s.log.Error("paper render panicked", slog.Int64("paper_id", p.ID), slog.String("doc_number", p.DocNumber),
+					slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			}
+		}()
+		err = s.render(ctx, p)
+	}()
+	if err == nil || ctx.Err() != nil || errors.Is(err, ErrStorageUnavailable) {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	n, parked, rerr := s.store.RecordPaperRenderFailure(cctx, p.ID, truncate(err.Error(), 2000), s.now(), MaxRenderAttempts)
+	attrs := []any{slog.Int64("paper_id", p.ID), slog.Int64("review_id", p.ReviewID), slog.String("doc_number", p.DocNumber),
+		slog.Int("attempts", n), slog.String("error", err.Error())}
+	switch {
+	case rerr != nil:
+		s.log.Error("paper render failed; the failure was not recorded", append(attrs, slog.String("record_error", rerr.Error()))...)
+	case parked:
+		s.log.Error("paper render failed too often, parked until staff act", attrs...)
+	default:
+		s.log.Warn("paper render failed", attrs...)
+	}
+	return err
+}
+
+// truncate keeps at most n bytes of s, cut at a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // render makes and stores one paper's PDF.
@@ -180,7 +236,7 @@ func (s *Service) render(ctx context.Context, p store.Paper) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := WritePDF(&buf, c); err != nil {
+	if err := s.writePDF(&buf, c); err != nil {
 		return err
 	}
 	issuer := auth.Principal{UserID: p.IssuedBy, Name: p.IssuedByName, Role: auth.System}
@@ -194,7 +250,7 @@ func (s *Service) render(ctx context.Context, p store.Paper) error {
 		return err
 	}
 	doc := store.Document{ReviewID: r.ID, Category: p.Kind, Name: name, ObjectKey: key, ContentType: "application/pdf",
-		SignedSealed: false, UploaderID: p.IssuedBy, CreatedAt: s.now()}
+		SignedSealed: false, UploaderID: p.IssuedBy, CreatedAt: s.now(), Official: true}
 	id, err := s.store.InsertPendingDocument(ctx, doc)
 	if err != nil {
 		return err
@@ -307,7 +363,10 @@ func (s *Service) OpenPaperPDF(ctx context.Context, p auth.Principal, paperID in
 		if pp.Voided() {
 			return store.Document{}, nil, store.ErrNotFound
 		}
-		if err := s.render(ctx, pp); err != nil {
+		if pp.RenderParked() {
+			return store.Document{}, nil, errConflict("该公文的 PDF 多次生成失败,已暂停生成,请联系系统管理员处理")
+		}
+		if err := s.renderOne(ctx, pp); err != nil {
 			return store.Document{}, nil, err
 		}
 		if pp, err = s.store.Paper(ctx, paperID); err != nil {

@@ -46,6 +46,7 @@ type writer struct {
 	pdf    *fpdf.Fpdf
 	size   float64
 	widths map[[2]float64]float64
+	glyphs *glyphs
 }
 
 func isCJK(r rune) bool { return r >= 0x2E80 }
@@ -58,14 +59,18 @@ func (w *writer) runeWidth(r rune) float64 {
 	if v, ok := w.widths[k]; ok {
 		return v
 	}
-	font := fontLatin
-	if isCJK(r) {
-		font = fontCJK
-	}
-	w.pdf.SetFont(font, "", w.size)
+	w.pdf.SetFont(w.font(r), "", w.size)
 	v := w.pdf.GetStringWidth(string(r))
 	w.widths[k] = v
 	return v
+}
+
+// font is the embedded font r is drawn with.
+func (w *writer) font(r rune) string {
+	if w.glyphs.cjkFace(r) {
+		return fontCJK
+	}
+	return fontLatin
 }
 
 func (w *writer) width(s string) float64 {
@@ -90,14 +95,11 @@ func (w *writer) text(x, boxW, lineH float64, s, align string) {
 	runes := []rune(s)
 	for i := 0; i < len(runes); {
 		j := i
-		for j < len(runes) && isCJK(runes[j]) == isCJK(runes[i]) {
+		font := w.font(runes[i])
+		for j < len(runes) && w.font(runes[j]) == font {
 			j++
 		}
 		run := string(runes[i:j])
-		font := fontLatin
-		if isCJK(runes[i]) {
-			font = fontCJK
-		}
 		w.pdf.SetFont(font, "", w.size)
 		rw := w.width(run)
 		w.pdf.SetXY(x, y)
@@ -112,8 +114,13 @@ func (w *writer) text(x, boxW, lineH float64, s, align string) {
 // issuer in red with the 文号 under it and a red rule, the title in 2号,
 // the body in 3号, page numbers "— 1 —" (odd pages on the right, even on
 // the left, one character in), and the issuer and date at the end with
-// room for the seal.
+// room for the seal. Any text renders: a character no embedded font has
+// (an emoji, a CJK character outside the Basic Multilingual Plane, invalid
+// UTF-8, a control character) is drawn as MissingGlyph; c itself, the
+// paper's snapshot, is not changed.
 func WritePDF(out io.Writer, c Content) error {
+	g := newGlyphs()
+	c = g.printable(c)
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.AddUTF8FontFromBytes(fontCJK, "", cjkFont)
 	pdf.AddUTF8FontFromBytes(fontLatin, "", latinFont)
@@ -124,7 +131,7 @@ func WritePDF(out io.Writer, c Content) error {
 	pdf.SetSubject(c.Title, true)
 	pdf.SetAuthor(c.Issuer, true)
 	pdf.SetCreator("finreview", false)
-	w := &writer{pdf: pdf, widths: map[[2]float64]float64{}}
+	w := &writer{pdf: pdf, widths: map[[2]float64]float64{}, glyphs: g}
 	pdf.SetFooterFunc(func() {
 		// GB/T 9704: 单页码居右空一字,双页码居左空一字.
 		pdf.SetY(pageH - marginBottom + 7)
@@ -281,7 +288,7 @@ func (w *writer) wrap(text string, first, rest float64) []string {
 				lastSpace = i
 			}
 			if cur+cw > width && i > start {
-				if strings.ContainsRune(noLineStart, r) {
+				if strings.ContainsRune(noLineStart, r) || attachedMark(r) {
 					// Keep closing punctuation on this line, slightly past the edge.
 					lines = append(lines, string(runes[start:i+1]))
 					start, cur, lastSpace = i+1, 0, -1

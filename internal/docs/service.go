@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/store"
+	"finreview/workflow"
 )
 
 // Service stores and serves review documents and the official papers:
@@ -35,6 +37,8 @@ type Service struct {
 	log     *slog.Logger
 	limits  map[string]int64
 	loc     *time.Location
+	// writePDF lays out a paper (WritePDF; tests make it fail).
+	writePDF func(io.Writer, Content) error
 }
 
 // NewService builds the document service.
@@ -45,7 +49,8 @@ func NewService(s *store.Store, objects *ObjectStore, now func() time.Time, log 
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{store: s, objects: objects, now: now, log: log, limits: map[string]int64{}, loc: calendar.Location()}
+	return &Service{store: s, objects: objects, now: now, log: log, limits: map[string]int64{}, loc: calendar.Location(),
+		writePDF: WritePDF}
 }
 
 // SetLimit overrides a category's size limit (configuration, before
@@ -142,8 +147,12 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	if !MayUpload(p.Role, in.Category) {
 		return store.Document{}, auth.ErrForbidden
 	}
-	if _, err := s.store.Review(ctx, p.Scope(), in.ReviewID); err != nil {
+	r, err := s.store.Review(ctx, p.Scope(), in.ReviewID)
+	if err != nil {
 		return store.Document{}, err
+	}
+	if !acceptsUploads(r.State) {
+		return store.Document{}, errClosedReview
 	}
 	if in.Body == nil {
 		return store.Document{}, fieldErr("file", "请选择要上传的文件")
@@ -155,9 +164,10 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	name := CleanName(in.Filename)
 
 	head := make([]byte, SniffLen)
-	n, err := io.ReadFull(in.Body, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return store.Document{}, fmt.Errorf("read upload: %w", err)
+	n, err := readHead(in.Body, head)
+	if err != nil {
+		s.log.Warn("upload cut off", slog.Int64("review_id", in.ReviewID), slog.String("error", err.Error()))
+		return store.Document{}, ErrUploadIncomplete
 	}
 	head = head[:n]
 	if n == 0 {
@@ -174,6 +184,40 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	body := &meter{r: io.MultiReader(bytes.NewReader(head), in.Body), limit: limit, sum: sha256.New()}
 	return s.store1(ctx, p, in.ReviewID, in.Category, in.SignedSealed, name, ct, group, body, "document_upload")
 }
+
+// errClosedReview refuses an upload to a review whose file is closed.
+var errClosedReview = errConflict("该评审任务已归档,案卷已封存,不能再上传资料")
+
+// acceptsUploads reports whether documents may still be added to a review
+// in st. An archived review's file is closed (DESIGN.md: process, then
+// archive). A concluded or processed review still takes them: the unit's
+// appeal evidence, the signed and sealed copies; a returned one too, for
+// the resubmission.
+func acceptsUploads(st workflow.State) bool { return st != workflow.Archived }
+
+// readHead reads the first len(head) bytes of an upload, or all of a
+// shorter one. Only a clean io.EOF ends it early: any other error,
+// io.ErrUnexpectedEOF included, means the body was cut off.
+func readHead(r io.Reader, head []byte) (int, error) {
+	n := 0
+	for n < len(head) {
+		m, err := r.Read(head[n:])
+		n += m
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// errBodyCut ends the object store's read of an upload whose body broke
+// off. The reader's own error is not passed on: minio-go takes
+// io.ErrUnexpectedEOF (what a truncated multipart part returns) for the
+// normal end of a short last part, and would store the fragment.
+var errBodyCut = errors.New("upload body cut off")
 
 // meter counts and hashes what passes through and fails past the limit.
 type meter struct {
@@ -202,8 +246,9 @@ func (m *meter) Read(p []byte) (int, error) {
 		return 0, errOverLimit
 	}
 	m.sum.Write(p[:n])
-	if err != nil && !errors.Is(err, io.EOF) {
+	if err != nil && err != io.EOF {
 		m.readErr = err
+		return n, errBodyCut
 	}
 	return n, err
 }
@@ -244,12 +289,22 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 		case body.exceeded || errors.Is(err, errOverLimit):
 			return store.Document{}, errTooLarge(category, body.limit)
 		case body.readErr != nil:
-			return store.Document{}, fmt.Errorf("read upload: %w", body.readErr)
+			s.log.Warn("upload cut off", slog.Int64("review_id", reviewID), slog.String("error", body.readErr.Error()))
+			return store.Document{}, ErrUploadIncomplete
 		case ctx.Err() != nil:
 			return store.Document{}, ctx.Err()
 		}
 		s.log.Error("object store put failed", slog.String("key", key), slog.String("error", err.Error()))
 		return store.Document{}, ErrStorageUnavailable
+	}
+	if body.readErr != nil || body.exceeded {
+		// The store took the object although the body failed: never commit it.
+		cleanup(key)
+		if body.exceeded {
+			return store.Document{}, errTooLarge(category, body.limit)
+		}
+		s.log.Warn("upload cut off", slog.Int64("review_id", reviewID), slog.String("error", body.readErr.Error()))
+		return store.Document{}, ErrUploadIncomplete
 	}
 	doc.Size = body.n
 	doc.SHA256 = hex.EncodeToString(body.sum.Sum(nil))
@@ -262,6 +317,15 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 		}
 	}
 	err = s.store.InTx(ctx, func(q *store.Queries) error {
+		// The review may have been archived while the bytes were sent: its
+		// row stays locked until the commit, so archiving waits or wins.
+		st, err := q.LockReviewState(ctx, reviewID)
+		if err != nil {
+			return fmt.Errorf("lock review %d: %w", reviewID, err)
+		}
+		if !acceptsUploads(st) {
+			return errClosedReview
+		}
 		v, err := q.CommitDocument(ctx, id, commit)
 		if err != nil {
 			return fmt.Errorf("commit document: %w", err)
@@ -517,7 +581,9 @@ func (s *Service) Sweep(ctx context.Context, olderThan time.Duration) (SweepResu
 // Maintain runs until ctx ends: every interval it renders papers whose PDF
 // is still missing (say, MinIO was down when they were issued), and every
 // hour it sweeps uploads pending for longer than sweepAfter and orphan
-// objects. Errors are logged, never fatal.
+// objects. Errors are logged, never fatal; a panic in a step is logged and
+// the loop goes on (a paper that keeps failing is parked, see
+// MaxRenderAttempts).
 func (s *Service) Maintain(ctx context.Context, interval, sweepAfter time.Duration) {
 	if interval <= 0 {
 		interval = time.Minute
@@ -531,18 +597,34 @@ func (s *Service) Maintain(ctx context.Context, interval, sweepAfter time.Durati
 		case <-ctx.Done():
 			return
 		case <-render.C:
-			if err := s.RenderPending(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("render pending papers", slog.String("error", err.Error()))
-			}
+			s.guard("render pending papers", func() {
+				if err := s.RenderPending(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("render pending papers", slog.String("error", err.Error()))
+				}
+			})
 		case <-sweep.C:
-			res, err := s.Sweep(ctx, sweepAfter)
-			if err != nil && ctx.Err() == nil {
-				s.log.Warn("sweep documents", slog.String("error", err.Error()))
-				continue
-			}
-			if res.PendingRows+res.OrphanObjects > 0 {
-				s.log.Info("swept documents", slog.Int("pending_rows", res.PendingRows), slog.Int("orphan_objects", res.OrphanObjects))
-			}
+			s.guard("sweep documents", func() {
+				res, err := s.Sweep(ctx, sweepAfter)
+				if err != nil && ctx.Err() == nil {
+					s.log.Warn("sweep documents", slog.String("error", err.Error()))
+					return
+				}
+				if res.PendingRows+res.OrphanObjects > 0 {
+					s.log.Info("swept documents", slog.Int("pending_rows", res.PendingRows), slog.Int("orphan_objects", res.OrphanObjects))
+				}
+			})
 		}
 	}
+}
+
+// guard runs one step of a background loop; a panic is logged with its
+// stack instead of ending the process.
+func (s *Service) guard(step string, fn func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("background step panicked", slog.String("step", step), slog.Any("panic", v),
+				slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	fn()
 }

@@ -17,6 +17,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -48,6 +49,9 @@ func (s *Service) CreatePeriod(ctx context.Context, p auth.Principal, in PeriodI
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		return store.AssessmentPeriod{}, fieldErr("name", "请填写考核期名称")
+	}
+	if err := input.Line("name", in.Name, 64); err != nil {
+		return store.AssessmentPeriod{}, err
 	}
 	if in.StartsOn.IsZero() {
 		return store.AssessmentPeriod{}, fieldErr("starts_on", "请填写考核期开始日期")

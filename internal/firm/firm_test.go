@@ -471,7 +471,7 @@ func TestSetStatus(t *testing.T) {
 			}
 		})
 	}
-	d, err := f.svc.Get(ctx, id)
+	d, err := f.svc.Get(ctx, store.Scope{All: true}, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,7 +508,7 @@ func TestCreateAndUpdateFirm(t *testing.T) {
 	if err := f.svc.Update(ctx, f.actor, id, in); err != nil {
 		t.Fatal(err)
 	}
-	d, err := f.svc.Get(ctx, id)
+	d, err := f.svc.Get(ctx, store.Scope{All: true}, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -596,7 +596,7 @@ func TestStats(t *testing.T) {
 		VALUES (?, 'report', ?, 20, 'fired', ?, ?)`, open.ID, d.At.Add(48*time.Hour), d.At.Add(49*time.Hour), d.At.Add(-50*time.Microsecond)); err != nil {
 		t.Fatal(err)
 	}
-	st, err := f.svc.Stats(ctx, firmID)
+	st, err := f.svc.Stats(ctx, store.Scope{All: true}, firmID)
 	if err != nil {
 		t.Fatal(err)
 	}

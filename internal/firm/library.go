@@ -17,6 +17,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/fee"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -96,8 +97,9 @@ type Detail struct {
 }
 
 // Get returns a firm with its status history, conflicts, staff accounts,
-// statistics, assessments and latest delegations.
-func (s *Service) Get(ctx context.Context, id int64) (Detail, error) {
+// assessments, and the statistics and latest delegations of its reviews
+// that sc sees.
+func (s *Service) Get(ctx context.Context, sc store.Scope, id int64) (Detail, error) {
 	q := &s.store.Queries
 	f, err := q.FirmByID(ctx, id)
 	if err != nil {
@@ -113,13 +115,13 @@ func (s *Service) Get(ctx context.Context, id int64) (Detail, error) {
 	if d.Staff, err = q.UsersByRole(ctx, string(auth.Intermediary), id); err != nil {
 		return Detail{}, err
 	}
-	if d.Stats, err = s.Stats(ctx, id); err != nil {
+	if d.Stats, err = s.Stats(ctx, sc, id); err != nil {
 		return Detail{}, err
 	}
 	if d.Assessments, err = q.FirmAssessmentHistory(ctx, id); err != nil {
 		return Detail{}, err
 	}
-	if d.Delegations, err = q.FirmDelegations(ctx, id, 20); err != nil {
+	if d.Delegations, err = q.FirmDelegations(ctx, sc, id, 20); err != nil {
 		return Detail{}, err
 	}
 	return d, nil
@@ -148,9 +150,9 @@ func (st Stats) ReductionPercent() string {
 	return st.ReductionRate.Mul(decimal.NewFromInt(100)).StringFixed(2) + "%"
 }
 
-// Stats computes a firm's statistics.
-func (s *Service) Stats(ctx context.Context, firmID int64) (Stats, error) {
-	rows, err := s.store.FirmStatsRows(ctx, firmID)
+// Stats computes a firm's statistics over its reviews that sc sees.
+func (s *Service) Stats(ctx context.Context, sc store.Scope, firmID int64) (Stats, error) {
+	rows, err := s.store.FirmStatsRows(ctx, sc, firmID)
 	if err != nil {
 		return Stats{}, fmt.Errorf("firm statistics: %w", err)
 	}
@@ -207,6 +209,15 @@ func (in *Input) check() error {
 	}
 	if len([]rune(in.Name)) > 128 {
 		return fieldErr("name", "机构名称不能超过 128 个字")
+	}
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"name", in.Name, 128}, {"qualification", in.Qualification, 128}, {"credit_code", in.CreditCode, 32},
+		{"contact_person", in.ContactPerson, 64}, {"contact_phone", in.ContactPhone, 32}, {"address", in.Address, 255}} {
+		if err := input.Line(f.field, strings.TrimSpace(f.value), f.max); err != nil {
+			return err
+		}
 	}
 	if in.Capacity < 0 {
 		return fieldErr("capacity", "在办项目上限不能为负数(0 表示不限)")
@@ -422,6 +433,9 @@ func (s *Service) AddExpert(ctx context.Context, p auth.Principal, e store.Exper
 	}{{"name", "专家姓名", e.Name, 64}, {"specialty", "专业", e.Specialty, 64}, {"title", "职称", e.Title, 64}, {"employer", "工作单位", e.Employer, 128}} {
 		if utf8.RuneCountInString(f.value) > f.max {
 			return 0, fieldErr(f.field, fmt.Sprintf("%s不能超过 %d 个字", f.label, f.max))
+		}
+		if err := input.Line(f.field, f.value, 0); err != nil {
+			return 0, err
 		}
 	}
 	e.Active = true

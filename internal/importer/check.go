@@ -2,15 +2,16 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -89,12 +90,15 @@ func (c *checker) text(r row, header string, required bool, max int) string {
 		}
 		return ""
 	}
-	if !utf8.ValidString(s) || strings.ContainsAny(s, "\x00\r") {
-		c.problem(r, header, "含有无效字符")
-		return ""
-	}
-	if utf8.RuneCountInString(s) > max {
-		c.problem(r, header, "过长(最多 %d 个字)", max)
+	// The one rule for typed text: valid UTF-8, no control or
+	// bidirectional formatting characters, at most max characters.
+	if err := input.Line(header, s, max); err != nil {
+		var fe *input.FieldError
+		if errors.As(err, &fe) {
+			c.problem(r, header, "%s", fe.Msg)
+		} else {
+			c.problem(r, header, "%v", err)
+		}
 		return ""
 	}
 	return s

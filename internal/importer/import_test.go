@@ -399,7 +399,7 @@ func TestImportedReviewsAreReadOnlyAndCounted(t *testing.T) {
 	if !errors.As(err, &te) {
 		t.Fatalf("fire on an imported review: %v, want a refusal", err)
 	}
-	st, err := firms.Stats(h.ctx, firmID)
+	st, err := firms.Stats(h.ctx, p.Scope(), firmID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -380,7 +380,8 @@ func (s *Service) VerifyDraw(ctx context.Context, p auth.Principal, drawID int64
 	return slices.Equal(draw.IDs(res.Main), d.MainIDs) && slices.Equal(draw.IDs(res.Reserve), d.ReserveIDs), nil
 }
 
-// drawnExperts returns the main experts of the review's latest draw of purpose.
+// drawnExperts returns the main experts of the review's latest draw of
+// purpose; none when nothing was drawn.
 func (x *tx) drawnExperts(ctx context.Context, purpose string) ([]int64, error) {
 	rows, err := x.q.ExpertDraws(ctx, x.r.ID)
 	if err != nil {
@@ -391,7 +392,7 @@ func (x *tx) drawnExperts(ctx context.Context, purpose string) ([]int64, error) 
 			return rows[i].MainIDs, nil
 		}
 	}
-	return nil, fieldErr("experts", "请先抽取复审专家,或填写专家编号")
+	return nil, nil
 }
 
 // ScoreExpert records the review center's score (0–100) of an expert drawn

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -175,13 +176,20 @@ func (x *tx) validate(ctx context.Context) (workflow.SignArgs, error) {
 			}
 		}
 	case workflow.StartExpertReview:
-		if x.param("experts") == "" {
-			ids, err := x.drawnExperts(ctx, PurposeDispute)
-			if err != nil {
-				return sign, err
-			}
-			x.in.Params["experts"] = store.JoinIDs(ids)
+		drawn, err := x.drawnExperts(ctx, PurposeDispute)
+		if err != nil {
+			return sign, err
 		}
+		if x.param("experts") == "" {
+			if len(drawn) == 0 {
+				return sign, fieldErr("experts", "请先抽取复审专家,或填写专家编号")
+			}
+			if x.in.Params == nil {
+				x.in.Params = map[string]string{}
+			}
+			x.in.Params["experts"] = store.JoinIDs(drawn)
+		}
+		var picked []int64
 		for _, s := range splitIDs(x.param("experts")) {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n <= 0 {
@@ -194,6 +202,16 @@ func (x *tx) validate(ctx context.Context) (workflow.SignArgs, error) {
 			if !ok {
 				return sign, fieldErr("experts", "专家不存在或已停用: %s", s)
 			}
+			picked = append(picked, n)
+		}
+		if !sameIDs(picked, drawn) {
+			// Experts chosen by hand, past the draw (or without one): as
+			// with a firm chosen past the rotation, only with a reason,
+			// which the timeline and the audit trail keep.
+			if strings.TrimSpace(x.in.Reason) == "" {
+				return sign, fieldErr("reason", "未按抽取结果确定复审专家,须说明理由")
+			}
+			x.detail["experts_hand_picked"] = map[string]any{"drawn": drawn, "picked": picked, "reason": x.in.Reason}
 		}
 	case workflow.Resolve:
 		if _, ok := faultParties[x.param("fault_party")]; !ok {
@@ -266,6 +284,17 @@ func (x *tx) validate(ctx context.Context) (workflow.SignArgs, error) {
 		}
 	}
 	return sign, nil
+}
+
+// sameIDs reports whether a and b hold the same ids, in any order.
+func sameIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 func splitIDs(s string) []string {

@@ -13,6 +13,7 @@ import (
 	"finreview/internal/deadline"
 	"finreview/internal/fee"
 	"finreview/internal/firm"
+	"finreview/internal/input"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -51,11 +52,17 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 		return store.Project{}, auth.ErrForbidden
 	}
 	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
-	if in.Code == "" || len(in.Code) > 64 {
+	if in.Code == "" {
 		return store.Project{}, fieldErr("code", "请填写项目编号(最多 64 个字符)")
 	}
-	if in.Name == "" || len([]rune(in.Name)) > 200 {
+	if err := input.Line("code", in.Code, 64); err != nil {
+		return store.Project{}, err
+	}
+	if in.Name == "" {
 		return store.Project{}, fieldErr("name", "请填写项目名称(最多 200 个字)")
+	}
+	if err := input.Line("name", in.Name, 200); err != nil {
+		return store.Project{}, err
 	}
 	if _, ok := FundingSources()[in.FundingSource]; !ok {
 		return store.Project{}, fieldErr("funding_source", "资金来源不正确")
@@ -74,35 +81,51 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 	if unit == 0 {
 		return store.Project{}, fieldErr("unit_org_id", "请选择建设单位")
 	}
-	uo, err := s.store.Organization(ctx, unit)
-	if err != nil || uo.Kind != store.OrgUnit {
-		return store.Project{}, fieldErr("unit_org_id", "建设单位不存在")
+	// Only a unit within the caller's scope: its own unit, the units of
+	// its jurisdiction, the units under its department. A unit outside
+	// answers as one that does not exist.
+	sc := p.Scope()
+	uo, err := s.store.ScopedUnit(ctx, sc, unit)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Project{}, fieldErr("unit_org_id", "建设单位不存在或不在您的管辖范围内")
+	}
+	if err != nil {
+		return store.Project{}, err
 	}
 	jid := uo.JurisdictionID
 	if in.Jurisdiction != "" {
 		j, err := s.store.JurisdictionByName(ctx, strings.TrimSpace(in.Jurisdiction))
 		if err != nil {
-			return store.Project{}, fieldErr("jurisdiction", "区划不存在: %s", in.Jurisdiction)
+			return store.Project{}, fieldErr("jurisdiction", "区划不存在")
 		}
 		jid = j.ID
 	}
 	if jid != uo.JurisdictionID {
 		return store.Project{}, fieldErr("jurisdiction", "区划与建设单位所属区划不一致")
 	}
-	sc := p.Scope()
-	if !sc.All && sc.JurisdictionID != 0 && sc.JurisdictionID != jid {
-		return store.Project{}, fieldErr("jurisdiction", "不能在其他区划登记项目")
-	}
 	dept := in.DeptOrgID
 	if p.Role == auth.CompetentDept {
 		dept = p.OrgID
 	}
+	if dept != 0 && p.Role != auth.CompetentDept {
+		if o, err := s.store.Organization(ctx, dept); err != nil || o.Kind != store.OrgCompetentDept {
+			return store.Project{}, fieldErr("dept_org_id", "主管部门不存在")
+		}
+	}
+	contractors := make([]int64, 0, len(in.ContractorIDs))
+	seen := map[int64]bool{}
 	for _, c := range in.ContractorIDs {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
 		o, err := s.store.Organization(ctx, c)
 		if err != nil || o.Kind != store.OrgContractor {
 			return store.Project{}, fieldErr("contractor_ids", "施工单位不存在: %d", c)
 		}
+		contractors = append(contractors, c)
 	}
+	in.ContractorIDs = contractors
 	proj := store.Project{Code: in.Code, Name: in.Name, JurisdictionID: jid, UnitOrgID: unit, DeptOrgID: dept,
 		FundingSource: in.FundingSource, Category: in.Category, ApprovedEstimate: est,
 		KeyProject: est.GreaterThanOrEqual(keyProjectThreshold), CreatedBy: p.UserID}
@@ -111,7 +134,7 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 		var err error
 		id, err = q.InsertProject(ctx, proj, in.ContractorIDs)
 		if errors.Is(err, store.ErrDuplicate) {
-			return fieldErr("code", "项目编号已存在: %s", in.Code)
+			return s.takenCode(ctx, sc, in.Code)
 		}
 		if err != nil {
 			return err
@@ -125,6 +148,19 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 		return store.Project{}, err
 	}
 	return s.store.Project(ctx, store.Scope{All: true}, id)
+}
+
+// takenCode is the answer to a project code already in use. It names the
+// project only when the caller may see it; a code taken outside the
+// caller's scope is merely unavailable, so the answer discloses nothing
+// of other units' projects.
+func (s *Service) takenCode(ctx context.Context, sc store.Scope, code string) error {
+	if taken, err := s.store.ProjectByCode(ctx, code); err == nil {
+		if _, err := s.store.Project(ctx, sc, taken.ID); err == nil {
+			return fieldErr("code", "项目编号已存在(已登记的项目: %s)", taken.Name)
+		}
+	}
+	return fieldErr("code", "该项目编号不可用,请核对后重新填写")
 }
 
 // CreateInput is a new review of a project.

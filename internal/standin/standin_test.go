@@ -162,7 +162,7 @@ func TestMessagesReachTheStandIn(t *testing.T) {
 				t.Fatalf("list for %d: %+v %v", who.UserID, list, err)
 			}
 		}
-		events, _, err := e.s.AuditEvents(e.ctx, store.AuditEventsFilter{ActorID: p.UserID})
+		events, _, err := e.s.AuditEvents(e.ctx, store.Scope{All: true}, store.AuditEventsFilter{ActorID: p.UserID})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -193,8 +193,8 @@ func (q *Queries) PeriodMetrics(ctx context.Context, from, to, now time.Time) (m
 		  WHERE status = 'cancelled' AND ended_at >= ? AND ended_at < ? GROUP BY firm_id`,
 			func(m *FirmMetrics, a, _ int) { m.AppealsLost = a }, []any{from, to}},
 		{`SELECT g.firm_id,
-		    COALESCE(SUM(d.fired_at IS NULL AND d.state NOT IN ('pending','paused')),0),
-		    COALESCE(SUM(d.fired_at IS NOT NULL OR (d.state = 'pending' AND d.due_at < ?)),0)
+		    COALESCE(SUM(d.fired_at IS NULL AND d.state NOT IN ('pending','paused','failed')),0),
+		    COALESCE(SUM(d.fired_at IS NOT NULL OR d.state = 'failed' OR (d.state = 'pending' AND d.due_at < ?)),0)
 		  FROM deadlines d JOIN delegations g ON ` + deadlineDelegation + `
 		  WHERE d.kind = 'report' AND g.status <> 'declined' AND d.due_at >= ? AND d.due_at < ?
 		  GROUP BY g.firm_id`,

@@ -103,21 +103,119 @@ func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
 	return q.later(ctx, stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
 }
 
-// AuditHeads returns every stream's head.
-func (q *Queries) AuditHeads(ctx context.Context) (map[string]string, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT stream, hash FROM audit_heads
-		UNION ALL SELECT CONCAT('review:', id), audit_hash FROM reviews WHERE audit_seq > 0`)
+// AuditHead is the last link of a stream as stored: its seq (the number
+// of events in the stream) and hash.
+type AuditHead struct {
+	Seq  int64
+	Hash string
+}
+
+// AuditHeads returns every stream's stored head.
+func (q *Queries) AuditHeads(ctx context.Context) (map[string]AuditHead, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT stream, seq, hash FROM audit_heads
+		UNION ALL SELECT CONCAT('review:', id), audit_seq, audit_hash FROM reviews WHERE audit_seq > 0`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]string{}
+	out := map[string]AuditHead{}
 	for rows.Next() {
-		var s, h string
-		if err := rows.Scan(&s, &h); err != nil {
+		var s string
+		var h AuditHead
+		if err := rows.Scan(&s, &h.Seq, &h.Hash); err != nil {
 			return nil, err
 		}
 		out[s] = h
+	}
+	return out, rows.Err()
+}
+
+// AnchorHead is a stream's head as an anchor vouched for it.
+type AnchorHead struct {
+	AnchorSeq int64
+	Stream    string
+	AuditHead
+}
+
+// InsertAnchorHeads records the heads an anchor vouches for.
+func (q *Queries) InsertAnchorHeads(ctx context.Context, heads []AnchorHead) error {
+	const batch = 500
+	for len(heads) > 0 {
+		n := min(batch, len(heads))
+		var b strings.Builder
+		b.WriteString("INSERT INTO audit_anchor_heads (anchor_seq, stream, seq, hash) VALUES ")
+		args := make([]any, 0, 4*n)
+		for i, h := range heads[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?)")
+			args = append(args, h.AnchorSeq, h.Stream, h.Seq, h.Hash)
+		}
+		if _, err := q.db.ExecContext(ctx, b.String(), args...); err != nil {
+			return translate(err)
+		}
+		heads = heads[n:]
+	}
+	return nil
+}
+
+// AnchoredHeads returns, for every stream an anchor vouched for, the head
+// of the latest anchor that did.
+func (q *Queries) AnchoredHeads(ctx context.Context) (map[string]AuditHead, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT h.stream, h.seq, h.hash FROM audit_anchor_heads h
+		JOIN (SELECT stream, MAX(anchor_seq) AS anchor_seq FROM audit_anchor_heads GROUP BY stream) l
+		  ON l.stream = h.stream AND l.anchor_seq = h.anchor_seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]AuditHead{}
+	for rows.Next() {
+		var s string
+		var h AuditHead
+		if err := rows.Scan(&s, &h.Seq, &h.Hash); err != nil {
+			return nil, err
+		}
+		out[s] = h
+	}
+	return out, rows.Err()
+}
+
+// EachAnchorHead calls fn for every head any anchor vouched for, ordered
+// by anchor.
+func (q *Queries) EachAnchorHead(ctx context.Context, fn func(AnchorHead) error) error {
+	rows, err := q.db.QueryContext(ctx, "SELECT anchor_seq, stream, seq, hash FROM audit_anchor_heads ORDER BY anchor_seq, stream")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h AnchorHead
+		if err := rows.Scan(&h.AnchorSeq, &h.Stream, &h.Seq, &h.Hash); err != nil {
+			return err
+		}
+		if err := fn(h); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// StreamEvents returns a stream's events in order (the anchors, say).
+func (q *Queries) StreamEvents(ctx context.Context, stream string) ([]AuditEvent, error) {
+	rows, err := q.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE stream = ? ORDER BY seq", stream)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
 	}
 	return out, rows.Err()
 }
@@ -159,13 +257,13 @@ type AuditEventsFilter struct {
 	Offset   int
 }
 
-// AuditEvents lists events newest first.
-func (q *Queries) AuditEvents(ctx context.Context, f AuditEventsFilter) ([]AuditEvent, int, error) {
-	where, order := " WHERE 1=1", " ORDER BY id DESC"
-	var args []any
+// AuditEvents lists the events the scope sees, newest first.
+func (q *Queries) AuditEvents(ctx context.Context, sc Scope, f AuditEventsFilter) ([]AuditEvent, int, error) {
+	w, args := sc.auditWhere()
+	where, order := " a WHERE "+w, " ORDER BY id DESC"
 	if f.ReviewID != 0 {
 		// A review's events are its stream's, in the order of their seq.
-		where, order = " WHERE stream = ?", " ORDER BY seq DESC"
+		where, order = where+" AND stream = ?", " ORDER BY seq DESC"
 		args = append(args, ReviewStream(f.ReviewID))
 	}
 	if f.ActorID != 0 {

@@ -18,6 +18,7 @@ const (
 	DeadlinePaused    = "paused"    // the review is suspended; RemainingWorkdays is kept
 	DeadlineFired     = "fired"     // passed and handled, exactly once
 	DeadlineCancelled = "cancelled" // the review moved on before it passed
+	DeadlineFailed    = "failed"    // its firing failed too often; parked for staff, FireError says why
 )
 
 // Deadline is one working-day deadline of one visit of a review state.
@@ -51,8 +52,11 @@ type Deadline struct {
 	Remind1At       sql.NullTime
 	// NextRemindAt is when the next reminder is due (NULL when none is left).
 	NextRemindAt sql.NullTime
-	// EndedAt is when it was fired or cancelled.
+	// EndedAt is when it was fired, cancelled or parked as failed.
 	EndedAt sql.NullTime
+	// FireAttempts counts its failed firings, FireError is the last one's.
+	FireAttempts int
+	FireError    string
 }
 
 // Count is the number of working days due_at is computed with from StartsAt.
@@ -65,13 +69,15 @@ func (d Deadline) Count() int {
 
 const deadlineColumns = `d.id, d.review_id, d.kind, d.due_at, d.workdays, d.state, d.remaining_workdays, d.flagged_year,
 	d.fired_at, COALESCE(d.fired_by,''), d.created_at, d.reminded_2, d.reminded_1, d.overdue_notified,
-	COALESCE(d.starts_at, d.created_at), d.calendar_version, d.remind2_at, d.remind1_at, d.next_remind_at, d.ended_at`
+	COALESCE(d.starts_at, d.created_at), d.calendar_version, d.remind2_at, d.remind1_at, d.next_remind_at, d.ended_at,
+	d.fire_attempts, COALESCE(d.fire_error,'')`
 
 func scanDeadline(s interface{ Scan(...any) error }, extra ...any) (Deadline, error) {
 	var d Deadline
 	dest := []any{&d.ID, &d.ReviewID, &d.Kind, &d.DueAt, &d.Workdays, &d.State, &d.RemainingWorkdays, &d.FlaggedYear,
 		&d.FiredAt, &d.FiredBy, &d.CreatedAt, &d.Reminded2, &d.Reminded1, &d.OverdueNotified,
-		&d.StartsAt, &d.CalendarVersion, &d.Remind2At, &d.Remind1At, &d.NextRemindAt, &d.EndedAt}
+		&d.StartsAt, &d.CalendarVersion, &d.Remind2At, &d.Remind1At, &d.NextRemindAt, &d.EndedAt,
+		&d.FireAttempts, &d.FireError}
 	err := s.Scan(append(dest, extra...)...)
 	return d, err
 }
@@ -136,6 +142,19 @@ func (q *Queries) MarkDeadlinesFired(ctx context.Context, ids []int64, at time.T
 	}
 	return q.later(ctx, stmt{query: `UPDATE deadlines SET state = ?, fired_at = ?, fired_by = ?, ended_at = ?, next_remind_at = NULL,
 		   overdue_notified = TRUE WHERE id IN (?` + repeat(",?", len(ids)-1) + ")", args: args})
+}
+
+// RecordDeadlineFireFailure counts a failed firing of a pending deadline
+// and keeps its error; with park the deadline leaves the engine's passes
+// as failed (ended at at). In a transaction it travels with the next
+// statement.
+func (q *Queries) RecordDeadlineFireFailure(ctx context.Context, id int64, reason string, park bool, at time.Time) error {
+	if park {
+		return q.later(ctx, stmt{query: `UPDATE deadlines SET fire_attempts = fire_attempts + 1, fire_error = ?, state = ?,
+		   ended_at = ?, next_remind_at = NULL WHERE id = ? AND state = ?`, args: []any{reason, DeadlineFailed, at, id, DeadlinePending}})
+	}
+	return q.later(ctx, stmt{query: "UPDATE deadlines SET fire_attempts = fire_attempts + 1, fire_error = ? WHERE id = ? AND state = ?",
+		args: []any{reason, id, DeadlinePending}})
 }
 
 // Deadline loads one deadline.
@@ -360,16 +379,16 @@ type PastDueDeadline struct {
 }
 
 // PastDueDeadlines lists, within the scope, the latest deadline of each
-// kind of each review that is past due at now and still pending or fired,
-// on reviews not suspended; the caller keeps those whose review is still in
-// the deadline's state.
+// kind of each review that is past due at now and still pending, fired or
+// parked as failed, on reviews not suspended; the caller keeps those whose
+// review is still in the deadline's state.
 func (q *Queries) PastDueDeadlines(ctx context.Context, sc Scope, now time.Time) ([]PastDueDeadline, error) {
 	w, args := sc.reviewWhere()
 	rows, err := q.db.QueryContext(ctx, "SELECT "+deadlineColumns+`, r.state, r.kind, p.code, p.name, j.name, u.name, COALESCE(f.name,'')
 		FROM deadlines d JOIN reviews r ON r.id = d.review_id JOIN projects p ON p.id = r.project_id
 		JOIN jurisdictions j ON j.id = r.jurisdiction_id JOIN organizations u ON u.id = r.unit_org_id
 		LEFT JOIN organizations f ON f.id = r.firm_id
-		WHERE d.due_at < ? AND d.state IN ('pending', 'fired') AND NOT r.suspended
+		WHERE d.due_at < ? AND d.state IN ('pending', 'fired', 'failed') AND NOT r.suspended
 		  AND d.id = (SELECT MAX(d2.id) FROM deadlines d2 WHERE d2.review_id = d.review_id AND d2.kind = d.kind)
 		  AND `+w+` ORDER BY d.due_at, d.id`, append([]any{now}, args...)...)
 	if err != nil {

@@ -85,9 +85,11 @@ func (q *Queries) Delegations(ctx context.Context, reviewID int64) ([]Delegation
 	return q.delegations(ctx, " WHERE g.review_id = ? ORDER BY g.id", reviewID)
 }
 
-// FirmDelegations lists a firm's latest delegations, newest first.
-func (q *Queries) FirmDelegations(ctx context.Context, firmID int64, limit int) ([]Delegation, error) {
-	return q.delegations(ctx, " WHERE g.firm_id = ? ORDER BY g.id DESC LIMIT ?", firmID, limit)
+// FirmDelegations lists a firm's latest delegations of reviews the scope
+// sees, newest first.
+func (q *Queries) FirmDelegations(ctx context.Context, sc Scope, firmID int64, limit int) ([]Delegation, error) {
+	w, args := sc.reviewIDsIn("g.review_id")
+	return q.delegations(ctx, " WHERE g.firm_id = ? AND "+w+" ORDER BY g.id DESC LIMIT ?", append(append([]any{firmID}, args...), limit)...)
 }
 
 func (q *Queries) delegations(ctx context.Context, where string, args ...any) ([]Delegation, error) {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"strings"
 	"time"
+
+	"finreview/workflow"
 )
 
 // Document statuses: a row is pending from before its bytes are sent to
@@ -37,18 +39,22 @@ type Document struct {
 	CommittedAt sql.NullTime
 	// UploaderName is joined for listings.
 	UploaderName string
+	// Official marks the PDF of an issued paper. Its versions are its own:
+	// an upload of the same category and name is a separate document,
+	// never a newer version of it.
+	Official bool
 }
 
 const documentColumns = `d.id, d.review_id, d.category, d.name, d.version, d.object_key, d.size, d.sha256, d.content_type,
 	d.signed_sealed, d.status, COALESCE(d.uploader_id,0), d.created_at, COALESCE(d.thumb_key,''), d.taken_at, d.committed_at,
-	COALESCE(u.display_name,'')`
+	COALESCE(u.display_name,''), d.official`
 
 const documentFrom = ` FROM documents d LEFT JOIN users u ON u.id = d.uploader_id`
 
 func scanDocument(s interface{ Scan(...any) error }) (Document, error) {
 	var d Document
 	err := s.Scan(&d.ID, &d.ReviewID, &d.Category, &d.Name, &d.Version, &d.ObjectKey, &d.Size, &d.SHA256, &d.ContentType,
-		&d.SignedSealed, &d.Status, &d.UploaderID, &d.CreatedAt, &d.ThumbKey, &d.TakenAt, &d.CommittedAt, &d.UploaderName)
+		&d.SignedSealed, &d.Status, &d.UploaderID, &d.CreatedAt, &d.ThumbKey, &d.TakenAt, &d.CommittedAt, &d.UploaderName, &d.Official)
 	return d, err
 }
 
@@ -70,8 +76,8 @@ func scanDocuments(rows *sql.Rows) ([]Document, error) {
 func (q *Queries) InsertPendingDocument(ctx context.Context, d Document) (int64, error) {
 	res, err := q.db.ExecContext(ctx,
 		`INSERT INTO documents (review_id, category, name, version, object_key, size, sha256, content_type, signed_sealed,
-		   status, uploader_id, created_at) VALUES (?, ?, ?, 0, ?, 0, '', ?, ?, 'pending', ?, ?)`,
-		d.ReviewID, d.Category, d.Name, d.ObjectKey, d.ContentType, d.SignedSealed, nullInt(d.UploaderID), d.CreatedAt)
+		   status, uploader_id, created_at, official) VALUES (?, ?, ?, 0, ?, 0, '', ?, ?, 'pending', ?, ?, ?)`,
+		d.ReviewID, d.Category, d.Name, d.ObjectKey, d.ContentType, d.SignedSealed, nullInt(d.UploaderID), d.CreatedAt, d.Official)
 	if err != nil {
 		return 0, translate(err)
 	}
@@ -89,14 +95,16 @@ type DocumentCommit struct {
 }
 
 // CommitDocument marks a pending document committed with the next version
-// of its review, category and name (the review row is locked so that two
-// uploads of one name never get the same version). It returns the version;
+// of its review, category and name among documents alike official or not
+// (the review row is locked so that two uploads of one name never get the
+// same version). It returns the version;
 // ErrNotFound when the row is no longer pending (the sweep took it).
 func (q *Queries) CommitDocument(ctx context.Context, id int64, c DocumentCommit) (int, error) {
 	var reviewID int64
 	var category, name string
-	if err := q.db.QueryRowContext(ctx, "SELECT review_id, category, name FROM documents WHERE id = ? AND status = 'pending'", id).
-		Scan(&reviewID, &category, &name); err != nil {
+	var official bool
+	if err := q.db.QueryRowContext(ctx, "SELECT review_id, category, name, official FROM documents WHERE id = ? AND status = 'pending'", id).
+		Scan(&reviewID, &category, &name, &official); err != nil {
 		return 0, translate(err)
 	}
 	var locked int64
@@ -105,8 +113,9 @@ func (q *Queries) CommitDocument(ctx context.Context, id int64, c DocumentCommit
 	}
 	var version int
 	if err := q.db.QueryRowContext(ctx,
-		"SELECT COALESCE(MAX(version),0) + 1 FROM documents WHERE review_id = ? AND category = ? AND name = ? AND status = 'committed'",
-		reviewID, category, name).Scan(&version); err != nil {
+		`SELECT COALESCE(MAX(version),0) + 1 FROM documents
+		 WHERE review_id = ? AND category = ? AND name = ? AND official = ? AND status = 'committed'`,
+		reviewID, category, name, official).Scan(&version); err != nil {
 		return 0, err
 	}
 	res, err := q.db.ExecContext(ctx,
@@ -117,6 +126,16 @@ func (q *Queries) CommitDocument(ctx context.Context, id int64, c DocumentCommit
 		return 0, err
 	}
 	return version, nil
+}
+
+// LockReviewState locks a review's row for the rest of the transaction and
+// returns its state as it is now.
+func (q *Queries) LockReviewState(ctx context.Context, reviewID int64) (workflow.State, error) {
+	var st string
+	if err := q.db.QueryRowContext(ctx, "SELECT state FROM reviews WHERE id = ? FOR UPDATE", reviewID).Scan(&st); err != nil {
+		return "", translate(err)
+	}
+	return workflow.State(st), nil
 }
 
 // DeletePendingDocument removes a pending row (a failed or swept upload);
@@ -139,7 +158,8 @@ func (q *Queries) Document(ctx context.Context, id int64) (Document, error) {
 // DocumentFilter narrows a review's document list.
 type DocumentFilter struct {
 	Category string
-	// LatestOnly keeps the newest version of each name.
+	// LatestOnly keeps the newest version of each name (an official
+	// paper's PDF and uploads of the same name are separate lines).
 	LatestOnly    bool
 	Limit, Offset int
 }
@@ -155,7 +175,7 @@ func (q *Queries) Documents(ctx context.Context, reviewID int64, f DocumentFilte
 	}
 	if f.LatestOnly {
 		where += ` AND d.version = (SELECT MAX(x.version) FROM documents x WHERE x.review_id = d.review_id
-		   AND x.category = d.category AND x.name = d.name AND x.status = 'committed')`
+		   AND x.category = d.category AND x.name = d.name AND x.official = d.official AND x.status = 'committed')`
 	}
 	var total int
 	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM documents d"+where, args...).Scan(&total); err != nil {
@@ -174,10 +194,10 @@ func (q *Queries) Documents(ctx context.Context, reviewID int64, f DocumentFilte
 }
 
 // DocumentVersions lists every committed version of the document's review,
-// category and name, newest first.
+// category and name (official papers and uploads apart), newest first.
 func (q *Queries) DocumentVersions(ctx context.Context, id int64) ([]Document, error) {
 	rows, err := q.db.QueryContext(ctx, "SELECT "+documentColumns+documentFrom+
-		` JOIN documents o ON o.review_id = d.review_id AND o.category = d.category AND o.name = d.name
+		` JOIN documents o ON o.review_id = d.review_id AND o.category = d.category AND o.name = d.name AND o.official = d.official
 		 WHERE o.id = ? AND d.status = 'committed' ORDER BY d.version DESC, d.id DESC`, id)
 	if err != nil {
 		return nil, err

@@ -393,7 +393,7 @@ func (q *Queries) DocumentCounts(ctx context.Context, reviewID int64, category s
 	query := `SELECT COALESCE(SUM(d.signed_sealed),0), COALESCE(SUM(NOT d.signed_sealed),0) FROM documents d
 		WHERE d.review_id = ? AND d.category = ? AND d.status = 'committed'
 		AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.review_id = d.review_id AND n.category = d.category
-		  AND n.name = d.name AND n.status = 'committed' AND n.version > d.version)`
+		  AND n.name = d.name AND n.official = d.official AND n.status = 'committed' AND n.version > d.version)`
 	args := []any{reviewID, category}
 	if !since.IsZero() {
 		query += " AND COALESCE(d.committed_at, d.created_at) >= ?"

@@ -344,12 +344,16 @@ type DoneReview struct {
 	Imported bool
 }
 
-// FirmStatsRows reads what the firm statistics are computed from.
-func (q *Queries) FirmStatsRows(ctx context.Context, firmID int64) (FirmStats, error) {
+// FirmStatsRows reads what the firm statistics are computed from, over
+// the firm's reviews the scope sees: a county's staff see the firm's work
+// in their county, never the city-wide totals.
+func (q *Queries) FirmStatsRows(ctx context.Context, sc Scope, firmID int64) (FirmStats, error) {
 	var st FirmStats
+	w, scopeArgs := sc.reviewIDsIn("id")
 	rows, err := q.db.QueryContext(ctx,
 		`SELECT id, delegated_at, concluded_at, submitted_amount, audited_amount, import_id IS NOT NULL FROM reviews
-		 WHERE firm_id = ? AND concluded_at IS NOT NULL AND delegated_at IS NOT NULL ORDER BY concluded_at`, firmID)
+		 WHERE firm_id = ? AND concluded_at IS NOT NULL AND delegated_at IS NOT NULL AND `+w+` ORDER BY concluded_at`,
+		append([]any{firmID}, scopeArgs...)...)
 	if err != nil {
 		return st, err
 	}
@@ -368,12 +372,15 @@ func (q *Queries) FirmStatsRows(ctx context.Context, firmID int64) (FirmStats, e
 		return st, err
 	}
 	if err := q.db.QueryRowContext(ctx,
-		"SELECT COUNT(*) FROM reviews WHERE firm_id = ? AND state IN ("+openStatesSQL()+")", firmID).Scan(&st.Open); err != nil {
+		"SELECT COUNT(*) FROM reviews WHERE firm_id = ? AND state IN ("+openStatesSQL()+") AND "+w,
+		append([]any{firmID}, scopeArgs...)...).Scan(&st.Open); err != nil {
 		return st, err
 	}
+	dw, dargs := sc.reviewIDsIn("g.review_id")
 	err = q.db.QueryRowContext(ctx,
 		`SELECT COUNT(*) FROM deadlines d JOIN delegations g ON `+deadlineDelegation+`
-		 WHERE d.kind = 'report' AND d.fired_at IS NOT NULL AND g.firm_id = ?`, firmID).Scan(&st.Overdue)
+		 WHERE d.kind = 'report' AND d.fired_at IS NOT NULL AND g.firm_id = ? AND `+dw,
+		append([]any{firmID}, dargs...)...).Scan(&st.Overdue)
 	return st, err
 }
 

@@ -202,7 +202,7 @@ func TestAuditEventsOfReview(t *testing.T) {
 	appendAt(r.ID, base.Add(3*time.Minute), "nudge", actor)
 	appendAt(other.ID, base.Add(4*time.Minute), "nudge", 0)
 
-	events, n, err := s.AuditEvents(ctx, store.AuditEventsFilter{ReviewID: r.ID, Limit: 10})
+	events, n, err := s.AuditEvents(ctx, store.Scope{All: true}, store.AuditEventsFilter{ReviewID: r.ID, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,10 +216,10 @@ func TestAuditEventsOfReview(t *testing.T) {
 	if n != 3 || strings.Join(got, ",") != "nudge,submit,nudge" || events[0].Seq != 3 {
 		t.Fatalf("review events %v (total %d), first seq %d; want nudge,submit,nudge of 3, newest first", got, n, events[0].Seq)
 	}
-	if page, n, err := s.AuditEvents(ctx, store.AuditEventsFilter{ReviewID: r.ID, Limit: 1, Offset: 1}); err != nil || n != 3 || len(page) != 1 || page[0].Action != "submit" {
+	if page, n, err := s.AuditEvents(ctx, store.Scope{All: true}, store.AuditEventsFilter{ReviewID: r.ID, Limit: 1, Offset: 1}); err != nil || n != 3 || len(page) != 1 || page[0].Action != "submit" {
 		t.Fatalf("second page %+v (total %d), %v; want submit of 3", page, n, err)
 	}
-	if mine, n, err := s.AuditEvents(ctx, store.AuditEventsFilter{ReviewID: r.ID, ActorID: actor, Action: "nudge", Limit: 10}); err != nil || n != 1 || len(mine) != 1 || mine[0].Seq != 3 {
+	if mine, n, err := s.AuditEvents(ctx, store.Scope{All: true}, store.AuditEventsFilter{ReviewID: r.ID, ActorID: actor, Action: "nudge", Limit: 10}); err != nil || n != 1 || len(mine) != 1 || mine[0].Seq != 3 {
 		t.Fatalf("review, actor and action %+v (total %d), %v; want the third event alone", mine, n, err)
 	}
 	last, err := s.LastAuditAction(ctx, r.ID, "nudge")

@@ -154,3 +154,33 @@ func nullInt(n int64) any {
 	}
 	return n
 }
+
+// ScopedUnits lists the construction units a scope may register projects
+// for (Scope.unitWhere), by id.
+func (q *Queries) ScopedUnits(ctx context.Context, sc Scope) ([]Organization, error) {
+	w, args := sc.unitWhere()
+	rows, err := q.db.QueryContext(ctx, "SELECT "+orgColumns+" FROM organizations o WHERE o.kind = ? AND "+w+" ORDER BY o.id",
+		append([]any{OrgUnit}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Organization
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// ScopedUnit loads a construction unit the scope may register projects
+// for; any other organization, or none, is ErrNotFound.
+func (q *Queries) ScopedUnit(ctx context.Context, sc Scope, id int64) (Organization, error) {
+	w, args := sc.unitWhere()
+	o, err := scanOrg(q.db.QueryRowContext(ctx, "SELECT "+orgColumns+" FROM organizations o WHERE o.id = ? AND o.kind = ? AND "+w,
+		append([]any{id, OrgUnit}, args...)...))
+	return o, translate(err)
+}

@@ -28,6 +28,12 @@ type Paper struct {
 	Snapshot string
 	// IssuedByName is the name the paper was issued under.
 	IssuedByName string
+	// RenderAttempts counts the failed attempts at making its PDF,
+	// RenderError is the last failure, and RenderFailedAt is set when the
+	// paper was parked after too many (no longer rendered in background).
+	RenderAttempts int
+	RenderError    string
+	RenderFailedAt sql.NullTime
 	// Read-only joins.
 	ProjectName string
 	ProjectCode string
@@ -36,12 +42,17 @@ type Paper struct {
 // Voided reports whether the number was voided.
 func (p Paper) Voided() bool { return p.VoidedAt.Valid }
 
+// RenderParked reports whether making the PDF failed too often and the
+// paper waits for staff.
+func (p Paper) RenderParked() bool { return p.DocumentID == 0 && p.RenderFailedAt.Valid }
+
 const paperColumns = paperOwnColumns + `, p.name, p.code`
 
 // paperOwnColumns are paperColumns without the project's names.
 const paperOwnColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
 	COALESCE(pp.document_id,0), COALESCE(pp.issued_by,0), pp.issued_at, pp.voided_at, COALESCE(pp.void_reason,''),
-	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), pp.issued_by_name`
+	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), pp.issued_by_name, pp.render_attempts, COALESCE(pp.render_error,''),
+	pp.render_failed_at`
 
 const paperFrom = ` FROM papers pp JOIN reviews r ON r.id = pp.review_id JOIN projects p ON p.id = r.project_id`
 
@@ -49,7 +60,7 @@ func scanPaper(s interface{ Scan(...any) error }) (Paper, error) {
 	var p Paper
 	err := s.Scan(&p.ID, &p.ReviewID, &p.Kind, &p.JurisdictionID, &p.Year, &p.Number, &p.DocNumber,
 		&p.DocumentID, &p.IssuedBy, &p.IssuedAt, &p.VoidedAt, &p.VoidReason, &p.VoidedBy, &p.Snapshot,
-		&p.IssuedByName, &p.ProjectName, &p.ProjectCode)
+		&p.IssuedByName, &p.RenderAttempts, &p.RenderError, &p.RenderFailedAt, &p.ProjectName, &p.ProjectCode)
 	return p, err
 }
 
@@ -127,14 +138,36 @@ func (q *Queries) Papers(ctx context.Context, reviewID int64) ([]Paper, error) {
 	return scanPapers(rows)
 }
 
-// UnrenderedPapers lists papers issued but not yet stored as a document.
-func (q *Queries) UnrenderedPapers(ctx context.Context, limit int) ([]Paper, error) {
+// UnrenderedPapers lists papers issued but not yet stored as a document,
+// with ids above afterID, leaving out the parked ones.
+func (q *Queries) UnrenderedPapers(ctx context.Context, afterID int64, limit int) ([]Paper, error) {
 	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+
-		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL AND NOT pp.imported ORDER BY pp.id LIMIT ?", limit)
+		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL AND pp.render_failed_at IS NULL AND NOT pp.imported AND pp.id > ?"+
+		" ORDER BY pp.id LIMIT ?",
+		afterID, limit)
 	if err != nil {
 		return nil, err
 	}
 	return scanPapers(rows)
+}
+
+// RecordPaperRenderFailure counts a failed attempt at a paper's PDF and
+// keeps its error; at the maxAttempts-th failure the paper is parked
+// (render_failed_at set). It reports the attempts so far and whether the
+// paper is parked now.
+func (q *Queries) RecordPaperRenderFailure(ctx context.Context, id int64, reason string, at time.Time, maxAttempts int) (int, bool, error) {
+	if _, err := q.db.ExecContext(ctx,
+		`UPDATE papers SET render_failed_at = IF(render_attempts + 1 >= ?, ?, render_failed_at),
+		   render_attempts = render_attempts + 1, render_error = ?
+		 WHERE id = ? AND document_id IS NULL`, maxAttempts, at, reason, id); err != nil {
+		return 0, false, err
+	}
+	var n int
+	var failed sql.NullTime
+	if err := q.db.QueryRowContext(ctx, "SELECT render_attempts, render_failed_at FROM papers WHERE id = ?", id).Scan(&n, &failed); err != nil {
+		return 0, false, translate(err)
+	}
+	return n, failed.Valid, nil
 }
 
 // SetPaperDocument links a rendered paper to its stored document and

@@ -79,3 +79,54 @@ func (s Scope) Sees(r Review) (visible, decided bool) {
 	}
 	return false, true
 }
+
+// reviewIDsIn returns an SQL condition limiting a column of review ids to
+// the reviews the scope sees.
+func (s Scope) reviewIDsIn(column string) (string, []any) {
+	switch {
+	case s.None:
+		return "1=0", nil
+	case s.All:
+		return "1=1", nil
+	}
+	w, args := s.reviewWhere()
+	return column + " IN (SELECT r.id FROM reviews r JOIN projects p ON p.id = r.project_id WHERE " + w + ")", args
+}
+
+// auditWhere limits audit events (alias a) to the scope: events of the
+// reviews it sees and, for a jurisdiction's bureau staff, the events
+// outside reviews of people of that jurisdiction (sign-ins, user changes).
+// Only an unlimited scope sees the rest: other jurisdictions' people, the
+// system's own events and the anchors.
+func (s Scope) auditWhere() (string, []any) {
+	if s.All && !s.None {
+		return "1=1", nil
+	}
+	w, args := s.reviewIDsIn("a.review_id")
+	if s.JurisdictionID != 0 && !s.None {
+		w = "(" + w + " OR (a.review_id IS NULL AND a.actor_id IN (SELECT u.id FROM users u WHERE u.jurisdiction_id = ?)))"
+		args = append(args, s.JurisdictionID)
+	}
+	return w, args
+}
+
+// unitWhere limits construction units (organizations, alias o) to those a
+// scope may register projects for: every unit, the units of its
+// jurisdiction, its own unit, or, for a competent department, the units
+// under it (parent_id) or whose projects it already oversees.
+func (s Scope) unitWhere() (string, []any) {
+	switch {
+	case s.None:
+		return "1=0", nil
+	case s.All:
+		return "1=1", nil
+	case s.JurisdictionID != 0:
+		return "o.jurisdiction_id = ?", []any{s.JurisdictionID}
+	case s.UnitID != 0:
+		return "o.id = ?", []any{s.UnitID}
+	case s.DeptID != 0:
+		return "(o.parent_id = ? OR EXISTS (SELECT 1 FROM projects p WHERE p.unit_org_id = o.id AND p.dept_org_id = ?))",
+			[]any{s.DeptID, s.DeptID}
+	}
+	return "1=0", nil
+}

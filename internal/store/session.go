@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -45,12 +47,18 @@ func (q *Queries) DeleteSession(ctx context.Context, id string) error {
 	return err
 }
 
-// DeleteExpiredSessions removes sessions and tokens past their expiry.
+// DeleteExpiredSessions removes sessions and tokens past their expiry,
+// and sign-in counts long past their window and lock.
 func (q *Queries) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
 	if _, err := q.db.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now); err != nil {
 		return err
 	}
-	_, err := q.db.ExecContext(ctx, "DELETE FROM api_tokens WHERE expires_at <= ?", now)
+	if _, err := q.db.ExecContext(ctx, "DELETE FROM api_tokens WHERE expires_at <= ?", now); err != nil {
+		return err
+	}
+	// Sign-in counts a day past their window and lock.
+	_, err := q.db.ExecContext(ctx, "DELETE FROM login_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until < ?)",
+		now.Add(-24*time.Hour), now)
 	return err
 }
 
@@ -69,26 +77,66 @@ func (q *Queries) APITokenUser(ctx context.Context, hash string, now time.Time) 
 	return id, translate(err)
 }
 
-// RecordLoginAttempt notes a sign-in attempt for throttling.
+// RecordLoginAttempt notes a password check for the sign-in history.
 func (q *Queries) RecordLoginAttempt(ctx context.Context, username, ip string, ok bool, at time.Time) error {
 	_, err := q.db.ExecContext(ctx,
 		"INSERT INTO login_attempts (username, ip, at, success) VALUES (?, ?, ?, ?)", username, ip, at, ok)
 	return err
 }
 
-// FailedLogins counts failures for a user name, or from an address, since a time.
-func (q *Queries) FailedLogins(ctx context.Context, username, ip string, since time.Time) (byUser, byIP int, err error) {
-	err = q.db.QueryRowContext(ctx,
-		`SELECT
-		   (SELECT COUNT(*) FROM login_attempts WHERE username = ? AND at > ? AND NOT success),
-		   (SELECT COUNT(*) FROM login_attempts WHERE ip = ? AND at > ? AND NOT success)`,
-		username, since, ip, since).Scan(&byUser, &byIP)
-	return byUser, byIP, err
+// LoginThrottle is the sign-in count of an account name or an address in
+// its current window: Claims are the attempts let through to a password
+// check, Failures those that failed; LockedUntil is zero unless locked.
+type LoginThrottle struct {
+	WindowStart time.Time
+	Claims      int
+	Failures    int
+	LockedUntil time.Time
 }
 
-// ClearFailedLogins forgets failures of a user name after a successful sign-in.
-func (q *Queries) ClearFailedLogins(ctx context.Context, username string) error {
-	_, err := q.db.ExecContext(ctx, "DELETE FROM login_attempts WHERE username = ? AND NOT success", username)
+// LockLoginThrottle returns the count of key, locked until the transaction
+// ends; a key seen for the first time starts empty with its window at now.
+func (q *Queries) LockLoginThrottle(ctx context.Context, key string, now time.Time) (LoginThrottle, error) {
+	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once, as
+	// LockAuditHead does; both statements travel in one round trip.
+	var t LoginThrottle
+	var locked sql.NullTime
+	err := q.db.QueryRowContext(ctx,
+		"INSERT INTO login_throttle (throttle_key, window_start, claims, failures) VALUES (?, ?, 0, 0) ON DUPLICATE KEY UPDATE claims = claims;\n"+
+			"SELECT window_start, claims, failures, locked_until FROM login_throttle WHERE throttle_key = ? FOR UPDATE",
+		key, now, key).Scan(&t.WindowStart, &t.Claims, &t.Failures, &locked)
+	t.LockedUntil = locked.Time
+	return t, translate(err)
+}
+
+// SaveLoginThrottle writes the count of key, locked by LockLoginThrottle.
+func (q *Queries) SaveLoginThrottle(ctx context.Context, key string, t LoginThrottle) error {
+	locked := sql.NullTime{Time: t.LockedUntil, Valid: !t.LockedUntil.IsZero()}
+	_, err := q.db.ExecContext(ctx,
+		"UPDATE login_throttle SET window_start = ?, claims = ?, failures = ?, locked_until = ? WHERE throttle_key = ?",
+		t.WindowStart, t.Claims, t.Failures, locked, key)
+	return err
+}
+
+// LoginThrottleOf reads the count of key without locking it (the zero
+// count when there is none).
+func (q *Queries) LoginThrottleOf(ctx context.Context, key string) (LoginThrottle, error) {
+	var t LoginThrottle
+	var locked sql.NullTime
+	err := q.db.QueryRowContext(ctx,
+		"SELECT window_start, claims, failures, locked_until FROM login_throttle WHERE throttle_key = ?", key).
+		Scan(&t.WindowStart, &t.Claims, &t.Failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return LoginThrottle{}, nil
+	}
+	t.LockedUntil = locked.Time
+	return t, err
+}
+
+// ClearLoginThrottle forgets the count of key (after a successful sign-in,
+// or an unlock).
+func (q *Queries) ClearLoginThrottle(ctx context.Context, key string) error {
+	_, err := q.db.ExecContext(ctx, "DELETE FROM login_throttle WHERE throttle_key = ?", key)
 	return err
 }
 

@@ -167,7 +167,19 @@ func rowCounts(ctx context.Context, conn *sql.Conn) (map[string]int64, error) {
 
 // AuditHeads returns every audit stream's head as of the snapshot.
 func (s *Snapshot) AuditHeads(ctx context.Context) (map[string]string, error) {
-	return (&Queries{db: s.conn}).AuditHeads(ctx)
+	return headHashes((&Queries{db: s.conn}).AuditHeads(ctx))
+}
+
+// headHashes keeps the hash of each head: a manifest records the hashes.
+func headHashes(heads map[string]AuditHead, err error) (map[string]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(heads))
+	for s, h := range heads {
+		out[s] = h.Hash
+	}
+	return out, nil
 }
 
 // AnchorLinks returns the hashes of the anchor stream's events in order.
@@ -455,7 +467,7 @@ func (t *Target) RowCounts(ctx context.Context) (map[string]int64, error) {
 
 // AuditHeads returns the target's audit stream heads.
 func (t *Target) AuditHeads(ctx context.Context) (map[string]string, error) {
-	return (&Queries{db: t.conn}).AuditHeads(ctx)
+	return headHashes((&Queries{db: t.conn}).AuditHeads(ctx))
 }
 
 // AnchorLinks returns the hashes of the target's anchor events in order.

@@ -83,6 +83,8 @@ func remembered[T any](q *Queries, key string, read func() ([]T, error)) ([]T, e
 type Store struct {
 	Queries
 	DB *sql.DB
+	// auditKey keys the audit anchors' MACs; it never enters the database.
+	auditKey []byte
 }
 
 // New wraps an open database.
@@ -157,9 +159,15 @@ func translate(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == 1062 {
-		return fmt.Errorf("%w: %s", ErrDuplicate, me.Message)
+	if ie, ok := AsInputError(err); ok {
+		return ie
 	}
 	return err
 }
+
+// SetAuditKey gives the store the key of the audit trail's anchors (see
+// package audit), read by the process from outside the database.
+func (s *Store) SetAuditKey(key []byte) { s.auditKey = key }
+
+// AuditKey is the key of the audit trail's anchors; nil when none was set.
+func (s *Store) AuditKey() []byte { return s.auditKey }

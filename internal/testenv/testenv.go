@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,24 @@ func DB(t testing.TB) *store.Store {
 		}
 		db.Close()
 	})
-	return store.New(db)
+	s := store.New(db)
+	s.SetAuditKey(AuditKey)
+	return s
+}
+
+// AuditKey is the anchor key every test store holds, as a deployment's
+// stores hold the key of FINREVIEW_AUDIT_KEY_FILE.
+var AuditKey = []byte("finreview-test-audit-anchor-key-not-a-secret")
+
+// AuditKeyFile writes AuditKey to a file of the test's own, for commands
+// that load FINREVIEW_AUDIT_KEY_FILE.
+func AuditKeyFile(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.key")
+	if err := os.WriteFile(path, AuditKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // Objects creates a bucket test-<random> and removes it (with its

@@ -17,6 +17,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/docs"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -60,6 +61,8 @@ type uploadForm struct {
 	Category     string
 	SignedSealed bool
 	CSRF         string
+	// Filename is the file's own name, as the client sent it.
+	Filename string
 }
 
 // streamUpload reads the multipart body part by part straight from the
@@ -76,57 +79,79 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return store.Document{}, form, &statusErr{status: 400, code: "bad_request", msg: "请以 multipart/form-data 方式上传文件"}
 	}
-	var body io.Reader = c.Context().RequestBodyStream()
-	if body == nil {
-		body = bytes.NewReader(c.Body())
+	var stream io.Reader = c.Context().RequestBodyStream()
+	if stream == nil {
+		stream = bytes.NewReader(c.Body())
 	}
+	raw := &countingReader{r: stream}
 	// A large read buffer: multipart reuses a *bufio.Reader this big instead
 	// of its own 4 KiB one, so a big file moves in few, large reads.
-	body = bufio.NewReaderSize(body, 1<<20)
-	mr := multipart.NewReader(body, params["boundary"])
+	body := bufio.NewReaderSize(raw, 1<<20)
+	form, part, err := readUploadParts(multipart.NewReader(body, params["boundary"]))
+	if err != nil {
+		return store.Document{}, form, err
+	}
+	file := &filePart{part: part, body: body, raw: raw, declared: int64(c.Request().Header.ContentLength())}
+	doc, err := svc.UploadFile(c.UserContext(), p, docs.UploadInput{ReviewID: reviewID, Category: form.Category,
+		SignedSealed: form.SignedSealed, Filename: form.Filename, Body: file})
+	part.Close()
+	if err != nil {
+		c.Set(fiber.HeaderConnection, "close") // the rest of the body is not read
+		return doc, form, err
+	}
+	// Read what follows the file (closing boundary, chunked terminator) so
+	// the connection can serve the next request; anything large after the
+	// file is not ours to read.
+	if n, _ := io.Copy(io.Discard, io.LimitReader(body, 1<<16)); n == 1<<16 {
+		c.Set(fiber.HeaderConnection, "close")
+	}
+	return doc, form, nil
+}
+
+// readUploadParts reads a multipart upload up to its file: the small
+// fields before it (category, signed_sealed, _csrf; at most 4 KiB each,
+// others ignored) and the file's part, left unread for the caller to
+// stream and close. Every error is a client's: a field error (422) or a
+// malformed body (400).
+func readUploadParts(mr *multipart.Reader) (uploadForm, *multipart.Part, error) {
+	var form uploadForm
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return store.Document{}, form, docsField("file", "请选择要上传的文件")
+			return form, nil, docsField("file", "请选择要上传的文件")
 		}
 		if err != nil {
-			return store.Document{}, form, badRequest("上传内容格式有误: " + err.Error())
+			return form, nil, badRequest("上传内容格式有误: " + err.Error())
 		}
 		name := part.FormName()
 		if name == "file" || part.FileName() != "" {
 			if form.Category == "" {
 				part.Close()
-				return store.Document{}, form, docsField("category", "请先选择资料类别(category 字段须在文件之前)")
+				return form, nil, docsField("category", "请先选择资料类别(category 字段须在文件之前)")
 			}
 			if !docs.ValidCategory(form.Category) {
 				part.Close()
-				return store.Document{}, form, docsField("category", "未知的资料类别: "+form.Category)
+				return form, nil, docsField("category", "未知的资料类别")
 			}
-			filename := part.FileName()
-			if filename == "" {
-				filename = "未命名文件"
+			form.Filename = strings.TrimSpace(part.FileName())
+			if form.Filename == "" {
+				form.Filename = "未命名文件"
 			}
-			doc, err := svc.UploadFile(c.UserContext(), p, docs.UploadInput{ReviewID: reviewID, Category: form.Category,
-				SignedSealed: form.SignedSealed, Filename: filename, Body: part})
-			part.Close()
-			if err != nil {
-				c.Set(fiber.HeaderConnection, "close") // the rest of the body is not read
-				return doc, form, err
+			if err := input.Line("file", form.Filename, 255); err != nil {
+				part.Close()
+				return form, nil, err
 			}
-			// Read what follows the file (closing boundary, chunked
-			// terminator) so the connection can serve the next request;
-			// anything large after the file is not ours to read.
-			if n, _ := io.Copy(io.Discard, io.LimitReader(body, 1<<16)); n == 1<<16 {
-				c.Set(fiber.HeaderConnection, "close")
-			}
-			return doc, form, nil
+			return form, part, nil
 		}
 		v, err := io.ReadAll(io.LimitReader(part, 4096))
 		part.Close()
 		if err != nil {
-			return store.Document{}, form, badRequest("上传内容格式有误: " + err.Error())
+			return form, nil, badRequest("上传内容格式有误: " + err.Error())
 		}
 		val := strings.TrimSpace(string(v))
+		if err := input.Line(fieldLabel(name), val, 0); err != nil {
+			return form, nil, err
+		}
 		switch name {
 		case "category":
 			form.Category = val
@@ -137,12 +162,78 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 			case "false", "0", "off", "no", "":
 				form.SignedSealed = false
 			default:
-				return store.Document{}, form, docsField("signed_sealed", "signed_sealed 应为 true 或 false")
+				return form, nil, docsField("signed_sealed", "signed_sealed 应为 true 或 false")
 			}
 		case "_csrf":
 			form.CSRF = val
 		}
 	}
+}
+
+// countingReader counts the bytes of the request body read so far.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// filePart is the file of an upload as the document service reads it. It
+// ends with io.EOF only when the request arrived whole: the part ended at
+// its boundary, the part's own Content-Length (if it declares one) matches
+// its bytes, and the request body, read to its end, is as long as its
+// Content-Length says (fasthttp reports a connection the client closed
+// early as a plain end of the body). Anything else is an error, which
+// makes the service drop the upload.
+type filePart struct {
+	part     *multipart.Part
+	body     io.Reader       // the buffered request body the parts come from
+	raw      *countingReader // beneath body: what arrived
+	declared int64           // the request's Content-Length; < 0 when none (chunked)
+	n        int64
+	err      error
+}
+
+func (f *filePart) Read(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.part.Read(p)
+	f.n += int64(n)
+	switch {
+	case err == io.EOF:
+		if ferr := f.finish(); ferr != nil {
+			f.err = ferr
+			return n, ferr
+		}
+	case err != nil:
+		f.err = fmt.Errorf("upload body: %w", err)
+		return n, f.err
+	}
+	return n, err
+}
+
+// finish checks the declared sizes once the part has ended.
+func (f *filePart) finish() error {
+	if v := f.part.Header.Get("Content-Length"); v != "" {
+		if want, err := strconv.ParseInt(v, 10, 64); err != nil || want != f.n {
+			return fmt.Errorf("file part of %d bytes declares Content-Length %q", f.n, v)
+		}
+	}
+	// What follows the file is the closing boundary and perhaps a few
+	// fields: read it to the end of the body to learn whether all came.
+	m, err := io.Copy(io.Discard, io.LimitReader(f.body, 1<<16))
+	if err != nil {
+		return fmt.Errorf("upload body after the file: %w", err)
+	}
+	if m < 1<<16 && f.declared >= 0 && f.raw.n != f.declared {
+		return fmt.Errorf("body of %d bytes declares Content-Length %d", f.raw.n, f.declared)
+	}
+	return nil
 }
 
 // docsFieldError is a 422 on one upload field raised by the web layer.
@@ -177,7 +268,7 @@ func documentJSON(d store.Document) fiber.Map {
 		"size": d.Size, "sha256": d.SHA256, "content_type": d.ContentType, "signed_sealed": d.SignedSealed,
 		"uploader": d.UploaderName, "created_at": d.CreatedAt.In(shanghai).Format(time.RFC3339),
 		"content_url": "/api/v1/documents/" + strconv.FormatInt(d.ID, 10) + "/content",
-		"thumbnail":   d.ThumbKey != "", "taken_at": nil,
+		"thumbnail":   d.ThumbKey != "", "taken_at": nil, "official": d.Official,
 	}
 	if d.TakenAt.Valid {
 		m["taken_at"] = d.TakenAt.Time.In(shanghai).Format(time.RFC3339)
@@ -190,7 +281,10 @@ func (a *App) apiListDocuments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	if c.Query("per_page") != "" {
 		if n, err := strconv.Atoi(c.Query("per_page")); err == nil && n > 0 && n <= 500 {
 			pg.Size = n
@@ -356,6 +450,17 @@ func paperJSON(pp store.Paper) fiber.Map {
 	if pp.DocumentID != 0 {
 		m["document_id"] = strconv.FormatInt(pp.DocumentID, 10)
 	}
+	// pdf_status: ready, pending (not rendered yet), or failed (parked
+	// after repeated failures; staff must act).
+	switch {
+	case pp.DocumentID != 0:
+		m["pdf_status"] = "ready"
+	case pp.RenderParked():
+		m["pdf_status"] = "failed"
+	default:
+		m["pdf_status"] = "pending"
+	}
+	m["render_attempts"] = pp.RenderAttempts
 	if pp.Voided() {
 		m["void_reason"] = pp.VoidReason
 		m["voided_at"] = pp.VoidedAt.Time.In(shanghai).Format(time.RFC3339)
@@ -395,7 +500,10 @@ func (a *App) apiSearchPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	list, total, err := svc.SearchPapers(c.UserContext(), p, store.PaperFilter{DocNumber: strings.TrimSpace(c.Query("q")),
 		Kind: c.Query("kind"), Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {

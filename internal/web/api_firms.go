@@ -99,7 +99,8 @@ func (a *App) apiListFirms(c *fiber.Ctx) error {
 }
 
 func (a *App) apiGetFirm(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ViewFirms); err != nil {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
 		return err
 	}
 	svc, err := a.firmService()
@@ -110,7 +111,7 @@ func (a *App) apiGetFirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := svc.Get(c.UserContext(), id)
+	d, err := svc.Get(c.UserContext(), p.Scope(), id)
 	if err != nil {
 		return err
 	}

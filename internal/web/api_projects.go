@@ -79,7 +79,10 @@ func (a *App) apiListProjects(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	items, total, err := a.store.Projects(c.UserContext(), p.Scope(), strings.TrimSpace(c.Query("q")), pg.Size, pg.Offset())
 	if err != nil {
 		return err

@@ -253,7 +253,10 @@ func (a *App) apiCreateReview(c *fiber.Ctx) error {
 
 // reviewFilter reads the list filters of GET /reviews.
 func (a *App) reviewFilter(c *fiber.Ctx) (store.ReviewFilter, paging, error) {
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return store.ReviewFilter{}, paging{}, err
+	}
 	f := store.ReviewFilter{Kind: c.Query("kind"), Search: strings.TrimSpace(c.Query("q")), Limit: pg.Size, Offset: pg.Offset()}
 	for _, s := range strings.Split(c.Query("state"), ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -418,6 +421,7 @@ func (a *App) apiAuditVerify(c *fiber.Ctx) error {
 	out := fiber.Map{"ok": res.OK, "events": res.Events}
 	if res.Broken != "" {
 		out["broken"] = res.Broken
+		out["problems"] = res.Problems
 	}
 	return c.JSON(out)
 }

@@ -37,6 +37,7 @@ type apiError struct {
 func classify(err error) (int, apiError) {
 	var fe *fiber.Error
 	var te *workflow.TransitionError
+	ie, refused := store.AsInputError(err)
 	var fld fieldError
 	var st statusError
 	switch {
@@ -45,7 +46,7 @@ func classify(err error) (int, apiError) {
 	case errors.Is(err, auth.ErrBadCredentials):
 		return 401, apiError{Error: "用户名或密码错误", Code: "bad_credentials"}
 	case errors.Is(err, auth.ErrThrottled):
-		return 429, apiError{Error: auth.ErrThrottled.Error(), Code: "throttled"}
+		return 429, apiError{Error: auth.ThrottleMessage(err), Code: "throttled"}
 	case errors.Is(err, auth.ErrForbidden):
 		return 403, apiError{Error: "无权执行此操作", Code: "forbidden"}
 	case errors.As(err, &te):
@@ -56,8 +57,12 @@ func classify(err error) (int, apiError) {
 		return 503, apiError{Error: "数据库暂不可用,请稍后重试", Code: "unavailable"}
 	case errors.Is(err, store.ErrNotFound):
 		return 404, apiError{Error: "记录不存在或无权查看", Code: "not_found"}
-	case errors.As(err, &fld):
+	case errors.As(err, &fld) && fld != fieldError(ie):
 		return 422, apiError{Error: errText(err), Code: "invalid", Field: fld.Field()}
+	case refused && ie.Err == store.ErrDuplicate:
+		return 409, apiError{Error: ie.Message(), Code: ie.Code()}
+	case refused:
+		return 422, apiError{Error: ie.Message(), Code: ie.Code(), Field: ie.Field()}
 	case errors.As(err, &st):
 		return st.HTTPStatus(), apiError{Error: errText(err), Code: codeOf(err, "error")}
 	case errors.As(err, &fe):

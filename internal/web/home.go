@@ -92,7 +92,10 @@ func (a *App) notifications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	items, total, err := a.store.Notifications(c.UserContext(), p.UserID, pg.Size, pg.Offset())
 	if err != nil {
 		return err
@@ -112,26 +115,6 @@ func (a *App) notificationsRead(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/notifications", fiber.StatusSeeOther)
 }
-
-// paging is the page and page size of a list request.
-type paging struct {
-	Page, Size int
-}
-
-func pageParams(c *fiber.Ctx) paging {
-	p := paging{Page: 1, Size: 20}
-	if n, err := strconv.Atoi(c.Query("page")); err == nil && n > 0 {
-		p.Page = n
-	}
-	if n, err := strconv.Atoi(c.Query("per_page")); err == nil && n > 0 {
-		p.Size = min(n, 200)
-	} else if n, err := strconv.Atoi(c.Query("size")); err == nil && n > 0 {
-		p.Size = min(n, 200)
-	}
-	return p
-}
-
-func (p paging) Offset() int { return (p.Page - 1) * p.Size }
 
 type pagerSize struct {
 	N      int

@@ -43,7 +43,7 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 	case errors.Is(err, auth.ErrBadCredentials):
 		return a.renderLogin(c, 401, username, "用户名或密码错误")
 	case errors.Is(err, auth.ErrThrottled):
-		return a.renderLogin(c, 429, username, auth.ErrThrottled.Error())
+		return a.renderLogin(c, 429, username, auth.ThrottleMessage(err))
 	case err != nil:
 		return err
 	}

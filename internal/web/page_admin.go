@@ -12,6 +12,7 @@ import (
 
 	"finreview/internal/audit"
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -40,6 +41,14 @@ func (f *formState) ok() bool { return len(f.Errors) == 0 && f.Message == "" }
 func (f *formState) read(c *fiber.Ctx, names ...string) {
 	for _, n := range names {
 		f.Values[n] = strings.TrimSpace(c.FormValue(n))
+	}
+}
+
+// line applies the one text rule (input.Line) to a field read into the
+// form, of at most max characters.
+func (f *formState) line(name string, max int) {
+	if err := input.Line(name, f.Values[name], max); err != nil {
+		f.fail(name, errText(err))
 	}
 }
 
@@ -137,7 +146,10 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 		}
 		rows = append(rows, userRow{User: u, RoleLabel: auth.Role(u.Role).Label(), OrgName: orgName[u.OrgID], JurisdictionName: jurName[u.JurisdictionID]})
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	total := len(rows)
 	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	type roleOpt struct{ Code, Label string }
@@ -198,6 +210,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 	if v["display_name"] == "" || len([]rune(v["display_name"])) > 64 {
 		form.fail("display_name", "请填写姓名(最多 64 个字)")
 	}
+	form.line("display_name", 64)
 	if msg := passwordProblem(password); msg != "" {
 		form.fail("password", msg)
 	}
@@ -331,7 +344,10 @@ func (a *App) renderAdminOrganizations(c *fiber.Ctx, status int, form *formState
 		}
 		rows = append(rows, orgRow{Organization: o, KindLabel: orgKindLabel(o.Kind), JurisdictionName: jurName[o.JurisdictionID]})
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	total := len(rows)
 	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	return a.views.render(c, status, "admin_organizations", a.page(c, "组织机构", map[string]any{
@@ -360,6 +376,8 @@ func (a *App) adminCreateOrganization(c *fiber.Ctx) error {
 	if v["name"] == "" || len([]rune(v["name"])) > 128 {
 		form.fail("name", "请填写单位名称(最多 128 个字)")
 	}
+	form.line("name", 128)
+	form.line("contact_person", 64)
 	jid := form.int64("jurisdiction_id")
 	if _, err := a.store.Jurisdiction(ctx, jid); err != nil {
 		form.fail("jurisdiction_id", "请选择所属区划")

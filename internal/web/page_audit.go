@@ -26,6 +26,8 @@ func auditActionLabel(action string) string {
 	switch action {
 	case "login":
 		return "登录"
+	case "account_locked":
+		return "账户锁定"
 	case "api_token":
 		return "签发 API 令牌"
 	case "create_user":
@@ -48,6 +50,8 @@ func auditActionLabel(action string) string {
 		return "下载资料"
 	case "view_conclusion":
 		return "查看评审结论"
+	case "paper_view":
+		return "查看/打印公文"
 	}
 	return action
 }
@@ -58,26 +62,31 @@ type auditRow struct {
 }
 
 func (a *App) auditLog(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ViewAudit); err != nil {
+	p, err := require(c, auth.ViewAudit)
+	if err != nil {
 		return err
 	}
-	return a.renderAudit(c, nil)
+	return a.renderAudit(c, p, nil)
 }
 
 func (a *App) auditVerify(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ViewAudit); err != nil {
+	p, err := require(c, auth.ViewAudit)
+	if err != nil {
 		return err
 	}
 	res, err := audit.Verify(c.UserContext(), a.store)
 	if err != nil {
 		return err
 	}
-	return a.renderAudit(c, &res)
+	return a.renderAudit(c, p, &res)
 }
 
-func (a *App) renderAudit(c *fiber.Ctx, verified *audit.Result) error {
+func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result) error {
 	ctx := c.UserContext()
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	form := newForm()
 	f := store.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset()}
 	form.Values["review"] = strings.TrimSpace(c.Query("review"))
@@ -101,7 +110,7 @@ func (a *App) renderAudit(c *fiber.Ctx, verified *audit.Result) error {
 	var rows []auditRow
 	total := 0
 	if form.ok() {
-		events, n, err := a.store.AuditEvents(ctx, f)
+		events, n, err := a.store.AuditEvents(ctx, p.Scope(), f)
 		if err != nil {
 			return err
 		}
@@ -112,7 +121,7 @@ func (a *App) renderAudit(c *fiber.Ctx, verified *audit.Result) error {
 	}
 	type opt struct{ Code, Label string }
 	var actions []opt
-	for _, code := range []string{"login", "create_user", "deactivate_user", "activate_user", "create_organization",
+	for _, code := range []string{"login", "account_locked", "create_user", "deactivate_user", "activate_user", "create_organization",
 		"create_project", "create_review", "delegate", "delegate_override", "anchor"} {
 		actions = append(actions, opt{code, auditActionLabel(code)})
 	}

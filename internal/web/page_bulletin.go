@@ -25,9 +25,9 @@ func (a *App) loadBulletin(c *fiber.Ctx) (report.Bulletin, error) {
 	if err != nil {
 		return report.Bulletin{}, err
 	}
-	m, err := report.ParseMonth(c.Query("month"), a.now(), shanghai)
+	m, err := monthParam(c, a.now())
 	if err != nil {
-		return report.Bulletin{}, &statusErr{status: 422, code: "invalid_month", msg: "月份格式应为 YYYY-MM,例如 2026-11"}
+		return report.Bulletin{}, err
 	}
 	ctx := c.UserContext()
 	jurs, err := a.store.Jurisdictions(ctx)

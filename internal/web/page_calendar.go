@@ -96,10 +96,11 @@ func (a *App) renderCalendar(c *fiber.Ctx, status int, v calendarView) error {
 	ctx := c.UserContext()
 	now := a.now()
 	if v.Year == 0 {
-		v.Year = calendar.DateOf(now).Y
-		if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 1990 && y <= 2200 {
-			v.Year = y
+		y, err := yearParam(c, calendar.DateOf(now).Y)
+		if err != nil {
+			return err
 		}
+		v.Year = y
 	}
 	v.PrevYear, v.NextYear = v.Year-1, v.Year+1
 	rows, err := a.store.CalendarDays(ctx)

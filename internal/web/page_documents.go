@@ -89,7 +89,10 @@ func (a *App) renderDocuments(c *fiber.Ctx, status int, uploadErr string) error 
 	if category != "" && !docs.ValidCategory(category) {
 		category = ""
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	list, total, err := svc.List(ctx, p, id, store.DocumentFilter{Category: category, Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
 		return err
@@ -213,7 +216,7 @@ func (a *App) paperPrint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := svc.View(c.UserContext(), p, id, c.Params("kind"))
+	v, err := svc.ViewLogged(c.UserContext(), p, id, c.Params("kind"), clientIP(c))
 	if err != nil {
 		return err
 	}
@@ -248,7 +251,10 @@ func (a *App) papersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	q := strings.TrimSpace(c.Query("q"))
 	kind := c.Query("kind")
 	if kind != "" && !docs.ValidPaperKind(kind) {

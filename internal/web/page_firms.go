@@ -147,7 +147,10 @@ func (a *App) pageFirmList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	total := len(rows)
 	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	juris, err := a.firmJurisdictionOptions(ctx, q.Jurisdiction)
@@ -437,7 +440,7 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 		return err
 	}
 	ctx := c.UserContext()
-	d, err := svc.Get(ctx, id)
+	d, err := svc.Get(ctx, p.Scope(), id)
 	if err != nil {
 		return err
 	}
@@ -816,7 +819,10 @@ func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form st
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	total := len(list)
 	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	data := map[string]any{"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "评审专家库"}},

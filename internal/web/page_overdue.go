@@ -70,7 +70,10 @@ func (a *App) overdueList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	start := min(pg.Offset(), len(rows))
 	end := min(start+pg.Size, len(rows))
 	kinds := []overdueKindOption{{Value: "", Label: "全部", Selected: f.Kind == ""}}

@@ -90,7 +90,10 @@ func (a *App) projectList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	search := strings.TrimSpace(c.Query("q"))
 	items, total, err := a.store.Projects(c.UserContext(), p.Scope(), search, pg.Size, pg.Offset())
 	if err != nil {
@@ -130,22 +133,24 @@ func (a *App) renderProjectNew(c *fiber.Ctx, status int, p auth.Principal, form 
 		return err
 	}
 	sc := p.Scope()
-	var units, depts, contractors []store.Organization
-	for _, kind := range []string{store.OrgUnit, store.OrgCompetentDept, store.OrgContractor} {
+	// The units offered are exactly those the service accepts.
+	units, err := a.store.ScopedUnits(ctx, sc)
+	if err != nil {
+		return err
+	}
+	var depts, contractors []store.Organization
+	for _, kind := range []string{store.OrgCompetentDept, store.OrgContractor} {
 		orgs, err := a.store.Organizations(ctx, kind)
 		if err != nil {
 			return err
 		}
 		for _, o := range orgs {
-			if kind != store.OrgContractor && !sc.All && sc.JurisdictionID != 0 && o.JurisdictionID != sc.JurisdictionID {
-				continue
-			}
-			switch kind {
-			case store.OrgUnit:
-				units = append(units, o)
-			case store.OrgCompetentDept:
+			if kind == store.OrgCompetentDept {
+				if !sc.All && sc.JurisdictionID != 0 && o.JurisdictionID != sc.JurisdictionID {
+					continue
+				}
 				depts = append(depts, o)
-			default:
+			} else {
 				contractors = append(contractors, o)
 			}
 		}

@@ -236,7 +236,10 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	form := newForm()
 	f := reviewFilter(c, form)
-	pg := pageParams(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
+	}
 	f.Limit, f.Offset = pg.Size, pg.Offset()
 	items, total, err := svc.List(ctx, p, f)
 	if err != nil {
@@ -467,7 +470,7 @@ func (a *App) buildActions(ctx context.Context, v review.View, failed *actionSta
 			for _, e := range experts {
 				opts = append(opts, pageOption{strconv.FormatInt(e.ID, 10), e.Name + "(" + e.Specialty + ")"})
 			}
-			af.Fields = []actionField{{Name: "experts", Label: "复审专家", Kind: "checks", Options: opts, Hint: "不选则按专业随机抽取"}, reason}
+			af.Fields = []actionField{{Name: "experts", Label: "复审专家", Kind: "checks", Options: opts, Hint: "不选则采用最近一次抽取的专家;另行指定须在下方说明理由,记入审计日志"}, reason}
 		case workflow.Resolve:
 			af.Fields = []actionField{
 				{Name: "fault_party", Label: "过错方", Kind: "select", Required: true, Options: []pageOption{{"", "请选择"},

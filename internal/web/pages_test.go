@@ -239,7 +239,7 @@ func TestAdminUsers(t *testing.T) {
 		if u.PasswordHash == "Secret2026" || !strings.HasPrefix(u.PasswordHash, "$2") {
 			t.Fatalf("password not hashed with bcrypt: %q", u.PasswordHash)
 		}
-		events, n, err := e.s.AuditEvents(ctx, store.AuditEventsFilter{Action: "create_user"})
+		events, n, err := e.s.AuditEvents(ctx, store.Scope{All: true}, store.AuditEventsFilter{Action: "create_user"})
 		if err != nil || n != 1 || events[0].ObjectID != "wangli" {
 			t.Fatalf("audit = %+v (%d), %v", events, n, err)
 		}
@@ -272,7 +272,7 @@ func TestAdminUsers(t *testing.T) {
 		if st := apiStatus(); st != 401 {
 			t.Fatalf("a deactivated user's token (resolved a moment before): status %d, want 401 at once", st)
 		}
-		if _, n, _ := e.s.AuditEvents(ctx, store.AuditEventsFilter{Action: "deactivate_user"}); n != 1 {
+		if _, n, _ := e.s.AuditEvents(ctx, store.Scope{All: true}, store.AuditEventsFilter{Action: "deactivate_user"}); n != 1 {
 			t.Fatalf("deactivation not audited")
 		}
 	})

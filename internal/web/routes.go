@@ -7,14 +7,15 @@ func (a *App) routes() {
 	f := a.fiber
 
 	// JSON API: bearer tokens, no cookies, no CSRF.
-	api := f.Group("/api/v1")
+	api := f.Group("/api/v1", a.checkInput)
 	api.Post("/tokens", a.apiCreateToken)
 	authed := api.Group("", a.bearer)
 	authed.Get("/me", a.apiMe)
 	a.apiRoutes(authed)
 
-	// Pages: session cookie and CSRF on every form.
-	pages := f.Group("", a.loadSession, a.csrf)
+	// Pages: session cookie and CSRF on every form; on both, text no
+	// person types is refused before any handler (input_check.go).
+	pages := f.Group("", a.loadSession, a.csrf, a.checkInput)
 	pages.Get("/login", a.loginPage)
 	pages.Post("/login", a.loginSubmit)
 	pages.Post("/logout", a.logout)

@@ -1,0 +1,154 @@
+package docs
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/image/font/sfnt"
+)
+
+// MissingGlyph is drawn in a PDF for a character that no embedded font can
+// show: the 缺字 mark 〓 (U+3013), as Chinese typesetting marks a missing
+// character. Emoji and the rare CJK characters outside the Basic
+// Multilingual Plane (𠀀 U+20000, 𪚥 U+2A6A5) come out this way; the
+// paper's snapshot and every text view keep the original.
+const MissingGlyph = '〓'
+
+// glyphCoverage knows which characters the embedded fonts have glyphs for.
+type glyphCoverage struct {
+	latin, cjk *sfnt.Font
+}
+
+// coverage parses the embedded fonts once; they are constants of the
+// binary, so the result never changes.
+var coverage = sync.OnceValue(func() *glyphCoverage {
+	latin, err := sfnt.Parse(latinFont)
+	if err != nil {
+		panic("embedded latin font: " + err.Error())
+	}
+	cjk, err := sfnt.Parse(cjkFont)
+	if err != nil {
+		panic("embedded cjk font: " + err.Error())
+	}
+	return &glyphCoverage{latin: latin, cjk: cjk}
+})
+
+func has(f *sfnt.Font, buf *sfnt.Buffer, r rune) bool {
+	g, err := f.GlyphIndex(buf, r)
+	return err == nil && g != 0
+}
+
+// glyphs maps each character of the text to itself when an embedded font
+// shows it, else to MissingGlyph, and remembers the answers.
+type glyphs struct {
+	cov   *glyphCoverage
+	buf   sfnt.Buffer
+	known map[rune]rune
+}
+
+func newGlyphs() *glyphs { return &glyphs{cov: coverage(), known: map[rune]rune{}} }
+
+// shown is the character drawn for r: r itself, MissingGlyph, or -1 for
+// nothing at all (variation selectors, which only choose among forms of
+// the character before them).
+func (g *glyphs) shown(r rune) rune {
+	if v, ok := g.known[r]; ok {
+		return v
+	}
+	v := g.resolve(r)
+	g.known[r] = v
+	return v
+}
+
+func (g *glyphs) resolve(r rune) rune {
+	switch {
+	case r == utf8.RuneError:
+		return MissingGlyph // invalid UTF-8, a lone surrogate
+	case (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0xE0100 && r <= 0xE01EF):
+		return -1
+	case r > 0xFFFF:
+		// The PDF library indexes glyph widths by 16-bit code and has no
+		// glyphs there anyway (it panics on such a rune).
+		return MissingGlyph
+	case unicode.IsControl(r):
+		return MissingGlyph
+	case has(g.cov.latin, &g.buf, r) || has(g.cov.cjk, &g.buf, r):
+		return r
+	}
+	return MissingGlyph
+}
+
+// cjkFace reports whether r, a character some embedded font has, is drawn
+// with the CJK font: Chinese text the CJK font has, and anything the Latin
+// font lacks.
+func (g *glyphs) cjkFace(r rune) bool {
+	if isCJK(r) && has(g.cov.cjk, &g.buf, r) {
+		return true
+	}
+	return !has(g.cov.latin, &g.buf, r)
+}
+
+// Covered reports whether an embedded font has a glyph for r.
+func Covered(r rune) bool {
+	g := newGlyphs()
+	return has(g.cov.latin, &g.buf, r) || has(g.cov.cjk, &g.buf, r)
+}
+
+// Printable is s as the PDF draws it: valid UTF-8 of characters the
+// embedded fonts have, everything else as MissingGlyph. Line breaks stay
+// (CR LF and CR become LF), a tab becomes a space.
+func (g *glyphs) Printable(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s { // an invalid byte comes as utf8.RuneError
+		switch r {
+		case '\n':
+			b.WriteByte('\n')
+			continue
+		case '\r':
+			b.WriteByte('\n')
+			continue
+		case '\t':
+			b.WriteByte(' ')
+			continue
+		}
+		if v := g.shown(r); v >= 0 {
+			b.WriteRune(v)
+		}
+	}
+	return b.String()
+}
+
+// printable returns the content with every text as Printable, leaving c
+// (whose JSON is the paper's snapshot) untouched.
+func (g *glyphs) printable(c Content) Content {
+	p := g.Printable
+	out := c
+	out.Kind, out.Issuer, out.DocNumber, out.Title = p(c.Kind), p(c.Issuer), p(c.DocNumber), p(c.Title)
+	out.Addressee, out.Signer, out.Date, out.Copies = p(c.Addressee), p(c.Signer), p(c.Date), p(c.Copies)
+	out.Sections = make([]Section, len(c.Sections))
+	for i, s := range c.Sections {
+		ns := Section{Heading: p(s.Heading)}
+		for _, para := range s.Paragraphs {
+			ns.Paragraphs = append(ns.Paragraphs, p(para))
+		}
+		for _, r := range s.Rows {
+			ns.Rows = append(ns.Rows, Row{Label: p(r.Label), Value: p(r.Value)})
+		}
+		out.Sections[i] = ns
+	}
+	out.Receipt = nil
+	for _, l := range c.Receipt {
+		out.Receipt = append(out.Receipt, p(l))
+	}
+	return out
+}
+
+// attachedMark reports whether r belongs to the character before it (a
+// combining mark, a joiner) and must not start a line.
+func attachedMark(r rune) bool {
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) || r == 0x200D
+}
