@@ -68,7 +68,7 @@ func (a *App) imports(c *fiber.Ctx) error {
 }
 
 func (a *App) renderImports(c *fiber.Ctx, status int, data map[string]any) error {
-	_, svc, err := a.importActor(c)
+	act, svc, err := a.importActor(c)
 	if err != nil {
 		return err
 	}
@@ -78,6 +78,9 @@ func (a *App) renderImports(c *fiber.Ctx, status int, data map[string]any) error
 	}
 	rows := make([]importRow, 0, len(list))
 	for _, im := range list {
+		if act.Jurisdiction != 0 && im.ActorID != act.UserID {
+			continue // a county's staff see their own imports only
+		}
 		rows = append(rows, importRow{Import: im, KindLabel: importer.Kind(im.Kind).Label()})
 	}
 	var kinds []importKindOption
