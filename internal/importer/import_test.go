@@ -425,4 +425,16 @@ func TestImportedReviewsAreReadOnlyAndCounted(t *testing.T) {
 	if d.Imported != 2 {
 		t.Fatalf("dashboard imported = %d, want 2", d.Imported)
 	}
+	js, err := h.s.Jurisdictions(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := report.Load(h.ctx, &h.s.Queries, p.Scope(), js, time.Date(2021, 7, 1, 0, 0, 0, 0, time.Local), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// July 2021: 1号 concluded in the month, both in the year to date.
+	if b.Imported != [3]int{1, 2, 0} || b.Total.Figures[1].Count != 2 {
+		t.Fatalf("bulletin imported = %v, year-to-date count %d", b.Imported, b.Total.Figures[1].Count)
+	}
 }
