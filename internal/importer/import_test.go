@@ -147,6 +147,9 @@ func TestImportAddsRowsAndReimportChangesNothing(t *testing.T) {
 	if n := h.count("SELECT COUNT(*) FROM fee_statements s JOIN reviews r ON r.id = s.review_id WHERE r.import_id = ? AND s.total_fee = 31500", reps[3].ImportID); n != 1 {
 		t.Fatalf("fee statements = %d", n)
 	}
+	if n := h.count("SELECT COUNT(*) FROM delegations g JOIN reviews r ON r.id = g.review_id WHERE r.import_id = ? AND g.reason LIKE '上线前导入%'", reps[3].ImportID); n != 1 {
+		t.Fatalf("imported delegations = %d, want the firm's one", n)
+	}
 	if n := h.count("SELECT COUNT(*) FROM audit_events WHERE action = 'import'"); n != 4 {
 		t.Fatalf("import audit events = %d, want 4", n)
 	}
@@ -360,7 +363,8 @@ func TestUndoImport(t *testing.T) {
 		}
 	}
 	if n := h.count("SELECT COUNT(*) FROM reviews WHERE import_id IS NOT NULL") + h.count("SELECT COUNT(*) FROM projects WHERE import_id IS NOT NULL") +
-		h.count("SELECT COUNT(*) FROM papers WHERE imported") + h.count("SELECT COUNT(*) FROM organizations WHERE import_id = ?", orgs); n != 0 {
+		h.count("SELECT COUNT(*) FROM papers WHERE imported") + h.count("SELECT COUNT(*) FROM organizations WHERE import_id = ?", orgs) +
+		h.count("SELECT COUNT(*) FROM delegations WHERE reason LIKE '上线前导入%'"); n != 0 {
 		t.Fatalf("%d imported rows left after undo", n)
 	}
 	if n := h.count("SELECT COUNT(*) FROM audit_events WHERE action = 'import_undo'"); n != 3 {
@@ -417,6 +421,13 @@ func TestImportedReviewsAreReadOnlyAndCounted(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("concluded in 2021 = %d, want the 2 imported reviews", n)
+	}
+	metrics, err := h.s.PeriodMetrics(h.ctx, from, from.AddDate(1, 0, 0), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if metrics[firmID].Delegations != 1 {
+		t.Fatalf("assessment delegations of the firm in 2021 = %d, want the imported one", metrics[firmID].Delegations)
 	}
 	d, err := report.LoadDashboard(h.ctx, &h.s.Queries, p.Scope(), time.Now())
 	if err != nil {

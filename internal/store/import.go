@@ -418,6 +418,10 @@ func (q *Queries) InsertImportedProjects(ctx context.Context, importID int64, pr
 	return q.insertRows(ctx, "INSERT IGNORE INTO project_contractors (project_id, contractor_org_id)", cs)
 }
 
+// ImportedDelegationReason starts the reason of the delegation an imported
+// review records for its firm.
+const ImportedDelegationReason = "上线前导入的历史评审"
+
 // ImportedReview is a concluded review of an import: archived, read-only,
 // with its conclusion's original 文号 and the fee charged.
 type ImportedReview struct {
@@ -459,10 +463,17 @@ func (q *Queries) InsertImportedReviews(ctx context.Context, importID, scheduleI
 	if err != nil {
 		return err
 	}
-	var papers, fees [][]any
+	var papers, fees, delegations [][]any
 	for _, r := range reviews {
 		id := ids[r.DocNumber]
 		papers = append(papers, []any{id, "conclusion", r.JurisdictionID, r.Year, r.Number, r.DocNumber, r.ConcludedAt, true})
+		if r.FirmID != 0 {
+			// The firm's delegation, so that its history, the assessment's
+			// delegation counts and the independence between stages see
+			// the imported work; the reason marks it as imported.
+			delegations = append(delegations, []any{id, r.FirmID, r.SubmittedAt, false,
+				ImportedDelegationReason + "(原结论文号 " + r.DocNumber + ")", "[]", "active"})
+		}
 		if r.Fee.Valid {
 			zero := decimal.Zero
 			fees = append(fees, []any{id, scheduleID, r.Kind, "normal", r.SubmittedAmount, r.AuditedAmount, r.Fee.Decimal,
@@ -470,6 +481,10 @@ func (q *Queries) InsertImportedReviews(ctx context.Context, importID, scheduleI
 		}
 	}
 	if err := q.insertRows(ctx, `INSERT INTO papers (review_id, kind, jurisdiction_id, year, number, doc_number, issued_at, imported)`, papers); err != nil {
+		return err
+	}
+	if err := q.insertRows(ctx, `INSERT INTO delegations (review_id, firm_id, at, override, reason, considered, status)`,
+		delegations); err != nil {
 		return err
 	}
 	return q.insertRows(ctx, `INSERT INTO fee_statements (review_id, schedule_id, kind, outcome, submitted_amount,
@@ -556,6 +571,7 @@ var importDeletes = map[string][]string{
 	"reviews": {
 		"DELETE FROM fee_statements WHERE review_id IN (SELECT id FROM reviews WHERE import_id = ?)",
 		"DELETE FROM papers WHERE imported AND review_id IN (SELECT id FROM reviews WHERE import_id = ?)",
+		"DELETE FROM delegations WHERE review_id IN (SELECT id FROM reviews WHERE import_id = ?)",
 		"DELETE FROM reviews WHERE import_id = ?",
 	},
 }
