@@ -38,7 +38,7 @@ func (e *env) close() {
 // open loads the configuration and connects to MariaDB (and MinIO when
 // withObjects), answering with how to start a service that is down.
 func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
-	cfg, err := config.Load(c.getenv)
+	cfg, err := c.loadConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -61,15 +61,21 @@ func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
 	return e, nil
 }
 
-// loadAuditKey gives the store the audit anchors' key, for the commands
-// that write or check anchors (serve, backup, restore).
-func (e *env) loadAuditKey() error {
+// openKeyed opens MariaDB and MinIO and gives the store the audit
+// anchors' key, for the commands that write or check anchors (serve,
+// backup, backup verify).
+func (c *cli) openKeyed(ctx context.Context) (*env, error) {
+	e, err := c.open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
 	key, err := audit.LoadKey(e.cfg.AuditKeyFile)
 	if err != nil {
-		return fmt.Errorf("配置错误 FINREVIEW_AUDIT_KEY_FILE: %w", err)
+		e.close()
+		return nil, fmt.Errorf("配置错误 FINREVIEW_AUDIT_KEY_FILE: %w", err)
 	}
 	e.db.SetAuditKey(key)
-	return nil
+	return e, nil
 }
 
 func (c *cli) serve(ctx context.Context, args []string) error {
@@ -78,14 +84,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	e, err := c.open(ctx, true)
+	e, err := c.openKeyed(ctx)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	if err := e.loadAuditKey(); err != nil {
-		return err
-	}
 	e.log.Info("starting", slog.Any("config", e.cfg))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -103,8 +106,15 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- app.Fiber().Listen(e.cfg.Addr) }()
-	e.log.Info("serving", slog.String("addr", e.cfg.Addr))
+	go func() {
+		if e.cfg.TLS() {
+			// fiber's ListenTLS refuses anything older than TLS 1.2.
+			errc <- app.Fiber().ListenTLS(e.cfg.Addr, e.cfg.TLSCertFile, e.cfg.TLSKeyFile)
+			return
+		}
+		errc <- app.Fiber().Listen(e.cfg.Addr)
+	}()
+	e.log.Info("serving", slog.String("addr", e.cfg.Addr), slog.Bool("tls", e.cfg.TLS()))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
@@ -129,6 +139,7 @@ func (c *cli) buildApp(ctx context.Context, e *env, reg *prometheus.Registry) (*
 	}
 	return web.New(web.Deps{
 		Log: e.log, Store: e.db, Auth: authSvc, Services: svc, Registry: reg, MaxTransitions: e.cfg.MaxTransitions,
+		SecureCookies: e.cfg.SecureCookies(),
 		Checks: []web.Check{
 			{Name: "database", Fn: func(ctx context.Context) error { return e.db.DB.PingContext(ctx) }},
 			{Name: "object_storage", Fn: e.objects.Ping},

@@ -3,6 +3,7 @@ package chaos
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -170,6 +171,14 @@ func (w *world) start(name, addr string, extra ...string) *server {
 	}
 	go func() { _ = sv.cmd.Wait(); close(sv.done) }()
 	w.t.Cleanup(sv.kill)
+	// A server given a certificate answers HTTPS only.
+	probe, hc := "http://"+addr+"/healthz", http.DefaultClient
+	for _, e := range extra {
+		if strings.HasPrefix(e, "FINREVIEW_TLS_CERT_FILE=") {
+			probe = "https://" + addr + "/healthz"
+			hc = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+		}
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -177,7 +186,7 @@ func (w *world) start(name, addr string, extra ...string) *server {
 			w.t.Fatalf("%s exited during start:\n%s", name, sv.output())
 		default:
 		}
-		resp, err := http.Get("http://" + addr + "/healthz")
+		resp, err := hc.Get(probe)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {

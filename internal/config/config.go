@@ -37,7 +37,40 @@ type Config struct {
 	// AuditKeyFile holds the key of the audit trail's anchors, kept
 	// outside the database; created with a random key when missing.
 	AuditKeyFile string
+	// TLSCertFile and TLSKeyFile, both set, make serve answer over HTTPS.
+	TLSCertFile string
+	TLSKeyFile  string
+	// BehindTLS says a TLS-terminating proxy fronts the instance.
+	BehindTLS bool
+	// Notices holds the outside channels; a channel without its address is off.
+	Notices Notices
 }
+
+// Notices configure email and SMS.
+type Notices struct {
+	SMTPAddr     string // host:port; email is off when empty
+	SMTPUser     string
+	SMTPPassword string // from FINREVIEW_SMTP_PASSWORD_FILE
+	SMTPFrom     string
+	SMTPTLS      string // none, starttls or implicit
+	SMSURL       string // the gateway; SMS is off when empty
+	SMSKey       string // from FINREVIEW_SMS_KEY_FILE
+	SMSSignature string
+	// SMSQuiet are the default quiet hours ("HH:MM-HH:MM", Beijing time);
+	// empty: SMS never wait.
+	SMSQuiet string
+	// SMSTemplates are the gateway's template codes per notice kind.
+	SMSTemplates map[string]string
+	// PublicURL is the application's address for links in messages.
+	PublicURL string
+}
+
+// TLS reports whether the instance serves HTTPS itself.
+func (c Config) TLS() bool { return c.TLSCertFile != "" && c.TLSKeyFile != "" }
+
+// SecureCookies reports whether browsers reach the instance over TLS only,
+// so its cookies are marked Secure and HSTS is sent.
+func (c Config) SecureCookies() bool { return c.TLS() || c.BehindTLS }
 
 // Error names the variable that is wrong.
 type Error struct {
@@ -58,6 +91,13 @@ const (
 // Load reads the configuration through getenv. Secrets may also come from a
 // file named by the variable with the suffix _FILE.
 func Load(getenv func(string) string) (Config, error) {
+	return LoadEnv(func(k string) (string, bool) { v := getenv(k); return v, v != "" })
+}
+
+// LoadEnv is Load through a lookup that tells a variable set to the empty
+// string (FINREVIEW_SMS_QUIET= turns quiet hours off) from an unset one.
+func LoadEnv(lookup func(string) (string, bool)) (Config, error) {
+	getenv := func(k string) string { v, _ := lookup(k); return v }
 	c := Config{
 		Addr:             orDefault(getenv("FINREVIEW_ADDR"), DefaultAddr),
 		DSN:              orDefault(getenv("FINREVIEW_DSN"), DefaultDSN),
@@ -98,12 +138,30 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.DeadlineInterval = d
 	}
+	c.TLSCertFile, c.TLSKeyFile = getenv("FINREVIEW_TLS_CERT_FILE"), getenv("FINREVIEW_TLS_KEY_FILE")
+	if c.TLSCertFile != "" && c.TLSKeyFile == "" {
+		return c, &Error{"FINREVIEW_TLS_KEY_FILE", "设置了 FINREVIEW_TLS_CERT_FILE 时须同时设置私钥文件"}
+	}
+	if c.TLSKeyFile != "" && c.TLSCertFile == "" {
+		return c, &Error{"FINREVIEW_TLS_CERT_FILE", "设置了 FINREVIEW_TLS_KEY_FILE 时须同时设置证书文件"}
+	}
+	if v := getenv("FINREVIEW_BEHIND_TLS"); v != "" {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			return c, &Error{"FINREVIEW_BEHIND_TLS", "应为 true 或 false"}
+		}
+		c.BehindTLS = b
+	}
 	c.InstanceName = getenv("FINREVIEW_INSTANCE")
 	if c.InstanceName == "" {
 		host, _ := os.Hostname()
 		c.InstanceName = fmt.Sprintf("%s:%d", host, os.Getpid())
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	c.Notices, err = loadNotices(getenv, lookup)
+	return c, err
 }
 
 func (c Config) validate() error {
@@ -146,6 +204,13 @@ func (c Config) LogValue() slog.Value {
 		slog.String("instance", c.InstanceName),
 		slog.Int("max_transitions", c.MaxTransitions),
 		slog.String("audit_key_file", c.AuditKeyFile),
+		slog.Bool("tls", c.TLS()),
+		slog.Bool("behind_tls", c.BehindTLS),
+		slog.String("smtp_addr", c.Notices.SMTPAddr),
+		slog.String("smtp_tls", c.Notices.SMTPTLS),
+		slog.String("sms_url", c.Notices.SMSURL),
+		slog.String("sms_quiet", c.Notices.SMSQuiet),
+		slog.String("public_url", c.Notices.PublicURL),
 	)
 }
 

@@ -35,6 +35,7 @@ func TestLoadRefusesInvalid(t *testing.T) {
 		{"deadline interval negative", "FINREVIEW_DEADLINE_INTERVAL", "-1s"},
 		{"max transitions zero", "FINREVIEW_MAX_TRANSITIONS", "0"},
 		{"max transitions not a number", "FINREVIEW_MAX_TRANSITIONS", "many"},
+		{"behind TLS not a bool", "FINREVIEW_BEHIND_TLS", "sure"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,5 +59,34 @@ func TestLogValueMasksSecrets(t *testing.T) {
 	s := c.LogValue().String()
 	if strings.Contains(s, "hunter2") || strings.Contains(s, "topsecret") {
 		t.Fatalf("secret leaked: %s", s)
+	}
+}
+
+// Cookies are Secure when the instance serves TLS itself or sits behind it;
+// a certificate without its key (or the reverse) names what is missing.
+func TestSecureCookiesOverTLS(t *testing.T) {
+	for set, missing := range map[string]string{"FINREVIEW_TLS_CERT_FILE": "FINREVIEW_TLS_KEY_FILE", "FINREVIEW_TLS_KEY_FILE": "FINREVIEW_TLS_CERT_FILE"} {
+		_, err := Load(env(map[string]string{set: "/etc/finreview/x.pem"}))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Var != missing {
+			t.Errorf("only %s: %v, want an error naming %s", set, err, missing)
+		}
+	}
+	for _, tc := range []struct {
+		vars      map[string]string
+		tls, want bool
+	}{
+		{nil, false, false},
+		{map[string]string{"FINREVIEW_TLS_CERT_FILE": "c.pem", "FINREVIEW_TLS_KEY_FILE": "k.pem"}, true, true},
+		{map[string]string{"FINREVIEW_BEHIND_TLS": "true"}, false, true},
+		{map[string]string{"FINREVIEW_BEHIND_TLS": "false"}, false, false},
+	} {
+		c, err := Load(env(tc.vars))
+		if err != nil {
+			t.Fatalf("%v: %v", tc.vars, err)
+		}
+		if c.TLS() != tc.tls || c.SecureCookies() != tc.want {
+			t.Errorf("%v: TLS %v SecureCookies %v, want %v %v", tc.vars, c.TLS(), c.SecureCookies(), tc.tls, tc.want)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"regexp"
 	"runtime"
 	"time"
 
@@ -52,13 +51,12 @@ func (a admission) enter(ctx context.Context, wait time.Duration) error {
 // leave gives the turn to the next request waiting.
 func (a admission) leave() { <-a }
 
-// transitionPath matches a review transition, from the API or a page.
-var transitionPath = regexp.MustCompile(`^(/api/v1)?/reviews/[0-9]+/transitions$`)
-
-// admitTransitions queues transitions (signing in included) through the
-// admission; other requests pass.
+// admitTransitions queues a transition through the admission. It is the
+// transition routes' own middleware, so it runs after authentication: only
+// signed-in callers take a turn, and their body has already been read and
+// bounded (limitBody), so a slow sender never holds one.
 func (a *App) admitTransitions(c *fiber.Ctx) error {
-	if c.Method() != fiber.MethodPost || !transitionPath.MatchString(c.Path()) {
+	if _, ok := principal(c); !ok {
 		return c.Next()
 	}
 	a.waiting.Inc()

@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"finreview/internal/auth"
+	"finreview/internal/testenv"
 )
 
 // Requests waiting for a turn get it in the order they came.
@@ -78,44 +81,50 @@ func TestAdmissionWaitEnds(t *testing.T) {
 	}
 }
 
-func TestTransitionPath(t *testing.T) {
-	for path, want := range map[string]bool{
-		"/api/v1/reviews/12/transitions": true,
-		"/reviews/12/transitions":        true,
-		"/api/v1/reviews/12":             false,
-		"/api/v1/reviews/12/documents":   false,
-		"/reviews/x/transitions":         false,
-		"/api/v2/reviews/12/transitions": false,
-	} {
-		if got := transitionPath.MatchString(path); got != want {
-			t.Errorf("%s: %v, want %v", path, got, want)
-		}
-	}
-}
-
-// The app queues transitions, from the API and from pages, before it even
-// signs the caller in; other requests pass.
-func TestTransitionsWaitTheirTurn(t *testing.T) {
-	a, err := New(Deps{Log: slog.New(slog.DiscardHandler), MaxTransitions: 1})
+// Only signed-in callers take a turn: with every turn taken, anonymous
+// transitions are refused at once (401), while a signed-in caller's waits.
+func TestTransitionsWaitTheirTurnAfterSignIn(t *testing.T) {
+	s := testenv.DB(t)
+	testenv.Demo(t, s)
+	authSvc := auth.NewService(s, time.Now)
+	a, err := New(Deps{Log: slog.New(slog.DiscardHandler), Store: s, Auth: authSvc, MaxTransitions: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.admit.enter(context.Background(), 0); err != nil { // the one turn is taken
+	ctx := context.Background()
+	u, err := s.UserByUsername(ctx, "pingshen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := authSvc.NewToken(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.admit.enter(ctx, 0); err != nil { // the one turn is taken
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/api/v1/reviews/1/transitions", "/reviews/1/transitions"} {
-		_, err := a.fiber.Test(httptest.NewRequest("POST", path, nil), 300)
-		if err == nil || !strings.Contains(err.Error(), "timeout") {
-			t.Errorf("POST %s with no turn free: %v, want it still waiting", path, err)
+		start := time.Now()
+		resp, err := a.fiber.Test(httptest.NewRequest("POST", path, strings.NewReader(`{"trigger":"accept"}`)), 2000)
+		if err != nil {
+			t.Fatalf("anonymous POST %s with no turn free: %v, want an answer at once", path, err)
 		}
+		if resp.StatusCode != 401 && resp.StatusCode != 302 && resp.StatusCode != 403 {
+			t.Errorf("anonymous POST %s: %d, want it refused", path, resp.StatusCode)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("anonymous POST %s took %v", path, d)
+		}
+	}
+	req := httptest.NewRequest("POST", "/api/v1/reviews/1/transitions", strings.NewReader(`{"trigger":"accept"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	if _, err := a.fiber.Test(req, 300); err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("signed-in POST with no turn free: %v, want it still waiting", err)
 	}
 	resp, err := a.fiber.Test(httptest.NewRequest("GET", "/api/v1/reviews/1", nil), 2000)
 	if err != nil || resp.StatusCode != 401 {
 		t.Fatalf("GET a review: %v %v, want 401 at once", resp, err)
 	}
 	a.admit.leave()
-	resp, err = a.fiber.Test(httptest.NewRequest("POST", "/api/v1/reviews/1/transitions", nil), 2000)
-	if err != nil || resp.StatusCode != 401 {
-		t.Fatalf("POST a transition with a turn free: %v %v, want 401", resp, err)
-	}
 }

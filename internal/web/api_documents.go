@@ -2,7 +2,6 @@ package web
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -79,11 +78,8 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return store.Document{}, form, &statusErr{status: 400, code: "bad_request", msg: "请以 multipart/form-data 方式上传文件"}
 	}
-	var stream io.Reader = c.Context().RequestBodyStream()
-	if stream == nil {
-		stream = bytes.NewReader(c.Body())
-	}
-	raw := &countingReader{r: stream}
+	// The paced, bounded body (edge.go), counted for the length check.
+	raw := &countingReader{r: a.uploadBody(c)}
 	// A large read buffer: multipart reuses a *bufio.Reader this big instead
 	// of its own 4 KiB one, so a big file moves in few, large reads.
 	body := bufio.NewReaderSize(raw, 1<<20)

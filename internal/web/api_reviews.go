@@ -23,7 +23,7 @@ func (a *App) apiReviews(r fiber.Router) {
 	r.Post("/reviews", a.apiCreateReview)
 	r.Get("/reviews", a.apiListReviews)
 	r.Get("/reviews/:id<int>", a.apiGetReview)
-	r.Post("/reviews/:id<int>/transitions", a.apiFireReview)
+	r.Post("/reviews/:id<int>/transitions", a.admitTransitions, a.apiFireReview)
 	r.Get("/reviews/:id<int>/events", a.apiReviewEvents)
 	r.Post("/reviews/:id<int>/nudge", a.apiNudgeReview)
 	r.Get("/audit/verify", a.apiAuditVerify)

@@ -66,14 +66,11 @@ type App struct {
 	latency  *prometheus.HistogramVec
 	admit    admission
 	waiting  prometheus.Gauge
-}
+	table    routeTable
+	bodies   *budget
 
-// MaxUploadBytes bounds any request body; smaller per-route limits apply
-// to everything but uploads.
-const (
-	MaxUploadBytes = 2 << 30
-	maxFormBytes   = 4 << 20
-)
+	cspViolations prometheus.Counter
+}
 
 // New builds the fiber app with every route.
 func New(d Deps) (*App, error) {
@@ -88,7 +85,7 @@ func New(d Deps) (*App, error) {
 		d.Registry = prometheus.NewRegistry()
 	}
 	a := &App{log: d.Log, store: d.Store, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies,
-		standins: standin.NewService(d.Store, d.Now)}
+		standins: standin.NewService(d.Store, d.Now), bodies: &budget{limit: bodyBudget}}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "finreview_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})
@@ -100,25 +97,34 @@ func New(d Deps) (*App, error) {
 		d.MaxTransitions = DefaultMaxTransitions()
 	}
 	a.admit, a.waiting = make(admission, d.MaxTransitions), newWaitingGauge()
-	d.Registry.MustRegister(a.requests, a.latency, a.waiting)
+	a.cspViolations = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "finreview_csp_violations_total", Help: "Content-Security-Policy violations browsers reported.",
+	})
+	d.Registry.MustRegister(a.requests, a.latency, a.waiting, a.cspViolations)
 
 	a.fiber = fiber.New(fiber.Config{
-		AppName:                      "finreview",
-		ErrorHandler:                 a.errorHandler,
+		AppName:      "finreview",
+		ErrorHandler: a.errorHandler,
+		// Bodies are streamed and bounded by limitBody; fasthttp's own
+		// limit does not hold for streamed bodies.
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 		BodyLimit:                    MaxUploadBytes,
-		ReadTimeout:                  30 * time.Minute,
-		WriteTimeout:                 30 * time.Minute,
-		IdleTimeout:                  2 * time.Minute,
-		DisableStartupMessage:        true,
+		// ReadTimeout covers a request's headers: limitBody and
+		// uploadReader move the deadline while its body is read.
+		ReadTimeout:           headerReadTimeout,
+		WriteTimeout:          30 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
 	})
-	a.fiber.Use(a.recover, a.requestLog, a.limitBody, a.admitTransitions)
+	a.fiber.Use(a.recover, a.requestLog, a.securityHeaders, a.knownRoute, a.limitBody)
 	a.fiber.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(templates.FS), PathPrefix: "static", MaxAge: 3600}))
 	a.fiber.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	a.fiber.Get("/readyz", a.readyz)
+	a.fiber.Post("/csp-report", a.cspReport)
 	a.fiber.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 	a.routes()
+	a.table = newRouteTable(a.fiber.GetRoutes(true))
 	return a, nil
 }
 
@@ -180,9 +186,14 @@ func (a *App) requestLog(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
-	route := c.Route().Path
-	a.requests.WithLabelValues(c.Method(), route, http.StatusText(status)).Inc()
-	a.latency.WithLabelValues(c.Method(), route).Observe(time.Since(start).Seconds())
+	// Labels are constants or route patterns, never request bytes:
+	// fasthttp reuses those buffers for the next request.
+	method, route := methodLabel(c.Method()), routeOf(c)
+	if route == "" {
+		route = "unmatched"
+	}
+	a.requests.WithLabelValues(method, route, http.StatusText(status)).Inc()
+	a.latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	actor := ""
 	if p, ok := c.Locals("principal").(auth.Principal); ok {
 		actor = p.Username
@@ -192,19 +203,6 @@ func (a *App) requestLog(c *fiber.Ctx) error {
 			slog.String("path", c.Path()), slog.Int("status", status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	}
 	return nil
-}
-
-// limitBody refuses large bodies everywhere except upload routes, which
-// stream and enforce their own per-category limits.
-func (a *App) limitBody(c *fiber.Ctx) error {
-	if c.Method() == fiber.MethodPost && !isUploadPath(c.Path()) && c.Request().Header.ContentLength() > maxFormBytes {
-		return &statusErr{status: 413, code: "too_large", msg: "请求内容过大(上限 4 MB);上传文件请使用资料上传功能"}
-	}
-	return c.Next()
-}
-
-func isUploadPath(p string) bool {
-	return strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/upload")
 }
 
 // statusErr is an error with its own HTTP status and Chinese message.

@@ -11,6 +11,7 @@ func (a *App) apiAreas() []func(fiber.Router) {
 		a.apiFirms,
 		a.apiDocuments,
 		a.apiDraws,
+		a.apiNotices,
 	}
 }
 
@@ -33,5 +34,6 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageOverdue,
 		a.pageDraws,
 		a.pageImports,
+		a.pageNotices,
 	}
 }

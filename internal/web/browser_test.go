@@ -3,9 +3,12 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -325,6 +328,22 @@ func TestBrowser(t *testing.T) {
 		}
 		if bad := requests.foreign(base); len(bad) > 0 {
 			t.Fatalf("requests to other hosts: %v", bad)
+		}
+	})
+	t.Run("the pages keep their Content-Security-Policy", func(t *testing.T) {
+		time.Sleep(500 * time.Millisecond) // reports are sent in the background
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := regexp.MustCompile(`(?m)^finreview_csp_violations_total (\S+)$`).FindSubmatch(b)
+		if m == nil {
+			t.Fatal("no finreview_csp_violations_total in /metrics")
+		}
+		if string(m[1]) != "0" {
+			t.Fatalf("the browser reported %s Content-Security-Policy violations", m[1])
 		}
 	})
 }

@@ -41,6 +41,11 @@ func requestText(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if isUpload(c) {
+		// Streamed: the upload handler checks its fields part by part
+		// (readUploadParts); reading the body here would buffer the file.
+		return nil
+	}
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	switch {
 	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):

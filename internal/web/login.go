@@ -63,7 +63,7 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 	a.setSessionCookie(c, tok)
 	c.ClearCookie(preCSRFCookie)
 	next := c.Query("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+	if !safeLocalPath(next) {
 		next = "/"
 	}
 	return c.Redirect(next, fiber.StatusSeeOther)

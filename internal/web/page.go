@@ -61,10 +61,10 @@ func nav(p auth.Principal, path string) []navGroup {
 	if p.Role == auth.Admin {
 		groups = append(groups, navGroup{Title: "系统管理", Items: []navItem{
 			item("用户管理", "/admin/users"), item("组织机构", "/admin/organizations"), item("费率表", "/fees/schedules"),
-			item("工作日历", "/admin/calendar"), item("备份与恢复", "/admin/backups"),
+			item("工作日历", "/admin/calendar"), item("备份与恢复", "/admin/backups"), item("外部通知", "/admin/notices"),
 		}})
 	}
-	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("代办委托", "/stand-ins")}})
+	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("通知设置", "/profile"), item("代办委托", "/stand-ins")}})
 	return groups
 }
 
@@ -96,7 +96,7 @@ func (a *App) page(c *fiber.Ctx, title string, data map[string]any) map[string]a
 			out["Banners"] = bs
 		}
 	}
-	if f := c.Query("msg"); f != "" {
+	if f := c.Query("msg"); f != "" && flashSigned(c, f, c.Query(flashSigParam)) {
 		out["Flash"] = f
 	}
 	return out

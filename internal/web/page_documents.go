@@ -289,7 +289,7 @@ func (a *App) paperVoid(c *fiber.Ctx) error {
 		return err
 	}
 	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
+	if !safeLocalPath(back) {
 		back = "/reviews/" + strconv.FormatInt(pp.ReviewID, 10) + "/documents"
 	}
 	sep := "?"

@@ -33,7 +33,7 @@ func (a *App) pageReviews(r fiber.Router) {
 	r.Get("/reviews", a.reviewList)
 	r.Get("/reviews.xlsx", a.reviewExport)
 	r.Get("/reviews/:id<int>", a.reviewPage)
-	r.Post("/reviews/:id<int>/transitions", a.reviewTransition)
+	r.Post("/reviews/:id<int>/transitions", a.admitTransitions, a.reviewTransition)
 	r.Post("/reviews/:id<int>/nudge", a.reviewNudge)
 }
 

@@ -7,15 +7,17 @@ func (a *App) routes() {
 	f := a.fiber
 
 	// JSON API: bearer tokens, no cookies, no CSRF.
-	api := f.Group("/api/v1", a.checkInput)
-	api.Post("/tokens", a.apiCreateToken)
-	authed := api.Group("", a.bearer)
+	// Text is checked after sign-in (checkInput), so no anonymous body is
+	// read beyond what limitBody allows.
+	api := f.Group("/api/v1")
+	api.Post("/tokens", a.checkInput, a.apiCreateToken)
+	authed := api.Group("", a.bearer, a.checkInput)
 	authed.Get("/me", a.apiMe)
 	a.apiRoutes(authed)
 
 	// Pages: session cookie and CSRF on every form; on both, text no
 	// person types is refused before any handler (input_check.go).
-	pages := f.Group("", a.loadSession, a.csrf, a.checkInput)
+	pages := f.Group("", a.loadSession, a.csrf, a.signFlash, a.checkInput)
 	pages.Get("/login", a.loginPage)
 	pages.Post("/login", a.loginSubmit)
 	pages.Post("/logout", a.logout)

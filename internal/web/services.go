@@ -9,6 +9,7 @@ import (
 	"finreview/internal/docs"
 	"finreview/internal/firm"
 	"finreview/internal/importer"
+	"finreview/internal/notice"
 	"finreview/internal/review"
 )
 
@@ -22,6 +23,8 @@ type Services struct {
 	Billing   *billing.Service
 	Docs      *docs.Service
 	Imports   *importer.Service
+	// Notices are the outside notices: contacts, choices, dead letters.
+	Notices *notice.Service
 	// Banners returns warnings every page shows the principal (for
 	// example a calendar year without holiday data, for administrators).
 	Banners func(ctx context.Context, p auth.Principal) []string

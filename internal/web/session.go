@@ -48,14 +48,15 @@ func (a *App) csrf(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 		return c.Next()
 	}
-	// A multipart body is streamed by its handler: reading a form value
-	// here would buffer it whole, so uploads carry the token in the query
-	// string or a header.
+	// An upload's body is streamed by its handler, after sign-in: reading
+	// a form value here would read it whole, whatever its content type,
+	// so uploads carry the token in the query string or a header. Other
+	// bodies are already read and bounded (limitBody).
 	submitted := c.Get("X-CSRF-Token")
 	if submitted == "" {
 		submitted = c.Query("_csrf")
 	}
-	if submitted == "" && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+	if submitted == "" && !isUpload(c) && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		submitted = c.FormValue("_csrf")
 	}
 	if sess, ok := c.Locals("session").(store.Session); ok {
