@@ -33,6 +33,7 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageCalendar,
 		a.pageOverdue,
 		a.pageDraws,
+		a.pageImports,
 		a.pageNotices,
 	}
 }
