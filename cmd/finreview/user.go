@@ -22,7 +22,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 	fs.SetOutput(c.stderr)
 	username := fs.String("username", "", "登录名")
 	name := fs.String("name", "", "姓名")
-	role := fs.String("role", "", "角色: admin finance_section review_center intermediary construction_unit contractor competent_dept expert")
+	role := fs.String("role", "", "角色: admin security_admin auditor finance_section review_center intermediary construction_unit contractor competent_dept expert")
 	juris := fs.String("jurisdiction", "市本级", "所属区划")
 	org := fs.String("org", "", "所属机构名称")
 	cityGrant := fs.Bool("city-grant", false, "可查看全市数据")

@@ -32,5 +32,6 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageCalendar,
 		a.pageOverdue,
 		a.pageDraws,
+		a.pageSecurity,
 	}
 }

@@ -55,6 +55,9 @@ func nav(p auth.Principal, path string) []navGroup {
 	if len(audit) > 0 {
 		groups = append(groups, navGroup{Title: "审计", Items: audit})
 	}
+	if p.Role == auth.SecurityAdmin {
+		groups = append(groups, navGroup{Title: "安全管理", Items: []navItem{item("账户与授权", "/security/users")}})
+	}
 	if p.Role == auth.Admin {
 		groups = append(groups, navGroup{Title: "系统管理", Items: []navItem{
 			item("用户管理", "/admin/users"), item("组织机构", "/admin/organizations"), item("费率表", "/fees/schedules"),

@@ -155,7 +155,9 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 	type roleOpt struct{ Code, Label string }
 	var roles []roleOpt
 	for _, r := range auth.Roles() {
-		roles = append(roles, roleOpt{string(r), r.Label()})
+		if !r.Separated() {
+			roles = append(roles, roleOpt{string(r), r.Label()})
+		}
 	}
 	type orgOpt struct {
 		ID         int64
@@ -215,8 +217,13 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 		form.fail("password", msg)
 	}
 	role, err := auth.ParseRole(v["role"])
-	if err != nil {
+	switch {
+	case err != nil:
 		form.fail("role", "请选择角色")
+	case role.Separated():
+		// 三员分立: the system administrator does not grant the three
+		// separated roles; the security administrator does.
+		form.fail("role", "系统管理员、安全保密管理员和安全审计员的角色只能由安全保密管理员授予")
 	}
 	jid := form.int64("jurisdiction_id")
 	if _, err := a.store.Jurisdiction(ctx, jid); err != nil {

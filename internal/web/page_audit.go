@@ -32,6 +32,10 @@ func auditActionLabel(action string) string {
 		return "签发 API 令牌"
 	case "create_user":
 		return "新建用户"
+	case "grant_role":
+		return "授予角色"
+	case "unlock_account":
+		return "解锁账户"
 	case "deactivate_user":
 		return "停用用户"
 	case "activate_user":
@@ -110,7 +114,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 	var rows []auditRow
 	total := 0
 	if form.ok() {
-		events, n, err := a.store.AuditEvents(ctx, p.Scope(), f)
+		events, n, err := a.store.AuditEvents(ctx, p.AuditScope(), f)
 		if err != nil {
 			return err
 		}

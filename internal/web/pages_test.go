@@ -157,7 +157,21 @@ func TestPageRoleChecks(t *testing.T) {
 		{"caizheng", "/bulletin?month=2026-11", 200},
 		{"caizheng", "/bulletin?month=2026-13", 422},
 		{"pingshen", "/audit", 200},
-		{"admin", "/audit/verify", 200},
+		{"shenji", "/audit", 200},
+		{"shenji", "/audit/verify", 200},
+		{"admin", "/audit", 403},
+		{"admin", "/audit/verify", 403},
+		{"anquan", "/audit", 403},
+		{"anquan", "/security/users", 200},
+		{"admin", "/security/users", 403},
+		{"shenji", "/security/users", 403},
+		{"pingshen", "/security/users", 403},
+		{"anquan", "/admin/users", 403},
+		{"shenji", "/admin/users", 403},
+		{"anquan", "/reviews", 403},
+		{"shenji", "/reviews", 403},
+		{"anquan", "/", 200},
+		{"shenji", "/", 200},
 		{"caizheng", "/audit", 403},
 		{"jianshe", "/audit", 403},
 		{"zhongjie1", "/audit/verify", 403},
@@ -289,7 +303,7 @@ func TestAdminUsers(t *testing.T) {
 		}
 	})
 	t.Run("audit verification passes", func(t *testing.T) {
-		_, body := e.get(admin, "/audit/verify")
+		_, body := e.get(e.as("shenji"), "/audit/verify")
 		if !strings.Contains(string(body), `data-testid="verify-ok"`) {
 			t.Fatalf("verification did not pass: %.500s", body)
 		}
