@@ -35,6 +35,7 @@ const usage = `finreview — 财政投资评审管理系统
   finreview fee ...               计算评审费(见 finreview fee -h)
   finreview calendar due ...      按工作日计算期限(见 finreview calendar due -h)
   finreview user add ...          新建用户(密码从标准输入读取)
+  finreview user passwd --username U  重置密码(从标准输入读取,下次登录须修改)
   finreview backup --to 位置      备份数据库与全部资料对象(目录或 s3://桶/前缀)
   finreview backup verify --from 位置   在临时库中恢复并核对备份
   finreview restore --from 位置   恢复到空的数据库与存储桶

@@ -33,5 +33,6 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageOverdue,
 		a.pageDraws,
 		a.pageSecurity,
+		a.pageAccount,
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -176,26 +175,6 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 
 var usernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{2,31}$`)
 
-// passwordProblem explains why a new password is too weak ("" when fine).
-func passwordProblem(pw string) string {
-	if len([]rune(pw)) < 8 {
-		return "密码至少 8 位"
-	}
-	var letter, digit bool
-	for _, r := range pw {
-		switch {
-		case unicode.IsLetter(r):
-			letter = true
-		case unicode.IsDigit(r):
-			digit = true
-		}
-	}
-	if !letter || !digit {
-		return "密码须同时包含字母和数字"
-	}
-	return ""
-}
-
 func (a *App) adminCreateUser(c *fiber.Ctx) error {
 	p, err := require(c, auth.ManageUsers)
 	if err != nil {
@@ -213,8 +192,12 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 		form.fail("display_name", "请填写姓名(最多 64 个字)")
 	}
 	form.line("display_name", 64)
-	if msg := passwordProblem(password); msg != "" {
-		form.fail("password", msg)
+	policy, err := a.auth.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	if err := auth.CheckPassword(policy, v["username"], password); err != nil {
+		form.fail("password", errText(err))
 	}
 	role, err := auth.ParseRole(v["role"])
 	switch {
@@ -253,7 +236,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 		return err
 	}
 	u := store.User{Username: v["username"], DisplayName: v["display_name"], PasswordHash: hash, Role: string(role),
-		OrgID: orgID, JurisdictionID: jid, CityGrant: cityGrant, Active: true}
+		OrgID: orgID, JurisdictionID: jid, CityGrant: cityGrant, Active: true, MustChangePassword: true}
 	err = a.store.InTx(ctx, func(q *store.Queries) error {
 		id, err := q.InsertUser(ctx, u)
 		if err != nil {

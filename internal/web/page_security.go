@@ -15,6 +15,8 @@ func (a *App) pageSecurity(r fiber.Router) {
 	r.Get("/security/users", a.securityUsers)
 	r.Post("/security/users/:id<int>/role", a.securityGrantRole)
 	r.Post("/security/users/:id<int>/unlock", a.securityUnlock)
+	r.Get("/security/policy", a.securityPolicy)
+	r.Post("/security/policy", a.securitySetPolicy)
 }
 
 type securityUserRow struct {

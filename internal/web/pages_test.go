@@ -220,7 +220,8 @@ func TestAdminUsers(t *testing.T) {
 		name, field, value, message string
 	}{
 		{"short password", "password", "abc", "密码至少 8 位"},
-		{"password without digits", "password", "abcdefghij", "密码须同时包含字母和数字"},
+		{"password of two character classes", "password", "abcdefghij1", "至少三类"},
+		{"password containing the user name", "password", "Wangli#2026", "密码不能包含用户名"},
 		{"bad username", "username", "王", "用户名为"},
 		{"unit user without unit", "org_id", "", "该角色须选择所属单位"},
 		{"unknown role", "role", "boss", "请选择角色"},
