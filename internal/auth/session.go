@@ -217,6 +217,16 @@ func (s *Service) fail(ctx context.Context, key string, u store.User, ip string,
 			return err
 		}
 		t.Failures++
+		// Every failed sign-in is a security event in the trail; an
+		// unknown name is recorded as typed, with no actor.
+		name := u.Username
+		if u.ID == 0 {
+			name = strings.TrimPrefix(key, "account:")
+		}
+		if _, err := audit.Append(ctx, q, now, audit.Entry{ActorID: u.ID, ActorName: u.DisplayName, Action: "login_failed",
+			ObjectType: "user", ObjectID: name, Detail: map[string]any{"ip": ip, "failures": t.Failures, "known": u.ID != 0}}); err != nil {
+			return err
+		}
 		if t.Failures < policy.MaxFailures || t.LockedUntil.After(now) {
 			return q.SaveLoginThrottle(ctx, key, t)
 		}

@@ -178,3 +178,32 @@ func (q *Queries) DeleteAPIToken(ctx context.Context, userID, id int64) error {
 	}
 	return nil
 }
+
+// LoginAttempt is one password check of the sign-in history (the access
+// log the security auditor exports).
+type LoginAttempt struct {
+	Username string
+	IP       string
+	At       time.Time
+	Success  bool
+}
+
+// LoginAttempts lists the sign-ins since a time, newest first, at most
+// limit of them.
+func (q *Queries) LoginAttempts(ctx context.Context, since time.Time, limit int) ([]LoginAttempt, error) {
+	rows, err := q.db.QueryContext(ctx,
+		"SELECT username, ip, at, success FROM login_attempts WHERE at >= ? ORDER BY id DESC LIMIT ?", since, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LoginAttempt
+	for rows.Next() {
+		var a LoginAttempt
+		if err := rows.Scan(&a.Username, &a.IP, &a.At, &a.Success); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
