@@ -70,8 +70,7 @@ func newHarness(ctx context.Context) (*harness, error) {
 	}
 	admin.Close()
 	cfg.DBName = benchDB
-	// The same driver settings as the server's pool, so the baseline
-	// transaction pays the same round trips.
+	// The same driver settings as the server's pool.
 	cfg.InterpolateParams = true
 	h.dsn = cfg.FormatDSN()
 	if err := h.cli(ctx, "migrate"); err != nil {

@@ -18,9 +18,12 @@ import (
 // run them without touching the real process.
 type cli struct {
 	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	// lookupEnv tells a variable set empty from an unset one (getenv's
+	// answer for both is ""); nil in tests that give getenv only.
+	lookupEnv func(string) (string, bool)
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 // errUsage marks a command-line mistake; main exits 2 for it.
@@ -43,7 +46,7 @@ const usage = `finreview — 财政投资评审管理系统
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	c := &cli{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	c := &cli{getenv: os.Getenv, lookupEnv: os.LookupEnv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	err := c.run(ctx, os.Args[1:])
 	stop()
 	if err != nil {

@@ -59,7 +59,11 @@ func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (w
 	if k.docs != nil {
 		go k.docs.Maintain(ctx, time.Minute, 24*time.Hour)
 	}
-	return web.Services{
+	notices, err := startNotices(ctx, e, reg)
+	if err != nil {
+		return web.Services{}, err
+	}
+	return web.Services{Notices: notices,
 		Reviews: k.reviews, Firms: k.firms, Billing: k.billing, Docs: k.docs, Deadlines: engine,
 		DueText: func(ctx context.Context, reviewID int64) (string, string) {
 			return deadline.DueText(ctx, &e.db.Queries, reviewID, time.Now())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"time"
+	"unicode/utf8"
 )
 
 // Paper is an official paper issued for a review (业务通知书, 征求意见书,
@@ -145,6 +146,7 @@ func (q *Queries) UnrenderedPapers(ctx context.Context, afterID int64, limit int
 // (render_failed_at set). It reports the attempts so far and whether the
 // paper is parked now.
 func (q *Queries) RecordPaperRenderFailure(ctx context.Context, id int64, reason string, at time.Time, maxAttempts int) (int, bool, error) {
+	reason = failureText(reason)
 	if _, err := q.db.ExecContext(ctx,
 		`UPDATE papers SET render_failed_at = IF(render_attempts + 1 >= ?, ?, render_failed_at),
 		   render_attempts = render_attempts + 1, render_error = ?
@@ -210,4 +212,17 @@ func (q *Queries) SearchPapers(ctx context.Context, sc Scope, f PaperFilter) ([]
 	}
 	out, err := scanPapers(rows)
 	return out, total, err
+}
+
+// failureText keeps at most 2000 bytes of a failure's text for its
+// column, cut at a character boundary.
+func failureText(s string) string {
+	n := 2000
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -11,6 +11,7 @@ func (a *App) apiAreas() []func(fiber.Router) {
 		a.apiFirms,
 		a.apiDocuments,
 		a.apiDraws,
+		a.apiNotices,
 	}
 }
 
@@ -34,5 +35,6 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageDraws,
 		a.pageSecurity,
 		a.pageAccount,
+		a.pageNotices,
 	}
 }

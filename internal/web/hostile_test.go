@@ -45,6 +45,7 @@ var listQuery = []string{"page", "per_page", "size"}
 // form cannot escape the sweep.
 var hostileRoutes = map[string]routeInputs{
 	"POST /api/v1/tokens":   {json: map[string]any{"username": "nobody", "password": "x"}},
+	"PUT /api/v1/me":        {json: map[string]any{"phone": "13800138000", "email": "zhangsan@example.gov.cn"}},
 	"GET /api/v1/projects":  {query: append([]string{"q"}, listQuery...)},
 	"POST /api/v1/projects": {json: map[string]any{"code": "HX-{n}", "name": "测试项目", "jurisdiction": "临河区", "funding_source": "general_budget", "category": "capital", "approved_estimate": "1000.00", "unit_org_id": "{unit}", "dept_org_id": "", "contractor_ids": []any{"{contractor}"}}},
 	"POST /api/v1/reviews":  {json: map[string]any{"project_id": "{project}", "kind": "settlement", "submitted_amount": "1000.00"}},
@@ -71,7 +72,11 @@ var hostileRoutes = map[string]routeInputs{
 	"POST /logout":               {},
 	"POST /stand-ins":            {form: map[string]string{"colleague_id": "{user}", "starts_on": "2026-01-05", "ends_on": "2026-01-09", "reason": "出差"}},
 	"POST /stand-ins/:id/revoke": {},
-	"GET /projects":              {query: append([]string{"q"}, listQuery...)},
+	"POST /profile": {form: map[string]string{"phone": "13800138000", "email": "zhangsan@example.gov.cn", "quiet_mode": "custom",
+		"quiet": "22:00-07:00", "digest": "on", "on:delegated/sms": "on"}},
+	"POST /admin/notices/:id<int>/retry": {},
+	"POST /admin/notices/:id<int>/drop":  {},
+	"GET /projects":                      {query: append([]string{"q"}, listQuery...)},
 	"POST /projects": {form: map[string]string{"code": "HY-{n}", "name": "测试项目", "jurisdiction": "临河区", "unit_org_id": "{unit}", "dept_org_id": "",
 		"funding_source": "general_budget", "category": "capital", "approved_estimate": "1,000.00", "contractor_ids": "{contractor}"}},
 	"POST /projects/:id<int>/reviews":                {form: map[string]string{"kind": "settlement", "submitted_amount": "1000.00"}},

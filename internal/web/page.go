@@ -63,11 +63,11 @@ func nav(p auth.Principal, path string) []navGroup {
 	if p.Role == auth.Admin {
 		groups = append(groups, navGroup{Title: "系统管理", Items: []navItem{
 			item("用户管理", "/admin/users"), item("组织机构", "/admin/organizations"), item("费率表", "/fees/schedules"),
-			item("工作日历", "/admin/calendar"), item("备份与恢复", "/admin/backups"),
+			item("工作日历", "/admin/calendar"), item("备份与恢复", "/admin/backups"), item("外部通知", "/admin/notices"),
 		}})
 	}
-	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("代办委托", "/stand-ins"),
-		item("修改密码", "/account/password"), item("API 令牌", "/account/tokens")}})
+	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("通知设置", "/profile"),
+		item("代办委托", "/stand-ins"), item("修改密码", "/account/password"), item("API 令牌", "/account/tokens")}})
 	return groups
 }
 
