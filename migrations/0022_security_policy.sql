@@ -35,3 +35,9 @@ CREATE TABLE IF NOT EXISTS password_history (
 ALTER TABLE sessions
   ADD COLUMN IF NOT EXISTS prev_login_at DATETIME(6) NULL,
   ADD COLUMN IF NOT EXISTS prev_login_ip VARCHAR(64) NOT NULL DEFAULT '';
+
+-- Phone numbers and email addresses are sealed with SM4 at rest
+-- (FINREVIEW_PII_KEY_FILE): the sealed form is longer than the value.
+ALTER TABLE users
+  MODIFY COLUMN phone VARCHAR(255) NOT NULL DEFAULT '',
+  MODIFY COLUMN email VARCHAR(600) NOT NULL DEFAULT '';

@@ -37,6 +37,9 @@ type Config struct {
 	// AuditKeyFile holds the key of the audit trail's anchors, kept
 	// outside the database; created with a random key when missing.
 	AuditKeyFile string
+	// PIIKeyFile holds the SM4 key users' phone numbers and email
+	// addresses are sealed with at rest; unset, they are stored as typed.
+	PIIKeyFile string
 	// TLSCertFile and TLSKeyFile, both set, make serve answer over HTTPS.
 	TLSCertFile string
 	TLSKeyFile  string
@@ -107,6 +110,7 @@ func LoadEnv(lookup func(string) (string, bool)) (Config, error) {
 		ReportWorkdays:   20,
 		DeadlineInterval: 5 * time.Second,
 		AuditKeyFile:     orDefault(getenv("FINREVIEW_AUDIT_KEY_FILE"), DefaultAuditKeyFile),
+		PIIKeyFile:       getenv("FINREVIEW_PII_KEY_FILE"),
 	}
 	var err error
 	if c.S3AccessKey, err = secret(getenv, "FINREVIEW_S3_ACCESS_KEY", "minioadmin"); err != nil {
@@ -204,6 +208,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("instance", c.InstanceName),
 		slog.Int("max_transitions", c.MaxTransitions),
 		slog.String("audit_key_file", c.AuditKeyFile),
+		slog.String("pii_key_file", c.PIIKeyFile),
 		slog.Bool("tls", c.TLS()),
 		slog.Bool("behind_tls", c.BehindTLS),
 		slog.String("smtp_addr", c.Notices.SMTPAddr),
