@@ -86,20 +86,30 @@ func scanPapers(rows *sql.Rows) ([]Paper, error) {
 // by SELECT … FOR UPDATE would not do: on an existing row INSERT IGNORE
 // takes a shared lock, and two transactions that both hold it and then ask
 // for the exclusive one deadlock.
+//
+// A number an imported paper holds (its original 文号) is skipped: the same
+// read tells whether the number is taken, and the counter moves on.
 func (q *Queries) NextPaperNumber(ctx context.Context, jurisdictionID int64, series string, year int) (int, error) {
-	if _, err := q.db.ExecContext(ctx,
-		`INSERT INTO paper_counters (jurisdiction_id, series, year, last_number) VALUES (?, ?, ?, 1)
-		 ON DUPLICATE KEY UPDATE last_number = last_number + 1`,
-		jurisdictionID, series, year); err != nil {
-		return 0, err
+	for {
+		if _, err := q.db.ExecContext(ctx,
+			`INSERT INTO paper_counters (jurisdiction_id, series, year, last_number) VALUES (?, ?, ?, 1)
+			 ON DUPLICATE KEY UPDATE last_number = last_number + 1`,
+			jurisdictionID, series, year); err != nil {
+			return 0, err
+		}
+		var n int
+		var taken bool
+		if err := q.db.QueryRowContext(ctx,
+			`SELECT c.last_number, EXISTS(SELECT 1 FROM papers pp WHERE pp.jurisdiction_id = c.jurisdiction_id
+			   AND pp.kind = c.series AND pp.year = c.year AND pp.number = c.last_number AND pp.imported)
+			 FROM paper_counters c WHERE c.jurisdiction_id = ? AND c.series = ? AND c.year = ? FOR UPDATE`,
+			jurisdictionID, series, year).Scan(&n, &taken); err != nil {
+			return 0, translate(err)
+		}
+		if !taken {
+			return n, nil
+		}
 	}
-	var n int
-	if err := q.db.QueryRowContext(ctx,
-		"SELECT last_number FROM paper_counters WHERE jurisdiction_id = ? AND series = ? AND year = ? FOR UPDATE",
-		jurisdictionID, series, year).Scan(&n); err != nil {
-		return 0, translate(err)
-	}
-	return n, nil
 }
 
 // InsertPaper records an issued paper.
@@ -133,7 +143,8 @@ func (q *Queries) Papers(ctx context.Context, reviewID int64) ([]Paper, error) {
 // with ids above afterID, leaving out the parked ones.
 func (q *Queries) UnrenderedPapers(ctx context.Context, afterID int64, limit int) ([]Paper, error) {
 	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+
-		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL AND pp.render_failed_at IS NULL AND pp.id > ? ORDER BY pp.id LIMIT ?",
+		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL AND pp.render_failed_at IS NULL AND NOT pp.imported AND pp.id > ?"+
+		" ORDER BY pp.id LIMIT ?",
 		afterID, limit)
 	if err != nil {
 		return nil, err

@@ -35,6 +35,7 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageDraws,
 		a.pageSecurity,
 		a.pageAccount,
+		a.pageImports,
 		a.pageNotices,
 	}
 }

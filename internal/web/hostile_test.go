@@ -108,6 +108,8 @@ var hostileRoutes = map[string]routeInputs{
 	"POST /admin/calendar/import":                    {form: map[string]string{"csv": "date,kind,name\n2027-01-01,holiday,元旦\n", "file_name": "a.csv"}},
 	"GET /reviews/:id/documents":                     {query: append([]string{"category"}, listQuery...)},
 	"POST /reviews/:id/upload":                       {},
+	"POST /imports/upload":                           {},
+	"POST /imports/:id/undo":                         {},
 	"GET /documents/:id":                             {query: []string{"inline"}},
 	"GET /papers":                                    {query: append([]string{"q", "kind"}, listQuery...)},
 	"POST /papers/:id/void":                          {form: map[string]string{"reason": "作废", "back": "/papers"}},

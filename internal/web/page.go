@@ -43,6 +43,9 @@ func nav(p auth.Principal, path string) []navGroup {
 			item("施工单位扣减", "/fees/deductions"),
 		}})
 		groups = append(groups, navGroup{Title: "机构与专家", Items: []navItem{item("中介机构库", "/firms"), item("评审专家库", "/experts")}})
+		if p.Role != auth.Admin {
+			groups[1].Items = append(groups[1].Items, item("数据导入", "/imports"))
+		}
 	}
 	if p.Role == auth.FinanceSection {
 		groups[0].Items = append(groups[0].Items, item("档案到期处置", "/archives/disposal"))

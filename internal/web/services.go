@@ -8,6 +8,7 @@ import (
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/importer"
 	"finreview/internal/notice"
 	"finreview/internal/review"
 )
@@ -21,6 +22,7 @@ type Services struct {
 	Deadlines *deadline.Engine
 	Billing   *billing.Service
 	Docs      *docs.Service
+	Imports   *importer.Service
 	// Notices are the outside notices: contacts, choices, dead letters.
 	Notices *notice.Service
 	// Banners returns warnings every page shows the principal (for
