@@ -44,3 +44,7 @@ ALTER TABLE users
 
 -- Each document's SM3 digest (国密, GB/T 32905) beside its SHA-256.
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS sm3 CHAR(64) NULL;
+
+-- The SM2 signature (GB/T 32918.2) over an issued paper's SM3 digest,
+-- when the installation signs papers (FINREVIEW_SM2_KEY_FILE).
+ALTER TABLE papers ADD COLUMN IF NOT EXISTS sm2_signature VARCHAR(200) NULL;

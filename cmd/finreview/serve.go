@@ -18,6 +18,7 @@ import (
 	"finreview/internal/config"
 	"finreview/internal/docs"
 	"finreview/internal/pii"
+	"finreview/internal/signature"
 	"finreview/internal/store"
 	"finreview/internal/web"
 )
@@ -28,6 +29,8 @@ type env struct {
 	log     *slog.Logger
 	db      *store.Store
 	objects *docs.ObjectStore
+	// signer signs issued papers (FINREVIEW_SM2_KEY_FILE); nil: unsigned.
+	signer *signature.Signer
 }
 
 func (e *env) close() {
@@ -60,6 +63,12 @@ func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
 			return nil, fmt.Errorf("配置错误 FINREVIEW_PII_KEY_FILE: %w", err)
 		}
 		e.db.SetSealer(sealer)
+	}
+	if cfg.SM2KeyFile != "" {
+		if e.signer, err = signature.Load(cfg.SM2KeyFile); err != nil {
+			e.close()
+			return nil, fmt.Errorf("配置错误 FINREVIEW_SM2_KEY_FILE: %w", err)
+		}
 	}
 	if withObjects {
 		octx, cancel := context.WithTimeout(ctx, 10*time.Second)

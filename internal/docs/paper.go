@@ -266,6 +266,15 @@ func (s *Service) render(ctx context.Context, p store.Paper) error {
 		if err := q.SetPaperDocument(ctx, p.ID, id, string(snapshot)); err != nil {
 			return err
 		}
+		if s.signer != nil {
+			sig, err := s.signer.Sign(body.sm3Sum())
+			if err != nil {
+				return err
+			}
+			if err := q.SetPaperSignature(ctx, p.ID, sig); err != nil {
+				return err
+			}
+		}
 		_, err = audit.Append(ctx, q, at, audit.Entry{ActorID: issuer.UserID, ActorName: issuer.Name, Action: "paper_render",
 			ReviewID: r.ID, ObjectType: "paper", ObjectID: strconv.FormatInt(p.ID, 10),
 			Detail: map[string]any{"kind": p.Kind, "doc_number": p.DocNumber, "document_id": id, "version": v,

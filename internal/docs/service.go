@@ -25,6 +25,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
+	"finreview/internal/signature"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -41,7 +42,13 @@ type Service struct {
 	loc     *time.Location
 	// writePDF lays out a paper (WritePDF; tests make it fail).
 	writePDF func(io.Writer, Content) error
+	// signer signs each issued paper's SM3 digest with SM2 (nil: unsigned).
+	signer *signature.Signer
 }
+
+// SetSigner makes every paper rendered from now on carry an SM2 signature
+// of its SM3 digest (FINREVIEW_SM2_KEY_FILE).
+func (s *Service) SetSigner(sg *signature.Signer) { s.signer = sg }
 
 // NewService builds the document service.
 func NewService(s *store.Store, objects *ObjectStore, now func() time.Time, log *slog.Logger) *Service {

@@ -207,3 +207,28 @@ func (q *Queries) LoginAttempts(ctx context.Context, since time.Time, limit int)
 	}
 	return out, rows.Err()
 }
+
+// SetPaperSignature records the SM2 signature of a paper's digest.
+func (q *Queries) SetPaperSignature(ctx context.Context, paperID int64, sig string) error {
+	_, err := q.db.ExecContext(ctx, "UPDATE papers SET sm2_signature = ? WHERE id = ?", sig, paperID)
+	return err
+}
+
+// PaperSeal is what checking an issued paper's signature needs.
+type PaperSeal struct {
+	PaperID   int64
+	DocNumber string
+	ObjectKey string
+	SM3       string
+	Signature string
+}
+
+// PaperSealByNumber loads the stored document, digest and signature of
+// the paper with a document number.
+func (q *Queries) PaperSealByNumber(ctx context.Context, docNumber string) (PaperSeal, error) {
+	var p PaperSeal
+	err := q.db.QueryRowContext(ctx, `SELECT pp.id, pp.doc_number, d.object_key, COALESCE(d.sm3, ''), COALESCE(pp.sm2_signature, '')
+		FROM papers pp JOIN documents d ON d.id = pp.document_id WHERE pp.doc_number = ?`, docNumber).
+		Scan(&p.PaperID, &p.DocNumber, &p.ObjectKey, &p.SM3, &p.Signature)
+	return p, translate(err)
+}
