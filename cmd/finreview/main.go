@@ -38,6 +38,8 @@ const usage = `finreview — 财政投资评审管理系统
   finreview fee ...               计算评审费(见 finreview fee -h)
   finreview calendar due ...      按工作日计算期限(见 finreview calendar due -h)
   finreview user add ...          新建用户(密码从标准输入读取)
+  finreview user passwd --username U  重置密码(从标准输入读取,下次登录须修改)
+  finreview paper keygen|verify ...   SM2 签名私钥生成;核验已出具公文的摘要与签名
   finreview backup --to 位置      备份数据库与全部资料对象(目录或 s3://桶/前缀)
   finreview backup verify --from 位置   在临时库中恢复并核对备份
   finreview restore --from 位置   恢复到空的数据库与存储桶
@@ -79,6 +81,8 @@ func (c *cli) run(ctx context.Context, args []string) error {
 		return c.calendar(ctx, args[1:])
 	case "user":
 		return c.user(ctx, args[1:])
+	case "paper":
+		return c.paper(ctx, args[1:])
 	case "backup":
 		return c.backup(ctx, args[1:])
 	case "restore":

@@ -17,6 +17,8 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/config"
 	"finreview/internal/docs"
+	"finreview/internal/pii"
+	"finreview/internal/signature"
 	"finreview/internal/store"
 	"finreview/internal/web"
 )
@@ -27,6 +29,8 @@ type env struct {
 	log     *slog.Logger
 	db      *store.Store
 	objects *docs.ObjectStore
+	// signer signs issued papers (FINREVIEW_SM2_KEY_FILE); nil: unsigned.
+	signer *signature.Signer
 }
 
 func (e *env) close() {
@@ -48,6 +52,24 @@ func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
 		return nil, fmt.Errorf("无法连接 MariaDB(FINREVIEW_DSN):%v\n请先启动数据库:make services", err)
 	}
 	e.db = store.New(db)
+	if cfg.PIIKeyFile != "" {
+		key, err := pii.LoadKeyFile(cfg.PIIKeyFile)
+		var sealer *pii.Sealer
+		if err == nil {
+			sealer, err = pii.NewSealer(key)
+		}
+		if err != nil {
+			e.close()
+			return nil, fmt.Errorf("配置错误 FINREVIEW_PII_KEY_FILE: %w", err)
+		}
+		e.db.SetSealer(sealer)
+	}
+	if cfg.SM2KeyFile != "" {
+		if e.signer, err = signature.Load(cfg.SM2KeyFile); err != nil {
+			e.close()
+			return nil, fmt.Errorf("配置错误 FINREVIEW_SM2_KEY_FILE: %w", err)
+		}
+	}
 	if withObjects {
 		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()

@@ -7,22 +7,32 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"finreview/internal/auth"
 	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
+const userUsage = `用法:
+  finreview user add --username U --name 姓名 --role R --jurisdiction 区划 [--org 机构名称] [--city-grant]
+  finreview user passwd --username U
+  (密码从标准输入读取;新用户和被重置密码的用户在下次登录时须修改密码)
+`
+
 func (c *cli) user(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "passwd" {
+		return c.userPasswd(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(c.stderr, "用法: finreview user add --username U --name 姓名 --role R --jurisdiction 区划 [--org 机构名称] [--city-grant]  (密码从标准输入读取)")
+		fmt.Fprint(c.stderr, userUsage)
 		return errUsage
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	username := fs.String("username", "", "登录名")
 	name := fs.String("name", "", "姓名")
-	role := fs.String("role", "", "角色: admin finance_section review_center intermediary construction_unit contractor competent_dept expert")
+	role := fs.String("role", "", "角色: admin security_admin auditor finance_section review_center intermediary construction_unit contractor competent_dept expert")
 	juris := fs.String("jurisdiction", "市本级", "所属区划")
 	org := fs.String("org", "", "所属机构名称")
 	cityGrant := fs.Bool("city-grant", false, "可查看全市数据")
@@ -64,7 +74,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return fmt.Errorf("--jurisdiction: 未找到区划 %q", *juris)
 	}
 	u := store.User{Username: *username, DisplayName: *name, PasswordHash: hash, Role: string(r),
-		JurisdictionID: j.ID, CityGrant: *cityGrant, Active: true}
+		JurisdictionID: j.ID, CityGrant: *cityGrant, Active: true, MustChangePassword: true}
 	if *org != "" {
 		o, err := e.db.OrganizationByName(ctx, *org)
 		if err != nil {
@@ -80,5 +90,41 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "已创建用户 %s(%s),编号 %d\n", *username, r.Label(), id)
+	return nil
+}
+
+// userPasswd resets a user's password from standard input under the
+// security policy; the user must change it at the next sign-in.
+func (c *cli) userPasswd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("user passwd", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	username := fs.String("username", "", "登录名")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if strings.TrimSpace(*username) == "" {
+		return errors.New("--username: 不能为空")
+	}
+	line, err := bufio.NewReader(c.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return errors.New("密码: 请从标准输入提供密码")
+	}
+	e, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	svc := auth.NewService(e.db, time.Now)
+	err = svc.ResetPassword(ctx, auth.Principal{Name: "命令行"}, *username, strings.TrimRight(line, "\r\n"))
+	var pe *auth.PolicyError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("--username: 未找到用户 %q", *username)
+	case errors.As(err, &pe):
+		return fmt.Errorf("密码: %s", pe.Message())
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(c.stdout, "已重置用户 %s 的密码,下次登录时须修改\n", *username)
 	return nil
 }

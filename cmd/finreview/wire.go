@@ -38,6 +38,9 @@ func newCore(e *env) core {
 	}
 	if e.objects != nil {
 		c.docs = docs.NewService(e.db, e.objects, time.Now, e.log)
+		if e.signer != nil {
+			c.docs.SetSigner(e.signer)
+		}
 	}
 	c.reviews = review.NewService(review.Options{Store: e.db, Firms: c.firms, Billing: c.billing, Docs: c.docs,
 		Now: time.Now, Log: e.log, ReportWorkdays: e.cfg.ReportWorkdays, IntakeWorkdays: e.cfg.IntakeWorkdays})

@@ -31,6 +31,12 @@ import (
 	"finreview/internal/store"
 )
 
+// KeepDays is how long the audit trail and the sign-in history are kept
+// at least (等保 2.0 安全审计: six months). Nothing in finreview deletes
+// audit events or sign-in records; KeepDays is also the span of sign-ins
+// an auditor's export covers.
+const KeepDays = 180
+
 // Entry is what a caller records.
 type Entry struct {
 	ActorID    int64

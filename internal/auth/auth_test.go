@@ -127,7 +127,7 @@ func TestAuthenticateThrottlesAndSessions(t *testing.T) {
 		t.Fatalf("after the lock: %v", err)
 	}
 
-	tok, sess, err := svc.NewSession(ctx, u.ID, "10.0.0.1")
+	tok, sess, err := svc.NewSession(ctx, u, "10.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestAuthenticateThrottlesAndSessions(t *testing.T) {
 	if err != nil || gu.ID != u.ID || !auth.CheckCSRF(got, sess.CSRFToken) || auth.CheckCSRF(got, "forged") {
 		t.Fatalf("session lookup: %v", err)
 	}
-	advance(auth.SessionIdle + time.Minute)
+	advance(30*time.Minute + time.Minute)
 	if _, _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Fatalf("expired session: %v", err)
 	}

@@ -16,7 +16,14 @@ type Role string
 
 // Roles.
 const (
-	Admin            Role = "admin"
+	// Admin is the 系统管理员: users and organizations only.
+	Admin Role = "admin"
+	// SecurityAdmin is the 安全保密管理员: roles, the security policy and
+	// unlocking accounts; never a party to a review.
+	SecurityAdmin Role = "security_admin"
+	// Auditor is the 安全审计员: reads, searches and exports the audit
+	// trail and changes nothing.
+	Auditor          Role = "auditor"
 	FinanceSection   Role = "finance_section"
 	ReviewCenter     Role = "review_center"
 	Intermediary     Role = "intermediary"
@@ -30,14 +37,24 @@ const (
 
 // Roles lists the roles a person can have.
 func Roles() []Role {
-	return []Role{Admin, FinanceSection, ReviewCenter, Intermediary, ConstructionUnit, Contractor, CompetentDept, Expert}
+	return []Role{Admin, SecurityAdmin, Auditor, FinanceSection, ReviewCenter, Intermediary, ConstructionUnit, Contractor, CompetentDept, Expert}
 }
+
+// Separated reports whether r is one of the three separated security
+// roles (三员): 系统管理员, 安全保密管理员 and 安全审计员. A user holds one
+// role only, so no one holds two of them; only the security administrator
+// grants them.
+func (r Role) Separated() bool { return r == Admin || r == SecurityAdmin || r == Auditor }
 
 // Label is the Chinese name of the role.
 func (r Role) Label() string {
 	switch r {
 	case Admin:
 		return "系统管理员"
+	case SecurityAdmin:
+		return "安全保密管理员"
+	case Auditor:
+		return "安全审计员"
 	case FinanceSection:
 		return "财政业务科室"
 	case ReviewCenter:
@@ -147,6 +164,16 @@ func (p Principal) Scope() store.Scope {
 	return store.Scope{None: true}
 }
 
+// AuditScope is the part of the audit trail the principal may read: all of
+// it for the security auditor, who sees every action (the other two
+// administrators' included), and the review scope for anyone else.
+func (p Principal) AuditScope() store.Scope {
+	if p.Role == Auditor {
+		return store.Scope{All: true}
+	}
+	return p.Scope()
+}
+
 func orNone(id int64) int64 {
 	if id == 0 {
 		return -1
@@ -182,6 +209,11 @@ const (
 	UseFeeCalculator Action = "use_fee_calculator"
 	UploadDocuments  Action = "upload_documents"
 	ViewDashboard    Action = "view_dashboard"
+	// The security administrator's and the auditor's areas (三员分立).
+	GrantRoles     Action = "grant_roles"
+	ManagePolicy   Action = "manage_policy"
+	UnlockAccounts Action = "unlock_accounts"
+	ExportAudit    Action = "export_audit"
 )
 
 var actions = map[Action][]Role{
@@ -193,10 +225,14 @@ var actions = map[Action][]Role{
 	ViewFirms:        {Admin, ReviewCenter, FinanceSection},
 	ManageSchedules:  {Admin},
 	ManageCalendar:   {Admin},
-	ViewAudit:        {Admin, ReviewCenter},
+	ViewAudit:        {Auditor, ReviewCenter},
 	UseFeeCalculator: {Admin, FinanceSection, ReviewCenter},
 	UploadDocuments:  {ConstructionUnit, CompetentDept, Intermediary, ReviewCenter, FinanceSection, Contractor, Expert},
 	ViewDashboard:    {Admin, FinanceSection, ReviewCenter},
+	GrantRoles:       {SecurityAdmin},
+	ManagePolicy:     {SecurityAdmin},
+	UnlockAccounts:   {SecurityAdmin},
+	ExportAudit:      {Auditor},
 }
 
 // ActionableStates lists the states in which the role has a trigger to

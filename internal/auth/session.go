@@ -21,7 +21,6 @@ import (
 // Session and token lifetimes, and login throttling limits (see
 // Authenticate).
 const (
-	SessionIdle   = 8 * time.Hour
 	TokenLifetime = 12 * time.Hour
 	// ThrottleWindow is the window the attempts of an account name or an
 	// address are counted in.
@@ -92,6 +91,10 @@ const dummyHash = "$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z5Rr/1Q5c0G3vKd5bEw5u2jS"
 // between the two answers does not reveal which names exist.
 func (s *Service) Authenticate(ctx context.Context, username, password, ip string) (store.User, error) {
 	now := s.now()
+	policy, err := s.Policy(ctx)
+	if err != nil {
+		return store.User{}, err
+	}
 	u, err := s.store.UserByUsername(ctx, username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.User{}, err
@@ -103,7 +106,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, ip strin
 			return store.User{}, err
 		}
 	}
-	if err := s.claimCheck(ctx, key, now); err != nil {
+	if err := s.claimCheck(ctx, key, policy.MaxFailures, now); err != nil {
 		return store.User{}, err
 	}
 	hash := u.PasswordHash
@@ -118,9 +121,13 @@ func (s *Service) Authenticate(ctx context.Context, username, password, ip strin
 		if err := s.store.ClearLoginThrottle(ctx, key); err != nil {
 			return store.User{}, err
 		}
+		// u keeps the sign-in before this one, for NewSession to show.
+		if err := s.store.RecordLogin(ctx, u.ID, ip, now); err != nil {
+			return store.User{}, err
+		}
 		return u, nil
 	}
-	if err := s.fail(ctx, key, u, ip, now); err != nil {
+	if err := s.fail(ctx, key, u, ip, policy, now); err != nil {
 		return store.User{}, err
 	}
 	if known {
@@ -193,13 +200,13 @@ const claimTTL = 30 * time.Second
 
 // claimCheck claims a password check of an account name: refused while the
 // account is locked, or while its failures and the checks in flight reach
-// MaxUserFailures.
-func (s *Service) claimCheck(ctx context.Context, key string, now time.Time) error {
+// the policy's MaxFailures (maxFailures).
+func (s *Service) claimCheck(ctx context.Context, key string, maxFailures int, now time.Time) error {
 	return s.claimWith(ctx, key, now, func(t *store.LoginThrottle) error {
 		if !t.ClaimedAt.After(now.Add(-claimTTL)) {
 			t.Claims = 0
 		}
-		if t.Failures+t.Claims >= MaxUserFailures {
+		if t.Failures+t.Claims >= maxFailures {
 			until := t.WindowStart.Add(ThrottleWindow)
 			if t.Claims > 0 {
 				until = t.ClaimedAt.Add(claimTTL)
@@ -241,20 +248,31 @@ func (s *Service) claimWith(ctx context.Context, key string, now time.Time, take
 	return refused
 }
 
-// fail counts a failed password check of key; the MaxUserFailures-th locks
-// the account, which a real account records in the audit trail.
-func (s *Service) fail(ctx context.Context, key string, u store.User, ip string, now time.Time) error {
+// fail counts a failed password check of key; the policy's MaxFailures-th
+// locks the account for its LockMinutes, which a real account records in
+// the audit trail.
+func (s *Service) fail(ctx context.Context, key string, u store.User, ip string, policy Policy, now time.Time) error {
 	return s.retry(ctx, func(q *store.Queries) error {
 		t, err := q.LockLoginThrottle(ctx, key, now)
 		if err != nil {
 			return err
 		}
 		t.Failures++
+		// Every failed sign-in is a security event in the trail; an
+		// unknown name is recorded as typed, with no actor.
+		name := u.Username
+		if u.ID == 0 {
+			name = strings.TrimPrefix(key, "account:")
+		}
+		if _, err := audit.Append(ctx, q, now, audit.Entry{ActorID: u.ID, ActorName: u.DisplayName, Action: "login_failed",
+			ObjectType: "user", ObjectID: name, Detail: map[string]any{"ip": ip, "failures": t.Failures, "known": u.ID != 0}}); err != nil {
+			return err
+		}
 		t.Claims = max(0, t.Claims-1) // this check is no longer in flight
-		if t.Failures < MaxUserFailures || t.LockedUntil.After(now) {
+		if t.Failures < policy.MaxFailures || t.LockedUntil.After(now) {
 			return q.SaveLoginThrottle(ctx, key, t)
 		}
-		t.LockedUntil = now.Add(LockDuration)
+		t.LockedUntil = now.Add(time.Duration(policy.LockMinutes) * time.Minute)
 		if err := q.SaveLoginThrottle(ctx, key, t); err != nil {
 			return err
 		}
@@ -305,9 +323,11 @@ func HashToken(tok string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// NewSession starts a browser session; the returned token goes in the cookie.
-// A fresh token per sign-in prevents session fixation.
-func (s *Service) NewSession(ctx context.Context, userID int64, ip string) (token string, sess store.Session, err error) {
+// NewSession starts a browser session for u as Authenticate returned it;
+// the returned token goes in the cookie. A fresh token per sign-in
+// prevents session fixation. The session keeps u's sign-in before this
+// one, to show; under a single-session policy it ends the user's others.
+func (s *Service) NewSession(ctx context.Context, u store.User, ip string) (token string, sess store.Session, err error) {
 	if token, err = randomToken(); err != nil {
 		return "", sess, err
 	}
@@ -315,10 +335,29 @@ func (s *Service) NewSession(ctx context.Context, userID int64, ip string) (toke
 	if err != nil {
 		return "", sess, err
 	}
+	policy, err := s.Policy(ctx)
+	if err != nil {
+		return "", sess, err
+	}
 	now := s.now()
-	sess = store.Session{ID: HashToken(token), UserID: userID, CSRFToken: csrf, CreatedAt: now, ExpiresAt: now.Add(SessionIdle)}
-	return token, sess, s.store.InsertSession(ctx, sess, ip)
+	sess = store.Session{ID: HashToken(token), UserID: u.ID, CSRFToken: csrf, CreatedAt: now,
+		ExpiresAt: now.Add(idleTimeout(policy)), PrevLoginAt: u.LastLoginAt, PrevLoginIP: u.LastLoginIP}
+	err = s.store.InTx(ctx, func(q *store.Queries) error {
+		if policy.SingleSession {
+			if err := q.DeleteUserSessions(ctx, u.ID, ""); err != nil {
+				return err
+			}
+		}
+		return q.InsertSession(ctx, sess, ip)
+	})
+	return token, sess, err
 }
+
+// idleTimeout and lifetime are a session's limits under the policy: it
+// ends after idleTimeout without a request, and lifetime after sign-in
+// whatever happens.
+func idleTimeout(p Policy) time.Duration { return time.Duration(p.IdleMinutes) * time.Minute }
+func lifetime(p Policy) time.Duration    { return time.Duration(p.AbsoluteHours) * time.Hour }
 
 // Session resolves a cookie token to its session and user.
 func (s *Service) Session(ctx context.Context, token string) (store.Session, store.User, error) {
@@ -337,12 +376,32 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 	if err != nil || !u.Active {
 		return sess, store.User{}, ErrUnauthenticated
 	}
+	policy, err := s.Policy(ctx)
+	if err != nil {
+		return sess, store.User{}, err
+	}
+	// The idle timeout and the absolute lifetime are decided from the
+	// policy now in force, so shortening them takes effect at once.
+	end := sess.CreatedAt.Add(lifetime(policy))
+	if !now.Before(end) || now.Sub(sess.LastSeen) >= idleTimeout(policy) {
+		if err := s.store.DeleteSession(ctx, sess.ID); err != nil {
+			return sess, store.User{}, err
+		}
+		return sess, store.User{}, ErrUnauthenticated
+	}
 	if now.Sub(sess.LastSeen) > time.Minute {
-		if err := s.store.TouchSession(ctx, sess.ID, now, now.Add(SessionIdle)); err != nil {
+		if err := s.store.TouchSession(ctx, sess.ID, now, minTime(now.Add(idleTimeout(policy)), end)); err != nil {
 			return sess, u, err
 		}
 	}
 	return sess, u, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // EndSession signs out.

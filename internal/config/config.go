@@ -37,6 +37,12 @@ type Config struct {
 	// AuditKeyFile holds the key of the audit trail's anchors, kept
 	// outside the database; created with a random key when missing.
 	AuditKeyFile string
+	// PIIKeyFile holds the SM4 key users' phone numbers and email
+	// addresses are sealed with at rest; unset, they are stored as typed.
+	PIIKeyFile string
+	// SM2KeyFile holds the SM2 private key (PEM, PKCS#8) each issued
+	// paper's SM3 digest is signed with; unset, papers are not signed.
+	SM2KeyFile string
 	// TLSCertFile and TLSKeyFile, both set, make serve answer over HTTPS.
 	TLSCertFile string
 	TLSKeyFile  string
@@ -107,6 +113,8 @@ func LoadEnv(lookup func(string) (string, bool)) (Config, error) {
 		ReportWorkdays:   20,
 		DeadlineInterval: 5 * time.Second,
 		AuditKeyFile:     orDefault(getenv("FINREVIEW_AUDIT_KEY_FILE"), DefaultAuditKeyFile),
+		PIIKeyFile:       getenv("FINREVIEW_PII_KEY_FILE"),
+		SM2KeyFile:       getenv("FINREVIEW_SM2_KEY_FILE"),
 	}
 	var err error
 	if c.S3AccessKey, err = secret(getenv, "FINREVIEW_S3_ACCESS_KEY", "minioadmin"); err != nil {
@@ -204,6 +212,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("instance", c.InstanceName),
 		slog.Int("max_transitions", c.MaxTransitions),
 		slog.String("audit_key_file", c.AuditKeyFile),
+		slog.String("pii_key_file", c.PIIKeyFile),
+		slog.String("sm2_key_file", c.SM2KeyFile),
 		slog.Bool("tls", c.TLS()),
 		slog.Bool("behind_tls", c.BehindTLS),
 		slog.String("smtp_addr", c.Notices.SMTPAddr),

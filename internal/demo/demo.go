@@ -73,14 +73,16 @@ func Load(ctx context.Context, s *store.Store) (Seeded, error) {
 	if n > 0 {
 		return out, ErrNotDemo
 	}
-	if _, err := s.UserByUsername(ctx, "admin"); err == nil {
-		out.AlreadyLoaded = true
-		out.Logins = logins()
-		return out, nil
-	}
 	hash, err := auth.HashPassword(Password)
 	if err != nil {
 		return out, err
+	}
+	if admin, err := s.UserByUsername(ctx, "admin"); err == nil {
+		out.AlreadyLoaded = true
+		out.Logins = logins()
+		// A demo city seeded before the three separated roles (三员)
+		// gets their logins now, once.
+		return out, s.InTx(ctx, func(q *store.Queries) error { return separatedLogins(ctx, q, hash, admin) })
 	}
 	err = s.InTx(ctx, func(q *store.Queries) error {
 		return load(ctx, q, hash, &out)
@@ -92,6 +94,8 @@ func Load(ctx context.Context, s *store.Store) (Seeded, error) {
 func logins() []Login {
 	ls := []Login{
 		{"admin", auth.Admin.Label(), "巴彦淖尔市财政局"},
+		{"anquan", auth.SecurityAdmin.Label(), "巴彦淖尔市财政局"},
+		{"shenji", auth.Auditor.Label(), "巴彦淖尔市财政局"},
 		{"caizheng", auth.FinanceSection.Label(), "巴彦淖尔市财政局经济建设科"},
 		{"pingshen", auth.ReviewCenter.Label(), "巴彦淖尔市财政投资评审中心"},
 		{"jianshe", auth.ConstructionUnit.Label(), "临河区民政局"},
@@ -174,7 +178,11 @@ func load(ctx context.Context, q *store.Queries, hash string, out *Seeded) error
 		return err
 	}
 
-	if _, err := user("admin", "系统管理员", auth.Admin, bureau, city, true); err != nil {
+	adminID, err := user("admin", "系统管理员", auth.Admin, bureau, city, true)
+	if err != nil {
+		return err
+	}
+	if err := separatedLogins(ctx, q, hash, store.User{ID: adminID, OrgID: bureau, JurisdictionID: city}); err != nil {
 		return err
 	}
 	if _, err := user("caizheng", "李红梅", auth.FinanceSection, section, city, true); err != nil {
@@ -273,4 +281,24 @@ func load(ctx context.Context, q *store.Queries, hash string, out *Seeded) error
 		return err
 	}
 	return q.InsertConflict(ctx, firm4.ID, out.Units["五原县民政局"], "该机构为五原县民政局常年法律与财务顾问单位")
+}
+
+// separatedLogins adds the security administrator and the security auditor
+// (三员分立) beside admin, in admin's bureau, unless they are there.
+func separatedLogins(ctx context.Context, q *store.Queries, hash string, admin store.User) error {
+	for _, u := range []struct {
+		username, name string
+		role           auth.Role
+	}{{"anquan", "安全保密管理员", auth.SecurityAdmin}, {"shenji", "安全审计员", auth.Auditor}} {
+		if _, err := q.UserByUsername(ctx, u.username); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if _, err := q.InsertUser(ctx, store.User{Username: u.username, DisplayName: u.name, PasswordHash: hash,
+			Role: string(u.role), OrgID: admin.OrgID, JurisdictionID: admin.JurisdictionID, Active: true, Demo: true}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

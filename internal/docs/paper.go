@@ -258,17 +258,27 @@ func (s *Service) render(ctx context.Context, p store.Paper) error {
 	sum := fmt.Sprintf("%x", body.sum.Sum(nil))
 	at := s.now()
 	err = s.store.InTx(ctx, func(q *store.Queries) error {
-		v, err := q.CommitDocument(ctx, id, store.DocumentCommit{Size: body.n, SHA256: sum, ContentType: "application/pdf", At: at})
+		v, err := q.CommitDocument(ctx, id, store.DocumentCommit{Size: body.n, SHA256: sum, SM3: body.sm3Sum(),
+			ContentType: "application/pdf", At: at})
 		if err != nil {
 			return err
 		}
 		if err := q.SetPaperDocument(ctx, p.ID, id, string(snapshot)); err != nil {
 			return err
 		}
+		if s.signer != nil {
+			sig, err := s.signer.Sign(body.sm3Sum())
+			if err != nil {
+				return err
+			}
+			if err := q.SetPaperSignature(ctx, p.ID, sig); err != nil {
+				return err
+			}
+		}
 		_, err = audit.Append(ctx, q, at, audit.Entry{ActorID: issuer.UserID, ActorName: issuer.Name, Action: "paper_render",
 			ReviewID: r.ID, ObjectType: "paper", ObjectID: strconv.FormatInt(p.ID, 10),
 			Detail: map[string]any{"kind": p.Kind, "doc_number": p.DocNumber, "document_id": id, "version": v,
-				"sha256": sum, "size": body.n}})
+				"sha256": sum, "sm3": body.sm3Sum(), "size": body.n}})
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {

@@ -20,9 +20,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/emmansun/gmsm/sm3"
+
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
+	"finreview/internal/signature"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -39,7 +42,13 @@ type Service struct {
 	loc     *time.Location
 	// writePDF lays out a paper (WritePDF; tests make it fail).
 	writePDF func(io.Writer, Content) error
+	// signer signs each issued paper's SM3 digest with SM2 (nil: unsigned).
+	signer *signature.Signer
 }
+
+// SetSigner makes every paper rendered from now on carry an SM2 signature
+// of its SM3 digest (FINREVIEW_SM2_KEY_FILE).
+func (s *Service) SetSigner(sg *signature.Signer) { s.signer = sg }
 
 // NewService builds the document service.
 func NewService(s *store.Store, objects *ObjectStore, now func() time.Time, log *slog.Logger) *Service {
@@ -221,15 +230,25 @@ var errBodyCut = errors.New("upload body cut off")
 
 // meter counts and hashes what passes through and fails past the limit.
 type meter struct {
-	r        io.Reader
-	limit    int64
-	n        int64
-	sum      hash.Hash
+	r     io.Reader
+	limit int64
+	n     int64
+	sum   hash.Hash
+	// sm3 is the SM3 digest (GB/T 32905) kept beside SHA-256.
+	sm3      hash.Hash
 	exceeded bool
 	readErr  error
 }
 
 var errOverLimit = errors.New("upload exceeds the size limit")
+
+// sm3Sum is the hex SM3 digest of what was read.
+func (m *meter) sm3Sum() string {
+	if m.sm3 == nil {
+		m.sm3 = sm3.New()
+	}
+	return hex.EncodeToString(m.sm3.Sum(nil))
+}
 
 func (m *meter) Read(p []byte) (int, error) {
 	if m.exceeded {
@@ -246,6 +265,10 @@ func (m *meter) Read(p []byte) (int, error) {
 		return 0, errOverLimit
 	}
 	m.sum.Write(p[:n])
+	if m.sm3 == nil {
+		m.sm3 = sm3.New()
+	}
+	m.sm3.Write(p[:n])
 	if err != nil && err != io.EOF {
 		m.readErr = err
 		return n, errBodyCut
@@ -318,7 +341,7 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 	doc.Size = body.n
 	doc.SHA256 = hex.EncodeToString(body.sum.Sum(nil))
 
-	commit := store.DocumentCommit{Size: doc.Size, SHA256: doc.SHA256, ContentType: ct, At: s.now()}
+	commit := store.DocumentCommit{Size: doc.Size, SHA256: doc.SHA256, SM3: body.sm3Sum(), ContentType: ct, At: s.now()}
 	if group == groupImage {
 		if cr, _ := rule(category); cr.thumbs {
 			commit.ThumbKey, commit.TakenAt = s.photoExtras(ctx, key, ct)
@@ -343,7 +366,7 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 		_, err = audit.Append(ctx, q, commit.At, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: action,
 			ReviewID: reviewID, ObjectType: "document", ObjectID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"category": category, "name": name, "version": v, "size": doc.Size,
-				"sha256": doc.SHA256, "content_type": ct, "signed_sealed": signed}})
+				"sha256": doc.SHA256, "sm3": commit.SM3, "content_type": ct, "signed_sealed": signed}})
 		return err
 	})
 	if err != nil {

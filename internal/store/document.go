@@ -86,8 +86,10 @@ func (q *Queries) InsertPendingDocument(ctx context.Context, d Document) (int64,
 
 // DocumentCommit is what a confirmed upload writes to its pending row.
 type DocumentCommit struct {
-	Size        int64
-	SHA256      string
+	Size   int64
+	SHA256 string
+	// SM3 is the SM3 digest (国密) kept beside SHA-256.
+	SM3         string
 	ContentType string
 	ThumbKey    string
 	TakenAt     sql.NullTime
@@ -119,9 +121,9 @@ func (q *Queries) CommitDocument(ctx context.Context, id int64, c DocumentCommit
 		return 0, err
 	}
 	res, err := q.db.ExecContext(ctx,
-		`UPDATE documents SET status = 'committed', version = ?, size = ?, sha256 = ?, content_type = ?, thumb_key = ?,
+		`UPDATE documents SET status = 'committed', version = ?, size = ?, sha256 = ?, sm3 = ?, content_type = ?, thumb_key = ?,
 		   taken_at = ?, committed_at = ? WHERE id = ? AND status = 'pending'`,
-		version, c.Size, c.SHA256, c.ContentType, nullString(c.ThumbKey), c.TakenAt, c.At, id)
+		version, c.Size, c.SHA256, nullString(c.SM3), c.ContentType, nullString(c.ThumbKey), c.TakenAt, c.At, id)
 	if err := changed(res, err, ErrNotFound); err != nil {
 		return 0, err
 	}

@@ -91,6 +91,9 @@ func (q *Queries) ClaimUnfannedNotices(ctx context.Context, limit int) ([]FanNot
 		if err := rows.Scan(&f.NotificationID, &f.Kind, &f.CreatedAt, &f.UserID, &f.Active, &f.Phone, &f.Email, &f.SMSQuiet, &f.EmailDigest); err != nil {
 			return nil, err
 		}
+		if err := q.openContact(&f.Contact); err != nil {
+			return nil, err
+		}
 		out = append(out, f)
 	}
 	return out, rows.Err()
@@ -378,6 +381,9 @@ func (q *Queries) UserNoticeSettings(ctx context.Context, userID int64) (NoticeS
 	if err != nil {
 		return s, translate(err)
 	}
+	if err := q.openContact(&s.Contact); err != nil {
+		return s, err
+	}
 	m, err := q.NoticeOptOuts(ctx, []int64{userID})
 	if err != nil {
 		return s, err
@@ -391,15 +397,45 @@ func (q *Queries) UserNoticeSettings(ctx context.Context, userID int64) (NoticeS
 
 // SetUserContact changes a user's phone and email.
 func (q *Queries) SetUserContact(ctx context.Context, userID int64, phone, email string) error {
-	_, err := q.db.ExecContext(ctx, "UPDATE users SET phone = ?, email = ? WHERE id = ?", phone, email, userID)
+	sealedPhone, sealedEmail, err := q.sealContact(phone, email)
+	if err != nil {
+		return err
+	}
+	_, err = q.db.ExecContext(ctx, "UPDATE users SET phone = ?, email = ? WHERE id = ?", sealedPhone, sealedEmail, userID)
 	return err
+}
+
+// sealContact seals a phone number and an email address for storage
+// (SetSealer); openContact opens them again.
+func (q *Queries) sealContact(phone, email string) (string, string, error) {
+	p, err := q.sealer.Seal(phone)
+	if err != nil {
+		return "", "", err
+	}
+	e, err := q.sealer.Seal(email)
+	return p, e, err
+}
+
+func (q *Queries) openContact(c *Contact) error {
+	var err error
+	if c.Phone, err = q.sealer.Open(c.Phone); err != nil {
+		return fmt.Errorf("user %d phone: %w", c.UserID, err)
+	}
+	if c.Email, err = q.sealer.Open(c.Email); err != nil {
+		return fmt.Errorf("user %d email: %w", c.UserID, err)
+	}
+	return nil
 }
 
 // SetNoticeSettings replaces a user's contact and choices (in a
 // transaction, through InTx).
 func (q *Queries) SetNoticeSettings(ctx context.Context, s NoticeSettings) error {
+	phone, email, err := q.sealContact(s.Phone, s.Email)
+	if err != nil {
+		return err
+	}
 	if _, err := q.db.ExecContext(ctx, "UPDATE users SET phone = ?, email = ?, sms_quiet = ?, email_digest = ? WHERE id = ?",
-		s.Phone, s.Email, s.SMSQuiet, s.EmailDigest, s.UserID); err != nil {
+		phone, email, s.SMSQuiet, s.EmailDigest, s.UserID); err != nil {
 		return err
 	}
 	if _, err := q.db.ExecContext(ctx, "DELETE FROM notice_optouts WHERE user_id = ?", s.UserID); err != nil {

@@ -16,22 +16,31 @@ type Session struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	LastSeen  time.Time
+	// PrevLoginAt and PrevLoginIP are the user's sign-in before this one,
+	// shown after sign-in (zero: the first).
+	PrevLoginAt time.Time
+	PrevLoginIP string
 }
 
 // InsertSession stores a session.
 func (q *Queries) InsertSession(ctx context.Context, s Session, ip string) error {
 	_, err := q.db.ExecContext(ctx,
-		`INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at, last_seen_at, ip) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.UserID, s.CSRFToken, s.CreatedAt, s.ExpiresAt, s.CreatedAt, ip)
+		`INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at, last_seen_at, ip, prev_login_at, prev_login_ip)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.UserID, s.CSRFToken, s.CreatedAt, s.ExpiresAt, s.CreatedAt, ip,
+		sql.NullTime{Time: s.PrevLoginAt, Valid: !s.PrevLoginAt.IsZero()}, s.PrevLoginIP)
 	return translate(err)
 }
 
 // SessionByID loads a live session.
 func (q *Queries) SessionByID(ctx context.Context, id string, now time.Time) (Session, error) {
 	var s Session
+	var prev sql.NullTime
 	err := q.db.QueryRowContext(ctx,
-		`SELECT id, user_id, csrf_token, created_at, expires_at, last_seen_at FROM sessions WHERE id = ? AND expires_at > ?`, id, now).
-		Scan(&s.ID, &s.UserID, &s.CSRFToken, &s.CreatedAt, &s.ExpiresAt, &s.LastSeen)
+		`SELECT id, user_id, csrf_token, created_at, expires_at, last_seen_at, prev_login_at, prev_login_ip
+		 FROM sessions WHERE id = ? AND expires_at > ?`, id, now).
+		Scan(&s.ID, &s.UserID, &s.CSRFToken, &s.CreatedAt, &s.ExpiresAt, &s.LastSeen, &prev, &s.PrevLoginIP)
+	s.PrevLoginAt = prev.Time
 	return s, translate(err)
 }
 

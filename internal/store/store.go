@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"finreview/internal/pii"
 )
 
 // Sentinel errors returned by the store.
@@ -50,6 +52,8 @@ type Queries struct {
 	// deferUpdates makes UpdateReview defer its statement and have the
 	// commit verify it (DeferReviewUpdates).
 	deferUpdates bool
+	// sealer seals personal information at rest (SetSealer); nil: none.
+	sealer *pii.Sealer
 }
 
 // RememberUsers makes the transaction read each list of recipients (users
@@ -168,6 +172,10 @@ func translate(err error) error {
 // SetAuditKey gives the store the key of the audit trail's anchors (see
 // package audit), read by the process from outside the database.
 func (s *Store) SetAuditKey(key []byte) { s.auditKey = key }
+
+// SetSealer gives the store the SM4 key personal information is sealed
+// with at rest (users' phone numbers and email addresses).
+func (s *Store) SetSealer(p *pii.Sealer) { s.sealer = p }
 
 // AuditKey is the key of the audit trail's anchors; nil when none was set.
 func (s *Store) AuditKey() []byte { return s.auditKey }

@@ -59,7 +59,7 @@ func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error
 	c.pending = append(c.pending, stmt{query: "START TRANSACTION"})
 	c.begin = len(c.pending)
 	defer c.end(ctx)
-	q := &Queries{db: c, cal: s.cal}
+	q := &Queries{db: c, cal: s.cal, sealer: s.sealer}
 	if err := fn(q); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -20,31 +21,46 @@ type User struct {
 	Active         bool
 	Demo           bool
 	CreatedAt      time.Time
+	// MustChangePassword forces a new password at the next sign-in (a
+	// new account, or one whose password was reset).
+	MustChangePassword bool
+	// PasswordChangedAt is when the password was last set (zero: never
+	// since the account was created).
+	PasswordChangedAt time.Time
+	// LastLoginAt and LastLoginIP are the latest successful sign-in.
+	LastLoginAt time.Time
+	LastLoginIP string
 }
 
-const userColumns = "id, username, display_name, password_hash, role, COALESCE(org_id, 0), jurisdiction_id, city_grant, active, demo, created_at"
+const userColumns = "id, username, display_name, password_hash, role, COALESCE(org_id, 0), jurisdiction_id, city_grant, active, demo, created_at, " +
+	"must_change_password, password_changed_at, last_login_at, last_login_ip"
 
 // userColumnsOf is userColumns qualified by a table alias.
 func userColumnsOf(a string) string {
 	return a + ".id, " + a + ".username, " + a + ".display_name, " + a + ".password_hash, " + a + ".role, COALESCE(" + a +
-		".org_id, 0), " + a + ".jurisdiction_id, " + a + ".city_grant, " + a + ".active, " + a + ".demo, " + a + ".created_at"
+		".org_id, 0), " + a + ".jurisdiction_id, " + a + ".city_grant, " + a + ".active, " + a + ".demo, " + a + ".created_at, " +
+		a + ".must_change_password, " + a + ".password_changed_at, " + a + ".last_login_at, " + a + ".last_login_ip"
 }
 
 // scanUser scans userColumnsOf's columns, then any extra ones into extra.
 func scanUser(s interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
+	var changed, login sql.NullTime
 	err := s.Scan(append([]any{&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.OrgID,
-		&u.JurisdictionID, &u.CityGrant, &u.Active, &u.Demo, &u.CreatedAt}, extra...)...)
+		&u.JurisdictionID, &u.CityGrant, &u.Active, &u.Demo, &u.CreatedAt, &u.MustChangePassword, &changed, &login,
+		&u.LastLoginIP}, extra...)...)
+	u.PasswordChangedAt, u.LastLoginAt = changed.Time, login.Time
 	return u, err
 }
 
 // InsertUser adds a user and returns its id.
 func (q *Queries) InsertUser(ctx context.Context, u User) (int64, error) {
 	res, err := q.db.ExecContext(ctx,
-		`INSERT INTO users (username, display_name, password_hash, role, org_id, jurisdiction_id, city_grant, active, demo, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO users (username, display_name, password_hash, role, org_id, jurisdiction_id, city_grant, active, demo, created_at,
+		   must_change_password, password_changed_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.Username, u.DisplayName, u.PasswordHash, u.Role, nullInt(u.OrgID), u.JurisdictionID,
-		u.CityGrant, u.Active, u.Demo, time.Now())
+		u.CityGrant, u.Active, u.Demo, time.Now(), u.MustChangePassword, time.Now())
 	if err != nil {
 		return 0, translate(err)
 	}

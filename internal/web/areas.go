@@ -33,6 +33,8 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageCalendar,
 		a.pageOverdue,
 		a.pageDraws,
+		a.pageSecurity,
+		a.pageAccount,
 		a.pageImports,
 		a.pageNotices,
 	}

@@ -137,6 +137,9 @@ func statusCode(code int) string {
 // otherwise; 500s are logged with the request id, never shown.
 func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 	status, body := classify(err)
+	if status == 403 && errors.Is(err, auth.ErrForbidden) {
+		a.auditRefusal(c)
+	}
 	switch {
 	case status == 503:
 		a.log.Warn("request refused, service unavailable", slog.String("request_id", requestID(c)), slog.String("path", c.Path()),
@@ -160,6 +163,19 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 		title = "出错了"
 	}
 	return a.views.render(c, status, "error", a.page(c, title, map[string]any{"Message": body.Error}))
+}
+
+// auditRefusal records a signed-in user's refused request (a permission
+// refusal is a security event); a failure to record it is logged, the
+// refusal stands.
+func (a *App) auditRefusal(c *fiber.Ctx) {
+	u, ok := c.Locals("user").(store.User)
+	if !ok {
+		return
+	}
+	if err := a.audit(c, u, "access_denied", map[string]string{"method": c.Method(), "path": c.Path(), "role": u.Role}); err != nil {
+		a.log.Error("audit refusal", slog.String("request_id", requestID(c)), slog.String("error", err.Error()))
+	}
 }
 
 func wantsJSON(c *fiber.Ctx) bool {

@@ -94,6 +94,11 @@ var hostileRoutes = map[string]routeInputs{
 	"POST /csp-report":                               {json: map[string]any{"csp-report": map[string]any{"blocked-uri": "inline", "violated-directive": "script-src"}}},
 	"POST /admin/users":                              {form: map[string]string{"username": "newuser{n}", "display_name": "新用户", "role": "construction_unit", "org_id": "{unit}", "jurisdiction_id": "{jurisdiction}", "password": "Xy#2026abcdef"}},
 	"POST /admin/users/:id<int>/active":              {form: map[string]string{"active": "false", "reason": "离职"}},
+	"POST /security/users/:id<int>/role":             {form: map[string]string{"role": "expert"}},
+	"POST /security/users/:id<int>/unlock":           {form: map[string]string{}},
+	"POST /security/policy":                          {form: map[string]string{"min_length": "8", "history_count": "5", "expiry_days": "90", "max_failures": "5", "lock_minutes": "30", "idle_minutes": "30", "absolute_hours": "12"}},
+	"POST /account/password":                         {form: map[string]string{"current": "wrong", "password": "Xy#2026abcdef", "confirm": "Xy#2026abcdef"}},
+	"POST /account/tokens/:id<int>/revoke":           {form: map[string]string{}},
 	"GET /admin/organizations":                       {query: append([]string{"q", "kind"}, listQuery...)},
 	"POST /admin/organizations":                      {form: map[string]string{"kind": "unit", "name": "新单位{n}", "jurisdiction_id": "{jurisdiction}", "credit_code": "", "contact_person": "张三", "contact_phone": "0478-1234567"}},
 	"GET /admin/calendar":                            {query: []string{"year", "msg"}},
@@ -227,7 +232,7 @@ func TestHostileInputs(t *testing.T) {
 	}
 	sort.Slice(routes, func(i, j int) bool { return routes[i].method+routes[i].path < routes[j].method+routes[j].path })
 
-	users := []string{"admin", "caizheng", "pingshen", "jianshe", "shigong", "zhuguan", "zhuanjia", "zhongjie1"}
+	users := []string{"admin", "anquan", "shenji", "caizheng", "pingshen", "jianshe", "shigong", "zhuguan", "zhuanjia", "zhongjie1"}
 	sessions := map[string]pagesSession{}
 	tokens := map[string]string{}
 	for _, u := range users {

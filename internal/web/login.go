@@ -53,7 +53,7 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	tok, _, err := a.auth.NewSession(c.UserContext(), u.ID, clientIP(c))
+	tok, _, err := a.auth.NewSession(c.UserContext(), u, clientIP(c))
 	if err != nil {
 		return err
 	}

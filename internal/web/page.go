@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
@@ -58,13 +60,17 @@ func nav(p auth.Principal, path string) []navGroup {
 	if len(audit) > 0 {
 		groups = append(groups, navGroup{Title: "审计", Items: audit})
 	}
+	if p.Role == auth.SecurityAdmin {
+		groups = append(groups, navGroup{Title: "安全管理", Items: []navItem{item("账户与授权", "/security/users"), item("安全策略", "/security/policy")}})
+	}
 	if p.Role == auth.Admin {
 		groups = append(groups, navGroup{Title: "系统管理", Items: []navItem{
 			item("用户管理", "/admin/users"), item("组织机构", "/admin/organizations"), item("费率表", "/fees/schedules"),
 			item("工作日历", "/admin/calendar"), item("备份与恢复", "/admin/backups"), item("外部通知", "/admin/notices"),
 		}})
 	}
-	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("通知设置", "/profile"), item("代办委托", "/stand-ins")}})
+	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("通知设置", "/profile"),
+		item("代办委托", "/stand-ins"), item("修改密码", "/account/password"), item("API 令牌", "/account/tokens")}})
 	return groups
 }
 
@@ -77,6 +83,12 @@ func (a *App) page(c *fiber.Ctx, title string, data map[string]any) map[string]a
 	}
 	if sess, ok := c.Locals("session").(store.Session); ok {
 		out["CSRF"] = sess.CSRFToken
+		if !sess.PrevLoginAt.IsZero() {
+			out["LastLogin"] = struct {
+				At time.Time
+				IP string
+			}{sess.PrevLoginAt, sess.PrevLoginIP}
+		}
 	}
 	if p, ok := principal(c); ok {
 		u := &pageUser{Name: p.Name, Username: p.Username, Role: p.Role, RoleLabel: p.Role.Label()}

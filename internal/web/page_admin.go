@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -155,7 +154,9 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 	type roleOpt struct{ Code, Label string }
 	var roles []roleOpt
 	for _, r := range auth.Roles() {
-		roles = append(roles, roleOpt{string(r), r.Label()})
+		if !r.Separated() {
+			roles = append(roles, roleOpt{string(r), r.Label()})
+		}
 	}
 	type orgOpt struct {
 		ID         int64
@@ -174,26 +175,6 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 
 var usernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{2,31}$`)
 
-// passwordProblem explains why a new password is too weak ("" when fine).
-func passwordProblem(pw string) string {
-	if len([]rune(pw)) < 8 {
-		return "密码至少 8 位"
-	}
-	var letter, digit bool
-	for _, r := range pw {
-		switch {
-		case unicode.IsLetter(r):
-			letter = true
-		case unicode.IsDigit(r):
-			digit = true
-		}
-	}
-	if !letter || !digit {
-		return "密码须同时包含字母和数字"
-	}
-	return ""
-}
-
 func (a *App) adminCreateUser(c *fiber.Ctx) error {
 	p, err := require(c, auth.ManageUsers)
 	if err != nil {
@@ -211,12 +192,21 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 		form.fail("display_name", "请填写姓名(最多 64 个字)")
 	}
 	form.line("display_name", 64)
-	if msg := passwordProblem(password); msg != "" {
-		form.fail("password", msg)
+	policy, err := a.auth.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	if err := auth.CheckPassword(policy, v["username"], password); err != nil {
+		form.fail("password", errText(err))
 	}
 	role, err := auth.ParseRole(v["role"])
-	if err != nil {
+	switch {
+	case err != nil:
 		form.fail("role", "请选择角色")
+	case role.Separated():
+		// 三员分立: the system administrator does not grant the three
+		// separated roles; the security administrator does.
+		form.fail("role", "系统管理员、安全保密管理员和安全审计员的角色只能由安全保密管理员授予")
 	}
 	jid := form.int64("jurisdiction_id")
 	if _, err := a.store.Jurisdiction(ctx, jid); err != nil {
@@ -246,7 +236,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 		return err
 	}
 	u := store.User{Username: v["username"], DisplayName: v["display_name"], PasswordHash: hash, Role: string(role),
-		OrgID: orgID, JurisdictionID: jid, CityGrant: cityGrant, Active: true}
+		OrgID: orgID, JurisdictionID: jid, CityGrant: cityGrant, Active: true, MustChangePassword: true}
 	err = a.store.InTx(ctx, func(q *store.Queries) error {
 		id, err := q.InsertUser(ctx, u)
 		if err != nil {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -8,6 +10,7 @@ import (
 
 	"finreview/internal/audit"
 	"finreview/internal/auth"
+	"finreview/internal/report"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -15,6 +18,48 @@ import (
 func (a *App) pageAudit(r fiber.Router) {
 	r.Get("/audit", a.auditLog)
 	r.Get("/audit/verify", a.auditVerify)
+	r.Get("/audit/export.xlsx", a.auditExport)
+}
+
+// auditExport is the security auditor's Excel export of the audit trail
+// (with the page's filters) and of the last AuditKeepDays of sign-ins; the
+// export itself is recorded in the trail.
+func (a *App) auditExport(c *fiber.Ctx) error {
+	p, err := require(c, auth.ExportAudit)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	f := store.AuditEventsFilter{Action: strings.TrimSpace(c.Query("action"))}
+	if v := strings.TrimSpace(c.Query("actor")); v != "" {
+		u, err := a.store.UserByUsername(ctx, v)
+		if err != nil {
+			return &statusErr{status: 422, code: "invalid", msg: "没有用户名为 " + v + " 的用户"}
+		}
+		f.ActorID = u.ID
+	}
+	if v := strings.TrimSpace(c.Query("review")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return &statusErr{status: 422, code: "invalid", msg: "评审编号须为正整数"}
+		}
+		f.ReviewID = id
+	}
+	var buf bytes.Buffer
+	now := a.now()
+	n, err := report.WriteAuditWorkbook(ctx, a.store, p.AuditScope(), f, now.AddDate(0, 0, -audit.KeepDays), auditActionLabel, &buf)
+	if err != nil {
+		return err
+	}
+	u, _ := c.Locals("user").(store.User)
+	if err := a.audit(c, u, "audit_export", map[string]any{"events": n, "action": f.Action, "actor_id": f.ActorID,
+		"review_id": f.ReviewID}); err != nil {
+		return err
+	}
+	name := "审计日志-" + now.In(shanghai).Format("20060102-1504") + ".xlsx"
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
+	return c.Send(buf.Bytes())
 }
 
 // auditActionLabel names an audit action in Chinese: a workflow trigger's
@@ -32,6 +77,24 @@ func auditActionLabel(action string) string {
 		return "签发 API 令牌"
 	case "create_user":
 		return "新建用户"
+	case "audit_export":
+		return "导出审计日志"
+	case "login_failed":
+		return "登录失败"
+	case "access_denied":
+		return "越权访问被拒绝"
+	case "password_change":
+		return "修改密码"
+	case "password_reset":
+		return "重置密码"
+	case "set_security_policy":
+		return "修改安全策略"
+	case "revoke_token":
+		return "撤销 API 令牌"
+	case "grant_role":
+		return "授予角色"
+	case "unlock_account":
+		return "解锁账户"
 	case "deactivate_user":
 		return "停用用户"
 	case "activate_user":
@@ -110,7 +173,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 	var rows []auditRow
 	total := 0
 	if form.ok() {
-		events, n, err := a.store.AuditEvents(ctx, p.Scope(), f)
+		events, n, err := a.store.AuditEvents(ctx, p.AuditScope(), f)
 		if err != nil {
 			return err
 		}
@@ -121,7 +184,8 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 	}
 	type opt struct{ Code, Label string }
 	var actions []opt
-	for _, code := range []string{"login", "account_locked", "create_user", "deactivate_user", "activate_user", "create_organization",
+	for _, code := range []string{"login", "login_failed", "account_locked", "unlock_account", "password_change", "password_reset",
+		"grant_role", "set_security_policy", "access_denied", "audit_export", "revoke_token", "create_user", "deactivate_user", "activate_user", "create_organization",
 		"create_project", "create_review", "delegate", "delegate_override", "anchor"} {
 		actions = append(actions, opt{code, auditActionLabel(code)})
 	}
@@ -135,6 +199,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		status = 422
 	}
 	return a.views.render(c, status, "audit", a.page(c, "审计日志", map[string]any{
+		"CanExport":  p.Can(auth.ExportAudit),
 		"Breadcrumb": []crumb{{Label: "审计"}, {Label: "审计日志"}},
 		"Events":     rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Form": form, "Actions": actions, "Verified": verified,
 	}))

@@ -20,6 +20,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/fee"
 	"finreview/internal/firm"
+	"finreview/internal/pii"
 	"finreview/internal/store"
 )
 
@@ -125,7 +126,7 @@ func (a *App) firmRows(ctx context.Context, svc *firm.Service, q firmListQuery) 
 		}
 		rows = append(rows, firmRow{No: len(rows) + 1, ID: f.OrgID, Name: f.Name, Qualification: f.Qualification, Status: f.Status,
 			Label: firmStatusLabel(f.Status), Class: firmStatusClass(f.Status), Score: f.Score.StringFixed(2),
-			Contact: f.ContactPerson, Phone: f.ContactPhone, OpenReviews: f.OpenReviews, Capacity: f.Capacity,
+			Contact: f.ContactPerson, Phone: pii.MaskPhone(f.ContactPhone), OpenReviews: f.OpenReviews, Capacity: f.Capacity,
 			Position: f.Position, Next: f.OrgID == lib.NextFirmID && lib.NextFirmID != 0, Qualified: f.Qualified,
 			AdmittedAt: f.AdmittedAt})
 	}

@@ -159,7 +159,21 @@ func TestPageRoleChecks(t *testing.T) {
 		{"caizheng", "/bulletin?month=2026-11", 200},
 		{"caizheng", "/bulletin?month=2026-13", 422},
 		{"pingshen", "/audit", 200},
-		{"admin", "/audit/verify", 200},
+		{"shenji", "/audit", 200},
+		{"shenji", "/audit/verify", 200},
+		{"admin", "/audit", 403},
+		{"admin", "/audit/verify", 403},
+		{"anquan", "/audit", 403},
+		{"anquan", "/security/users", 200},
+		{"admin", "/security/users", 403},
+		{"shenji", "/security/users", 403},
+		{"pingshen", "/security/users", 403},
+		{"anquan", "/admin/users", 403},
+		{"shenji", "/admin/users", 403},
+		{"anquan", "/reviews", 403},
+		{"shenji", "/reviews", 403},
+		{"anquan", "/", 200},
+		{"shenji", "/", 200},
 		{"caizheng", "/audit", 403},
 		{"jianshe", "/audit", 403},
 		{"zhongjie1", "/audit/verify", 403},
@@ -208,7 +222,8 @@ func TestAdminUsers(t *testing.T) {
 		name, field, value, message string
 	}{
 		{"short password", "password", "abc", "密码至少 8 位"},
-		{"password without digits", "password", "abcdefghij", "密码须同时包含字母和数字"},
+		{"password of two character classes", "password", "abcdefghij1", "至少三类"},
+		{"password containing the user name", "password", "Wangli#2026", "密码不能包含用户名"},
 		{"bad username", "username", "王", "用户名为"},
 		{"unit user without unit", "org_id", "", "该角色须选择所属单位"},
 		{"unknown role", "role", "boss", "请选择角色"},
@@ -291,7 +306,7 @@ func TestAdminUsers(t *testing.T) {
 		}
 	})
 	t.Run("audit verification passes", func(t *testing.T) {
-		_, body := e.get(admin, "/audit/verify")
+		_, body := e.get(e.as("shenji"), "/audit/verify")
 		if !strings.Contains(string(body), `data-testid="verify-ok"`) {
 			t.Fatalf("verification did not pass: %.500s", body)
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"finreview/internal/fee"
+	"finreview/internal/pii"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -81,6 +82,10 @@ func funcs() template.FuncMap {
 		"datetime": func(t time.Time) string { return formatTime(t, "2006-01-02 15:04") },
 		"safeHTML": func(s string) template.HTML { return template.HTML(s) }, // only for server-generated SVG
 		"add":      func(a, b int) int { return a + b },
+		// Personal information is masked wherever it is listed (pii).
+		"maskphone": pii.MaskPhone,
+		"maskemail": pii.MaskEmail,
+		"maskid":    pii.MaskID,
 	}
 }
 

@@ -21,7 +21,7 @@ func (a *App) routes() {
 	pages.Get("/login", a.loginPage)
 	pages.Post("/login", a.loginSubmit)
 	pages.Post("/logout", a.logout)
-	in := pages.Group("", a.requireLogin)
+	in := pages.Group("", a.requireLogin, a.passwordGate)
 	in.Get("/", a.home)
 	in.Get("/notifications", a.notifications)
 	in.Post("/notifications/read", a.notificationsRead)

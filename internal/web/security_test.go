@@ -124,7 +124,7 @@ func TestAPIRoleRowMatrix(t *testing.T) {
 			t.Errorf("route %s has no entry in apiMatrix; add its expected answers", k)
 		}
 	}
-	roles := []string{"admin", "caizheng", "pingshen", "jianshe", "jianshe2", "shigong", "zhuguan", "zhuanjia", "zhongjie1"}
+	roles := []string{"admin", "anquan", "shenji", "caizheng", "pingshen", "jianshe", "jianshe2", "shigong", "zhuguan", "zhuanjia", "zhongjie1"}
 	for _, k := range keys {
 		rule := apiMatrix[k]
 		method, pattern, _ := strings.Cut(k, " ")

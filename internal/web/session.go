@@ -71,9 +71,11 @@ func (a *App) csrf(c *fiber.Ctx) error {
 
 const preCSRFCookie = "finreview_csrf"
 
+// setSessionCookie sets a browser-session cookie: it carries no expiry of
+// its own, the server ends the session (idle timeout, absolute lifetime).
 func (a *App) setSessionCookie(c *fiber.Ctx, tok string) {
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: a.secure,
-		SameSite: "Lax", Expires: a.now().Add(auth.SessionIdle)})
+		SameSite: "Lax", SessionOnly: true})
 }
 
 func principal(c *fiber.Ctx) (auth.Principal, bool) {
