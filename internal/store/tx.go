@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
@@ -43,7 +44,40 @@ func (s *Store) InTxThen(ctx context.Context, fn func(q *Queries) error, then fu
 	return s.run(ctx, "", fn, then)
 }
 
-func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) (err error) {
+// TxAttempts bounds how often a transaction runs when it keeps losing to
+// conflicting ones.
+const TxAttempts = 10
+
+// run runs the transaction again, from fn, when it lost a deadlock: InnoDB
+// chose it as the victim or, on a Galera cluster, another node's write set
+// won certification (both error 1213, the transaction rolled back whole).
+// Every kind of transaction is retried here and nowhere else: fn must
+// decide its outcome afresh from what it reads, as a single server's
+// serialization would have it, and keep no effects outside the
+// transaction between attempts.
+func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.attempt(ctx, setup, fn, then)
+		if !IsDeadlock(err) || attempt == TxAttempts || ctx.Err() != nil {
+			return err
+		}
+		s.retries.Add(1)
+		// A short pause, growing and spread, so that the transactions that
+		// collided do not collide again in step.
+		pause := time.Duration(attempt*attempt)*time.Millisecond + time.Duration(rand.Int64N(int64(attempt)*int64(time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// Retries counts the transactions run again after a deadlock since start.
+func (s *Store) Retries() int64 { return s.retries.Load() }
+
+func (s *Store) attempt(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) (err error) {
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
