@@ -44,9 +44,11 @@ func (s *Store) InTxThen(ctx context.Context, fn func(q *Queries) error, then fu
 	return s.run(ctx, "", fn, then)
 }
 
-// TxAttempts bounds how often a transaction runs when it keeps losing to
-// conflicting ones.
-const TxAttempts = 10
+// TxRetryFor bounds how long a transaction that keeps losing to
+// conflicting ones is run again: with many writers of one row on
+// different Galera nodes, each round of certification lets one node's
+// writer through, and the others try again.
+const TxRetryFor = 20 * time.Second
 
 // run runs the transaction again, from fn, when it lost a deadlock: InnoDB
 // chose it as the victim or, on a Galera cluster, another node's write set
@@ -57,15 +59,17 @@ const TxAttempts = 10
 // transaction between attempts.
 func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) error {
 	var err error
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		err = s.attempt(ctx, setup, fn, then)
-		if !IsDeadlock(err) || attempt == TxAttempts || ctx.Err() != nil {
+		if !IsDeadlock(err) || ctx.Err() != nil || time.Since(start) > TxRetryFor {
 			return err
 		}
 		s.retries.Add(1)
 		// A short pause, growing and spread, so that the transactions that
 		// collided do not collide again in step.
-		pause := time.Duration(attempt*attempt)*time.Millisecond + time.Duration(rand.Int64N(int64(attempt)*int64(time.Millisecond)))
+		step := min(time.Duration(attempt*attempt)*time.Millisecond, 50*time.Millisecond)
+		pause := step + rand.N(step+time.Millisecond)
 		select {
 		case <-ctx.Done():
 			return err
