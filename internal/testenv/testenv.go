@@ -198,3 +198,28 @@ func NodeStores(t testing.TB, s *store.Store, n int) []*store.Store {
 	}
 	return out
 }
+
+// FirstExperts returns the ids of the first n experts of the demo city, in
+// the order they were loaded, joined as a transition's "experts" takes
+// them: ids are not 1, 2, 3… on a Galera cluster, which interleaves
+// auto-increments between nodes.
+func FirstExperts(t testing.TB, s *store.Store, n int) string {
+	t.Helper()
+	rows, err := s.DB.Query("SELECT id FROM experts ORDER BY id LIMIT ?", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != n {
+		t.Fatalf("the demo city has %d experts, want at least %d", len(ids), n)
+	}
+	return store.JoinIDs(ids)
+}
