@@ -63,7 +63,7 @@ func TestMigrateAtOnceOnTwoNodes(t *testing.T) {
 		}
 	}
 	var holder *string
-	if err := s.DB.QueryRow("SELECT holder FROM `"+fresh+"`.schema_migrations_lock WHERE id = 1").Scan(&holder); err != nil || holder != nil {
+	if err := s.DB.QueryRow("SELECT holder FROM `" + fresh + "`.schema_migrations_lock WHERE id = 1").Scan(&holder); err != nil || holder != nil {
 		t.Fatalf("the migration lock after both: holder %v (%v), want released", holder, err)
 	}
 }
