@@ -81,8 +81,7 @@ func newHarnessOn(ctx context.Context, dsn, endpoint string) (*harness, error) {
 	}
 	admin.Close()
 	cfg.DBName = benchDB
-	// The same driver settings as the server's pool, so the baseline
-	// transaction pays the same round trips.
+	// The same driver settings as the server's pool.
 	cfg.InterpolateParams = true
 	h.dsn = cfg.FormatDSN()
 	if err := h.cli(ctx, "migrate"); err != nil {

@@ -52,6 +52,7 @@ func run(ctx context.Context) error {
 		{"transitions", (*harness).benchTransitions},
 		{"review list", (*harness).benchReviewList},
 		{"deadlines", (*harness).benchDeadlines},
+		{"import", (*harness).benchImport},
 		{"cluster", (*harness).benchCluster},
 	}
 	only := os.Getenv("FINREVIEW_BENCH_ONLY")

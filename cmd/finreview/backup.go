@@ -35,14 +35,11 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 			fmt.Fprintln(c.stderr, "用法:finreview backup verify --from 目录|s3://桶/前缀 [--id 备份编号]")
 			return errUsage
 		}
-		e, err := c.open(ctx, true)
+		e, err := c.openKeyed(ctx)
 		if err != nil {
 			return err
 		}
 		defer e.close()
-		if err := e.loadAuditKey(); err != nil {
-			return err
-		}
 		m, err := backup.Verify(ctx, c.backupOptions(e), *from, *id)
 		if err != nil {
 			return fmt.Errorf("备份校验未通过:%w", err)
@@ -57,14 +54,11 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.stderr, "用法:finreview backup --to 目录|s3://桶/前缀")
 		return errUsage
 	}
-	e, err := c.open(ctx, true)
+	e, err := c.openKeyed(ctx)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	if err := e.loadAuditKey(); err != nil {
-		return err
-	}
 	m, err := backup.Backup(ctx, c.backupOptions(e), *to)
 	if err != nil {
 		return fmt.Errorf("备份失败:%w", err)

@@ -18,9 +18,12 @@ import (
 // run them without touching the real process.
 type cli struct {
 	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	// lookupEnv tells a variable set empty from an unset one (getenv's
+	// answer for both is ""); nil in tests that give getenv only.
+	lookupEnv func(string) (string, bool)
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 // errUsage marks a command-line mistake; main exits 2 for it.
@@ -38,11 +41,13 @@ const usage = `finreview — 财政投资评审管理系统
   finreview backup --to 位置      备份数据库与全部资料对象(目录或 s3://桶/前缀)
   finreview backup verify --from 位置   在临时库中恢复并核对备份
   finreview restore --from 位置   恢复到空的数据库与存储桶
+  finreview import KIND --file 文件.xlsx [--dry-run]   从 Excel 导入单位、机构、专家、项目、历史评审
+  finreview import template KIND --out 文件.xlsx       下载导入模板
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	c := &cli{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	c := &cli{getenv: os.Getenv, lookupEnv: os.LookupEnv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	err := c.run(ctx, os.Args[1:])
 	stop()
 	if err != nil {
@@ -78,6 +83,8 @@ func (c *cli) run(ctx context.Context, args []string) error {
 		return c.backup(ctx, args[1:])
 	case "restore":
 		return c.restore(ctx, args[1:])
+	case "import":
+		return c.importCmd(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil

@@ -38,7 +38,7 @@ func (e *env) close() {
 // open loads the configuration and connects to MariaDB (and MinIO when
 // withObjects), answering with how to start a service that is down.
 func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
-	cfg, err := config.Load(c.getenv)
+	cfg, err := c.loadConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -61,15 +61,21 @@ func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
 	return e, nil
 }
 
-// loadAuditKey gives the store the audit anchors' key, for the commands
-// that write or check anchors (serve, backup, restore).
-func (e *env) loadAuditKey() error {
+// openKeyed opens MariaDB and MinIO and gives the store the audit
+// anchors' key, for the commands that write or check anchors (serve,
+// backup, backup verify).
+func (c *cli) openKeyed(ctx context.Context) (*env, error) {
+	e, err := c.open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
 	key, err := audit.LoadKey(e.cfg.AuditKeyFile)
 	if err != nil {
-		return fmt.Errorf("配置错误 FINREVIEW_AUDIT_KEY_FILE: %w", err)
+		e.close()
+		return nil, fmt.Errorf("配置错误 FINREVIEW_AUDIT_KEY_FILE: %w", err)
 	}
 	e.db.SetAuditKey(key)
-	return nil
+	return e, nil
 }
 
 func (c *cli) serve(ctx context.Context, args []string) error {
@@ -78,14 +84,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	e, err := c.open(ctx, true)
+	e, err := c.openKeyed(ctx)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	if err := e.loadAuditKey(); err != nil {
-		return err
-	}
 	e.log.Info("starting", slog.Any("config", e.cfg))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

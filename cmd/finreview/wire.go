@@ -12,6 +12,7 @@ import (
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/importer"
 	"finreview/internal/review"
 	"finreview/internal/upkeep"
 	"finreview/internal/web"
@@ -59,7 +60,15 @@ func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (w
 	if k.docs != nil {
 		go k.docs.Maintain(ctx, time.Minute, 24*time.Hour)
 	}
-	return web.Services{
+	notices, err := startNotices(ctx, e, reg)
+	if err != nil {
+		return web.Services{}, err
+	}
+	var imports *importer.Service
+	if e.objects != nil {
+		imports = importer.New(importer.Options{Store: e.db, Objects: e.objects, Log: e.log})
+	}
+	return web.Services{Notices: notices, Imports: imports,
 		Reviews: k.reviews, Firms: k.firms, Billing: k.billing, Docs: k.docs, Deadlines: engine,
 		DueText: func(ctx context.Context, reviewID int64) (string, string) {
 			return deadline.DueText(ctx, &e.db.Queries, reviewID, time.Now())

@@ -73,11 +73,15 @@ const dummyHash = "$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z5Rr/1Q5c0G3vKd5bEw5u2jS"
 // Authenticate checks a user name and password, with throttling.
 //
 // Every password check is claimed first, under the lock of the account
-// name's row in login_throttle: at most MaxUserFailures checks per name and
-// window are ever made, however many requests arrive at once, and that many
-// failures lock the account for LockDuration (429 with the time it
-// unlocks, and an "account_locked" audit event). Unknown names are counted
-// the same way, so a lock-out does not tell whether a name exists.
+// name's row in login_throttle: the checks in flight and the failures of a
+// window together never exceed MaxUserFailures, so at most that many wrong
+// passwords are ever checked, however many requests arrive at once, and
+// that many failures lock the account for LockDuration (429 with the time
+// it unlocks, and an "account_locked" audit event). A success clears the
+// count. A claim whose check never finished (its instance died) stops
+// counting after claimTTL, so it cannot keep the right password out.
+// Unknown names are counted the same way, so a lock-out does not tell
+// whether a name exists.
 //
 // An address is limited only in what cannot hurt the people behind it: its
 // sign-ins with unknown names (guessed or sprayed names) are claimed from
@@ -99,7 +103,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, ip strin
 			return store.User{}, err
 		}
 	}
-	if err := s.claim(ctx, key, MaxUserFailures, now); err != nil {
+	if err := s.claimCheck(ctx, key, now); err != nil {
 		return store.User{}, err
 	}
 	hash := u.PasswordHash
@@ -173,6 +177,45 @@ func addressKey(ip string) string { return "address:" + ip }
 // claim takes one of max password checks of key's window, or answers why
 // not: the key is locked, or its window's checks are all taken.
 func (s *Service) claim(ctx context.Context, key string, max int, now time.Time) error {
+	return s.claimWith(ctx, key, now, func(t *store.LoginThrottle) error {
+		if t.Claims >= max {
+			return &ThrottleError{Until: t.WindowStart.Add(ThrottleWindow)}
+		}
+		t.Claims++
+		return nil
+	})
+}
+
+// claimTTL is how long a password check in flight counts: far longer than
+// a check takes, short enough that one left by a dead instance soon stops
+// counting.
+const claimTTL = 30 * time.Second
+
+// claimCheck claims a password check of an account name: refused while the
+// account is locked, or while its failures and the checks in flight reach
+// MaxUserFailures.
+func (s *Service) claimCheck(ctx context.Context, key string, now time.Time) error {
+	return s.claimWith(ctx, key, now, func(t *store.LoginThrottle) error {
+		if !t.ClaimedAt.After(now.Add(-claimTTL)) {
+			t.Claims = 0
+		}
+		if t.Failures+t.Claims >= MaxUserFailures {
+			until := t.WindowStart.Add(ThrottleWindow)
+			if t.Claims > 0 {
+				until = t.ClaimedAt.Add(claimTTL)
+			}
+			return &ThrottleError{Until: until}
+		}
+		t.Claims++
+		t.ClaimedAt = now
+		return nil
+	})
+}
+
+// claimWith locks key's count, refuses while it is locked, starts a new
+// window when the last one is over, and lets take decide: a ThrottleError
+// refuses the attempt, nil saves the count as take left it.
+func (s *Service) claimWith(ctx context.Context, key string, now time.Time, take func(*store.LoginThrottle) error) error {
 	var refused error
 	err := s.retry(ctx, func(q *store.Queries) error {
 		refused = nil
@@ -187,11 +230,9 @@ func (s *Service) claim(ctx context.Context, key string, max int, now time.Time)
 		if !t.LockedUntil.IsZero() || !t.WindowStart.After(now.Add(-ThrottleWindow)) {
 			t = store.LoginThrottle{WindowStart: now}
 		}
-		if t.Claims >= max {
-			refused = &ThrottleError{Until: t.WindowStart.Add(ThrottleWindow)}
+		if refused = take(&t); refused != nil {
 			return nil
 		}
-		t.Claims++
 		return q.SaveLoginThrottle(ctx, key, t)
 	})
 	if err != nil {
@@ -209,6 +250,7 @@ func (s *Service) fail(ctx context.Context, key string, u store.User, ip string,
 			return err
 		}
 		t.Failures++
+		t.Claims = max(0, t.Claims-1) // this check is no longer in flight
 		if t.Failures < MaxUserFailures || t.LockedUntil.After(now) {
 			return q.SaveLoginThrottle(ctx, key, t)
 		}

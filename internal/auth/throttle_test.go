@@ -124,3 +124,50 @@ func TestMadeUpNamesLockLikeRealOnes(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksLeftInFlightStopCounting: claims of password checks that never
+// finished (their instance died between the claim and the answer) keep the
+// right password out only for a short while, and the right password
+// signs in meanwhile as soon as they are stale; concurrent right
+// passwords all sign in.
+func TestChecksLeftInFlightStopCounting(t *testing.T) {
+	s, clock := demoClock(t)
+	ctx := context.Background()
+	svc := auth.NewService(s, func() time.Time { return *clock })
+	// Five checks claimed and never answered, as a killed instance leaves them.
+	if _, err := s.DB.ExecContext(ctx, `INSERT INTO login_throttle (throttle_key, window_start, claims, claimed_at, failures)
+		VALUES ('account:caizheng', ?, ?, ?, 0)`, *clock, auth.MaxUserFailures, *clock); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.3.1"); !errors.Is(err, auth.ErrThrottled) {
+		t.Fatalf("right password with five checks in flight: %v, want a short refusal", err)
+	}
+	*clock = clock.Add(time.Minute)
+	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.3.1"); err != nil {
+		t.Fatalf("right password once the dead checks are stale: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, auth.MaxUserFailures)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.3.2")
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent right passwords: %v", err)
+		}
+	}
+	// The right passwords left nothing counting against the account.
+	for i := range auth.MaxUserFailures - 1 {
+		if _, err := svc.Authenticate(ctx, "caizheng", fmt.Sprintf("wrong-%d", i), "10.0.3.3"); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("wrong password %d: %v", i, err)
+		}
+	}
+	if _, err := svc.Authenticate(ctx, "caizheng", "Demo@2026", "10.0.3.4"); err != nil {
+		t.Fatalf("right password after four failures: %v", err)
+	}
+}

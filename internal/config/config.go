@@ -42,6 +42,27 @@ type Config struct {
 	TLSKeyFile  string
 	// BehindTLS says a TLS-terminating proxy fronts the instance.
 	BehindTLS bool
+	// Notices holds the outside channels; a channel without its address is off.
+	Notices Notices
+}
+
+// Notices configure email and SMS.
+type Notices struct {
+	SMTPAddr     string // host:port; email is off when empty
+	SMTPUser     string
+	SMTPPassword string // from FINREVIEW_SMTP_PASSWORD_FILE
+	SMTPFrom     string
+	SMTPTLS      string // none, starttls or implicit
+	SMSURL       string // the gateway; SMS is off when empty
+	SMSKey       string // from FINREVIEW_SMS_KEY_FILE
+	SMSSignature string
+	// SMSQuiet are the default quiet hours ("HH:MM-HH:MM", Beijing time);
+	// empty: SMS never wait.
+	SMSQuiet string
+	// SMSTemplates are the gateway's template codes per notice kind.
+	SMSTemplates map[string]string
+	// PublicURL is the application's address for links in messages.
+	PublicURL string
 }
 
 // TLS reports whether the instance serves HTTPS itself.
@@ -70,6 +91,13 @@ const (
 // Load reads the configuration through getenv. Secrets may also come from a
 // file named by the variable with the suffix _FILE.
 func Load(getenv func(string) string) (Config, error) {
+	return LoadEnv(func(k string) (string, bool) { v := getenv(k); return v, v != "" })
+}
+
+// LoadEnv is Load through a lookup that tells a variable set to the empty
+// string (FINREVIEW_SMS_QUIET= turns quiet hours off) from an unset one.
+func LoadEnv(lookup func(string) (string, bool)) (Config, error) {
+	getenv := func(k string) string { v, _ := lookup(k); return v }
 	c := Config{
 		Addr:             orDefault(getenv("FINREVIEW_ADDR"), DefaultAddr),
 		DSN:              orDefault(getenv("FINREVIEW_DSN"), DefaultDSN),
@@ -129,7 +157,11 @@ func Load(getenv func(string) string) (Config, error) {
 		host, _ := os.Hostname()
 		c.InstanceName = fmt.Sprintf("%s:%d", host, os.Getpid())
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	c.Notices, err = loadNotices(getenv, lookup)
+	return c, err
 }
 
 func (c Config) validate() error {
@@ -174,6 +206,11 @@ func (c Config) LogValue() slog.Value {
 		slog.String("audit_key_file", c.AuditKeyFile),
 		slog.Bool("tls", c.TLS()),
 		slog.Bool("behind_tls", c.BehindTLS),
+		slog.String("smtp_addr", c.Notices.SMTPAddr),
+		slog.String("smtp_tls", c.Notices.SMTPTLS),
+		slog.String("sms_url", c.Notices.SMSURL),
+		slog.String("sms_quiet", c.Notices.SMSQuiet),
+		slog.String("public_url", c.Notices.PublicURL),
 	)
 }
 

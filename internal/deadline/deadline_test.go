@@ -306,7 +306,7 @@ func TestEnginesInParallelFireEachDeadlineOnce(t *testing.T) {
 		t.Errorf("%d deadlines not fired", n)
 	}
 	// The unit's users heard about each overdue deadline once.
-	if n := f.count("SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'deadline_overdue' AND u.username = 'jianshe'"); n != 1000 {
+	if n := f.count("SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'deemed_agreed' AND u.username = 'jianshe'"); n != 1000 {
 		t.Errorf("jianshe got %d overdue notices, want 1000 (one per deadline)", n)
 	}
 }
@@ -344,8 +344,8 @@ func TestEngineFailedFireStaysPending(t *testing.T) {
 			t.Errorf("failed deadline %d tried %d times in one pass, want 1", id, c.calls[id])
 		}
 	}
-	if n := f.count("SELECT COUNT(*) FROM notifications WHERE kind = 'deadline_overdue' AND review_id = ?", rid); n != 8 {
-		t.Errorf("%d overdue notices after the first pass, want 8 (none for the failed ones)", n)
+	if n := f.count("SELECT COUNT(*) FROM notifications WHERE kind = 'deemed_agreed' AND review_id = ?", rid); n != 8 {
+		t.Errorf("%d deemed-agreed notices after the first pass, want 8 (none for the failed ones)", n)
 	}
 
 	c.fail = nil // the cause is gone: the next pass fires them

@@ -9,7 +9,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"finreview/internal/calendar"
 	"finreview/internal/store"
@@ -325,7 +324,7 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 				}
 				ps.leave(d.ID, true)
 				park := d.FireAttempts+1 >= MaxFireAttempts
-				if err := q.RecordDeadlineFireFailure(ctx, d.ID, truncate(ferr.Error(), 2000), park, now); err != nil {
+				if err := q.RecordDeadlineFireFailure(ctx, d.ID, ferr.Error(), park, now); err != nil {
 					return fmt.Errorf("record failure of deadline %d: %w", d.ID, err)
 				}
 				if park {
@@ -391,7 +390,11 @@ func (e *Engine) fire(ctx context.Context, q *store.Queries, d store.Deadline, r
 	}
 	// The notice joins the firing's own notices in one statement.
 	title, body := overdueMessage(d, r)
-	return notify(ctx, q, d, r, title, body, "deadline_overdue", now)
+	kind := "deadline_overdue"
+	if Kind(d.Kind) == KindOpinion {
+		kind = "deemed_agreed" // 逾期未签署,视同同意
+	}
+	return notify(ctx, q, d, r, title, body, kind, now)
 }
 
 func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now time.Time, skip []int64) (batch, error) {
@@ -505,15 +508,4 @@ func notify(ctx context.Context, q *store.Queries, d store.Deadline, r store.Rev
 		return fmt.Errorf("notify deadline %d: %w", d.ID, err)
 	}
 	return nil
-}
-
-// truncate keeps at most n bytes of s, cut at a character boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

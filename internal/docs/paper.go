@@ -196,7 +196,7 @@ func (s *Service) renderOne(ctx context.Context, p store.Paper) (err error) {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	n, parked, rerr := s.store.RecordPaperRenderFailure(cctx, p.ID, truncate(err.Error(), 2000), s.now(), MaxRenderAttempts)
+	n, parked, rerr := s.store.RecordPaperRenderFailure(cctx, p.ID, err.Error(), s.now(), MaxRenderAttempts)
 	attrs := []any{slog.Int64("paper_id", p.ID), slog.Int64("review_id", p.ReviewID), slog.String("doc_number", p.DocNumber),
 		slog.Int("attempts", n), slog.String("error", err.Error())}
 	switch {
@@ -208,17 +208,6 @@ func (s *Service) renderOne(ctx context.Context, p store.Paper) (err error) {
 		s.log.Warn("paper render failed", attrs...)
 	}
 	return err
-}
-
-// truncate keeps at most n bytes of s, cut at a character boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // render makes and stores one paper's PDF.

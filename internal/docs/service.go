@@ -267,9 +267,21 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 		return store.Document{}, fmt.Errorf("record pending document: %w", err)
 	}
 	doc.ID = id
+	// cleanup removes a failed upload: its pending row first, then its
+	// objects, and those only once the row is known gone. When the commit's
+	// outcome is unknown (the database went away during COMMIT) the row may
+	// be committed: its objects stay, and the sweep removes whatever is
+	// left pending later.
 	cleanup := func(keys ...string) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
+		gone, err := s.store.DeletePendingDocument(cctx, id)
+		if err != nil || !gone {
+			if err != nil {
+				s.log.Warn("remove pending document", slog.Int64("id", id), slog.String("error", err.Error()))
+			}
+			return
+		}
 		for _, k := range keys {
 			if k == "" {
 				continue
@@ -277,9 +289,6 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 			if err := s.objects.Delete(cctx, k); err != nil {
 				s.log.Warn("remove object of failed upload", slog.String("key", k), slog.String("error", err.Error()))
 			}
-		}
-		if _, err := s.store.DeletePendingDocument(cctx, id); err != nil {
-			s.log.Warn("remove pending document", slog.Int64("id", id), slog.String("error", err.Error()))
 		}
 	}
 

@@ -130,7 +130,10 @@ func (s *Service) Get(ctx context.Context, sc store.Scope, id int64) (Detail, er
 // Stats are a firm's working figures over its concluded reviews.
 type Stats struct {
 	ReviewsDone int
-	Open        int
+	// ImportedDone counts the concluded reviews among ReviewsDone that
+	// were imported from the registers kept before go-live.
+	ImportedDone int
+	Open         int
 	// AverageWorkdays is the mean number of working days from delegation
 	// to conclusion, 2 places.
 	AverageWorkdays decimal.Decimal
@@ -165,6 +168,9 @@ func computeStats(rows store.FirmStats, cal *calendar.Calendar) Stats {
 		Submitted: decimal.Zero, Audited: decimal.Zero, AverageWorkdays: decimal.Zero, ReductionRate: decimal.Zero}
 	days := 0
 	for _, d := range rows.Done {
+		if d.Imported {
+			st.ImportedDone++
+		}
 		days += cal.WorkdaysBetween(calendar.DateOf(d.DelegatedAt), calendar.DateOf(d.ConcludedAt))
 		if d.Audited.Valid {
 			st.Submitted = st.Submitted.Add(d.Submitted)

@@ -75,7 +75,13 @@ type Bulletin struct {
 	Overdue      []store.OverdueItem
 	OverdueTotal int
 	Fees         [3]store.FeeTotals
+	// Imported counts, per period, the concluded reviews imported from
+	// the registers kept before go-live (included in the figures).
+	Imported [3]int
 }
+
+// AnyImported reports whether a period's figures include imported reviews.
+func (b Bulletin) AnyImported() bool { return b.Imported != [3]int{} }
 
 // Input is what Build shapes; Load fills it from the store.
 type Input struct {
@@ -136,6 +142,7 @@ func Build(in Input) Bulletin {
 			}
 			b.ByBand[band].add(p, f)
 			b.Total.add(p, f)
+			b.Imported[p] += c.Imported
 		}
 	}
 	for p, rows := range in.Received {

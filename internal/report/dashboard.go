@@ -36,6 +36,9 @@ type Dashboard struct {
 	ByFirm      []Group
 	Fees        store.FeeTotals
 	Contractors []store.ContractorFee
+	// Imported counts the concluded reviews among these that were
+	// imported from the registers kept before go-live.
+	Imported int
 }
 
 // BuildDashboard shapes the counts: states in workflow order and kinds in
@@ -110,6 +113,9 @@ func LoadDashboard(ctx context.Context, q *store.Queries, sc store.Scope, now ti
 		return Dashboard{}, err
 	}
 	if d.Contractors, err = q.ContractorFees(ctx, sc); err != nil {
+		return Dashboard{}, err
+	}
+	if d.Imported, err = q.CountImportedReviews(ctx, sc); err != nil {
 		return Dashboard{}, err
 	}
 	return d, nil

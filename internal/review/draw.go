@@ -19,6 +19,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/draw"
 	"finreview/internal/fee"
+	"finreview/internal/notice"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -265,6 +266,17 @@ func (s *Service) Draw(ctx context.Context, p auth.Principal, reviewID int64, pu
 			if err := q.AddDrawnExpert(ctx, r.ID, c.ID, purpose, true, now); err != nil {
 				return err
 			}
+		}
+		// The main experts with an account hear they were drawn.
+		users, err := q.ExpertUserIDs(ctx, draw.IDs(res.Main))
+		if err != nil {
+			return err
+		}
+		if err := q.NotifyUsers(ctx, users, store.Notification{ReviewID: r.ID, Kind: string(notice.ExpertDrawn),
+			Title:     fmt.Sprintf("%s:您被抽取为%s专家", r.ProjectName, PurposeLabel(purpose)),
+			Body:      fmt.Sprintf("您已被随机抽取为项目「%s」的%s专家(%s),请登录系统查看评审资料。", r.ProjectName, PurposeLabel(purpose), specialty),
+			CreatedAt: now}); err != nil {
+			return fmt.Errorf("notify drawn experts: %w", err)
 		}
 		action := "expert_draw"
 		if n > 0 {

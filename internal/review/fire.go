@@ -154,6 +154,12 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 	if !owns(p, r) {
 		return fired{}, store.ErrNotFound
 	}
+	if r.ImportID != 0 {
+		// A concluded review brought in from the old registers is history:
+		// read-only, whatever its state would permit.
+		return fired{}, &workflow.TransitionError{From: r.State, Trigger: t, Permitted: []workflow.Trigger{},
+			Reason: "该评审为上线前导入的历史记录,只读,不能再办理"}
+	}
 	facts, err := s.facts(ctx, q, r)
 	if err != nil {
 		return fired{}, err

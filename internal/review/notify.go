@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"finreview/internal/auth"
+	"finreview/internal/notice"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -19,7 +20,32 @@ func routine(t workflow.Trigger) bool {
 	return true
 }
 
-// notify tells the parties who act next that the review moved.
+// noticeKind is the kind of notice a trigger makes: people choose their
+// channels per kind.
+func noticeKind(t workflow.Trigger) notice.Kind {
+	switch t {
+	case workflow.Delegate:
+		return notice.Delegated
+	case workflow.Return, workflow.SendBack, workflow.InitialCheckFail:
+		return notice.Returned
+	case workflow.SendOpinion:
+		return notice.OpinionSent
+	case workflow.DeemAgreed:
+		return notice.DeemedAgreed
+	case workflow.Conclude, workflow.IssueUnilateral:
+		return notice.Concluded
+	case workflow.Uphold:
+		return notice.AppealDecided
+	case workflow.Suspend:
+		return notice.Suspended
+	case workflow.Resume:
+		return notice.Resumed
+	}
+	return notice.Transition
+}
+
+// notify tells the parties who act next that the review moved; a
+// suspension or resumption is told to the unit, the firm and the Center.
 func (x *tx) notify(ctx context.Context, to workflow.State) error {
 	f := workflow.Facts{Suspended: x.ch.Suspended, AppealUsed: x.ch.AppealUsed}
 	m := workflow.New(to, f)
@@ -28,6 +54,16 @@ func (x *tx) notify(ctx context.Context, to workflow.State) error {
 	body := fmt.Sprintf("%s(%s)执行了\u201c%s\u201d,评审现为\u201c%s\u201d。", x.p.Name, x.p.Role.Label(), x.in.Trigger.Label(), to.Label())
 	if x.in.Reason != "" {
 		body += "原因:" + x.in.Reason
+	}
+	kind := string(noticeKind(x.in.Trigger))
+	if x.in.Trigger == workflow.Suspend || x.in.Trigger == workflow.Resume {
+		title = fmt.Sprintf("%s:%s", x.r.ProjectName, x.in.Trigger.Label())
+		for _, role := range []auth.Role{auth.ConstructionUnit, auth.Intermediary, auth.ReviewCenter} {
+			if err := x.notifyRole(ctx, role, kind, title, body); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	for _, t := range m.Permitted(ctx) {
 		if !routine(t) {
@@ -38,7 +74,7 @@ func (x *tx) notify(ctx context.Context, to workflow.State) error {
 				continue
 			}
 			seen[role] = true
-			if err := x.notifyRole(ctx, role, "transition", title, body); err != nil {
+			if err := x.notifyRole(ctx, role, kind, title, body); err != nil {
 				return err
 			}
 		}

@@ -260,7 +260,7 @@ func (s *Service) viewOf(ctx context.Context, p auth.Principal, d store.ReviewDo
 		return View{}, err
 	}
 	v.Permitted = []workflow.Trigger{}
-	if owns(p, r) {
+	if owns(p, r) && r.ImportID == 0 {
 		v.Permitted = permittedFor(ctx, p, workflow.New(r.State, facts))
 	}
 	for _, t := range v.Permitted {

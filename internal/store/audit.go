@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,11 @@ type AuditHead struct {
 func (q *Queries) AuditHeads(ctx context.Context) (map[string]AuditHead, error) {
 	rows, err := q.db.QueryContext(ctx, `SELECT stream, seq, hash FROM audit_heads
 		UNION ALL SELECT CONCAT('review:', id), audit_seq, audit_hash FROM reviews WHERE audit_seq > 0`)
+	return scanHeads(rows, err)
+}
+
+// scanHeads reads rows of (stream, seq, hash) into heads by stream.
+func scanHeads(rows *sql.Rows, err error) (map[string]AuditHead, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -166,20 +172,7 @@ func (q *Queries) AnchoredHeads(ctx context.Context) (map[string]AuditHead, erro
 	rows, err := q.db.QueryContext(ctx, `SELECT h.stream, h.seq, h.hash FROM audit_anchor_heads h
 		JOIN (SELECT stream, MAX(anchor_seq) AS anchor_seq FROM audit_anchor_heads GROUP BY stream) l
 		  ON l.stream = h.stream AND l.anchor_seq = h.anchor_seq`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]AuditHead{}
-	for rows.Next() {
-		var s string
-		var h AuditHead
-		if err := rows.Scan(&s, &h.Seq, &h.Hash); err != nil {
-			return nil, err
-		}
-		out[s] = h
-	}
-	return out, rows.Err()
+	return scanHeads(rows, err)
 }
 
 // EachAnchorHead calls fn for every head any anchor vouched for, ordered

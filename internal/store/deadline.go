@@ -149,6 +149,7 @@ func (q *Queries) MarkDeadlinesFired(ctx context.Context, ids []int64, at time.T
 // as failed (ended at at). In a transaction it travels with the next
 // statement.
 func (q *Queries) RecordDeadlineFireFailure(ctx context.Context, id int64, reason string, park bool, at time.Time) error {
+	reason = failureText(reason)
 	if park {
 		return q.later(ctx, stmt{query: `UPDATE deadlines SET fire_attempts = fire_attempts + 1, fire_error = ?, state = ?,
 		   ended_at = ?, next_remind_at = NULL WHERE id = ? AND state = ?`, args: []any{reason, DeadlineFailed, at, id, DeadlinePending}})

@@ -340,6 +340,8 @@ type DoneReview struct {
 	ConcludedAt time.Time
 	Submitted   decimal.Decimal
 	Audited     decimal.NullDecimal
+	// Imported marks a review brought in from the old registers.
+	Imported bool
 }
 
 // FirmStatsRows reads what the firm statistics are computed from, over
@@ -349,7 +351,7 @@ func (q *Queries) FirmStatsRows(ctx context.Context, sc Scope, firmID int64) (Fi
 	var st FirmStats
 	w, scopeArgs := sc.reviewIDsIn("id")
 	rows, err := q.db.QueryContext(ctx,
-		`SELECT id, delegated_at, concluded_at, submitted_amount, audited_amount FROM reviews
+		`SELECT id, delegated_at, concluded_at, submitted_amount, audited_amount, import_id IS NOT NULL FROM reviews
 		 WHERE firm_id = ? AND concluded_at IS NOT NULL AND delegated_at IS NOT NULL AND `+w+` ORDER BY concluded_at`,
 		append([]any{firmID}, scopeArgs...)...)
 	if err != nil {
@@ -358,7 +360,7 @@ func (q *Queries) FirmStatsRows(ctx context.Context, sc Scope, firmID int64) (Fi
 	for rows.Next() {
 		var d DoneReview
 		var del, con sql.NullTime
-		if err := rows.Scan(&d.ReviewID, &del, &con, &d.Submitted, &d.Audited); err != nil {
+		if err := rows.Scan(&d.ReviewID, &del, &con, &d.Submitted, &d.Audited, &d.Imported); err != nil {
 			rows.Close()
 			return st, err
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -126,6 +127,11 @@ func (q *Queries) Organizations(ctx context.Context, kind string) ([]Organizatio
 		args = append(args, kind)
 	}
 	rows, err := q.db.QueryContext(ctx, query+" ORDER BY id", args...)
+	return scanOrgs(rows, err)
+}
+
+// scanOrgs reads every row of organization columns (orgColumns).
+func scanOrgs(rows *sql.Rows, err error) ([]Organization, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -161,19 +167,7 @@ func (q *Queries) ScopedUnits(ctx context.Context, sc Scope) ([]Organization, er
 	w, args := sc.unitWhere()
 	rows, err := q.db.QueryContext(ctx, "SELECT "+orgColumns+" FROM organizations o WHERE o.kind = ? AND "+w+" ORDER BY o.id",
 		append([]any{OrgUnit}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Organization
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return scanOrgs(rows, err)
 }
 
 // ScopedUnit loads a construction unit the scope may register projects

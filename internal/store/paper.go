@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"time"
+	"unicode/utf8"
 )
 
 // Paper is an official paper issued for a review (业务通知书, 征求意见书,
@@ -85,20 +86,30 @@ func scanPapers(rows *sql.Rows) ([]Paper, error) {
 // by SELECT … FOR UPDATE would not do: on an existing row INSERT IGNORE
 // takes a shared lock, and two transactions that both hold it and then ask
 // for the exclusive one deadlock.
+//
+// A number an imported paper holds (its original 文号) is skipped: the same
+// read tells whether the number is taken, and the counter moves on.
 func (q *Queries) NextPaperNumber(ctx context.Context, jurisdictionID int64, series string, year int) (int, error) {
-	if _, err := q.db.ExecContext(ctx,
-		`INSERT INTO paper_counters (jurisdiction_id, series, year, last_number) VALUES (?, ?, ?, 1)
-		 ON DUPLICATE KEY UPDATE last_number = last_number + 1`,
-		jurisdictionID, series, year); err != nil {
-		return 0, err
+	for {
+		if _, err := q.db.ExecContext(ctx,
+			`INSERT INTO paper_counters (jurisdiction_id, series, year, last_number) VALUES (?, ?, ?, 1)
+			 ON DUPLICATE KEY UPDATE last_number = last_number + 1`,
+			jurisdictionID, series, year); err != nil {
+			return 0, err
+		}
+		var n int
+		var taken bool
+		if err := q.db.QueryRowContext(ctx,
+			`SELECT c.last_number, EXISTS(SELECT 1 FROM papers pp WHERE pp.jurisdiction_id = c.jurisdiction_id
+			   AND pp.kind = c.series AND pp.year = c.year AND pp.number = c.last_number AND pp.imported)
+			 FROM paper_counters c WHERE c.jurisdiction_id = ? AND c.series = ? AND c.year = ? FOR UPDATE`,
+			jurisdictionID, series, year).Scan(&n, &taken); err != nil {
+			return 0, translate(err)
+		}
+		if !taken {
+			return n, nil
+		}
 	}
-	var n int
-	if err := q.db.QueryRowContext(ctx,
-		"SELECT last_number FROM paper_counters WHERE jurisdiction_id = ? AND series = ? AND year = ? FOR UPDATE",
-		jurisdictionID, series, year).Scan(&n); err != nil {
-		return 0, translate(err)
-	}
-	return n, nil
 }
 
 // InsertPaper records an issued paper.
@@ -132,7 +143,8 @@ func (q *Queries) Papers(ctx context.Context, reviewID int64) ([]Paper, error) {
 // with ids above afterID, leaving out the parked ones.
 func (q *Queries) UnrenderedPapers(ctx context.Context, afterID int64, limit int) ([]Paper, error) {
 	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+
-		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL AND pp.render_failed_at IS NULL AND pp.id > ? ORDER BY pp.id LIMIT ?",
+		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL AND pp.render_failed_at IS NULL AND NOT pp.imported AND pp.id > ?"+
+		" ORDER BY pp.id LIMIT ?",
 		afterID, limit)
 	if err != nil {
 		return nil, err
@@ -145,6 +157,7 @@ func (q *Queries) UnrenderedPapers(ctx context.Context, afterID int64, limit int
 // (render_failed_at set). It reports the attempts so far and whether the
 // paper is parked now.
 func (q *Queries) RecordPaperRenderFailure(ctx context.Context, id int64, reason string, at time.Time, maxAttempts int) (int, bool, error) {
+	reason = failureText(reason)
 	if _, err := q.db.ExecContext(ctx,
 		`UPDATE papers SET render_failed_at = IF(render_attempts + 1 >= ?, ?, render_failed_at),
 		   render_attempts = render_attempts + 1, render_error = ?
@@ -210,4 +223,17 @@ func (q *Queries) SearchPapers(ctx context.Context, sc Scope, f PaperFilter) ([]
 	}
 	out, err := scanPapers(rows)
 	return out, total, err
+}
+
+// failureText keeps at most 2000 bytes of a failure's text for its
+// column, cut at a character boundary.
+func failureText(s string) string {
+	n := 2000
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

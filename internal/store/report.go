@@ -24,6 +24,9 @@ type ConcludedRow struct {
 	Count            int
 	Submitted        decimal.Decimal
 	Audited          decimal.Decimal
+	// Imported counts the reviews among Count imported from the
+	// registers kept before go-live.
+	Imported int
 }
 
 // bandExpr is the SQL of the size band of r.submitted_amount for the
@@ -48,7 +51,8 @@ func (q *Queries) ConcludedTotals(ctx context.Context, sc Scope, from, to time.T
 	w, args := sc.reviewWhere()
 	band, bandArgs := bandExpr(thresholds)
 	query := `SELECT r.kind, r.jurisdiction_id, j.name, ` + band + ` AS band, COUNT(*),
-		  COALESCE(SUM(r.submitted_amount),0), COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0)
+		  COALESCE(SUM(r.submitted_amount),0), COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0),
+		  COALESCE(SUM(r.import_id IS NOT NULL),0)
 		FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
 		WHERE ` + w + ` AND r.concluded_at >= ? AND r.concluded_at < ?
 		GROUP BY r.kind, r.jurisdiction_id, j.name, band ORDER BY r.kind, r.jurisdiction_id, band`
@@ -61,7 +65,7 @@ func (q *Queries) ConcludedTotals(ctx context.Context, sc Scope, from, to time.T
 	var out []ConcludedRow
 	for rows.Next() {
 		var c ConcludedRow
-		if err := rows.Scan(&c.Kind, &c.JurisdictionID, &c.JurisdictionName, &c.Band, &c.Count, &c.Submitted, &c.Audited); err != nil {
+		if err := rows.Scan(&c.Kind, &c.JurisdictionID, &c.JurisdictionName, &c.Band, &c.Count, &c.Submitted, &c.Audited, &c.Imported); err != nil {
 			return nil, err
 		}
 		out = append(out, c)

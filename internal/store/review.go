@@ -35,6 +35,9 @@ type Review struct {
 	CreatedBy       int64
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// ImportID is the import that brought a concluded review in from the
+	// bureau's old registers (0: made here); such a review is read-only.
+	ImportID int64
 	// Read-only joins.
 	ProjectCode      string
 	ProjectName      string
@@ -46,7 +49,7 @@ type Review struct {
 const reviewRowColumns = `r.id, r.project_id, r.kind, r.state, r.version, r.round, r.jurisdiction_id, r.unit_org_id,
 	r.submitted_amount, r.audited_amount, COALESCE(r.firm_id,0), COALESCE(r.supervisor_id,0), r.suspended, r.appeal_used,
 	r.outcome, COALESCE(r.fee_schedule_id,0), r.delegated_at, r.submitted_at, r.concluded_at, COALESCE(r.created_by,0),
-	r.created_at, r.updated_at`
+	r.created_at, r.updated_at, COALESCE(r.import_id,0)`
 
 const reviewColumns = reviewRowColumns + `, p.code, p.name, j.name, u.name, COALESCE(f.name,'')`
 
@@ -92,7 +95,7 @@ func reviewRowDest(r *Review) []any {
 	return []any{&r.ID, &r.ProjectID, &r.Kind, &r.State, &r.Version, &r.Round, &r.JurisdictionID, &r.UnitOrgID,
 		&r.SubmittedAmount, &r.AuditedAmount, &r.FirmID, &r.SupervisorID, &r.Suspended, &r.AppealUsed,
 		&r.Outcome, &r.FeeScheduleID, &r.DelegatedAt, &r.SubmittedAt, &r.ConcludedAt, &r.CreatedBy,
-		&r.CreatedAt, &r.UpdatedAt}
+		&r.CreatedAt, &r.UpdatedAt, &r.ImportID}
 }
 
 // InsertReview adds a review in state draft.

@@ -85,11 +85,14 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, username, ip string, o
 }
 
 // LoginThrottle is the sign-in count of an account name or an address in
-// its current window: Claims are the attempts let through to a password
-// check, Failures those that failed; LockedUntil is zero unless locked.
+// its current window: for an address, Claims are its sign-ins with unknown
+// names; for an account, Claims are its password checks in flight (the
+// last claimed at ClaimedAt) and Failures those that failed. LockedUntil
+// is zero unless locked.
 type LoginThrottle struct {
 	WindowStart time.Time
 	Claims      int
+	ClaimedAt   time.Time
 	Failures    int
 	LockedUntil time.Time
 }
@@ -100,21 +103,22 @@ func (q *Queries) LockLoginThrottle(ctx context.Context, key string, now time.Ti
 	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once, as
 	// LockAuditHead does; both statements travel in one round trip.
 	var t LoginThrottle
-	var locked sql.NullTime
+	var claimed, locked sql.NullTime
 	err := q.db.QueryRowContext(ctx,
 		"INSERT INTO login_throttle (throttle_key, window_start, claims, failures) VALUES (?, ?, 0, 0) ON DUPLICATE KEY UPDATE claims = claims;\n"+
-			"SELECT window_start, claims, failures, locked_until FROM login_throttle WHERE throttle_key = ? FOR UPDATE",
-		key, now, key).Scan(&t.WindowStart, &t.Claims, &t.Failures, &locked)
-	t.LockedUntil = locked.Time
+			"SELECT window_start, claims, claimed_at, failures, locked_until FROM login_throttle WHERE throttle_key = ? FOR UPDATE",
+		key, now, key).Scan(&t.WindowStart, &t.Claims, &claimed, &t.Failures, &locked)
+	t.ClaimedAt, t.LockedUntil = claimed.Time, locked.Time
 	return t, translate(err)
 }
 
 // SaveLoginThrottle writes the count of key, locked by LockLoginThrottle.
 func (q *Queries) SaveLoginThrottle(ctx context.Context, key string, t LoginThrottle) error {
 	locked := sql.NullTime{Time: t.LockedUntil, Valid: !t.LockedUntil.IsZero()}
+	claimed := sql.NullTime{Time: t.ClaimedAt, Valid: !t.ClaimedAt.IsZero()}
 	_, err := q.db.ExecContext(ctx,
-		"UPDATE login_throttle SET window_start = ?, claims = ?, failures = ?, locked_until = ? WHERE throttle_key = ?",
-		t.WindowStart, t.Claims, t.Failures, locked, key)
+		"UPDATE login_throttle SET window_start = ?, claims = ?, claimed_at = ?, failures = ?, locked_until = ? WHERE throttle_key = ?",
+		t.WindowStart, t.Claims, claimed, t.Failures, locked, key)
 	return err
 }
 

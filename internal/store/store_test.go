@@ -85,7 +85,7 @@ func sideStoreBefore(t *testing.T, name string) (string, *sql.DB, *store.Store, 
 	}
 	t.Cleanup(func() { db.Close() })
 	s := store.New(db)
-	return dsn, db, s, seedReview(t, s)
+	return dsn, db, s, insertReview(t, s)
 }
 
 // migrateBefore applies the migrations whose names sort before name.
@@ -157,6 +157,18 @@ func TestFreshDatabaseMigratesConcurrently(t *testing.T) {
 
 func seedReview(t *testing.T, s *store.Store) store.Review {
 	t.Helper()
+	r, err := s.Review(context.Background(), store.Scope{All: true}, insertReview(t, s).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// insertReview adds a draft review to the demo city and returns what was
+// inserted without reading it back, so that it also serves a database
+// migrated only up to an earlier version than the store's queries read.
+func insertReview(t *testing.T, s *store.Store) store.Review {
+	t.Helper()
 	seeded := testenv.Demo(t, s)
 	ctx := context.Background()
 	pid := seeded.Projects["LH-2026-001"]
@@ -164,13 +176,9 @@ func seedReview(t *testing.T, s *store.Store) store.Review {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := s.InsertReview(ctx, store.Review{ProjectID: pid, Kind: "settlement", JurisdictionID: p.JurisdictionID,
-		UnitOrgID: p.UnitOrgID, SubmittedAmount: decimal.RequireFromString("12345678.90")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := s.Review(ctx, store.Scope{All: true}, id)
-	if err != nil {
+	r := store.Review{ProjectID: pid, Kind: "settlement", State: workflow.Draft, Version: 1, Round: 1,
+		JurisdictionID: p.JurisdictionID, UnitOrgID: p.UnitOrgID, SubmittedAmount: decimal.RequireFromString("12345678.90")}
+	if r.ID, err = s.InsertReview(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	return r

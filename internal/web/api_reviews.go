@@ -162,6 +162,7 @@ func reviewJSON(v review.View) fiber.Map {
 		"submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited,
 		"firm": firmObj, "deadline": dl, "fee": feeObj, "permitted_triggers": permitted, "missing": missing,
 		"suspended": r.Suspended, "appeal_used": r.AppealUsed, "outcome": r.Outcome, "papers": papers,
+		"imported":   r.ImportID != 0,
 		"created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
 		"updated_at": r.UpdatedAt.In(shanghai).Format(time.RFC3339),
 	}
@@ -213,7 +214,7 @@ func reviewListJSON(r store.Review) fiber.Map {
 		"kind": r.Kind, "state": r.State, "state_label": r.State.Label(), "version": r.Version, "round": r.Round,
 		"jurisdiction": r.JurisdictionName, "unit": r.UnitName,
 		"submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited, "firm": firmObj,
-		"suspended": r.Suspended, "created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
+		"suspended": r.Suspended, "imported": r.ImportID != 0, "created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
 	}
 }
 

@@ -11,6 +11,7 @@ func (a *App) apiAreas() []func(fiber.Router) {
 		a.apiFirms,
 		a.apiDocuments,
 		a.apiDraws,
+		a.apiNotices,
 	}
 }
 
@@ -32,5 +33,7 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageCalendar,
 		a.pageOverdue,
 		a.pageDraws,
+		a.pageImports,
+		a.pageNotices,
 	}
 }

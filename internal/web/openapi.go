@@ -67,7 +67,10 @@ func openAPIDocument() fiber.Map {
 			"requestBody": jsonBody(obj(fiber.Map{"username": str, "password": str}, "username", "password")),
 			"responses": fiber.Map{"201": resp("令牌", obj(fiber.Map{"token": str})), "401": errResp("用户名或密码错误"),
 				"429": errResp("失败次数过多")}}},
-		"/me": fiber.Map{"get": fiber.Map{"summary": "当前用户", "responses": std("200", obj(fiber.Map{"id": fiber.Map{}, "username": str, "role": str}))}},
+		"/me": fiber.Map{"get": fiber.Map{"summary": "当前用户", "responses": std("200", obj(fiber.Map{"id": fiber.Map{}, "username": str, "role": str}))},
+			"put": fiber.Map{"summary": "修改本人联系方式(中国大陆手机号、电子邮箱;省略的字段不变,空字符串为清除)",
+				"requestBody": jsonBody(obj(fiber.Map{"phone": str, "email": str})),
+				"responses":   std("200", obj(fiber.Map{"phone": str, "email": str}), "422")}},
 		"/projects": fiber.Map{
 			"post": fiber.Map{"summary": "登记项目", "requestBody": jsonBody(ref("ProjectInput")),
 				"responses": std("201", ref("Project"), "422")},

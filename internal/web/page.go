@@ -41,6 +41,9 @@ func nav(p auth.Principal, path string) []navGroup {
 			item("施工单位扣减", "/fees/deductions"),
 		}})
 		groups = append(groups, navGroup{Title: "机构与专家", Items: []navItem{item("中介机构库", "/firms"), item("评审专家库", "/experts")}})
+		if p.Role != auth.Admin {
+			groups[1].Items = append(groups[1].Items, item("数据导入", "/imports"))
+		}
 	}
 	if p.Role == auth.FinanceSection {
 		groups[0].Items = append(groups[0].Items, item("档案到期处置", "/archives/disposal"))
@@ -58,10 +61,10 @@ func nav(p auth.Principal, path string) []navGroup {
 	if p.Role == auth.Admin {
 		groups = append(groups, navGroup{Title: "系统管理", Items: []navItem{
 			item("用户管理", "/admin/users"), item("组织机构", "/admin/organizations"), item("费率表", "/fees/schedules"),
-			item("工作日历", "/admin/calendar"), item("备份与恢复", "/admin/backups"),
+			item("工作日历", "/admin/calendar"), item("备份与恢复", "/admin/backups"), item("外部通知", "/admin/notices"),
 		}})
 	}
-	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("代办委托", "/stand-ins")}})
+	groups = append(groups, navGroup{Title: "个人", Items: []navItem{item("消息通知", "/notifications"), item("通知设置", "/profile"), item("代办委托", "/stand-ins")}})
 	return groups
 }
 

@@ -22,6 +22,7 @@ import (
 	"finreview/internal/demo"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/importer"
 	"finreview/internal/review"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
@@ -53,7 +54,8 @@ func newPagesEnv(t *testing.T, withReviews bool) *pagesEnv {
 		}
 	}
 	app, err := web.New(web.Deps{Log: log, Store: s, Auth: auth.NewService(s, time.Now),
-		Services: web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc}})
+		Services: web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc,
+			Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})}})
 	if err != nil {
 		t.Fatal(err)
 	}

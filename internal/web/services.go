@@ -8,6 +8,8 @@ import (
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/importer"
+	"finreview/internal/notice"
 	"finreview/internal/review"
 )
 
@@ -20,6 +22,9 @@ type Services struct {
 	Deadlines *deadline.Engine
 	Billing   *billing.Service
 	Docs      *docs.Service
+	Imports   *importer.Service
+	// Notices are the outside notices: contacts, choices, dead letters.
+	Notices *notice.Service
 	// Banners returns warnings every page shows the principal (for
 	// example a calendar year without holiday data, for administrators).
 	Banners func(ctx context.Context, p auth.Principal) []string

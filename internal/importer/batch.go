@@ -1,0 +1,602 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"finreview/internal/fee"
+	"finreview/internal/review"
+	"finreview/internal/store"
+)
+
+// names lists the distinct non-empty strings given.
+func names(in ...[]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, list := range in {
+		for _, s := range list {
+			if s != "" && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// orgIndex finds existing organizations by name and by credit code.
+type orgIndex struct {
+	byName map[string]store.OrgRef
+	byCode map[string]store.OrgRef
+}
+
+func lookupOrgs(ctx context.Context, q *store.Queries, nameList, codeList []string) (orgIndex, error) {
+	refs, err := q.OrgsByNameOrCode(ctx, names(nameList), names(codeList))
+	if err != nil {
+		return orgIndex{}, err
+	}
+	ix := orgIndex{byName: map[string]store.OrgRef{}, byCode: map[string]store.OrgRef{}}
+	for _, o := range refs {
+		ix.byName[o.Name] = o
+		if o.CreditCode != "" {
+			ix.byCode[o.CreditCode] = o
+		}
+	}
+	return ix, nil
+}
+
+// ---- firms ----
+
+type firmRow struct {
+	row
+	firm store.Firm
+}
+
+type firmBatch struct {
+	c     *checker
+	rows  []firmRow
+	fresh []store.Firm
+}
+
+func newFirmBatch(c *checker) batch { return &firmBatch{c: c} }
+
+func (b *firmBatch) parse(r row) {
+	c := b.c
+	before := len(c.problems) + c.more
+	f := store.Firm{Status: "active"}
+	f.Name = c.text(r, hName, true, 128)
+	f.CreditCode = c.creditCode(r, hCreditCode, true)
+	f.Qualification = c.text(r, hQualification, true, 128)
+	if s, ok := c.amount(r, hScore, false); ok {
+		if s.GreaterThan(decimal.NewFromInt(100)) {
+			c.problem(r, hScore, "评分应在 0 至 100 之间")
+		}
+		f.Score = s
+	}
+	f.ContactPerson = c.text(r, hContact, false, 64)
+	f.ContactPhone = c.phone(r, hPhone)
+	f.AdmittedAt, _ = c.date(r, hAdmitted)
+	f.Status = c.choice(r, hStatus, firmStatuses, false, "active")
+	if f.Status != "active" {
+		f.StatusReason = "上线前导入"
+	}
+	f.HomeJurisdiction = c.jurisdiction(r, hJurisdiction)
+	f.Jurisdictions = c.jurisdictionList(r, hServes)
+	if len(f.Jurisdictions) == 0 && f.HomeJurisdiction != 0 {
+		f.Jurisdictions = []int64{f.HomeJurisdiction}
+	}
+	kinds := reviewKinds()
+	for _, k := range splitList(textValue(r.cells[hKinds])) {
+		code, ok := kinds[k]
+		if !ok {
+			c.problem(r, hKinds, "未知的评审类型“%s”", k)
+			continue
+		}
+		f.Kinds = append(f.Kinds, code)
+	}
+	if len(f.Kinds) == 0 {
+		for _, k := range fee.Kinds() {
+			f.Kinds = append(f.Kinds, string(k))
+		}
+	}
+	f.Capacity = c.count(r, hCapacity, 10000)
+	c.once(r, hName, "name", f.Name)
+	c.once(r, hCreditCode, "code", f.CreditCode)
+	if len(c.problems)+c.more == before {
+		b.rows = append(b.rows, firmRow{r, f})
+	}
+}
+
+func (b *firmBatch) check(ctx context.Context, q *store.Queries) error {
+	var ns, cs []string
+	for _, r := range b.rows {
+		ns, cs = append(ns, r.firm.Name), append(cs, r.firm.CreditCode)
+	}
+	ix, err := lookupOrgs(ctx, q, ns, cs)
+	if err != nil {
+		return err
+	}
+	for _, r := range b.rows {
+		same, named := ix.byName[r.firm.Name]
+		coded, hasCode := ix.byCode[r.firm.CreditCode]
+		switch {
+		case named && same.IsFirm && same.CreditCode == r.firm.CreditCode:
+			b.c.existing++ // imported before: nothing to do
+		case named:
+			b.c.problem(r.row, hName, "系统中已有同名单位“%s”,但不是同一统一社会信用代码的中介机构", r.firm.Name)
+		case hasCode:
+			b.c.problem(r.row, hCreditCode, "该统一社会信用代码已属于“%s”", coded.Name)
+		default:
+			b.fresh = append(b.fresh, r.firm)
+		}
+	}
+	return nil
+}
+
+func (b *firmBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
+	if len(b.fresh) == 0 {
+		return nil
+	}
+	b.c.added += len(b.fresh)
+	return q.InsertImportedFirms(ctx, importID, b.fresh, at)
+}
+
+func (b *firmBatch) count() int { return len(b.fresh) }
+
+func (b *firmBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
+
+// ---- experts ----
+
+type expertRow struct {
+	row
+	expert store.ImportedExpert
+}
+
+type expertBatch struct {
+	c     *checker
+	rows  []expertRow
+	fresh []store.ImportedExpert
+}
+
+func newExpertBatch(c *checker) batch { return &expertBatch{c: c} }
+
+func (b *expertBatch) parse(r row) {
+	c := b.c
+	before := len(c.problems) + c.more
+	var e store.ImportedExpert
+	e.Name = c.text(r, hExpertName, true, 64)
+	e.Specialty = c.text(r, hSpecialty, true, 64)
+	e.Title = c.text(r, hTitle, false, 64)
+	e.Employer = c.text(r, hEmployer, false, 128)
+	e.Phone = c.phone(r, hPhone)
+	e.IDNumber = c.idNumber(r, hIDNumber)
+	if e.IDNumber != "" {
+		c.once(r, hIDNumber, "id", e.IDNumber)
+	} else {
+		c.once(r, hExpertName, "expert", e.Name+"\x00"+e.Employer)
+	}
+	if len(c.problems)+c.more == before {
+		b.rows = append(b.rows, expertRow{r, e})
+	}
+}
+
+func (b *expertBatch) check(ctx context.Context, q *store.Queries) error {
+	var ns, ids []string
+	for _, r := range b.rows {
+		ns, ids = append(ns, r.expert.Name), append(ids, r.expert.IDNumber)
+	}
+	refs, err := q.ExpertsByNameOrID(ctx, names(ns), names(ids))
+	if err != nil {
+		return err
+	}
+	byID := map[string]store.ExpertRef{}
+	byName := map[string]bool{}
+	for _, e := range refs {
+		if e.IDNumber != "" {
+			byID[e.IDNumber] = e
+		}
+		byName[e.Name+"\x00"+e.Employer] = true
+	}
+	for _, r := range b.rows {
+		e := r.expert
+		if e.IDNumber != "" {
+			if old, ok := byID[e.IDNumber]; ok {
+				if old.Name == e.Name {
+					b.c.existing++
+				} else {
+					b.c.problem(r.row, hIDNumber, "该身份证号已登记为专家“%s”", old.Name)
+				}
+				continue
+			}
+		} else if byName[e.Name+"\x00"+e.Employer] {
+			b.c.existing++
+			continue
+		}
+		b.fresh = append(b.fresh, e)
+	}
+	return nil
+}
+
+func (b *expertBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
+	if len(b.fresh) == 0 {
+		return nil
+	}
+	b.c.added += len(b.fresh)
+	return q.InsertImportedExperts(ctx, importID, b.fresh, at)
+}
+
+func (b *expertBatch) count() int { return len(b.fresh) }
+
+func (b *expertBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
+
+// ---- organizations ----
+
+type orgRow struct {
+	row
+	org    store.Organization
+	parent string
+}
+
+type orgBatch struct {
+	c     *checker
+	rows  []orgRow
+	fresh []store.Organization
+}
+
+func newOrgBatch(c *checker) batch { return &orgBatch{c: c} }
+
+func (b *orgBatch) parse(r row) {
+	c := b.c
+	before := len(c.problems) + c.more
+	var o store.Organization
+	o.Name = c.text(r, hOrgName, true, 128)
+	o.Kind = c.choice(r, hOrgKind, orgKinds, true, "")
+	o.JurisdictionID = c.jurisdiction(r, hJurisdiction)
+	o.CreditCode = c.creditCode(r, hCreditCode, false)
+	o.ContactPerson = c.text(r, hContact, false, 64)
+	o.ContactPhone = c.phone(r, hPhone)
+	parent := c.text(r, hParent, false, 128)
+	c.once(r, hOrgName, "name", o.Name)
+	c.once(r, hCreditCode, "code", o.CreditCode)
+	if len(c.problems)+c.more == before {
+		b.rows = append(b.rows, orgRow{r, o, parent})
+	}
+}
+
+func (b *orgBatch) check(ctx context.Context, q *store.Queries) error {
+	var ns, cs []string
+	for _, r := range b.rows {
+		ns, cs = append(ns, r.org.Name, r.parent), append(cs, r.org.CreditCode)
+	}
+	ix, err := lookupOrgs(ctx, q, ns, cs)
+	if err != nil {
+		return err
+	}
+	for _, r := range b.rows {
+		o := r.org
+		if old, ok := ix.byName[o.Name]; ok {
+			if old.Kind == o.Kind && old.JurisdictionID == o.JurisdictionID {
+				b.c.existing++
+			} else {
+				b.c.problem(r.row, hOrgName, "系统中已有同名单位,但类型或区划不同")
+			}
+			continue
+		}
+		if old, ok := ix.byCode[o.CreditCode]; ok && o.CreditCode != "" {
+			b.c.problem(r.row, hCreditCode, "该统一社会信用代码已属于“%s”", old.Name)
+			continue
+		}
+		if r.parent != "" {
+			p, ok := ix.byName[r.parent]
+			if !ok || p.Kind != store.OrgCompetentDept {
+				b.c.problem(r.row, hParent, "系统中没有名为“%s”的主管部门(可先导入主管部门)", r.parent)
+				continue
+			}
+			o.ParentID = p.ID
+		}
+		b.fresh = append(b.fresh, o)
+	}
+	return nil
+}
+
+func (b *orgBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
+	if len(b.fresh) == 0 {
+		return nil
+	}
+	b.c.added += len(b.fresh)
+	return q.InsertImportedOrgs(ctx, importID, b.fresh, at)
+}
+
+func (b *orgBatch) count() int { return len(b.fresh) }
+
+func (b *orgBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
+
+// ---- projects ----
+
+// keyProjectThreshold makes a project a key project, as a project entered
+// through the system is.
+var keyProjectThreshold = decimal.NewFromInt(5000000)
+
+type projectRow struct {
+	row
+	project     store.ImportedProject
+	unit, dept  string
+	contractors []string
+}
+
+type projectBatch struct {
+	c     *checker
+	rows  []projectRow
+	fresh []store.ImportedProject
+}
+
+func newProjectBatch(c *checker) batch { return &projectBatch{c: c} }
+
+func (b *projectBatch) parse(r row) {
+	c := b.c
+	before := len(c.problems) + c.more
+	var p projectRow
+	p.row = r
+	p.project.Code = c.text(r, hProjectCode, true, 64)
+	p.project.Name = c.text(r, hProjectName, true, 200)
+	p.project.JurisdictionID = c.jurisdiction(r, hJurisdiction)
+	p.unit = c.text(r, hUnit, true, 128)
+	p.dept = c.text(r, hDept, false, 128)
+	p.project.FundingSource = c.choice(r, hFunding, byLabel(review.FundingSources()), true, "")
+	p.project.Category = c.choice(r, hCategory, byLabel(review.Categories()), true, "")
+	p.project.ApprovedEstimate, _ = c.amount(r, hEstimate, true)
+	p.project.KeyProject = p.project.ApprovedEstimate.GreaterThanOrEqual(keyProjectThreshold)
+	p.contractors = splitList(textValue(r.cells[hContractors]))
+	c.once(r, hProjectCode, "code", p.project.Code)
+	if len(c.problems)+c.more == before {
+		b.rows = append(b.rows, p)
+	}
+}
+
+func (b *projectBatch) check(ctx context.Context, q *store.Queries) error {
+	var codes, orgs []string
+	for _, r := range b.rows {
+		codes = append(codes, r.project.Code)
+		orgs = append(append(orgs, r.unit, r.dept), r.contractors...)
+	}
+	existing, err := q.ProjectsByCode(ctx, codes)
+	if err != nil {
+		return err
+	}
+	ix, err := lookupOrgs(ctx, q, orgs, nil)
+	if err != nil {
+		return err
+	}
+	org := func(r row, header, name, kind, label string) (int64, bool) {
+		o, ok := ix.byName[name]
+		if !ok || o.Kind != kind {
+			b.c.problem(r, header, "系统中没有名为“%s”的%s(可先导入单位)", name, label)
+			return 0, false
+		}
+		return o.ID, true
+	}
+	for _, r := range b.rows {
+		p := r.project
+		if old, ok := existing[p.Code]; ok {
+			if old.Name == p.Name {
+				b.c.existing++
+			} else {
+				b.c.problem(r.row, hProjectCode, "项目编号已用于“%s”", old.Name)
+			}
+			continue
+		}
+		ok := true
+		var good bool
+		if p.UnitOrgID, good = org(r.row, hUnit, r.unit, store.OrgUnit, "建设单位"); !good {
+			ok = false
+		}
+		if r.dept != "" {
+			if p.DeptOrgID, good = org(r.row, hDept, r.dept, store.OrgCompetentDept, "主管部门"); !good {
+				ok = false
+			}
+		}
+		for _, name := range r.contractors {
+			id, good := org(r.row, hContractors, name, store.OrgContractor, "施工单位")
+			ok = ok && good
+			p.ContractorIDs = append(p.ContractorIDs, id)
+		}
+		if ok {
+			b.fresh = append(b.fresh, p)
+		}
+	}
+	return nil
+}
+
+func (b *projectBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
+	if len(b.fresh) == 0 {
+		return nil
+	}
+	b.c.added += len(b.fresh)
+	return q.InsertImportedProjects(ctx, importID, b.fresh, at)
+}
+
+func (b *projectBatch) count() int { return len(b.fresh) }
+
+func (b *projectBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
+
+// ---- historical reviews ----
+
+// docNumberPattern reads a 文号: any prefix, the year in 〔〕 and the serial.
+var docNumberPattern = regexp.MustCompile(`^(\S+?)[〔\[［(（](\d{4})[〕\]］)）]第?(\d{1,6})号$`)
+
+// parseDocNumber splits a 文号 into its year and serial, and gives its
+// normalized form (brackets 〔〕, no 第) for comparisons.
+func parseDocNumber(s string) (normalized string, year, number int, ok bool) {
+	m := docNumberPattern.FindStringSubmatch(s)
+	if m == nil {
+		return "", 0, 0, false
+	}
+	year, _ = strconv.Atoi(m[2])
+	number, _ = strconv.Atoi(m[3])
+	if number == 0 {
+		return "", 0, 0, false
+	}
+	return fmt.Sprintf("%s〔%d〕%d号", m[1], year, number), year, number, true
+}
+
+type reviewRow struct {
+	row
+	review      store.ImportedReview
+	projectCode string
+	firm        string
+}
+
+type reviewBatch struct {
+	c     *checker
+	rows  []reviewRow
+	fresh []store.ImportedReview
+	// schedule is the fee schedule imported fees are filed under (0:
+	// not looked up yet, -1: none exists).
+	schedule int64
+}
+
+func newReviewBatch(c *checker) batch { return &reviewBatch{c: c} }
+
+func (b *reviewBatch) parse(r row) {
+	c := b.c
+	before := len(c.problems) + c.more
+	var v reviewRow
+	v.row = r
+	v.projectCode = c.text(r, hProjectCode, true, 64)
+	v.review.Kind = c.choice(r, hReviewKind, reviewKinds(), true, "")
+	v.review.SubmittedAmount, _ = c.amount(r, hSubmitted, true)
+	v.review.AuditedAmount, _ = c.amount(r, hAudited, true)
+	v.firm = c.text(r, hFirm, false, 128)
+	submitted, ok1 := c.date(r, hSubmittedOn)
+	concluded, ok2 := c.date(r, hConcludedOn)
+	if ok1 && ok2 && concluded.Before(submitted) {
+		c.problem(r, hConcludedOn, "结论日期早于报送日期")
+	}
+	v.review.SubmittedAt, v.review.ConcludedAt = submitted, concluded
+	if doc := c.text(r, hDocNumber, true, 64); doc != "" {
+		norm, year, number, ok := parseDocNumber(doc)
+		if !ok {
+			c.problem(r, hDocNumber, "文号格式应为“临财评〔2023〕15号”")
+		} else {
+			// The 文号 is kept as written; its normalized form finds repeats.
+			v.review.DocNumber, v.review.Year, v.review.Number = doc, year, number
+			c.once(r, hDocNumber, "doc", norm)
+		}
+	}
+	if f, ok := c.amount(r, hFeeCharged, false); ok {
+		v.review.Fee = decimal.NullDecimal{Decimal: f, Valid: true}
+	}
+	if len(c.problems)+c.more == before {
+		b.rows = append(b.rows, v)
+	}
+}
+
+func (b *reviewBatch) check(ctx context.Context, q *store.Queries) error {
+	var codes, firms []string
+	for _, r := range b.rows {
+		codes, firms = append(codes, r.projectCode), append(firms, r.firm)
+	}
+	projects, err := q.ProjectsByCode(ctx, names(codes))
+	if err != nil {
+		return err
+	}
+	ix, err := lookupOrgs(ctx, q, firms, nil)
+	if err != nil {
+		return err
+	}
+	var docs []string
+	var numbers []store.PaperKey
+	for i := range b.rows {
+		r := &b.rows[i]
+		p, ok := projects[r.projectCode]
+		if !ok {
+			b.c.problem(r.row, hProjectCode, "系统中没有项目编号“%s”(可先导入项目)", r.projectCode)
+			r.review.ProjectID = 0
+			continue
+		}
+		if !b.c.inScope(r.row, hProjectCode, p.JurisdictionID) {
+			r.review.ProjectID = 0
+			continue
+		}
+		r.review.ProjectID, r.review.JurisdictionID, r.review.UnitOrgID = p.ID, p.JurisdictionID, p.UnitOrgID
+		docs = append(docs, r.review.DocNumber)
+		numbers = append(numbers, store.PaperKey{JurisdictionID: p.JurisdictionID, Year: r.review.Year, Number: r.review.Number})
+	}
+	papers, err := q.ConclusionPapers(ctx, docs, numbers)
+	if err != nil {
+		return err
+	}
+	byDoc := map[string]store.PaperRef{}
+	byNumber := map[store.PaperKey]store.PaperRef{}
+	for _, p := range papers {
+		byDoc[fmt.Sprintf("%d\x00%s", p.JurisdictionID, p.DocNumber)] = p
+		byNumber[store.PaperKey{JurisdictionID: p.JurisdictionID, Year: p.Year, Number: p.Number}] = p
+	}
+	for _, r := range b.rows {
+		v := r.review
+		if v.ProjectID == 0 {
+			continue
+		}
+		if old, ok := byDoc[fmt.Sprintf("%d\x00%s", v.JurisdictionID, v.DocNumber)]; ok {
+			if old.Imported && old.ProjectCode == r.projectCode && old.ReviewKind == v.Kind {
+				b.c.existing++
+			} else {
+				b.c.problem(r.row, hDocNumber, "文号“%s”已被项目“%s”的评审结论使用", v.DocNumber, old.ProjectCode)
+			}
+			continue
+		}
+		key := store.PaperKey{JurisdictionID: v.JurisdictionID, Year: v.Year, Number: v.Number}
+		if old, ok := byNumber[key]; ok {
+			b.c.problem(r.row, hDocNumber, "该区划 %d 年第 %d 号结论已由文号“%s”使用", v.Year, v.Number, old.DocNumber)
+			continue
+		}
+		if !b.c.once(r.row, hDocNumber, "number", fmt.Sprintf("%d:%d:%d", key.JurisdictionID, key.Year, key.Number)) {
+			continue
+		}
+		if r.firm != "" {
+			f, ok := ix.byName[r.firm]
+			if !ok || !f.IsFirm {
+				b.c.problem(r.row, hFirm, "中介机构库中没有“%s”(可先导入中介机构)", r.firm)
+				continue
+			}
+			v.FirmID = f.ID
+		}
+		if v.Fee.Valid {
+			if b.schedule == 0 {
+				id, err := q.LatestFeeScheduleID(ctx)
+				switch {
+				case errors.Is(err, store.ErrNotFound):
+					b.schedule = -1
+				case err != nil:
+					return err
+				default:
+					b.schedule = id
+				}
+			}
+			if b.schedule < 0 {
+				b.c.problem(r.row, hFeeCharged, "系统尚未录入收费标准,不能登记评审费;请先录入收费标准或留空")
+				continue
+			}
+		}
+		b.fresh = append(b.fresh, v)
+	}
+	return nil
+}
+
+func (b *reviewBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
+	if len(b.fresh) == 0 {
+		return nil
+	}
+	b.c.added += len(b.fresh)
+	return q.InsertImportedReviews(ctx, importID, max(b.schedule, 0), b.fresh, at)
+}
+
+func (b *reviewBatch) count() int { return len(b.fresh) }
+
+func (b *reviewBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }

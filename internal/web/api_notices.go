@@ -1,0 +1,45 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// apiNotices registers the user's own contact for outside notices.
+func (a *App) apiNotices(r fiber.Router) {
+	r.Put("/me", a.apiSetContact)
+}
+
+// apiSetContact is PUT /api/v1/me {"phone","email"}: a field left out
+// keeps its value, an empty one clears it.
+func (a *App) apiSetContact(c *fiber.Ctx) error {
+	if a.svc.Notices == nil {
+		return fiber.ErrNotFound
+	}
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Phone *string `json:"phone"`
+		Email *string `json:"email"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	cur, err := a.svc.Notices.Settings(ctx, p)
+	if err != nil {
+		return err
+	}
+	if in.Phone != nil {
+		cur.Phone = *in.Phone
+	}
+	if in.Email != nil {
+		cur.Email = *in.Email
+	}
+	phone, email, err := a.svc.Notices.SetContact(ctx, p, cur.Phone, cur.Email)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"phone": phone, "email": email})
+}

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/importer"
+	"finreview/internal/store"
+)
+
+// maxImportBytes bounds an uploaded register (100,000 reviews take about 6 MB).
+const maxImportBytes = 200 << 20
+
+func (a *App) pageImports(r fiber.Router) {
+	r.Get("/imports", a.imports)
+	r.Get("/imports/template/:kind", a.importTemplate)
+	r.Post("/imports/upload", a.importUpload)
+	r.Post("/imports/:id/undo", a.importUndo)
+}
+
+// importActor is the principal as an importer: the review center and the
+// finance section, limited to their jurisdiction unless they hold the city.
+func (a *App) importActor(c *fiber.Ctx) (importer.Actor, *importer.Service, error) {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return importer.Actor{}, nil, err
+	}
+	if p.Role != auth.ReviewCenter && p.Role != auth.FinanceSection {
+		return importer.Actor{}, nil, auth.ErrForbidden
+	}
+	if a.svc.Imports == nil {
+		return importer.Actor{}, nil, &statusErr{status: 503, code: "unavailable", msg: "数据导入服务未启用"}
+	}
+	act := importer.Actor{UserID: p.UserID, Name: p.Name}
+	if sc := p.Scope(); !sc.All {
+		act.Jurisdiction = sc.JurisdictionID
+	}
+	return act, a.svc.Imports, nil
+}
+
+type importKindOption struct {
+	Code, Label, Sheet string
+}
+
+type importRow struct {
+	store.Import
+	KindLabel string
+}
+
+// imports shows the upload form, the templates and the recent imports.
+func (a *App) imports(c *fiber.Ctx) error {
+	if _, _, err := a.importActor(c); err != nil {
+		return err
+	}
+	return a.renderImports(c, 200, nil)
+}
+
+func (a *App) renderImports(c *fiber.Ctx, status int, data map[string]any) error {
+	act, svc, err := a.importActor(c)
+	if err != nil {
+		return err
+	}
+	list, err := svc.Imports(c.UserContext())
+	if err != nil {
+		return err
+	}
+	rows := make([]importRow, 0, len(list))
+	for _, im := range list {
+		if act.Jurisdiction != 0 && im.ActorID != act.UserID {
+			continue // a county's staff see their own imports only
+		}
+		rows = append(rows, importRow{Import: im, KindLabel: importer.Kind(im.Kind).Label()})
+	}
+	var kinds []importKindOption
+	for _, k := range importer.Kinds() {
+		kinds = append(kinds, importKindOption{Code: string(k), Label: k.Label(), Sheet: k.Sheet()})
+	}
+	out := map[string]any{"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "数据导入"}}, "Kinds": kinds, "Imports": rows}
+	for k, v := range data {
+		out[k] = v
+	}
+	return a.views.render(c, status, "imports", a.page(c, "数据导入", out))
+}
+
+// importTemplate downloads a register's .xlsx template.
+func (a *App) importTemplate(c *fiber.Ctx) error {
+	_, svc, err := a.importActor(c)
+	if err != nil {
+		return err
+	}
+	kind, err := importer.ParseKind(c.Params("kind"))
+	if err != nil {
+		return store.ErrNotFound
+	}
+	var b bytes.Buffer
+	if err := svc.Template(c.UserContext(), kind, &b); err != nil {
+		return err
+	}
+	name := kind.Label() + "导入模板.xlsx"
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-template.xlsx"; filename*=UTF-8''%s`,
+		kind, url.PathEscape(name)))
+	return c.Send(b.Bytes())
+}
+
+// importUpload takes the form's multipart body as a stream: kind and
+// action, then the file, spooled to a temporary file (removed on every
+// path) that is checked, or imported, row by row. The page lists each
+// problem by row, column and reason, and the form to upload the fixed file.
+func (a *App) importUpload(c *fiber.Ctx) error {
+	act, svc, err := a.importActor(c)
+	if err != nil {
+		return err
+	}
+	kindText, action, name, f, size, err := spoolImport(c)
+	if f != nil {
+		defer os.Remove(f.Name())
+		defer f.Close()
+	}
+	if err != nil {
+		return err
+	}
+	kind, err := importer.ParseKind(kindText)
+	if err != nil {
+		return a.renderImports(c, 422, map[string]any{"FileError": "请选择导入的数据类型"})
+	}
+	ctx := c.UserContext()
+	var rep importer.Report
+	if action == "import" {
+		rep, err = svc.Import(ctx, act, kind, name, f, size, nil)
+	} else {
+		rep, err = svc.Check(ctx, act, kind, f, size, nil)
+	}
+	data := map[string]any{"Selected": string(kind), "FileName": name, "Action": action}
+	var fe *importer.FileError
+	switch {
+	case errors.As(err, &fe):
+		data["FileError"] = fe.Message
+		return a.renderImports(c, 422, data)
+	case err != nil && !errors.Is(err, importer.ErrInvalid):
+		return err
+	}
+	data["Report"] = rep
+	data["KindLabel"] = kind.Label()
+	if !rep.OK() {
+		return a.renderImports(c, 422, data)
+	}
+	return a.renderImports(c, 200, data)
+}
+
+// spoolImport reads the upload form: the small fields, then the file into
+// a temporary file of at most maxImportBytes.
+func spoolImport(c *fiber.Ctx) (kind, action, name string, f *os.File, size int64, err error) {
+	mt, params, perr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if perr != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return "", "", "", nil, 0, badRequest("请以 multipart/form-data 方式上传文件")
+	}
+	var body io.Reader = c.Context().RequestBodyStream()
+	if body == nil {
+		body = bytes.NewReader(c.Body())
+	}
+	mr := multipart.NewReader(bufio.NewReaderSize(body, 256<<10), params["boundary"])
+	for {
+		part, perr := mr.NextPart()
+		if errors.Is(perr, io.EOF) {
+			return kind, action, name, f, size, &importFieldErr{field: "file", msg: "请选择要导入的 .xlsx 文件"}
+		}
+		if perr != nil {
+			return kind, action, name, f, size, badRequest("上传内容格式有误")
+		}
+		if part.FormName() != "file" {
+			v, _ := io.ReadAll(io.LimitReader(part, 256))
+			part.Close()
+			switch part.FormName() {
+			case "kind":
+				kind = strings.TrimSpace(string(v))
+			case "action":
+				action = strings.TrimSpace(string(v))
+			}
+			continue
+		}
+		name = part.FileName()
+		if name == "" {
+			part.Close()
+			return kind, action, name, f, size, &importFieldErr{field: "file", msg: "请选择要导入的 .xlsx 文件"}
+		}
+		if f, err = os.CreateTemp("", "finreview-import-*.xlsx"); err != nil {
+			part.Close()
+			return kind, action, name, nil, 0, fmt.Errorf("spool import: %w", err)
+		}
+		size, err = io.Copy(f, io.LimitReader(part, maxImportBytes+1))
+		part.Close()
+		if err != nil {
+			return kind, action, name, f, size, badRequest("上传中断,请重新上传")
+		}
+		if size > maxImportBytes {
+			c.Set(fiber.HeaderConnection, "close")
+			return kind, action, name, f, size, &statusErr{status: 413, code: "too_large",
+				msg: fmt.Sprintf("文件过大(上限 %d MB)", maxImportBytes>>20)}
+		}
+		return kind, action, name, f, size, nil
+	}
+}
+
+// importFieldErr is an invalid form field (422).
+type importFieldErr struct{ field, msg string }
+
+func (e *importFieldErr) Error() string { return e.msg }
+func (e *importFieldErr) Field() string { return e.field }
+
+// importUndo removes an import's rows while nothing was built on them.
+func (a *App) importUndo(c *fiber.Ctx) error {
+	act, svc, err := a.importActor(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return store.ErrNotFound
+	}
+	if err := svc.Undo(c.UserContext(), act, id); err != nil {
+		var iu *importer.InUseError
+		if errors.As(err, &iu) {
+			return c.Redirect("/imports?msg="+url.QueryEscape(iu.Error()), fiber.StatusSeeOther)
+		}
+		return err
+	}
+	return c.Redirect("/imports?msg="+url.QueryEscape(fmt.Sprintf("第 %d 次导入已撤销", id)), fiber.StatusSeeOther)
+}

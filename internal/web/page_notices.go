@@ -1,0 +1,141 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+	"finreview/internal/notice"
+)
+
+// pageNotices registers the profile page (contact and notice choices) and
+// the administrator's page of outside notices (figures, dead letters).
+func (a *App) pageNotices(r fiber.Router) {
+	r.Get("/profile", a.profile)
+	r.Post("/profile", a.profileSave)
+	r.Get("/admin/notices", a.adminNotices)
+	r.Post("/admin/notices/:id<int>/retry", a.adminNoticeRetry)
+	r.Post("/admin/notices/:id<int>/drop", a.adminNoticeDrop)
+}
+
+type profileKindRow struct {
+	Kind, Label    string
+	EmailOn, SMSOn bool
+}
+
+func (a *App) profile(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	if a.svc.Notices == nil {
+		return a.views.render(c, 200, "profile", a.page(c, "通知设置", map[string]any{"Unavailable": true}))
+	}
+	s, err := a.svc.Notices.Settings(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	return a.renderProfile(c, 200, s, newForm())
+}
+
+func (a *App) renderProfile(c *fiber.Ctx, status int, s notice.Settings, form *formState) error {
+	var rows []profileKindRow
+	for _, k := range notice.Kinds() {
+		rows = append(rows, profileKindRow{Kind: string(k), Label: k.Label(),
+			EmailOn: !s.Off[string(k)+"/email"], SMSOn: !s.Off[string(k)+"/sms"]})
+	}
+	return a.views.render(c, status, "profile", a.page(c, "通知设置", map[string]any{
+		"Breadcrumb": []crumb{{Label: "个人"}, {Label: "通知设置"}},
+		"S":          s, "Kinds": rows, "Form": form, "Channels": a.svc.Notices.Channels(),
+		"DefaultQuiet": a.svc.Notices.DefaultQuiet(),
+	}))
+}
+
+func (a *App) profileSave(c *fiber.Ctx) error {
+	if a.svc.Notices == nil {
+		return fiber.ErrNotFound
+	}
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	in := notice.Settings{Phone: c.FormValue("phone"), Email: c.FormValue("email"), QuietMode: c.FormValue("quiet_mode"),
+		Quiet: c.FormValue("quiet"), Digest: c.FormValue("digest") == "on", Off: map[string]bool{}}
+	for _, k := range notice.Kinds() {
+		for _, ch := range []string{"email", "sms"} {
+			key := string(k) + "/" + ch
+			if c.FormValue("on:"+key) != "on" {
+				in.Off[key] = true
+			}
+		}
+	}
+	err = a.svc.Notices.SaveSettings(c.UserContext(), p, in)
+	var ve *notice.ValidationError
+	if errors.As(err, &ve) {
+		form := newForm()
+		form.fail(ve.Field(), ve.Msg)
+		return a.renderProfile(c, 422, in, form)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/profile?msg="+url.QueryEscape("通知设置已保存"), fiber.StatusSeeOther)
+}
+
+func (a *App) adminNotices(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	if a.svc.Notices == nil {
+		if p.Role != auth.Admin {
+			return auth.ErrForbidden
+		}
+		return a.views.render(c, 200, "admin_notices", a.page(c, "外部通知", map[string]any{"Unavailable": true}))
+	}
+	ctx := c.UserContext()
+	dead, err := a.svc.Notices.DeadLetters(ctx, p)
+	if err != nil {
+		return err
+	}
+	counts, err := a.svc.Notices.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	return a.views.render(c, 200, "admin_notices", a.page(c, "外部通知", map[string]any{
+		"Breadcrumb": []crumb{{Label: "系统管理"}, {Label: "外部通知"}},
+		"Channels":   a.svc.Notices.Channels(), "Counts": counts, "Dead": dead,
+	}))
+}
+
+func (a *App) adminNoticeRetry(c *fiber.Ctx) error {
+	return a.adminNoticeAction(c, "retry", "已重新排队发送")
+}
+
+func (a *App) adminNoticeDrop(c *fiber.Ctx) error {
+	return a.adminNoticeAction(c, "drop", "已放弃该消息")
+}
+
+func (a *App) adminNoticeAction(c *fiber.Ctx, action, msg string) error {
+	if a.svc.Notices == nil {
+		return fiber.ErrNotFound
+	}
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	fn := a.svc.Notices.Retry
+	if action == "drop" {
+		fn = a.svc.Notices.Drop
+	}
+	if err := fn(c.UserContext(), p, id); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/notices?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+}
