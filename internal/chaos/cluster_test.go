@@ -143,7 +143,7 @@ func (l *loadRun) step(id int64, n int) {
 		l.fail(fmt.Sprintf("%s %s review %d: %d %v", time.Now().Format("15:04:05.000"), trig, id, status, v["error"]))
 	}
 	if n%5 == 0 {
-		status, v, err := c.upload("jianshe", id, "other", 64<<10)
+		status, v, err := c.upload("jianshe", id, "supplement", 64<<10)
 		switch {
 		case err != nil:
 			l.fail(fmt.Sprintf("%s upload review %d: %v", time.Now().Format("15:04:05.000"), id, err))
@@ -318,6 +318,7 @@ func TestClusterFailures(t *testing.T) {
 	time.Sleep(2 * time.Second)
 
 	// 2. A Galera node not taking writes.
+	refill()
 	writer = writerNode(t, w.s.DB)
 	other := "g3"
 	if writer == "g3" {
@@ -331,6 +332,8 @@ func TestClusterFailures(t *testing.T) {
 	t.Logf("Galera node %s rejoined", other)
 
 	// 3. One finreview instance.
+	refill()
+	time.Sleep(time.Second)
 	l.mark("finreview instance")
 	smu.Lock()
 	dead[0] = true
@@ -346,6 +349,7 @@ func TestClusterFailures(t *testing.T) {
 	refill()
 
 	// 4. One MinIO server during a 256 MiB upload.
+	refill()
 	big := &client{t: t, http: &http.Client{Timeout: 5 * time.Minute}, tokens: map[string]string{}, base: base}
 	var bigStatus int
 	var bigErr error
@@ -355,7 +359,7 @@ func TestClusterFailures(t *testing.T) {
 	go func() {
 		defer close(done)
 		var v map[string]any
-		bigStatus, v, bigErr = big.upload("jianshe", l.ids[0], "other", 256<<20)
+		bigStatus, v, bigErr = big.upload("jianshe", l.ids[0], "supplement", 256<<20)
 		if bigStatus == 201 {
 			bigID, _ = strconv.ParseInt(fmt.Sprint(v["id"]), 10, 64)
 		}
