@@ -15,6 +15,10 @@ help:
 	@echo "make test      对真实的 MariaDB 与 MinIO 运行全部测试"
 	@echo "make services  仅启动 MariaDB(127.0.0.1:3306)与 MinIO(127.0.0.1:9000)"
 	@echo "make bench     基准测试,输出 BENCH 行"
+	@echo "make cluster   启动三节点 Galera、分布式 MinIO、两个实例与 HAProxy(见 docs/deploy.md)"
+	@echo "make cluster-down  停止集群"
+	@echo "make test-cluster  对集群运行集成测试,结束时停止集群"
+	@echo "make test-cluster-failures  在负载下杀死集群节点并检查不丢写入"
 	@echo "make lint      gofmt 检查与 go vet"
 	@echo "make graph     重新生成状态图 workflow/testdata/review.dot"
 
@@ -75,9 +79,49 @@ test-chaos: services
 	go test -race -count=1 -timeout 10m -v ./internal/chaos/
 
 .PHONY: bench
-bench: services build
+# The cluster figures need `make cluster`: the failure runs leave their
+# BENCH lines in var/cluster/failures.txt for the bench program, and the
+# cluster is stopped at the end.
+bench: services build $(BIN)/minio
 	go test -run '^$$' -bench . -benchtime 2s ./internal/fee/ ./workflow/
-	go run ./cmd/finreview-bench
+	@deploy/cluster/up
+	@set -o pipefail; status=0; rm -f var/cluster/failures.txt; \
+	$(CLUSTER_TEST_ENV) FINREVIEW_CLUSTER_REPORT=$(CURDIR)/var/cluster/failures.txt \
+		go test -tags cluster -count=1 -timeout 15m -run TestClusterFailures -v ./internal/chaos/ | grep -E '^(=== RUN|--- |\s+cluster_test|BENCH|ok|FAIL)' || status=$$?; \
+	FINREVIEW_CLUSTER_REPORT=$(CURDIR)/var/cluster/failures.txt go run ./cmd/finreview-bench || status=$$?; \
+	deploy/cluster/down; exit $$status
+
+.PHONY: test-cluster-failures
+# Kills Galera nodes, an instance and a MinIO server under load (see
+# internal/chaos/cluster_test.go); the cluster is stopped at the end.
+test-cluster-failures: $(BIN)/minio build
+	@deploy/cluster/up
+	@status=0; $(CLUSTER_TEST_ENV) go test -tags cluster -count=1 -timeout 15m -run TestClusterFailures -v ./internal/chaos/ || status=$$?; \
+	deploy/cluster/down; exit $$status
+
+.PHONY: cluster
+# The cluster of docs/deploy.md on this machine's loopback addresses:
+# Galera on 127.0.0.1:3311-3313 behind HAProxy on :3310, distributed MinIO
+# behind :9010, two instances behind :8090; data under ./var/cluster.
+cluster: $(BIN)/minio build
+	@deploy/cluster/up
+
+.PHONY: cluster-down
+cluster-down:
+	@deploy/cluster/down
+
+# The integration suites against the cluster's addresses: test databases
+# through HAProxy, objects through the distributed MinIO.
+CLUSTER_TEST_PKGS := ./internal/store/ ./internal/review/ ./internal/deadline/ ./internal/docs/ ./internal/web/
+CLUSTER_TEST_ENV := FINREVIEW_TEST_DSN='root@tcp(127.0.0.1:3310)/?parseTime=true&loc=Asia%2FShanghai' \
+	FINREVIEW_TEST_S3_ENDPOINT=127.0.0.1:9010 \
+	FINREVIEW_TEST_NODES=127.0.0.1:3311,127.0.0.1:3312,127.0.0.1:3313
+
+.PHONY: test-cluster
+test-cluster: $(BIN)/minio build browser mariadb-tools
+	@deploy/cluster/up
+	@status=0; $(CLUSTER_TEST_ENV) go test -count=1 -timeout 20m $(CLUSTER_TEST_PKGS) || status=$$?; \
+	deploy/cluster/down; exit $$status
 
 .PHONY: lint
 lint:

@@ -31,6 +31,9 @@ type harness struct {
 	objects *docs.ObjectStore
 	servers []*server
 	client  *http.Client
+	// extra is added to the environment of its servers and commands (the
+	// cluster's harness names its own S3 endpoint).
+	extra []string
 }
 
 type server struct {
@@ -49,15 +52,23 @@ func env(name, def string) string {
 }
 
 func newHarness(ctx context.Context) (*harness, error) {
+	return newHarnessOn(ctx, env("FINREVIEW_BENCH_DSN", "root@tcp(127.0.0.1:3306)/?parseTime=true&loc=Asia%2FShanghai"),
+		env("FINREVIEW_S3_ENDPOINT", "127.0.0.1:9000"))
+}
+
+// newHarnessOn sets up the bench database on the server of dsn and the
+// bench bucket on the object store at endpoint.
+func newHarnessOn(ctx context.Context, dsn, endpoint string) (*harness, error) {
 	root, err := os.Getwd()
 	if err != nil {
 		return nil, err
 	}
-	h := &harness{root: root, bin: filepath.Join(root, "bin", "finreview"), client: newClient()}
+	h := &harness{root: root, bin: filepath.Join(root, "bin", "finreview"), client: newClient(),
+		extra: []string{"FINREVIEW_S3_ENDPOINT=" + endpoint}}
 	if _, err := os.Stat(h.bin); err != nil {
 		return nil, fmt.Errorf("%s missing: run make build", h.bin)
 	}
-	cfg, err := mysql.ParseDSN(env("FINREVIEW_BENCH_DSN", "root@tcp(127.0.0.1:3306)/?parseTime=true&loc=Asia%2FShanghai"))
+	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +95,7 @@ func newHarness(ctx context.Context) (*harness, error) {
 	}
 	h.db.SetMaxOpenConns(64)
 	h.db.SetMaxIdleConns(64)
-	h.objects, err = docs.NewObjectStore(ctx, docs.ObjectStoreOptions{Endpoint: env("FINREVIEW_S3_ENDPOINT", "127.0.0.1:9000"),
+	h.objects, err = docs.NewObjectStore(ctx, docs.ObjectStoreOptions{Endpoint: endpoint,
 		AccessKey: "minioadmin", SecretKey: "minioadmin", Bucket: "finreview-bench"})
 	if err != nil {
 		return nil, fmt.Errorf("minio (make services): %w", err)
@@ -105,6 +116,7 @@ func newClient() *http.Client {
 
 func (h *harness) env(extra ...string) []string {
 	e := append(os.Environ(), "FINREVIEW_DSN="+h.dsn, "FINREVIEW_S3_BUCKET=finreview-bench")
+	e = append(e, h.extra...)
 	return append(e, extra...)
 }
 

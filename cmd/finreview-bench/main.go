@@ -53,6 +53,7 @@ func run(ctx context.Context) error {
 		{"review list", (*harness).benchReviewList},
 		{"deadlines", (*harness).benchDeadlines},
 		{"import", (*harness).benchImport},
+		{"cluster", (*harness).benchCluster},
 	}
 	only := os.Getenv("FINREVIEW_BENCH_ONLY")
 	for _, s := range steps {

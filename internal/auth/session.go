@@ -286,17 +286,11 @@ func (s *Service) fail(ctx context.Context, key string, u store.User, ip string,
 	})
 }
 
-// retry runs fn in a transaction, again when it lost a deadlock (or, on
-// a cluster, a certification conflict at commit): its outcome is decided
-// afresh from the row it locks.
+// retry runs fn in a transaction, which the store runs again when it lost
+// a deadlock (or, on a cluster, a certification conflict at commit): its
+// outcome is decided afresh from the row it locks.
 func (s *Service) retry(ctx context.Context, fn func(q *store.Queries) error) error {
-	var err error
-	for range 5 {
-		if err = s.store.InTx(ctx, fn); !store.IsDeadlock(err) {
-			return err
-		}
-	}
-	return err
+	return s.store.InTx(ctx, fn)
 }
 
 // addressOver reports whether an address has used up its sign-ins with

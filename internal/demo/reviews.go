@@ -6,6 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"finreview/internal/auth"
@@ -192,7 +195,39 @@ func fireStep(ctx context.Context, s *store.Store, svc *review.Service, principa
 	if err != nil {
 		return err
 	}
-	return svc.Act(ctx, p, id, review.FireInput{Trigger: stp.trigger, Reason: stp.reason, Params: stp.params})
+	params := stp.params
+	if v, ok := params["experts"]; ok {
+		ids, err := expertIDs(ctx, s, v)
+		if err != nil {
+			return err
+		}
+		params = map[string]string{}
+		for k, v := range stp.params {
+			params[k] = v
+		}
+		params["experts"] = ids
+	}
+	return svc.Act(ctx, p, id, review.FireInput{Trigger: stp.trigger, Reason: stp.reason, Params: params})
+}
+
+// expertIDs turns "#1,#4" (the first and the fourth demo expert, in the
+// order they were loaded) into their ids: ids are not 1, 2, 3… on every
+// server (a Galera cluster interleaves auto-increments between nodes).
+func expertIDs(ctx context.Context, s *store.Store, ordinals string) (string, error) {
+	all, err := s.Experts(ctx, store.ExpertFilter{})
+	if err != nil {
+		return "", err
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	var ids []int64
+	for _, o := range strings.Split(ordinals, ",") {
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(o), "#"))
+		if err != nil || n < 1 || n > len(all) {
+			return "", fmt.Errorf("demo expert %q: there are %d experts", o, len(all))
+		}
+		ids = append(ids, all[n-1].ID)
+	}
+	return store.JoinIDs(ids), nil
 }
 
 // addDemoDocument stores a one-page PDF and commits its row.

@@ -50,3 +50,28 @@ func TestSeedReviewsCoversEveryState(t *testing.T) {
 		}
 	})
 }
+
+// A Galera cluster hands out auto-increment ids in steps of the cluster's
+// size, offset by node: the demo city must not assume ids 1, 2, 3….
+func TestSeedReviewsWithInterleavedIDs(t *testing.T) {
+	ctx := context.Background()
+	var name string
+	if err := testenv.DB(t).DB.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, testenv.DSN(t, name)+"&auto_increment_increment=3&auto_increment_offset=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := store.New(db)
+	s.SetAuditKey(testenv.AuditKey)
+	seeded := testenv.Demo(t, s)
+	objects := testenv.Objects(t)
+	log := slog.New(slog.DiscardHandler)
+	svc := review.NewService(review.Options{Store: s, Firms: firm.NewService(s, time.Now), Billing: billing.NewService(s, time.Now),
+		Docs: docs.NewService(s, objects, time.Now, log), Now: time.Now, Log: log})
+	if _, err := demo.SeedReviews(ctx, s, svc, objects, seeded); err != nil {
+		t.Fatalf("seed the demo city with interleaved ids: %v", err)
+	}
+}

@@ -46,19 +46,13 @@ func (s *Service) fire(ctx context.Context, p auth.Principal, id int64, in FireI
 			d, derr = q.ReviewDossierAfter(ctx, f.locked, f.after, f.at, answerParts(f.after))
 		}
 	}
-	// A deadlock victim was rolled back whole: run the transition again
-	// (its version check still stops a transition that another one beat).
-	for attempt := 0; attempt < 3; attempt++ {
-		err = s.store.InTxThen(ctx, func(q *store.Queries) error {
-			var err error
-			f, err = s.fireTx(ctx, q, p, id, in)
-			return err
-		}, then)
-		if !store.IsDeadlock(err) {
-			break
-		}
-		s.log.Warn("transition deadlocked, retrying", "review_id", id, "trigger", string(in.Trigger), "attempt", attempt+1)
-	}
+	// A deadlock victim is run again by the store (its version check
+	// still stops a transition that another one beat).
+	err = s.store.InTxThen(ctx, func(q *store.Queries) error {
+		var err error
+		f, err = s.fireTx(ctx, q, p, id, in)
+		return err
+	}, then)
 	if err != nil {
 		return View{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -13,9 +15,11 @@ import (
 )
 
 // Migrate creates the database named in dsn if missing and applies every
-// migration in files not yet recorded in schema_migrations. It takes a
-// named lock, so two processes migrating at once apply each file once.
-// It returns the names of the files applied.
+// migration in files not yet recorded in schema_migrations. It claims the
+// row of schema_migrations_lock first, so two processes migrating at once
+// apply each file once, on one server or on different nodes of a Galera
+// cluster (where GET_LOCK is node-local or refused). It returns the names
+// of the files applied.
 func Migrate(ctx context.Context, dsn string, files fs.FS) ([]string, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -48,19 +52,17 @@ func Migrate(ctx context.Context, dsn string, files fs.FS) ([]string, error) {
 	}
 	defer conn.Close()
 
-	lock := "finreview_migrate_" + name
-	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", lock).Scan(&got); err != nil || got.Int64 != 1 {
-		return nil, fmt.Errorf("take migration lock: %v", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", lock)
-
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version VARCHAR(255) NOT NULL PRIMARY KEY,
 		applied_at DATETIME(6) NOT NULL
 	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
+	lock, err := claimMigrationLock(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release(context.WithoutCancel(ctx))
 	applied := map[string]bool{}
 	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
 	if err != nil {
@@ -90,6 +92,9 @@ func Migrate(ctx context.Context, dsn string, files fs.FS) ([]string, error) {
 		if err != nil {
 			return done, err
 		}
+		if err := lock.renew(ctx); err != nil {
+			return done, err
+		}
 		if _, err := conn.ExecContext(ctx, string(body)); err != nil {
 			return done, fmt.Errorf("migration %s: %w", n, err)
 		}
@@ -99,4 +104,76 @@ func Migrate(ctx context.Context, dsn string, files fs.FS) ([]string, error) {
 		done = append(done, n)
 	}
 	return done, nil
+}
+
+// MigrationLease is how long a claim of the migration lock lasts unless
+// renewed (before each file): a migrating process that died holds it no
+// longer than this.
+const MigrationLease = 5 * time.Minute
+
+// migrationLock is this process's claim of the one row of
+// schema_migrations_lock.
+type migrationLock struct {
+	conn   *sql.Conn
+	holder string
+}
+
+// claimMigrationLock waits until it has claimed the lock row: an UPDATE
+// that takes the row only when it is free or its lease ran out. Two
+// claims on two Galera nodes both change the row locally; certification
+// lets one commit and fails the other with a deadlock error, which waits
+// and tries again, and then finds the row taken.
+func claimMigrationLock(ctx context.Context, conn *sql.Conn) (*migrationLock, error) {
+	host, _ := os.Hostname()
+	l := &migrationLock{conn: conn, holder: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations_lock (
+		id TINYINT UNSIGNED NOT NULL PRIMARY KEY,
+		holder VARCHAR(100) NULL,
+		expires_at DATETIME(6) NULL
+	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`); err != nil {
+		return nil, fmt.Errorf("create schema_migrations_lock: %w", err)
+	}
+	give := time.Now().Add(MigrationLease + time.Minute)
+	for {
+		_, err := conn.ExecContext(ctx, "INSERT IGNORE INTO schema_migrations_lock (id) VALUES (1)")
+		if err == nil {
+			var res sql.Result
+			res, err = conn.ExecContext(ctx, `UPDATE schema_migrations_lock
+				SET holder = ?, expires_at = NOW(6) + INTERVAL ? SECOND
+				WHERE id = 1 AND (holder IS NULL OR expires_at < NOW(6))`, l.holder, int(MigrationLease/time.Second))
+			if err == nil {
+				if n, _ := res.RowsAffected(); n == 1 {
+					return l, nil
+				}
+			}
+		}
+		if err != nil && !IsDeadlock(err) {
+			return nil, fmt.Errorf("take migration lock: %w", err)
+		}
+		if time.Now().After(give) {
+			return nil, fmt.Errorf("take migration lock: another process has held it since before %s", give.Add(-MigrationLease-time.Minute).Format(time.RFC3339))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("take migration lock: %w", ctx.Err())
+		case <-time.After(100*time.Millisecond + time.Duration(rand.Int64N(int64(100*time.Millisecond)))):
+		}
+	}
+}
+
+// renew extends the lease; it fails when the claim was lost.
+func (l *migrationLock) renew(ctx context.Context) error {
+	res, err := l.conn.ExecContext(ctx, `UPDATE schema_migrations_lock SET expires_at = NOW(6) + INTERVAL ? SECOND
+		WHERE id = 1 AND holder = ?`, int(MigrationLease/time.Second), l.holder)
+	if err != nil {
+		return fmt.Errorf("renew migration lock: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("renew migration lock: the claim ran out and another process took it")
+	}
+	return nil
+}
+
+func (l *migrationLock) release(ctx context.Context) {
+	_, _ = l.conn.ExecContext(ctx, "UPDATE schema_migrations_lock SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = ?", l.holder)
 }

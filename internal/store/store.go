@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -89,6 +90,8 @@ type Store struct {
 	DB *sql.DB
 	// auditKey keys the audit anchors' MACs; it never enters the database.
 	auditKey []byte
+	// retries counts transactions run again after a deadlock (tx.go).
+	retries atomic.Int64
 }
 
 // New wraps an open database.

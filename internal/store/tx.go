@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
@@ -43,7 +44,44 @@ func (s *Store) InTxThen(ctx context.Context, fn func(q *Queries) error, then fu
 	return s.run(ctx, "", fn, then)
 }
 
-func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) (err error) {
+// TxRetryFor bounds how long a transaction that keeps losing to
+// conflicting ones is run again: with many writers of one row on
+// different Galera nodes, each round of certification lets one node's
+// writer through, and the others try again.
+const TxRetryFor = 20 * time.Second
+
+// run runs the transaction again, from fn, when it lost a deadlock: InnoDB
+// chose it as the victim or, on a Galera cluster, another node's write set
+// won certification (both error 1213, the transaction rolled back whole).
+// Every kind of transaction is retried here and nowhere else: fn must
+// decide its outcome afresh from what it reads, as a single server's
+// serialization would have it, and keep no effects outside the
+// transaction between attempts.
+func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) error {
+	var err error
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		err = s.attempt(ctx, setup, fn, then)
+		if !IsDeadlock(err) || ctx.Err() != nil || time.Since(start) > TxRetryFor {
+			return err
+		}
+		s.retries.Add(1)
+		// A short pause, growing and spread, so that the transactions that
+		// collided do not collide again in step.
+		step := min(time.Duration(attempt*attempt)*time.Millisecond, 50*time.Millisecond)
+		pause := step + rand.N(step+time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// Retries counts the transactions run again after a deadlock since start.
+func (s *Store) Retries() int64 { return s.retries.Load() }
+
+func (s *Store) attempt(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) (err error) {
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

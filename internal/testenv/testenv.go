@@ -149,3 +149,77 @@ func Demo(t testing.TB, s *store.Store) demo.Seeded {
 	}
 	return seeded
 }
+
+// NodeDSNs returns n data source names of the database called name, one
+// per database node: with FINREVIEW_TEST_NODES (the host:port of each
+// node of a cluster, comma-separated), on the nodes in turn, so that
+// writers on different nodes meet as they do in production; otherwise
+// all on the test server.
+func NodeDSNs(t testing.TB, name string, n int) []string {
+	t.Helper()
+	var nodes []string
+	for _, a := range strings.Split(os.Getenv("FINREVIEW_TEST_NODES"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			nodes = append(nodes, a)
+		}
+	}
+	out := make([]string, n)
+	for i := range out {
+		cfg, err := mysql.ParseDSN(DSN(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(nodes) > 0 {
+			cfg.Addr = nodes[i%len(nodes)]
+		}
+		out[i] = cfg.FormatDSN()
+	}
+	return out
+}
+
+// NodeStores returns n stores of s's database, one per database node as
+// NodeDSNs has them, closed when the test ends.
+func NodeStores(t testing.TB, s *store.Store, n int) []*store.Store {
+	t.Helper()
+	var name string
+	if err := s.DB.QueryRow("SELECT DATABASE()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	var out []*store.Store
+	for _, dsn := range NodeDSNs(t, name, n) {
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("open a store on %s: %v", dsn, err)
+		}
+		t.Cleanup(func() { db.Close() })
+		ns := store.New(db)
+		ns.SetAuditKey(AuditKey)
+		out = append(out, ns)
+	}
+	return out
+}
+
+// FirstExperts returns the ids of the first n experts of the demo city, in
+// the order they were loaded, joined as a transition's "experts" takes
+// them: ids are not 1, 2, 3… on a Galera cluster, which interleaves
+// auto-increments between nodes.
+func FirstExperts(t testing.TB, s *store.Store, n int) string {
+	t.Helper()
+	rows, err := s.DB.Query("SELECT id FROM experts ORDER BY id LIMIT ?", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != n {
+		t.Fatalf("the demo city has %d experts, want at least %d", len(ids), n)
+	}
+	return store.JoinIDs(ids)
+}

@@ -345,11 +345,11 @@ func TestE2ESidePaths(t *testing.T) {
 			t.Fatalf("state %v", v["state"])
 		}
 		// Experts named by hand, without a draw, need a reason.
-		status, body := e.as("pingshen", "POST", "/api/v1/reviews/"+id+"/transitions", map[string]any{"trigger": "expert_review", "experts": "1,2"})
+		status, body := e.as("pingshen", "POST", "/api/v1/reviews/"+id+"/transitions", map[string]any{"trigger": "expert_review", "experts": testenv.FirstExperts(t, e.s, 2)})
 		if status != 422 || body["field"] != "reason" {
 			t.Fatalf("hand-picked experts without a reason: %d %v", status, body)
 		}
-		e.fire("pingshen", id, "expert_review", map[string]any{"experts": "1,2", "reason": "本专业专家不足,未抽取"})
+		e.fire("pingshen", id, "expert_review", map[string]any{"experts": testenv.FirstExperts(t, e.s, 2), "reason": "本专业专家不足,未抽取"})
 		v = e.fire("pingshen", id, "resolve", map[string]any{"fault_party": "firm", "audited_amount": 912345.67})
 		if v["state"] != "opinion_sent" || v["audited_amount"] != "912345.67" {
 			t.Fatalf("after resolve %v %v", v["state"], v["audited_amount"])
