@@ -83,13 +83,10 @@ func (s Scope) Sees(r Review) (visible, decided bool) {
 // reviewIDsIn returns an SQL condition limiting a column of review ids to
 // the reviews the scope sees.
 func (s Scope) reviewIDsIn(column string) (string, []any) {
-	switch {
-	case s.None:
-		return "1=0", nil
-	case s.All:
-		return "1=1", nil
-	}
 	w, args := s.reviewWhere()
+	if s.None || s.All {
+		return w, args // 1=0 or 1=1: no subquery needed
+	}
 	return column + " IN (SELECT r.id FROM reviews r JOIN projects p ON p.id = r.project_id WHERE " + w + ")", args
 }
 
