@@ -313,11 +313,17 @@ func WritePDF(out io.Writer, c Content) error {
 		w.paragraph(styleBody, c.Addressee, 0)
 	}
 	indent := 2 * pitchBody
-	for _, s := range c.Sections {
+	for si, s := range c.Sections {
 		if s.Heading != "" {
 			w.paragraph(styleHeading, s.Heading, indent)
 		}
-		for _, p := range s.Paragraphs {
+		for pi, p := range s.Paragraphs {
+			if si == len(c.Sections)-1 && pi == len(s.Paragraphs)-1 && len(s.Rows) == 0 {
+				// The last lines of the body go with the issuer and date
+				// rather than leave them alone on a page (GB/T 9704 7.3.5.4).
+				w.paragraphKeep(styleBody, p, indent, signatureHeight)
+				continue
+			}
 			w.paragraph(styleBody, p, indent)
 		}
 		if len(s.Rows) > 0 {
@@ -353,7 +359,7 @@ func WritePDF(out io.Writer, c Content) error {
 // stays on one page.
 func (w *writer) signature(signer, date string) {
 	gap := SealSize - 2*lineBody
-	if w.pdf.GetY()+gap+2*lineBody > bottom {
+	if w.pdf.GetY()+signatureHeight > bottom {
 		w.pdf.AddPage()
 		w.text(styleBody, marginLeft, textW, lineBody, "（此页无正文）", "L")
 	}
@@ -408,12 +414,27 @@ func (w *writer) receipt(lines []string) {
 	}
 }
 
+// signatureHeight is the room the issuer and date take with the seal's.
+const signatureHeight = SealSize
+
 // paragraph writes text wrapped to the text block, the first line indented.
 func (w *writer) paragraph(st style, text string, indent float64) {
-	for i, l := range w.wrap(st, text, textW-indent, textW) {
+	w.paragraphKeep(st, text, indent, 0)
+}
+
+// paragraphKeep writes a paragraph whose last two lines share their page
+// with the keep millimetres that follow it.
+func (w *writer) paragraphKeep(st style, text string, indent, keep float64) {
+	lines := w.wrap(st, text, textW-indent, textW)
+	tail := max(len(lines)-2, 0)
+	for i, l := range lines {
 		x := marginLeft
 		if i == 0 {
 			x += indent
+		}
+		if keep > 0 && i == tail && w.pdf.GetY()+float64(len(lines)-i)*lineBody+keep > bottom &&
+			float64(len(lines)-i)*lineBody+keep <= TextH {
+			w.pdf.AddPage()
 		}
 		w.line(st, x, marginLeft+textW-x, lineBody, l, "L")
 	}
