@@ -438,19 +438,23 @@ func TestPaperGrid(t *testing.T) {
 // An amount, a rate and a date land on every position of a line; none is
 // broken, the text around them breaks instead.
 func TestPaperKeepsAmountsWhole(t *testing.T) {
-	var paras []string
+	var paras, rates []string
 	for k := 0; k < docs.CharsPerLine; k++ {
-		paras = append(paras, strings.Repeat("审", k)+"审定金额12,345,678.90元，审减率4.14%，2026年12月31日前付清。")
+		rate := fmt.Sprintf("4.%02d%%", k)
+		rates = append(rates, rate)
+		paras = append(paras, strings.Repeat("审", k)+fmt.Sprintf("审定金额12,345,%03d.90元，审减率%s，2026年12月%d日前付清。", k, rate, k+1))
 	}
 	c := docs.Content{Kind: docs.PaperConclusion, Issuer: "巴彦淖尔市财政投资评审中心", DocNumber: "巴财评〔2026〕9号", Title: "评审结论",
 		Sections: []docs.Section{{Paragraphs: paras}}, Signer: "巴彦淖尔市财政投资评审中心", Date: "2026年3月5日"}
 	pages, _ := render(t, c)
 	checkUnbroken(t, c, pages)
+	var all string
 	for _, p := range pages {
-		for _, l := range strings.Split(p.text, "\n") {
-			if strings.Contains(l, "4.1") && !strings.Contains(l, "4.14%") {
-				t.Errorf("rate broken: %q", l)
-			}
+		all += p.text
+	}
+	for _, rate := range rates {
+		if !strings.Contains(all, rate) {
+			t.Errorf("rate %s broken across lines", rate)
 		}
 	}
 }
