@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"os"
 	"os/exec"
@@ -362,6 +364,8 @@ func TestPaperPNG(t *testing.T) {
 	}
 }
 
+// saveScreenshots writes a kind's pages to docs/papers, in a palette of
+// greys and the header's reds to keep the files small.
 func saveScreenshots(t *testing.T, kind string, files []string) {
 	dir := filepath.Join("..", "..", "docs", "papers")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -371,12 +375,29 @@ func saveScreenshots(t *testing.T, kind string, files []string) {
 	for _, f := range old {
 		os.Remove(f)
 	}
+	var pal color.Palette
+	for i := 0; i < 8; i++ {
+		v := uint8(255 * i / 7)
+		pal = append(pal, color.RGBA{v, v, v, 255})
+		pal = append(pal, color.RGBA{200 + uint8(55*i/7), 16 + uint8(239*i/7), 16 + uint8(239*i/7), 255})
+	}
 	for i, f := range files {
-		b, err := os.ReadFile(f)
+		in, err := os.Open(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", kind, i+1)), b, 0o644); err != nil {
+		img, err := png.Decode(in)
+		in.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		small := image.NewPaletted(img.Bounds(), pal)
+		draw.Draw(small, img.Bounds(), img, img.Bounds().Min, draw.Src)
+		var buf bytes.Buffer
+		if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, small); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", kind, i+1)), buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -442,7 +442,7 @@ func (w *writer) paragraphKeep(st style, text string, indent, keep float64) {
 
 // table writes two-column rows with borders, wrapping long values.
 func (w *writer) table(rows []Row) {
-	labelW := 52.0
+	labelW := 56.0 // 核减追加付费额(元) on one line
 	valueW := textW - labelW
 	pad := 2.0
 	for _, r := range rows {
