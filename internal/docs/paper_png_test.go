@@ -481,7 +481,8 @@ func TestPaperKeepsAmountsWhole(t *testing.T) {
 }
 
 // The body is Song and the title Hei, both embedded (as subsets); a
-// character beyond GB 2312 falls back to Hei rather than the 缺字 mark.
+// character beyond GB 2312 falls back to the full Droid Sans Fallback
+// rather than the 缺字 mark.
 func TestPaperFaces(t *testing.T) {
 	for _, r := range "评审结论巴彦淖尔市，0" {
 		if f := docs.Face(false, r); f != docs.FontSong {
@@ -493,7 +494,7 @@ func TestPaperFaces(t *testing.T) {
 			t.Errorf("title %q drawn with %s", r, f)
 		}
 	}
-	if f := docs.Face(false, '镕'); f != docs.FontHei {
+	if f := docs.Face(false, '镕'); f != docs.FontCJK {
 		t.Errorf("镕 (beyond GB 2312) drawn with %s", f)
 	}
 	var buf bytes.Buffer

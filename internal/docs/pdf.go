@@ -23,17 +23,24 @@ import (
 //     6,763 characters of GB 2312, its punctuation, digits and Latin
 //     letters. Stored gzip-compressed (2.3 MB instead of 5.2 MB) and
 //     unpacked once, on first use.
-//   - heiFont, Droid Sans Fallback (Apache-2.0, fonts-droid-fallback): the
-//     Hei face of the issuer, the title and the headings, and the fallback
-//     of the body text for the characters beyond GB 2312 that names carry.
+//   - heiFont, Droid Sans Fallback (Apache-2.0, fonts-droid-fallback) cut
+//     to the characters of AR PL SungtiL GB: the Hei face of the issuer,
+//     the title and the headings. The PDF library reads a whole font for
+//     every paper, and the cut one reads in a fraction of the full one's
+//     time.
+//   - cjkFont, the full Droid Sans Fallback: the characters beyond GB 2312
+//     that names carry, added to a paper only when it has one.
 //   - latinFont, DejaVu Sans (Bitstream Vera licence, fonts-dejavu-core):
-//     Latin letters and symbols the two others lack.
+//     Latin letters and symbols the others lack.
 //
 //go:embed fonts/gbsn00lp.ttf.gz
 var songFontGz []byte
 
-//go:embed fonts/DroidSansFallbackFull.ttf
+//go:embed fonts/DroidSansFallbackGB.ttf
 var heiFont []byte
+
+//go:embed fonts/DroidSansFallbackFull.ttf
+var cjkFont []byte
 
 //go:embed fonts/DejaVuSans.ttf
 var latinFont []byte
@@ -54,17 +61,20 @@ var songFont = sync.OnceValue(func() []byte {
 const (
 	FontSong  = "song"
 	FontHei   = "hei"
+	FontCJK   = "cjk"
 	FontLatin = "latin"
 	fontSong  = FontSong
 	fontHei   = FontHei
+	fontCJK   = FontCJK
 	fontLatin = FontLatin
 )
 
-// faceBody is the body text: Song, then Hei for what Song lacks; faceTitle
-// the issuer, title and headings: Hei, then Song.
+// faceBody is the body text: Song, then the full Droid Sans Fallback for
+// what Song lacks; faceTitle the issuer, title and headings: Hei, then
+// Song.
 var (
-	faceBody  = []string{fontSong, fontHei, fontLatin}
-	faceTitle = []string{fontHei, fontSong, fontLatin}
+	faceBody  = []string{fontSong, fontCJK, fontLatin}
+	faceTitle = []string{fontHei, fontSong, fontCJK, fontLatin}
 )
 
 func fontData(name string) []byte {
@@ -73,6 +83,8 @@ func fontData(name string) []byte {
 		return songFont()
 	case fontHei:
 		return heiFont
+	case fontCJK:
+		return cjkFont
 	}
 	return latinFont
 }

@@ -25,7 +25,7 @@ type glyphCoverage struct {
 // binary, so the result never changes.
 var coverage = sync.OnceValue(func() *glyphCoverage {
 	c := &glyphCoverage{fonts: map[string]*sfnt.Font{}}
-	for name, data := range map[string][]byte{fontSong: songFont(), fontHei: heiFont, fontLatin: latinFont} {
+	for name, data := range map[string][]byte{fontSong: songFont(), fontHei: heiFont, fontCJK: cjkFont, fontLatin: latinFont} {
 		f, err := sfnt.Parse(data)
 		if err != nil {
 			panic("embedded font " + name + ": " + err.Error())
@@ -122,8 +122,8 @@ func Covered(r rune) bool {
 
 // Face is the embedded font r is drawn with in the body text or, when
 // title is set, in the title: FontSong (AR PL SungtiL GB) for the body,
-// FontHei (Droid Sans Fallback) for the title, each falling back to the
-// other and then to FontLatin (DejaVu Sans).
+// FontHei (Droid Sans Fallback cut to GB 2312) for the title, then FontCJK
+// (the full Droid Sans Fallback) and FontLatin (DejaVu Sans).
 func Face(title bool, r rune) string {
 	face := faceBody
 	if title {
