@@ -250,6 +250,27 @@ func checkUnbroken(t *testing.T, c docs.Content, pages []page) {
 	}
 }
 
+// checkLineLength: no printed line holds more than 28 characters, a Latin
+// letter or digit counting half.
+func checkLineLength(t *testing.T, pages []page) {
+	t.Helper()
+	for i, p := range pages {
+		for _, l := range strings.Split(p.text, "\n") {
+			n := 0.0
+			for _, r := range strings.ReplaceAll(l, " ", "") {
+				if r < 0x2000 {
+					n += 0.5
+				} else {
+					n++
+				}
+			}
+			if n > docs.CharsPerLine {
+				t.Errorf("page %d: line %q is %.1f characters long, more than %d", i+1, l, n, docs.CharsPerLine)
+			}
+		}
+	}
+}
+
 // find is the last word of the pages equal to s: its page and box.
 func find(pages []page, s string) (int, word, bool) {
 	for i := len(pages) - 1; i >= 0; i-- {
@@ -339,7 +360,8 @@ func checkReceipt(t *testing.T, pages []page) {
 }
 
 // Every kind of paper, rendered to PNG: A4, ink within the GB/T 9704 text
-// block, the page number under it, amounts and dates whole on one line,
+// block, the page number under it, lines of at most 28 characters,
+// amounts and dates whole on one line,
 // blank room for the seal over the issuer and date, and on the opinion
 // letter room for each party's written opinion and seal. With -update the
 // pages go to docs/papers as screenshots.
@@ -350,6 +372,7 @@ func TestPaperPNG(t *testing.T) {
 			pages, files := render(t, c)
 			checkGeometry(t, pages)
 			checkUnbroken(t, c, pages)
+			checkLineLength(t, pages)
 			checkSeal(t, c, pages)
 			if kind == docs.PaperOpinionLetter {
 				checkReceipt(t, pages)

@@ -347,11 +347,8 @@ func WritePDF(out io.Writer, c Content) error {
 
 	w.signature(c.Signer, c.Date)
 	if c.Copies != "" {
-		pdf.Ln(4)
-		for _, l := range w.wrap(styleSmall, "（"+c.Copies+"）", textW-indent, textW) {
-			w.line(styleSmall, marginLeft+indent, textW-indent, lineSmall, l, "L")
-			indent = 0
-		}
+		// 附注: on the line after the date, two characters in, in brackets.
+		w.paragraph(styleBody, "（"+c.Copies+"）", indent)
 	}
 	if len(c.Receipt) > 0 {
 		w.receipt(c.Receipt)
