@@ -123,6 +123,9 @@ func (a *App) projectNew(c *fiber.Ctx) error {
 	if j, err := a.store.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
 		form.Values["jurisdiction"] = j.Name
 	}
+	if a.svc.Reviews != nil {
+		form.Values["code"] = a.svc.Reviews.SuggestProjectCode(c.UserContext(), p)
+	}
 	return a.renderProjectNew(c, 200, p, form)
 }
 
