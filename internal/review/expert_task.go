@@ -100,16 +100,14 @@ func (s *Service) ExpertOpinions(ctx context.Context, p auth.Principal, reviewID
 }
 
 // SubmitExpertOpinion records (or revises) the opinion of the expert p on
-// the review's current round. Only a main expert drawn for this review may,
+// the review's current round; left empty, it refers to the signed copies
+// the expert uploaded (and is refused when there are none). Only a main expert drawn for this review may,
 // and only while it is in expert re-review; the opinion is audited.
 func (s *Service) SubmitExpertOpinion(ctx context.Context, p auth.Principal, reviewID int64, in ExpertOpinionInput) error {
 	if p.Role != auth.Expert {
 		return auth.ErrForbidden
 	}
 	text := strings.TrimSpace(in.Opinion)
-	if text == "" {
-		return fieldErr("opinion", "请填写复审意见")
-	}
 	if utf8.RuneCountInString(text) > maxOpinionRunes {
 		return fieldErr("opinion", "复审意见不能超过 %d 字", maxOpinionRunes)
 	}
@@ -139,6 +137,23 @@ func (s *Service) SubmitExpertOpinion(ctx context.Context, p auth.Principal, rev
 		if r.State != workflow.ExpertReview {
 			return &ConflictError{code: "not_in_expert_review",
 				msg: fmt.Sprintf("评审当前状态“%s”,不在专家复审阶段,不能提交复审意见", r.State.Label())}
+		}
+		if text == "" {
+			// The opinion may be the signed copy the expert uploaded.
+			docs, _, err := q.Documents(ctx, reviewID, store.DocumentFilter{Category: "expert_opinion", LatestOnly: true, Limit: 50})
+			if err != nil {
+				return err
+			}
+			var names []string
+			for _, d := range docs {
+				if d.UploaderID == p.UserID {
+					names = append(names, d.Name)
+				}
+			}
+			if len(names) == 0 {
+				return fieldErr("opinion", "请填写复审意见,或上传签字的专家复审意见")
+			}
+			text = "见所附专家复审意见签字件:" + strings.Join(names, "、")
 		}
 		now := s.now()
 		revised := false
