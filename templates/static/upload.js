@@ -180,7 +180,7 @@
         }
       }).catch(function (err) {
         say(err.message + (form.hasAttribute('data-create') && next ? ';评审已创建,可在评审页面补传。' : ''));
-        if (form.hasAttribute('data-create') && next) {
+        if (status && form.hasAttribute('data-create') && next) {
           var a = document.createElement('a');
           a.href = next;
           a.textContent = '前往评审页面';
