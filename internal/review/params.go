@@ -20,6 +20,15 @@ import (
 // The parameters of the table's triggers, each read and checked once,
 // before anything is written; a bad value is a *FieldError naming it.
 
+// FaultParties are the parties a dispute can be resolved against.
+var faultParties = map[string]string{"unit": "建设单位", "firm": "中介机构", "contractor": "施工单位"}
+
+// TrackingKinds are the kinds of tracking records (跟踪评审记录).
+func TrackingKinds() map[string]string {
+	return map[string]string{"progress": "形象进度", "change_order": "设计变更/签证", "hidden_works": "隐蔽工程验收",
+		"material_price": "认质认价", "progress_payment": "进度款支付", "other": "其他"}
+}
+
 // delegateParams: the firm chosen by hand past the rotation (0: the
 // rotation chooses) and the supervisor (0: the actor).
 type delegateParams struct {
