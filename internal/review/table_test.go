@@ -17,7 +17,7 @@ func TestTableRolesAreEnforced(t *testing.T) {
 	id := h.toInReview("LH-2026-002")
 	people := map[auth.Role]auth.Principal{
 		// The security administrator and the auditor see no review at all.
-		auth.Admin: h.p("admin"),
+		auth.Admin:          h.p("admin"),
 		auth.FinanceSection: h.p("caizheng"), auth.ReviewCenter: h.p("pingshen"), auth.Intermediary: h.firmUser(id),
 		auth.ConstructionUnit: h.p("jianshe"), auth.Contractor: h.p("shigong"), auth.CompetentDept: h.p("zhuguan"),
 	}
