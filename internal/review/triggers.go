@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 
 	"finreview/internal/auth"
@@ -263,4 +264,19 @@ func trackingOptions() []Option {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out
+}
+
+// FormValue is the parameter a review page's form sends for the field
+// name of t: several values (checked boxes) joined by commas, and an
+// amount without its thousands separators.
+func FormValue(t workflow.Trigger, name string, values []string) string {
+	v := strings.Join(values, ",")
+	if s := specOf(t); s != nil {
+		for _, f := range s.fields {
+			if f.Name == name && f.Kind == "amount" {
+				return strings.ReplaceAll(v, ",", "")
+			}
+		}
+	}
+	return v
 }

@@ -213,3 +213,23 @@ func TestParamsParsedTyped(t *testing.T) {
 		t.Errorf("sign parsed %+v, %v; want a disagreement with the reason as its reasons", s, err)
 	}
 }
+
+func TestFormValue(t *testing.T) {
+	tests := []struct {
+		t      workflow.Trigger
+		name   string
+		values []string
+		want   string
+	}{
+		{workflow.SubmitDraft, "audited_amount", []string{"1,234,567.89"}, "1234567.89"},
+		{workflow.SampleRecheck, "rechecked_amount", []string{"1,000.00"}, "1000.00"},
+		{workflow.AddTracking, "amount", []string{"12,000"}, "12000"},
+		{workflow.StartExpertReview, "experts", []string{"3", "7"}, "3,7"},
+		{workflow.AddTracking, "title", []string{"一期,二期"}, "一期,二期"},
+	}
+	for _, tt := range tests {
+		if got := FormValue(tt.t, tt.name, tt.values); got != tt.want {
+			t.Errorf("FormValue(%s, %s, %q) = %q, want %q", tt.t, tt.name, tt.values, got, tt.want)
+		}
+	}
+}

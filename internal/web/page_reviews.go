@@ -740,10 +740,7 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 		multi[key] = append(multi[key], strings.TrimSpace(string(v)))
 	})
 	for k, vs := range multi {
-		val := strings.Join(vs, ",")
-		if k == "audited_amount" || k == "rechecked_amount" || k == "amount" {
-			val = strings.ReplaceAll(val, ",", "")
-		}
+		val := review.FormValue(t, k, vs)
 		in.Params[k] = val
 		values[k] = val
 	}
