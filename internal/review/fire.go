@@ -149,10 +149,10 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 			return fired{}, err
 		}
 	}
-	sp := specOf(t)
 	if !MayFire(p.Role, t) {
 		return fired{}, auth.ErrForbidden
 	}
+	sp := specOf(t) // the trigger's entry in the table of triggers
 	if !owns(p, r) {
 		return fired{}, store.ErrNotFound
 	}
