@@ -1,12 +1,12 @@
 package web
 
 import (
-	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
+	"finreview/internal/review"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -31,7 +31,7 @@ func (a *App) home(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	var todo []todoRow
-	if states := auth.ActionableStates(p.Role); len(states) > 0 {
+	if states := review.ActionableStates(p.Role); len(states) > 0 {
 		f := store.ReviewFilter{States: states, Limit: 50}
 		if p.Role != auth.ReviewCenter {
 			suspended := false
@@ -73,13 +73,11 @@ func (a *App) home(c *fiber.Ctx) error {
 // nextAction names what the role does next in a state.
 func nextAction(r auth.Role, s workflow.State) string {
 	var labels string
-	for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
-		if auth.MayFire(r, t) && auth.IsTask(t) {
-			if labels != "" {
-				labels += " / "
-			}
-			labels += t.Label()
+	for _, t := range review.Tasks(r, s) {
+		if labels != "" {
+			labels += " / "
 		}
+		labels += t.Label()
 	}
 	return labels
 }

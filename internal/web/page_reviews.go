@@ -363,24 +363,13 @@ func nullDate(t sql.NullTime) string {
 	return formatTime(t.Time, "2006-01-02")
 }
 
-// actionField is one input of a transition form.
-type actionField struct {
-	Name, Label, Kind, Hint string
-	Required                bool
-	Options                 []pageOption
-}
-
-// actionForm is the form of one permitted trigger.
+// actionForm is the form of one permitted trigger, as the review service's
+// table of triggers lays it out, with what a refused attempt left in it.
 type actionForm struct {
-	Trigger              workflow.Trigger
-	Label, Confirm, Note string
-	Primary, Danger      bool
-	Open                 bool
-	Fields               []actionField
-	Missing              []string
-	Values               map[string]string
-	Errors               map[string]string
-	Message              string
+	review.Form
+	Open    bool
+	Errors  map[string]string
+	Message string
 }
 
 // actionState is what a failed transition leaves for the re-rendered page.
@@ -393,156 +382,23 @@ type actionState struct {
 	Status  int
 }
 
-// reasonRequired mirrors the review service: these triggers must say why.
-func reasonRequired(t workflow.Trigger) bool {
-	switch t {
-	case workflow.InitialCheckFail, workflow.Return, workflow.SendBack, workflow.IssueUnilateral, workflow.Decline,
-		workflow.CancelDelegation, workflow.FileAppeal, workflow.Suspend, workflow.RequestMaterials:
-		return true
-	}
-	return false
-}
-
-func primaryTrigger(t workflow.Trigger) bool {
-	switch t {
-	case workflow.Submit, workflow.Resubmit, workflow.IssueNotice, workflow.Accept, workflow.Delegate, workflow.Start,
-		workflow.Reconcile, workflow.SubmitDraft, workflow.SendOpinion, workflow.Sign, workflow.Cosign, workflow.Conclude,
-		workflow.Process, workflow.Archive, workflow.Resolve, workflow.Uphold, workflow.ApprovePlan, workflow.SubmitPlan:
-		return true
-	}
-	return false
-}
-
 // buildActions lays out one form per trigger the viewer may fire now.
-func (a *App) buildActions(ctx context.Context, v review.View, failed *actionState) ([]actionForm, error) {
-	var out []actionForm
-	var firms []store.Firm
-	var supervisors []store.User
-	var experts []store.Expert
-	for _, t := range v.Permitted {
-		af := actionForm{Trigger: t, Label: t.Label(), Primary: primaryTrigger(t), Danger: t.Irreversible(),
-			Missing: v.Missing[t], Values: map[string]string{}, Errors: map[string]string{}}
-		if t.Irreversible() {
-			af.Confirm = fmt.Sprintf("确定执行“%s”?此操作不可撤销。", t.Label())
-		}
-		reason := actionField{Name: "reason", Label: "说明", Kind: "textarea", Hint: "选填,记入办理记录"}
-		if reasonRequired(t) {
-			reason = actionField{Name: "reason", Label: "原因", Kind: "textarea", Required: true}
-		}
-		switch t {
-		case workflow.Delegate:
-			if firms == nil {
-				var err error
-				if firms, err = a.store.Firms(ctx, store.FirmFilter{JurisdictionID: v.Review.JurisdictionID}); err != nil {
-					return nil, err
-				}
-				if supervisors, err = a.store.UsersByRole(ctx, string(auth.ReviewCenter), 0); err != nil {
-					return nil, err
-				}
-			}
-			firmOpts := []pageOption{{"", "按轮换自动选择(推荐)"}}
-			for _, f := range firms {
-				if f.Status == "active" {
-					firmOpts = append(firmOpts, pageOption{strconv.FormatInt(f.OrgID, 10),
-						fmt.Sprintf("%s(得分 %s,在办 %d/%d)", f.Name, f.Score.StringFixed(2), f.OpenReviews, f.Capacity)})
-				}
-			}
-			supOpts := []pageOption{{"", "本人"}}
-			for _, u := range supervisors {
-				// Only colleagues whose jurisdiction covers the review may supervise it.
-				if ok, _ := auth.FromUser(u).Scope().Sees(v.Review); ok {
-					supOpts = append(supOpts, pageOption{strconv.FormatInt(u.ID, 10), u.DisplayName})
-				}
-			}
-			af.Fields = []actionField{
-				{Name: "firm_id", Label: "中介机构", Kind: "select", Options: firmOpts, Hint: "不选则按“高分优先、依次轮换”自动确定,并记录每家机构的跳过原因"},
-				{Name: "reason", Label: "指定理由", Kind: "textarea", Hint: "人工指定中介机构时必填,将记入审计日志"},
-				{Name: "supervisor_id", Label: "监管人员", Kind: "select", Options: supOpts},
-			}
-		case workflow.SubmitDraft:
-			af.Fields = []actionField{{Name: "audited_amount", Label: "审定金额(元)", Kind: "amount", Required: true}, reason}
-		case workflow.Sign:
-			af.Fields = []actionField{
-				{Name: "agree", Label: "签署意见", Kind: "agree", Required: true},
-				{Name: "reasons", Label: "不同意理由", Kind: "textarea", Hint: "选择“不同意”时必填,逐项说明争议内容"},
-			}
-		case workflow.Cosign:
-			af.Fields = []actionField{
-				{Name: "agree", Label: "会签意见", Kind: "agree"},
-				{Name: "reasons", Label: "意见说明", Kind: "textarea", Hint: "选填"},
-			}
-		case workflow.StartExpertReview:
-			if experts == nil {
-				var err error
-				if experts, err = a.store.Experts(ctx, store.ExpertFilter{ActiveOnly: true}); err != nil {
-					return nil, err
-				}
-			}
-			var opts []pageOption
-			for _, e := range experts {
-				opts = append(opts, pageOption{strconv.FormatInt(e.ID, 10), e.Name + "(" + e.Specialty + ")"})
-			}
-			af.Fields = []actionField{{Name: "experts", Label: "复审专家", Kind: "checks", Options: opts, Hint: "不选则采用最近一次抽取的专家;另行指定须在下方说明理由,记入审计日志"}, reason}
-		case workflow.Resolve:
-			af.Fields = []actionField{
-				{Name: "fault_party", Label: "过错方", Kind: "select", Required: true, Options: []pageOption{{"", "请选择"},
-					{"unit", "建设单位"}, {"firm", "中介机构"}, {"contractor", "施工单位"}}, Hint: "专家复审费用由过错方承担"},
-				{Name: "audited_amount", Label: "复审后审定金额(元)", Kind: "amount", Required: true}, reason,
-			}
-		case workflow.SampleRecheck:
-			af.Fields = []actionField{{Name: "rechecked_amount", Label: "抽查审定金额(元)", Kind: "amount", Required: true}, reason}
-		case workflow.SubmitPlan:
-			af.Fields = []actionField{
-				{Name: "mode", Label: "评审方式", Kind: "text", Required: true, Hint: "如:现场踏勘 + 资料审核"},
-				{Name: "survey_date", Label: "计划踏勘日期", Kind: "date"},
-				{Name: "key_issues", Label: "重点审核内容", Kind: "textarea", Required: true},
-				{Name: "staff", Label: "评审人员", Kind: "text", Hint: "项目负责人及参加人员"},
-				{Name: "planned_completion", Label: "计划完成日期", Kind: "date"},
-			}
-		case workflow.ApprovePlan:
-			af.Fields = []actionField{
-				{Name: "decision", Label: "审核结论", Kind: "select", Required: true, Options: []pageOption{{"approve", "批准"}, {"redo", "退回重做"}}},
-				{Name: "reason", Label: "意见", Kind: "textarea", Hint: "退回重做时必填"},
-			}
-		case workflow.Suspend:
-			af.Fields = []actionField{{Name: "expected_workdays", Label: "预计中止(工作日)", Kind: "number", Required: true}, reason}
-		case workflow.RecordSurvey:
-			af.Fields = []actionField{
-				{Name: "survey_date", Label: "踏勘日期", Kind: "date", Required: true},
-				{Name: "people", Label: "参加人员", Kind: "text", Required: true},
-				{Name: "findings", Label: "踏勘情况", Kind: "textarea", Required: true, Hint: "现场照片请在“资料与照片”中上传(类别:踏勘记录/照片)"},
-			}
-		case workflow.AddTracking:
-			af.Fields = []actionField{
-				{Name: "kind", Label: "记录类型", Kind: "select", Required: true, Options: append([]pageOption{{"", "请选择"}}, sortedOptions(review.TrackingKinds())...)},
-				{Name: "record_date", Label: "日期", Kind: "date", Required: true},
-				{Name: "title", Label: "标题", Kind: "text", Required: true},
-				{Name: "description", Label: "内容", Kind: "textarea", Required: true},
-				{Name: "amount", Label: "涉及金额(元)", Kind: "amount"},
-			}
-		case workflow.RequestMaterials:
-			af.Fields = []actionField{{Name: "reason", Label: "所需资料", Kind: "textarea", Required: true}}
-		case workflow.Archive:
-			af.Fields = []actionField{
-				{Name: "archive_number", Label: "档案号", Kind: "text", Required: true, Hint: "如:巴财评档-2026-0001"},
-				{Name: "paper_received_on", Label: "纸质资料接收日期", Kind: "date", Required: true},
-				{Name: "received_by", Label: "接收人", Kind: "text", Required: true},
-				{Name: "retention_years", Label: "保管期限(年)", Kind: "number", Required: true, Hint: "默认 30 年"},
-				reason,
-			}
-			af.Values["paper_received_on"] = a.now().In(shanghai).Format("2006-01-02")
-			af.Values["retention_years"] = "30"
-		default:
-			af.Fields = []actionField{reason}
-		}
-		if failed != nil && failed.Trigger == t {
+func (a *App) buildActions(ctx context.Context, svc *review.Service, v review.View, failed *actionState) ([]actionForm, error) {
+	forms, err := svc.Forms(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]actionForm, 0, len(forms))
+	for _, f := range forms {
+		af := actionForm{Form: f, Errors: map[string]string{}}
+		if failed != nil && failed.Trigger == f.Trigger {
 			af.Values, af.Errors, af.Message, af.Open = failed.Values, failed.Errors, failed.Message, true
 			if len(failed.Missing) > 0 {
 				af.Missing = failed.Missing
 			}
 			shown := map[string]bool{}
-			for _, f := range af.Fields {
-				shown[f.Name] = true
+			for _, fd := range af.Fields {
+				shown[fd.Name] = true
 			}
 			for name, msg := range af.Errors {
 				if !shown[name] {
@@ -714,7 +570,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		return err
 	}
 	r := v.Review
-	actions, err := a.buildActions(ctx, v, failed)
+	actions, err := a.buildActions(ctx, svc, v, failed)
 	if err != nil {
 		return err
 	}
@@ -901,10 +757,7 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 		multi[key] = append(multi[key], strings.TrimSpace(string(v)))
 	})
 	for k, vs := range multi {
-		val := strings.Join(vs, ",")
-		if k == "audited_amount" || k == "rechecked_amount" || k == "amount" {
-			val = strings.ReplaceAll(val, ",", "")
-		}
+		val := review.FormValue(t, k, vs)
 		in.Params[k] = val
 		values[k] = val
 	}
