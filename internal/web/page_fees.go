@@ -405,7 +405,7 @@ type deductionRowView struct {
 }
 
 type deductionGroupView struct {
-	Name, CreditCode, Total string
+	Name, CreditCode, Total, Paid, Owed string
 	Rows                    []deductionRowView
 }
 
@@ -417,7 +417,8 @@ func (a *App) pageFeeDeductions(c *fiber.Ctx) error {
 	var groups []deductionGroupView
 	n := 0
 	for _, g := range d.Groups {
-		gv := deductionGroupView{Name: g.ContractorName, CreditCode: g.CreditCode, Total: FormatMoney(g.Total)}
+		gv := deductionGroupView{Name: g.ContractorName, CreditCode: g.CreditCode, Total: FormatMoney(g.Total),
+			Paid: FormatMoney(g.Paid), Owed: FormatMoney(g.Owed)}
 		for _, r := range g.Rows {
 			n++
 			gv.Rows = append(gv.Rows, deductionRowView{No: n, ReviewID: r.ReviewID, ProjectCode: r.ProjectCode,
