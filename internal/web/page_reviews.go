@@ -270,7 +270,7 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 const maxExportRows = 200000
 
 // reviewExport streams the filtered list to Excel, page by page, through
-// excelize's StreamWriter; amounts are numbers with "#,##0.00", codes text.
+// the one workbook writer (internal/xlsx).
 func (a *App) reviewExport(c *fiber.Ctx) error {
 	p, err := require(c, auth.ViewReviews)
 	if err != nil {

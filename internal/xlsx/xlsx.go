@@ -32,6 +32,7 @@ const (
 	ExactFormat   = "#,##0.00######"
 	RateFormat    = "0.00####"
 	PercentFormat = "0.00%"
+	ScoreFormat   = "0.00"
 )
 
 // Text is a cell written as text with the text format: codes, numbers that
@@ -45,6 +46,10 @@ type Exact decimal.Decimal
 // Rate is a plain rate or ratio (0.005, 0.8) shown with its decimals.
 type Rate decimal.Decimal
 
+// Score is a figure that is not money (an assessment score), rounded and
+// shown with two decimals, without thousands separators.
+type Score decimal.Decimal
+
 // Percent is a rate in percent (4.14 for 4.14%), written as the number
 // 0.0414 with the "0.00%" format; an invalid one is written as "—".
 type Percent decimal.NullDecimal
@@ -56,12 +61,13 @@ var hundred = decimal.NewFromInt(100)
 
 // Book is one workbook.
 type Book struct {
-	f                                       *excelize.File
-	money, exact, rate, percent, text, bold int
-	head, title                             int
-	open                                    *Sheet
-	sheets                                  int
-	err                                     error
+	f                                        *excelize.File
+	money, exact, rate, percent, score, text int
+	bold                                     int
+	head, title                              int
+	open                                     *Sheet
+	sheets                                   int
+	err                                      error
 }
 
 // New starts an empty workbook.
@@ -75,6 +81,7 @@ func New() *Book {
 		{&b.exact, excelize.Style{CustomNumFmt: ptr(ExactFormat)}},
 		{&b.rate, excelize.Style{CustomNumFmt: ptr(RateFormat)}},
 		{&b.percent, excelize.Style{CustomNumFmt: ptr(PercentFormat)}},
+		{&b.score, excelize.Style{CustomNumFmt: ptr(ScoreFormat)}},
 		{&b.text, excelize.Style{NumFmt: 49}}, // "@": text
 		{&b.bold, excelize.Style{Font: &excelize.Font{Bold: true}}},
 		{&b.head, excelize.Style{Font: &excelize.Font{Bold: true},
@@ -198,7 +205,7 @@ func (s *Sheet) Label(label string, cells ...any) {
 }
 
 // Row writes one data row. Cells: decimal.Decimal and decimal.NullDecimal
-// (money), Exact, Rate, Percent, Text, string, int and nil.
+// (money), Exact, Rate, Score, Percent, Text, string, int and nil.
 func (s *Sheet) Row(cells ...any) { s.put(s.b.cells(cells)) }
 
 func (b *Book) cells(cells []any) []any {
@@ -218,6 +225,8 @@ func (b *Book) cells(cells []any) []any {
 				s = d.StringFixed(2)
 			}
 			out[i] = b.number(s, b.exact)
+		case Score:
+			out[i] = b.number(decimal.Decimal(v).StringFixed(2), b.score)
 		case Rate:
 			out[i] = b.number(decimal.Decimal(v).String(), b.rate)
 		case Percent:
