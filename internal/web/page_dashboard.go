@@ -28,7 +28,11 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	}
 	// What contractors bear comes from the deduction list itself, so the
 	// dashboard, the list it links to and its Excel file agree.
-	deductions, err := a.svc.Billing.Deductions(c.UserContext(), p.Scope(), store.DeductionFilter{})
+	bill, err := a.billingService()
+	if err != nil {
+		return err
+	}
+	deductions, err := bill.Deductions(c.UserContext(), p.Scope(), store.DeductionFilter{})
 	if err != nil {
 		return err
 	}

@@ -406,7 +406,7 @@ type deductionRowView struct {
 
 type deductionGroupView struct {
 	Name, CreditCode, Total, Paid, Owed string
-	Rows                    []deductionRowView
+	Rows                                []deductionRowView
 }
 
 func (a *App) pageFeeDeductions(c *fiber.Ctx) error {

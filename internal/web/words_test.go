@@ -1,0 +1,152 @@
+package web_test
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+)
+
+// contractorFigures reads name → share from a page's marked cells.
+func contractorFigures(t *testing.T, body []byte, row, name, share string) map[string]string {
+	t.Helper()
+	re := regexp.MustCompile(row + name + share)
+	out := map[string]string{}
+	for _, m := range re.FindAllSubmatch(body, -1) {
+		out[strings.TrimSpace(string(m[1]))] = string(m[2])
+	}
+	return out
+}
+
+// TestContractorShareIsOneFigure: what each contractor bears is the same on
+// the dashboard, on the deduction list it links to and in that list's
+// Excel file — one computation, so a contractor the dashboard shows as
+// owing is never missing from the list.
+func TestContractorShareIsOneFigure(t *testing.T) {
+	e := newPagesEnv(t, true)
+	ctx := t.Context()
+	// A statement whose review has not concluded is not yet a deduction;
+	// once the review concludes it is. Check both.
+	var id int64
+	if err := e.s.DB.QueryRowContext(ctx, `SELECT review_id FROM fee_statements WHERE contractor_share > 0
+		ORDER BY review_id LIMIT 1`).Scan(&id); err != nil {
+		t.Fatalf("the demo has no contractor share: %v", err)
+	}
+	s := e.as("pingshen")
+	for _, state := range []string{"opinion_sent", "concluded"} {
+		if _, err := e.s.DB.ExecContext(ctx, "UPDATE reviews SET state = ? WHERE id = ?", state, id); err != nil {
+			t.Fatal(err)
+		}
+		_, dash := e.get(s, "/dashboard")
+		onDashboard := contractorFigures(t, dash, `<tr data-testid="contractor-fee"><td>\d+</td>`, `<td>([^<]+)</td><td class="num">\d+</td>`,
+			`<td class="num" data-testid="contractor-share">([0-9,.]+)</td>`)
+		_, list := e.get(s, "/fees/deductions")
+		names := regexp.MustCompile(`<h2 data-testid="deductions-contractor">([^<]+?)(?: <small|</h2>)`).FindAllSubmatch(list, -1)
+		subtotals := regexp.MustCompile(`data-testid="deductions-subtotal">([0-9,.]+)<`).FindAllSubmatch(list, -1)
+		if len(names) != len(subtotals) {
+			t.Fatalf("deduction list: %d contractors, %d subtotals", len(names), len(subtotals))
+		}
+		onList := map[string]string{}
+		for i := range names {
+			onList[strings.TrimSpace(string(names[i][1]))] = string(subtotals[i][1])
+		}
+		if fmt.Sprint(onDashboard) != fmt.Sprint(onList) {
+			t.Fatalf("%s: dashboard shows %v, deduction list %v", state, onDashboard, onList)
+		}
+		if state == "concluded" && len(onList) == 0 {
+			t.Fatal("a concluded review's contractor share is on neither page")
+		}
+		resp, file := e.get(s, "/fees/deductions.xlsx")
+		if resp.StatusCode != 200 {
+			t.Fatalf("deductions.xlsx: %d", resp.StatusCode)
+		}
+		x, err := excelize.OpenReader(bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheet, err := x.GetRows("施工单位扣减清单")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inExcel := map[string]string{}
+		for _, r := range sheet {
+			if len(r) >= 10 && strings.HasSuffix(r[1], " 小计") {
+				inExcel[strings.TrimSuffix(r[1], " 小计")] = r[9]
+			}
+		}
+		if fmt.Sprint(inExcel) != fmt.Sprint(onList) {
+			t.Fatalf("%s: Excel shows %v, deduction list %v", state, inExcel, onList)
+		}
+	}
+}
+
+// TestExportsFreezeTheHeader: every Excel export keeps its header row in
+// view, writes amounts as numbers and the 审减率 as a percentage number.
+func TestExportsFreezeTheHeader(t *testing.T) {
+	e := newPagesEnv(t, true)
+	ctx := t.Context()
+	var reviewID int64
+	if err := e.s.DB.QueryRowContext(ctx, "SELECT review_id FROM fee_statements ORDER BY review_id LIMIT 1").Scan(&reviewID); err != nil {
+		t.Fatal(err)
+	}
+	exports := map[string]string{
+		"pingshen": "/reviews.xlsx /fees/deductions.xlsx /bulletin.xlsx /overdue.xlsx /firms/export.xlsx " +
+			fmt.Sprintf("/reviews/%d/fee-statement.xlsx", reviewID),
+	}
+	var period int64
+	if err := e.s.DB.QueryRowContext(ctx, "SELECT id FROM assessment_periods ORDER BY id LIMIT 1").Scan(&period); err == nil {
+		exports["pingshen"] += fmt.Sprintf(" /firms/assessment/%d/export.xlsx", period)
+	}
+	for user, paths := range exports {
+		s := e.as(user)
+		for _, path := range strings.Fields(paths) {
+			t.Run(path, func(t *testing.T) {
+				resp, body := e.get(s, path)
+				if resp.StatusCode != 200 {
+					t.Fatalf("%s: %d %.300s", path, resp.StatusCode, body)
+				}
+				x, err := excelize.OpenReader(bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				sheet := x.GetSheetName(0)
+				panes, err := x.GetPanes(sheet)
+				if err != nil || !panes.Freeze || panes.YSplit < 1 {
+					t.Fatalf("%s: header not frozen (%+v, %v)", path, panes, err)
+				}
+			})
+		}
+	}
+	t.Run("review list amounts and rates are numbers", func(t *testing.T) {
+		_, body := e.get(e.as("pingshen"), "/reviews.xlsx")
+		x, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := x.GetRows("评审任务", excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rates := 0
+		for _, r := range rows[1:] {
+			if len(r) < 13 || r[12] == "—" || r[12] == "" {
+				continue
+			}
+			rate, err := decimal.NewFromString(r[12])
+			if err != nil || rate.Abs().GreaterThan(decimal.NewFromInt(1)) {
+				t.Fatalf("审减率 cell %q is not a fraction", r[12])
+			}
+			if _, err := decimal.NewFromString(r[9]); err != nil {
+				t.Fatalf("送审金额 cell %q is not a number", r[9])
+			}
+			rates++
+		}
+		if rates == 0 {
+			t.Fatal("no review with a rate in the export")
+		}
+	})
+}
