@@ -60,7 +60,7 @@ func newFeeView(sc fee.Schedule, in fee.Input, res fee.Result) feeView {
 		KindLabel: in.Kind.Label(), OutcomeLabel: in.Outcome.Label(),
 		Submitted: FormatMoney(in.Submitted), Audited: FormatMoney(in.Audited),
 		Reduction: FormatMoney(res.Reduction.Abs()), Increase: res.Reduction.Sign() < 0,
-		Excess:   groupExact(res.Excess),
+		Excess:   fee.FormatExact(res.Excess),
 		Discount: sc.Discount.String(), ReductionRate: sc.ReductionRate.String(),
 		PenaltyThreshold: sc.PenaltyThreshold.String(), FirstRatio: sc.UnilateralFirstRatio.String(),
 		ContractorPays: res.ContractorPays, Unilateral: in.Outcome == fee.Unilateral,
@@ -77,36 +77,17 @@ func newFeeView(sc fee.Schedule, in fee.Input, res fee.Result) feeView {
 	sum := decimal.Zero
 	for i, l := range res.Lines {
 		lv := feeLineView{No: i + 1, From: FormatMoney(l.From), Rate: l.Rate.String(), Segment: FormatMoney(l.Segment),
-			Amount: groupExact(l.Amount), Open: l.UpTo == nil}
+			Amount: fee.FormatExact(l.Amount), Open: l.UpTo == nil}
 		if l.UpTo != nil {
 			lv.UpTo = FormatMoney(*l.UpTo)
 		}
 		v.Lines = append(v.Lines, lv)
 		sum = sum.Add(l.Amount)
 	}
-	v.BandSum = groupExact(sum)
+	v.BandSum = fee.FormatExact(sum)
 	return v
 }
 
-// groupExact writes an unrounded amount with thousands separators and all
-// its decimals (at least two).
-func groupExact(d decimal.Decimal) string {
-	s := exactAmount(d)
-	intPart, frac, _ := strings.Cut(s, ".")
-	neg := strings.HasPrefix(intPart, "-")
-	intPart = strings.TrimPrefix(intPart, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + "." + frac
-}
 
 func feeKinds() []codeLabel {
 	var out []codeLabel
