@@ -263,15 +263,12 @@ func writeFeeStatement(w io.Writer, s fee.Schedule, in fee.Input, r fee.Result) 
 	return err
 }
 
-
 func feeSignedYuan(d decimal.Decimal) string {
 	if d.Sign() < 0 {
 		return "−" + fee.FormatAmount(d.Neg()) + " 元(核增)"
 	}
 	return fee.FormatAmount(d) + " 元"
 }
-
-
 
 // writeFeeTable writes rows as columns: the first column left-aligned, the
 // others right-aligned, measured in terminal cells (a Chinese character or

@@ -175,4 +175,3 @@ func TestFeeStatementText(t *testing.T) {
 		}
 	}
 }
-

@@ -88,7 +88,6 @@ func newFeeView(sc fee.Schedule, in fee.Input, res fee.Result) feeView {
 	return v
 }
 
-
 func feeKinds() []codeLabel {
 	var out []codeLabel
 	for _, k := range fee.Kinds() {
