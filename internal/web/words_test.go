@@ -150,3 +150,35 @@ func TestExportsFreezeTheHeader(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditLogSpeaksChinese: the audit log names people with their role,
+// objects and details in Chinese; no sign-in name as an object, no JSON,
+// no chain codes.
+func TestAuditLogSpeaksChinese(t *testing.T) {
+	e := newPagesEnv(t, true)
+	e.as("pingshen")
+	if _, ok := e.login("pingshen", "wrong-password"); ok {
+		t.Fatal("a wrong password signed in")
+	}
+	s := e.as("shenji")
+	resp, body := e.get(s, "/audit?size=100")
+	if resp.StatusCode != 200 {
+		t.Fatalf("/audit: %d", resp.StatusCode)
+	}
+	page := string(body)
+	table := page[strings.Index(page, `<table class="list audit">`):]
+	for _, bad := range []string{"user pingshen", "{&#34;", `{"`, "review:", "day:", "&#34;ip&#34;"} {
+		if strings.Contains(table, bad) {
+			t.Errorf("the audit log shows %q", bad)
+		}
+	}
+	if !regexp.MustCompile(`data-testid="audit-actor">[^<(]+\(评审中心\)<`).MatchString(table) {
+		t.Error("the audit log does not name the review center's person with the role")
+	}
+	if !regexp.MustCompile(`data-testid="audit-object">用户 [^<(]+\(评审中心\)<`).MatchString(table) {
+		t.Error("a failed sign-in does not name the user it concerns")
+	}
+	if !strings.Contains(table, "<span>地址:") {
+		t.Error("details are not labelled in Chinese")
+	}
+}
