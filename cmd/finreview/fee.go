@@ -224,7 +224,7 @@ func writeFeeStatement(w io.Writer, s fee.Schedule, in fee.Input, r fee.Result) 
 		writeFeeTable(&b, rows)
 		fmt.Fprintf(&b, "分段合计 %s × 折扣 %s = 基本付费额 %s 元\n", fee.FormatExact(sum), s.Discount.String(), fee.FormatAmount(r.BasicFee))
 		fmt.Fprintf(&b, "核减额 D = S − A = %s\n", feeSignedYuan(r.Reduction))
-		fmt.Fprintf(&b, "核减追加付费额 = max(D, 0) × 核减追加付费率 %s × 折扣 %s = %s 元\n",
+		fmt.Fprintf(&b, "核减追加付费额 = 核减额 D(为负时按 0 计)× 核减追加付费率 %s × 折扣 %s = %s 元\n",
 			s.ReductionRate.String(), s.Discount.String(), fee.FormatAmount(r.ReductionFee))
 		fmt.Fprintf(&b, "评审费合计 = %s + %s = %s 元\n", fee.FormatAmount(r.BasicFee), fee.FormatAmount(r.ReductionFee), fee.FormatAmount(r.TotalFee))
 		if r.ContractorPays {

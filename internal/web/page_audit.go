@@ -183,7 +183,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		for _, e := range events {
 			rows = append(rows, auditRow{AuditEvent: e, ActionLabel: auditActionLabel(e.Action),
 				Actor: people.actor(ctx, e.ActorID, e.ActorName), Object: people.object(ctx, e.ObjectType, e.ObjectID),
-				Chain: auditChain(e.Stream, e.Seq), Details: auditDetail(e.Detail)})
+				Chain: auditChain(e.Stream, e.Seq), Details: a.nameParams(ctx, auditDetail(e.Detail))})
 		}
 	}
 	type opt struct{ Code, Label string }

@@ -702,7 +702,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	var events []eventRow
 	for _, e := range v.Events {
 		events = append(events, eventRow{ReviewEvent: e, RoleLabel: auth.Role(e.ActorRole).Label(), TriggerLabel: e.Trigger.Label(),
-			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: eventParams(e.Params)})
+			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: a.nameParams(ctx, eventParams(e.Params))})
 	}
 	docList, docTotal, err := a.store.Documents(ctx, id, store.DocumentFilter{LatestOnly: true, Limit: 100})
 	if err != nil {

@@ -182,3 +182,31 @@ func TestAuditLogSpeaksChinese(t *testing.T) {
 		t.Error("details are not labelled in Chinese")
 	}
 }
+
+// TestTimelineNamesExperts: a transition that recorded experts by id shows
+// their names on the review page, never "专家:1,4".
+func TestTimelineNamesExperts(t *testing.T) {
+	e := newPagesEnv(t, true)
+	ctx := t.Context()
+	var reviewID, eventID int64
+	if err := e.s.DB.QueryRowContext(ctx, "SELECT review_id, id FROM review_events ORDER BY id DESC LIMIT 1").Scan(&reviewID, &eventID); err != nil {
+		t.Fatal(err)
+	}
+	var a, b int64
+	var nameA, nameB string
+	if err := e.s.DB.QueryRowContext(ctx, "SELECT e1.id, e1.name, e2.id, e2.name FROM experts e1 JOIN experts e2 ON e2.id > e1.id ORDER BY e1.id, e2.id LIMIT 1").
+		Scan(&a, &nameA, &b, &nameB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.DB.ExecContext(ctx, "UPDATE review_events SET params = ? WHERE id = ?", fmt.Sprintf(`{"experts":"%d,%d"}`, a, b), eventID); err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.get(e.as("pingshen"), fmt.Sprintf("/reviews/%d", reviewID))
+	page := string(body)
+	if strings.Contains(page, fmt.Sprintf("专家:%d,%d", a, b)) {
+		t.Fatal("the timeline shows experts by database id")
+	}
+	if !strings.Contains(page, "专家:"+nameA+"、"+nameB) {
+		t.Fatalf("the timeline does not name the experts %s and %s", nameA, nameB)
+	}
+}
