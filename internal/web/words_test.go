@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -208,5 +209,45 @@ func TestTimelineNamesExperts(t *testing.T) {
 	}
 	if !strings.Contains(page, "专家:"+nameA+"、"+nameB) {
 		t.Fatalf("the timeline does not name the experts %s and %s", nameA, nameB)
+	}
+}
+
+// TestFormsFlagEveryField: an empty project form flags every empty field at
+// once, and a submitted amount of 0 is refused with the field named.
+func TestFormsFlagEveryField(t *testing.T) {
+	e := newPagesEnv(t, false)
+	s := e.as("jianshe")
+	resp, body := e.post(s, "/projects", url.Values{"code": {""}, "name": {""}, "approved_estimate": {""}})
+	if resp.StatusCode != 422 {
+		t.Fatalf("empty project form: %d", resp.StatusCode)
+	}
+	invalid := regexp.MustCompile(`name="(\w+)"[^>]*aria-invalid="true"`).FindAllSubmatch(body, -1)
+	flagged := map[string]bool{}
+	for _, m := range invalid {
+		flagged[string(m[1])] = true
+	}
+	for _, field := range []string{"code", "name", "approved_estimate"} {
+		if !flagged[field] {
+			t.Errorf("field %s is not flagged (flagged: %v)", field, flagged)
+		}
+	}
+	for _, msg := range []string{"请填写项目编号", "请填写项目名称", "批复概算金额格式不正确"} {
+		if !strings.Contains(string(body), msg) {
+			t.Errorf("the form does not say %q", msg)
+		}
+	}
+
+	var projectID int64
+	if err := e.s.DB.QueryRowContext(t.Context(), `SELECT p.id FROM projects p JOIN users u ON u.org_id = p.unit_org_id
+		WHERE u.username = 'jianshe' ORDER BY p.id LIMIT 1`).Scan(&projectID); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = e.post(s, fmt.Sprintf("/projects/%d/reviews", projectID), url.Values{"kind": {"settlement"}, "submitted_amount": {"0"}})
+	if resp.StatusCode != 422 || !strings.Contains(string(body), "送审金额须大于 0 元") {
+		t.Fatalf("amount 0: %d, want 422 naming 送审金额 (%.300s)", resp.StatusCode, body)
+	}
+	resp, body = e.post(s, fmt.Sprintf("/projects/%d/reviews", projectID), url.Values{"kind": {""}, "submitted_amount": {""}})
+	if resp.StatusCode != 422 || !strings.Contains(string(body), "送审金额格式不正确") || !regexp.MustCompile(`name="kind"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*name="kind"`).Match(body) {
+		t.Fatalf("empty review form: %d, want both fields flagged", resp.StatusCode)
 	}
 }
