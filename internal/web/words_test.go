@@ -251,3 +251,47 @@ func TestFormsFlagEveryField(t *testing.T) {
 		t.Fatalf("empty review form: %d, want both fields flagged", resp.StatusCode)
 	}
 }
+
+// TestFeeScheduleForm: the schedule is edited as a form of figures and
+// bands with Chinese labels, never as JSON; the preview computes a sample
+// amount's fee; every empty figure is flagged at once; a valid form saves.
+func TestFeeScheduleForm(t *testing.T) {
+	e := newPagesEnv(t, false)
+	s := e.as("admin")
+	_, body := e.get(s, "/fees/schedules?show=1")
+	page := string(body)
+	// Keys may appear as input names, never as text people read.
+	text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " ")
+	for _, bad := range []string{"JSON", "effective_from", "reduction_rate", "up_to", "bands", "discount"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("the schedules page shows %q", bad)
+		}
+	}
+	if strings.Contains(page, "<textarea") {
+		t.Error("the schedule is edited in a textarea")
+	}
+	if strings.Contains(page, "<pre") || !strings.Contains(page, "核减追加付费率") || !strings.Contains(page, "第 1 段") {
+		t.Fatal("the schedules page is not a form of labelled figures and bands")
+	}
+	valid := url.Values{"name": {"2027 年费率表"}, "effective_from": {"2027-01-01"}, "discount": {"0.8"}, "reduction_rate": {"0.05"},
+		"penalty_threshold": {"0.05"}, "unilateral_first_ratio": {"0.5"}, "band_up_to_0": {"1000000"}, "band_rate_0": {"0.005"},
+		"band_rate_1": {"0.004"}, "sample": {"2000000"}, "sample_audited": {"1800000"}}
+	preview := url.Values{"preview": {"1"}}
+	for k, v := range valid {
+		preview[k] = v
+	}
+	resp, body := e.post(s, "/fees/schedules", preview)
+	// 1,000,000 × 0.005 + 1,000,000 × 0.004 = 9,000; × 0.8 = 7,200 基本付费额.
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `data-testid="schedule-preview-result"`) || !strings.Contains(string(body), "基本付费额 7,200.00 元") {
+		t.Fatalf("preview: %d %s", resp.StatusCode, regexp.MustCompile(`(?s)schedule-preview-result.{0,300}`).Find(body))
+	}
+	resp, body = e.post(s, "/fees/schedules", url.Values{"name": {""}, "discount": {""}, "reduction_rate": {""}})
+	flagged := regexp.MustCompile(`name="(\w+)" value="[^"]*" size="\d+"[^>]*aria-invalid="true"`).FindAllSubmatch(body, -1)
+	if resp.StatusCode != 422 || len(flagged) < 3 || !strings.Contains(string(body), "请填写折扣") || !strings.Contains(string(body), "请填写名称") {
+		t.Fatalf("empty form: %d, %d fields flagged", resp.StatusCode, len(flagged))
+	}
+	resp, _ = e.post(s, "/fees/schedules", valid)
+	if resp.StatusCode != 303 {
+		t.Fatalf("valid schedule: %d", resp.StatusCode)
+	}
+}
