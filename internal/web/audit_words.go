@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -144,13 +145,8 @@ func auditDetail(raw string) []eventParam {
 }
 
 func detailPairs(m map[string]any) []eventParam {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []eventParam
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v := detailValue(k, m[k])
 		if v == "" {
 			continue
