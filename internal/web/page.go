@@ -77,7 +77,9 @@ func nav(p auth.Principal, path string) []navGroup {
 // page assembles the data every page template gets; data holds the
 // page's own fields.
 func (a *App) page(c *fiber.Ctx, title string, data map[string]any) map[string]any {
-	out := map[string]any{"Title": title}
+	// Every page says where it is; pages deeper than a menu item pass
+	// their own trail.
+	out := map[string]any{"Title": title, "Breadcrumb": []crumb{{Label: title}}}
 	for k, v := range data {
 		out[k] = v
 	}

@@ -121,7 +121,8 @@ func auditActionLabel(action string) string {
 
 type auditRow struct {
 	store.AuditEvent
-	ActionLabel string
+	ActionLabel, Actor, Object, Chain string
+	Details                           []eventParam
 }
 
 func (a *App) auditLog(c *fiber.Ctx) error {
@@ -178,8 +179,11 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 			return err
 		}
 		total = n
+		people := newAuditPeople(a)
 		for _, e := range events {
-			rows = append(rows, auditRow{AuditEvent: e, ActionLabel: auditActionLabel(e.Action)})
+			rows = append(rows, auditRow{AuditEvent: e, ActionLabel: auditActionLabel(e.Action),
+				Actor: people.actor(ctx, e.ActorID, e.ActorName), Object: people.object(ctx, e.ObjectType, e.ObjectID),
+				Chain: auditChain(e.Stream, e.Seq), Details: a.nameParams(ctx, auditDetail(e.Detail))})
 		}
 	}
 	type opt struct{ Code, Label string }

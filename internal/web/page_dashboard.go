@@ -7,6 +7,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/report"
+	"finreview/internal/store"
 )
 
 func (a *App) pageDashboard(r fiber.Router) {
@@ -25,6 +26,16 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// What contractors bear comes from the deduction list itself, so the
+	// dashboard, the list it links to and its Excel file agree.
+	bill, err := a.billingService()
+	if err != nil {
+		return err
+	}
+	deductions, err := bill.Deductions(c.UserContext(), p.Scope(), store.DeductionFilter{})
+	if err != nil {
+		return err
+	}
 	total := report.Figures{}
 	for _, y := range d.ByYear {
 		total = total.Add(y.Figures)
@@ -39,6 +50,6 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	}
 	return a.views.render(c, 200, "dashboard", a.page(c, "统计分析", map[string]any{
 		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "统计分析"}},
-		"D":          d, "Concluded": total, "Charts": charts, "OverdueLink": mayListOverdue(p),
+		"D":          d, "Contractors": deductions.Groups, "Concluded": total, "Charts": charts, "OverdueLink": mayListOverdue(p),
 	}))
 }

@@ -87,7 +87,8 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, form drawForm, fai
 		draws[len(v.Draws)-1-i] = d
 	}
 	return a.views.render(c, status, "draw", a.page(c, "专家抽取", map[string]any{
-		"Review": v.Review, "Draws": draws, "Experts": rows, "Specialties": specialties, "Form": form, "Error": failed,
+		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {v.Review.ProjectName, "/reviews/" + strconv.FormatInt(v.Review.ID, 10)}, {"专家抽取", ""}},
+		"Review":     v.Review, "Draws": draws, "Experts": rows, "Specialties": specialties, "Form": form, "Error": failed,
 		"CanDraw": center, "CanScore": center, "MaxRedraws": review.MaxRedraws,
 		"Purposes": []pageOption{{review.PurposeDispute, review.PurposeLabel(review.PurposeDispute)},
 			{review.PurposeSample, review.PurposeLabel(review.PurposeSample)}},

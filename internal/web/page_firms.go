@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
-	"github.com/xuri/excelize/v2"
 
 	"finreview/internal/assign"
 	"finreview/internal/audit"
@@ -22,6 +20,7 @@ import (
 	"finreview/internal/firm"
 	"finreview/internal/pii"
 	"finreview/internal/store"
+	"finreview/internal/xlsx"
 )
 
 // pageFirms registers the firm library, assessment and expert pages.
@@ -196,9 +195,12 @@ func (a *App) pageFirmExport(c *fiber.Ctx) error {
 		if r.Capacity == 0 {
 			capacity = "不限"
 		}
-		score, _ := decimal.NewFromString(r.Score)
-		return []any{r.No, r.Position, r.Name, r.Qualification, r.Label, excelize.Cell{Value: score.InexactFloat64(), StyleID: -1},
-			r.OpenReviews, capacity, formatTime(r.AdmittedAt, "2006-01-02"), r.Contact, excelize.Cell{Value: r.Phone}}
+		var score any
+		if d, err := decimal.NewFromString(r.Score); err == nil {
+			score = xlsx.Score(d)
+		}
+		return []any{r.No, r.Position, r.Name, r.Qualification, r.Label, score,
+			r.OpenReviews, capacity, formatTime(r.AdmittedAt, "2006-01-02"), r.Contact, xlsx.Text(r.Phone)}
 	})
 	if err != nil {
 		return err
@@ -209,58 +211,15 @@ func (a *App) pageFirmExport(c *fiber.Ctx) error {
 	return firmSendExcel(c, "中介机构库.xlsx", b)
 }
 
-// firmExcel writes one sheet with a header row and n data rows; cells with
-// StyleID -1 get the two-decimal number format.
+// firmExcel writes one sheet with a header row and n data rows.
 func firmExcel(sheet string, header []string, n int, row func(i int) []any) ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	sw, err := x.NewStreamWriter(sheet)
-	if err != nil {
-		return nil, err
-	}
-	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return nil, err
-	}
-	fmtCode := "0.00"
-	twoPlaces, err := x.NewStyle(&excelize.Style{CustomNumFmt: &fmtCode})
-	if err != nil {
-		return nil, err
-	}
-	hdr := make([]any, len(header))
-	for i, h := range header {
-		hdr[i] = excelize.Cell{Value: h, StyleID: bold}
-	}
-	if err := sw.SetRow("A1", hdr); err != nil {
-		return nil, err
-	}
+	book := xlsx.New()
+	s := book.Sheet(sheet)
+	s.Header(header...)
 	for i := range n {
-		vals := row(i)
-		for j, v := range vals {
-			if cell, ok := v.(excelize.Cell); ok && cell.StyleID == -1 {
-				cell.StyleID = twoPlaces
-				vals[j] = cell
-			}
-		}
-		axis, err := excelize.CoordinatesToCellName(1, i+2)
-		if err != nil {
-			return nil, err
-		}
-		if err := sw.SetRow(axis, vals); err != nil {
-			return nil, err
-		}
+		s.Row(row(i)...)
 	}
-	if err := sw.Flush(); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return book.Bytes()
 }
 
 func firmSendExcel(c *fiber.Ctx, name string, b []byte) error {
@@ -767,9 +726,7 @@ func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
 	}
 	header := []string{"排名", "机构名称", "委托数", "拒绝委托", "按期完成", "逾期", "抽查复审", "复审差错", "专家复审过错", "复议被取消委托",
 		"及时性", "准确性", "真实性", "报告质量", "总分", "拟暂停委托", "依据"}
-	two := func(d decimal.Decimal) excelize.Cell {
-		return excelize.Cell{Value: d.Round(2).InexactFloat64(), StyleID: -1}
-	}
+	two := func(d decimal.Decimal) xlsx.Score { return xlsx.Score(d.Round(2)) }
 	b, err := firmExcel("考核排名", header, len(rk.Rows), func(i int) []any {
 		r := rk.Rows[i]
 		m := r.Metrics

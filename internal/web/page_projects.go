@@ -36,6 +36,16 @@ func (a *App) reviewService() (*review.Service, error) {
 // applyFieldError puts a service's field error next to its field; it
 // reports false for any other error.
 func applyFieldError(form *formState, err error) bool {
+	// Several invalid fields arrive joined; flag each of them.
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		applied := false
+		for _, e := range j.Unwrap() {
+			if applyFieldError(form, e) {
+				applied = true
+			}
+		}
+		return applied
+	}
 	var fe fieldError
 	if !errors.As(err, &fe) {
 		return false

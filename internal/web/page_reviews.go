@@ -15,7 +15,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
-	"github.com/xuri/excelize/v2"
 
 	"finreview/internal/audit"
 	"finreview/internal/auth"
@@ -26,6 +25,7 @@ import (
 	"finreview/internal/report"
 	"finreview/internal/review"
 	"finreview/internal/store"
+	"finreview/internal/xlsx"
 	"finreview/workflow"
 )
 
@@ -282,7 +282,7 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 const maxExportRows = 200000
 
 // reviewExport streams the filtered list to Excel, page by page, through
-// excelize's StreamWriter; amounts are numbers with "#,##0.00", codes text.
+// the one workbook writer (internal/xlsx).
 func (a *App) reviewExport(c *fiber.Ctx) error {
 	p, err := require(c, auth.ViewReviews)
 	if err != nil {
@@ -298,16 +298,10 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	if !form.ok() {
 		return &statusErr{status: 422, code: "invalid_filter", msg: "查询条件有误,请返回修改后再导出"}
 	}
-	book := excelize.NewFile()
-	defer book.Close()
-	t, err := report.NewTable(book, "评审任务", []float64{6, 10, 16, 36, 14, 12, 24, 24, 14, 18, 18, 18, 10, 12, 12, 17})
-	if err != nil {
-		return err
-	}
-	if err := t.Header("序号", "评审编号", "项目编号", "项目名称", "评审类型", "区划", "建设单位", "中介机构", "状态",
-		"送审金额(元)", "审定金额(元)", "审减额(元)", "审减率", "报送日期", "结论日期", "创建时间"); err != nil {
-		return err
-	}
+	book := xlsx.New()
+	t := book.Sheet("评审任务", 6, 10, 16, 36, 14, 12, 24, 24, 14, 18, 18, 18, 10, 12, 12, 17)
+	t.Header("序号", "评审编号", "项目编号", "项目名称", "评审类型", "区划", "建设单位", "中介机构", "状态",
+		"送审金额(元)", "审定金额(元)", "审减额(元)", "审减率", "报送日期", "结论日期", "创建时间")
 	const batch = 1000
 	n := 0
 	for f.Offset = 0; f.Offset < maxExportRows; f.Offset += batch {
@@ -319,26 +313,26 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 		for _, r := range items {
 			n++
 			var reduction any
-			rate := "—"
+			rate := xlsx.Percent{}
 			if r.AuditedAmount.Valid {
-				reduction = r.SubmittedAmount.Sub(r.AuditedAmount.Decimal)
-				rate = report.RateText(r.SubmittedAmount, r.AuditedAmount.Decimal)
+				fig := report.Figures{Submitted: r.SubmittedAmount, Audited: r.AuditedAmount.Decimal}
+				reduction = fig.Reduction()
+				rate = fig.Percent()
 			}
 			state := r.State.Label()
 			if r.Suspended {
 				state += "(中止)"
 			}
-			if err := t.Row(n, report.Text(strconv.FormatInt(r.ID, 10)), report.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
-				r.JurisdictionName, r.UnitName, r.FirmName, state, r.SubmittedAmount, r.AuditedAmount, reduction, report.Percent(rate),
-				nullDate(r.SubmittedAt), nullDate(r.ConcludedAt), formatTime(r.CreatedAt, "2006-01-02 15:04")); err != nil {
-				return err
-			}
+			t.Row(n, xlsx.Text(strconv.FormatInt(r.ID, 10)), xlsx.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
+				r.JurisdictionName, r.UnitName, r.FirmName, state, r.SubmittedAmount, r.AuditedAmount, reduction, rate,
+				nullDate(r.SubmittedAt), nullDate(r.ConcludedAt), formatTime(r.CreatedAt, "2006-01-02 15:04"))
 		}
 		if len(items) < batch {
 			break
 		}
 	}
-	if err := t.Flush(); err != nil {
+	file, err := book.Bytes()
+	if err != nil {
 		return err
 	}
 	err = a.store.InTx(ctx, func(q *store.Queries) error {
@@ -352,8 +346,7 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	name := "评审任务-" + a.now().In(shanghai).Format("20060102") + ".xlsx"
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="reviews.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
-	_, err = book.WriteTo(c.Response().BodyWriter())
-	return err
+	return c.Send(file)
 }
 
 func nullDate(t sql.NullTime) string {
@@ -577,7 +570,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	var events []eventRow
 	for _, e := range v.Events {
 		events = append(events, eventRow{ReviewEvent: e, RoleLabel: auth.Role(e.ActorRole).Label(), TriggerLabel: e.Trigger.Label(),
-			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: eventParams(e.Params)})
+			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: a.nameParams(ctx, eventParams(e.Params))})
 	}
 	docList, docTotal, err := a.store.Documents(ctx, id, store.DocumentFilter{LatestOnly: true, Limit: 100})
 	if err != nil {

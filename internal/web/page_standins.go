@@ -67,7 +67,8 @@ func (a *App) renderStandIns(c *fiber.Ctx, status int, form *formState) error {
 		}
 		v.Items = append(v.Items, row)
 	}
-	return a.views.render(c, status, "stand_ins", a.page(c, "代办委托", map[string]any{"V": v}))
+	return a.views.render(c, status, "stand_ins", a.page(c, "代办委托", map[string]any{"V": v,
+		"Breadcrumb": []crumb{{Label: "个人中心"}, {Label: "代办委托"}}}))
 }
 
 func (a *App) standInAdd(c *fiber.Ctx) error {
