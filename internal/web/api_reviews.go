@@ -9,10 +9,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/review"
-	"finreview/internal/store"
 	"finreview/workflow"
 )
 
@@ -200,7 +198,7 @@ func reviewJSON(v review.View) fiber.Map {
 }
 
 // reviewListJSON is the short form of a review in lists.
-func reviewListJSON(r store.Review) fiber.Map {
+func reviewListJSON(r review.Review) fiber.Map {
 	var audited any
 	if r.AuditedAmount.Valid {
 		audited = r.AuditedAmount.Decimal.StringFixed(2)
@@ -252,12 +250,12 @@ func (a *App) apiCreateReview(c *fiber.Ctx) error {
 }
 
 // reviewFilter reads the list filters of GET /reviews.
-func (a *App) reviewFilter(c *fiber.Ctx) (store.ReviewFilter, paging, error) {
+func (a *App) reviewFilter(c *fiber.Ctx) (review.ReviewFilter, paging, error) {
 	pg, err := pageParams(c)
 	if err != nil {
-		return store.ReviewFilter{}, paging{}, err
+		return review.ReviewFilter{}, paging{}, err
 	}
-	f := store.ReviewFilter{Kind: c.Query("kind"), Search: strings.TrimSpace(c.Query("q")), Limit: pg.Size, Offset: pg.Offset()}
+	f := review.ReviewFilter{Kind: c.Query("kind"), Search: strings.TrimSpace(c.Query("q")), Limit: pg.Size, Offset: pg.Offset()}
 	for _, s := range strings.Split(c.Query("state"), ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
@@ -272,7 +270,7 @@ func (a *App) reviewFilter(c *fiber.Ctx) (store.ReviewFilter, paging, error) {
 		if n, err := strconv.ParseInt(j, 10, 64); err == nil && n > 0 && len(j) < 6 {
 			f.JurisdictionID = n
 		} else {
-			jj, err := a.store.JurisdictionByName(c.UserContext(), j)
+			jj, err := a.auth.JurisdictionByName(c.UserContext(), j)
 			if err != nil {
 				return f, pg, &review.FieldError{Name: "jurisdiction", Msg: "区划不存在: " + j}
 			}
@@ -414,7 +412,7 @@ func (a *App) apiAuditVerify(c *fiber.Ctx) error {
 	if _, err := require(c, auth.ViewAudit); err != nil {
 		return err
 	}
-	res, err := audit.Verify(c.UserContext(), a.store)
+	res, err := a.svc.Reports.VerifyAudit(c.UserContext())
 	if err != nil {
 		return err
 	}

@@ -21,8 +21,6 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
-	"finreview/internal/standin"
-	"finreview/internal/store"
 	"finreview/templates"
 )
 
@@ -37,7 +35,6 @@ type Check struct {
 // Deps is what the web app needs; cmd/finreview builds it.
 type Deps struct {
 	Log      *slog.Logger
-	Store    *store.Store
 	Auth     *auth.Service
 	Services Services
 	Checks   []Check
@@ -53,14 +50,12 @@ type Deps struct {
 // App is the web application.
 type App struct {
 	log      *slog.Logger
-	store    *store.Store
 	auth     *auth.Service
 	svc      Services
 	views    *views
 	checks   []Check
 	now      func() time.Time
 	secure   bool
-	standins *standin.Service
 	fiber    *fiber.App
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -84,8 +79,8 @@ func New(d Deps) (*App, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &App{log: d.Log, store: d.Store, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies,
-		standins: standin.NewService(d.Store, d.Now), bodies: &budget{limit: bodyBudget}}
+	a := &App{log: d.Log, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies,
+		bodies: &budget{limit: bodyBudget}}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "finreview_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})

@@ -9,7 +9,6 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/report"
-	"finreview/internal/store"
 )
 
 func (a *App) pageBulletin(r fiber.Router) {
@@ -29,22 +28,7 @@ func (a *App) loadBulletin(c *fiber.Ctx) (report.Bulletin, error) {
 	if err != nil {
 		return report.Bulletin{}, err
 	}
-	ctx := c.UserContext()
-	jurs, err := a.store.Jurisdictions(ctx)
-	if err != nil {
-		return report.Bulletin{}, err
-	}
-	sc := p.Scope()
-	if !sc.All {
-		var mine []store.Jurisdiction
-		for _, j := range jurs {
-			if j.ID == sc.JurisdictionID {
-				mine = append(mine, j)
-			}
-		}
-		jurs = mine
-	}
-	return report.Load(ctx, &a.store.Queries, sc, jurs, m, a.now())
+	return a.svc.Reports.Bulletin(c.UserContext(), p, m)
 }
 
 func (a *App) bulletin(c *fiber.Ctx) error {

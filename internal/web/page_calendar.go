@@ -14,7 +14,6 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
-	"finreview/internal/store"
 )
 
 // maxCalendarCSV bounds an uploaded holiday file.
@@ -78,7 +77,7 @@ type calendarView struct {
 	NextYear     int
 	Coverage     []calendarCoverage
 	Months       []calendarMonth
-	DBDays       []store.CalendarDay
+	DBDays       []deadline.CalendarDay
 	Form         *formState
 	Preview      *calendarPreview
 	ImportErrors []string
@@ -103,7 +102,7 @@ func (a *App) renderCalendar(c *fiber.Ctx, status int, v calendarView) error {
 		v.Year = y
 	}
 	v.PrevYear, v.NextYear = v.Year-1, v.Year+1
-	rows, err := a.store.CalendarDays(ctx)
+	rows, err := a.svc.Calendar.CalendarDays(ctx)
 	if err != nil {
 		return err
 	}
@@ -216,12 +215,7 @@ func (a *App) calendarSetDay(c *fiber.Ctx) error {
 		return a.renderCalendar(c, 422, calendarView{Form: form})
 	}
 	day := calendar.Day{Date: date, Kind: calendar.DayKind(form.Values["kind"]), Name: form.Values["name"]}
-	var edit deadline.CalendarEdit
-	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		var err error
-		edit, err = deadline.SetDay(c.UserContext(), q, day, p, a.now())
-		return err
-	})
+	edit, err := a.svc.Calendar.SetDay(c.UserContext(), p, day)
 	var fe *deadline.FieldError
 	if errors.As(err, &fe) {
 		form.fail(fe.Field(), fe.Msg)
@@ -243,12 +237,7 @@ func (a *App) calendarDeleteDay(c *fiber.Ctx) error {
 	if err != nil {
 		return badRequest("日期应为 YYYY-MM-DD")
 	}
-	var edit deadline.CalendarEdit
-	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		var err error
-		edit, err = deadline.DeleteDay(c.UserContext(), q, date, p, a.now())
-		return err
-	})
+	edit, err := a.svc.Calendar.DeleteDay(c.UserContext(), p, date)
 	if err != nil {
 		return err
 	}
@@ -313,7 +302,7 @@ func (a *App) calendarImportPreview(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
 	}
-	edit, err := deadline.PlanImport(c.UserContext(), &a.store.Queries, days)
+	edit, err := a.svc.Calendar.PlanImport(c.UserContext(), days)
 	var fe *deadline.FieldError
 	if errors.As(err, &fe) {
 		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{fe.Msg}})
@@ -355,12 +344,7 @@ func (a *App) calendarImport(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
 	}
-	var edit deadline.CalendarEdit
-	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		var err error
-		edit, err = deadline.ApplyImport(c.UserContext(), q, days, p, a.now())
-		return err
-	})
+	edit, err := a.svc.Calendar.ApplyImport(c.UserContext(), p, days)
 	var fe *deadline.FieldError
 	if errors.As(err, &fe) {
 		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{fe.Msg}})
@@ -378,7 +362,7 @@ func (a *App) calendarMoves(c *fiber.Ctx, moves []deadline.Move) []calendarMove 
 	for _, m := range moves {
 		row := calendarMove{ReviewID: m.ReviewID, Kind: m.Kind.Label(), OldDue: calendar.DateOf(m.OldDue).String(),
 			NewDue: calendar.DateOf(m.NewDue).String(), Moved: m.Moved()}
-		if r, err := a.store.Review(c.UserContext(), store.Scope{All: true}, m.ReviewID); err == nil {
+		if r, err := a.svc.Reviews.Review(c.UserContext(), auth.SystemPrincipal(), m.ReviewID); err == nil {
 			row.Project = r.ProjectCode + " " + r.ProjectName
 		}
 		switch {

@@ -21,7 +21,7 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := report.LoadDashboard(c.UserContext(), &a.store.Queries, p.Scope(), a.now())
+	d, err := a.svc.Reports.Dashboard(c.UserContext(), p)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 // pageDisposal registers the list of archives due for disposal
 // (档案到期处置) and the confirmation a person gives for each.
 func (a *App) pageDisposal(r fiber.Router) {
-	svc := retention.NewService(a.store, a.now)
+	svc := a.svc.Retention
 	r.Get("/archives/disposal", func(c *fiber.Ctx) error { return a.renderDisposal(c, svc, 200, newForm(), 0) })
 	r.Post("/archives/disposal/:id<int>/confirm", func(c *fiber.Ctx) error { return a.confirmDisposal(c, svc) })
 }

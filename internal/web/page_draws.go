@@ -56,7 +56,7 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, form drawForm, fai
 	if err != nil {
 		return err
 	}
-	specialties, err := a.store.ExpertSpecialties(c.UserContext())
+	specialties, err := a.svc.Firms.Specialties(c.UserContext())
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/fee"
-	"finreview/internal/store"
 )
 
 // pageFees registers the fee pages: calculator, schedules, statements and
@@ -366,17 +365,17 @@ func sendExcel(c *fiber.Ctx, name string, b []byte) error {
 // deductionAccess decides who sees the deduction list and which rows:
 // finance, review center and administrators see every contractor in their
 // scope; a contractor sees its own deductions.
-func deductionAccess(p auth.Principal) (store.DeductionFilter, bool) {
+func deductionAccess(p auth.Principal) (billing.DeductionFilter, bool) {
 	switch p.Role {
 	case auth.Admin, auth.FinanceSection, auth.ReviewCenter:
-		return store.DeductionFilter{}, true
+		return billing.DeductionFilter{}, true
 	case auth.Contractor:
 		if p.OrgID == 0 {
-			return store.DeductionFilter{}, false
+			return billing.DeductionFilter{}, false
 		}
-		return store.DeductionFilter{ContractorID: p.OrgID}, true
+		return billing.DeductionFilter{ContractorID: p.OrgID}, true
 	}
-	return store.DeductionFilter{}, false
+	return billing.DeductionFilter{}, false
 }
 
 func (a *App) deductions(c *fiber.Ctx) (auth.Principal, billing.Deductions, error) {

@@ -16,12 +16,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"finreview/internal/assign"
-	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/fee"
 	"finreview/internal/firm"
 	"finreview/internal/pii"
-	"finreview/internal/store"
 )
 
 // pageFirms registers the firm library, assessment and expert pages.
@@ -82,7 +80,7 @@ func firmKindOptions(selected ...string) []firmOption {
 }
 
 func (a *App) firmJurisdictionOptions(ctx context.Context, selected ...int64) ([]firmOption, error) {
-	js, err := a.store.Jurisdictions(ctx)
+	js, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +201,7 @@ func (a *App) pageFirmExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.firmAuditDownload(c, p, "firm_export", "firms", map[string]any{"rows": len(rows), "kind": q.Kind}); err != nil {
+	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "firm_export", "firms", map[string]any{"rows": len(rows), "kind": q.Kind}); err != nil {
 		return err
 	}
 	return firmSendExcel(c, "中介机构库.xlsx", b)
@@ -269,14 +267,6 @@ func firmSendExcel(c *fiber.Ctx, name string, b []byte) error {
 	return c.Send(b)
 }
 
-func (a *App) firmAuditDownload(c *fiber.Ctx, p auth.Principal, action, object string, detail map[string]any) error {
-	return a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		_, err := audit.Append(c.UserContext(), q, a.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: action,
-			ObjectType: object, Detail: detail})
-		return err
-	})
-}
-
 // firmForm is the firm form's values, kept after an error.
 type firmForm struct {
 	ID                                            int64
@@ -287,7 +277,7 @@ type firmForm struct {
 	Jurisdictions                                 []int64
 }
 
-func firmFormOf(f store.Firm) firmForm {
+func firmFormOf(f firm.Firm) firmForm {
 	return firmForm{ID: f.OrgID, Name: f.Name, CreditCode: f.CreditCode, ContactPerson: f.ContactPerson, ContactPhone: f.ContactPhone,
 		Address: f.Address, Qualification: f.Qualification, Capacity: strconv.Itoa(f.Capacity), Score: f.Score.StringFixed(2),
 		AdmittedAt: formatTime(f.AdmittedAt, "2006-01-02"), Kinds: f.Kinds, Jurisdictions: f.Jurisdictions}
@@ -398,7 +388,7 @@ func (a *App) pageFirmEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.store.FirmByID(c.UserContext(), id)
+	f, err := a.svc.Firms.Firm(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -450,7 +440,7 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 		kinds[i] = kindLabel(k)
 	}
 	names := map[int64]string{}
-	if js, err := a.store.Jurisdictions(ctx); err == nil {
+	if js, err := a.auth.Jurisdictions(ctx); err == nil {
 		for _, j := range js {
 			names[j.ID] = j.Name
 		}
@@ -459,10 +449,10 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 	for i, j := range d.Firm.Jurisdictions {
 		juris[i] = names[j]
 	}
-	var orgs []store.Organization
+	var orgs []auth.Organization
 	if p.Can(auth.ManageFirms) {
-		for _, kind := range []string{store.OrgUnit, store.OrgCompetentDept, store.OrgContractor} {
-			list, err := a.store.Organizations(ctx, kind)
+		for _, kind := range []string{auth.OrgUnit, auth.OrgCompetentDept, auth.OrgContractor} {
+			list, err := a.auth.Organizations(ctx, kind)
 			if err != nil {
 				return err
 			}
@@ -470,7 +460,7 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 		}
 	}
 	type historyLine struct {
-		store.FirmStatusChange
+		firm.FirmStatusChange
 		Label, Class string
 	}
 	history := make([]historyLine, len(d.History))
@@ -544,7 +534,7 @@ func (a *App) pageFirmConflict(c *fiber.Ctx) error {
 
 // assessmentView is what the assessment page shows.
 type assessmentView struct {
-	Periods  []store.AssessmentPeriod
+	Periods  []firm.AssessmentPeriod
 	Selected *firm.Ranking
 	History  []historyRow
 	Headers  []string // period names of the history, latest first
@@ -557,12 +547,12 @@ type historyRow struct {
 	Ranks    []string
 }
 
-func buildHistory(list []store.FirmAssessment) ([]string, []historyRow) {
+func buildHistory(list []firm.FirmAssessment) ([]string, []historyRow) {
 	var periods []int64
 	names := map[int64]string{}
 	firms := map[int64]*historyRow{}
 	var order []int64
-	cells := map[[2]int64]store.FirmAssessment{}
+	cells := map[[2]int64]firm.FirmAssessment{}
 	for _, a := range list {
 		if _, ok := names[a.PeriodID]; !ok {
 			names[a.PeriodID] = a.PeriodName
@@ -784,7 +774,7 @@ func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.firmAuditDownload(c, p, "assessment_export", "assessment_period", map[string]any{"period_id": firmIDText(pid)}); err != nil {
+	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "assessment_export", "assessment_period", map[string]any{"period_id": firmIDText(pid)}); err != nil {
 		return err
 	}
 	return firmSendExcel(c, "中介机构考核排名-"+rk.Period.Name+".xlsx", b)
@@ -797,11 +787,11 @@ type expertSideForm struct {
 	Values              map[string]string
 }
 
-func (a *App) renderExperts(c *fiber.Ctx, status int, formErr error, form store.Expert) error {
+func (a *App) renderExperts(c *fiber.Ctx, status int, formErr error, form firm.Expert) error {
 	return a.renderExpertsWith(c, status, formErr, form, expertSideForm{})
 }
 
-func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form store.Expert, side expertSideForm) error {
+func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form firm.Expert, side expertSideForm) error {
 	p, err := require(c, auth.ViewFirms)
 	if err != nil {
 		return err
@@ -811,7 +801,7 @@ func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form st
 		return err
 	}
 	ctx := c.UserContext()
-	f := store.ExpertFilter{Specialty: strings.TrimSpace(c.Query("specialty")), Search: strings.TrimSpace(c.Query("q"))}
+	f := firm.ExpertFilter{Specialty: strings.TrimSpace(c.Query("specialty")), Search: strings.TrimSpace(c.Query("q"))}
 	list, err := svc.Experts(ctx, f)
 	if err != nil {
 		return err
@@ -838,13 +828,13 @@ func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form st
 	}
 	data["Placements"] = placements
 	if p.Can(auth.ManageFirms) {
-		orgs, err := a.store.Organizations(ctx, "")
+		orgs, err := a.auth.Organizations(ctx, "")
 		if err != nil {
 			return err
 		}
-		var firms []store.Organization
+		var firms []auth.Organization
 		for _, o := range orgs {
-			if o.Kind == store.OrgFirm {
+			if o.Kind == auth.OrgFirm {
 				firms = append(firms, o)
 			}
 		}
@@ -857,7 +847,7 @@ func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form st
 	return a.views.render(c, status, "experts", a.page(c, "评审专家库", data))
 }
 
-func (a *App) pageExperts(c *fiber.Ctx) error { return a.renderExperts(c, 200, nil, store.Expert{}) }
+func (a *App) pageExperts(c *fiber.Ctx) error { return a.renderExperts(c, 200, nil, firm.Expert{}) }
 
 func (a *App) pageExpertAdd(c *fiber.Ctx) error {
 	p, err := require(c, auth.ManageFirms)
@@ -868,7 +858,7 @@ func (a *App) pageExpertAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e := store.Expert{Name: c.FormValue("name"), Specialty: c.FormValue("specialty"), Title: c.FormValue("title"), Employer: c.FormValue("employer")}
+	e := firm.Expert{Name: c.FormValue("name"), Specialty: c.FormValue("specialty"), Title: c.FormValue("title"), Employer: c.FormValue("employer")}
 	if _, err := svc.AddExpert(c.UserContext(), p, e); err != nil {
 		if firmFormErr(err) {
 			return a.renderExperts(c, 422, err, e)
@@ -935,19 +925,19 @@ func (a *App) pageExpertSide(c *fiber.Ctx, which string, fields []string, run fu
 		n, err := formID(c, f)
 		if err != nil {
 			side.Error, side.Field = "选择不正确", f
-			return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
+			return a.renderExpertsWith(c, 422, nil, firm.Expert{}, side)
 		}
 		ids[f] = n
 	}
 	if ids["expert_id"] == 0 {
 		side.Error, side.Field = "请选择专家", "expert_id"
-		return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
+		return a.renderExpertsWith(c, 422, nil, firm.Expert{}, side)
 	}
 	if err := run(p, svc, ids); err != nil {
 		var fe fieldError
 		if errors.As(err, &fe) {
 			side.Error, side.Field = errText(err), fe.Field()
-			return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
+			return a.renderExpertsWith(c, 422, nil, firm.Expert{}, side)
 		}
 		return err
 	}

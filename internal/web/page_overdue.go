@@ -42,7 +42,7 @@ func (a *App) loadOverdue(c *fiber.Ctx) ([]deadline.OverdueRow, overdueFilter, e
 		return nil, overdueFilter{}, auth.ErrForbidden
 	}
 	f := overdueFilter{Kind: strings.TrimSpace(c.Query("kind")), Keyword: strings.TrimSpace(c.Query("q"))}
-	rows, err := deadline.Overdue(c.UserContext(), a.store, p.Scope(), a.now())
+	rows, err := a.svc.Calendar.Overdue(c.UserContext(), p)
 	if err != nil {
 		return nil, f, err
 	}

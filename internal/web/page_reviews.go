@@ -17,15 +17,14 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
-	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/fee"
+	"finreview/internal/firm"
 	"finreview/internal/report"
 	"finreview/internal/review"
-	"finreview/internal/store"
 	"finreview/workflow"
 )
 
@@ -52,12 +51,12 @@ func (a *App) reviewNudge(c *fiber.Ctx) error {
 
 // reviewRow is one line of a review list.
 type reviewRow struct {
-	store.Review
+	review.Review
 	KindLabel, StateLabel, StateClass, Due, DueClass, Rate string
 	Reduction                                              decimal.NullDecimal
 }
 
-func (a *App) reviewRow(c *fiber.Ctx, r store.Review) reviewRow {
+func (a *App) reviewRow(c *fiber.Ctx, r review.Review) reviewRow {
 	row := reviewRow{Review: r, KindLabel: kindLabel(r.Kind), StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Rate: "—"}
 	if r.Suspended {
 		row.StateLabel += "(中止)"
@@ -74,13 +73,13 @@ func (a *App) reviewRow(c *fiber.Ctx, r store.Review) reviewRow {
 
 // reviewFilter reads the list's query into a store filter; bad values are
 // reported next to their field and ignored.
-func reviewFilter(c *fiber.Ctx, form *formState) store.ReviewFilter {
+func reviewFilter(c *fiber.Ctx, form *formState) review.ReviewFilter {
 	form.Values = map[string]string{}
 	for _, k := range []string{"q", "state", "kind", "jurisdiction", "unit", "firm", "from", "to", "min", "max", "sort", "dir"} {
 		form.Values[k] = strings.TrimSpace(c.Query(k))
 	}
 	v := form.Values
-	f := store.ReviewFilter{Search: v["q"], Kind: v["kind"]}
+	f := review.ReviewFilter{Search: v["q"], Kind: v["kind"]}
 	if v["state"] != "" {
 		if s, err := workflow.ParseState(v["state"]); err == nil {
 			f.States = []workflow.State{s}
@@ -153,8 +152,8 @@ func reviewFilter(c *fiber.Ctx, form *formState) store.ReviewFilter {
 type filterOptions struct {
 	States        []pageOption
 	Kinds         []pageOption
-	Jurisdictions []store.Jurisdiction
-	Units, Firms  []store.Organization
+	Jurisdictions []auth.Jurisdiction
+	Units, Firms  []auth.Organization
 }
 
 func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOptions, error) {
@@ -163,7 +162,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 		o.States = append(o.States, pageOption{string(s), s.Label()})
 	}
 	o.Kinds = kindOptions()
-	jurs, err := a.store.Jurisdictions(ctx)
+	jurs, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return o, err
 	}
@@ -176,7 +175,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 	// Units and firms are offered to the bureau and the center only: the
 	// others see their own organization's reviews anyway.
 	if sc.All || sc.JurisdictionID != 0 {
-		units, err := a.store.Organizations(ctx, store.OrgUnit)
+		units, err := a.auth.Organizations(ctx, auth.OrgUnit)
 		if err != nil {
 			return o, err
 		}
@@ -185,7 +184,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 				o.Units = append(o.Units, u)
 			}
 		}
-		if o.Firms, err = a.store.Organizations(ctx, store.OrgFirm); err != nil {
+		if o.Firms, err = a.auth.Organizations(ctx, auth.OrgFirm); err != nil {
 			return o, err
 		}
 	}
@@ -329,12 +328,7 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	if err := t.Flush(); err != nil {
 		return err
 	}
-	err = a.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, a.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "export_reviews",
-			ObjectType: "review_list", Detail: map[string]any{"filter": form.Values, "rows": n}})
-		return err
-	})
-	if err != nil {
+	if err := a.svc.Reviews.RecordExport(ctx, p, form.Values, n); err != nil {
 		return err
 	}
 	name := "评审任务-" + a.now().In(shanghai).Format("20060102") + ".xlsx"
@@ -404,9 +398,9 @@ func primaryTrigger(t workflow.Trigger) bool {
 // buildActions lays out one form per trigger the viewer may fire now.
 func (a *App) buildActions(ctx context.Context, v review.View, failed *actionState) ([]actionForm, error) {
 	var out []actionForm
-	var firms []store.Firm
-	var supervisors []store.User
-	var experts []store.Expert
+	var firms []firm.Firm
+	var supervisors []auth.User
+	var experts []firm.Expert
 	for _, t := range v.Permitted {
 		af := actionForm{Trigger: t, Label: t.Label(), Primary: primaryTrigger(t), Danger: t.Irreversible(),
 			Missing: v.Missing[t], Values: map[string]string{}, Errors: map[string]string{}}
@@ -421,10 +415,10 @@ func (a *App) buildActions(ctx context.Context, v review.View, failed *actionSta
 		case workflow.Delegate:
 			if firms == nil {
 				var err error
-				if firms, err = a.store.Firms(ctx, store.FirmFilter{JurisdictionID: v.Review.JurisdictionID}); err != nil {
+				if firms, err = a.svc.Firms.Search(ctx, firm.FirmFilter{JurisdictionID: v.Review.JurisdictionID}); err != nil {
 					return nil, err
 				}
-				if supervisors, err = a.store.UsersByRole(ctx, string(auth.ReviewCenter), 0); err != nil {
+				if supervisors, err = a.auth.UsersByRole(ctx, auth.ReviewCenter, 0); err != nil {
 					return nil, err
 				}
 			}
@@ -462,7 +456,7 @@ func (a *App) buildActions(ctx context.Context, v review.View, failed *actionSta
 		case workflow.StartExpertReview:
 			if experts == nil {
 				var err error
-				if experts, err = a.store.Experts(ctx, store.ExpertFilter{ActiveOnly: true}); err != nil {
+				if experts, err = a.svc.Firms.Experts(ctx, firm.ExpertFilter{ActiveOnly: true}); err != nil {
 					return nil, err
 				}
 			}
@@ -544,7 +538,7 @@ func (a *App) buildActions(ctx context.Context, v review.View, failed *actionSta
 }
 
 type eventRow struct {
-	store.ReviewEvent
+	review.ReviewEvent
 	RoleLabel, TriggerLabel, FromLabel, ToLabel string
 	Params                                      []eventParam
 }
@@ -601,7 +595,7 @@ func eventParams(raw string) []eventParam {
 
 // visitedStates are the states the review has been in, read from its own
 // transition log (never inferred from the current state).
-func visitedStates(events []store.ReviewEvent) []workflow.State {
+func visitedStates(events []review.ReviewEvent) []workflow.State {
 	seen := map[workflow.State]bool{}
 	var out []workflow.State
 	for _, e := range events {
@@ -621,7 +615,7 @@ func (a *App) dueFor(ctx context.Context, reviewID int64) (string, string) {
 	if a.svc.DueText != nil {
 		return a.svc.DueText(ctx, reviewID)
 	}
-	d, err := deadline.Current(ctx, &a.store.Queries, reviewID)
+	d, err := a.svc.Calendar.Current(ctx, reviewID)
 	if err != nil {
 		return "", ""
 	}
@@ -629,7 +623,7 @@ func (a *App) dueFor(ctx context.Context, reviewID int64) (string, string) {
 }
 
 // deadlineText is the running deadline as date and 剩余N个工作日 (or 逾期).
-func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadline) (string, string) {
+func (a *App) deadlineText(ctx context.Context, reviewID int64, d *deadline.Deadline) (string, string) {
 	if d == nil {
 		return "", ""
 	}
@@ -638,7 +632,7 @@ func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadlin
 			return text, class
 		}
 	}
-	cal, err := deadline.LoadCalendar(ctx, &a.store.Queries)
+	cal, err := a.svc.Calendar.Calendar(ctx)
 	if err != nil {
 		cal = calendar.Default()
 	}
@@ -654,7 +648,7 @@ func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadlin
 }
 
 type reviewDocRow struct {
-	store.Document
+	docs.Document
 	CategoryLabel, Size string
 	Photo               bool
 }
@@ -673,7 +667,7 @@ var paperLabels = map[string]string{"notice": "财政投资项目评审业务通
 	"conclusion": "评审结论", "fee_statement": "评审费用结算单"}
 
 type reviewPaperRow struct {
-	store.Paper
+	docs.Paper
 	KindLabel string
 }
 
@@ -711,7 +705,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		events = append(events, eventRow{ReviewEvent: e, RoleLabel: auth.Role(e.ActorRole).Label(), TriggerLabel: e.Trigger.Label(),
 			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: eventParams(e.Params)})
 	}
-	docList, docTotal, err := a.store.Documents(ctx, id, store.DocumentFilter{LatestOnly: true, Limit: 100})
+	docList, docTotal, err := a.svc.Reviews.Documents(ctx, p, id, docs.DocumentFilter{LatestOnly: true, Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -737,7 +731,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	}
 	supervisor := ""
 	if r.SupervisorID != 0 {
-		if u, err := a.store.User(ctx, r.SupervisorID); err == nil {
+		if u, err := a.auth.User(ctx, r.SupervisorID); err == nil {
 			supervisor = u.DisplayName
 		}
 	}
@@ -900,11 +894,11 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	var fe fieldError
 	var se statusError
 	switch {
-	case errors.Is(err, auth.ErrForbidden), errors.Is(err, store.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
+	case errors.Is(err, auth.ErrForbidden), errors.Is(err, review.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
 		return err
 	case errors.As(err, &te):
 		state.Status, state.Message, state.Missing = 409, te.Error(), te.Missing
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, review.ErrStale):
 		state.Status, state.Message = 409, "该评审已被他人更新,页面已刷新为最新内容;您填写的内容已保留,请确认后重新提交。"
 	case errors.As(err, &fe):
 		state.Status = 422

@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
 )
 
 // The security administrator's pages (安全保密管理员): roles, unlocking
@@ -20,7 +19,7 @@ func (a *App) pageSecurity(r fiber.Router) {
 }
 
 type securityUserRow struct {
-	store.User
+	auth.User
 	RoleLabel   string
 	LockedUntil time.Time
 }
@@ -31,7 +30,7 @@ func (a *App) securityUsers(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	users, err := a.store.Users(ctx)
+	users, err := a.auth.Users(ctx)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
 )
 
 const sessionCookie = "finreview_session"
@@ -59,7 +58,7 @@ func (a *App) csrf(c *fiber.Ctx) error {
 	if submitted == "" && !isUpload(c) && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		submitted = c.FormValue("_csrf")
 	}
-	if sess, ok := c.Locals("session").(store.Session); ok {
+	if sess, ok := c.Locals("session").(auth.Session); ok {
 		if auth.CheckCSRF(sess, submitted) {
 			return c.Next()
 		}
