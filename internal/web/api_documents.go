@@ -19,19 +19,6 @@ import (
 	"finreview/internal/input"
 )
 
-// apiDocuments registers the documents and papers API.
-func (a *App) apiDocuments(r fiber.Router) {
-	r.Post("/reviews/:id/documents", a.apiUploadDocument)
-	r.Get("/reviews/:id/documents", a.apiListDocuments)
-	r.Get("/reviews/:id/papers", a.apiReviewPapers)
-	r.Get("/documents/:id", a.apiDocument)
-	r.Get("/documents/:id/content", a.apiDocumentContent)
-	r.Get("/documents/:id/versions", a.apiDocumentVersions)
-	r.Get("/documents/:id/access", a.apiDocumentAccess)
-	r.Get("/papers", a.apiSearchPapers)
-	r.Post("/papers/:id/void", a.apiVoidPaper)
-}
-
 // docsCall is how a handler on one document or paper starts: the signed-in
 // principal, the documents service and the route's id.
 func (a *App) docsCall(c *fiber.Ctx) (auth.Principal, *docs.Service, int64, error) {

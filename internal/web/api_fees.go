@@ -14,16 +14,6 @@ import (
 	"finreview/internal/review"
 )
 
-// apiFees registers the fee API: the what-if calculator, the schedules and
-// a review's fee statement.
-func (a *App) apiFees(r fiber.Router) {
-	r.Post("/fees/calculate", a.apiFeeCalculate)
-	r.Get("/fee-schedules", a.apiFeeSchedules)
-	r.Post("/fee-schedules", a.apiCreateFeeSchedule)
-	r.Put("/fee-schedules/:id<int>", a.apiUpdateFeeSchedule)
-	r.Get("/reviews/:id<int>/fee-statement", a.apiFeeStatement)
-}
-
 func (a *App) billingService() (*billing.Service, error) {
 	if a.svc.Billing == nil {
 		return nil, &statusErr{status: 503, code: "unavailable", msg: "费用服务未启用"}

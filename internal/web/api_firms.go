@@ -14,14 +14,6 @@ import (
 	"finreview/internal/review"
 )
 
-// apiFirms registers the firm and expert library API: review center,
-// finance sections and administrators only.
-func (a *App) apiFirms(r fiber.Router) {
-	r.Get("/firms", a.apiListFirms)
-	r.Get("/firms/:id<int>", a.apiGetFirm)
-	r.Get("/experts", a.apiListExperts)
-}
-
 func (a *App) firmService() (*firm.Service, error) {
 	if a.svc.Firms == nil {
 		return nil, &statusErr{status: 503, code: "unavailable", msg: "中介机构服务未启用"}

@@ -14,20 +14,6 @@ import (
 	"finreview/workflow"
 )
 
-// apiReviews registers the review API.
-func (a *App) apiReviews(r fiber.Router) {
-	r.Post("/projects", a.apiCreateProject)
-	r.Get("/projects", a.apiListProjects)
-	r.Post("/reviews", a.apiCreateReview)
-	r.Get("/reviews", a.apiListReviews)
-	r.Get("/reviews/:id<int>", a.apiGetReview)
-	r.Post("/reviews/:id<int>/transitions", a.admitTransitions, a.apiFireReview)
-	r.Get("/reviews/:id<int>/events", a.apiReviewEvents)
-	r.Post("/reviews/:id<int>/nudge", a.apiNudgeReview)
-	r.Get("/audit/verify", a.apiAuditVerify)
-	r.Get("/openapi.json", a.apiOpenAPI)
-}
-
 func (a *App) reviewsService() (*review.Service, error) {
 	if a.svc.Reviews == nil {
 		return nil, &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}

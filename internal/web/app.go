@@ -63,6 +63,7 @@ type App struct {
 	waiting  prometheus.Gauge
 	table    routeTable
 	bodies   *budget
+	metrics  fiber.Handler
 
 	cspViolations prometheus.Counter
 }
@@ -114,10 +115,7 @@ func New(d Deps) (*App, error) {
 	})
 	a.fiber.Use(a.recover, a.requestLog, a.securityHeaders, a.knownRoute, a.limitBody)
 	a.fiber.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(templates.FS), PathPrefix: "static", MaxAge: 3600}))
-	a.fiber.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	a.fiber.Get("/readyz", a.readyz)
-	a.fiber.Post("/csp-report", a.cspReport)
-	a.fiber.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	a.metrics = adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
 	a.routes()
 	a.table = newRouteTable(a.fiber.GetRoutes(true))
 	return a, nil

@@ -10,14 +10,6 @@ import (
 	"finreview/internal/auth"
 )
 
-// The signed-in user's own account: password and API tokens.
-func (a *App) pageAccount(r fiber.Router) {
-	r.Get("/account/password", a.accountPassword)
-	r.Post("/account/password", a.accountChangePassword)
-	r.Get("/account/tokens", a.accountTokens)
-	r.Post("/account/tokens/:id<int>/revoke", a.accountRevokeToken)
-}
-
 // passwordGate sends a user who must set a new password (a new or reset
 // account, or an expired password) to the password page before anything
 // else; signing out stays possible.

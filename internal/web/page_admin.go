@@ -66,14 +66,6 @@ func (f *formState) int64(name string) int64 {
 	return n
 }
 
-func (a *App) pageAdmin(r fiber.Router) {
-	r.Get("/admin/users", a.adminUsers)
-	r.Post("/admin/users", a.adminCreateUser)
-	r.Post("/admin/users/:id<int>/active", a.adminSetUserActive)
-	r.Get("/admin/organizations", a.adminOrganizations)
-	r.Post("/admin/organizations", a.adminCreateOrganization)
-}
-
 type userRow struct {
 	auth.User
 	RoleLabel, OrgName, JurisdictionName string

@@ -14,12 +14,6 @@ import (
 	"finreview/workflow"
 )
 
-func (a *App) pageAudit(r fiber.Router) {
-	r.Get("/audit", a.auditLog)
-	r.Get("/audit/verify", a.auditVerify)
-	r.Get("/audit/export.xlsx", a.auditExport)
-}
-
 // auditExport is the security auditor's Excel export of the audit trail
 // (with the page's filters) and of the last AuditKeepDays of sign-ins; the
 // export itself is recorded in the trail.

@@ -14,10 +14,6 @@ import (
 // administrator is warned.
 const BackupStale = 24 * time.Hour
 
-func (a *App) pageBackups(r fiber.Router) {
-	r.Get("/admin/backups", a.adminBackups)
-}
-
 type backupRow struct {
 	report.BackupRun
 	KindLabel, SizeText string

@@ -11,12 +11,6 @@ import (
 	"finreview/internal/report"
 )
 
-func (a *App) pageBulletin(r fiber.Router) {
-	r.Get("/bulletin", a.bulletin)
-	r.Get("/bulletin.xlsx", a.bulletinExcel)
-	r.Get("/bulletin/print", a.bulletinPrint)
-}
-
 // loadBulletin reads the bulletin of the month in the query (?month=YYYY-MM,
 // default this month) within the principal's scope.
 func (a *App) loadBulletin(c *fiber.Ctx) (report.Bulletin, error) {

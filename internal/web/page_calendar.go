@@ -19,17 +19,6 @@ import (
 // maxCalendarCSV bounds an uploaded holiday file.
 const maxCalendarCSV = 1 << 20
 
-// pageCalendar registers the administrators' working-day calendar: year
-// overview and coverage, the database rows, single-day edits, and the CSV
-// import with a preview of what changes and which open deadlines move.
-func (a *App) pageCalendar(r fiber.Router) {
-	r.Get("/admin/calendar", a.calendarPage)
-	r.Post("/admin/calendar/days", a.calendarSetDay)
-	r.Post("/admin/calendar/days/delete", a.calendarDeleteDay)
-	r.Post("/admin/calendar/import/preview", a.calendarImportPreview)
-	r.Post("/admin/calendar/import", a.calendarImport)
-}
-
 type calendarCoverage struct {
 	Year                                 int
 	BuiltIn, Database                    int

@@ -9,10 +9,6 @@ import (
 	"finreview/internal/report"
 )
 
-func (a *App) pageDashboard(r fiber.Router) {
-	r.Get("/dashboard", a.dashboard)
-}
-
 // dashboard is 统计分析: reviews by state and kind, overdue, money submitted
 // against audited by year, unit and firm (charts drawn in Go as inline
 // SVG) and the review fees, with what contractors bear paid and owed.

@@ -14,19 +14,6 @@ import (
 	"finreview/internal/review"
 )
 
-// pageDocuments registers the document and paper pages.
-func (a *App) pageDocuments(r fiber.Router) {
-	r.Get("/reviews/:id/documents", a.documentsPage)
-	r.Post("/reviews/:id/upload", a.documentUpload)
-	r.Get("/reviews/:id/papers/:kind", a.paperPrint)
-	r.Get("/documents/:id", a.documentDownload)
-	r.Get("/documents/:id/thumb", a.documentThumb)
-	r.Get("/documents/:id/versions", a.documentVersionsPage)
-	r.Get("/papers", a.papersPage)
-	r.Get("/papers/:id.pdf", a.paperPDF)
-	r.Post("/papers/:id/void", a.paperVoid)
-}
-
 type documentRow struct {
 	docs.Document
 	CategoryLabel string

@@ -12,14 +12,6 @@ import (
 	"finreview/internal/review"
 )
 
-// pageDraws registers the expert draw page of a review.
-func (a *App) pageDraws(r fiber.Router) {
-	r.Get("/reviews/:id<int>/draws", a.pageDrawList)
-	r.Post("/reviews/:id<int>/draws", a.pageDrawCreate)
-	r.Post("/draws/:id<int>/verify", a.pageDrawVerify)
-	r.Post("/reviews/:id<int>/experts/:eid<int>/score", a.pageExpertScore)
-}
-
 type drawForm struct {
 	Purpose, Specialty, Main, Reserve string
 }

@@ -16,18 +16,6 @@ import (
 	"finreview/internal/fee"
 )
 
-// pageFees registers the fee pages: calculator, schedules, statements and
-// the contractor deduction list.
-func (a *App) pageFees(r fiber.Router) {
-	r.Get("/fees/calculator", a.pageFeeCalculator)
-	r.Get("/fees/schedules", a.pageFeeSchedules)
-	r.Post("/fees/schedules", a.pageCreateFeeSchedule)
-	r.Get("/fees/deductions", a.pageFeeDeductions)
-	r.Get("/fees/deductions.xlsx", a.pageFeeDeductionsExcel)
-	r.Get("/reviews/:id<int>/fee-statement", a.pageFeeStatement)
-	r.Get("/reviews/:id<int>/fee-statement.xlsx", a.pageFeeStatementExcel)
-}
-
 type codeLabel struct{ Code, Label string }
 
 type feeLineView struct {

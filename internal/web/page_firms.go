@@ -22,30 +22,6 @@ import (
 	"finreview/internal/pii"
 )
 
-// pageFirms registers the firm library, assessment and expert pages.
-func (a *App) pageFirms(r fiber.Router) {
-	r.Get("/firms", a.pageFirmList)
-	r.Get("/firms/export.xlsx", a.pageFirmExport)
-	r.Get("/firms/new", a.pageFirmNew)
-	r.Post("/firms", a.pageFirmCreate)
-	r.Get("/firms/assessment", a.pageFirmAssessment)
-	r.Post("/firms/assessment/periods", a.pageFirmPeriodCreate)
-	r.Post("/firms/assessment/:pid<int>/scores", a.pageFirmScores)
-	r.Post("/firms/assessment/:pid<int>/compute", a.pageFirmCompute)
-	r.Post("/firms/assessment/:pid<int>/close", a.pageFirmClose)
-	r.Get("/firms/assessment/:pid<int>/export.xlsx", a.pageFirmAssessmentExport)
-	r.Get("/firms/:id<int>", a.pageFirmDetail)
-	r.Get("/firms/:id<int>/edit", a.pageFirmEdit)
-	r.Post("/firms/:id<int>", a.pageFirmUpdate)
-	r.Post("/firms/:id<int>/status", a.pageFirmStatus)
-	r.Post("/firms/:id<int>/conflicts", a.pageFirmConflict)
-	r.Get("/experts", a.pageExperts)
-	r.Post("/experts", a.pageExpertAdd)
-	r.Post("/experts/:id<int>/active", a.pageExpertActive)
-	r.Post("/experts/placement", a.pageExpertPlacement)
-	r.Post("/experts/relations", a.pageExpertRelation)
-}
-
 type firmOption struct {
 	Value, Label string
 	Selected     bool

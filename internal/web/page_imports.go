@@ -23,13 +23,6 @@ import (
 // maxImportBytes bounds an uploaded register (100,000 reviews take about 6 MB).
 const maxImportBytes = 200 << 20
 
-func (a *App) pageImports(r fiber.Router) {
-	r.Get("/imports", a.imports)
-	r.Get("/imports/template/:kind", a.importTemplate)
-	r.Post("/imports/upload", a.importUpload)
-	r.Post("/imports/:id/undo", a.importUndo)
-}
-
 // importActor is the principal as an importer: the review center and the
 // finance section, limited to their jurisdiction unless they hold the city.
 func (a *App) importActor(c *fiber.Ctx) (importer.Actor, *importer.Service, error) {

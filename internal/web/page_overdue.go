@@ -14,13 +14,6 @@ import (
 	"finreview/internal/deadline"
 )
 
-// pageOverdue registers the review center's overdue list (逾期清单): every
-// passed deadline a review still waits on, with the working days overdue.
-func (a *App) pageOverdue(r fiber.Router) {
-	r.Get("/overdue", a.overdueList)
-	r.Get("/overdue.xlsx", a.overdueExcel)
-}
-
 // mayListOverdue says whether p may open the overdue list: the review
 // center's and the administrator's.
 func mayListOverdue(p auth.Principal) bool {

@@ -13,14 +13,6 @@ import (
 	"finreview/internal/review"
 )
 
-func (a *App) pageProjects(r fiber.Router) {
-	r.Get("/projects", a.projectList)
-	r.Get("/projects/new", a.projectNew)
-	r.Post("/projects", a.projectCreate)
-	r.Get("/projects/:id<int>", a.projectPage)
-	r.Post("/projects/:id<int>/reviews", a.projectCreateReview)
-}
-
 // errNoReviewService answers when the server runs without the review service.
 var errNoReviewService = &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}
 

@@ -28,14 +28,6 @@ import (
 	"finreview/workflow"
 )
 
-func (a *App) pageReviews(r fiber.Router) {
-	r.Get("/reviews", a.reviewList)
-	r.Get("/reviews.xlsx", a.reviewExport)
-	r.Get("/reviews/:id<int>", a.reviewPage)
-	r.Post("/reviews/:id<int>/transitions", a.admitTransitions, a.reviewTransition)
-	r.Post("/reviews/:id<int>/nudge", a.reviewNudge)
-}
-
 // reviewNudge is the 催办 button of the review page.
 func (a *App) reviewNudge(c *fiber.Ctx) error {
 	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)

@@ -8,16 +8,6 @@ import (
 	"finreview/internal/auth"
 )
 
-// The security administrator's pages (安全保密管理员): roles, unlocking
-// and the security policy.
-func (a *App) pageSecurity(r fiber.Router) {
-	r.Get("/security/users", a.securityUsers)
-	r.Post("/security/users/:id<int>/role", a.securityGrantRole)
-	r.Post("/security/users/:id<int>/unlock", a.securityUnlock)
-	r.Get("/security/policy", a.securityPolicy)
-	r.Post("/security/policy", a.securitySetPolicy)
-}
-
 type securityUserRow struct {
 	auth.User
 	RoleLabel   string
