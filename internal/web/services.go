@@ -16,9 +16,10 @@ import (
 	"finreview/internal/standin"
 )
 
-// Services are the use-case services the handlers call. Each is declared
-// here, where it is used, as the small interface the web layer needs;
-// cmd/finreview wires the concrete services in.
+// Services are the use-case services the handlers call: every write and
+// every read of rows a principal may or may not see goes through one of
+// them (users, organizations and sign-in through Deps.Auth). The web layer
+// never reaches the store itself; cmd/finreview wires the services in.
 type Services struct {
 	Reviews *review.Service
 	Firms   *firm.Service

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -120,5 +119,3 @@ func (a *App) bearer(c *fiber.Ctx) error {
 }
 
 func clientIP(c *fiber.Ctx) string { return c.IP() }
-
-func (a *App) since(t time.Time) time.Duration { return a.now().Sub(t) }
