@@ -224,6 +224,8 @@ func (a *App) routeTable() []route {
 		{page, get, "/admin/notices", a.adminNotices},
 		{page, post, "/admin/notices/:id<int>/retry", a.adminNoticeRetry},
 		{page, post, "/admin/notices/:id<int>/drop", a.adminNoticeDrop},
+		// The review page's shortcuts: the drawn expert's opinion.
+		{page, post, "/reviews/:id<int>/expert-opinion", a.expertOpinionSubmit},
 	}
 }
 
