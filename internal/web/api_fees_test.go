@@ -40,9 +40,9 @@ func newFeeFixture(t *testing.T) *feeFixture {
 	now := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)) }
 	svc := billing.NewService(s, now)
 	app, err := web.New(web.Deps{
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Store: s, Auth: auth.NewService(s, time.Now), Now: now,
-		Services: web.Services{Billing: svc},
+		Log:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Auth: auth.NewService(s, time.Now), Now: now,
+		Services: web.FillServices(s, now, web.Services{Billing: svc}),
 	})
 	if err != nil {
 		t.Fatal(err)

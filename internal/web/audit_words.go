@@ -77,7 +77,7 @@ func (ps *auditPeople) actor(ctx context.Context, id int64, recorded string) str
 		return l
 	}
 	l := recorded
-	if u, err := ps.a.store.User(ctx, id); err == nil {
+	if u, err := ps.a.auth.User(ctx, id); err == nil {
 		l = personLabel(u.DisplayName, u.Role)
 		ps.byName[u.Username] = l
 	}
@@ -91,7 +91,7 @@ func (ps *auditPeople) username(ctx context.Context, name string) string {
 		return l
 	}
 	l := ""
-	if u, err := ps.a.store.UserByUsername(ctx, name); err == nil {
+	if u, err := ps.a.auth.UserByUsername(ctx, name); err == nil {
 		l = personLabel(u.DisplayName, u.Role)
 	}
 	ps.byName[name] = l

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"strings"
+
+	"finreview/internal/firm"
 )
 
 // nameParams replaces the database ids a transition recorded (experts, the
@@ -19,7 +21,7 @@ func (a *App) nameParams(ctx context.Context, params []eventParam) []eventParam 
 					names = append(names, s)
 					continue
 				}
-				if e, err := a.store.ExpertByID(ctx, id); err == nil {
+				if e, err := a.expertByID(ctx, id); err == nil {
 					names = append(names, e.Name)
 				} else {
 					names = append(names, "编号 "+s)
@@ -34,14 +36,23 @@ func (a *App) nameParams(ctx context.Context, params []eventParam) []eventParam 
 		}
 		switch p.Label {
 		case paramLabels["firm_id"]:
-			if o, err := a.store.Organization(ctx, id); err == nil {
+			if o, err := a.auth.Organization(ctx, id); err == nil {
 				params[i].Value = o.Name
 			}
 		case paramLabels["supervisor_id"]:
-			if u, err := a.store.User(ctx, id); err == nil {
+			if u, err := a.auth.User(ctx, id); err == nil {
 				params[i].Value = u.DisplayName
 			}
 		}
 	}
 	return params
+}
+
+// expertByID is one expert of the library, for naming it.
+func (a *App) expertByID(ctx context.Context, id int64) (firm.Expert, error) {
+	svc, err := a.firmService()
+	if err != nil {
+		return firm.Expert{}, err
+	}
+	return svc.Expert(ctx, id)
 }

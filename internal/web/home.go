@@ -7,7 +7,6 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/review"
-	"finreview/internal/store"
 	"finreview/workflow"
 )
 
@@ -32,12 +31,12 @@ func (a *App) home(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	var todo []todoRow
 	if states := review.ActionableStates(p.Role); len(states) > 0 {
-		f := store.ReviewFilter{States: states, Limit: 50}
+		f := review.ReviewFilter{States: states, Limit: 50}
 		if p.Role != auth.ReviewCenter {
 			suspended := false
 			f.Suspended = &suspended
 		}
-		rows, _, err := a.store.Reviews(ctx, p.Scope(), f)
+		rows, _, err := a.svc.Reviews.Reviews(ctx, p, f)
 		if err != nil {
 			return err
 		}
@@ -58,7 +57,7 @@ func (a *App) home(c *fiber.Ctx) error {
 		return err
 	}
 	todo = append(todo, expertTasks...)
-	events, err := a.store.ReviewEventsByActor(ctx, p.UserID, 20)
+	events, err := a.svc.Reviews.RecentActions(ctx, p, 20)
 	if err != nil {
 		return err
 	}
@@ -105,7 +104,7 @@ func (a *App) notifications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, total, err := a.store.Notifications(c.UserContext(), p.UserID, pg.Size, pg.Offset())
+	items, total, err := a.svc.Reviews.Notifications(c.UserContext(), p, pg.Size, pg.Offset())
 	if err != nil {
 		return err
 	}
@@ -119,7 +118,7 @@ func (a *App) notificationsRead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.store.MarkNotificationsRead(c.UserContext(), p.UserID, a.now()); err != nil {
+	if err := a.svc.Reviews.MarkNotificationsRead(c.UserContext(), p); err != nil {
 		return err
 	}
 	return c.Redirect("/notifications", fiber.StatusSeeOther)

@@ -10,10 +10,6 @@ import (
 	"finreview/internal/store"
 )
 
-func (a *App) pageDashboard(r fiber.Router) {
-	r.Get("/dashboard", a.dashboard)
-}
-
 // dashboard is 统计分析: reviews by state and kind, overdue, money submitted
 // against audited by year, unit and firm (charts drawn in Go as inline
 // SVG) and the review fees, with what contractors bear paid and owed.
@@ -22,7 +18,7 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := report.LoadDashboard(c.UserContext(), &a.store.Queries, p.Scope(), a.now())
+	d, err := a.svc.Reports.Dashboard(c.UserContext(), p)
 	if err != nil {
 		return err
 	}

@@ -12,14 +12,6 @@ import (
 	"finreview/internal/review"
 )
 
-// pageDraws registers the expert draw page of a review.
-func (a *App) pageDraws(r fiber.Router) {
-	r.Get("/reviews/:id<int>/draws", a.pageDrawList)
-	r.Post("/reviews/:id<int>/draws", a.pageDrawCreate)
-	r.Post("/draws/:id<int>/verify", a.pageDrawVerify)
-	r.Post("/reviews/:id<int>/experts/:eid<int>/score", a.pageExpertScore)
-}
-
 type drawForm struct {
 	Purpose, Specialty, Main, Reserve string
 }
@@ -56,7 +48,7 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, form drawForm, fai
 	if err != nil {
 		return err
 	}
-	specialties, err := a.store.ExpertSpecialties(c.UserContext())
+	specialties, err := a.svc.Firms.Specialties(c.UserContext())
 	if err != nil {
 		return err
 	}

@@ -13,20 +13,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/fee"
-	"finreview/internal/store"
 )
-
-// pageFees registers the fee pages: calculator, schedules, statements and
-// the contractor deduction list.
-func (a *App) pageFees(r fiber.Router) {
-	r.Get("/fees/calculator", a.pageFeeCalculator)
-	r.Get("/fees/schedules", a.pageFeeSchedules)
-	r.Post("/fees/schedules", a.pageCreateFeeSchedule)
-	r.Get("/fees/deductions", a.pageFeeDeductions)
-	r.Get("/fees/deductions.xlsx", a.pageFeeDeductionsExcel)
-	r.Get("/reviews/:id<int>/fee-statement", a.pageFeeStatement)
-	r.Get("/reviews/:id<int>/fee-statement.xlsx", a.pageFeeStatementExcel)
-}
 
 type codeLabel struct{ Code, Label string }
 
@@ -353,17 +340,17 @@ func sendExcel(c *fiber.Ctx, name string, b []byte) error {
 // deductionAccess decides who sees the deduction list and which rows:
 // finance, review center and administrators see every contractor in their
 // scope; a contractor sees its own deductions.
-func deductionAccess(p auth.Principal) (store.DeductionFilter, bool) {
+func deductionAccess(p auth.Principal) (billing.DeductionFilter, bool) {
 	switch p.Role {
 	case auth.Admin, auth.FinanceSection, auth.ReviewCenter:
-		return store.DeductionFilter{}, true
+		return billing.DeductionFilter{}, true
 	case auth.Contractor:
 		if p.OrgID == 0 {
-			return store.DeductionFilter{}, false
+			return billing.DeductionFilter{}, false
 		}
-		return store.DeductionFilter{ContractorID: p.OrgID}, true
+		return billing.DeductionFilter{ContractorID: p.OrgID}, true
 	}
-	return store.DeductionFilter{}, false
+	return billing.DeductionFilter{}, false
 }
 
 func (a *App) deductions(c *fiber.Ctx) (auth.Principal, billing.Deductions, error) {

@@ -13,13 +13,6 @@ import (
 	"finreview/internal/xlsx"
 )
 
-// pageOverdue registers the review center's overdue list (逾期清单): every
-// passed deadline a review still waits on, with the working days overdue.
-func (a *App) pageOverdue(r fiber.Router) {
-	r.Get("/overdue", a.overdueList)
-	r.Get("/overdue.xlsx", a.overdueExcel)
-}
-
 // mayListOverdue says whether p may open the overdue list: the review
 // center's and the administrator's.
 func mayListOverdue(p auth.Principal) bool {
@@ -41,7 +34,7 @@ func (a *App) loadOverdue(c *fiber.Ctx) ([]deadline.OverdueRow, overdueFilter, e
 		return nil, overdueFilter{}, auth.ErrForbidden
 	}
 	f := overdueFilter{Kind: strings.TrimSpace(c.Query("kind")), Keyword: strings.TrimSpace(c.Query("q"))}
-	rows, err := deadline.Overdue(c.UserContext(), a.store, p.Scope(), a.now())
+	rows, err := a.svc.Calendar.Overdue(c.UserContext(), p)
 	if err != nil {
 		return nil, f, err
 	}

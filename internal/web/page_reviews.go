@@ -16,7 +16,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
 
-	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
@@ -24,18 +23,9 @@ import (
 	"finreview/internal/fee"
 	"finreview/internal/report"
 	"finreview/internal/review"
-	"finreview/internal/store"
 	"finreview/internal/xlsx"
 	"finreview/workflow"
 )
-
-func (a *App) pageReviews(r fiber.Router) {
-	r.Get("/reviews", a.reviewList)
-	r.Get("/reviews.xlsx", a.reviewExport)
-	r.Get("/reviews/:id<int>", a.reviewPage)
-	r.Post("/reviews/:id<int>/transitions", a.admitTransitions, a.reviewTransition)
-	r.Post("/reviews/:id<int>/nudge", a.reviewNudge)
-}
 
 // reviewNudge is the 催办 button of the review page.
 func (a *App) reviewNudge(c *fiber.Ctx) error {
@@ -52,14 +42,14 @@ func (a *App) reviewNudge(c *fiber.Ctx) error {
 
 // reviewRow is one line of a review list.
 type reviewRow struct {
-	store.Review
+	review.Review
 	KindLabel, StateLabel, StateClass, Due, DueClass, Rate string
 	Reduction                                              decimal.NullDecimal
 }
 
 // reviewRows makes the lines of a review list, their running deadlines
 // read for the page at once.
-func (a *App) reviewRows(c *fiber.Ctx, rs []store.Review) []reviewRow {
+func (a *App) reviewRows(c *fiber.Ctx, rs []review.Review) []reviewRow {
 	ids := make([]int64, 0, len(rs))
 	for _, r := range rs {
 		if !r.State.Terminal() {
@@ -74,7 +64,7 @@ func (a *App) reviewRows(c *fiber.Ctx, rs []store.Review) []reviewRow {
 	return rows
 }
 
-func (a *App) reviewRow(r store.Review, due deadline.Due) reviewRow {
+func (a *App) reviewRow(r review.Review, due deadline.Due) reviewRow {
 	row := reviewRow{Review: r, KindLabel: kindLabel(r.Kind), StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Rate: "—"}
 	if r.Suspended {
 		row.StateLabel += "(中止)"
@@ -89,13 +79,13 @@ func (a *App) reviewRow(r store.Review, due deadline.Due) reviewRow {
 
 // reviewFilter reads the list's query into a store filter; bad values are
 // reported next to their field and ignored.
-func reviewFilter(c *fiber.Ctx, form *formState) store.ReviewFilter {
+func reviewFilter(c *fiber.Ctx, form *formState) review.ReviewFilter {
 	form.Values = map[string]string{}
 	for _, k := range []string{"q", "state", "kind", "jurisdiction", "unit", "firm", "from", "to", "min", "max", "sort", "dir"} {
 		form.Values[k] = strings.TrimSpace(c.Query(k))
 	}
 	v := form.Values
-	f := store.ReviewFilter{Search: v["q"], Kind: v["kind"]}
+	f := review.ReviewFilter{Search: v["q"], Kind: v["kind"]}
 	if v["state"] != "" {
 		if s, err := workflow.ParseState(v["state"]); err == nil {
 			f.States = []workflow.State{s}
@@ -168,8 +158,8 @@ func reviewFilter(c *fiber.Ctx, form *formState) store.ReviewFilter {
 type filterOptions struct {
 	States        []pageOption
 	Kinds         []pageOption
-	Jurisdictions []store.Jurisdiction
-	Units, Firms  []store.Organization
+	Jurisdictions []auth.Jurisdiction
+	Units, Firms  []auth.Organization
 }
 
 func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOptions, error) {
@@ -178,7 +168,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 		o.States = append(o.States, pageOption{string(s), s.Label()})
 	}
 	o.Kinds = kindOptions()
-	jurs, err := a.store.Jurisdictions(ctx)
+	jurs, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return o, err
 	}
@@ -191,7 +181,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 	// Units and firms are offered to the bureau and the center only: the
 	// others see their own organization's reviews anyway.
 	if sc.All || sc.JurisdictionID != 0 {
-		units, err := a.store.Organizations(ctx, store.OrgUnit)
+		units, err := a.auth.Organizations(ctx, auth.OrgUnit)
 		if err != nil {
 			return o, err
 		}
@@ -200,7 +190,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 				o.Units = append(o.Units, u)
 			}
 		}
-		if o.Firms, err = a.store.Organizations(ctx, store.OrgFirm); err != nil {
+		if o.Firms, err = a.auth.Organizations(ctx, auth.OrgFirm); err != nil {
 			return o, err
 		}
 	}
@@ -335,12 +325,7 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = a.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, a.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "export_reviews",
-			ObjectType: "review_list", Detail: map[string]any{"filter": form.Values, "rows": n}})
-		return err
-	})
-	if err != nil {
+	if err := a.svc.Reviews.RecordExport(ctx, p, form.Values, n); err != nil {
 		return err
 	}
 	name := "评审任务-" + a.now().In(shanghai).Format("20060102") + ".xlsx"
@@ -405,7 +390,7 @@ func (a *App) buildActions(ctx context.Context, svc *review.Service, v review.Vi
 }
 
 type eventRow struct {
-	store.ReviewEvent
+	review.ReviewEvent
 	RoleLabel, TriggerLabel, FromLabel, ToLabel string
 	Params                                      []eventParam
 }
@@ -462,7 +447,7 @@ func eventParams(raw string) []eventParam {
 
 // visitedStates are the states the review has been in, read from its own
 // transition log (never inferred from the current state).
-func visitedStates(events []store.ReviewEvent) []workflow.State {
+func visitedStates(events []review.ReviewEvent) []workflow.State {
 	seen := map[workflow.State]bool{}
 	var out []workflow.State
 	for _, e := range events {
@@ -479,10 +464,7 @@ func visitedStates(events []store.ReviewEvent) []workflow.State {
 // duesFor describes the running deadlines of a page of reviews for lists
 // (date and 剩余N个工作日, class soon or overdue), in one query.
 func (a *App) duesFor(ctx context.Context, reviewIDs []int64) map[int64]deadline.Due {
-	if a.svc.Dues != nil {
-		return a.svc.Dues(ctx, reviewIDs)
-	}
-	dues, err := deadline.Dues(ctx, &a.store.Queries, reviewIDs, a.now())
+	dues, err := a.svc.Calendar.Dues(ctx, reviewIDs)
 	if err != nil {
 		return nil
 	}
@@ -490,16 +472,14 @@ func (a *App) duesFor(ctx context.Context, reviewIDs []int64) map[int64]deadline
 }
 
 // deadlineText is the running deadline as date and 剩余N个工作日 (or 逾期).
-func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadline) (string, string) {
+func (a *App) deadlineText(ctx context.Context, reviewID int64, d *deadline.Deadline) (string, string) {
 	if d == nil {
 		return "", ""
 	}
-	if a.svc.Dues != nil {
-		if due := a.svc.Dues(ctx, []int64{reviewID})[reviewID]; due.Text != "" {
-			return due.Text, due.Class
-		}
+	if due := a.duesFor(ctx, []int64{reviewID})[reviewID]; due.Text != "" {
+		return due.Text, due.Class
 	}
-	cal, err := deadline.LoadCalendar(ctx, &a.store.Queries)
+	cal, err := a.svc.Calendar.Calendar(ctx)
 	if err != nil {
 		cal = calendar.Default()
 	}
@@ -515,7 +495,7 @@ func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadlin
 }
 
 type reviewDocRow struct {
-	store.Document
+	docs.Document
 	CategoryLabel, Size string
 	Photo               bool
 }
@@ -534,7 +514,7 @@ var paperLabels = map[string]string{"notice": "财政投资项目评审业务通
 	"conclusion": "评审结论", "fee_statement": "评审费用结算单"}
 
 type reviewPaperRow struct {
-	store.Paper
+	docs.Paper
 	KindLabel string
 }
 
@@ -572,7 +552,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		events = append(events, eventRow{ReviewEvent: e, RoleLabel: auth.Role(e.ActorRole).Label(), TriggerLabel: e.Trigger.Label(),
 			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: a.nameParams(ctx, eventParams(e.Params))})
 	}
-	docList, docTotal, err := a.store.Documents(ctx, id, store.DocumentFilter{LatestOnly: true, Limit: 100})
+	docList, docTotal, err := a.svc.Reviews.Documents(ctx, p, id, docs.DocumentFilter{LatestOnly: true, Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -598,7 +578,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	}
 	supervisor := ""
 	if r.SupervisorID != 0 {
-		if u, err := a.store.User(ctx, r.SupervisorID); err == nil {
+		if u, err := a.auth.User(ctx, r.SupervisorID); err == nil {
 			supervisor = u.DisplayName
 		}
 	}
@@ -763,11 +743,11 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	var fe fieldError
 	var se statusError
 	switch {
-	case errors.Is(err, auth.ErrForbidden), errors.Is(err, store.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
+	case errors.Is(err, auth.ErrForbidden), errors.Is(err, review.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
 		return err
 	case errors.As(err, &te):
 		state.Status, state.Message, state.Missing = 409, te.Error(), te.Missing
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, review.ErrStale):
 		state.Status, state.Message = 409, "该评审已被他人更新,页面已刷新为最新内容;您填写的内容已保留,请确认后重新提交。"
 	case errors.As(err, &fe):
 		state.Status = 422
