@@ -44,12 +44,13 @@ var listQuery = []string{"page", "per_page", "size"}
 // TestHostileInputs fails on a POST or PUT route missing here, so a new
 // form cannot escape the sweep.
 var hostileRoutes = map[string]routeInputs{
-	"POST /api/v1/tokens":   {json: map[string]any{"username": "nobody", "password": "x"}},
-	"PUT /api/v1/me":        {json: map[string]any{"phone": "13800138000", "email": "zhangsan@example.gov.cn"}},
-	"GET /api/v1/projects":  {query: append([]string{"q"}, listQuery...)},
-	"POST /api/v1/projects": {json: map[string]any{"code": "HX-{n}", "name": "测试项目", "jurisdiction": "临河区", "funding_source": "general_budget", "category": "capital", "approved_estimate": "1000.00", "unit_org_id": "{unit}", "dept_org_id": "", "contractor_ids": []any{"{contractor}"}}},
-	"POST /api/v1/reviews":  {json: map[string]any{"project_id": "{project}", "kind": "settlement", "submitted_amount": "1000.00"}},
-	"GET /api/v1/reviews":   {query: append([]string{"state", "kind", "q", "jurisdiction", "firm_id"}, listQuery...)},
+	"POST /api/v1/tokens":     {json: map[string]any{"username": "nobody", "password": "x"}},
+	"PUT /api/v1/me":          {json: map[string]any{"phone": "13800138000", "email": "zhangsan@example.gov.cn"}},
+	"PUT /api/v1/me/password": {json: map[string]any{"current": "not-the-password", "password": "Changed#2027x"}},
+	"GET /api/v1/projects":    {query: append([]string{"q"}, listQuery...)},
+	"POST /api/v1/projects":   {json: map[string]any{"code": "HX-{n}", "name": "测试项目", "jurisdiction": "临河区", "funding_source": "general_budget", "category": "capital", "approved_estimate": "1000.00", "unit_org_id": "{unit}", "dept_org_id": "", "contractor_ids": []any{"{contractor}"}}},
+	"POST /api/v1/reviews":    {json: map[string]any{"project_id": "{project}", "kind": "settlement", "submitted_amount": "1000.00"}},
+	"GET /api/v1/reviews":     {query: append([]string{"state", "kind", "q", "jurisdiction", "firm_id"}, listQuery...)},
 	"POST /api/v1/reviews/:id<int>/transitions": {json: map[string]any{"trigger": "submit", "version": "1", "reason": "原因",
 		"firm_id": "{firm}", "audited_amount": "10.00", "agree": "false", "reasons": "理由", "expected_workdays": "3", "survey_date": "2026-01-05"}},
 	"POST /api/v1/reviews/:id<int>/nudge":                   {json: map[string]any{"message": "请尽快"}},
@@ -96,6 +97,7 @@ var hostileRoutes = map[string]routeInputs{
 	"POST /admin/users/:id<int>/active":              {form: map[string]string{"active": "false", "reason": "离职"}},
 	"POST /security/users/:id<int>/role":             {form: map[string]string{"role": "expert"}},
 	"POST /security/users/:id<int>/unlock":           {form: map[string]string{}},
+	"POST /security/users/:id<int>/reset-password":   {form: map[string]string{}},
 	"POST /security/policy":                          {form: map[string]string{"min_length": "8", "history_count": "5", "expiry_days": "90", "max_failures": "5", "lock_minutes": "30", "idle_minutes": "30", "absolute_hours": "12"}},
 	"POST /account/password":                         {form: map[string]string{"current": "wrong", "password": "Xy#2026abcdef", "confirm": "Xy#2026abcdef"}},
 	"POST /account/tokens/:id<int>/revoke":           {form: map[string]string{}},

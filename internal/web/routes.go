@@ -13,6 +13,7 @@ func (a *App) routes() {
 	api.Post("/tokens", a.checkInput, a.apiCreateToken)
 	authed := api.Group("", a.bearer, a.checkInput)
 	authed.Get("/me", a.apiMe)
+	authed.Put("/me/password", a.apiChangePassword)
 	a.apiRoutes(authed)
 
 	// Pages: session cookie and CSRF on every form; on both, text no

@@ -29,6 +29,11 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals("session", sess)
+	if c.Path() != "/api/v1/me/password" {
+		if err := a.auth.CheckAPIAccess(c.UserContext(), u); err != nil {
+			return err
+		}
+	}
 	c.Locals("user", u)
 	c.Locals("principal", auth.FromUser(u))
 	return c.Next()
