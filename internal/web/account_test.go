@@ -31,9 +31,9 @@ func TestForcedPasswordChange(t *testing.T) {
 	if !ok {
 		t.Fatal("new user cannot sign in")
 	}
-	resp, _ = e.get(s, "/reviews")
+	resp, body = e.get(s, "/reviews")
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/account/password" {
-		t.Fatalf("before the change: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+		t.Fatalf("before the change: status %d location %q %.500s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	_, body = e.get(s, "/account/password")
 	if !strings.Contains(string(body), `data-testid="must-change"`) {

@@ -29,11 +29,6 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals("session", sess)
-	if c.Path() != "/api/v1/me/password" {
-		if err := a.auth.CheckAPIAccess(c.UserContext(), u); err != nil {
-			return err
-		}
-	}
 	c.Locals("user", u)
 	c.Locals("principal", auth.FromUser(u))
 	return c.Next()
@@ -119,6 +114,12 @@ func (a *App) bearer(c *fiber.Ctx) error {
 	u, err := a.auth.TokenUser(c.UserContext(), strings.TrimSpace(tok))
 	if err != nil {
 		return err
+	}
+	// A user who must change their password may call nothing else first.
+	if c.Path() != "/api/v1/me/password" {
+		if err := a.auth.CheckAPIAccess(c.UserContext(), u); err != nil {
+			return err
+		}
 	}
 	c.Locals("user", u)
 	c.Locals("principal", auth.FromUser(u))
