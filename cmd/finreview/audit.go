@@ -20,11 +20,16 @@ func (c *cli) auditCmd(ctx context.Context, args []string) error {
 		fmt.Fprint(c.stderr, auditUsage)
 		return errUsage
 	}
-	e, err := c.openKeyed(ctx)
+	e, err := c.open(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer e.close()
+	key, err := audit.LoadKey(e.cfg.AuditKeyFile)
+	if err != nil {
+		return fmt.Errorf("配置错误 FINREVIEW_AUDIT_KEY_FILE: %w", err)
+	}
+	e.db.SetAuditKey(key)
 	res, err := audit.Verify(ctx, e.db)
 	if err != nil {
 		return err
