@@ -111,6 +111,7 @@ var hostileRoutes = map[string]routeInputs{
 	"GET /reviews/:id/documents":                     {query: append([]string{"category"}, listQuery...)},
 	"POST /reviews/:id/upload":                       {},
 	"POST /imports/upload":                           {},
+	"POST /imports/checked/:id<int>/commit":          {form: map[string]string{"progress": "0123456789abcdef0123456789abcdef"}},
 	"POST /imports/:id/undo":                         {},
 	"GET /documents/:id":                             {query: []string{"inline"}},
 	"GET /papers":                                    {query: append([]string{"q", "kind"}, listQuery...)},
