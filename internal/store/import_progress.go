@@ -32,12 +32,6 @@ func (q *Queries) ImportProgressOf(ctx context.Context, token string, userID int
 	return p, translate(err)
 }
 
-// DeleteImportProgressBefore removes progress rows last written before t.
-func (q *Queries) DeleteImportProgressBefore(ctx context.Context, t time.Time) error {
-	_, err := q.db.ExecContext(ctx, "DELETE FROM import_progress WHERE updated_at < ?", t)
-	return err
-}
-
 // StagedImport is a file that passed its check, kept for its commit.
 type StagedImport struct {
 	ID        int64
