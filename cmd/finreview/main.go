@@ -40,6 +40,7 @@ const usage = `finreview — 财政投资评审管理系统
   finreview user add ...          新建用户(密码从标准输入读取)
   finreview user passwd --username U  重置密码(从标准输入读取,下次登录须修改)
   finreview paper keygen|verify ...   SM2 签名私钥生成;核验已出具公文的摘要与签名
+  finreview audit verify          重算审计链(国密 SM3 或 SHA-256)并核对每日锚定
   finreview backup --to 位置      备份数据库与全部资料对象(目录或 s3://桶/前缀)
   finreview backup verify --from 位置   在临时库中恢复并核对备份
   finreview restore --from 位置   恢复到空的数据库与存储桶
@@ -89,6 +90,8 @@ func (c *cli) run(ctx context.Context, args []string) error {
 		return c.restore(ctx, args[1:])
 	case "import":
 		return c.importCmd(ctx, args[1:])
+	case "audit":
+		return c.auditCmd(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil

@@ -52,11 +52,18 @@ func (c *cli) open(ctx context.Context, withObjects bool) (*env, error) {
 		return nil, fmt.Errorf("无法连接 MariaDB(FINREVIEW_DSN):%v\n请先启动数据库:make services", err)
 	}
 	e.db = store.New(db)
+	// The suite chosen at installation is recorded on the first start and
+	// checked on every later one; the audit chain and the sealing of
+	// personal information follow it.
+	if err := e.db.RecordSuite(ctx, cfg.CryptoSuite); err != nil {
+		e.close()
+		return nil, err
+	}
 	if cfg.PIIKeyFile != "" {
 		key, err := pii.LoadKeyFile(cfg.PIIKeyFile)
 		var sealer *pii.Sealer
 		if err == nil {
-			sealer, err = pii.NewSealer(key)
+			sealer, err = pii.NewSuiteSealer(cfg.CryptoSuite, key)
 		}
 		if err != nil {
 			e.close()

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"finreview/internal/calendar"
+	"finreview/internal/cryptosuite"
 	"finreview/internal/store"
 )
 
@@ -69,7 +70,7 @@ func Append(ctx context.Context, q *store.Queries, at time.Time, e Entry) (store
 		Action: e.Action, ReviewID: e.ReviewID, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
 		Detail: detail, PrevHash: prev,
 	}
-	ev.Hash = Hash(ev)
+	ev.Hash = HashWith(q.Suite(), ev)
 	if err := q.AppendAuditEvent(ctx, ev); err != nil {
 		return store.AuditEvent{}, fmt.Errorf("append audit event: %w", err)
 	}
@@ -84,9 +85,14 @@ func Stream(reviewID int64, at time.Time) string {
 	return "day:" + at.In(shanghai()).Format("2006-01-02")
 }
 
-// Hash is the SHA-256 over the event's fields and the previous hash.
-func Hash(e store.AuditEvent) string {
-	h := sha256.New()
+// Hash is the SHA-256 over the event's fields and the previous hash: the
+// chain of an installation with the international suite.
+func Hash(e store.AuditEvent) string { return HashWith(cryptosuite.Intl, e) }
+
+// HashWith is the digest of the suite the installation recorded (SM3 for
+// 国密, SHA-256 otherwise) over the event's fields and the previous hash.
+func HashWith(suite cryptosuite.Suite, e store.AuditEvent) string {
+	h := suite.NewHash()
 	for _, f := range []string{
 		e.PrevHash, e.Stream, strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano),
 		strconv.FormatInt(e.ActorID, 10), e.ActorName, e.Action, strconv.FormatInt(e.ReviewID, 10),
@@ -146,14 +152,14 @@ func Anchor(ctx context.Context, s *store.Store, at time.Time) error {
 			}
 		}
 		sortHeads(moved)
-		d := anchorDetail{Streams: len(moved), HeadsSHA256: headsDigest(moved), MAC: anchorMAC(key, seq+1, at, prevMAC, moved)}
+		d := anchorDetail{Streams: len(moved), HeadsSHA256: headsDigest(moved), MAC: anchorMAC(q.Suite(), key, seq+1, at, prevMAC, moved)}
 		detail, err := json.Marshal(d)
 		if err != nil {
 			return err
 		}
 		ev := store.AuditEvent{Stream: anchorStream, Seq: seq + 1, At: at, ActorName: "系统", Action: "anchor",
 			Detail: string(detail), PrevHash: prev}
-		ev.Hash = Hash(ev)
+		ev.Hash = HashWith(q.Suite(), ev)
 		if err := q.InsertAnchorHeads(ctx, moved); err != nil {
 			return err
 		}
@@ -194,10 +200,11 @@ func headsDigest(hs []store.AnchorHead) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// anchorMAC is the HMAC-SHA256 of an anchor: its place in the anchor
-// chain, its time, the MAC before it and the heads it vouches for.
-func anchorMAC(key []byte, seq int64, at time.Time, prevMAC string, hs []store.AnchorHead) string {
-	m := hmac.New(sha256.New, key)
+// anchorMAC is the HMAC of an anchor (HMAC-SM3 for 国密, HMAC-SHA256
+// otherwise): its place in the anchor chain, its time, the MAC before it
+// and the heads it vouches for.
+func anchorMAC(suite cryptosuite.Suite, key []byte, seq int64, at time.Time, prevMAC string, hs []store.AnchorHead) string {
+	m := hmac.New(suite.NewHash, key)
 	fmt.Fprintf(m, "finreview audit anchor v1\n%d\n%s\n%s\n", seq, at.UTC().Format(time.RFC3339Nano), prevMAC)
 	headsLines(m, hs)
 	return hex.EncodeToString(m.Sum(nil))
@@ -206,10 +213,12 @@ func anchorMAC(key []byte, seq int64, at time.Time, prevMAC string, hs []store.A
 // Result is the outcome of a verification: Broken is the first problem
 // found, Problems all of them (at most maxProblems).
 type Result struct {
-	OK       bool     `json:"ok"`
-	Events   int      `json:"events"`
-	Broken   string   `json:"broken,omitempty"`
-	Problems []string `json:"problems,omitempty"`
+	OK bool `json:"ok"`
+	// Algorithm is the chain's digest: "sm3" or "sha256".
+	Algorithm string   `json:"algorithm"`
+	Events    int      `json:"events"`
+	Broken    string   `json:"broken,omitempty"`
+	Problems  []string `json:"problems,omitempty"`
 }
 
 const maxProblems = 100
@@ -231,7 +240,8 @@ func (r *Result) fail(format string, args ...any) {
 // (recomputed), a stream an anchor lists that is gone, and an anchor whose
 // MAC does not check with the store's audit key.
 func Verify(ctx context.Context, s *store.Store) (Result, error) {
-	res := Result{OK: true}
+	res := Result{OK: true, Algorithm: s.Suite().HashName()}
+	suite := s.Suite()
 	heads, err := s.AuditHeads(ctx)
 	if err != nil {
 		return Result{}, err
@@ -265,7 +275,7 @@ func Verify(ctx context.Context, s *store.Store) (Result, error) {
 		if broken {
 			return nil
 		}
-		if e.Seq != seq+1 || e.PrevHash != prev || Hash(e) != e.Hash {
+		if e.Seq != seq+1 || e.PrevHash != prev || HashWith(suite, e) != e.Hash {
 			res.fail("%s 第 %d 条: 哈希链断裂", e.Stream, e.Seq)
 			broken = true
 			return nil
@@ -320,7 +330,7 @@ func verifyAnchors(ctx context.Context, s *store.Store, res *Result) (map[string
 		d := anchorDetailOf(a)
 		hs := byAnchor[a.Seq]
 		sortHeads(hs)
-		if !hmac.Equal([]byte(d.MAC), []byte(anchorMAC(key, a.Seq, a.At, prevMAC, hs))) {
+		if !hmac.Equal([]byte(d.MAC), []byte(anchorMAC(s.Suite(), key, a.Seq, a.At, prevMAC, hs))) {
 			res.fail("锚定第 %d 条(%s): 校验码不符,锚定被伪造或篡改", a.Seq, a.At.In(shanghai()).Format("2006-01-02 15:04"))
 		}
 		delete(byAnchor, a.Seq)

@@ -159,6 +159,47 @@ func (s *Service) MustChangePassword(ctx context.Context, u store.User) (bool, e
 	return PasswordExpired(p, u, s.now()), nil
 }
 
+// ErrMustChangePassword refuses every API call of a user who must set a
+// new password first (a new or reset account, or an expired password),
+// except the password change itself.
+var ErrMustChangePassword = &RefusedError{Status: 403, Reason: "password_change_required",
+	Msg: "须先修改密码:请以 PUT /api/v1/me/password 设置新密码后再使用其他接口"}
+
+// CheckAPIAccess refuses a bearer of a user who must change their
+// password. The policy is read at most once per TokenTrust, like the
+// token itself, so that an API call costs no extra round trip.
+func (s *Service) CheckAPIAccess(ctx context.Context, u store.User) error {
+	if u.MustChangePassword {
+		return ErrMustChangePassword
+	}
+	p, err := s.cachedPolicy(ctx)
+	if err != nil {
+		return err
+	}
+	if PasswordExpired(p, u, s.now()) {
+		return ErrMustChangePassword
+	}
+	return nil
+}
+
+func (s *Service) cachedPolicy(ctx context.Context) (Policy, error) {
+	now := s.now()
+	s.policyMu.Lock()
+	p, until := s.policy, s.policyUntil
+	s.policyMu.Unlock()
+	if now.Before(until) {
+		return p, nil
+	}
+	p, err := s.Policy(ctx)
+	if err != nil {
+		return Policy{}, err
+	}
+	s.policyMu.Lock()
+	s.policy, s.policyUntil = p, now.Add(TokenTrust)
+	s.policyMu.Unlock()
+	return p, nil
+}
+
 // ErrWrongPassword refuses a password change whose current password is wrong.
 var ErrWrongPassword = &PolicyError{Name: "current", Msg: "当前密码不正确"}
 

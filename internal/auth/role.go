@@ -189,6 +189,7 @@ const (
 	GrantRoles     Action = "grant_roles"
 	ManagePolicy   Action = "manage_policy"
 	UnlockAccounts Action = "unlock_accounts"
+	ResetPasswords Action = "reset_passwords"
 	ExportAudit    Action = "export_audit"
 )
 
@@ -208,5 +209,6 @@ var actions = map[Action][]Role{
 	GrantRoles:       {SecurityAdmin},
 	ManagePolicy:     {SecurityAdmin},
 	UnlockAccounts:   {SecurityAdmin},
+	ResetPasswords:   {SecurityAdmin},
 	ExportAudit:      {Auditor},
 }

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
+	"math/big"
 	"strconv"
 	"time"
 
@@ -79,4 +81,78 @@ func (s *Service) LockedAccounts(ctx context.Context, p Principal) (map[string]t
 		return nil, ErrForbidden
 	}
 	return s.store.LockedAccounts(ctx, s.now())
+}
+
+// ErrSelfReset refuses a security administrator resetting their own
+// password: they change it on the password page like everyone.
+var ErrSelfReset = &RefusedError{Status: 409, Reason: "self_reset", Msg: "不能重置本人的密码,请在“修改密码”中修改"}
+
+// ResetToOneTime gives a user a new random password that satisfies the
+// policy, to be handed over once: the user must change it at the next
+// sign-in, their sessions end, and the reset is audited (never the
+// password). Only the security administrator may.
+func (s *Service) ResetToOneTime(ctx context.Context, p Principal, userID int64) (string, error) {
+	if !p.Can(ResetPasswords) {
+		return "", ErrForbidden
+	}
+	if userID == p.UserID {
+		return "", ErrSelfReset
+	}
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	policy, err := s.Policy(ctx)
+	if err != nil {
+		return "", err
+	}
+	for {
+		pw, err := oneTimePassword(max(policy.MinLength, 12))
+		if err != nil {
+			return "", err
+		}
+		if CheckPassword(policy, u.Username, pw) != nil {
+			continue // a random draw that happens to contain the user name
+		}
+		return pw, s.setPassword(ctx, p, u, pw, true, "", "password_reset")
+	}
+}
+
+// oneTimePassword draws n characters with at least one upper-case letter,
+// one lower-case letter, one digit and one other character; letters that
+// are easily misread (I, l, O, 0, 1) are left out.
+func oneTimePassword(n int) (string, error) {
+	classes := []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "#%+=@"}
+	all := ""
+	for _, c := range classes {
+		all += c
+	}
+	pick := func(set string) (byte, error) {
+		i, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
+		if err != nil {
+			return 0, err
+		}
+		return set[i.Int64()], nil
+	}
+	out := make([]byte, n)
+	for i := range out {
+		set := all
+		if i < len(classes) {
+			set = classes[i]
+		}
+		b, err := pick(set)
+		if err != nil {
+			return "", err
+		}
+		out[i] = b
+	}
+	// Shuffle so the classes are not always first.
+	for i := len(out) - 1; i > 0; i-- {
+		j, err := rand.Int(rand.Reader, big.NewInt(int64(i+1)))
+		if err != nil {
+			return "", err
+		}
+		out[i], out[j.Int64()] = out[j.Int64()], out[i]
+	}
+	return string(out), nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -40,6 +41,11 @@ type Service struct {
 	store  *store.Store
 	now    func() time.Time
 	tokens tokenCache
+	// policy is the security policy as the API gate last read it, trusted
+	// until policyUntil (CheckAPIAccess).
+	policyMu    sync.Mutex
+	policy      Policy
+	policyUntil time.Time
 }
 
 // NewService builds the service; now is the clock (time.Now in production).

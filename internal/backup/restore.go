@@ -367,6 +367,13 @@ func verifyRestored(ctx context.Context, dsn string, key []byte, objects *docs.O
 	defer db.Close()
 	restored := store.New(db)
 	restored.SetAuditKey(key) // the anchors were keyed with the live key
+	// The chain is checked with the suite the backed-up installation
+	// recorded (SM3 for 国密).
+	if suite, err := restored.RecordedSuite(ctx); err == nil {
+		restored.SetSuite(suite)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	res, err := audit.Verify(ctx, restored)
 	if err != nil {
 		return fmt.Errorf("审计链校验:%w", err)

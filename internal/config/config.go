@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"finreview/internal/cryptosuite"
 )
 
 // Config is the whole configuration of one finreview process.
@@ -43,6 +45,10 @@ type Config struct {
 	// SM2KeyFile holds the SM2 private key (PEM, PKCS#8) each issued
 	// paper's SM3 digest is signed with; unset, papers are not signed.
 	SM2KeyFile string
+	// CryptoSuite is the installation's cryptographic suite (国密 gm or
+	// international intl, FINREVIEW_CRYPTO_SUITE): recorded in the
+	// database on the first migrate or start, refused when it differs later.
+	CryptoSuite cryptosuite.Suite
 	// TLSCertFile and TLSKeyFile, both set, make serve answer over HTTPS.
 	TLSCertFile string
 	TLSKeyFile  string
@@ -117,6 +123,9 @@ func LoadEnv(lookup func(string) (string, bool)) (Config, error) {
 		SM2KeyFile:       getenv("FINREVIEW_SM2_KEY_FILE"),
 	}
 	var err error
+	if c.CryptoSuite, err = cryptosuite.Parse(getenv("FINREVIEW_CRYPTO_SUITE")); err != nil {
+		return c, &Error{"FINREVIEW_CRYPTO_SUITE", err.Error()}
+	}
 	if c.S3AccessKey, err = secret(getenv, "FINREVIEW_S3_ACCESS_KEY", "minioadmin"); err != nil {
 		return c, err
 	}
@@ -214,6 +223,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("audit_key_file", c.AuditKeyFile),
 		slog.String("pii_key_file", c.PIIKeyFile),
 		slog.String("sm2_key_file", c.SM2KeyFile),
+		slog.String("crypto_suite", string(c.CryptoSuite)),
 		slog.Bool("tls", c.TLS()),
 		slog.Bool("behind_tls", c.BehindTLS),
 		slog.String("smtp_addr", c.Notices.SMTPAddr),

@@ -1,6 +1,7 @@
 // Package pii masks personal information (phone numbers, ID-card numbers,
-// email addresses) for display and export, and seals it at rest with SM4
-// (GB/T 32907) in GCM mode under a key read from a file.
+// email addresses) for display and export, and seals it at rest in GCM
+// mode under a key read from a file: with SM4 (GB/T 32907) when the
+// installation chose 国密, with AES-128 otherwise.
 package pii
 
 import (
@@ -14,7 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/emmansun/gmsm/sm4"
+	"finreview/internal/cryptosuite"
 )
 
 // MaskPhone keeps a phone number's first three and last four digits
@@ -56,27 +57,38 @@ func maskMiddle(s string, head, tail int) string {
 	return string(rs[:head]) + strings.Repeat("*", len(rs)-head-tail) + string(rs[len(rs)-tail:])
 }
 
-// sealedPrefix marks a sealed value in the database; a value without it
-// was written before a key was configured and is read as it is.
-const sealedPrefix = "sm4:"
+// A sealed value in the database starts with its cipher's prefix; a
+// value without one was written before a key was configured and is read
+// as it is.
+var sealedPrefixes = map[cryptosuite.Suite]string{cryptosuite.GM: "sm4:", cryptosuite.Intl: "aes:"}
 
-// Sealer seals and opens personal information with SM4-GCM. A nil Sealer
-// leaves values as they are (no key configured).
+// Sealer seals and opens personal information with SM4-GCM or AES-GCM. A
+// nil Sealer leaves values as they are (no key configured).
 type Sealer struct {
-	aead cipher.AEAD
+	// suite is the cipher new values are sealed with.
+	suite cryptosuite.Suite
+	// aead opens values by their prefix's suite.
+	aead map[cryptosuite.Suite]cipher.AEAD
 }
 
-// NewSealer builds a sealer from a 16-byte SM4 key.
-func NewSealer(key []byte) (*Sealer, error) {
-	block, err := sm4.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("sm4 key: %w", err)
+// NewSealer builds an SM4-GCM sealer from a 16-byte key.
+func NewSealer(key []byte) (*Sealer, error) { return NewSuiteSealer(cryptosuite.GM, key) }
+
+// NewSuiteSealer builds a sealer that seals with the suite's cipher (SM4
+// for 国密, AES-128 otherwise) from a 16-byte key, and opens values sealed
+// with either.
+func NewSuiteSealer(suite cryptosuite.Suite, key []byte) (*Sealer, error) {
+	s := &Sealer{suite: suite, aead: map[cryptosuite.Suite]cipher.AEAD{}}
+	for _, x := range []cryptosuite.Suite{cryptosuite.GM, cryptosuite.Intl} {
+		block, err := x.NewBlock(key)
+		if err != nil {
+			return nil, fmt.Errorf("%s key: %w", sealedPrefixes[x], err)
+		}
+		if s.aead[x], err = cipher.NewGCM(block); err != nil {
+			return nil, err
+		}
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Sealer{aead: aead}, nil
+	return s, nil
 }
 
 // LoadKeyFile reads an SM4 key: 32 hexadecimal digits (surrounding white
@@ -102,12 +114,13 @@ func (s *Sealer) Seal(v string) (string, error) {
 	if s == nil || v == "" {
 		return v, nil
 	}
-	nonce := make([]byte, s.aead.NonceSize())
+	aead := s.aead[s.suite]
+	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	out := s.aead.Seal(nonce, nonce, []byte(v), nil)
-	return sealedPrefix + base64.StdEncoding.EncodeToString(out), nil
+	out := aead.Seal(nonce, nonce, []byte(v), nil)
+	return sealedPrefixes[s.suite] + base64.StdEncoding.EncodeToString(out), nil
 }
 
 // ErrNoKey refuses to open a sealed value without a key.
@@ -116,19 +129,26 @@ var ErrNoKey = errors.New("personal information is sealed but no key is configur
 // Open decrypts a stored value; a value stored before sealing began is
 // returned as it is.
 func (s *Sealer) Open(v string) (string, error) {
-	b64, ok := strings.CutPrefix(v, sealedPrefix)
-	if !ok {
+	var suite cryptosuite.Suite
+	var b64 string
+	for x, prefix := range sealedPrefixes {
+		if rest, ok := strings.CutPrefix(v, prefix); ok {
+			suite, b64 = x, rest
+		}
+	}
+	if suite == "" {
 		return v, nil
 	}
 	if s == nil {
 		return "", ErrNoKey
 	}
+	aead := s.aead[suite]
 	raw, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || len(raw) < s.aead.NonceSize() {
+	if err != nil || len(raw) < aead.NonceSize() {
 		return "", errors.New("sealed value is damaged")
 	}
-	n := s.aead.NonceSize()
-	plain, err := s.aead.Open(nil, raw[:n], raw[n:], nil)
+	n := aead.NonceSize()
+	plain, err := aead.Open(nil, raw[:n], raw[n:], nil)
 	if err != nil {
 		return "", fmt.Errorf("open sealed value: %w", err)
 	}

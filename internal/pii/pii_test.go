@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"finreview/internal/cryptosuite"
 	"finreview/internal/pii"
 )
 
@@ -63,5 +64,34 @@ func TestSealer(t *testing.T) {
 	var none *pii.Sealer
 	if _, err := none.Open(sealed); err == nil {
 		t.Fatal("a sealed value opened without a key")
+	}
+}
+
+// TestSealerFollowsTheSuite: 国密 seals with SM4, the international suite
+// with AES; each opens what the other sealed, so values written before
+// the choice still read.
+func TestSealerFollowsTheSuite(t *testing.T) {
+	key := []byte("0123456789abcdef")
+	gm, err := pii.NewSuiteSealer(cryptosuite.GM, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	intl, err := pii.NewSuiteSealer(cryptosuite.Intl, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		by, other *pii.Sealer
+		prefix    string
+	}{{gm, intl, "sm4:"}, {intl, gm, "aes:"}} {
+		sealed, err := tc.by.Seal("13812345678")
+		if err != nil || !strings.HasPrefix(sealed, tc.prefix) {
+			t.Fatalf("sealed %q, %v; want prefix %s", sealed, err, tc.prefix)
+		}
+		for _, s := range []*pii.Sealer{tc.by, tc.other} {
+			if v, err := s.Open(sealed); err != nil || v != "13812345678" {
+				t.Fatalf("open %s: %q %v", tc.prefix, v, err)
+			}
+		}
 	}
 }

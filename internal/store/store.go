@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"finreview/internal/cryptosuite"
 	"finreview/internal/pii"
 )
 
@@ -55,6 +56,9 @@ type Queries struct {
 	deferUpdates bool
 	// sealer seals personal information at rest (SetSealer); nil: none.
 	sealer *pii.Sealer
+	// suite is the cryptographic suite recorded at installation
+	// (RecordSuite, suite.go); "": international.
+	suite cryptosuite.Suite
 }
 
 // RememberUsers makes the transaction read each list of recipients (users

@@ -97,7 +97,7 @@ func (s *Store) attempt(ctx context.Context, setup string, fn func(q *Queries) e
 	c.pending = append(c.pending, stmt{query: "START TRANSACTION"})
 	c.begin = len(c.pending)
 	defer c.end(ctx)
-	q := &Queries{db: c, cal: s.cal, sealer: s.sealer}
+	q := &Queries{db: c, cal: s.cal, sealer: s.sealer, suite: s.suite}
 	if err := fn(q); err != nil {
 		return err
 	}

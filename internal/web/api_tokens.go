@@ -46,3 +46,30 @@ func (a *App) apiMe(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"id": strconv.FormatInt(p.UserID, 10), "username": p.Username, "name": p.Name, "role": p.Role,
 		"role_label": p.Role.Label(), "org_id": strconv.FormatInt(p.OrgID, 10), "jurisdiction_id": strconv.FormatInt(p.JurisdictionID, 10)})
 }
+
+// apiChangePassword is PUT /api/v1/me/password {"current","password"}:
+// the caller's own new password, checked against the policy; 204. It is
+// the one call a user who must change their password may make.
+func (a *App) apiChangePassword(c *fiber.Ctx) error {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Current  string `json:"current"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Current == "" {
+		return &auth.PolicyError{Name: "current", Msg: "请填写当前密码"}
+	}
+	if in.Password == "" {
+		return &auth.PolicyError{Name: "password", Msg: "请填写新密码"}
+	}
+	if err := a.auth.ChangePassword(c.UserContext(), p.UserID, in.Current, in.Password, ""); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -71,6 +71,11 @@ func openAPIDocument() fiber.Map {
 			"put": fiber.Map{"summary": "修改本人联系方式(中国大陆手机号、电子邮箱;省略的字段不变,空字符串为清除)",
 				"requestBody": jsonBody(obj(fiber.Map{"phone": str, "email": str})),
 				"responses":   std("200", obj(fiber.Map{"phone": str, "email": str}), "422")}},
+		"/me/password": fiber.Map{"put": fiber.Map{
+			"summary":     "修改本人密码(须符合密码策略);须修改密码的用户(新账户、重置后、密码过期)在此之前调用其他接口均返回 403 password_change_required",
+			"requestBody": jsonBody(obj(fiber.Map{"current": str, "password": str}, "current", "password")),
+			"responses": fiber.Map{"204": fiber.Map{"description": "已修改"}, "401": errResp("未登录"),
+				"422": errResp("当前密码不正确,或新密码不符合策略(field 指明字段)")}}},
 		"/projects": fiber.Map{
 			"post": fiber.Map{"summary": "登记项目", "requestBody": jsonBody(ref("ProjectInput")),
 				"responses": std("201", ref("Project"), "422")},

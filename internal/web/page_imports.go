@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +11,10 @@ import (
 	"mime/multipart"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -117,7 +120,7 @@ func (a *App) importUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	kindText, action, name, f, size, err := spoolImport(c)
+	kindText, action, token, name, f, size, err := spoolImport(c)
 	if f != nil {
 		defer os.Remove(f.Name())
 		defer f.Close()
@@ -131,12 +134,24 @@ func (a *App) importUpload(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	var rep importer.Report
+	progress := a.importProgressWriter(c, act, token, action)
 	if action == "import" {
-		rep, err = svc.Import(ctx, act, kind, name, f, size, nil)
+		rep, err = svc.Import(ctx, act, kind, name, f, size, progress.rows)
 	} else {
-		rep, err = svc.Check(ctx, act, kind, f, size, nil)
+		rep, err = svc.Check(ctx, act, kind, f, size, progress.rows)
 	}
 	data := map[string]any{"Selected": string(kind), "FileName": name, "Action": action}
+	if err == nil && action != "import" && rep.OK() && rep.New > 0 {
+		// The checked file is kept, so that committing it needs no new
+		// upload; a file with problems is fixed and uploaded again.
+		data["CheckedID"], err = svc.Stage(ctx, act, kind, name, f, size)
+	}
+	progress.end(err)
+	return a.renderImportResult(c, kind, rep, err, data)
+}
+
+// renderImportResult shows a check's or a commit's report.
+func (a *App) renderImportResult(c *fiber.Ctx, kind importer.Kind, rep importer.Report, err error, data map[string]any) error {
 	var fe *importer.FileError
 	switch {
 	case errors.As(err, &fe):
@@ -153,12 +168,109 @@ func (a *App) importUpload(c *fiber.Ctx) error {
 	return a.renderImports(c, 200, data)
 }
 
+// importCommitChecked commits the file the person checked before, without
+// choosing it again.
+func (a *App) importCommitChecked(c *fiber.Ctx) error {
+	act, svc, err := a.importActor(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	progress := a.importProgressWriter(c, act, c.FormValue("progress"), "import")
+	rep, st, err := svc.CommitStaged(c.UserContext(), act, id, progress.rows)
+	progress.end(err)
+	if errors.Is(err, review.ErrNotFound) {
+		return err
+	}
+	kind, _ := importer.ParseKind(st.Kind)
+	return a.renderImportResult(c, kind, rep, err, map[string]any{"Selected": st.Kind, "FileName": st.FileName, "Action": "import"})
+}
+
+// importProgressToken is what the page sends: 32 hexadecimal digits.
+var importProgressToken = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// importProgress answers the page's poll: how many rows the running
+// check or commit under the token has read ({"phase","rows"}); 404 for
+// an unknown token or another person's.
+func (a *App) importProgress(c *fiber.Ctx) error {
+	act, svc, err := a.importActor(c)
+	if err != nil {
+		return err
+	}
+	token := c.Params("token")
+	if !importProgressToken.MatchString(token) {
+		return review.ErrNotFound
+	}
+	p, err := svc.Progress(c.UserContext(), act.UserID, token)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+// importProgressWriter records a run's progress under the page's token,
+// at most every progressEvery; without a token (no script) it does nothing.
+type importProgressWriter struct {
+	a      *App
+	svc    *importer.Service
+	c      *fiber.Ctx
+	userID int64
+	token  string
+	phase  string
+	n      int // rows read so far
+	last   time.Time
+}
+
+const progressEvery = 300 * time.Millisecond
+
+func (a *App) importProgressWriter(c *fiber.Ctx, act importer.Actor, token, action string) *importProgressWriter {
+	w := &importProgressWriter{a: a, svc: a.svc.Imports, c: c, userID: act.UserID, phase: "checking"}
+	if action == "import" {
+		w.phase = "importing"
+	}
+	if importProgressToken.MatchString(token) {
+		w.token = token
+		w.write(importer.ImportProgress{Phase: w.phase})
+	}
+	return w
+}
+
+func (w *importProgressWriter) write(p importer.ImportProgress) {
+	if w.token == "" {
+		return
+	}
+	w.last = time.Now()
+	// A lost progress row costs the bar a step, never the import.
+	if err := w.svc.SetProgress(context.WithoutCancel(w.c.UserContext()), w.userID, w.token, p); err != nil {
+		w.a.log.Warn("import progress", "error", err)
+	}
+}
+
+// rows is the importer's progress callback.
+func (w *importProgressWriter) rows(n int) {
+	w.n = n
+	if w.token != "" && time.Since(w.last) >= progressEvery {
+		w.write(importer.ImportProgress{Phase: w.phase, Rows: n})
+	}
+}
+
+func (w *importProgressWriter) end(err error) {
+	p := importer.ImportProgress{Phase: "done", Rows: w.n}
+	if err != nil {
+		p.Phase = "failed"
+	}
+	w.write(p)
+}
+
 // spoolImport reads the upload form: the small fields, then the file into
 // a temporary file of at most maxImportBytes.
-func spoolImport(c *fiber.Ctx) (kind, action, name string, f *os.File, size int64, err error) {
+func spoolImport(c *fiber.Ctx) (kind, action, token, name string, f *os.File, size int64, err error) {
 	mt, params, perr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if perr != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return "", "", "", nil, 0, badRequest("请以 multipart/form-data 方式上传文件")
+		return "", "", "", "", nil, 0, badRequest("请以 multipart/form-data 方式上传文件")
 	}
 	var body io.Reader = c.Context().RequestBodyStream()
 	if body == nil {
@@ -168,10 +280,10 @@ func spoolImport(c *fiber.Ctx) (kind, action, name string, f *os.File, size int6
 	for {
 		part, perr := mr.NextPart()
 		if errors.Is(perr, io.EOF) {
-			return kind, action, name, f, size, &importFieldErr{field: "file", msg: "请选择要导入的 .xlsx 文件"}
+			return kind, action, token, name, f, size, &importFieldErr{field: "file", msg: "请选择要导入的 .xlsx 文件"}
 		}
 		if perr != nil {
-			return kind, action, name, f, size, badRequest("上传内容格式有误")
+			return kind, action, token, name, f, size, badRequest("上传内容格式有误")
 		}
 		if part.FormName() != "file" {
 			v, _ := io.ReadAll(io.LimitReader(part, 256))
@@ -181,29 +293,31 @@ func spoolImport(c *fiber.Ctx) (kind, action, name string, f *os.File, size int6
 				kind = strings.TrimSpace(string(v))
 			case "action":
 				action = strings.TrimSpace(string(v))
+			case "progress":
+				token = strings.TrimSpace(string(v))
 			}
 			continue
 		}
 		name = part.FileName()
 		if name == "" {
 			part.Close()
-			return kind, action, name, f, size, &importFieldErr{field: "file", msg: "请选择要导入的 .xlsx 文件"}
+			return kind, action, token, name, f, size, &importFieldErr{field: "file", msg: "请选择要导入的 .xlsx 文件"}
 		}
 		if f, err = os.CreateTemp("", "finreview-import-*.xlsx"); err != nil {
 			part.Close()
-			return kind, action, name, nil, 0, fmt.Errorf("spool import: %w", err)
+			return kind, action, token, name, nil, 0, fmt.Errorf("spool import: %w", err)
 		}
 		size, err = io.Copy(f, io.LimitReader(part, maxImportBytes+1))
 		part.Close()
 		if err != nil {
-			return kind, action, name, f, size, badRequest("上传中断,请重新上传")
+			return kind, action, token, name, f, size, badRequest("上传中断,请重新上传")
 		}
 		if size > maxImportBytes {
 			c.Set(fiber.HeaderConnection, "close")
-			return kind, action, name, f, size, &statusErr{status: 413, code: "too_large",
+			return kind, action, token, name, f, size, &statusErr{status: 413, code: "too_large",
 				msg: fmt.Sprintf("文件过大(上限 %d MB)", maxImportBytes>>20)}
 		}
-		return kind, action, name, f, size, nil
+		return kind, action, token, name, f, size, nil
 	}
 }
 

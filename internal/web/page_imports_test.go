@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +177,86 @@ func TestImportPage(t *testing.T) {
 			t.Fatalf("undo = %d, rows %d", resp.StatusCode, count("临河区教育局"))
 		}
 	})
+}
+
+func (e *pagesEnv) uploadWithProgress(s pagesSession, kind, action, token string, file []byte) (int, string) {
+	e.t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	w.WriteField("kind", kind)
+	w.WriteField("action", action)
+	w.WriteField("progress", token)
+	fw, _ := w.CreateFormFile("file", "台账.xlsx")
+	fw.Write(file)
+	w.Close()
+	req := httptest.NewRequest("POST", "/imports/upload?_csrf="+s.csrf, &b)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.AddCookie(s.cookie)
+	resp, body := e.send(req)
+	return resp.StatusCode, string(body)
+}
+
+var regexpCommitChecked = regexp.MustCompile(`action="/imports/checked/(\d+)/commit"`)
+
+// TestImportProgressAndCommitOfTheCheckedFile: a check and a commit report
+// their rows under the page's token (to that person only); after a check
+// the person commits the file already uploaded without choosing it again,
+// once; a file with problems offers no commit.
+func TestImportProgressAndCommitOfTheCheckedFile(t *testing.T) {
+	e := newImportEnv(t)
+	const n = 1200 // more than one batch
+	rows := [][]any{{"所属区划", "单位名称", "单位类型"}}
+	for i := range n {
+		rows = append(rows, []any{"临河区", fmt.Sprintf("测试单位%04d", i), "建设单位"})
+	}
+	file := xlsxBytes(t, "单位", rows...)
+	count := func() int {
+		var c int
+		if err := e.s.DB.QueryRow("SELECT COUNT(*) FROM organizations WHERE name LIKE '测试单位%'").Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	progress := func(s pagesSession, token string) (int, string) {
+		resp, body := e.get(s, "/imports/progress/"+token)
+		return resp.StatusCode, string(body)
+	}
+	s, other := e.as("pingshen"), e.as("caizheng")
+
+	bad := xlsxBytes(t, "单位", []any{"所属区划", "单位名称", "单位类型"}, []any{"月球区", "某单位", "建设单位"})
+	if code, page := e.upload(s, "organizations", "check", bad); code != 422 || regexpCommitChecked.MatchString(page) {
+		t.Fatalf("a file with problems: %d, commit offered %v", code, regexpCommitChecked.MatchString(page))
+	}
+
+	const checkToken = "00112233445566778899aabbccddeeff"
+	code, page := e.uploadWithProgress(s, "organizations", "check", checkToken, file)
+	m := regexpCommitChecked.FindStringSubmatch(page)
+	if code != 200 || m == nil || count() != 0 {
+		t.Fatalf("check: %d, commit form %v, rows written %d", code, m != nil, count())
+	}
+	if st, body := progress(s, checkToken); st != 200 || !strings.Contains(body, `"phase":"done"`) || !strings.Contains(body, fmt.Sprintf(`"rows":%d`, n)) {
+		t.Fatalf("progress of the check: %d %s", st, body)
+	}
+	if st, _ := progress(other, checkToken); st != 404 {
+		t.Fatalf("another person's progress: %d, want 404", st)
+	}
+	if st, _ := progress(s, "not-a-token"); st != 404 {
+		t.Fatalf("a malformed token: %d, want 404", st)
+	}
+
+	commit := "/imports/checked/" + m[1] + "/commit"
+	if resp, _ := e.post(other, commit, url.Values{}); resp.StatusCode != 404 || count() != 0 {
+		t.Fatalf("another person commits the file: %d, rows %d", resp.StatusCode, count())
+	}
+	const commitToken = "ffeeddccbbaa99887766554433221100"
+	resp, body := e.post(s, commit, url.Values{"progress": {commitToken}})
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "导入完成") || count() != n {
+		t.Fatalf("commit of the checked file: %d, rows %d", resp.StatusCode, count())
+	}
+	if st, body := progress(s, commitToken); st != 200 || !strings.Contains(body, `"phase":"done"`) || !strings.Contains(body, fmt.Sprintf(`"rows":%d`, n)) {
+		t.Fatalf("progress of the commit: %d %s", st, body)
+	}
+	if resp, _ := e.post(s, commit, url.Values{}); resp.StatusCode != 409 || count() != n {
+		t.Fatalf("a second commit: %d, rows %d", resp.StatusCode, count())
+	}
 }

@@ -15,6 +15,10 @@ type securityUserRow struct {
 }
 
 func (a *App) securityUsers(c *fiber.Ctx) error {
+	return a.renderSecurityUsers(c, nil)
+}
+
+func (a *App) renderSecurityUsers(c *fiber.Ctx, reset map[string]any) error {
 	p, err := require(c, auth.GrantRoles)
 	if err != nil {
 		return err
@@ -39,7 +43,7 @@ func (a *App) securityUsers(c *fiber.Ctx) error {
 	}
 	return a.views.render(c, 200, "security_users", a.page(c, "账户与授权", map[string]any{
 		"Breadcrumb": []crumb{{Label: "安全管理"}, {Label: "账户与授权"}},
-		"Users":      rows, "Roles": roles, "Self": p.UserID,
+		"Users":      rows, "Roles": roles, "Self": p.UserID, "Reset": reset,
 	}))
 }
 
@@ -75,4 +79,28 @@ func (a *App) securityUnlock(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/security/users?msg="+urlQuery("已解锁账户"), fiber.StatusSeeOther)
+}
+
+// securityResetPassword gives a user a one-time password, shown on this
+// answer only (never in a link or a log): the user must change it at the
+// next sign-in.
+func (a *App) securityResetPassword(c *fiber.Ctx) error {
+	p, err := require(c, auth.ResetPasswords)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	u, err := a.auth.User(ctx, id)
+	if err != nil {
+		return err
+	}
+	pw, err := a.auth.ResetToOneTime(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	return a.renderSecurityUsers(c, map[string]any{"Username": u.Username, "Name": u.DisplayName, "Password": pw})
 }

@@ -59,6 +59,7 @@ func (a *App) routeTable() []route {
 		// JSON API (API.md).
 		{apiOpen, post, "/tokens", a.apiCreateToken},
 		{api, get, "/me", a.apiMe},
+		{api, put, "/me/password", a.apiChangePassword},
 		// Projects and reviews.
 		{api, post, "/projects", a.apiCreateProject},
 		{api, get, "/projects", a.apiListProjects},
@@ -205,6 +206,7 @@ func (a *App) routeTable() []route {
 		{page, get, "/security/users", a.securityUsers},
 		{page, post, "/security/users/:id<int>/role", a.securityGrantRole},
 		{page, post, "/security/users/:id<int>/unlock", a.securityUnlock},
+		{page, post, "/security/users/:id<int>/reset-password", a.securityResetPassword},
 		{page, get, "/security/policy", a.securityPolicy},
 		{page, post, "/security/policy", a.securitySetPolicy},
 		// The signed-in user's own account: password and API tokens.
@@ -216,6 +218,8 @@ func (a *App) routeTable() []route {
 		{page, get, "/imports", a.imports},
 		{page, get, "/imports/template/:kind", a.importTemplate},
 		{page, post, "/imports/upload", a.importUpload},
+		{page, post, "/imports/checked/:id<int>/commit", a.importCommitChecked},
+		{page, get, "/imports/progress/:token", a.importProgress},
 		{page, post, "/imports/:id/undo", a.importUndo},
 		// The profile (contact and notice choices) and the administrator's
 		// page of outside notices (figures, dead letters).

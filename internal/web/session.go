@@ -113,6 +113,12 @@ func (a *App) bearer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A user who must change their password may call nothing else first.
+	if c.Path() != "/api/v1/me/password" {
+		if err := a.auth.CheckAPIAccess(c.UserContext(), u); err != nil {
+			return err
+		}
+	}
 	c.Locals("user", u)
 	c.Locals("principal", auth.FromUser(u))
 	return c.Next()
