@@ -6,8 +6,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
+	"finreview/internal/billing"
 	"finreview/internal/report"
-	"finreview/internal/store"
 )
 
 // dashboard is 统计分析: reviews by state and kind, overdue, money submitted
@@ -28,7 +28,7 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	deductions, err := bill.Deductions(c.UserContext(), p.Scope(), store.DeductionFilter{})
+	deductions, err := bill.Deductions(c.UserContext(), p.Scope(), billing.DeductionFilter{})
 	if err != nil {
 		return err
 	}
