@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +93,32 @@ type Store struct {
 	auditKey []byte
 	// retries counts transactions run again after a deadlock (tx.go).
 	retries atomic.Int64
+	// galera is whether the server is a Galera node (wsrep_on), asked
+	// once it answers (onGalera).
+	galeraMu    sync.Mutex
+	galera      bool
+	galeraKnown bool
+}
+
+// onGalera reports whether the server is a node of a Galera cluster: its
+// transactions then send each statement in a query of its own (tx.go).
+// The answer is asked once the server answers, and kept.
+func (s *Store) onGalera(ctx context.Context) bool {
+	s.galeraMu.Lock()
+	defer s.galeraMu.Unlock()
+	if s.galeraKnown {
+		return s.galera
+	}
+	var on sql.NullInt64
+	err := s.DB.QueryRowContext(ctx, "SELECT @@GLOBAL.wsrep_on").Scan(&on)
+	var me *mysql.MySQLError
+	switch {
+	case err == nil:
+		s.galera, s.galeraKnown = on.Int64 == 1, true
+	case errors.As(err, &me):
+		s.galera, s.galeraKnown = false, true // no such variable: not Galera
+	}
+	return s.galera
 }
 
 // New wraps an open database.
