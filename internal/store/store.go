@@ -12,6 +12,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -143,7 +144,7 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	// Connections remember the statements they have prepared (prepared.go).
-	db := sql.OpenDB(preparingConnector{connector})
+	db := sql.OpenDB(patientConnector{preparingConnector{connector}})
 	db.SetMaxOpenConns(64)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxLifetime(30 * time.Minute)
@@ -154,6 +155,42 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return db, nil
+}
+
+// ConnectPatience bounds how long a new connection is tried again when
+// the server refused it, or closed it before greeting it: a node
+// restarting, or HAProxy with no node passing its health check for a
+// moment. No statement was sent then, so trying again changes nothing.
+const ConnectPatience = 10 * time.Second
+
+// patientConnector connects as its Connector does, and connects again,
+// within ConnectPatience and the caller's context, when the connection was
+// refused or closed before the server greeted it. Any other failure, and
+// any failure once a statement was sent, is the caller's to handle.
+type patientConnector struct{ driver.Connector }
+
+func (c patientConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	give := time.Now().Add(ConnectPatience)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		conn, err := c.Connector.Connect(ctx)
+		if err == nil || !refusedBeforeGreeting(err) || time.Now().Add(wait).After(give) {
+			return conn, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// refusedBeforeGreeting reports whether a connection attempt failed before
+// anything was asked of the server: refused, or closed before its
+// greeting (the driver's ErrInvalidConn while connecting).
+func refusedBeforeGreeting(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, mysql.ErrInvalidConn)
 }
 
 // IsDeadlock reports whether err is InnoDB choosing this transaction as a
