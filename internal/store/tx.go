@@ -82,11 +82,14 @@ func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error
 func (s *Store) Retries() int64 { return s.retries.Load() }
 
 func (s *Store) attempt(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) (err error) {
+	// Asked before the transaction takes its connection: a pool of one
+	// would otherwise wait for itself.
+	oneByOne := s.onGalera(ctx)
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	c := &txConn{conn: conn, oneByOne: s.onGalera(ctx)}
+	c := &txConn{conn: conn, oneByOne: oneByOne}
 	_ = conn.Raw(func(dc any) error {
 		c.pc, _ = dc.(*preparedConn)
 		return nil
