@@ -47,11 +47,12 @@ run: services build
 	$(BIN)/finreview serve
 
 .PHONY: browser
-# The tests need Chromium (browser tests) and pdftotext from poppler-utils
-# (the papers' PDF text); both come from Debian's packages.
+# The tests need Chromium (browser tests) and poppler-utils: pdftotext and
+# pdffonts (the papers' PDF text and fonts), pdftoppm (the papers rendered to
+# PNG and checked against GB/T 9704); both come from Debian's packages.
 browser:
 	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
-	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	for t in pdftotext pdftoppm pdffonts; do command -v $$t >/dev/null || { missing="$$missing poppler-utils"; break; }; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
 			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \

@@ -34,8 +34,8 @@ type result struct {
 }
 
 func run(ctx context.Context) error {
-	// The fee step runs first, before the harness sets up the database: it
-	// measures one core of pure computation.
+	// The fee and paper steps run first, before the harness sets up the
+	// database: they measure pure computation.
 	var h *harness
 	defer func() {
 		if h != nil {
@@ -48,6 +48,7 @@ func run(ctx context.Context) error {
 		fn   func(*harness, context.Context) ([]result, error)
 	}{
 		{"fee", func(_ *harness, ctx context.Context) ([]result, error) { return benchFee(ctx) }},
+		{"paper", func(_ *harness, ctx context.Context) ([]result, error) { return benchPaper(ctx) }},
 		{"upload", (*harness).benchUpload},
 		{"transitions", (*harness).benchTransitions},
 		{"review list", (*harness).benchReviewList},
@@ -60,7 +61,7 @@ func run(ctx context.Context) error {
 		if only != "" && !strings.Contains(only, s.name) {
 			continue
 		}
-		if h == nil && s.name != "fee" {
+		if h == nil && s.name != "fee" && s.name != "paper" {
 			var err error
 			if h, err = newHarness(ctx); err != nil {
 				return err

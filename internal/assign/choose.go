@@ -11,7 +11,13 @@ type Choice struct {
 	Firm Firm
 	// Considered lists the firms looked at in rotation order, the chosen
 	// one last; for an override it holds just the chosen firm.
-	Considered     []Consideration
+	Considered []Consideration
+	// Others are the remaining firms of the library, each with why it was
+	// not chosen: its own unfitness, or, when it was fit, that the rotation
+	// stopped before it (SkipNotReached) or that another firm was picked by
+	// hand (SkipOverridden). Together with Considered every firm of the
+	// library is accounted for.
+	Others         []Consideration
 	Override       bool
 	OverrideReason string
 	// NextCursor is the cursor to store once the delegation is committed.
@@ -36,7 +42,12 @@ func Choose(firms []Firm, cur Cursor, req Request) (Choice, error) {
 		c := consider(ranked[i], i, req)
 		considered = append(considered, c)
 		if !c.Skipped {
-			return Choice{Firm: ranked[i], Considered: considered, NextCursor: cursorAt(ranked[i])}, nil
+			var others []Consideration
+			for m := n + 1; m < len(ranked); m++ {
+				j := (start + m) % len(ranked)
+				others = append(others, passedOver(ranked[j], j, req, SkipNotReached))
+			}
+			return Choice{Firm: ranked[i], Considered: considered, Others: others, NextCursor: cursorAt(ranked[i])}, nil
 		}
 	}
 	return Choice{}, &NoFirmError{Considered: considered}
@@ -81,11 +92,36 @@ func Override(firms []Firm, cur Cursor, firmID int64, req Request, reason string
 	default:
 		c.Detail = fmt.Sprintf("人工指定,排名第 %d 位,得分 %s", c.Position, f.Score.StringFixed(2))
 	}
+	var others []Consideration
+	for j, o := range ranked {
+		if j != i {
+			others = append(others, passedOver(o, j, req, SkipOverridden))
+		}
+	}
 	return Choice{
 		Firm:           f,
 		Considered:     []Consideration{c},
+		Others:         others,
 		Override:       true,
 		OverrideReason: reason,
 		NextCursor:     cur,
 	}, nil
+}
+
+// passedOver is a firm that was not chosen although the walk did not stop
+// on it: its own unfitness when it has one, else why (fit) it was passed.
+// position is 0-based in the ranked list.
+func passedOver(f Firm, position int, req Request, why SkipReason) Consideration {
+	c := consider(f, position, req)
+	if c.Skipped {
+		return c
+	}
+	c.Skipped, c.Reason = true, why
+	switch why {
+	case SkipNotReached:
+		c.Detail = fmt.Sprintf("排名第 %d 位,得分 %s,符合条件;按轮换顺序排在选定机构之后,本次未轮到", c.Position, f.Score.StringFixed(2))
+	default:
+		c.Detail = fmt.Sprintf("排名第 %d 位,得分 %s,符合条件;本次人工指定其他机构", c.Position, f.Score.StringFixed(2))
+	}
+	return c
 }

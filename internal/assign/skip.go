@@ -20,6 +20,10 @@ const (
 	SkipConflictUnit       SkipReason = "conflict_unit"
 	SkipConflictContractor SkipReason = "conflict_contractor"
 	SkipAtCapacity         SkipReason = "at_capacity"
+	// SkipNotReached and SkipOverridden are fit firms passed over: the
+	// rotation stopped at an earlier firm, or a firm was picked by hand.
+	SkipNotReached SkipReason = "not_reached"
+	SkipOverridden SkipReason = "overridden"
 )
 
 // Label returns the Chinese label of the reason.
@@ -41,6 +45,10 @@ func (r SkipReason) Label() string {
 		return "承担过本项目其他阶段(独立性要求)"
 	case SkipUnqualified:
 		return "不具备该类评审资质"
+	case SkipNotReached:
+		return "按轮换顺序未轮到"
+	case SkipOverridden:
+		return "人工指定其他机构"
 	}
 	return string(r)
 }

@@ -75,7 +75,7 @@ func rule(category string) (categoryRule, bool) {
 	case Conclusion:
 		return categoryRule{"评审结论", center, docs, 200 * mib, false}, true
 	case ExpertOpinion:
-		return categoryRule{"专家复审意见", center, docs, 200 * mib, false}, true
+		return categoryRule{"专家复审意见", []auth.Role{auth.ReviewCenter, auth.Expert}, docs, 200 * mib, false}, true
 	case Other:
 		return categoryRule{"其他", center, all, 500 * mib, false}, true
 	case Notice:
@@ -109,7 +109,9 @@ func ValidCategory(category string) bool {
 // MayUpload reports whether the role may upload documents of the category
 // (row scope aside): the unit its submissions, supplements, feedback and
 // appeals; the delegated firm its survey records, reports and tracking
-// records; the review center letters, conclusions, expert opinions and others.
+// records; the review center letters, conclusions, expert opinions and others;
+// a drawn expert the signed copy of the expert's opinion (the service checks
+// that the expert was drawn for the review).
 func MayUpload(r auth.Role, category string) bool {
 	cr, ok := rule(category)
 	if !ok {

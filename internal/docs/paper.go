@@ -607,8 +607,8 @@ func BuildContent(in PaperInput) Content {
 				"对评审结论有异议的,请在签署意见时写明理由并附相关证据材料。",
 			}},
 		}
-		c.Receipt = []string{"建设单位意见:", "建设单位(盖章):            负责人(签字):            日期:    年  月  日",
-			"施工单位意见:", "施工单位(盖章):            负责人(签字):            日期:    年  月  日"}
+		c.Receipt = []string{"建设单位意见:", "建设单位(盖章):", "负责人(签字):", "日期:    年  月  日",
+			"施工单位意见:", "施工单位(盖章):", "负责人(签字):", "日期:    年  月  日"}
 	case PaperConclusion:
 		c.Issuer, c.Signer = centerName(j), centerName(j)
 		c.Addressee = r.UnitName + ":"

@@ -18,21 +18,21 @@ const MissingGlyph = '〓'
 
 // glyphCoverage knows which characters the embedded fonts have glyphs for.
 type glyphCoverage struct {
-	latin, cjk *sfnt.Font
+	fonts map[string]*sfnt.Font
 }
 
 // coverage parses the embedded fonts once; they are constants of the
 // binary, so the result never changes.
 var coverage = sync.OnceValue(func() *glyphCoverage {
-	latin, err := sfnt.Parse(latinFont)
-	if err != nil {
-		panic("embedded latin font: " + err.Error())
+	c := &glyphCoverage{fonts: map[string]*sfnt.Font{}}
+	for name, data := range map[string][]byte{fontSong: songFont(), fontHei: heiFont, fontCJK: cjkFont, fontLatin: latinFont} {
+		f, err := sfnt.Parse(data)
+		if err != nil {
+			panic("embedded font " + name + ": " + err.Error())
+		}
+		c.fonts[name] = f
 	}
-	cjk, err := sfnt.Parse(cjkFont)
-	if err != nil {
-		panic("embedded cjk font: " + err.Error())
-	}
-	return &glyphCoverage{latin: latin, cjk: cjk}
+	return c
 })
 
 func has(f *sfnt.Font, buf *sfnt.Buffer, r rune) bool {
@@ -46,9 +46,17 @@ type glyphs struct {
 	cov   *glyphCoverage
 	buf   sfnt.Buffer
 	known map[rune]rune
+	fonts map[fontKey]string
 }
 
-func newGlyphs() *glyphs { return &glyphs{cov: coverage(), known: map[rune]rune{}} }
+type fontKey struct {
+	r     rune
+	first string
+}
+
+func newGlyphs() *glyphs {
+	return &glyphs{cov: coverage(), known: map[rune]rune{}, fonts: map[fontKey]string{}}
+}
 
 // shown is the character drawn for r: r itself, MissingGlyph, or -1 for
 // nothing at all (variation selectors, which only choose among forms of
@@ -74,26 +82,54 @@ func (g *glyphs) resolve(r rune) rune {
 		return MissingGlyph
 	case unicode.IsControl(r):
 		return MissingGlyph
-	case has(g.cov.latin, &g.buf, r) || has(g.cov.cjk, &g.buf, r):
-		return r
+	}
+	for _, f := range g.cov.fonts {
+		if has(f, &g.buf, r) {
+			return r
+		}
 	}
 	return MissingGlyph
 }
 
-// cjkFace reports whether r, a character some embedded font has, is drawn
-// with the CJK font: Chinese text the CJK font has, and anything the Latin
-// font lacks.
-func (g *glyphs) cjkFace(r rune) bool {
-	if isCJK(r) && has(g.cov.cjk, &g.buf, r) {
-		return true
+// font is the embedded font r is drawn with in a face: the first of the
+// face's fonts that has it.
+func (g *glyphs) font(face []string, r rune) string {
+	k := fontKey{r, face[0]}
+	if v, ok := g.fonts[k]; ok {
+		return v
 	}
-	return !has(g.cov.latin, &g.buf, r)
+	v := face[0]
+	for _, name := range face {
+		if has(g.cov.fonts[name], &g.buf, r) {
+			v = name
+			break
+		}
+	}
+	g.fonts[k] = v
+	return v
 }
 
 // Covered reports whether an embedded font has a glyph for r.
 func Covered(r rune) bool {
 	g := newGlyphs()
-	return has(g.cov.latin, &g.buf, r) || has(g.cov.cjk, &g.buf, r)
+	for _, f := range g.cov.fonts {
+		if has(f, &g.buf, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Face is the embedded font r is drawn with in the body text or, when
+// title is set, in the title: FontSong (AR PL SungtiL GB) for the body,
+// FontHei (Droid Sans Fallback cut to GB 2312) for the title, then FontCJK
+// (the full Droid Sans Fallback) and FontLatin (DejaVu Sans).
+func Face(title bool, r rune) string {
+	face := faceBody
+	if title {
+		face = faceTitle
+	}
+	return newGlyphs().font(face, r)
 }
 
 // Printable is s as the PDF draws it: valid UTF-8 of characters the

@@ -163,6 +163,11 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	if !acceptsUploads(r.State) {
 		return store.Document{}, errClosedReview
 	}
+	if p.Role == auth.Expert {
+		if err := expertMayUpload(ctx, s.store, p, r); err != nil {
+			return store.Document{}, err
+		}
+	}
 	if in.Body == nil {
 		return store.Document{}, fieldErr("file", "请选择要上传的文件")
 	}
@@ -192,6 +197,21 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	}
 	body := &meter{r: io.MultiReader(bytes.NewReader(head), in.Body), limit: limit, sum: sha256.New()}
 	return s.store1(ctx, p, in.ReviewID, in.Category, in.SignedSealed, name, ct, group, body, "document_upload")
+}
+
+// expertMayUpload: an expert uploads only to a review the expert was drawn
+// for as a main expert (a reserve only sees it), while it is in expert
+// re-review.
+func expertMayUpload(ctx context.Context, st *store.Store, p auth.Principal, r store.Review) error {
+	if _, err := st.DrawnExpertOfUser(ctx, r.ID, p.UserID); errors.Is(err, store.ErrNotFound) {
+		return auth.ErrForbidden
+	} else if err != nil {
+		return err
+	}
+	if r.State != workflow.ExpertReview {
+		return errConflict("评审不在专家复审阶段,不能上传专家复审意见")
+	}
+	return nil
 }
 
 // errClosedReview refuses an upload to a review whose file is closed.

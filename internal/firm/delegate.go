@@ -37,10 +37,13 @@ type Delegation struct {
 	// Considered lists the firms looked at in rotation order, the chosen one
 	// last (for an override, the chosen firm alone).
 	Considered []assign.Consideration
-	Status     string // active | declined | cancelled
-	At         time.Time
-	EndedAt    time.Time // zero while active
-	EndReason  string
+	// Others are the library's remaining firms, each with why it was not
+	// chosen (empty for delegations recorded before they were kept).
+	Others    []assign.Consideration
+	Status    string // active | declined | cancelled
+	At        time.Time
+	EndedAt   time.Time // zero while active
+	EndReason string
 }
 
 // IndependentKinds returns the review kinds whose firm may not take a review
@@ -109,12 +112,12 @@ func (s *Service) Delegate(ctx context.Context, q *store.Queries, r store.Review
 		return Delegation{}, translateChoice(err)
 	}
 
-	considered, err := encodeConsidered(ch.Considered)
+	considered, err := encodeConsidered(ch.Considered, ch.Others)
 	if err != nil {
 		return Delegation{}, err
 	}
 	d := Delegation{ReviewID: r.ID, FirmID: ch.Firm.ID, FirmName: ch.Firm.Name, SupervisorID: req.SupervisorID,
-		Override: ch.Override, Reason: ch.OverrideReason, Considered: ch.Considered, Status: store.DelegationActive,
+		Override: ch.Override, Reason: ch.OverrideReason, Considered: ch.Considered, Others: ch.Others, Status: store.DelegationActive,
 		At: now.Truncate(time.Microsecond)}
 	d.ID, err = q.InsertDelegation(ctx, store.Delegation{ReviewID: d.ReviewID, FirmID: d.FirmID, SupervisorID: d.SupervisorID,
 		At: d.At, ActorID: req.Actor.UserID, Override: d.Override, Reason: d.Reason, Considered: considered,
@@ -210,12 +213,12 @@ func (s *Service) Delegations(ctx context.Context, reviewID int64) ([]Delegation
 
 // DelegationOf is the delegation as firm presents it, from its stored row.
 func DelegationOf(d store.Delegation) (Delegation, error) {
-	cs, err := decodeConsidered(d.Considered)
+	cs, others, err := decodeConsidered(d.Considered)
 	if err != nil {
 		return Delegation{}, fmt.Errorf("delegation %d: %w", d.ID, err)
 	}
 	return Delegation{ID: d.ID, ReviewID: d.ReviewID, FirmID: d.FirmID, FirmName: d.FirmName, SupervisorID: d.SupervisorID,
-		Override: d.Override, Reason: d.Reason, Considered: cs, Status: d.Status, At: d.At, EndedAt: d.EndedAt.Time,
+		Override: d.Override, Reason: d.Reason, Considered: cs, Others: others, Status: d.Status, At: d.At, EndedAt: d.EndedAt.Time,
 		EndReason: d.EndReason}, nil
 }
 
@@ -229,16 +232,21 @@ type considerationJSON struct {
 	Reason      string `json:"reason,omitempty"`
 	ReasonLabel string `json:"reason_label,omitempty"`
 	Detail      string `json:"detail"`
+	// Other marks a firm the walk did not stop on (Delegation.Others).
+	Other bool `json:"other,omitempty"`
 }
 
-func encodeConsidered(cs []assign.Consideration) (string, error) {
-	out := make([]considerationJSON, len(cs))
-	for i, c := range cs {
-		out[i] = considerationJSON{FirmID: strconv.FormatInt(c.FirmID, 10), Name: c.Name, Score: c.Score.StringFixed(2),
-			Position: c.Position, Skipped: c.Skipped, Reason: string(c.Reason), Detail: c.Detail}
+// encodeConsidered keeps the firms considered, then the others marked as
+// such, in one JSON array.
+func encodeConsidered(cs, others []assign.Consideration) (string, error) {
+	out := make([]considerationJSON, 0, len(cs)+len(others))
+	for i, c := range append(append([]assign.Consideration{}, cs...), others...) {
+		j := considerationJSON{FirmID: strconv.FormatInt(c.FirmID, 10), Name: c.Name, Score: c.Score.StringFixed(2),
+			Position: c.Position, Skipped: c.Skipped, Reason: string(c.Reason), Detail: c.Detail, Other: i >= len(cs)}
 		if c.Skipped {
-			out[i].ReasonLabel = c.Reason.Label()
+			j.ReasonLabel = c.Reason.Label()
 		}
+		out = append(out, j)
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -247,28 +255,34 @@ func encodeConsidered(cs []assign.Consideration) (string, error) {
 	return string(b), nil
 }
 
-func decodeConsidered(s string) ([]assign.Consideration, error) {
+// decodeConsidered splits the stored array into the firms considered and
+// the others.
+func decodeConsidered(s string) (considered, others []assign.Consideration, err error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var in []considerationJSON
 	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, fmt.Errorf("decode considered firms: %w", err)
+		return nil, nil, fmt.Errorf("decode considered firms: %w", err)
 	}
-	out := make([]assign.Consideration, len(in))
-	for i, c := range in {
+	for _, c := range in {
 		id, err := strconv.ParseInt(c.FirmID, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("decode considered firm id %q: %w", c.FirmID, err)
+			return nil, nil, fmt.Errorf("decode considered firm id %q: %w", c.FirmID, err)
 		}
 		score, err := decimal.NewFromString(c.Score)
 		if err != nil {
-			return nil, fmt.Errorf("decode considered score %q: %w", c.Score, err)
+			return nil, nil, fmt.Errorf("decode considered score %q: %w", c.Score, err)
 		}
-		out[i] = assign.Consideration{FirmID: id, Name: c.Name, Score: score, Position: c.Position, Skipped: c.Skipped,
+		one := assign.Consideration{FirmID: id, Name: c.Name, Score: score, Position: c.Position, Skipped: c.Skipped,
 			Reason: assign.SkipReason(c.Reason), Detail: c.Detail}
+		if c.Other {
+			others = append(others, one)
+		} else {
+			considered = append(considered, one)
+		}
 	}
-	return out, nil
+	return considered, others, nil
 }
 
 // rotationLibrary loads the firms of a jurisdiction's library (removed

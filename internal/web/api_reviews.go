@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"finreview/internal/assign"
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/review"
@@ -184,14 +185,15 @@ func reviewJSON(v review.View) fiber.Map {
 	}
 	out["suspensions"] = suspensions
 	if d := v.Delegation; d != nil && r.FirmID != 0 {
-		considered := make([]fiber.Map, 0, len(d.Considered))
-		for _, c := range d.Considered {
+		considered := make([]fiber.Map, 0, len(d.Considered)+len(d.Others))
+		for i, c := range append(append([]assign.Consideration{}, d.Considered...), d.Others...) {
 			reason := c.Detail
 			if reason == "" {
 				reason = string(c.Reason)
 			}
 			considered = append(considered, fiber.Map{"firm_id": idString(c.FirmID), "name": c.Name,
-				"score": c.Score.StringFixed(2), "skipped": c.Skipped, "reason": reason, "reason_code": string(c.Reason)})
+				"score": c.Score.StringFixed(2), "skipped": c.Skipped, "reason": reason, "reason_code": string(c.Reason),
+				"reason_label": c.Reason.Label(), "walked": i < len(d.Considered)})
 		}
 		out["delegation"] = fiber.Map{"firm_id": idString(d.FirmID), "firm_name": d.FirmName, "override": d.Override,
 			"reason": d.Reason, "considered": considered}

@@ -37,5 +37,6 @@ func (a *App) pageAreas() []func(fiber.Router) {
 		a.pageAccount,
 		a.pageImports,
 		a.pageNotices,
+		a.pageSteps,
 	}
 }

@@ -15,6 +15,7 @@ type todoRow struct {
 	ReviewID                                   int64
 	ProjectName, KindLabel, StateLabel, Action string
 	StateClass, Due, DueClass                  string
+	Anchor                                     string // where on the review page the task is
 }
 
 type doneRow struct {
@@ -47,6 +48,11 @@ func (a *App) home(c *fiber.Ctx) error {
 			todo = append(todo, t)
 		}
 	}
+	expertTasks, err := a.expertTodo(ctx, p)
+	if err != nil {
+		return err
+	}
+	todo = append(todo, expertTasks...)
 	events, err := a.store.ReviewEventsByActor(ctx, p.UserID, 20)
 	if err != nil {
 		return err

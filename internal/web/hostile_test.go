@@ -84,6 +84,7 @@ var hostileRoutes = map[string]routeInputs{
 	"GET /reviews.xlsx":                              {query: []string{"state", "kind", "q", "jurisdiction", "firm_id"}},
 	"POST /reviews/:id<int>/transitions":             {form: map[string]string{"trigger": "submit", "version": "1", "reason": "原因", "firm_id": "{firm}", "audited_amount": "10.00"}},
 	"POST /reviews/:id<int>/nudge":                   {form: map[string]string{"message": "请尽快"}},
+	"POST /reviews/:id<int>/expert-opinion":          {form: map[string]string{"opinion": "意见", "suggested_amount": "100.00"}},
 	"GET /dashboard":                                 {query: []string{"year", "month"}},
 	"GET /bulletin":                                  {query: []string{"month", "year"}},
 	"GET /bulletin.xlsx":                             {query: []string{"month", "year"}},

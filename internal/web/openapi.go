@@ -195,7 +195,8 @@ func openAPIDocument() fiber.Map {
 			"papers": fiber.Map{"type": "array", "items": obj(fiber.Map{"kind": fiber.Map{"type": "string", "enum": []string{"notice", "opinion_letter", "conclusion", "fee_statement"}},
 				"number": str, "document_id": nullable(str)})},
 			"delegation": obj(fiber.Map{"firm_id": str, "override": fiber.Map{"type": "boolean"}, "considered": fiber.Map{"type": "array", "items": obj(fiber.Map{
-				"firm_id": str, "name": str, "score": str, "skipped": fiber.Map{"type": "boolean"}, "reason": str})}}),
+				"firm_id": str, "name": str, "score": str, "skipped": fiber.Map{"type": "boolean"}, "reason": str, "reason_code": str,
+				"reason_label": str, "walked": fiber.Map{"type": "boolean", "description": "false for the library's firms the rotation did not reach (or passed over by a manual choice)"}})}}),
 		}, "id", "project_id", "kind", "state", "version", "submitted_amount", "audited_amount", "firm", "deadline", "fee", "permitted_triggers", "suspended", "papers"),
 		"TransitionInput": fiber.Map{"type": "object", "required": []string{"trigger"}, "additionalProperties": fiber.Map{"oneOf": []fiber.Map{str, {"type": "number"}, {"type": "boolean"}}},
 			"properties": fiber.Map{"trigger": fiber.Map{"type": "string", "enum": triggers}, "version": fiber.Map{"type": "integer"}, "reason": str,

@@ -157,6 +157,13 @@ func (a *App) documentUpload(c *fiber.Ctx) error {
 		return err
 	}
 	doc, _, err := a.streamUpload(c, p, id)
+	if scriptWantsJSON(c) {
+		// One file of a batch sent by the page's script (static/upload.js).
+		if err != nil {
+			return jsonRefusal(c, err)
+		}
+		return c.Status(201).JSON(documentJSON(doc))
+	}
 	if err != nil {
 		var fe fieldError
 		var se statusError
@@ -167,6 +174,9 @@ func (a *App) documentUpload(c *fiber.Ctx) error {
 		return err
 	}
 	msg := fmt.Sprintf("已上传「%s」(第 %d 版,%s)", doc.Name, doc.Version, sizeText(doc.Size))
+	if c.Query("back") == "review" {
+		return c.Redirect("/reviews/"+strconv.FormatInt(id, 10)+"?msg="+url.QueryEscape(msg)+"#upload", fiber.StatusSeeOther)
+	}
 	return c.Redirect("/reviews/"+strconv.FormatInt(id, 10)+"/documents?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
 }
 

@@ -123,6 +123,9 @@ func (a *App) projectNew(c *fiber.Ctx) error {
 	if j, err := a.store.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
 		form.Values["jurisdiction"] = j.Name
 	}
+	if a.svc.Reviews != nil {
+		form.Values["code"] = a.svc.Reviews.SuggestProjectCode(c.UserContext(), p)
+	}
 	return a.renderProjectNew(c, 200, p, form)
 }
 
@@ -254,6 +257,7 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 		"Breadcrumb": []crumb{{Label: "项目库", Href: "/projects"}, {Label: proj.Name}},
 		"P":          labelProject(proj), "Dept": dept, "Contractors": strings.Join(contractors, "、"),
 		"Reviews": reviews, "CanCreateReview": p.Can(auth.CreateReview), "Kinds": kindOptions(), "Form": form,
+		"NewReviewUpload": newUploadPanel("nr", 0, p.Role, "submission"),
 	}))
 }
 
@@ -274,6 +278,17 @@ func (a *App) projectCreateReview(c *fiber.Ctx) error {
 	form.read(c, "kind", "submitted_amount")
 	r, err := svc.Create(c.UserContext(), p, review.CreateInput{ProjectID: id, Kind: form.Values["kind"],
 		SubmittedAmount: strings.ReplaceAll(form.Values["submitted_amount"], ",", "")})
+	if scriptWantsJSON(c) {
+		// The page's script creates the review, then uploads the chosen
+		// files into it (static/upload.js); a refusal makes it submit the
+		// form itself, so the errors show next to the fields.
+		if err != nil {
+			return jsonRefusal(c, err)
+		}
+		next := "/reviews/" + idText(r.ID)
+		return c.Status(201).JSON(fiber.Map{"id": idText(r.ID), "upload_url": next + "/upload",
+			"next": flashURL(c, next, "评审任务已创建(草稿),资料已上传;核对后即可报送", "#actions")})
+	}
 	if err != nil {
 		if applyFieldError(form, err) {
 			return a.renderProjectPage(c, 422, p, form)

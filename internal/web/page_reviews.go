@@ -783,7 +783,12 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 			}
 		}
 	}
+	steps, err := a.reviewSteps(c, p, v, docList)
+	if err != nil {
+		return err
+	}
 	return a.views.render(c, status, "review", a.page(c, r.ProjectName+" - 评审任务", map[string]any{
+		"Steps":      steps,
 		"Breadcrumb": []crumb{{Label: "评审任务", Href: "/reviews"}, {Label: r.ProjectName}},
 		"R":          r, "V": v, "KindLabel": kindLabel(r.Kind), "StateLabel": stateLabel, "StateClass": stateClass(r.State, r.Suspended),
 		"Rate": rate, "Reduction": reduction, "Due": due, "DueClass": dueClass, "Supervisor": supervisor,
