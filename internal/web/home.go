@@ -1,13 +1,12 @@
 package web
 
 import (
-	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
+	"finreview/internal/review"
 	"finreview/workflow"
 )
 
@@ -31,20 +30,25 @@ func (a *App) home(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	var todo []todoRow
-	if states := auth.ActionableStates(p.Role); len(states) > 0 {
-		f := store.ReviewFilter{States: states, Limit: 50}
+	if states := review.ActionableStates(p.Role); len(states) > 0 {
+		f := review.ReviewFilter{States: states, Limit: 50}
 		if p.Role != auth.ReviewCenter {
 			suspended := false
 			f.Suspended = &suspended
 		}
-		rows, _, err := a.store.Reviews(ctx, p.Scope(), f)
+		rows, _, err := a.svc.Reviews.Reviews(ctx, p, f)
 		if err != nil {
 			return err
 		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		dues := a.duesFor(ctx, ids)
 		for _, r := range rows {
 			t := todoRow{ReviewID: r.ID, ProjectName: r.ProjectName, KindLabel: kindLabel(r.Kind),
 				StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Action: nextAction(p.Role, r.State)}
-			t.Due, t.DueClass = a.dueFor(ctx, r.ID)
+			t.Due, t.DueClass = dues[r.ID].Text, dues[r.ID].Class
 			todo = append(todo, t)
 		}
 	}
@@ -53,7 +57,7 @@ func (a *App) home(c *fiber.Ctx) error {
 		return err
 	}
 	todo = append(todo, expertTasks...)
-	events, err := a.store.ReviewEventsByActor(ctx, p.UserID, 20)
+	events, err := a.svc.Reviews.RecentActions(ctx, p, 20)
 	if err != nil {
 		return err
 	}
@@ -68,13 +72,11 @@ func (a *App) home(c *fiber.Ctx) error {
 // nextAction names what the role does next in a state.
 func nextAction(r auth.Role, s workflow.State) string {
 	var labels string
-	for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
-		if auth.MayFire(r, t) && auth.IsTask(t) {
-			if labels != "" {
-				labels += " / "
-			}
-			labels += t.Label()
+	for _, t := range review.Tasks(r, s) {
+		if labels != "" {
+			labels += " / "
 		}
+		labels += t.Label()
 	}
 	return labels
 }
@@ -102,7 +104,7 @@ func (a *App) notifications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, total, err := a.store.Notifications(c.UserContext(), p.UserID, pg.Size, pg.Offset())
+	items, total, err := a.svc.Reviews.Notifications(c.UserContext(), p, pg.Size, pg.Offset())
 	if err != nil {
 		return err
 	}
@@ -116,7 +118,7 @@ func (a *App) notificationsRead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.store.MarkNotificationsRead(c.UserContext(), p.UserID, a.now()); err != nil {
+	if err := a.svc.Reviews.MarkNotificationsRead(c.UserContext(), p); err != nil {
 		return err
 	}
 	return c.Redirect("/notifications", fiber.StatusSeeOther)
