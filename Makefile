@@ -121,7 +121,7 @@ CLUSTER_TEST_ENV := FINREVIEW_TEST_DSN='root@tcp(127.0.0.1:3310)/?parseTime=true
 .PHONY: test-cluster
 test-cluster: $(BIN)/minio build browser mariadb-tools
 	@deploy/cluster/up
-	@status=0; $(CLUSTER_TEST_ENV) go test -count=1 -timeout 20m $(CLUSTER_TEST_PKGS) || status=$$?; \
+	@status=0; $(CLUSTER_TEST_ENV) go test -count=1 -timeout 30m $(CLUSTER_TEST_PKGS) || status=$$?; \
 	deploy/cluster/down; exit $$status
 
 .PHONY: lint

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/docs"
 	"finreview/internal/store"
@@ -47,24 +48,17 @@ func TestDocNumberFormat(t *testing.T) {
 	}
 }
 
-// TestIssuePaperConcurrent issues 200 numbers at once from two connection
-// pools (as two instances would): every number is taken once, no gaps.
+// TestIssuePaperConcurrent issues 200 numbers at once from two instances,
+// each through its own database node when FINREVIEW_TEST_NODES names a
+// cluster's (two Galera nodes, both taking writes): every number is taken
+// once, no gaps, and every audit chain the issues extended — the reviews'
+// and one stream of events without a review — verifies.
 func TestIssuePaperConcurrent(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	var dbName string
-	if err := e.s.DB.QueryRow("SELECT DATABASE()").Scan(&dbName); err != nil {
-		t.Fatal(err)
-	}
-	db2, err := store.Open(ctx, testenv.DSN(t, dbName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
-	s2 := store.New(db2)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svcs := []*docs.Service{e.svc, docs.NewService(s2, e.objects, time.Now, log)}
-	stores := []*store.Store{e.s, s2}
+	stores := testenv.NodeStores(t, e.s, 2)
+	svcs := []*docs.Service{docs.NewService(stores[0], e.objects, time.Now, log), docs.NewService(stores[1], e.objects, time.Now, log)}
 	reviews := []store.Review{e.review("LH-2026-001", ""), e.review("LH-2026-002", ""), e.review("LH-2026-003", ""), e.review("LH-2026-004", "")}
 	center := e.principal("pingshen")
 	at := time.Date(2026, 3, 5, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
@@ -83,6 +77,11 @@ func TestIssuePaperConcurrent(t *testing.T) {
 			err := stores[i%2].InTx(ctx, func(q *store.Queries) error {
 				var err error
 				p, err = svcs[i%2].IssuePaper(ctx, q, reviews[i%len(reviews)], docs.PaperConclusion, center, at)
+				if err != nil {
+					return err
+				}
+				_, err = audit.Append(ctx, q, at, audit.Entry{ActorID: center.UserID, ActorName: "pingshen", Action: "paper_count",
+					ObjectType: "paper", ObjectID: strconv.FormatInt(p.ID, 10)})
 				return err
 			})
 			mu.Lock()
@@ -110,6 +109,15 @@ func TestIssuePaperConcurrent(t *testing.T) {
 	t.Run("distinct doc numbers", func(t *testing.T) {
 		if len(docNumbers) != n || !docNumbers["临财评〔2026〕200号"] || !docNumbers["临财评〔2026〕1号"] {
 			t.Fatalf("%d distinct doc numbers", len(docNumbers))
+		}
+	})
+	t.Run("audit chains verify", func(t *testing.T) {
+		res, err := audit.Verify(ctx, e.s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.OK || res.Events < 2*n {
+			t.Fatalf("audit verify: ok %v, %d events (want at least %d), %s %v", res.OK, res.Events, 2*n, res.Broken, res.Problems)
 		}
 	})
 	t.Run("each series counts on its own", func(t *testing.T) {

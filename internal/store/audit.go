@@ -45,9 +45,18 @@ func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, 
 	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once; INSERT
 	// IGNORE would take a shared one first, and two appenders upgrading
 	// their shared locks deadlock. Both statements travel in one round trip.
-	err = q.db.QueryRowContext(ctx,
-		"INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq;\n"+
-			"SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE", stream, stream).Scan(&seq, &hash)
+	const (
+		start = "INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq"
+		read  = "SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE"
+	)
+	if c, ok := q.db.(*txConn); ok && c.oneByOne {
+		if _, err := q.db.ExecContext(ctx, start, stream); err != nil {
+			return 0, "", translate(err)
+		}
+		err = q.db.QueryRowContext(ctx, read, stream).Scan(&seq, &hash)
+		return seq, hash, translate(err)
+	}
+	err = q.db.QueryRowContext(ctx, start+";\n"+read, stream, stream).Scan(&seq, &hash)
 	return seq, hash, translate(err)
 }
 

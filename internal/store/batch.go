@@ -147,7 +147,7 @@ func first[T any](dst **T, scan func(interface{ Scan(...any) error }) (T, error)
 // later defers a write to the transaction's next round trip; outside a
 // transaction it runs at once.
 func (q *Queries) later(ctx context.Context, s stmt) error {
-	if c, ok := q.db.(*txConn); ok {
+	if c, ok := q.db.(*txConn); ok && !c.oneByOne {
 		// Rows for the table the last deferred INSERT … SELECT fills join
 		// it, UNION ALL: one statement, the rows in the same order.
 		if n := len(c.pending); n > 0 && s.rowsOf != "" && c.pending[n-1].rowsOf == s.rowsOf {

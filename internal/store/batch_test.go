@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 // a failing one fails the transaction.
 func TestDeferredWrites(t *testing.T) {
 	s := testenv.DB(t)
+	galera := onGalera(t, s)
 	r := seedReview(t, s)
 	ctx := context.Background()
 	count := func(q *store.Queries) int { return countEvents(t, q, r.ID) }
@@ -84,7 +86,9 @@ func TestDeferredWrites(t *testing.T) {
 		if err := q.Savepoint(ctx, "sp"); err != nil {
 			return err
 		}
-		if err := q.AddReviewEvent(ctx, bad); err != nil {
+		// On Galera the write is sent at once and fails there (tx.go);
+		// rolling back to the savepoint undoes it all the same.
+		if err := q.AddReviewEvent(ctx, bad); err != nil && !galera {
 			return err
 		}
 		return q.RollbackToSavepoint(ctx, "sp")
@@ -107,7 +111,9 @@ func TestDeferredWrites(t *testing.T) {
 		if n := count(q); n != before+5 { // sends the savepoint and the event
 			t.Errorf("after the savepoint inside: %d events, want %d", n, before+5)
 		}
-		if err := q.AddReviewEvent(ctx, bad); err != nil {
+		// On Galera the write is sent at once and fails there (tx.go);
+		// rolling back to the savepoint undoes it all the same.
+		if err := q.AddReviewEvent(ctx, bad); err != nil && !galera {
 			return err
 		}
 		return q.RollbackToSavepoint(ctx, "sp")
@@ -293,7 +299,13 @@ func TestDeferredReviewUpdates(t *testing.T) {
 		{"stale update undone past a later savepoint", []step{savepoint, update(5), read, savepointB, read, rollback}, true, 0, 0},
 	}
 	base := seedReview(t, s)
+	galera := onGalera(t, s)
 	for _, tc := range cases {
+		if galera && strings.Contains(tc.name, "stale") {
+			// On Galera a review UPDATE is sent at once (tx.go): a stale
+			// one fails there, whatever comes after it.
+			tc.stale, tc.version, tc.events = true, 0, 0
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			id, err := s.InsertReview(ctx, store.Review{ProjectID: base.ProjectID, Kind: base.Kind, JurisdictionID: base.JurisdictionID,
 				UnitOrgID: base.UnitOrgID, SubmittedAmount: base.SubmittedAmount})

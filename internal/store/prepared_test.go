@@ -85,8 +85,12 @@ func TestPreparedStatementsRunOncePrepared(t *testing.T) {
 		if text != want || n != wantN {
 			t.Fatalf("run %d: %q %d, want %q %d as the text gives", i, text, n, want, wantN)
 		}
-		if prepares != 1 || executes != i {
-			t.Fatalf("run %d: %d PREPARE and %d EXECUTE on the connection, want 1 and %d", i, prepares, executes, i)
+		wantPrepares, wantExecutes := 1, i
+		if onGalera(t, s) { // one statement per query, as its text (tx.go)
+			wantPrepares, wantExecutes = 0, 0
+		}
+		if prepares != wantPrepares || executes != wantExecutes {
+			t.Fatalf("run %d: %d PREPARE and %d EXECUTE on the connection, want %d and %d", i, prepares, executes, wantPrepares, wantExecutes)
 		}
 	}
 }
@@ -146,4 +150,14 @@ func TestPreparedStatementKeepsItsTextUnderNoBackslashEscapes(t *testing.T) {
 	if got != want {
 		t.Fatalf("prepared: %q, text: %q", got, want)
 	}
+}
+
+// onGalera reports whether the test server is a Galera node.
+func onGalera(t *testing.T, s *store.Store) bool {
+	t.Helper()
+	var on int
+	if err := s.DB.QueryRow("SELECT @@GLOBAL.wsrep_on").Scan(&on); err != nil {
+		t.Fatal(err)
+	}
+	return on == 1
 }

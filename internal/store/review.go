@@ -197,7 +197,7 @@ func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c Rev
 // with ErrStale and commits nothing. A rollback to the latest savepoint
 // forgets the UPDATEs it undid (see Savepoint).
 func (q *Queries) DeferReviewUpdates() {
-	if c, ok := q.db.(*txConn); ok && !q.deferUpdates {
+	if c, ok := q.db.(*txConn); ok && !q.deferUpdates && !c.oneByOne {
 		q.deferUpdates = true
 		c.pending = append(c.pending, stmt{query: "SET @fr_stale = 0, @fr_before = 0"})
 	}

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -96,6 +98,32 @@ type Store struct {
 	auditKey []byte
 	// retries counts transactions run again after a deadlock (tx.go).
 	retries atomic.Int64
+	// galera is whether the server is a Galera node (wsrep_on), asked
+	// once it answers (onGalera).
+	galeraMu    sync.Mutex
+	galera      bool
+	galeraKnown bool
+}
+
+// onGalera reports whether the server is a node of a Galera cluster: its
+// transactions then send each statement in a query of its own (tx.go).
+// The answer is asked once the server answers, and kept.
+func (s *Store) onGalera(ctx context.Context) bool {
+	s.galeraMu.Lock()
+	defer s.galeraMu.Unlock()
+	if s.galeraKnown {
+		return s.galera
+	}
+	var on sql.NullInt64
+	err := s.DB.QueryRowContext(ctx, "SELECT @@GLOBAL.wsrep_on").Scan(&on)
+	var me *mysql.MySQLError
+	switch {
+	case err == nil:
+		s.galera, s.galeraKnown = on.Int64 == 1, true
+	case errors.As(err, &me):
+		s.galera, s.galeraKnown = false, true // no such variable: not Galera
+	}
+	return s.galera
 }
 
 // New wraps an open database.
@@ -120,7 +148,7 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	// Connections remember the statements they have prepared (prepared.go).
-	db := sql.OpenDB(preparingConnector{connector})
+	db := sql.OpenDB(patientConnector{preparingConnector{connector}})
 	db.SetMaxOpenConns(64)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxLifetime(30 * time.Minute)
@@ -131,6 +159,42 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return db, nil
+}
+
+// ConnectPatience bounds how long a new connection is tried again when
+// the server refused it, or closed it before greeting it: a node
+// restarting, or HAProxy with no node passing its health check for a
+// moment. No statement was sent then, so trying again changes nothing.
+const ConnectPatience = 10 * time.Second
+
+// patientConnector connects as its Connector does, and connects again,
+// within ConnectPatience and the caller's context, when the connection was
+// refused or closed before the server greeted it. Any other failure, and
+// any failure once a statement was sent, is the caller's to handle.
+type patientConnector struct{ driver.Connector }
+
+func (c patientConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	give := time.Now().Add(ConnectPatience)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		conn, err := c.Connector.Connect(ctx)
+		if err == nil || !refusedBeforeGreeting(err) || time.Now().Add(wait).After(give) {
+			return conn, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// refusedBeforeGreeting reports whether a connection attempt failed before
+// anything was asked of the server: refused, or closed before its
+// greeting (the driver's ErrInvalidConn while connecting).
+func refusedBeforeGreeting(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, mysql.ErrInvalidConn)
 }
 
 // IsDeadlock reports whether err is InnoDB choosing this transaction as a

@@ -82,11 +82,14 @@ func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error
 func (s *Store) Retries() int64 { return s.retries.Load() }
 
 func (s *Store) attempt(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) (err error) {
+	// Asked before the transaction takes its connection: a pool of one
+	// would otherwise wait for itself.
+	oneByOne := s.onGalera(ctx)
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	c := &txConn{conn: conn}
+	c := &txConn{conn: conn, oneByOne: oneByOne}
 	_ = conn.Raw(func(dc any) error {
 		c.pc, _ = dc.(*preparedConn)
 		return nil
@@ -137,6 +140,15 @@ type txConn struct {
 	// checked is set once the transaction deferred a review UPDATE whose
 	// version check the commit must read (DeferReviewUpdates).
 	checked bool
+	// oneByOne sends each statement in a query of its own, as on a Galera
+	// node: there a transaction that loses a certification conflict is
+	// rolled back at once, from another thread, and the statements of the
+	// query it was running that come after the abort run outside any
+	// transaction, each committed on its own (measured: with issuers on
+	// two nodes, audit events and heads of aborted transactions kept and
+	// the chains broken; deadlines fired twice). Nothing is deferred then:
+	// every write goes at once and fails the transaction where it stands.
+	oneByOne bool
 }
 
 // take makes one query of the pending statements and then those given,
@@ -146,6 +158,12 @@ func (c *txConn) take(then ...stmt) (string, []any) {
 	c.sent = true
 	stmts := append(c.pending, then...)
 	c.pending = nil
+	if c.oneByOne {
+		// Only the statements that open the transaction lead the first
+		// one (nothing is held before it runs), and the COMMIT leads the
+		// reads after it: no statement follows a write it could outlive.
+		return joinStmts(stmts)
+	}
 	if c.pc == nil {
 		return joinStmts(stmts)
 	}
