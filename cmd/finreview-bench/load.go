@@ -241,9 +241,9 @@ func (st *stepStats) add(kind string, d time.Duration) {
 	st.mu.Unlock()
 }
 
-func (st *stepStats) fail(kind string, status int, err error) {
+func (st *stepStats) fail(r role, kind string, status int, err error) {
 	st.errors.Add(1)
-	st.first.CompareAndSwap(nil, fmt.Sprintf("%s: status %d %v", kind, status, err))
+	st.first.CompareAndSwap(nil, fmt.Sprintf("%s of %s: status %d %v", kind, r.name, status, err))
 }
 
 func (st *stepStats) interactive() []time.Duration {
@@ -258,7 +258,7 @@ func (st *stepStats) interactive() []time.Duration {
 
 // dayFixture is what the virtual users work on.
 type dayFixture struct {
-	firstID, lastID int64   // the 100,000 reviews: pages
+	reviews         []int64 // the demo unit's reviews: review pages
 	drafts          []int64 // drafts of the unit: uploads
 	inReview        []int64 // reviews in review: suspend/resume, two per user
 	firmUser        string
@@ -278,10 +278,21 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 		return nil, err
 	}
 	var fx dayFixture
-	if err := h.db.QueryRowContext(ctx, "SELECT MIN(id), MAX(id) FROM reviews").Scan(&fx.firstID, &fx.lastID); err != nil {
+	rows, err := h.db.QueryContext(ctx, `SELECT r.id FROM reviews r JOIN projects p ON p.id = r.project_id
+		WHERE p.code = 'LH-2026-001' ORDER BY r.id`)
+	if err != nil {
 		return nil, err
 	}
-	steps := []int{250, 500, 1000, 2000, 3000}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		fx.reviews = append(fx.reviews, id)
+	}
+	rows.Close()
+	steps := []int{50, 100, 250, 500, 1000, 2000, 3000}
 	if v := os.Getenv("FINREVIEW_BENCH_LOAD_STEPS"); v != "" {
 		steps = nil
 		for _, f := range strings.Split(v, ",") {
@@ -294,7 +305,6 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 	}
 	stepDur := time.Duration(envInt("FINREVIEW_BENCH_LOAD_SECONDS", 40)) * time.Second
 	maxUsers := steps[len(steps)-1]
-	var err error
 	if fx.drafts, err = h.reviewFixture(ctx, 200, "draft", "settlement", false); err != nil {
 		return nil, err
 	}
@@ -445,7 +455,7 @@ func (h *harness) virtualUser(ctx context.Context, cl *http.Client, srv *server,
 			}
 			status, _, err = h.page(srv, b, path)
 		case kReview:
-			id := fx.firstID + rnd.Int63n(fx.lastID-fx.firstID+1)
+			id := fx.reviews[rnd.Intn(len(fx.reviews))]
 			if r.name == "firm" {
 				id = fx.inReview[rnd.Intn(len(fx.inReview))]
 			}
@@ -478,7 +488,7 @@ func (h *harness) virtualUser(ctx context.Context, cl *http.Client, srv *server,
 		}
 		d := time.Since(t0)
 		if err != nil || status != want {
-			st.fail(kind, status, err)
+			st.fail(r, kind, status, err)
 			continue
 		}
 		st.add(kind, d)
