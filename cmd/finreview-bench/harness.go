@@ -42,7 +42,6 @@ type server struct {
 	log  *os.File
 }
 
-
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v

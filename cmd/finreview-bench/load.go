@@ -258,10 +258,10 @@ func (st *stepStats) interactive() []time.Duration {
 
 // dayFixture is what the virtual users work on.
 type dayFixture struct {
-	reviews         []int64 // the demo unit's reviews: review pages
-	drafts          []int64 // drafts of the unit: uploads
-	inReview        []int64 // reviews in review: suspend/resume, two per user
-	firmUser        string
+	reviews  []int64 // the demo unit's reviews: review pages
+	drafts   []int64 // drafts of the unit: uploads
+	inReview []int64 // reviews in review: suspend/resume, two per user
+	firmUser string
 }
 
 func envInt(name string, def int) int {
