@@ -23,22 +23,12 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "template" {
 		return c.importTemplate(ctx, args[1:])
 	}
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, importUsage)
-		return errUsage
-	}
-	kind, err := importer.ParseKind(args[0])
-	if err != nil {
-		fmt.Fprintf(c.stderr, "%v\n%s", err, importUsage)
-		return errUsage
-	}
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
 	file := fs.String("file", "", "要导入的 .xlsx 文件")
 	dry := fs.Bool("dry-run", false, "只检查,不写入")
-	if err := fs.Parse(args[1:]); err != nil || *file == "" || fs.NArg() > 0 {
-		fmt.Fprint(c.stderr, importUsage)
-		return errUsage
+	kind, err := c.importArgs(fs, args, file)
+	if err != nil {
+		return err
 	}
 	f, err := os.Open(*file)
 	if err != nil {
@@ -98,6 +88,26 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
+// importArgs reads `KIND --flag…` with fs, whose file flag (--file or
+// --out) is required; errUsage, with the usage on stderr, otherwise.
+func (c *cli) importArgs(fs *flag.FlagSet, args []string, file *string) (importer.Kind, error) {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, importUsage)
+		return "", errUsage
+	}
+	kind, err := importer.ParseKind(args[0])
+	if err != nil {
+		fmt.Fprintf(c.stderr, "%v\n%s", err, importUsage)
+		return "", errUsage
+	}
+	fs.SetOutput(c.stderr)
+	if err := fs.Parse(args[1:]); err != nil || *file == "" || fs.NArg() > 0 {
+		fmt.Fprint(c.stderr, importUsage)
+		return "", errUsage
+	}
+	return kind, nil
+}
+
 // progress returns a progress line printer when stderr is a terminal
 // (scripts read stderr for the rows' problems only).
 func (c *cli) progress(kind importer.Kind) func(int) {
@@ -115,21 +125,11 @@ func (c *cli) progress(kind importer.Kind) func(int) {
 }
 
 func (c *cli) importTemplate(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, importUsage)
-		return errUsage
-	}
-	kind, err := importer.ParseKind(args[0])
-	if err != nil {
-		fmt.Fprintf(c.stderr, "%v\n%s", err, importUsage)
-		return errUsage
-	}
 	fs := flag.NewFlagSet("import template", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
 	out := fs.String("out", "", "模板写入的 .xlsx 文件")
-	if err := fs.Parse(args[1:]); err != nil || *out == "" || fs.NArg() > 0 {
-		fmt.Fprint(c.stderr, importUsage)
-		return errUsage
+	kind, err := c.importArgs(fs, args, out)
+	if err != nil {
+		return err
 	}
 	e, err := c.open(ctx, false)
 	if err != nil {

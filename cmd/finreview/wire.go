@@ -73,8 +73,12 @@ func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (w
 	}
 	return web.Services{Notices: notices, Imports: imports,
 		Reviews: k.reviews, Firms: k.firms, Billing: k.billing, Docs: k.docs, Deadlines: engine,
-		DueText: func(ctx context.Context, reviewID int64) (string, string) {
-			return deadline.DueText(ctx, &e.db.Queries, reviewID, time.Now())
+		Dues: func(ctx context.Context, reviewIDs []int64) map[int64]deadline.Due {
+			dues, err := deadline.Dues(ctx, &e.db.Queries, reviewIDs, time.Now())
+			if err != nil {
+				e.log.Warn("review list deadlines", "error", err.Error())
+			}
+			return dues
 		},
 		Banners: func(ctx context.Context, p auth.Principal) []string {
 			if p.Role != auth.Admin && p.Role != auth.ReviewCenter {

@@ -572,6 +572,16 @@ func TestFormatDue(t *testing.T) {
 	}
 }
 
+// dueText is the description Dues gives review id alone.
+func dueText(t *testing.T, q *store.Queries, id int64, now time.Time) (text, class string) {
+	t.Helper()
+	dues, err := deadline.Dues(context.Background(), q, []int64{id}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dues[id].Text, dues[id].Class
+}
+
 func TestDueTextAndOverdue(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -582,10 +592,10 @@ func TestDueTextAndOverdue(t *testing.T) {
 	none := f.review(workflow.Accepted)
 	now := at(t, "2025-10-13T10:00:00+08:00")
 
-	if text, class := deadline.DueText(ctx, &f.s.Queries, opinion, now); text != "2025-10-14(剩余2个工作日)" || class != deadline.ClassSoon {
+	if text, class := dueText(t, &f.s.Queries, opinion, now); text != "2025-10-14(剩余2个工作日)" || class != deadline.ClassSoon {
 		t.Errorf("DueText(opinion) = %q, %q", text, class)
 	}
-	if text, class := deadline.DueText(ctx, &f.s.Queries, none, now); text != "" || class != "" {
+	if text, class := dueText(t, &f.s.Queries, none, now); text != "" || class != "" {
 		t.Errorf("DueText(no deadline) = %q, %q", text, class)
 	}
 	// The report deadline fires; the review still waits on the firm.
@@ -594,8 +604,16 @@ func TestDueTextAndOverdue(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 09-15 due; 09-16..09-30 (11), 10-09, 10-10, 10-11, 10-13 = 16 working days late.
-	if text, class := deadline.DueText(ctx, &f.s.Queries, report, now); text != "逾期16个工作日" || class != deadline.ClassOverdue {
+	if text, class := dueText(t, &f.s.Queries, report, now); text != "逾期16个工作日" || class != deadline.ClassOverdue {
 		t.Errorf("DueText(fired report) = %q, %q", text, class)
+	}
+	// A page of reviews is described in one call, each as it is alone.
+	page, err := deadline.Dues(ctx, &f.s.Queries, []int64{opinion, none, report}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 2 || page[opinion].Text != "2025-10-14(剩余2个工作日)" || page[report].Text != "逾期16个工作日" || page[none].Text != "" {
+		t.Errorf("Dues of the page = %+v", page)
 	}
 
 	rows, err := deadline.Overdue(ctx, f.s, store.Scope{All: true}, now)
@@ -617,7 +635,7 @@ func TestDueTextAndOverdue(t *testing.T) {
 	if err := f.s.InTx(ctx, func(q *store.Queries) error { return deadline.Pause(ctx, q, calendar.Default(), opinion, now) }); err != nil {
 		t.Fatal(err)
 	}
-	if text, class := deadline.DueText(ctx, &f.s.Queries, opinion, now); text != "暂停计时(剩余1个工作日)" || class != deadline.ClassPaused {
+	if text, class := dueText(t, &f.s.Queries, opinion, now); text != "暂停计时(剩余1个工作日)" || class != deadline.ClassPaused {
 		t.Errorf("DueText(paused) = %q, %q", text, class)
 	}
 }

@@ -31,19 +31,51 @@ func FormatDue(cal *calendar.Calendar, due, now time.Time) (text, class string) 
 	return text, class
 }
 
-// DueText describes the review's running deadline for lists: its earliest
+// Due is a review's running deadline described for lists: the text and
+// its CSS class; both empty when the review waits on no deadline.
+type Due struct {
+	Text, Class string
+}
+
+// Dues describes the running deadline of each review of ids (a page of a
+// list), reading their deadlines in one query. Each is its earliest
 // pending deadline; else a paused one ("暂停计时(剩余N个工作日)", class
 // "paused"); else a passed report or intake deadline the review still
 // waits on (overdue); a deadline parked because its firing kept failing
-// says so. Empty when the review waits on no deadline.
-func DueText(ctx context.Context, q *store.Queries, reviewID int64, now time.Time) (text, class string) {
-	rows, err := q.ReviewDeadlines(ctx, reviewID)
-	if err != nil || len(rows) == 0 {
-		return "", ""
+// says so. A review that waits on no deadline is not in the map.
+func Dues(ctx context.Context, q *store.Queries, ids []int64, now time.Time) (map[int64]Due, error) {
+	sets, err := q.DeadlinesOfReviews(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
+	out := make(map[int64]Due, len(sets))
+	var cal *calendar.Calendar
+	for id, set := range sets {
+		d, text := running(set)
+		switch {
+		case text.Text != "":
+			out[id] = text
+		case d != nil:
+			if cal == nil {
+				if cal, err = LoadCalendar(ctx, q); err != nil {
+					return nil, err
+				}
+			}
+			var v Due
+			v.Text, v.Class = FormatDue(cal, d.DueAt, now)
+			out[id] = v
+		}
+	}
+	return out, nil
+}
+
+// running picks what a list shows of a review's deadlines: the deadline
+// whose due time it shows (FormatDue), or a text of its own; neither when
+// the review waits on no deadline.
+func running(set store.ReviewDeadlines) (*store.Deadline, Due) {
 	var pending, paused, fired, failed *store.Deadline
-	for i := range rows {
-		d := &rows[i]
+	for i := range set.Deadlines {
+		d := &set.Deadlines[i]
 		switch d.State {
 		case store.DeadlinePending:
 			if pending == nil || d.DueAt.Before(pending.DueAt) {
@@ -63,30 +95,21 @@ func DueText(ctx context.Context, q *store.Queries, reviewID int64, now time.Tim
 	}
 	switch {
 	case pending != nil:
-		cal, err := LoadCalendar(ctx, q)
-		if err != nil {
-			return "", ""
-		}
-		return FormatDue(cal, pending.DueAt, now)
+		return pending, Due{}
 	case failed != nil:
-		if r, err := q.Review(ctx, store.Scope{All: true}, reviewID); err == nil && Kind(failed.Kind).Matches(r.State) {
-			return fmt.Sprintf("%s期限到期处理失败,已暂停自动处理,请联系系统管理员", Kind(failed.Kind).Label()), ClassOverdue
+		if !Kind(failed.Kind).Matches(set.State) {
+			return nil, Due{}
 		}
-		return "", ""
+		return nil, Due{Text: fmt.Sprintf("%s期限到期处理失败,已暂停自动处理,请联系系统管理员", Kind(failed.Kind).Label()), Class: ClassOverdue}
 	case paused != nil:
-		return fmt.Sprintf("暂停计时(剩余%d个工作日)", paused.Count()), ClassPaused
+		return nil, Due{Text: fmt.Sprintf("暂停计时(剩余%d个工作日)", paused.Count()), Class: ClassPaused}
 	case fired != nil:
-		r, err := q.Review(ctx, store.Scope{All: true}, reviewID)
-		if err != nil || r.Suspended || !Kind(fired.Kind).Matches(r.State) {
-			return "", ""
+		if set.Suspended || !Kind(fired.Kind).Matches(set.State) {
+			return nil, Due{}
 		}
-		cal, err := LoadCalendar(ctx, q)
-		if err != nil {
-			return "", ""
-		}
-		return FormatDue(cal, fired.DueAt, now)
+		return fired, Due{}
 	}
-	return "", ""
+	return nil, Due{}
 }
 
 // OverdueRow is a passed deadline the review still waits on.

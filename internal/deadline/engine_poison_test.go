@@ -50,7 +50,7 @@ func TestEnginePanickingFireIsParked(t *testing.T) {
 	if d.State != store.DeadlineFailed || d.FireAttempts != deadline.MaxFireAttempts || !d.EndedAt.Valid || d.FiredAt.Valid {
 		t.Fatalf("poison deadline: state %s, attempts %d, ended %v, fired %v", d.State, d.FireAttempts, d.EndedAt, d.FiredAt)
 	}
-	text, class := deadline.DueText(context.Background(), &f.s.Queries, rid, now)
+	text, class := dueText(t, &f.s.Queries, rid, now)
 	if !strings.Contains(text, "处理失败") || class != deadline.ClassOverdue {
 		t.Errorf("due text %q (%s), want the failure shown", text, class)
 	}

@@ -51,6 +51,27 @@ func lookupOrgs(ctx context.Context, q *store.Queries, nameList, codeList []stri
 	return ix, nil
 }
 
+// pending is what every batch keeps: its rows that passed parsing, and
+// the new ones among them that check found, which insert adds with add.
+type pending[R, T any] struct {
+	c     *checker
+	rows  []R
+	fresh []T
+	add   func(q *store.Queries, ctx context.Context, importID int64, fresh []T, at time.Time) error
+}
+
+func (p *pending[R, T]) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
+	if len(p.fresh) == 0 {
+		return nil
+	}
+	p.c.added += len(p.fresh)
+	return p.add(q, ctx, importID, p.fresh, at)
+}
+
+func (p *pending[R, T]) count() int { return len(p.fresh) }
+
+func (p *pending[R, T]) reset() { p.rows, p.fresh = p.rows[:0], p.fresh[:0] }
+
 // ---- firms ----
 
 type firmRow struct {
@@ -59,12 +80,12 @@ type firmRow struct {
 }
 
 type firmBatch struct {
-	c     *checker
-	rows  []firmRow
-	fresh []store.Firm
+	pending[firmRow, store.Firm]
 }
 
-func newFirmBatch(c *checker) batch { return &firmBatch{c: c} }
+func newFirmBatch(c *checker) batch {
+	return &firmBatch{pending[firmRow, store.Firm]{c: c, add: (*store.Queries).InsertImportedFirms}}
+}
 
 func (b *firmBatch) parse(r row) {
 	c := b.c
@@ -139,18 +160,6 @@ func (b *firmBatch) check(ctx context.Context, q *store.Queries) error {
 	return nil
 }
 
-func (b *firmBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
-	if len(b.fresh) == 0 {
-		return nil
-	}
-	b.c.added += len(b.fresh)
-	return q.InsertImportedFirms(ctx, importID, b.fresh, at)
-}
-
-func (b *firmBatch) count() int { return len(b.fresh) }
-
-func (b *firmBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
-
 // ---- experts ----
 
 type expertRow struct {
@@ -159,12 +168,12 @@ type expertRow struct {
 }
 
 type expertBatch struct {
-	c     *checker
-	rows  []expertRow
-	fresh []store.ImportedExpert
+	pending[expertRow, store.ImportedExpert]
 }
 
-func newExpertBatch(c *checker) batch { return &expertBatch{c: c} }
+func newExpertBatch(c *checker) batch {
+	return &expertBatch{pending[expertRow, store.ImportedExpert]{c: c, add: (*store.Queries).InsertImportedExperts}}
+}
 
 func (b *expertBatch) parse(r row) {
 	c := b.c
@@ -223,18 +232,6 @@ func (b *expertBatch) check(ctx context.Context, q *store.Queries) error {
 	return nil
 }
 
-func (b *expertBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
-	if len(b.fresh) == 0 {
-		return nil
-	}
-	b.c.added += len(b.fresh)
-	return q.InsertImportedExperts(ctx, importID, b.fresh, at)
-}
-
-func (b *expertBatch) count() int { return len(b.fresh) }
-
-func (b *expertBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
-
 // ---- organizations ----
 
 type orgRow struct {
@@ -244,12 +241,12 @@ type orgRow struct {
 }
 
 type orgBatch struct {
-	c     *checker
-	rows  []orgRow
-	fresh []store.Organization
+	pending[orgRow, store.Organization]
 }
 
-func newOrgBatch(c *checker) batch { return &orgBatch{c: c} }
+func newOrgBatch(c *checker) batch {
+	return &orgBatch{pending[orgRow, store.Organization]{c: c, add: (*store.Queries).InsertImportedOrgs}}
+}
 
 func (b *orgBatch) parse(r row) {
 	c := b.c
@@ -305,18 +302,6 @@ func (b *orgBatch) check(ctx context.Context, q *store.Queries) error {
 	return nil
 }
 
-func (b *orgBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
-	if len(b.fresh) == 0 {
-		return nil
-	}
-	b.c.added += len(b.fresh)
-	return q.InsertImportedOrgs(ctx, importID, b.fresh, at)
-}
-
-func (b *orgBatch) count() int { return len(b.fresh) }
-
-func (b *orgBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
-
 // ---- projects ----
 
 // keyProjectThreshold makes a project a key project, as a project entered
@@ -331,12 +316,12 @@ type projectRow struct {
 }
 
 type projectBatch struct {
-	c     *checker
-	rows  []projectRow
-	fresh []store.ImportedProject
+	pending[projectRow, store.ImportedProject]
 }
 
-func newProjectBatch(c *checker) batch { return &projectBatch{c: c} }
+func newProjectBatch(c *checker) batch {
+	return &projectBatch{pending[projectRow, store.ImportedProject]{c: c, add: (*store.Queries).InsertImportedProjects}}
+}
 
 func (b *projectBatch) parse(r row) {
 	c := b.c
@@ -413,18 +398,6 @@ func (b *projectBatch) check(ctx context.Context, q *store.Queries) error {
 	return nil
 }
 
-func (b *projectBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
-	if len(b.fresh) == 0 {
-		return nil
-	}
-	b.c.added += len(b.fresh)
-	return q.InsertImportedProjects(ctx, importID, b.fresh, at)
-}
-
-func (b *projectBatch) count() int { return len(b.fresh) }
-
-func (b *projectBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }
-
 // ---- historical reviews ----
 
 // docNumberPattern reads a 文号: any prefix, the year in 〔〕 and the serial.
@@ -453,15 +426,19 @@ type reviewRow struct {
 }
 
 type reviewBatch struct {
-	c     *checker
-	rows  []reviewRow
-	fresh []store.ImportedReview
+	pending[reviewRow, store.ImportedReview]
 	// schedule is the fee schedule imported fees are filed under (0:
 	// not looked up yet, -1: none exists).
 	schedule int64
 }
 
-func newReviewBatch(c *checker) batch { return &reviewBatch{c: c} }
+func newReviewBatch(c *checker) batch {
+	b := &reviewBatch{pending: pending[reviewRow, store.ImportedReview]{c: c}}
+	b.add = func(q *store.Queries, ctx context.Context, importID int64, fresh []store.ImportedReview, at time.Time) error {
+		return q.InsertImportedReviews(ctx, importID, max(b.schedule, 0), fresh, at)
+	}
+	return b
+}
 
 func (b *reviewBatch) parse(r row) {
 	c := b.c
@@ -588,15 +565,3 @@ func (b *reviewBatch) check(ctx context.Context, q *store.Queries) error {
 	}
 	return nil
 }
-
-func (b *reviewBatch) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
-	if len(b.fresh) == 0 {
-		return nil
-	}
-	b.c.added += len(b.fresh)
-	return q.InsertImportedReviews(ctx, importID, max(b.schedule, 0), b.fresh, at)
-}
-
-func (b *reviewBatch) count() int { return len(b.fresh) }
-
-func (b *reviewBatch) reset() { b.rows, b.fresh = b.rows[:0], b.fresh[:0] }

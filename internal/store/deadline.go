@@ -169,6 +169,44 @@ func (q *Queries) ReviewDeadlines(ctx context.Context, reviewID int64) ([]Deadli
 	return q.deadlines(ctx, "SELECT "+deadlineColumns+" FROM deadlines d WHERE d.review_id = ? ORDER BY d.id", reviewID)
 }
 
+// ReviewDeadlines is a review's deadlines, oldest first, with the review's
+// state and whether it is suspended, for describing them in lists.
+type ReviewDeadlines struct {
+	State     workflow.State
+	Suspended bool
+	Deadlines []Deadline
+}
+
+// DeadlinesOfReviews reads, in one query, the deadlines of each review of
+// ids (a page of a list); a review without deadlines is not in the map.
+func (q *Queries) DeadlinesOfReviews(ctx context.Context, ids []int64) (map[int64]ReviewDeadlines, error) {
+	out := make(map[int64]ReviewDeadlines, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.db.QueryContext(ctx, "SELECT "+deadlineColumns+`, r.state, r.suspended
+		FROM deadlines d JOIN reviews r ON r.id = d.review_id
+		WHERE d.review_id IN (?`+repeat(",?", len(ids)-1)+") ORDER BY d.review_id, d.id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var set ReviewDeadlines
+		d, err := scanDeadline(rows, &set.State, &set.Suspended)
+		if err != nil {
+			return nil, err
+		}
+		set.Deadlines = append(out[d.ReviewID].Deadlines, d)
+		out[d.ReviewID] = set
+	}
+	return out, rows.Err()
+}
+
 // LockReviewDeadlines loads, FOR UPDATE, a review's deadlines in the given
 // states (and kinds; all kinds when none given), earliest due first.
 func (q *Queries) LockReviewDeadlines(ctx context.Context, reviewID int64, states []string, kinds []string) ([]Deadline, error) {

@@ -167,14 +167,19 @@ const deliveryColumns = `d.id, d.notification_id, d.user_id, d.channel, d.idem_k
 const deliveryFrom = ` FROM notice_deliveries d JOIN notifications n ON n.id = d.notification_id JOIN users u ON u.id = d.user_id
 	LEFT JOIN reviews r ON r.id = n.review_id LEFT JOIN projects p ON p.id = r.project_id`
 
+// deliveryDest is where the columns of deliveryColumns go, in order.
+func deliveryDest(d *Delivery) []any {
+	return []any{&d.ID, &d.NotificationID, &d.UserID, &d.Channel, &d.IdemKey, &d.Address, &d.Digest, &d.BatchKey,
+		&d.State, &d.Attempts, &d.NextAt, &d.LastError, &d.CreatedAt, &d.DeliveredAt,
+		&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName, &d.SMSQuiet}
+}
+
 func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
 	defer rows.Close()
 	var out []Delivery
 	for rows.Next() {
 		var d Delivery
-		if err := rows.Scan(&d.ID, &d.NotificationID, &d.UserID, &d.Channel, &d.IdemKey, &d.Address, &d.Digest, &d.BatchKey,
-			&d.State, &d.Attempts, &d.NextAt, &d.LastError, &d.CreatedAt, &d.DeliveredAt,
-			&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName, &d.SMSQuiet); err != nil {
+		if err := rows.Scan(deliveryDest(&d)...); err != nil {
 			return nil, err
 		}
 		out = append(out, d)
@@ -234,9 +239,7 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, channels []string, instan
 	var out []Delivery
 	for rows.Next() {
 		var d Delivery
-		if err := rows.Scan(&d.ID, &d.NotificationID, &d.UserID, &d.Channel, &d.IdemKey, &d.Address, &d.Digest, &d.BatchKey,
-			&d.State, &d.Attempts, &d.NextAt, &d.LastError, &d.CreatedAt, &d.DeliveredAt,
-			&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName, &d.SMSQuiet, &d.AttemptID); err != nil {
+		if err := rows.Scan(append(deliveryDest(&d), &d.AttemptID)...); err != nil {
 			return nil, err
 		}
 		out = append(out, d)

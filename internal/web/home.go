@@ -41,10 +41,15 @@ func (a *App) home(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		dues := a.duesFor(ctx, ids)
 		for _, r := range rows {
 			t := todoRow{ReviewID: r.ID, ProjectName: r.ProjectName, KindLabel: kindLabel(r.Kind),
 				StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Action: nextAction(p.Role, r.State)}
-			t.Due, t.DueClass = a.dueFor(ctx, r.ID)
+			t.Due, t.DueClass = dues[r.ID].Text, dues[r.ID].Class
 			todo = append(todo, t)
 		}
 	}

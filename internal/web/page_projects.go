@@ -233,12 +233,13 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 	if err != nil {
 		return err
 	}
-	var reviews []reviewRow
+	var own []store.Review
 	for _, r := range all {
 		if r.ProjectID == proj.ID {
-			reviews = append(reviews, a.reviewRow(c, r))
+			own = append(own, r)
 		}
 	}
+	reviews := a.reviewRows(c, own)
 	var contractors []string
 	if ids, err := a.store.ProjectContractors(ctx, proj.ID); err == nil {
 		for _, cid := range ids {

@@ -57,7 +57,24 @@ type reviewRow struct {
 	Reduction                                              decimal.NullDecimal
 }
 
-func (a *App) reviewRow(c *fiber.Ctx, r store.Review) reviewRow {
+// reviewRows makes the lines of a review list, their running deadlines
+// read for the page at once.
+func (a *App) reviewRows(c *fiber.Ctx, rs []store.Review) []reviewRow {
+	ids := make([]int64, 0, len(rs))
+	for _, r := range rs {
+		if !r.State.Terminal() {
+			ids = append(ids, r.ID)
+		}
+	}
+	dues := a.duesFor(c.UserContext(), ids)
+	rows := make([]reviewRow, 0, len(rs))
+	for _, r := range rs {
+		rows = append(rows, a.reviewRow(r, dues[r.ID]))
+	}
+	return rows
+}
+
+func (a *App) reviewRow(r store.Review, due deadline.Due) reviewRow {
 	row := reviewRow{Review: r, KindLabel: kindLabel(r.Kind), StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Rate: "—"}
 	if r.Suspended {
 		row.StateLabel += "(中止)"
@@ -66,9 +83,7 @@ func (a *App) reviewRow(c *fiber.Ctx, r store.Review) reviewRow {
 		row.Reduction = decimal.NullDecimal{Decimal: r.SubmittedAmount.Sub(r.AuditedAmount.Decimal), Valid: true}
 		row.Rate = report.RateText(r.SubmittedAmount, r.AuditedAmount.Decimal)
 	}
-	if !r.State.Terminal() {
-		row.Due, row.DueClass = a.dueFor(c.UserContext(), r.ID)
-	}
+	row.Due, row.DueClass = due.Text, due.Class
 	return row
 }
 
@@ -245,10 +260,7 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]reviewRow, 0, len(items))
-	for _, r := range items {
-		rows = append(rows, a.reviewRow(c, r))
-	}
+	rows := a.reviewRows(c, items)
 	opts, err := a.filterOptions(ctx, p)
 	if err != nil {
 		return err
@@ -615,17 +627,17 @@ func visitedStates(events []store.ReviewEvent) []workflow.State {
 	return out
 }
 
-// dueFor describes a review's running deadline for lists (date and
-// 剩余N个工作日, class soon or overdue); "" when none runs.
-func (a *App) dueFor(ctx context.Context, reviewID int64) (string, string) {
-	if a.svc.DueText != nil {
-		return a.svc.DueText(ctx, reviewID)
+// duesFor describes the running deadlines of a page of reviews for lists
+// (date and 剩余N个工作日, class soon or overdue), in one query.
+func (a *App) duesFor(ctx context.Context, reviewIDs []int64) map[int64]deadline.Due {
+	if a.svc.Dues != nil {
+		return a.svc.Dues(ctx, reviewIDs)
 	}
-	d, err := deadline.Current(ctx, &a.store.Queries, reviewID)
+	dues, err := deadline.Dues(ctx, &a.store.Queries, reviewIDs, a.now())
 	if err != nil {
-		return "", ""
+		return nil
 	}
-	return a.deadlineText(ctx, reviewID, &d)
+	return dues
 }
 
 // deadlineText is the running deadline as date and 剩余N个工作日 (or 逾期).
@@ -633,9 +645,9 @@ func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadlin
 	if d == nil {
 		return "", ""
 	}
-	if a.svc.DueText != nil {
-		if text, class := a.svc.DueText(ctx, reviewID); text != "" {
-			return text, class
+	if a.svc.Dues != nil {
+		if due := a.svc.Dues(ctx, []int64{reviewID})[reviewID]; due.Text != "" {
+			return due.Text, due.Class
 		}
 	}
 	cal, err := deadline.LoadCalendar(ctx, &a.store.Queries)

@@ -209,6 +209,11 @@ func (a *App) expertTodo(ctx context.Context, p auth.Principal) ([]todoRow, erro
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	dues := a.duesFor(ctx, ids)
 	var out []todoRow
 	for _, r := range rows {
 		task, err := a.svc.Reviews.ExpertTaskOf(ctx, p, r.ID)
@@ -224,7 +229,7 @@ func (a *App) expertTodo(ctx context.Context, p auth.Principal) ([]todoRow, erro
 		}
 		t := todoRow{ReviewID: r.ID, ProjectName: r.ProjectName, KindLabel: kindLabel(r.Kind), StateLabel: r.State.Label(),
 			StateClass: stateClass(r.State, r.Suspended), Action: action, Anchor: "#expert-task"}
-		t.Due, t.DueClass = a.dueFor(ctx, r.ID)
+		t.Due, t.DueClass = dues[r.ID].Text, dues[r.ID].Class
 		out = append(out, t)
 	}
 	return out, nil

@@ -28,7 +28,8 @@ type Services struct {
 	// Banners returns warnings every page shows the principal (for
 	// example a calendar year without holiday data, for administrators).
 	Banners func(ctx context.Context, p auth.Principal) []string
-	// DueText describes a review's running deadline for lists: the text
-	// (date and 剩余N个工作日) and a CSS class (soon, overdue).
-	DueText func(ctx context.Context, reviewID int64) (text, class string)
+	// Dues describes the running deadlines of a page of reviews for lists,
+	// in one query: the text (date and 剩余N个工作日) and a CSS class
+	// (soon, overdue).
+	Dues func(ctx context.Context, reviewIDs []int64) map[int64]deadline.Due
 }
