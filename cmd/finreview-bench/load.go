@@ -73,6 +73,27 @@ var dayRoles = []role{
 	{"auditor", "shenji", 0.05, []weighted{{kAudit, 90}, {kExport, 10}}},
 }
 
+// withoutKinds drops the comma-separated kinds from the roles' mixes (a
+// diagnostic: how far the rest of the day would carry). The figures of
+// such a run are not the table's.
+func withoutKinds(roles []role, kinds string) []role {
+	if kinds == "" {
+		return roles
+	}
+	var out []role
+	for _, r := range roles {
+		var mix []weighted
+		for _, w := range r.mix {
+			if !strings.Contains(","+kinds+",", ","+w.kind+",") {
+				mix = append(mix, w)
+			}
+		}
+		r.mix = mix
+		out = append(out, r)
+	}
+	return out
+}
+
 // pick draws a kind from the mix.
 func (r role) pick(rnd *rand.Rand) string {
 	total := 0
@@ -304,6 +325,7 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 		}
 	}
 	stepDur := time.Duration(envInt("FINREVIEW_BENCH_LOAD_SECONDS", 40)) * time.Second
+	roles := withoutKinds(dayRoles, os.Getenv("FINREVIEW_BENCH_LOAD_WITHOUT"))
 	maxUsers := steps[len(steps)-1]
 	if fx.drafts, err = h.reviewFixture(ctx, 200, "draft", "settlement", false); err != nil {
 		return nil, err
@@ -359,7 +381,7 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 		}
 		st := &stepStats{lat: map[string][]time.Duration{}}
 		load1 := loadAvg()
-		h.runStep(ctx, srv, users, stepDur, fx, browsers, st)
+		h.runStep(ctx, srv, roles, users, stepDur, fx, browsers, st)
 		all := st.interactive()
 		r := stepResult{users: users, st: st, n: len(all), p95: percentile(all, 0.95), p99: percentile(all, 0.99)}
 		r.ok = len(all) > 0 && st.errors.Load() == 0 && r.p95 <= capP95 && r.p99 <= capP99
@@ -401,14 +423,14 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 
 // runStep runs users virtual users for dur. Each starts at a random point
 // of its first think time, so the arrival rate is steady from the start.
-func (h *harness) runStep(ctx context.Context, srv *server, users int, dur time.Duration, fx dayFixture, browsers map[string]browser, st *stepStats) {
+func (h *harness) runStep(ctx context.Context, srv *server, roles []role, users int, dur time.Duration, fx dayFixture, browsers map[string]browser, st *stepStats) {
 	stopAt := time.Now().Add(dur)
 	cl := h.noRedirect()
 	var wg sync.WaitGroup
 	assigned := 0
-	for i, r := range dayRoles {
+	for i, r := range roles {
 		n := int(math.Round(float64(users) * r.share))
-		if i == len(dayRoles)-1 {
+		if i == len(roles)-1 {
 			n = users - assigned
 		}
 		for j := 0; j < n; j++ {
