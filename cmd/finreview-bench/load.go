@@ -88,7 +88,9 @@ func withoutKinds(roles []role, kinds string) []role {
 				mix = append(mix, w)
 			}
 		}
-		r.mix = mix
+		if len(mix) > 0 {
+			r.mix = mix
+		}
 		out = append(out, r)
 	}
 	return out
