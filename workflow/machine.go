@@ -42,6 +42,12 @@ func (m *Machine) State() State { return m.state }
 // Facts returns the facts the machine's guards read.
 func (m *Machine) Facts() Facts { return m.facts }
 
+// SetFacts replaces the facts the machine's guards read, keeping its
+// state: the service sets Facts.Missing once it knows the trigger's gates,
+// and reads who acts next from the facts a transition left, on the one
+// machine it built for the transition.
+func (m *Machine) SetFacts(f Facts) { m.facts = f }
+
 func (m *Machine) bind(ctx context.Context) context.Context {
 	if machineFrom(ctx) == m {
 		return ctx

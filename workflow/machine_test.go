@@ -584,3 +584,23 @@ func BenchmarkFire(b *testing.B) {
 		}
 	})
 }
+
+func TestSetFactsKeepsTheState(t *testing.T) {
+	ctx := context.Background()
+	m := New(Delegated, Facts{PlansRequired: true})
+	if m.CanFire(ctx, Start) {
+		t.Fatal("start without an approved plan")
+	}
+	m.SetFacts(Facts{PlansRequired: true, PlanApproved: true, Missing: []string{"送审资料未齐全"}})
+	if !m.CanFire(ctx, Start) || m.State() != Delegated {
+		t.Fatalf("after SetFacts: can start %v, state %s", m.CanFire(ctx, Start), m.State())
+	}
+	var te *TransitionError
+	if _, err := m.Fire(ctx, Start); !errors.As(err, &te) || len(te.Missing) != 1 {
+		t.Fatalf("fire with a missing gate: %v", err)
+	}
+	m.SetFacts(Facts{PlansRequired: true, PlanApproved: true})
+	if to, err := m.Fire(ctx, Start); err != nil || to != InReview || m.State() != InReview {
+		t.Fatalf("fire = %s, %v; state %s", to, err, m.State())
+	}
+}

@@ -256,14 +256,9 @@ func SVG(current State, visited []State) string {
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.0f" height="%.0f" rx="6" fill="none" stroke="%s" stroke-width="0.8"/>`,
 				c.X-svgBoxW/2+3, c.Y-svgBoxH/2+3, svgBoxW-6, svgBoxH-6, stroke)
 		}
+		// Only the Chinese name: the state's code stays in data-state.
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="14" font-weight="%s" fill="%s">%s</text>`,
-			c.X, c.Y-1, weight, textFill, esc(s.Label()))
-		codeFill := "#6b7280"
-		if s == current {
-			codeFill = "#dbeafe"
-		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="%s">%s</text>`,
-			c.X, c.Y+14, codeFill, esc(string(s)))
+			c.X, c.Y+5, weight, textFill, esc(s.Label()))
 		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</g>`)

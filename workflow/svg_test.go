@@ -162,3 +162,24 @@ func TestEscape(t *testing.T) {
 		t.Errorf("esc = %q", got)
 	}
 }
+
+// TestSVGShowsNoStateCodes: people read the Chinese names only; a state's
+// code (in_review, opinion_sent) is never drawn as text.
+func TestSVGShowsNoStateCodes(t *testing.T) {
+	doc := SVG(InReview, []State{Draft, Submitted})
+	dec := xml.NewDecoder(strings.NewReader(doc))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if cd, ok := tok.(xml.CharData); ok {
+			text := strings.TrimSpace(string(cd))
+			for _, s := range States() {
+				if text == string(s) {
+					t.Errorf("the diagram shows the code %q", text)
+				}
+			}
+		}
+	}
+}

@@ -75,8 +75,7 @@ func (d *drill) app() (*web.App, func()) {
 	}
 	e.log = slog.New(slog.DiscardHandler)
 	k := newCore(e)
-	app, err := web.New(web.Deps{Log: e.log, Store: e.db, Auth: auth.NewService(e.db, time.Now),
-		Services: web.Services{Reviews: k.reviews, Firms: k.firms, Billing: k.billing, Docs: k.docs}})
+	app, err := web.New(web.Deps{Log: e.log, Auth: auth.NewService(e.db, time.Now), Services: k.webServices(e)})
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -202,7 +202,7 @@ func writeFeeStatement(w io.Writer, s fee.Schedule, in fee.Input, r fee.Result) 
 		b.WriteString("注意:这是内置的示例费率表,不是正式费率表;正式费率须按内财建〔2010〕544号核定后录入。\n")
 	}
 	fmt.Fprintf(&b, "评审类型:%s(%s)  评审结果:%s(%s)\n", in.Kind.Label(), in.Kind, in.Outcome.Label(), in.Outcome)
-	fmt.Fprintf(&b, "送审金额 S:%s 元  审定金额 A:%s 元\n", feeYuan(in.Submitted), feeYuan(in.Audited))
+	fmt.Fprintf(&b, "送审金额 S:%s 元  审定金额 A:%s 元\n", fee.FormatAmount(in.Submitted), fee.FormatAmount(in.Audited))
 
 	switch {
 	case in.Outcome == fee.Returned:
@@ -216,28 +216,28 @@ func writeFeeStatement(w io.Writer, s fee.Schedule, in fee.Input, r fee.Result) 
 		for i, l := range r.Lines {
 			upTo := "不设上限"
 			if l.UpTo != nil {
-				upTo = feeYuan(*l.UpTo)
+				upTo = fee.FormatAmount(*l.UpTo)
 			}
-			rows = append(rows, []string{strconv.Itoa(i + 1), feeYuan(l.From), upTo, l.Rate.String(), feeYuan(l.Segment), feeExact(l.Amount)})
+			rows = append(rows, []string{strconv.Itoa(i + 1), fee.FormatAmount(l.From), upTo, l.Rate.String(), fee.FormatAmount(l.Segment), fee.FormatExact(l.Amount)})
 			sum = sum.Add(l.Amount)
 		}
 		writeFeeTable(&b, rows)
-		fmt.Fprintf(&b, "分段合计 %s × 折扣 %s = 基本付费额 %s 元\n", feeExact(sum), s.Discount.String(), feeYuan(r.BasicFee))
+		fmt.Fprintf(&b, "分段合计 %s × 折扣 %s = 基本付费额 %s 元\n", fee.FormatExact(sum), s.Discount.String(), fee.FormatAmount(r.BasicFee))
 		fmt.Fprintf(&b, "核减额 D = S − A = %s\n", feeSignedYuan(r.Reduction))
-		fmt.Fprintf(&b, "核减追加付费额 = max(D, 0) × 核减追加付费率 %s × 折扣 %s = %s 元\n",
-			s.ReductionRate.String(), s.Discount.String(), feeYuan(r.ReductionFee))
-		fmt.Fprintf(&b, "评审费合计 = %s + %s = %s 元\n", feeYuan(r.BasicFee), feeYuan(r.ReductionFee), feeYuan(r.TotalFee))
+		fmt.Fprintf(&b, "核减追加付费额 = 核减额 D(为负时按 0 计)× 核减追加付费率 %s × 折扣 %s = %s 元\n",
+			s.ReductionRate.String(), s.Discount.String(), fee.FormatAmount(r.ReductionFee))
+		fmt.Fprintf(&b, "评审费合计 = %s + %s = %s 元\n", fee.FormatAmount(r.BasicFee), fee.FormatAmount(r.ReductionFee), fee.FormatAmount(r.TotalFee))
 		if r.ContractorPays {
-			fmt.Fprintf(&b, "超出 %s × S 的核减(增)额 = %s 元\n", s.PenaltyThreshold.String(), feeExact(r.Excess))
+			fmt.Fprintf(&b, "超出 %s × S 的核减(增)额 = %s 元\n", s.PenaltyThreshold.String(), fee.FormatExact(r.Excess))
 			fmt.Fprintf(&b, "施工单位承担 = min(%s × %s × %s, 评审费合计) = %s 元(在工程结算中扣减)\n",
-				feeExact(r.Excess), s.ReductionRate.String(), s.Discount.String(), feeYuan(r.ContractorShare))
+				fee.FormatExact(r.Excess), s.ReductionRate.String(), s.Discount.String(), fee.FormatAmount(r.ContractorShare))
 		} else {
 			b.WriteString("施工单位承担 = 0.00 元(仅工程结算和工程变更适用)\n")
 		}
-		fmt.Fprintf(&b, "财政承担 = %s − %s = %s 元\n", feeYuan(r.TotalFee), feeYuan(r.ContractorShare), feeYuan(r.FinanceShare))
+		fmt.Fprintf(&b, "财政承担 = %s − %s = %s 元\n", fee.FormatAmount(r.TotalFee), fee.FormatAmount(r.ContractorShare), fee.FormatAmount(r.FinanceShare))
 		if in.Outcome == fee.Unilateral {
 			fmt.Fprintf(&b, "单方评审结论:先付 %s × %s = %s 元,正式结论后再付 %s 元\n",
-				feeYuan(r.TotalFee), s.UnilateralFirstRatio.String(), feeYuan(r.PayableNow), feeYuan(r.PayableLater))
+				fee.FormatAmount(r.TotalFee), s.UnilateralFirstRatio.String(), fee.FormatAmount(r.PayableNow), fee.FormatAmount(r.PayableLater))
 		}
 	}
 
@@ -256,50 +256,18 @@ func writeFeeStatement(w io.Writer, s fee.Schedule, in fee.Input, r fee.Result) 
 	}
 	rows := make([][]string, len(totals))
 	for i, t := range totals {
-		rows[i] = []string{t.label, feeYuan(t.value) + " 元"}
+		rows[i] = []string{t.label, fee.FormatAmount(t.value) + " 元"}
 	}
 	writeFeeTable(&b, rows)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// feeYuan writes a money amount with two decimals and thousands separators.
-func feeYuan(d decimal.Decimal) string {
-	return feeGroupThousands(d.StringFixed(2))
-}
-
 func feeSignedYuan(d decimal.Decimal) string {
 	if d.Sign() < 0 {
-		return "−" + feeYuan(d.Neg()) + " 元(核增)"
+		return "−" + fee.FormatAmount(d.Neg()) + " 元(核增)"
 	}
-	return feeYuan(d) + " 元"
-}
-
-// feeExact writes an unrounded amount with all its decimals (at least two).
-func feeExact(d decimal.Decimal) string {
-	s := d.String()
-	if _, frac, ok := strings.Cut(s, "."); !ok || len(frac) < 2 {
-		s = d.StringFixed(2)
-	}
-	return feeGroupThousands(s)
-}
-
-// feeGroupThousands puts "," between groups of three integer digits of a
-// non-negative decimal string.
-func feeGroupThousands(s string) string {
-	intPart, frac, hasPoint := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasPoint {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
+	return fee.FormatAmount(d) + " 元"
 }
 
 // writeFeeTable writes rows as columns: the first column left-aligned, the

@@ -175,12 +175,3 @@ func TestFeeStatementText(t *testing.T) {
 		}
 	}
 }
-
-func TestFeeGroupThousands(t *testing.T) {
-	tests := map[string]string{"0.00": "0.00", "999.5": "999.5", "1000": "1,000", "12345678.90": "12,345,678.90", "100000.001": "100,000.001"}
-	for in, want := range tests {
-		if got := feeGroupThousands(in); got != want {
-			t.Errorf("feeGroupThousands(%s) = %s, want %s", in, got, want)
-		}
-	}
-}

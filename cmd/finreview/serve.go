@@ -160,7 +160,7 @@ func (c *cli) buildApp(ctx context.Context, e *env, reg *prometheus.Registry) (*
 		return nil, err
 	}
 	return web.New(web.Deps{
-		Log: e.log, Store: e.db, Auth: authSvc, Services: svc, Registry: reg, MaxTransitions: e.cfg.MaxTransitions,
+		Log: e.log, Auth: authSvc, Services: svc, Registry: reg, MaxTransitions: e.cfg.MaxTransitions,
 		SecureCookies: e.cfg.SecureCookies(),
 		Checks: []web.Check{
 			{Name: "database", Fn: func(ctx context.Context) error { return e.db.DB.PingContext(ctx) }},

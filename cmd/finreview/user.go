@@ -6,11 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"finreview/internal/auth"
-	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -39,58 +39,61 @@ func (c *cli) user(ctx context.Context, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
 	}
-	if strings.TrimSpace(*username) == "" {
-		return errors.New("--username: 不能为空")
-	}
-	r, err := auth.ParseRole(*role)
-	if err != nil {
-		return fmt.Errorf("--role: %w", err)
-	}
-	if *name == "" {
-		*name = *username
-	}
-	if err := input.Line("name", *name, 64); err != nil {
-		var fe *input.FieldError
-		if errors.As(err, &fe) {
-			return fmt.Errorf("--name: %s", fe.Message())
-		}
-		return err
-	}
 	line, err := bufio.NewReader(c.stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return errors.New("密码: 请从标准输入提供密码")
-	}
-	hash, err := auth.HashPassword(strings.TrimRight(line, "\r\n"))
-	if err != nil {
-		return fmt.Errorf("密码: %w", err)
 	}
 	e, err := c.open(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	j, err := e.db.JurisdictionByName(ctx, *juris)
+	svc := auth.NewService(e.db, time.Now)
+	if *name == "" {
+		*name = *username
+	}
+	nu := auth.NewUser{Username: *username, DisplayName: *name, Password: strings.TrimRight(line, "\r\n"), Role: *role,
+		CityGrant: *cityGrant}
+	j, err := svc.JurisdictionByName(ctx, *juris)
 	if err != nil {
 		return fmt.Errorf("--jurisdiction: 未找到区划 %q", *juris)
 	}
-	u := store.User{Username: *username, DisplayName: *name, PasswordHash: hash, Role: string(r),
-		JurisdictionID: j.ID, CityGrant: *cityGrant, Active: true, MustChangePassword: true}
+	nu.JurisdictionID = j.ID
 	if *org != "" {
-		o, err := e.db.OrganizationByName(ctx, *org)
+		o, err := svc.OrganizationByName(ctx, *org)
 		if err != nil {
 			return fmt.Errorf("--org: 未找到机构 %q", *org)
 		}
-		u.OrgID = o.ID
+		nu.OrgID = o.ID
 	}
-	id, err := e.db.InsertUser(ctx, u)
-	if errors.Is(err, store.ErrDuplicate) {
-		return fmt.Errorf("--username: 用户名 %q 已存在", *username)
+	u, err := svc.CreateUser(ctx, auth.CommandLine(), nu)
+	var fe auth.FieldErrors
+	if errors.As(err, &fe) {
+		return userAddRefusal(fe)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "已创建用户 %s(%s),编号 %d\n", *username, r.Label(), id)
+	fmt.Fprintf(c.stdout, "已创建用户 %s(%s),编号 %d\n", u.Username, auth.Role(u.Role).Label(), u.ID)
 	return nil
+}
+
+// userAddFlags names the command-line flag of each field of auth.NewUser.
+var userAddFlags = map[string]string{"username": "--username", "display_name": "--name", "password": "密码", "role": "--role",
+	"jurisdiction_id": "--jurisdiction", "org_id": "--org", "city_grant": "--city-grant"}
+
+// userAddRefusal reports the refused fields, each named by its flag.
+func userAddRefusal(fe auth.FieldErrors) error {
+	names := make([]string, 0, len(fe))
+	for n := range fe {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	lines := make([]string, len(names))
+	for i, n := range names {
+		lines[i] = userAddFlags[n] + ": " + fe[n]
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 // userPasswd resets a user's password from standard input under the

@@ -13,7 +13,10 @@ import (
 	"finreview/internal/docs"
 	"finreview/internal/firm"
 	"finreview/internal/importer"
+	"finreview/internal/report"
+	"finreview/internal/retention"
 	"finreview/internal/review"
+	"finreview/internal/standin"
 	"finreview/internal/upkeep"
 	"finreview/internal/web"
 )
@@ -71,27 +74,31 @@ func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (w
 	if e.objects != nil {
 		imports = importer.New(importer.Options{Store: e.db, Objects: e.objects, Log: e.log})
 	}
-	return web.Services{Notices: notices, Imports: imports,
-		Reviews: k.reviews, Firms: k.firms, Billing: k.billing, Docs: k.docs, Deadlines: engine,
-		Dues: func(ctx context.Context, reviewIDs []int64) map[int64]deadline.Due {
-			dues, err := deadline.Dues(ctx, &e.db.Queries, reviewIDs, time.Now())
-			if err != nil {
-				e.log.Warn("review list deadlines", "error", err.Error())
-			}
-			return dues
-		},
-		Banners: func(ctx context.Context, p auth.Principal) []string {
-			if p.Role != auth.Admin && p.Role != auth.ReviewCenter {
-				return nil
-			}
-			cal, err := e.loadCalendar(ctx)
-			if err != nil {
-				return nil
-			}
-			if b := deadline.MissingYearBanner(cal, time.Now()); b != "" {
-				return []string{b}
-			}
+	svc := k.webServices(e)
+	svc.Notices, svc.Imports = notices, imports
+	svc.Banners = func(ctx context.Context, p auth.Principal) []string {
+		if p.Role != auth.Admin && p.Role != auth.ReviewCenter {
 			return nil
-		},
-	}, nil
+		}
+		cal, err := e.loadCalendar(ctx)
+		if err != nil {
+			return nil
+		}
+		if b := deadline.MissingYearBanner(cal, time.Now()); b != "" {
+			return []string{b}
+		}
+		return nil
+	}
+	return svc, nil
+}
+
+// webServices are the services the pages call, without the background
+// workers, the outside notices and the imports.
+func (k core) webServices(e *env) web.Services {
+	return web.Services{Reviews: k.reviews, Firms: k.firms, Billing: k.billing, Docs: k.docs,
+		Calendar:  deadline.NewService(e.db, time.Now),
+		Reports:   report.NewService(e.db, time.Now),
+		StandIns:  standin.NewService(e.db, time.Now),
+		Retention: retention.NewService(e.db, time.Now),
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
-	"finreview/workflow"
 )
 
 func TestHashPasswordPolicy(t *testing.T) {
@@ -32,35 +31,6 @@ func TestHashPasswordPolicy(t *testing.T) {
 				t.Fatalf("not a bcrypt hash: %q", h)
 			}
 		})
-	}
-}
-
-func TestMayFire(t *testing.T) {
-	tests := []struct {
-		role auth.Role
-		t    workflow.Trigger
-		want bool
-	}{
-		{auth.ConstructionUnit, workflow.Submit, true},
-		{auth.ConstructionUnit, workflow.Accept, false},
-		{auth.ConstructionUnit, workflow.Sign, true},
-		{auth.Contractor, workflow.Sign, false},
-		{auth.Contractor, workflow.Cosign, true},
-		{auth.ReviewCenter, workflow.Delegate, true},
-		{auth.ReviewCenter, workflow.Start, false},
-		{auth.Intermediary, workflow.Start, true},
-		{auth.Intermediary, workflow.Conclude, false},
-		{auth.FinanceSection, workflow.IssueNotice, true},
-		{auth.FinanceSection, workflow.Archive, true},
-		{auth.Admin, workflow.Accept, false},
-		{auth.Expert, workflow.Resolve, false},
-		{auth.System, workflow.DeemAgreed, true},
-		{auth.ReviewCenter, workflow.DeemAgreed, false},
-	}
-	for _, tt := range tests {
-		if got := auth.MayFire(tt.role, tt.t); got != tt.want {
-			t.Errorf("MayFire(%s, %s) = %v, want %v", tt.role, tt.t, got, tt.want)
-		}
 	}
 }
 
@@ -225,31 +195,5 @@ func TestTokenTrust(t *testing.T) {
 	advance(time.Second)
 	if resolves(svc, tok) {
 		t.Fatalf("a deactivated user's token was answered more than %s after", auth.TokenTrust)
-	}
-}
-
-func TestActionableStates(t *testing.T) {
-	has := func(r auth.Role, s workflow.State) bool {
-		for _, x := range auth.ActionableStates(r) {
-			if x == s {
-				return true
-			}
-		}
-		return false
-	}
-	if !has(auth.ConstructionUnit, workflow.Draft) || !has(auth.ConstructionUnit, workflow.OpinionSent) {
-		t.Error("a unit acts on drafts and opinion letters")
-	}
-	if has(auth.ConstructionUnit, workflow.Concluded) {
-		t.Error("an appeal is a right, not a task: a concluded review is not on the unit's to-do list")
-	}
-	if has(auth.ConstructionUnit, workflow.InReview) {
-		t.Error("a unit has nothing to do while the firm reviews")
-	}
-	if !has(auth.ReviewCenter, workflow.Notified) || has(auth.ReviewCenter, workflow.Draft) {
-		t.Error("the center accepts notified reviews, not drafts")
-	}
-	if !has(auth.Intermediary, workflow.Delegated) {
-		t.Error("a firm acts on delegated reviews")
 	}
 }

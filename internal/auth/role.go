@@ -1,14 +1,14 @@
-// Package auth holds finreview's roles, the permission table from role to
-// workflow trigger, row-level scope, password hashing, sessions, API tokens
-// and login throttling. Every permission decision is made here.
+// Package auth holds finreview's roles, the permissions outside the
+// workflow, row-level scope, password hashing, sessions, API tokens and
+// login throttling. Every permission decision is made here, except which
+// role may fire which trigger: that is part of each trigger's entry in the
+// review service's table of triggers (review.MayFire).
 package auth
 
 import (
-	"context"
 	"errors"
 
 	"finreview/internal/store"
-	"finreview/workflow"
 )
 
 // Role is a closed set of user roles (DESIGN.md).
@@ -92,30 +92,6 @@ var (
 	ErrBadCredentials  = errors.New("用户名或密码错误")
 	ErrThrottled       = errors.New("登录失败次数过多,请稍后再试")
 )
-
-// triggers is the permission table: which role may ever fire which trigger.
-var triggers = map[Role][]workflow.Trigger{
-	ConstructionUnit: {workflow.Submit, workflow.Resubmit, workflow.Sign, workflow.FileAppeal},
-	CompetentDept:    {workflow.Submit, workflow.Resubmit},
-	FinanceSection:   {workflow.InitialCheckFail, workflow.IssueNotice, workflow.Process, workflow.Archive},
-	ReviewCenter: {workflow.Return, workflow.Accept, workflow.Delegate, workflow.SendBack, workflow.SendOpinion,
-		workflow.StartExpertReview, workflow.Resolve, workflow.IssueUnilateral, workflow.Conclude, workflow.Uphold,
-		workflow.CancelDelegation, workflow.SampleRecheck, workflow.ApprovePlan, workflow.Suspend, workflow.Resume},
-	Intermediary: {workflow.Decline, workflow.Start, workflow.Reconcile, workflow.SubmitDraft, workflow.SubmitPlan,
-		workflow.RecordSurvey, workflow.RequestMaterials, workflow.AddTracking},
-	Contractor: {workflow.Cosign},
-	System:     {workflow.DeemAgreed},
-}
-
-// MayFire reports whether role can ever fire t (state aside).
-func MayFire(r Role, t workflow.Trigger) bool {
-	for _, x := range triggers[r] {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
 
 // Principal is who is acting: a signed-in user or the system.
 type Principal struct {
@@ -233,30 +209,4 @@ var actions = map[Action][]Role{
 	ManagePolicy:     {SecurityAdmin},
 	UnlockAccounts:   {SecurityAdmin},
 	ExportAudit:      {Auditor},
-}
-
-// ActionableStates lists the states in which the role has a trigger to
-// fire (ignoring row scope and facts): the basis of the 待办 list.
-func ActionableStates(r Role) []workflow.State {
-	var out []workflow.State
-	for _, s := range workflow.States() {
-		for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
-			if MayFire(r, t) && IsTask(t) {
-				out = append(out, s)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// IsTask reports whether a trigger is work waiting for someone. Suspension,
-// sample re-reviews and appeals are rights used at will: a review does not
-// sit on a to-do list because they are possible.
-func IsTask(t workflow.Trigger) bool {
-	switch t {
-	case workflow.Suspend, workflow.Resume, workflow.SampleRecheck, workflow.FileAppeal:
-		return false
-	}
-	return true
 }

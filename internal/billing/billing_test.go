@@ -515,7 +515,7 @@ func TestStatementExcelEqualsTheDatabase(t *testing.T) {
 		if !strings.Contains(cells["说明"], "示例费率表") {
 			t.Fatalf("说明 = %q, want the example label", cells["说明"])
 		}
-		if cells["过错方:施工单位"] != "3000.50" {
+		if !dec(cells["过错方:施工单位"]).Equal(dec("3000.50")) {
 			t.Fatalf("expert cost = %q, want 3000.50", cells["过错方:施工单位"])
 		}
 	})
@@ -617,7 +617,7 @@ func TestContractorDeductions(t *testing.T) {
 		}
 		shares := 0
 		for _, row := range rows[3:] {
-			if len(row) >= 10 && row[0] != "" && row[9] == two.ContractorShare.StringFixed(2) {
+			if len(row) >= 10 && row[0] != "" && dec(row[9]).Equal(two.ContractorShare) {
 				shares++
 			}
 		}

@@ -1,128 +1,15 @@
 package billing
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 
 	"github.com/shopspring/decimal"
-	"github.com/xuri/excelize/v2"
 
 	"finreview/internal/fee"
 	"finreview/internal/store"
+	"finreview/internal/xlsx"
 )
-
-// Excel number formats: money with two decimals, exact band amounts with
-// up to eight.
-const (
-	moneyFormat = "#,##0.00"
-	exactFormat = "#,##0.00######"
-	rateFormat  = "0.00####"
-)
-
-// sheet writes cells of one worksheet, keeping the first error.
-type sheet struct {
-	f                         *excelize.File
-	name                      string
-	money, exact, rate, title int
-	head, text                int
-	err                       error
-}
-
-func newSheet(name string) (*sheet, error) {
-	f := excelize.NewFile()
-	if err := f.SetSheetName("Sheet1", name); err != nil {
-		return nil, err
-	}
-	sh := &sheet{f: f, name: name}
-	styles := []struct {
-		dst   *int
-		style excelize.Style
-	}{
-		{&sh.money, excelize.Style{CustomNumFmt: strPtr(moneyFormat)}},
-		{&sh.exact, excelize.Style{CustomNumFmt: strPtr(exactFormat)}},
-		{&sh.rate, excelize.Style{CustomNumFmt: strPtr(rateFormat)}},
-		{&sh.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}}},
-		{&sh.head, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F2F2F2"}}}},
-		{&sh.text, excelize.Style{NumFmt: 49}}, // "@": text
-	}
-	for _, s := range styles {
-		id, err := f.NewStyle(&s.style)
-		if err != nil {
-			return nil, fmt.Errorf("excel style: %w", err)
-		}
-		*s.dst = id
-	}
-	return sh, nil
-}
-
-func strPtr(s string) *string { return &s }
-
-func cell(col, row int) string {
-	name, _ := excelize.CoordinatesToCellName(col, row)
-	return name
-}
-
-// str writes text (codes stay text, never numbers).
-func (s *sheet) str(col, row int, v string) {
-	if s.err == nil {
-		s.err = s.f.SetCellStr(s.name, cell(col, row), v)
-	}
-}
-
-// code writes an identifier as text with the text format, so Excel never
-// turns it into a number.
-func (s *sheet) code(col, row int, v string) {
-	s.str(col, row, v)
-	s.style(col, row, s.text)
-}
-
-// num writes a decimal as an exact number literal (no float conversion).
-func (s *sheet) num(col, row int, d decimal.Decimal, style int) {
-	if s.err == nil {
-		v := d.String()
-		if style == s.money {
-			v = d.StringFixed(2)
-		}
-		s.err = s.f.SetCellDefault(s.name, cell(col, row), v)
-	}
-	s.style(col, row, style)
-}
-
-func (s *sheet) money2(col, row int, d decimal.Decimal) { s.num(col, row, d, s.money) }
-
-func (s *sheet) integer(col, row, v int) {
-	if s.err == nil {
-		s.err = s.f.SetCellInt(s.name, cell(col, row), int64(v))
-	}
-}
-
-func (s *sheet) style(col, row, style int) {
-	if s.err == nil {
-		s.err = s.f.SetCellStyle(s.name, cell(col, row), cell(col, row), style)
-	}
-}
-
-func (s *sheet) widths(ws ...float64) {
-	for i, w := range ws {
-		if s.err == nil {
-			col, _ := excelize.ColumnNumberToName(i + 1)
-			s.err = s.f.SetColWidth(s.name, col, col, w)
-		}
-	}
-}
-
-func (s *sheet) bytes() ([]byte, error) {
-	if s.err != nil {
-		return nil, fmt.Errorf("write excel: %w", s.err)
-	}
-	var buf bytes.Buffer
-	if err := s.f.Write(&buf); err != nil {
-		return nil, fmt.Errorf("write excel: %w", err)
-	}
-	_ = s.f.Close()
-	return buf.Bytes(), nil
-}
 
 // Labels of the statement's figures, in the order printed; the Excel sheet
 // writes each label in column A and its amount in column B.
@@ -170,156 +57,91 @@ func FaultPartyLabel(p string) string {
 }
 
 // StatementExcel writes a statement as an .xlsx workbook: header, inputs,
-// schedule, band lines, figures and expert costs. Amounts are numbers with
-// the "#,##0.00" format; codes are text.
+// schedule, band lines, figures and expert costs, as label and value rows
+// under a frozen "项目 / 内容" header. Amounts are numbers with the
+// "#,##0.00" format; codes are text.
 func StatementExcel(st Statement, r store.Review) ([]byte, error) {
-	s, err := newSheet("费用结算单")
-	if err != nil {
-		return nil, err
-	}
-	s.widths(22, 20, 20, 14, 20, 22)
-	row := 1
-	s.str(1, row, "财政投资评审费用结算单")
-	s.style(1, row, s.title)
-	row += 2
-	kv := func(label, value string) {
-		s.str(1, row, label)
-		s.str(2, row, value)
-		row++
-	}
-	s.str(1, row, "项目编号")
-	s.code(2, row, r.ProjectCode)
-	row++
-	kv("项目名称", r.ProjectName)
-	kv("建设单位", r.UnitName)
-	kv("区划", r.JurisdictionName)
-	kv("中介机构", r.FirmName)
-	s.str(1, row, "评审编号")
-	s.code(2, row, strconv.FormatInt(r.ID, 10))
-	row++
-	kv("评审类型", st.Input.Kind.Label())
-	kv("评审结果", st.Input.Outcome.Label())
+	book := xlsx.New()
+	s := book.Sheet("费用结算单", 22, 20, 20, 14, 20, 22)
+	s.Title("财政投资评审费用结算单")
+	s.Header("项目", "内容")
+	s.Label("项目编号", xlsx.Text(r.ProjectCode))
+	s.Label("项目名称", r.ProjectName)
+	s.Label("建设单位", r.UnitName)
+	s.Label("区划", r.JurisdictionName)
+	s.Label("中介机构", r.FirmName)
+	s.Label("评审编号", xlsx.Text(strconv.FormatInt(r.ID, 10)))
+	s.Label("评审类型", st.Input.Kind.Label())
+	s.Label("评审结果", st.Input.Outcome.Label())
 	sc := st.Schedule.Fee
-	kv("费率表", sc.Name)
-	s.str(1, row, "费率表版本")
-	s.integer(2, row, st.Schedule.Version)
-	row++
-	kv("生效日期", sc.EffectiveFrom)
+	s.Label("费率表", sc.Name)
+	s.Label("费率表版本", st.Schedule.Version)
+	s.Label("生效日期", sc.EffectiveFrom)
 	if st.Schedule.Example {
-		kv("说明", "示例费率表,不是正式费率表(正式费率须按内财建〔2010〕544号核定后录入)")
+		s.Label("说明", "示例费率表,不是正式费率表(正式费率须按内财建〔2010〕544号核定后录入)")
 	}
-	s.str(1, row, "折扣")
-	s.num(2, row, sc.Discount, s.rate)
-	row++
-	s.str(1, row, "核减追加付费率")
-	s.num(2, row, sc.ReductionRate, s.rate)
-	row++
-	s.str(1, row, LabelSubmitted)
-	s.money2(2, row, st.Stored.SubmittedAmount)
-	row++
-	s.str(1, row, LabelAudited)
-	s.money2(2, row, st.Stored.AuditedAmount)
-	row++
-	s.str(1, row, "核减额 D = S − A(元)")
-	s.money2(2, row, st.Result.Reduction)
-	row += 2
-
+	s.Label("折扣", xlsx.Rate(sc.Discount))
+	s.Label("核减追加付费率", xlsx.Rate(sc.ReductionRate))
+	s.Label(LabelSubmitted, st.Stored.SubmittedAmount)
+	s.Label(LabelAudited, st.Stored.AuditedAmount)
+	s.Label("核减额 D = S − A(元)", st.Result.Reduction)
+	s.Blank()
 	if len(st.Result.Lines) > 0 {
-		for i, h := range []string{"段", "下限(元)", "上限(元)", "费率", "分段金额(元)", "分段费额(元,未折扣)"} {
-			s.str(i+1, row, h)
-			s.style(i+1, row, s.head)
-		}
-		row++
+		s.Label("段", "下限(元)", "上限(元)", "费率", "分段金额(元)", "分段费额(元,未折扣)")
 		for i, l := range st.Result.Lines {
-			s.integer(1, row, i+1)
-			s.money2(2, row, l.From)
+			var upTo any = "不设上限"
 			if l.UpTo != nil {
-				s.money2(3, row, *l.UpTo)
-			} else {
-				s.str(3, row, "不设上限")
+				upTo = *l.UpTo
 			}
-			s.num(4, row, l.Rate, s.rate)
-			s.money2(5, row, l.Segment)
-			s.num(6, row, l.Amount, s.exact)
-			row++
+			s.Row(i+1, l.From, upTo, xlsx.Rate(l.Rate), l.Segment, xlsx.Exact(l.Amount))
 		}
-		s.str(5, row, "分段合计")
-		s.num(6, row, st.BandSum(), s.exact)
-		row += 2
+		s.Row(nil, nil, nil, nil, "分段合计", xlsx.Exact(st.BandSum()))
 	} else {
 		note := "退审不计费,各项金额均为 0.00。"
 		if st.Input.Kind == fee.Tracking && st.Input.Outcome != fee.Returned {
 			note = "跟踪评审的费用随结算评审一并支付,本次各项金额均为 0.00。"
 		}
-		s.str(1, row, note)
-		row += 2
+		s.Row(note)
 	}
-
+	s.Blank()
 	for _, f := range st.Figures() {
-		s.str(1, row, f.Label)
-		s.money2(2, row, f.Amount)
-		row++
+		s.Label(f.Label, f.Amount)
 	}
 	if len(st.ExpertCosts) > 0 {
-		row++
-		s.str(1, row, "专家复审费用(过错方承担)")
-		s.style(1, row, s.head)
-		row++
+		s.Blank()
+		s.Label("专家复审费用(过错方承担)")
 		for _, c := range st.ExpertCosts {
-			s.str(1, row, "过错方:"+FaultPartyLabel(c.FaultParty))
-			s.money2(2, row, c.Cost)
-			row++
+			s.Row("过错方:"+FaultPartyLabel(c.FaultParty), c.Cost)
 		}
 	}
-	row++
-	s.str(1, row, "计算时间")
-	s.str(2, row, st.Stored.ComputedAt.In(shanghai).Format("2006-01-02 15:04"))
-	return s.bytes()
+	s.Blank()
+	s.Label("计算时间", st.Stored.ComputedAt.In(shanghai).Format("2006-01-02 15:04"))
+	return book.Bytes()
 }
 
 // DeductionsExcel writes the contractor deduction list as an .xlsx
 // workbook: one row per review under each contractor, a subtotal per
-// contractor and a grand total counting each review once.
+// contractor (with what is paid and still owed) and a grand total counting
+// each review once.
 func DeductionsExcel(d Deductions) ([]byte, error) {
-	s, err := newSheet("施工单位扣减清单")
-	if err != nil {
-		return nil, err
-	}
-	s.widths(6, 30, 22, 16, 36, 12, 14, 18, 18, 18, 40)
-	s.str(1, 1, "施工单位承担评审费扣减清单")
-	s.style(1, 1, s.title)
-	heads := []string{"序号", "施工单位", "统一社会信用代码", "项目编号", "项目名称", "区划", "评审类型",
-		"审定金额(元)", "评审费合计(元)", "施工单位承担(元)", "备注"}
-	row := 3
-	for i, h := range heads {
-		s.str(i+1, row, h)
-		s.style(i+1, row, s.head)
-	}
-	row++
+	book := xlsx.New()
+	s := book.Sheet("施工单位扣减清单", 6, 30, 22, 16, 36, 12, 14, 18, 18, 18, 40)
+	s.Title("施工单位承担评审费扣减清单")
+	s.Blank()
+	s.Header("序号", "施工单位", "统一社会信用代码", "项目编号", "项目名称", "区划", "评审类型",
+		"审定金额(元)", "评审费合计(元)", "施工单位承担(元)", "备注")
 	n := 0
 	for _, g := range d.Groups {
 		for _, r := range g.Rows {
 			n++
-			s.integer(1, row, n)
-			s.str(2, row, g.ContractorName)
-			s.code(3, row, g.CreditCode)
-			s.code(4, row, r.ProjectCode)
-			s.str(5, row, r.ProjectName)
-			s.str(6, row, r.JurisdictionName)
-			s.str(7, row, kindLabel(r.Kind))
-			s.money2(8, row, r.AuditedAmount)
-			s.money2(9, row, r.TotalFee)
-			s.money2(10, row, r.ContractorShare)
-			s.str(11, row, DeductionNote(r))
-			row++
+			s.Row(n, g.ContractorName, xlsx.Text(g.CreditCode), xlsx.Text(r.ProjectCode), r.ProjectName, r.JurisdictionName,
+				kindLabel(r.Kind), r.AuditedAmount, r.TotalFee, r.ContractorShare, DeductionNote(r))
 		}
-		s.str(2, row, g.ContractorName+" 小计")
-		s.money2(10, row, g.Total)
-		row++
+		s.Row(nil, g.ContractorName+" 小计", nil, nil, nil, nil, nil, nil, nil, g.Total,
+			"其中已支付 "+fee.FormatAmount(g.Paid)+" 元,未支付 "+fee.FormatAmount(g.Owed)+" 元")
 	}
-	s.str(2, row, "合计(同一评审只计一次)")
-	s.money2(10, row, d.Total)
-	return s.bytes()
+	s.Row(nil, "合计(同一评审只计一次)", nil, nil, nil, nil, nil, nil, nil, d.Total)
+	return book.Bytes()
 }
 
 // DeductionNote explains a share listed under several contractors.

@@ -78,6 +78,8 @@ type DeductionGroup struct {
 	CreditCode     string
 	Rows           []store.ContractorDeduction
 	Total          decimal.Decimal // sum of the shares listed under this contractor
+	Paid           decimal.Decimal // of Total, on statements marked paid
+	Owed           decimal.Decimal // of Total, still to deduct
 }
 
 // Deductions is the contractor deduction list for the settlement office.
@@ -93,7 +95,9 @@ type Deductions struct {
 
 // Deductions lists the contractor shares of concluded reviews the scope may
 // see, grouped per contractor (a review with several contractors appears
-// under each, with its full share and a note).
+// under each, with its full share and a note). It is the one source of what
+// a contractor bears: the dashboard, the deduction list and its Excel file
+// all show these figures.
 func (s *Service) Deductions(ctx context.Context, sc store.Scope, f store.DeductionFilter) (Deductions, error) {
 	rows, err := s.store.ContractorDeductions(ctx, sc, f)
 	if err != nil {
@@ -109,11 +113,16 @@ func GroupDeductions(rows []store.ContractorDeduction) Deductions {
 	for _, r := range rows {
 		if n := len(out.Groups); n == 0 || out.Groups[n-1].ContractorID != r.ContractorID {
 			out.Groups = append(out.Groups, DeductionGroup{ContractorID: r.ContractorID, ContractorName: r.ContractorName,
-				CreditCode: r.CreditCode, Total: decimal.Zero})
+				CreditCode: r.CreditCode, Total: decimal.Zero, Paid: decimal.Zero, Owed: decimal.Zero})
 		}
 		g := &out.Groups[len(out.Groups)-1]
 		g.Rows = append(g.Rows, r)
 		g.Total = g.Total.Add(r.ContractorShare)
+		if r.Paid {
+			g.Paid = g.Paid.Add(r.ContractorShare)
+		} else {
+			g.Owed = g.Owed.Add(r.ContractorShare)
+		}
 		if r.Contractors > 1 {
 			out.Shared = true
 		}

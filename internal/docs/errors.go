@@ -1,6 +1,9 @@
 package docs
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Error is a refusal with its own HTTP status, a stable English code and a
 // Chinese message for people.
@@ -36,9 +39,41 @@ func errTooLarge(category string, limit int64) *Error {
 		msg: fmt.Sprintf("文件超过「%s」类资料的大小上限 %s", CategoryLabel(category), humanSize(limit))}
 }
 
-func errUnsupported(category, detected string) *Error {
+// errUnsupported says in words which kinds of file the category takes and
+// what the chosen file is; the detected media type stays in the log.
+func errUnsupported(category, detected, group string) *Error {
 	return &Error{Status: 415, code: "unsupported_type",
-		msg: fmt.Sprintf("「%s」类资料不接受此文件类型(%s),允许:%s", CategoryLabel(category), detected, allowedText(category))}
+		msg: fmt.Sprintf("「%s」类资料仅接受 %s;所选文件是%s,未保存", CategoryLabel(category), allowedText(category),
+			typeWords(detected, group))}
+}
+
+// typeWords names a detected kind of file for people.
+func typeWords(detected, group string) string {
+	switch group {
+	case groupPDF:
+		return " PDF 文件"
+	case groupImage:
+		return "图片"
+	case groupOffice:
+		return " Office 文档"
+	case groupArchive:
+		return "压缩包"
+	case groupCAD:
+		return " CAD 图纸"
+	}
+	switch {
+	case strings.HasPrefix(detected, "text/"):
+		return "文本文件"
+	case strings.HasPrefix(detected, "image/"):
+		return "不支持的图片格式"
+	case strings.Contains(detected, "executable"):
+		return "可执行程序"
+	case strings.HasPrefix(detected, "video/"):
+		return "视频文件"
+	case strings.HasPrefix(detected, "audio/"):
+		return "音频文件"
+	}
+	return "无法识别的文件格式"
 }
 
 func errConflict(msg string) *Error { return &Error{Status: 409, code: "conflict", msg: msg} }

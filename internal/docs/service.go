@@ -189,7 +189,7 @@ func (s *Service) UploadFile(ctx context.Context, p auth.Principal, in UploadInp
 	}
 	ct, group := Sniff(head, name)
 	if group == "" || !allows(in.Category, group) {
-		return store.Document{}, errUnsupported(in.Category, ct)
+		return store.Document{}, errUnsupported(in.Category, ct, group)
 	}
 	name = NameForType(name, ct)
 	if int64(n) > limit {

@@ -128,23 +128,40 @@ func hasAtMostTwoPlaces(d decimal.Decimal) bool {
 	return d.Round(2).Equal(d)
 }
 
-// FormatAmount writes an amount in yuan as people read it on pages and
-// papers: thousands separators and exactly two decimals (12,345,678.90).
-func FormatAmount(d decimal.Decimal) string {
-	s := d.StringFixed(2)
+// FormatAmount writes an amount in yuan as people read it on pages,
+// papers, charts and the command line: thousands separators and exactly two
+// decimals (12,345,678.90). It is the product's one amount formatter.
+func FormatAmount(d decimal.Decimal) string { return Thousands(d.StringFixed(2)) }
+
+// FormatExact writes an unrounded amount (a band's fee before rounding)
+// with thousands separators and all its decimals, at least two
+// (4,691.3578).
+func FormatExact(d decimal.Decimal) string {
+	if d.Exponent() > -2 {
+		return Thousands(d.StringFixed(2))
+	}
+	return Thousands(d.String())
+}
+
+// Thousands puts "," between groups of three integer digits of a plain
+// decimal string ("-1234567.8" → "-1,234,567.8").
+func Thousands(s string) string {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
+	intPart, frac, hasPoint := strings.Cut(s, ".")
 	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
 	for i, r := range intPart {
 		if i > 0 && (len(intPart)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(r)
 	}
-	out := b.String() + "." + frac
-	if neg {
-		out = "-" + out
+	if hasPoint {
+		b.WriteByte('.')
+		b.WriteString(frac)
 	}
-	return out
+	return b.String()
 }

@@ -6,10 +6,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"finreview/internal/calendar"
 	"finreview/internal/store"
+	"finreview/internal/xlsx"
 )
 
 // MaxAuditExportRows bounds each sheet of an audit export.
@@ -27,15 +26,9 @@ type AuditSource interface {
 // label names an action in Chinese. It returns the number of events.
 func WriteAuditWorkbook(ctx context.Context, src AuditSource, sc store.Scope, f store.AuditEventsFilter, since time.Time,
 	label func(string) string, w io.Writer) (int, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	t, err := NewTable(x, "审计日志", []float64{8, 20, 16, 14, 18, 10, 12, 16, 60, 66})
-	if err != nil {
-		return 0, err
-	}
-	if err := t.Header("编号", "时间", "操作人", "操作", "操作代码", "评审编号", "对象类型", "对象", "详情", "哈希"); err != nil {
-		return 0, err
-	}
+	book := xlsx.New()
+	t := book.Sheet("审计日志", 8, 20, 16, 14, 18, 10, 12, 16, 60, 66)
+	t.Header("编号", "时间", "操作人", "操作", "操作代码", "评审编号", "对象类型", "对象", "详情", "哈希")
 	n := 0
 	f.Offset, f.Limit = 0, 5000
 	for n < MaxAuditExportRows {
@@ -48,10 +41,8 @@ func WriteAuditWorkbook(ctx context.Context, src AuditSource, sc store.Scope, f 
 			if e.ReviewID != 0 {
 				review = strconv.FormatInt(e.ReviewID, 10)
 			}
-			if err := t.Row(Text(strconv.FormatInt(e.ID, 10)), at(e.At), e.ActorName, label(e.Action), e.Action, Text(review),
-				e.ObjectType, Text(e.ObjectID), e.Detail, Text(e.Hash)); err != nil {
-				return n, err
-			}
+			t.Row(xlsx.Text(strconv.FormatInt(e.ID, 10)), at(e.At), e.ActorName, label(e.Action), e.Action, xlsx.Text(review),
+				e.ObjectType, xlsx.Text(e.ObjectID), e.Detail, xlsx.Text(e.Hash))
 			n++
 		}
 		if len(events) < f.Limit {
@@ -59,16 +50,8 @@ func WriteAuditWorkbook(ctx context.Context, src AuditSource, sc store.Scope, f 
 		}
 		f.Offset += f.Limit
 	}
-	if err := t.Flush(); err != nil {
-		return n, err
-	}
-	logins, err := NewTable(x, "登录记录", []float64{20, 16, 18, 8})
-	if err != nil {
-		return n, err
-	}
-	if err := logins.Header("时间", "用户名", "地址", "结果"); err != nil {
-		return n, err
-	}
+	logins := book.Sheet("登录记录", 20, 16, 18, 8)
+	logins.Header("时间", "用户名", "地址", "结果")
 	attempts, err := src.LoginAttempts(ctx, since, MaxAuditExportRows)
 	if err != nil {
 		return n, err
@@ -78,14 +61,9 @@ func WriteAuditWorkbook(ctx context.Context, src AuditSource, sc store.Scope, f 
 		if a.Success {
 			result = "成功"
 		}
-		if err := logins.Row(at(a.At), Text(a.Username), Text(a.IP), result); err != nil {
-			return n, err
-		}
+		logins.Row(at(a.At), xlsx.Text(a.Username), xlsx.Text(a.IP), result)
 	}
-	if err := logins.Flush(); err != nil {
-		return n, err
-	}
-	return n, x.Write(w)
+	return n, book.Write(w)
 }
 
 func at(t time.Time) string { return t.In(calendar.Location()).Format("2006-01-02 15:04:05") }

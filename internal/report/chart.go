@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"finreview/internal/fee"
 )
 
 // Series is one kind of bar in a chart (送审金额, 审定金额…).
@@ -124,29 +126,7 @@ func (c Chart) SVG() string {
 // (plain integers when scale is 1 and v is whole).
 func formatScaled(v, scale decimal.Decimal) string {
 	if scale.Equal(decimal.NewFromInt(1)) && v.Equal(v.Truncate(0)) {
-		return Thousands(v.StringFixed(0))
+		return fee.Thousands(v.StringFixed(0))
 	}
-	return Thousands(v.DivRound(scale, 2).StringFixed(2))
-}
-
-// Thousands inserts thousands separators into a plain decimal string.
-func Thousands(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if hasFrac {
-		out += "." + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return fee.Thousands(v.DivRound(scale, 2).StringFixed(2))
 }

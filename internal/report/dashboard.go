@@ -26,16 +26,15 @@ type Group struct {
 
 // Dashboard is the statistics page (统计分析).
 type Dashboard struct {
-	Total       int
-	Suspended   int
-	Overdue     int
-	ByState     []Count
-	ByKind      []Count
-	ByYear      []Group
-	ByUnit      []Group
-	ByFirm      []Group
-	Fees        store.FeeTotals
-	Contractors []store.ContractorFee
+	Total     int
+	Suspended int
+	Overdue   int
+	ByState   []Count
+	ByKind    []Count
+	ByYear    []Group
+	ByUnit    []Group
+	ByFirm    []Group
+	Fees      store.FeeTotals
 	// Imported counts the concluded reviews among these that were
 	// imported from the registers kept before go-live.
 	Imported int
@@ -110,9 +109,6 @@ func LoadDashboard(ctx context.Context, q *store.Queries, sc store.Scope, now ti
 	}
 	d.ByFirm = Groups(firms, "未委托", nil)
 	if d.Fees, err = q.FeeTotalsAll(ctx, sc); err != nil {
-		return Dashboard{}, err
-	}
-	if d.Contractors, err = q.ContractorFees(ctx, sc); err != nil {
 		return Dashboard{}, err
 	}
 	if d.Imported, err = q.CountImportedReviews(ctx, sc); err != nil {

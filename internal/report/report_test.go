@@ -219,6 +219,21 @@ func TestBulletinExcel(t *testing.T) {
 	if code == nil || code[0] != "00123" || code[4] != "1,234,567.89" {
 		t.Fatalf("returned row = %v (code must stay text with its leading zeros)", code)
 	}
+	// 审减率 is a number shown as a percentage, not the text "9.42%".
+	for i, r := range rows {
+		if len(r) > 5 && r[0] == "合计" {
+			cell, _ := excelize.CoordinatesToCellName(6, i+1)
+			raw, _ := f.GetCellValue("评审月报", cell, excelize.Options{RawCellValue: true})
+			if raw != "0.0942" {
+				t.Fatalf("审减率 %s holds %q, want the number 0.0942", cell, raw)
+			}
+			break
+		}
+	}
+	panes, err := f.GetPanes("评审月报")
+	if err != nil || !panes.Freeze || panes.YSplit != 4 {
+		t.Fatalf("panes = %+v (%v), want the first header row (row 4) frozen", panes, err)
+	}
 }
 
 func TestChartSVG(t *testing.T) {

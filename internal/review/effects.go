@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,292 +18,6 @@ import (
 	"finreview/internal/store"
 	"finreview/workflow"
 )
-
-// needsReason lists the triggers that must say why.
-func needsReason(t workflow.Trigger) bool {
-	switch t {
-	case workflow.InitialCheckFail, workflow.Return, workflow.SendBack, workflow.IssueUnilateral, workflow.Decline,
-		workflow.CancelDelegation, workflow.FileAppeal, workflow.Suspend, workflow.RequestMaterials:
-		return true
-	}
-	return false
-}
-
-// FaultParties are the parties a dispute can be resolved against.
-var faultParties = map[string]string{"unit": "建设单位", "firm": "中介机构", "contractor": "施工单位"}
-
-// TrackingKinds are the kinds of tracking records (跟踪评审记录).
-func TrackingKinds() map[string]string {
-	return map[string]string{"progress": "形象进度", "change_order": "设计变更/签证", "hidden_works": "隐蔽工程验收",
-		"material_price": "认质认价", "progress_payment": "进度款支付", "other": "其他"}
-}
-
-func (x *tx) param(name string) string { return strings.TrimSpace(x.in.Params[name]) }
-
-func (x *tx) amount(name string, required bool) (decimal.NullDecimal, error) {
-	v := x.param(name)
-	if v == "" {
-		if required {
-			return decimal.NullDecimal{}, fieldErr(name, "请填写金额")
-		}
-		return decimal.NullDecimal{}, nil
-	}
-	d, err := fee.ParseAmount(v)
-	if err != nil {
-		return decimal.NullDecimal{}, &FieldError{Name: name, Msg: "金额格式不正确: " + err.Error()}
-	}
-	return decimal.NullDecimal{Decimal: d, Valid: true}, nil
-}
-
-func (x *tx) date(name string, required bool) (sql.NullTime, error) {
-	v := x.param(name)
-	if v == "" {
-		if required {
-			return sql.NullTime{}, fieldErr(name, "请填写日期")
-		}
-		return sql.NullTime{}, nil
-	}
-	d, err := time.ParseInLocation("2006-01-02", v, shanghai())
-	if err != nil {
-		return sql.NullTime{}, fieldErr(name, "日期格式应为 YYYY-MM-DD")
-	}
-	return sql.NullTime{Time: d, Valid: true}, nil
-}
-
-func (x *tx) text(name string) (string, error) {
-	v := x.param(name)
-	if v == "" {
-		return "", fieldErr(name, "请填写此项")
-	}
-	return v, nil
-}
-
-func (x *tx) id(name string) (int64, error) {
-	v := x.param(name)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fieldErr(name, "编号格式不正确")
-	}
-	return n, nil
-}
-
-// supervisor checks a chosen supervisor (评审监督人): an active Review
-// Center user whose jurisdiction covers the review.
-func (x *tx) supervisor(ctx context.Context, id int64) error {
-	u, err := x.q.User(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return fieldErr("supervisor_id", "监督人不存在")
-	}
-	if err != nil {
-		return err
-	}
-	if !u.Active || auth.Role(u.Role) != auth.ReviewCenter {
-		return fieldErr("supervisor_id", "监督人须为在用的评审中心人员")
-	}
-	err = visible(ctx, x.q, auth.FromUser(u).Scope(), x.r)
-	if errors.Is(err, store.ErrNotFound) {
-		return fieldErr("supervisor_id", "监督人所在区划不含该评审")
-	}
-	return err
-}
-
-func parseBool(name, v string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "1", "yes", "agree":
-		return true, nil
-	case "false", "0", "no", "disagree":
-		return false, nil
-	}
-	return false, fieldErr(name, "须为 true 或 false")
-}
-
-// validate checks the parameters before anything is written and returns
-// the sign answer (for sign only).
-func (x *tx) validate(ctx context.Context) (workflow.SignArgs, error) {
-	t := x.in.Trigger
-	var sign workflow.SignArgs
-	if needsReason(t) && x.in.Reason == "" {
-		return sign, fieldErr("reason", "请填写原因")
-	}
-	switch t {
-	case workflow.Delegate:
-		fid, err := x.id("firm_id")
-		if err != nil {
-			return sign, err
-		}
-		if fid != 0 && x.in.Reason == "" {
-			return sign, fieldErr("reason", "指定中介机构须填写理由")
-		}
-		sup, err := x.id("supervisor_id")
-		if err != nil {
-			return sign, err
-		}
-		if sup != 0 {
-			if err := x.supervisor(ctx, sup); err != nil {
-				return sign, err
-			}
-		}
-	case workflow.SubmitDraft:
-		if _, err := x.amount("audited_amount", true); err != nil {
-			return sign, err
-		}
-	case workflow.Sign:
-		v := x.param("agree")
-		if v == "" {
-			return sign, fieldErr("agree", "签署意见须说明同意或不同意")
-		}
-		agree, err := parseBool("agree", v)
-		if err != nil {
-			return sign, err
-		}
-		reasons := x.param("reasons")
-		if reasons == "" {
-			reasons = x.in.Reason
-		}
-		if !agree && reasons == "" {
-			return sign, fieldErr("reasons", "不同意时须填写理由")
-		}
-		sign = workflow.SignArgs{Agree: agree, Reasons: reasons}
-	case workflow.Cosign:
-		if v := x.param("agree"); v != "" {
-			if _, err := parseBool("agree", v); err != nil {
-				return sign, err
-			}
-		}
-	case workflow.StartExpertReview:
-		drawn, err := x.drawnExperts(ctx, PurposeDispute)
-		if err != nil {
-			return sign, err
-		}
-		if x.param("experts") == "" {
-			if len(drawn) == 0 {
-				return sign, fieldErr("experts", "请先抽取复审专家,或填写专家编号")
-			}
-			if x.in.Params == nil {
-				x.in.Params = map[string]string{}
-			}
-			x.in.Params["experts"] = store.JoinIDs(drawn)
-		}
-		var picked []int64
-		for _, s := range splitIDs(x.param("experts")) {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || n <= 0 {
-				return sign, fieldErr("experts", "专家编号格式不正确: %s", s)
-			}
-			ok, err := x.q.ExpertExists(ctx, n)
-			if err != nil {
-				return sign, err
-			}
-			if !ok {
-				return sign, fieldErr("experts", "专家不存在或已停用: %s", s)
-			}
-			picked = append(picked, n)
-		}
-		if !sameIDs(picked, drawn) {
-			// Experts chosen by hand, past the draw (or without one): as
-			// with a firm chosen past the rotation, only with a reason,
-			// which the timeline and the audit trail keep.
-			if strings.TrimSpace(x.in.Reason) == "" {
-				return sign, fieldErr("reason", "未按抽取结果确定复审专家,须说明理由")
-			}
-			x.detail["experts_hand_picked"] = map[string]any{"drawn": drawn, "picked": picked, "reason": x.in.Reason}
-		}
-	case workflow.Resolve:
-		if _, ok := faultParties[x.param("fault_party")]; !ok {
-			return sign, fieldErr("fault_party", "责任方须为 unit、firm 或 contractor")
-		}
-		if _, err := x.amount("audited_amount", true); err != nil {
-			return sign, err
-		}
-	case workflow.SampleRecheck:
-		if _, err := x.amount("rechecked_amount", true); err != nil {
-			return sign, err
-		}
-	case workflow.SubmitPlan:
-		if _, err := x.text("mode"); err != nil {
-			return sign, err
-		}
-		if _, err := x.text("key_issues"); err != nil {
-			return sign, err
-		}
-		if _, err := x.date("survey_date", false); err != nil {
-			return sign, err
-		}
-		if _, err := x.date("planned_completion", false); err != nil {
-			return sign, err
-		}
-	case workflow.ApprovePlan:
-		switch x.param("decision") {
-		case "", "approve":
-		case "redo":
-			if x.in.Reason == "" {
-				return sign, fieldErr("reason", "退回重做须说明原因")
-			}
-		default:
-			return sign, fieldErr("decision", "审核结论应为 approve(批准)或 redo(退回重做)")
-		}
-	case workflow.Archive:
-		if _, err := x.archiveRecord(ctx); err != nil {
-			return sign, err
-		}
-	case workflow.Suspend:
-		n, err := strconv.Atoi(x.param("expected_workdays"))
-		if err != nil || n <= 0 || n > 1000 {
-			return sign, fieldErr("expected_workdays", "预计中止工作日数须为正整数")
-		}
-	case workflow.RecordSurvey:
-		if _, err := x.date("survey_date", true); err != nil {
-			return sign, err
-		}
-		if _, err := x.text("people"); err != nil {
-			return sign, err
-		}
-		if _, err := x.text("findings"); err != nil {
-			return sign, err
-		}
-	case workflow.AddTracking:
-		if _, ok := TrackingKinds()[x.param("kind")]; !ok {
-			return sign, fieldErr("kind", "跟踪记录类型不正确")
-		}
-		if _, err := x.date("record_date", true); err != nil {
-			return sign, err
-		}
-		if _, err := x.text("title"); err != nil {
-			return sign, err
-		}
-		if _, err := x.text("description"); err != nil {
-			return sign, err
-		}
-		if _, err := x.amount("amount", false); err != nil {
-			return sign, err
-		}
-	}
-	return sign, nil
-}
-
-// sameIDs reports whether a and b hold the same ids, in any order.
-func sameIDs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
-}
-
-func splitIDs(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' || r == ' ' }) {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
 
 func (x *tx) calendar(ctx context.Context) (*calendar.Calendar, error) {
 	return deadline.LoadCalendar(ctx, x.q)
@@ -343,215 +55,246 @@ func (x *tx) issue(ctx context.Context, kind string) error {
 	return nil
 }
 
-// effects writes what a transition does besides moving the state.
-func (x *tx) effects(ctx context.Context, to workflow.State) error {
-	q, r, now := x.q, x.r, x.now
-	switch x.in.Trigger {
-	case workflow.Submit:
-		x.ch.SubmittedAt = sql.NullTime{Time: now, Valid: true}
-	case workflow.Resubmit:
-		x.ch.Round = r.Round + 1
-		x.ch.Outcome = string(fee.Normal)
-		x.ch.SubmittedAt = sql.NullTime{Time: now, Valid: true}
-	case workflow.IssueNotice:
-		if err := x.issue(ctx, "notice"); err != nil {
-			return err
-		}
-		return x.schedule(ctx, deadline.KindIntake, x.s.intakeWorkdays)
-	case workflow.Return:
-		x.ch.Outcome = string(fee.Returned)
-		return x.cancel(ctx, deadline.KindIntake)
-	case workflow.Accept:
-		return x.cancel(ctx, deadline.KindIntake)
-	case workflow.Delegate:
-		fid, _ := x.id("firm_id")
-		sup, _ := x.id("supervisor_id")
-		if sup == 0 {
-			sup = x.p.UserID
-		}
-		d, err := x.s.firms.Delegate(ctx, q, r, firm.DelegateRequest{FirmID: fid, Reason: x.in.Reason, SupervisorID: sup, Actor: x.p})
-		if err != nil {
-			return err
-		}
-		x.ch.FirmID, x.ch.SupervisorID = d.FirmID, sup
-		x.ch.DelegatedAt = sql.NullTime{Time: now, Valid: true}
-		x.detail["delegation"] = map[string]any{"firm_id": d.FirmID, "firm_name": d.FirmName, "override": d.Override}
-		return x.schedule(ctx, deadline.KindReport, x.s.reportWorkdays)
-	case workflow.Decline, workflow.CancelDelegation:
-		status := "declined"
-		if x.in.Trigger == workflow.CancelDelegation {
-			status = "cancelled"
-		}
-		if r.FirmID != 0 {
-			if err := x.s.firms.EndDelegation(ctx, q, r.ID, r.FirmID, status, x.in.Reason, now); err != nil {
-				return err
-			}
-		}
-		x.detail["ended_firm_id"] = r.FirmID
-		x.ch.FirmID = 0
-		x.ch.DelegatedAt = sql.NullTime{}
-		x.ch.ConcludedAt = sql.NullTime{}
-		return x.cancel(ctx)
-	case workflow.SubmitPlan:
-		sd, _ := x.date("survey_date", false)
-		pc, _ := x.date("planned_completion", false)
-		_, err := q.InsertWorkPlan(ctx, store.WorkPlan{ReviewID: r.ID, FirmID: r.FirmID, Mode: x.param("mode"), SurveyDate: sd,
-			KeyIssues: x.param("key_issues"), Staff: x.param("staff"), PlannedCompletion: pc, Status: "submitted", CreatedAt: now})
-		return err
-	case workflow.ApprovePlan:
-		plan, err := q.LatestWorkPlan(ctx, r.ID, r.FirmID)
-		if err != nil {
-			return err
-		}
-		if x.param("decision") == "redo" {
-			if err := q.ReturnWorkPlan(ctx, plan.ID, x.p.UserID, x.in.Reason, now); err != nil {
-				return err
-			}
-			return x.notifyRole(ctx, auth.Intermediary, "plan_redo", fmt.Sprintf("%s:评审方案退回重做", r.ProjectName),
-				"评审中心要求重做评审方案:"+x.in.Reason)
-		}
-		return q.ApproveWorkPlan(ctx, plan.ID, x.p.UserID, now)
-	case workflow.RecordSurvey:
-		sd, _ := x.date("survey_date", true)
-		return q.InsertSiteSurvey(ctx, store.SiteSurvey{ReviewID: r.ID, SurveyDate: sd.Time, People: x.param("people"),
-			Findings: x.param("findings"), CreatedBy: x.p.UserID, CreatedAt: now})
-	case workflow.RequestMaterials:
-		return x.notifyRole(ctx, auth.ConstructionUnit, "supplement",
-			fmt.Sprintf("%s:请补充资料", r.ProjectName), "中介机构要求补充资料(签字盖章):"+x.in.Reason)
-	case workflow.AddTracking:
-		rd, _ := x.date("record_date", true)
-		amt, _ := x.amount("amount", false)
-		return q.InsertTrackingRecord(ctx, store.TrackingRecord{ReviewID: r.ID, Kind: x.param("kind"), RecordDate: rd.Time,
-			Title: x.param("title"), Description: x.param("description"), Amount: amt, CreatedBy: x.p.UserID, CreatedAt: now})
-	case workflow.SubmitDraft:
-		amt, _ := x.amount("audited_amount", true)
-		x.ch.AuditedAmount = amt
-		return x.cancel(ctx, deadline.KindReport)
-	case workflow.SendOpinion:
-		if err := x.issue(ctx, "opinion_letter"); err != nil {
-			return err
-		}
-		return x.schedule(ctx, deadline.KindOpinion, OpinionWorkdays)
-	case workflow.Sign:
-		agree, _ := parseBool("agree", x.param("agree"))
-		reasons := x.param("reasons")
-		if reasons == "" {
-			reasons = x.in.Reason
-		}
-		if err := q.InsertSignature(ctx, store.Signature{ReviewID: r.ID, Round: r.Round, Party: "unit", OrgID: x.p.OrgID,
-			UserID: x.p.UserID, Agree: agree, Reasons: reasons, At: now}); err != nil {
-			return err
-		}
-		if !agree {
-			if err := q.OpenDispute(ctx, r.ID, reasons, now); err != nil {
-				return err
-			}
-		}
-		return x.cancel(ctx, deadline.KindOpinion)
-	case workflow.Cosign:
-		agree := true
-		if v := x.param("agree"); v != "" {
-			agree, _ = parseBool("agree", v)
-		}
-		return q.InsertSignature(ctx, store.Signature{ReviewID: r.ID, Round: r.Round, Party: "contractor", OrgID: x.p.OrgID,
-			UserID: x.p.UserID, Agree: agree, Reasons: x.param("reasons"), At: now})
-	case workflow.DeemAgreed:
-		if x.in.firing != 0 {
-			// The engine fires the opinion deadline and marks it fired; a
-			// review has no other open deadline of that kind (Schedule).
-			return nil
-		}
-		return x.cancel(ctx, deadline.KindOpinion)
-	case workflow.StartExpertReview:
-		ids := splitIDs(x.param("experts"))
-		for _, s := range ids {
-			n, _ := strconv.ParseInt(s, 10, 64)
-			if err := q.AddReviewExpert(ctx, r.ID, n, "dispute", now); err != nil {
-				return err
-			}
-		}
-		return q.SetDisputeExperts(ctx, r.ID, strings.Join(ids, ","))
-	case workflow.Resolve:
-		amt, _ := x.amount("audited_amount", true)
-		x.ch.AuditedAmount = amt
-		if err := q.ResolveDispute(ctx, r.ID, x.param("fault_party"), amt.Decimal, now); err != nil {
-			return err
-		}
-		return x.schedule(ctx, deadline.KindOpinion, OpinionWorkdays)
-	case workflow.IssueUnilateral:
-		x.ch.Outcome = string(fee.Unilateral)
-		return x.cancel(ctx, deadline.KindOpinion)
-	case workflow.Conclude:
-		outcome := fee.Normal
-		if r.State == workflow.Unilateral || r.Outcome == string(fee.Unilateral) {
-			outcome = fee.Unilateral
-		}
-		x.ch.Outcome = string(outcome)
-		x.ch.ConcludedAt = sql.NullTime{Time: now, Valid: true}
-		if x.s.billing != nil {
-			cr := r
-			cr.State, cr.AuditedAmount, cr.Outcome = to, x.ch.AuditedAmount, string(outcome)
-			st, err := x.s.billing.Conclude(ctx, q, cr, outcome, now)
-			if err != nil {
-				return fmt.Errorf("fee statement: %w", err)
-			}
-			x.ch.FeeScheduleID = st.ScheduleID
-			x.detail["fee_total"] = st.TotalFee.StringFixed(2)
-		}
-		if err := x.issue(ctx, "conclusion"); err != nil {
-			return err
-		}
-		if err := x.issue(ctx, "fee_statement"); err != nil {
-			return err
-		}
-		return x.cancel(ctx)
-	case workflow.FileAppeal:
-		x.ch.AppealUsed = true
-	case workflow.Archive:
-		a, err := x.archiveRecord(ctx)
-		if err != nil {
-			return err
-		}
-		if err := q.InsertArchiveRecord(ctx, a); err != nil {
-			if errors.Is(err, store.ErrDuplicate) {
-				return fieldErr("archive_number", "档案号已被使用: %s", a.ArchiveNumber)
-			}
-			return fmt.Errorf("archive record: %w", err)
-		}
-		x.detail["archive"] = map[string]any{"archive_number": a.ArchiveNumber, "paper_received_on": a.PaperReceivedOn.Format("2006-01-02"),
-			"received_by": a.ReceivedBy, "retention_years": a.RetentionYears}
-		return x.cancel(ctx)
-	case workflow.SampleRecheck:
-		amt, _ := x.amount("rechecked_amount", true)
-		audited := r.AuditedAmount.Decimal
-		dev := amt.Decimal.Sub(audited)
-		accurate := dev.Abs().LessThanOrEqual(audited.Mul(decimal.RequireFromString("0.01")))
-		x.detail["deviation"], x.detail["accurate"] = dev.StringFixed(2), accurate
-		return q.InsertSampleRecheck(ctx, store.SampleRecheck{ReviewID: r.ID, FirmID: r.FirmID, RecheckedAmount: amt.Decimal,
-			Deviation: dev, Accurate: accurate, Note: x.in.Reason, CreatedBy: x.p.UserID, CreatedAt: now})
-	case workflow.Suspend:
-		n, _ := strconv.Atoi(x.param("expected_workdays"))
-		x.ch.Suspended = true
-		if err := q.StartSuspension(ctx, r.ID, x.in.Reason, n, x.p.UserID, now); err != nil {
-			return err
-		}
-		cal, err := x.calendar(ctx)
-		if err != nil {
-			return err
-		}
-		return deadline.Pause(ctx, q, cal, r.ID, now)
-	case workflow.Resume:
-		x.ch.Suspended = false
-		if err := q.EndSuspension(ctx, r.ID, x.p.UserID, now); err != nil {
-			return err
-		}
-		cal, err := x.calendar(ctx)
-		if err != nil {
-			return err
-		}
-		return deadline.Resume(ctx, q, cal, r.ID, now)
-	}
+// The effects of the table's triggers: what a transition writes besides
+// moving the state, given its parsed parameters.
+
+func (x *tx) submit(context.Context, workflow.State) error {
+	x.ch.SubmittedAt = sql.NullTime{Time: x.now, Valid: true}
 	return nil
+}
+
+func (x *tx) resubmit(context.Context, workflow.State) error {
+	x.ch.Round = x.r.Round + 1
+	x.ch.Outcome = string(fee.Normal)
+	x.ch.SubmittedAt = sql.NullTime{Time: x.now, Valid: true}
+	return nil
+}
+
+func (x *tx) issueNotice(ctx context.Context, _ workflow.State) error {
+	if err := x.issue(ctx, "notice"); err != nil {
+		return err
+	}
+	return x.schedule(ctx, deadline.KindIntake, x.s.intakeWorkdays)
+}
+
+func (x *tx) returnReview(ctx context.Context, _ workflow.State) error {
+	x.ch.Outcome = string(fee.Returned)
+	return x.cancel(ctx, deadline.KindIntake)
+}
+
+func (x *tx) accept(ctx context.Context, _ workflow.State) error {
+	return x.cancel(ctx, deadline.KindIntake)
+}
+
+func (x *tx) delegate(ctx context.Context, a delegateParams, _ workflow.State) error {
+	sup := a.SupervisorID
+	if sup == 0 {
+		sup = x.p.UserID
+	}
+	d, err := x.s.firms.Delegate(ctx, x.q, x.r, firm.DelegateRequest{FirmID: a.FirmID, Reason: x.in.Reason, SupervisorID: sup, Actor: x.p})
+	if err != nil {
+		return err
+	}
+	x.ch.FirmID, x.ch.SupervisorID = d.FirmID, sup
+	x.ch.DelegatedAt = sql.NullTime{Time: x.now, Valid: true}
+	x.detail["delegation"] = map[string]any{"firm_id": d.FirmID, "firm_name": d.FirmName, "override": d.Override}
+	return x.schedule(ctx, deadline.KindReport, x.s.reportWorkdays)
+}
+
+// endDelegation is decline (by the firm) and cancel_delegation (by the
+// Center, after an appeal).
+func (x *tx) endDelegation(ctx context.Context, _ workflow.State) error {
+	r := x.r
+	status := "declined"
+	if x.in.Trigger == workflow.CancelDelegation {
+		status = "cancelled"
+	}
+	if r.FirmID != 0 {
+		if err := x.s.firms.EndDelegation(ctx, x.q, r.ID, r.FirmID, status, x.in.Reason, x.now); err != nil {
+			return err
+		}
+	}
+	x.detail["ended_firm_id"] = r.FirmID
+	x.ch.FirmID = 0
+	x.ch.DelegatedAt = sql.NullTime{}
+	x.ch.ConcludedAt = sql.NullTime{}
+	return x.cancel(ctx)
+}
+
+func (x *tx) submitPlan(ctx context.Context, a planParams, _ workflow.State) error {
+	_, err := x.q.InsertWorkPlan(ctx, store.WorkPlan{ReviewID: x.r.ID, FirmID: x.r.FirmID, Mode: a.Mode, SurveyDate: a.SurveyDate,
+		KeyIssues: a.KeyIssues, Staff: a.Staff, PlannedCompletion: a.PlannedCompletion, Status: "submitted", CreatedAt: x.now})
+	return err
+}
+
+func (x *tx) approvePlan(ctx context.Context, a planDecision, _ workflow.State) error {
+	r := x.r
+	plan, err := x.q.LatestWorkPlan(ctx, r.ID, r.FirmID)
+	if err != nil {
+		return err
+	}
+	if a.Redo {
+		if err := x.q.ReturnWorkPlan(ctx, plan.ID, x.p.UserID, x.in.Reason, x.now); err != nil {
+			return err
+		}
+		return x.notifyRole(ctx, auth.Intermediary, "plan_redo", fmt.Sprintf("%s:评审方案退回重做", r.ProjectName),
+			"评审中心要求重做评审方案:"+x.in.Reason)
+	}
+	return x.q.ApproveWorkPlan(ctx, plan.ID, x.p.UserID, x.now)
+}
+
+func (x *tx) recordSurvey(ctx context.Context, a surveyParams, _ workflow.State) error {
+	return x.q.InsertSiteSurvey(ctx, store.SiteSurvey{ReviewID: x.r.ID, SurveyDate: a.Date, People: a.People,
+		Findings: a.Findings, CreatedBy: x.p.UserID, CreatedAt: x.now})
+}
+
+func (x *tx) requestMaterials(ctx context.Context, _ workflow.State) error {
+	return x.notifyRole(ctx, auth.ConstructionUnit, "supplement",
+		fmt.Sprintf("%s:请补充资料", x.r.ProjectName), "中介机构要求补充资料(签字盖章):"+x.in.Reason)
+}
+
+func (x *tx) addTracking(ctx context.Context, a trackingParams, _ workflow.State) error {
+	return x.q.InsertTrackingRecord(ctx, store.TrackingRecord{ReviewID: x.r.ID, Kind: a.Kind, RecordDate: a.Date,
+		Title: a.Title, Description: a.Description, Amount: a.Amount, CreatedBy: x.p.UserID, CreatedAt: x.now})
+}
+
+func (x *tx) submitDraft(ctx context.Context, a amountParams, _ workflow.State) error {
+	x.ch.AuditedAmount = decimal.NullDecimal{Decimal: a.Amount, Valid: true}
+	return x.cancel(ctx, deadline.KindReport)
+}
+
+func (x *tx) sendOpinion(ctx context.Context, _ workflow.State) error {
+	if err := x.issue(ctx, "opinion_letter"); err != nil {
+		return err
+	}
+	return x.schedule(ctx, deadline.KindOpinion, OpinionWorkdays)
+}
+
+func (x *tx) sign(ctx context.Context, a workflow.SignArgs, _ workflow.State) error {
+	r := x.r
+	if err := x.q.InsertSignature(ctx, store.Signature{ReviewID: r.ID, Round: r.Round, Party: "unit", OrgID: x.p.OrgID,
+		UserID: x.p.UserID, Agree: a.Agree, Reasons: a.Reasons, At: x.now}); err != nil {
+		return err
+	}
+	if !a.Agree {
+		if err := x.q.OpenDispute(ctx, r.ID, a.Reasons, x.now); err != nil {
+			return err
+		}
+	}
+	return x.cancel(ctx, deadline.KindOpinion)
+}
+
+func (x *tx) cosign(ctx context.Context, a workflow.SignArgs, _ workflow.State) error {
+	return x.q.InsertSignature(ctx, store.Signature{ReviewID: x.r.ID, Round: x.r.Round, Party: "contractor", OrgID: x.p.OrgID,
+		UserID: x.p.UserID, Agree: a.Agree, Reasons: a.Reasons, At: x.now})
+}
+
+func (x *tx) deemAgreed(ctx context.Context, _ workflow.State) error {
+	if x.in.firing != 0 {
+		// The engine fires the opinion deadline and marks it fired; a
+		// review has no other open deadline of that kind (Schedule).
+		return nil
+	}
+	return x.cancel(ctx, deadline.KindOpinion)
+}
+
+func (x *tx) startExpertReview(ctx context.Context, a expertParams, _ workflow.State) error {
+	for _, n := range a.IDs {
+		if err := x.q.AddReviewExpert(ctx, x.r.ID, n, "dispute", x.now); err != nil {
+			return err
+		}
+	}
+	return x.q.SetDisputeExperts(ctx, x.r.ID, strings.Join(a.Written, ","))
+}
+
+func (x *tx) resolve(ctx context.Context, a resolveParams, _ workflow.State) error {
+	x.ch.AuditedAmount = decimal.NullDecimal{Decimal: a.Audited, Valid: true}
+	if err := x.q.ResolveDispute(ctx, x.r.ID, a.FaultParty, a.Audited, x.now); err != nil {
+		return err
+	}
+	return x.schedule(ctx, deadline.KindOpinion, OpinionWorkdays)
+}
+
+func (x *tx) issueUnilateral(ctx context.Context, _ workflow.State) error {
+	x.ch.Outcome = string(fee.Unilateral)
+	return x.cancel(ctx, deadline.KindOpinion)
+}
+
+func (x *tx) conclude(ctx context.Context, to workflow.State) error {
+	r := x.r
+	outcome := fee.Normal
+	if r.State == workflow.Unilateral || r.Outcome == string(fee.Unilateral) {
+		outcome = fee.Unilateral
+	}
+	x.ch.Outcome = string(outcome)
+	x.ch.ConcludedAt = sql.NullTime{Time: x.now, Valid: true}
+	if x.s.billing != nil {
+		cr := r
+		cr.State, cr.AuditedAmount, cr.Outcome = to, x.ch.AuditedAmount, string(outcome)
+		st, err := x.s.billing.Conclude(ctx, x.q, cr, outcome, x.now)
+		if err != nil {
+			return fmt.Errorf("fee statement: %w", err)
+		}
+		x.ch.FeeScheduleID = st.ScheduleID
+		x.detail["fee_total"] = st.TotalFee.StringFixed(2)
+	}
+	if err := x.issue(ctx, "conclusion"); err != nil {
+		return err
+	}
+	if err := x.issue(ctx, "fee_statement"); err != nil {
+		return err
+	}
+	return x.cancel(ctx)
+}
+
+func (x *tx) fileAppeal(context.Context, workflow.State) error {
+	x.ch.AppealUsed = true
+	return nil
+}
+
+func (x *tx) archive(ctx context.Context, a store.ArchiveRecord, _ workflow.State) error {
+	if err := x.q.InsertArchiveRecord(ctx, a); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return fieldErr("archive_number", "档案号已被使用: %s", a.ArchiveNumber)
+		}
+		return fmt.Errorf("archive record: %w", err)
+	}
+	x.detail["archive"] = map[string]any{"archive_number": a.ArchiveNumber, "paper_received_on": a.PaperReceivedOn.Format("2006-01-02"),
+		"received_by": a.ReceivedBy, "retention_years": a.RetentionYears}
+	return x.cancel(ctx)
+}
+
+func (x *tx) sampleRecheck(ctx context.Context, a amountParams, _ workflow.State) error {
+	audited := x.r.AuditedAmount.Decimal
+	dev := a.Amount.Sub(audited)
+	accurate := dev.Abs().LessThanOrEqual(audited.Mul(decimal.RequireFromString("0.01")))
+	x.detail["deviation"], x.detail["accurate"] = dev.StringFixed(2), accurate
+	return x.q.InsertSampleRecheck(ctx, store.SampleRecheck{ReviewID: x.r.ID, FirmID: x.r.FirmID, RecheckedAmount: a.Amount,
+		Deviation: dev, Accurate: accurate, Note: x.in.Reason, CreatedBy: x.p.UserID, CreatedAt: x.now})
+}
+
+func (x *tx) suspend(ctx context.Context, workdays int, _ workflow.State) error {
+	x.ch.Suspended = true
+	if err := x.q.StartSuspension(ctx, x.r.ID, x.in.Reason, workdays, x.p.UserID, x.now); err != nil {
+		return err
+	}
+	cal, err := x.calendar(ctx)
+	if err != nil {
+		return err
+	}
+	return deadline.Pause(ctx, x.q, cal, x.r.ID, x.now)
+}
+
+func (x *tx) resume(ctx context.Context, _ workflow.State) error {
+	x.ch.Suspended = false
+	if err := x.q.EndSuspension(ctx, x.r.ID, x.p.UserID, x.now); err != nil {
+		return err
+	}
+	cal, err := x.calendar(ctx)
+	if err != nil {
+		return err
+	}
+	return deadline.Resume(ctx, x.q, cal, x.r.ID, x.now)
 }
 
 // shanghai is the zone of every date finreview reckons.

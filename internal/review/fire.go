@@ -121,6 +121,7 @@ type tx struct {
 	p      auth.Principal
 	r      store.Review
 	in     FireInput
+	m      *workflow.Machine // the transition's machine
 	now    time.Time
 	ch     store.ReviewChange
 	detail map[string]any
@@ -148,9 +149,10 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 			return fired{}, err
 		}
 	}
-	if !auth.MayFire(p.Role, t) {
+	if !MayFire(p.Role, t) {
 		return fired{}, auth.ErrForbidden
 	}
+	sp := specOf(t) // the trigger's entry in the table of triggers
 	if !owns(p, r) {
 		return fired{}, store.ErrNotFound
 	}
@@ -164,7 +166,9 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 	if err != nil {
 		return fired{}, err
 	}
-	m := workflow.New(r.State, facts)
+	// One machine serves the whole transition: the checks, the firing
+	// and who acts next.
+	m := s.newMachine(r.State, facts)
 	if in.Version != nil && *in.Version != r.Version {
 		return fired{}, &StaleError{Permitted: permittedFor(ctx, p, m)}
 	}
@@ -177,9 +181,10 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 	}
 	// The transaction's instant is whole microseconds, as DATETIME(6)
 	// keeps it, so that what it writes is what is read back.
-	x := &tx{s: s, q: q, p: p, r: r, in: in, now: s.now().Truncate(time.Microsecond), ch: r.Change(), detail: map[string]any{}}
-	if in.Params == nil {
-		x.in.Params = map[string]string{}
+	x := &tx{s: s, q: q, p: p, r: r, in: in, m: m, now: s.now().Truncate(time.Microsecond), ch: r.Change(), detail: map[string]any{}}
+	x.in.Params = map[string]string{}
+	for k, v := range in.Params {
+		x.in.Params[k] = v
 	}
 	x.in.Reason = strings.TrimSpace(in.Reason)
 	if !utf8.ValidString(x.in.Reason) {
@@ -190,21 +195,29 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 			return fired{}, fieldErr(k, "含有无效字符")
 		}
 	}
-	args, err := x.validate(ctx)
-	if err != nil {
-		return fired{}, err
+	if sp.reasonRequired() && x.in.Reason == "" {
+		return fired{}, fieldErr("reason", "请填写原因")
+	}
+	var args any
+	if sp.parse != nil {
+		if args, err = sp.parse(x, ctx); err != nil {
+			return fired{}, err
+		}
 	}
 	facts.Missing, err = s.missing(ctx, q, r, t)
 	if err != nil {
 		return fired{}, err
 	}
-	to, err := fireMachine(ctx, workflow.New(r.State, facts), t, args)
+	m.SetFacts(facts)
+	to, err := fireMachine(ctx, m, t, args)
 	if err != nil {
 		return fired{}, refusedFor(p, err)
 	}
 	x.ch.State = to
-	if err := x.effects(ctx, to); err != nil {
-		return fired{}, err
+	if sp.effect != nil {
+		if err := sp.effect(x, ctx, args, to); err != nil {
+			return fired{}, err
+		}
 	}
 	if err := x.record(ctx, to); err != nil {
 		return fired{}, err
@@ -227,9 +240,10 @@ func visible(ctx context.Context, q *store.Queries, sc store.Scope, r store.Revi
 }
 
 // fireMachine fires t, passing the sign answer only to sign.
-func fireMachine(ctx context.Context, m *workflow.Machine, t workflow.Trigger, sign workflow.SignArgs) (workflow.State, error) {
+func fireMachine(ctx context.Context, m *workflow.Machine, t workflow.Trigger, args any) (workflow.State, error) {
 	if t == workflow.Sign {
-		return m.FireSign(ctx, sign)
+		a, _ := args.(workflow.SignArgs)
+		return m.FireSign(ctx, a)
 	}
 	return m.Fire(ctx, t)
 }
@@ -274,7 +288,7 @@ func permittedFor(ctx context.Context, p auth.Principal, m *workflow.Machine) []
 func mayFire(p auth.Principal, ts []workflow.Trigger) []workflow.Trigger {
 	out := []workflow.Trigger{}
 	for _, t := range ts {
-		if auth.MayFire(p.Role, t) {
+		if MayFire(p.Role, t) {
 			out = append(out, t)
 		}
 	}

@@ -47,8 +47,10 @@ func noticeKind(t workflow.Trigger) notice.Kind {
 // notify tells the parties who act next that the review moved; a
 // suspension or resumption is told to the unit, the firm and the Center.
 func (x *tx) notify(ctx context.Context, to workflow.State) error {
-	f := workflow.Facts{Suspended: x.ch.Suspended, AppealUsed: x.ch.AppealUsed}
-	m := workflow.New(to, f)
+	// The transition's machine, now in state to, answers with the facts
+	// the transition left.
+	m := x.m
+	m.SetFacts(workflow.Facts{Suspended: x.ch.Suspended, AppealUsed: x.ch.AppealUsed})
 	seen := map[auth.Role]bool{}
 	title := fmt.Sprintf("%s:%s", x.r.ProjectName, to.Label())
 	body := fmt.Sprintf("%s(%s)执行了\u201c%s\u201d,评审现为\u201c%s\u201d。", x.p.Name, x.p.Role.Label(), x.in.Trigger.Label(), to.Label())
@@ -70,7 +72,7 @@ func (x *tx) notify(ctx context.Context, to workflow.State) error {
 			continue
 		}
 		for _, role := range []auth.Role{auth.ConstructionUnit, auth.FinanceSection, auth.ReviewCenter, auth.Intermediary, auth.Contractor} {
-			if seen[role] || !auth.MayFire(role, t) {
+			if seen[role] || !MayFire(role, t) {
 				continue
 			}
 			seen[role] = true

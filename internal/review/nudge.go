@@ -66,7 +66,7 @@ func (s *Service) Nudge(ctx context.Context, p auth.Principal, id int64, message
 		var roles []string
 		for _, t := range workflow.New(r.State, workflow.Facts{AppealUsed: r.AppealUsed}).Permitted(ctx) {
 			for _, role := range []auth.Role{auth.ConstructionUnit, auth.FinanceSection, auth.ReviewCenter, auth.Intermediary, auth.Contractor} {
-				if seen[role] || role == p.Role || !auth.MayFire(role, t) || !auth.IsTask(t) {
+				if seen[role] || role == p.Role || !MayFire(role, t) || !IsTask(t) {
 					continue
 				}
 				seen[role] = true

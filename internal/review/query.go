@@ -52,27 +52,34 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 		return store.Project{}, auth.ErrForbidden
 	}
 	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
+	// Every simple field is checked before answering, so a form flags all
+	// its empty or invalid fields at once (errors.Join of FieldErrors).
+	var errs []error
 	if in.Code == "" {
-		return store.Project{}, fieldErr("code", "请填写项目编号(最多 64 个字符)")
-	}
-	if err := input.Line("code", in.Code, 64); err != nil {
-		return store.Project{}, err
+		errs = append(errs, fieldErr("code", "请填写项目编号(最多 64 个字符)"))
+	} else if err := input.Line("code", in.Code, 64); err != nil {
+		errs = append(errs, err)
 	}
 	if in.Name == "" {
-		return store.Project{}, fieldErr("name", "请填写项目名称(最多 200 个字)")
-	}
-	if err := input.Line("name", in.Name, 200); err != nil {
-		return store.Project{}, err
+		errs = append(errs, fieldErr("name", "请填写项目名称(最多 200 个字)"))
+	} else if err := input.Line("name", in.Name, 200); err != nil {
+		errs = append(errs, err)
 	}
 	if _, ok := FundingSources()[in.FundingSource]; !ok {
-		return store.Project{}, fieldErr("funding_source", "资金来源不正确")
+		errs = append(errs, fieldErr("funding_source", "请选择资金来源"))
 	}
 	if _, ok := Categories()[in.Category]; !ok {
-		return store.Project{}, fieldErr("category", "项目类别不正确")
+		errs = append(errs, fieldErr("category", "请选择项目类别"))
 	}
 	est, err := fee.ParseAmount(strings.TrimSpace(in.ApprovedEstimate))
 	if err != nil {
-		return store.Project{}, &FieldError{Name: "approved_estimate", Msg: "批复概算金额格式不正确: " + err.Error()}
+		errs = append(errs, &FieldError{Name: "approved_estimate", Msg: "批复概算金额格式不正确: " + err.Error()})
+	}
+	if in.UnitOrgID == 0 && p.Role != auth.ConstructionUnit {
+		errs = append(errs, fieldErr("unit_org_id", "请选择建设单位"))
+	}
+	if len(errs) > 0 {
+		return store.Project{}, errors.Join(errs...)
 	}
 	unit := in.UnitOrgID
 	if p.Role == auth.ConstructionUnit {
@@ -185,16 +192,21 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	if err != nil {
 		return store.Review{}, err
 	}
+	var errs []error
 	kind, err := fee.ParseKind(strings.TrimSpace(in.Kind))
 	if err != nil {
-		return store.Review{}, &FieldError{Name: "kind", Msg: err.Error()}
-	}
-	if kind == fee.Tracking && !proj.KeyProject {
-		return store.Review{}, fieldErr("kind", "跟踪评审仅适用于批复概算 500 万元及以上的重点项目")
+		errs = append(errs, &FieldError{Name: "kind", Msg: err.Error()})
+	} else if kind == fee.Tracking && !proj.KeyProject {
+		errs = append(errs, fieldErr("kind", "跟踪评审仅适用于批复概算 500 万元及以上的重点项目"))
 	}
 	amt, err := fee.ParseAmount(strings.TrimSpace(in.SubmittedAmount))
 	if err != nil {
-		return store.Review{}, &FieldError{Name: "submitted_amount", Msg: "送审金额格式不正确: " + err.Error()}
+		errs = append(errs, &FieldError{Name: "submitted_amount", Msg: "送审金额格式不正确: " + err.Error()})
+	} else if !amt.IsPositive() {
+		errs = append(errs, fieldErr("submitted_amount", "送审金额须大于 0 元"))
+	}
+	if len(errs) > 0 {
+		return store.Review{}, errors.Join(errs...)
 	}
 	var id int64
 	err = s.store.InTx(ctx, func(q *store.Queries) error {

@@ -245,7 +245,7 @@ func TestRoleTable(t *testing.T) {
 			p := h.p(user)
 			t.Run(string(tr)+" by "+user, func(t *testing.T) {
 				_, err := h.svc.Fire(h.ctx, p, id, review.FireInput{Trigger: tr, Reason: "理由", Params: map[string]string{}})
-				if !auth.MayFire(p.Role, tr) {
+				if !review.MayFire(p.Role, tr) {
 					if !errors.Is(err, auth.ErrForbidden) {
 						t.Fatalf("err = %v, want forbidden", err)
 					}

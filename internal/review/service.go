@@ -52,6 +52,9 @@ type Service struct {
 	// recentDrawWindow and maxRecentDraws tune the expert draw.
 	recentDrawWindow int
 	maxRecentDraws   int
+	// newMachine builds the workflow machine of a transition: once per
+	// transition (a test counts the builds through it).
+	newMachine func(workflow.State, workflow.Facts) *workflow.Machine
 }
 
 // OpinionWorkdays is the unit's time to sign the opinion letter (征求意见书):
@@ -80,7 +83,7 @@ func NewService(o Options) *Service {
 	}
 	return &Service{store: o.Store, firms: o.Firms, billing: o.Billing, docs: o.Docs, now: o.Now, log: o.Log,
 		reportWorkdays: o.ReportWorkdays, intakeWorkdays: o.IntakeWorkdays, plansRequired: o.PlansRequired,
-		recentDrawWindow: o.RecentDrawWindow, maxRecentDraws: o.MaxRecentDraws}
+		recentDrawWindow: o.RecentDrawWindow, maxRecentDraws: o.MaxRecentDraws, newMachine: workflow.New}
 }
 
 // FireInput is one requested transition.

@@ -268,7 +268,8 @@ type ContractorDeduction struct {
 	TotalFee         decimal.Decimal
 	ContractorShare  decimal.Decimal
 	ComputedAt       time.Time
-	Contractors      int // contractors on the project
+	Contractors      int  // contractors on the project
+	Paid             bool // the statement is marked paid
 }
 
 // DeductionFilter narrows the contractor deduction list.
@@ -302,7 +303,7 @@ func (q *Queries) ContractorDeductions(ctx context.Context, sc Scope, f Deductio
 	rows, err := q.db.QueryContext(ctx,
 		`SELECT o.id, o.name, COALESCE(o.credit_code,''), r.id, p.code, p.name, j.name, r.kind, r.state,
 		   s.submitted_amount, s.audited_amount, s.total_fee, s.contractor_share, s.computed_at,
-		   (SELECT COUNT(*) FROM project_contractors pc2 WHERE pc2.project_id = p.id)
+		   (SELECT COUNT(*) FROM project_contractors pc2 WHERE pc2.project_id = p.id), s.paid_at IS NOT NULL
 		 FROM fee_statements s
 		 JOIN reviews r ON r.id = s.review_id
 		 JOIN projects p ON p.id = r.project_id
@@ -319,7 +320,7 @@ func (q *Queries) ContractorDeductions(ctx context.Context, sc Scope, f Deductio
 		var d ContractorDeduction
 		if err := rows.Scan(&d.ContractorID, &d.ContractorName, &d.CreditCode, &d.ReviewID, &d.ProjectCode, &d.ProjectName,
 			&d.JurisdictionName, &d.Kind, &d.State, &d.SubmittedAmount, &d.AuditedAmount, &d.TotalFee, &d.ContractorShare,
-			&d.ComputedAt, &d.Contractors); err != nil {
+			&d.ComputedAt, &d.Contractors, &d.Paid); err != nil {
 			return nil, err
 		}
 		out = append(out, d)

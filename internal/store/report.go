@@ -298,43 +298,6 @@ func (q *Queries) ConcludedBy(ctx context.Context, sc Scope, by string, limit in
 	return out, rows.Err()
 }
 
-// ContractorFee is what one contractor bears of the review fees (5% rule)
-// on the projects it works on: paid and still owed.
-type ContractorFee struct {
-	ContractorID   int64
-	ContractorName string
-	Statements     int
-	Share          decimal.Decimal
-	Paid           decimal.Decimal
-	Owed           decimal.Decimal
-}
-
-// ContractorFees sums fee_statements.contractor_share by the contractor of
-// the review's project (the first contractor listed when several share it).
-func (q *Queries) ContractorFees(ctx context.Context, sc Scope) ([]ContractorFee, error) {
-	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, `SELECT c.id, c.name, COUNT(*), COALESCE(SUM(s.contractor_share),0),
-		  COALESCE(SUM(CASE WHEN s.paid_at IS NOT NULL THEN s.contractor_share ELSE 0 END),0),
-		  COALESCE(SUM(CASE WHEN s.paid_at IS NULL THEN s.contractor_share ELSE 0 END),0)
-		FROM fee_statements s JOIN reviews r ON r.id = s.review_id JOIN projects p ON p.id = r.project_id
-		  JOIN organizations c ON c.id = (SELECT MIN(pc.contractor_org_id) FROM project_contractors pc WHERE pc.project_id = p.id)
-		WHERE `+w+` AND s.contractor_share > 0
-		GROUP BY c.id, c.name ORDER BY 4 DESC, c.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("contractor fees: %w", err)
-	}
-	defer rows.Close()
-	var out []ContractorFee
-	for rows.Next() {
-		var f ContractorFee
-		if err := rows.Scan(&f.ContractorID, &f.ContractorName, &f.Statements, &f.Share, &f.Paid, &f.Owed); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
-}
-
 // FeeTotalsAll sums every visible fee statement.
 func (q *Queries) FeeTotalsAll(ctx context.Context, sc Scope) (FeeTotals, error) {
 	return q.FeeTotalsBetween(ctx, sc, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))

@@ -87,7 +87,7 @@ func TestTransitionsWaitTheirTurnAfterSignIn(t *testing.T) {
 	s := testenv.DB(t)
 	testenv.Demo(t, s)
 	authSvc := auth.NewService(s, time.Now)
-	a, err := New(Deps{Log: slog.New(slog.DiscardHandler), Store: s, Auth: authSvc, MaxTransitions: 1})
+	a, err := New(Deps{Log: slog.New(slog.DiscardHandler), Auth: authSvc, MaxTransitions: 1, Services: FillServices(s, nil, Services{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,21 +17,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/docs"
 	"finreview/internal/input"
-	"finreview/internal/store"
 )
-
-// apiDocuments registers the documents and papers API.
-func (a *App) apiDocuments(r fiber.Router) {
-	r.Post("/reviews/:id/documents", a.apiUploadDocument)
-	r.Get("/reviews/:id/documents", a.apiListDocuments)
-	r.Get("/reviews/:id/papers", a.apiReviewPapers)
-	r.Get("/documents/:id", a.apiDocument)
-	r.Get("/documents/:id/content", a.apiDocumentContent)
-	r.Get("/documents/:id/versions", a.apiDocumentVersions)
-	r.Get("/documents/:id/access", a.apiDocumentAccess)
-	r.Get("/papers", a.apiSearchPapers)
-	r.Post("/papers/:id/void", a.apiVoidPaper)
-}
 
 // docsCall is how a handler on one document or paper starts: the signed-in
 // principal, the documents service and the route's id.
@@ -68,15 +54,15 @@ type uploadForm struct {
 // request stream (never c.FormFile or c.MultipartForm, which buffer): the
 // small fields first, then the file, which is handed to the document
 // service as a reader. Fields after the file are ignored.
-func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (store.Document, uploadForm, error) {
+func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (docs.Document, uploadForm, error) {
 	var form uploadForm
 	svc, err := a.docsService()
 	if err != nil {
-		return store.Document{}, form, err
+		return docs.Document{}, form, err
 	}
 	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return store.Document{}, form, &statusErr{status: 400, code: "bad_request", msg: "请以 multipart/form-data 方式上传文件"}
+		return docs.Document{}, form, &statusErr{status: 400, code: "bad_request", msg: "请以 multipart/form-data 方式上传文件"}
 	}
 	// The paced, bounded body (edge.go), counted for the length check.
 	raw := &countingReader{r: a.uploadBody(c)}
@@ -85,7 +71,7 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (stor
 	body := bufio.NewReaderSize(raw, 1<<20)
 	form, part, err := readUploadParts(multipart.NewReader(body, params["boundary"]))
 	if err != nil {
-		return store.Document{}, form, err
+		return docs.Document{}, form, err
 	}
 	file := &filePart{part: part, body: body, raw: raw, declared: int64(c.Request().Header.ContentLength())}
 	doc, err := svc.UploadFile(c.UserContext(), p, docs.UploadInput{ReviewID: reviewID, Category: form.Category,
@@ -257,7 +243,7 @@ func (a *App) apiUploadDocument(c *fiber.Ctx) error {
 		"name": doc.Name, "category": doc.Category, "version": doc.Version, "content_type": doc.ContentType})
 }
 
-func documentJSON(d store.Document) fiber.Map {
+func documentJSON(d docs.Document) fiber.Map {
 	m := fiber.Map{
 		"id": strconv.FormatInt(d.ID, 10), "review_id": strconv.FormatInt(d.ReviewID, 10),
 		"category": d.Category, "category_label": docs.CategoryLabel(d.Category), "name": d.Name, "version": d.Version,
@@ -286,7 +272,7 @@ func (a *App) apiListDocuments(c *fiber.Ctx) error {
 			pg.Size = n
 		}
 	}
-	list, total, err := svc.List(c.UserContext(), p, id, store.DocumentFilter{Category: c.Query("category"),
+	list, total, err := svc.List(c.UserContext(), p, id, docs.DocumentFilter{Category: c.Query("category"),
 		LatestOnly: c.Query("latest") == "true", Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
 		return err
@@ -361,7 +347,7 @@ func (a *App) sendDocument(c *fiber.Ctx, action string) error {
 	return sendStream(c, d, rc, action)
 }
 
-func sendStream(c *fiber.Ctx, d store.Document, rc io.ReadCloser, action string) error {
+func sendStream(c *fiber.Ctx, d docs.Document, rc io.ReadCloser, action string) error {
 	ct, size, disposition := d.ContentType, d.Size, "attachment"
 	switch action {
 	case docs.ActionThumbnail:
@@ -437,7 +423,7 @@ func rfc5987(s string) string {
 	return b.String()
 }
 
-func paperJSON(pp store.Paper) fiber.Map {
+func paperJSON(pp docs.Paper) fiber.Map {
 	m := fiber.Map{"id": strconv.FormatInt(pp.ID, 10), "review_id": strconv.FormatInt(pp.ReviewID, 10), "kind": pp.Kind,
 		"kind_label": docs.PaperLabel(pp.Kind), "number": pp.DocNumber, "serial": pp.Number, "year": pp.Year,
 		"document_id": nil, "issued_at": pp.IssuedAt.In(shanghai).Format(time.RFC3339), "issued_by": pp.IssuedByName,
@@ -473,10 +459,7 @@ func (a *App) apiReviewPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.store.Review(c.UserContext(), p.Scope(), id); err != nil {
-		return err
-	}
-	list, err := a.store.Papers(c.UserContext(), id)
+	list, err := a.svc.Reviews.Papers(c.UserContext(), p, id)
 	if err != nil {
 		return err
 	}
@@ -500,7 +483,7 @@ func (a *App) apiSearchPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, total, err := svc.SearchPapers(c.UserContext(), p, store.PaperFilter{DocNumber: strings.TrimSpace(c.Query("q")),
+	list, total, err := svc.SearchPapers(c.UserContext(), p, docs.PaperFilter{DocNumber: strings.TrimSpace(c.Query("q")),
 		Kind: c.Query("kind"), Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
 		return err

@@ -11,16 +11,6 @@ import (
 	"finreview/internal/review"
 )
 
-// apiDraws registers the expert draw API: draws for dispute and sample
-// re-reviews, their verification and the experts' scores.
-func (a *App) apiDraws(r fiber.Router) {
-	r.Post("/reviews/:id<int>/draws", a.apiCreateDraw)
-	r.Get("/reviews/:id<int>/draws", a.apiListDraws)
-	r.Get("/draws/:id<int>", a.apiGetDraw)
-	r.Get("/draws/:id<int>/verify", a.apiVerifyDraw)
-	r.Post("/reviews/:id<int>/experts/:eid<int>/score", a.apiScoreExpert)
-}
-
 func drawJSON(d review.DrawView) fiber.Map {
 	experts := func(es []review.DrawnExpert) []fiber.Map {
 		out := make([]fiber.Map, 0, len(es))

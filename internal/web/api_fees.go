@@ -11,18 +11,8 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/fee"
-	"finreview/internal/store"
+	"finreview/internal/review"
 )
-
-// apiFees registers the fee API: the what-if calculator, the schedules and
-// a review's fee statement.
-func (a *App) apiFees(r fiber.Router) {
-	r.Post("/fees/calculate", a.apiFeeCalculate)
-	r.Get("/fee-schedules", a.apiFeeSchedules)
-	r.Post("/fee-schedules", a.apiCreateFeeSchedule)
-	r.Put("/fee-schedules/:id<int>", a.apiUpdateFeeSchedule)
-	r.Get("/reviews/:id<int>/fee-statement", a.apiFeeStatement)
-}
 
 func (a *App) billingService() (*billing.Service, error) {
 	if a.svc.Billing == nil {
@@ -217,22 +207,22 @@ func (a *App) apiUpdateFeeSchedule(c *fiber.Ctx) error {
 
 // statementFor loads a review the principal may see and its verified
 // statement (404 when the review is invisible or has no statement).
-func (a *App) statementFor(c *fiber.Ctx) (auth.Principal, store.Review, billing.Statement, error) {
+func (a *App) statementFor(c *fiber.Ctx) (auth.Principal, review.Review, billing.Statement, error) {
 	p, err := mustPrincipal(c)
 	if err != nil {
-		return p, store.Review{}, billing.Statement{}, err
+		return p, review.Review{}, billing.Statement{}, err
 	}
 	svc, err := a.billingService()
 	if err != nil {
-		return p, store.Review{}, billing.Statement{}, err
+		return p, review.Review{}, billing.Statement{}, err
 	}
 	id, err := idParam(c, "id")
 	if err != nil {
-		return p, store.Review{}, billing.Statement{}, err
+		return p, review.Review{}, billing.Statement{}, err
 	}
-	r, err := a.store.Review(c.UserContext(), p.Scope(), id)
+	r, err := a.svc.Reviews.Review(c.UserContext(), p, id)
 	if err != nil {
-		return p, store.Review{}, billing.Statement{}, err
+		return p, review.Review{}, billing.Statement{}, err
 	}
 	st, err := svc.Statement(c.UserContext(), id)
 	if err != nil {

@@ -40,9 +40,9 @@ func newFeeFixture(t *testing.T) *feeFixture {
 	now := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)) }
 	svc := billing.NewService(s, now)
 	app, err := web.New(web.Deps{
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Store: s, Auth: auth.NewService(s, time.Now), Now: now,
-		Services: web.Services{Billing: svc},
+		Log:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Auth: auth.NewService(s, time.Now), Now: now,
+		Services: web.FillServices(s, now, web.Services{Billing: svc}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -347,13 +347,15 @@ func TestFeeStatementAPIAndPages(t *testing.T) {
 		if m == nil {
 			t.Fatal("schedules page has no CSRF field")
 		}
-		bad := `{"name":"坏表","effective_from":"2026-01-01","discount":"0.5","reduction_rate":"0.05","penalty_threshold":"0.05","unilateral_first_ratio":"0.8","bands":[{"up_to":"9","rate":"0.1"},{"up_to":"8","rate":"0.1"},{"up_to":null,"rate":"0.1"}]}`
-		form := url.Values{"schedule": {bad}, "_csrf": {m[1]}}
+		form := url.Values{"name": {"坏表"}, "effective_from": {"2026-01-01"}, "discount": {"0.5"}, "reduction_rate": {"0.05"},
+			"penalty_threshold": {"0.05"}, "unilateral_first_ratio": {"0.8"}, "band_up_to_0": {"9"}, "band_rate_0": {"0.1"},
+			"band_up_to_1": {"8"}, "band_rate_1": {"0.1"}, "band_rate_2": {"0.1"}, "_csrf": {m[1]}}
 		req := httptest.NewRequest("POST", "/fees/schedules", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(admin)
 		resp, body := f.send(req)
-		if resp.StatusCode != 422 || !strings.Contains(body, "bands[1].up_to") || !strings.Contains(body, "坏表") {
+		if resp.StatusCode != 422 || !strings.Contains(body, "第 2 段上限") || !strings.Contains(body, `value="坏表"`) ||
+			!strings.Contains(body, `name="band_up_to_1" value="8" size="14" inputmode="decimal" class="num" aria-label="第 2 段上限" aria-invalid="true"`) {
 			t.Fatalf("status %d; the error or the kept text is missing", resp.StatusCode)
 		}
 		n, err := f.st.CountFeeSchedules(context.Background())

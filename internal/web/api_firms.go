@@ -11,16 +11,8 @@ import (
 	"finreview/internal/assign"
 	"finreview/internal/auth"
 	"finreview/internal/firm"
-	"finreview/internal/store"
+	"finreview/internal/review"
 )
-
-// apiFirms registers the firm and expert library API: review center,
-// finance sections and administrators only.
-func (a *App) apiFirms(r fiber.Router) {
-	r.Get("/firms", a.apiListFirms)
-	r.Get("/firms/:id<int>", a.apiGetFirm)
-	r.Get("/experts", a.apiListExperts)
-}
 
 func (a *App) firmService() (*firm.Service, error) {
 	if a.svc.Firms == nil {
@@ -39,23 +31,23 @@ func firmIDText(id int64) string { return strconv.FormatInt(id, 10) }
 
 // firmJurisdiction resolves the jurisdiction query parameter (an id or a
 // Chinese name or code); empty means the caller's own jurisdiction.
-func (a *App) firmJurisdiction(c *fiber.Ctx, p auth.Principal, raw string) (store.Jurisdiction, error) {
+func (a *App) firmJurisdiction(c *fiber.Ctx, p auth.Principal, raw string) (auth.Jurisdiction, error) {
 	raw = strings.TrimSpace(raw)
 	ctx := c.UserContext()
-	var j store.Jurisdiction
+	var j auth.Jurisdiction
 	var err error
 	switch {
 	case raw == "":
-		j, err = a.store.Jurisdiction(ctx, p.JurisdictionID)
+		j, err = a.auth.Jurisdiction(ctx, p.JurisdictionID)
 	default:
 		if id, perr := strconv.ParseInt(raw, 10, 64); perr == nil {
-			if j, err = a.store.Jurisdiction(ctx, id); err == nil {
+			if j, err = a.auth.Jurisdiction(ctx, id); err == nil {
 				break
 			}
 		}
-		j, err = a.store.JurisdictionByName(ctx, raw)
+		j, err = a.auth.JurisdictionByName(ctx, raw)
 	}
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, review.ErrNotFound) {
 		return j, &firmFieldErr{field: "jurisdiction", msg: "区划不存在:" + raw}
 	}
 	return j, err
@@ -157,7 +149,7 @@ func (a *App) apiListExperts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.Experts(c.UserContext(), store.ExpertFilter{Specialty: strings.TrimSpace(c.Query("specialty")),
+	list, err := svc.Experts(c.UserContext(), firm.ExpertFilter{Specialty: strings.TrimSpace(c.Query("specialty")),
 		Search: c.Query("q"), ActiveOnly: c.Query("active") == "true"})
 	if err != nil {
 		return err

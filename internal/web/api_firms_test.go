@@ -30,9 +30,8 @@ func firmsApp(t *testing.T) (*web.App, *store.Store) {
 	testenv.Demo(t, s)
 	app, err := web.New(web.Deps{
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Store:    s,
 		Auth:     auth.NewService(s, time.Now),
-		Services: web.Services{Firms: firm.NewService(s, time.Now)},
+		Services: web.FillServices(s, nil, web.Services{Firms: firm.NewService(s, time.Now)}),
 	})
 	if err != nil {
 		t.Fatal(err)

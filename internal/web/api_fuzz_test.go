@@ -62,8 +62,8 @@ func FuzzAPIRequests(f *testing.F) {
 	if _, err := demo.SeedReviews(context.Background(), s, reviews, objects, seeded); err != nil {
 		f.Fatal(err)
 	}
-	app, err := web.New(web.Deps{Log: log, Store: s, Auth: auth.NewService(s, time.Now),
-		Services: web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc}})
+	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
+		Services: web.FillServices(s, nil, web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc})})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -4,11 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// apiNotices registers the user's own contact for outside notices.
-func (a *App) apiNotices(r fiber.Router) {
-	r.Put("/me", a.apiSetContact)
-}
-
 // apiSetContact is PUT /api/v1/me {"phone","email"}: a field left out
 // keeps its value, an empty one clears it.
 func (a *App) apiSetContact(c *fiber.Ctx) error {

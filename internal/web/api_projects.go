@@ -8,10 +8,9 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/review"
-	"finreview/internal/store"
 )
 
-func projectJSON(p store.Project) fiber.Map {
+func projectJSON(p review.Project) fiber.Map {
 	return fiber.Map{
 		"id": idString(p.ID), "code": p.Code, "name": p.Name,
 		"jurisdiction_id": idString(p.JurisdictionID), "jurisdiction": p.JurisdictionName,
@@ -83,7 +82,7 @@ func (a *App) apiListProjects(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, total, err := a.store.Projects(c.UserContext(), p.Scope(), strings.TrimSpace(c.Query("q")), pg.Size, pg.Offset())
+	items, total, err := a.svc.Reviews.Projects(c.UserContext(), p, strings.TrimSpace(c.Query("q")), pg.Size, pg.Offset())
 	if err != nil {
 		return err
 	}

@@ -10,26 +10,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/assign"
-	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/review"
-	"finreview/internal/store"
 	"finreview/workflow"
 )
-
-// apiReviews registers the review API.
-func (a *App) apiReviews(r fiber.Router) {
-	r.Post("/projects", a.apiCreateProject)
-	r.Get("/projects", a.apiListProjects)
-	r.Post("/reviews", a.apiCreateReview)
-	r.Get("/reviews", a.apiListReviews)
-	r.Get("/reviews/:id<int>", a.apiGetReview)
-	r.Post("/reviews/:id<int>/transitions", a.admitTransitions, a.apiFireReview)
-	r.Get("/reviews/:id<int>/events", a.apiReviewEvents)
-	r.Post("/reviews/:id<int>/nudge", a.apiNudgeReview)
-	r.Get("/audit/verify", a.apiAuditVerify)
-	r.Get("/openapi.json", a.apiOpenAPI)
-}
 
 func (a *App) reviewsService() (*review.Service, error) {
 	if a.svc.Reviews == nil {
@@ -202,7 +186,7 @@ func reviewJSON(v review.View) fiber.Map {
 }
 
 // reviewListJSON is the short form of a review in lists.
-func reviewListJSON(r store.Review) fiber.Map {
+func reviewListJSON(r review.Review) fiber.Map {
 	var audited any
 	if r.AuditedAmount.Valid {
 		audited = r.AuditedAmount.Decimal.StringFixed(2)
@@ -254,12 +238,12 @@ func (a *App) apiCreateReview(c *fiber.Ctx) error {
 }
 
 // reviewFilter reads the list filters of GET /reviews.
-func (a *App) reviewFilter(c *fiber.Ctx) (store.ReviewFilter, paging, error) {
+func (a *App) reviewFilter(c *fiber.Ctx) (review.ReviewFilter, paging, error) {
 	pg, err := pageParams(c)
 	if err != nil {
-		return store.ReviewFilter{}, paging{}, err
+		return review.ReviewFilter{}, paging{}, err
 	}
-	f := store.ReviewFilter{Kind: c.Query("kind"), Search: strings.TrimSpace(c.Query("q")), Limit: pg.Size, Offset: pg.Offset()}
+	f := review.ReviewFilter{Kind: c.Query("kind"), Search: strings.TrimSpace(c.Query("q")), Limit: pg.Size, Offset: pg.Offset()}
 	for _, s := range strings.Split(c.Query("state"), ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
@@ -274,7 +258,7 @@ func (a *App) reviewFilter(c *fiber.Ctx) (store.ReviewFilter, paging, error) {
 		if n, err := strconv.ParseInt(j, 10, 64); err == nil && n > 0 && len(j) < 6 {
 			f.JurisdictionID = n
 		} else {
-			jj, err := a.store.JurisdictionByName(c.UserContext(), j)
+			jj, err := a.auth.JurisdictionByName(c.UserContext(), j)
 			if err != nil {
 				return f, pg, &review.FieldError{Name: "jurisdiction", Msg: "区划不存在: " + j}
 			}
@@ -416,7 +400,7 @@ func (a *App) apiAuditVerify(c *fiber.Ctx) error {
 	if _, err := require(c, auth.ViewAudit); err != nil {
 		return err
 	}
-	res, err := audit.Verify(c.UserContext(), a.store)
+	res, err := a.svc.Reports.VerifyAudit(c.UserContext())
 	if err != nil {
 		return err
 	}

@@ -31,15 +31,8 @@ func (a *App) apiCreateToken(c *fiber.Ctx) error {
 	if in.Username == "" || in.Password == "" {
 		return auth.ErrBadCredentials
 	}
-	u, err := a.auth.Authenticate(c.UserContext(), in.Username, in.Password, clientIP(c))
+	tok, err := a.auth.IssueToken(c.UserContext(), in.Username, in.Password, clientIP(c))
 	if err != nil {
-		return err
-	}
-	tok, err := a.auth.NewToken(c.UserContext(), u.ID)
-	if err != nil {
-		return err
-	}
-	if err := a.audit(c, u, "api_token", map[string]string{"ip": clientIP(c)}); err != nil {
 		return err
 	}
 	return c.Status(201).JSON(fiber.Map{"token": tok})

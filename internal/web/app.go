@@ -21,8 +21,6 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
-	"finreview/internal/standin"
-	"finreview/internal/store"
 	"finreview/templates"
 )
 
@@ -37,7 +35,6 @@ type Check struct {
 // Deps is what the web app needs; cmd/finreview builds it.
 type Deps struct {
 	Log      *slog.Logger
-	Store    *store.Store
 	Auth     *auth.Service
 	Services Services
 	Checks   []Check
@@ -53,14 +50,12 @@ type Deps struct {
 // App is the web application.
 type App struct {
 	log      *slog.Logger
-	store    *store.Store
 	auth     *auth.Service
 	svc      Services
 	views    *views
 	checks   []Check
 	now      func() time.Time
 	secure   bool
-	standins *standin.Service
 	fiber    *fiber.App
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -68,6 +63,7 @@ type App struct {
 	waiting  prometheus.Gauge
 	table    routeTable
 	bodies   *budget
+	metrics  fiber.Handler
 
 	cspViolations prometheus.Counter
 }
@@ -84,8 +80,8 @@ func New(d Deps) (*App, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &App{log: d.Log, store: d.Store, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies,
-		standins: standin.NewService(d.Store, d.Now), bodies: &budget{limit: bodyBudget}}
+	a := &App{log: d.Log, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies,
+		bodies: &budget{limit: bodyBudget}}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "finreview_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})
@@ -119,10 +115,7 @@ func New(d Deps) (*App, error) {
 	})
 	a.fiber.Use(a.recover, a.requestLog, a.securityHeaders, a.knownRoute, a.limitBody)
 	a.fiber.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(templates.FS), PathPrefix: "static", MaxAge: 3600}))
-	a.fiber.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	a.fiber.Get("/readyz", a.readyz)
-	a.fiber.Post("/csp-report", a.cspReport)
-	a.fiber.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	a.metrics = adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
 	a.routes()
 	a.table = newRouteTable(a.fiber.GetRoutes(true))
 	return a, nil

@@ -56,7 +56,7 @@ func newDocEnv(t *testing.T, objects *docs.ObjectStore) *docEnv {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := docs.NewService(s, objects, time.Now, log)
 	as := auth.NewService(s, time.Now)
-	app, err := web.New(web.Deps{Log: log, Store: s, Auth: as, Services: web.Services{Docs: svc}})
+	app, err := web.New(web.Deps{Log: log, Auth: as, Services: web.FillServices(s, nil, web.Services{Docs: svc})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,8 +46,8 @@ func newE2E(t *testing.T) *e2e {
 	bill := billing.NewService(s, time.Now)
 	reviews := review.NewService(review.Options{Store: s, Firms: firms, Billing: bill, Docs: docsSvc, Now: time.Now, Log: log,
 		ReportWorkdays: 20, IntakeWorkdays: 5})
-	app, err := web.New(web.Deps{Log: log, Store: s, Auth: auth.NewService(s, time.Now),
-		Services: web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc}})
+	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
+		Services: web.FillServices(s, nil, web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -341,7 +341,7 @@ func TestSecurityHeaders(t *testing.T) {
 func TestSecureCookieBehindTLS(t *testing.T) {
 	st := testenv.DB(t)
 	testenv.Demo(t, st)
-	app, err := web.New(web.Deps{Log: slog.New(slog.DiscardHandler), Store: st, Auth: auth.NewService(st, time.Now), SecureCookies: true})
+	app, err := web.New(web.Deps{Log: slog.New(slog.DiscardHandler), Auth: auth.NewService(st, time.Now), SecureCookies: true, Services: web.FillServices(st, nil, web.Services{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
+	"finreview/internal/review"
 	"finreview/workflow"
 )
 
@@ -37,7 +37,7 @@ type apiError struct {
 func classify(err error) (int, apiError) {
 	var fe *fiber.Error
 	var te *workflow.TransitionError
-	ie, refused := store.AsInputError(err)
+	ie, refused := review.AsInputError(err)
 	var fld fieldError
 	var st statusError
 	switch {
@@ -51,15 +51,15 @@ func classify(err error) (int, apiError) {
 		return 403, apiError{Error: "无权执行此操作", Code: "forbidden"}
 	case errors.As(err, &te):
 		return 409, apiError{Error: te.Error(), Code: te.Code(), Permitted: triggerList(te.Permitted), Missing: te.Missing}
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, review.ErrStale):
 		return 409, apiError{Error: "该评审已被他人更新,请刷新后重试", Code: "stale_version", Permitted: triggerList(permittedOf(err))}
-	case store.IsUnavailable(err):
+	case review.IsUnavailable(err):
 		return 503, apiError{Error: "数据库暂不可用,请稍后重试", Code: "unavailable"}
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, review.ErrNotFound):
 		return 404, apiError{Error: "记录不存在或无权查看", Code: "not_found"}
 	case errors.As(err, &fld) && fld != fieldError(ie):
 		return 422, apiError{Error: errText(err), Code: "invalid", Field: fld.Field()}
-	case refused && ie.Err == store.ErrDuplicate:
+	case refused && ie.Err == review.ErrDuplicate:
 		return 409, apiError{Error: ie.Message(), Code: ie.Code()}
 	case refused:
 		return 422, apiError{Error: ie.Message(), Code: ie.Code(), Field: ie.Field()}
@@ -169,11 +169,11 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 // refusal is a security event); a failure to record it is logged, the
 // refusal stands.
 func (a *App) auditRefusal(c *fiber.Ctx) {
-	u, ok := c.Locals("user").(store.User)
+	u, ok := c.Locals("user").(auth.User)
 	if !ok {
 		return
 	}
-	if err := a.audit(c, u, "access_denied", map[string]string{"method": c.Method(), "path": c.Path(), "role": u.Role}); err != nil {
+	if err := a.auth.Record(c.UserContext(), u, "access_denied", map[string]string{"method": c.Method(), "path": c.Path(), "role": u.Role}); err != nil {
 		a.log.Error("audit refusal", slog.String("request_id", requestID(c)), slog.String("error", err.Error()))
 	}
 }

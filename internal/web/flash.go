@@ -8,7 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"finreview/internal/store"
+	"finreview/internal/auth"
 )
 
 // A flash message travels in the redirect's query (msg) with a signature
@@ -17,7 +17,7 @@ import (
 // msg shows nothing.
 const flashSigParam = "msg_sig"
 
-func flashSig(sess store.Session, msg string) string {
+func flashSig(sess auth.Session, msg string) string {
 	m := hmac.New(sha256.New, []byte(sess.CSRFToken))
 	m.Write([]byte("flash\x00"))
 	m.Write([]byte(msg))
@@ -26,7 +26,7 @@ func flashSig(sess store.Session, msg string) string {
 
 // flashSigned reports whether sig is this session's signature of msg.
 func flashSigned(c *fiber.Ctx, msg, sig string) bool {
-	sess, ok := c.Locals("session").(store.Session)
+	sess, ok := c.Locals("session").(auth.Session)
 	if !ok || sess.CSRFToken == "" || sig == "" {
 		return false
 	}
@@ -46,7 +46,7 @@ func (a *App) signFlash(c *fiber.Ctx) error {
 	if status < 300 || status >= 400 {
 		return nil
 	}
-	sess, ok := c.Locals("session").(store.Session)
+	sess, ok := c.Locals("session").(auth.Session)
 	if !ok || sess.CSRFToken == "" {
 		return nil
 	}

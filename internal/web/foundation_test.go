@@ -25,13 +25,12 @@ func foundationApp(t *testing.T) (*web.App, *store.Store) {
 	testenv.Demo(t, s)
 	objects := testenv.Objects(t)
 	app, err := web.New(web.Deps{
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Store: s, Auth: auth.NewService(s, time.Now),
+		Log:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Auth: auth.NewService(s, time.Now),
 		Checks: []web.Check{
 			{Name: "database", Fn: func(ctx context.Context) error { return s.DB.PingContext(ctx) }},
 			{Name: "object_storage", Fn: objects.Ping},
-		},
-	})
+		}, Services: web.FillServices(s, nil, web.Services{})})
 	if err != nil {
 		t.Fatal(err)
 	}

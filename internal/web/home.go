@@ -1,13 +1,12 @@
 package web
 
 import (
-	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
+	"finreview/internal/review"
 	"finreview/workflow"
 )
 
@@ -31,13 +30,13 @@ func (a *App) home(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	var todo []todoRow
-	if states := auth.ActionableStates(p.Role); len(states) > 0 {
-		f := store.ReviewFilter{States: states, Limit: 50}
+	if states := review.ActionableStates(p.Role); len(states) > 0 {
+		f := review.ReviewFilter{States: states, Limit: 50}
 		if p.Role != auth.ReviewCenter {
 			suspended := false
 			f.Suspended = &suspended
 		}
-		rows, _, err := a.store.Reviews(ctx, p.Scope(), f)
+		rows, _, err := a.svc.Reviews.Reviews(ctx, p, f)
 		if err != nil {
 			return err
 		}
@@ -58,7 +57,7 @@ func (a *App) home(c *fiber.Ctx) error {
 		return err
 	}
 	todo = append(todo, expertTasks...)
-	events, err := a.store.ReviewEventsByActor(ctx, p.UserID, 20)
+	events, err := a.svc.Reviews.RecentActions(ctx, p, 20)
 	if err != nil {
 		return err
 	}
@@ -73,13 +72,11 @@ func (a *App) home(c *fiber.Ctx) error {
 // nextAction names what the role does next in a state.
 func nextAction(r auth.Role, s workflow.State) string {
 	var labels string
-	for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
-		if auth.MayFire(r, t) && auth.IsTask(t) {
-			if labels != "" {
-				labels += " / "
-			}
-			labels += t.Label()
+	for _, t := range review.Tasks(r, s) {
+		if labels != "" {
+			labels += " / "
 		}
+		labels += t.Label()
 	}
 	return labels
 }
@@ -107,7 +104,7 @@ func (a *App) notifications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, total, err := a.store.Notifications(c.UserContext(), p.UserID, pg.Size, pg.Offset())
+	items, total, err := a.svc.Reviews.Notifications(c.UserContext(), p, pg.Size, pg.Offset())
 	if err != nil {
 		return err
 	}
@@ -121,7 +118,7 @@ func (a *App) notificationsRead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.store.MarkNotificationsRead(c.UserContext(), p.UserID, a.now()); err != nil {
+	if err := a.svc.Reviews.MarkNotificationsRead(c.UserContext(), p); err != nil {
 		return err
 	}
 	return c.Redirect("/notifications", fiber.StatusSeeOther)

@@ -118,7 +118,7 @@ var hostileRoutes = map[string]routeInputs{
 	"POST /draws/:id<int>/verify":                    {},
 	"POST /reviews/:id<int>/experts/:eid<int>/score": {form: map[string]string{"score": "80", "comment": "好"}},
 	"GET /fees/calculator":                           {query: []string{"kind", "outcome", "submitted", "audited", "date", "show"}},
-	"POST /fees/schedules":                           {form: map[string]string{"schedule": "{}"}},
+	"POST /fees/schedules":                           {form: map[string]string{"name": "表", "discount": "0.5", "band_rate_0": "0.1"}},
 	"GET /fees/deductions":                           {query: append([]string{"q"}, listQuery...)},
 	"GET /fees/deductions.xlsx":                      {query: []string{"q"}},
 	"GET /firms":                                     {query: append([]string{"q", "status", "jurisdiction", "kind"}, listQuery...)},

@@ -6,9 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"finreview/internal/audit"
 	"finreview/internal/auth"
-	"finreview/internal/store"
 )
 
 func (a *App) loginPage(c *fiber.Ctx) error {
@@ -38,26 +36,13 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 	if username == "" || password == "" {
 		return a.renderLogin(c, 422, username, "请输入用户名和密码")
 	}
-	u, err := a.auth.Authenticate(c.UserContext(), username, password, clientIP(c))
+	tok, err := a.auth.SignIn(c.UserContext(), username, password, clientIP(c), c.Cookies(sessionCookie))
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
 		return a.renderLogin(c, 401, username, "用户名或密码错误")
 	case errors.Is(err, auth.ErrThrottled):
 		return a.renderLogin(c, 429, username, auth.ThrottleMessage(err))
 	case err != nil:
-		return err
-	}
-	// A new session id on every sign-in: an old cookie is never promoted.
-	if old := c.Cookies(sessionCookie); old != "" {
-		if err := a.auth.EndSession(c.UserContext(), old); err != nil {
-			return err
-		}
-	}
-	tok, _, err := a.auth.NewSession(c.UserContext(), u, clientIP(c))
-	if err != nil {
-		return err
-	}
-	if err := a.audit(c, u, "login", map[string]string{"ip": clientIP(c)}); err != nil {
 		return err
 	}
 	a.setSessionCookie(c, tok)
@@ -77,13 +62,4 @@ func (a *App) logout(c *fiber.Ctx) error {
 	}
 	c.ClearCookie(sessionCookie)
 	return c.Redirect("/login", fiber.StatusSeeOther)
-}
-
-// audit records a non-review event of a user.
-func (a *App) audit(c *fiber.Ctx, u store.User, action string, detail any) error {
-	return a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		_, err := audit.Append(c.UserContext(), q, a.now(), audit.Entry{ActorID: u.ID, ActorName: u.DisplayName,
-			Action: action, ObjectType: "user", ObjectID: u.Username, Detail: detail})
-		return err
-	})
 }

@@ -28,8 +28,8 @@ func newNoticesEnv(t *testing.T, gw string) (*pagesEnv, *notice.Dispatcher) {
 	}
 	d := notice.NewDispatcher(o)
 	log := slog.New(slog.DiscardHandler)
-	app, err := web.New(web.Deps{Log: log, Store: s, Auth: auth.NewService(s, time.Now),
-		Services: web.Services{Notices: notice.NewService(s, d, time.Now)}})
+	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
+		Services: web.FillServices(s, nil, web.Services{Notices: notice.NewService(s, d, time.Now)})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
 )
 
 type navItem struct {
@@ -77,11 +76,13 @@ func nav(p auth.Principal, path string) []navGroup {
 // page assembles the data every page template gets; data holds the
 // page's own fields.
 func (a *App) page(c *fiber.Ctx, title string, data map[string]any) map[string]any {
-	out := map[string]any{"Title": title}
+	// Every page says where it is; pages deeper than a menu item pass
+	// their own trail.
+	out := map[string]any{"Title": title, "Breadcrumb": []crumb{{Label: title}}}
 	for k, v := range data {
 		out[k] = v
 	}
-	if sess, ok := c.Locals("session").(store.Session); ok {
+	if sess, ok := c.Locals("session").(auth.Session); ok {
 		out["CSRF"] = sess.CSRFToken
 		if !sess.PrevLoginAt.IsZero() {
 			out["LastLogin"] = struct {
@@ -92,12 +93,12 @@ func (a *App) page(c *fiber.Ctx, title string, data map[string]any) map[string]a
 	}
 	if p, ok := principal(c); ok {
 		u := &pageUser{Name: p.Name, Username: p.Username, Role: p.Role, RoleLabel: p.Role.Label()}
-		if j, err := a.store.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
+		if j, err := a.auth.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
 			u.JurisdictionName = j.Name
 		}
 		out["User"] = u
 		out["Nav"] = nav(p, c.Path())
-		if n, err := a.store.UnreadNotifications(c.UserContext(), p.UserID); err == nil {
+		if n, err := a.svc.Reviews.UnreadNotifications(c.UserContext(), p); err == nil {
 			out["Unread"] = n
 		}
 		if a.svc.Banners != nil {

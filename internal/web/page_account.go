@@ -8,22 +8,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
 )
-
-// The signed-in user's own account: password and API tokens.
-func (a *App) pageAccount(r fiber.Router) {
-	r.Get("/account/password", a.accountPassword)
-	r.Post("/account/password", a.accountChangePassword)
-	r.Get("/account/tokens", a.accountTokens)
-	r.Post("/account/tokens/:id<int>/revoke", a.accountRevokeToken)
-}
 
 // passwordGate sends a user who must set a new password (a new or reset
 // account, or an expired password) to the password page before anything
 // else; signing out stays possible.
 func (a *App) passwordGate(c *fiber.Ctx) error {
-	u, ok := c.Locals("user").(store.User)
+	u, ok := c.Locals("user").(auth.User)
 	if !ok || c.Path() == "/account/password" || c.Path() == "/logout" {
 		return c.Next()
 	}
@@ -42,7 +33,7 @@ func (a *App) accountPassword(c *fiber.Ctx) error {
 }
 
 func (a *App) renderAccountPassword(c *fiber.Ctx, status int, form *formState) error {
-	u, ok := c.Locals("user").(store.User)
+	u, ok := c.Locals("user").(auth.User)
 	if !ok {
 		return auth.ErrUnauthenticated
 	}
@@ -61,8 +52,8 @@ func (a *App) renderAccountPassword(c *fiber.Ctx, status int, form *formState) e
 }
 
 func (a *App) accountChangePassword(c *fiber.Ctx) error {
-	u, ok := c.Locals("user").(store.User)
-	sess, _ := c.Locals("session").(store.Session)
+	u, ok := c.Locals("user").(auth.User)
+	sess, _ := c.Locals("session").(auth.Session)
 	if !ok {
 		return auth.ErrUnauthenticated
 	}

@@ -11,15 +11,8 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/report"
-	"finreview/internal/store"
 	"finreview/workflow"
 )
-
-func (a *App) pageAudit(r fiber.Router) {
-	r.Get("/audit", a.auditLog)
-	r.Get("/audit/verify", a.auditVerify)
-	r.Get("/audit/export.xlsx", a.auditExport)
-}
 
 // auditExport is the security auditor's Excel export of the audit trail
 // (with the page's filters) and of the last AuditKeepDays of sign-ins; the
@@ -30,9 +23,9 @@ func (a *App) auditExport(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	f := store.AuditEventsFilter{Action: strings.TrimSpace(c.Query("action"))}
+	f := report.AuditEventsFilter{Action: strings.TrimSpace(c.Query("action"))}
 	if v := strings.TrimSpace(c.Query("actor")); v != "" {
-		u, err := a.store.UserByUsername(ctx, v)
+		u, err := a.auth.UserByUsername(ctx, v)
 		if err != nil {
 			return &statusErr{status: 422, code: "invalid", msg: "没有用户名为 " + v + " 的用户"}
 		}
@@ -46,16 +39,11 @@ func (a *App) auditExport(c *fiber.Ctx) error {
 		f.ReviewID = id
 	}
 	var buf bytes.Buffer
+	u, _ := c.Locals("user").(auth.User)
+	if _, err := a.svc.Reports.ExportAudit(ctx, p, u, f, auditActionLabel, &buf); err != nil {
+		return err
+	}
 	now := a.now()
-	n, err := report.WriteAuditWorkbook(ctx, a.store, p.AuditScope(), f, now.AddDate(0, 0, -audit.KeepDays), auditActionLabel, &buf)
-	if err != nil {
-		return err
-	}
-	u, _ := c.Locals("user").(store.User)
-	if err := a.audit(c, u, "audit_export", map[string]any{"events": n, "action": f.Action, "actor_id": f.ActorID,
-		"review_id": f.ReviewID}); err != nil {
-		return err
-	}
 	name := "审计日志-" + now.In(shanghai).Format("20060102-1504") + ".xlsx"
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
@@ -120,8 +108,9 @@ func auditActionLabel(action string) string {
 }
 
 type auditRow struct {
-	store.AuditEvent
-	ActionLabel string
+	report.AuditEvent
+	ActionLabel, Actor, Object, Chain string
+	Details                           []eventParam
 }
 
 func (a *App) auditLog(c *fiber.Ctx) error {
@@ -137,7 +126,7 @@ func (a *App) auditVerify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := audit.Verify(c.UserContext(), a.store)
+	res, err := a.svc.Reports.VerifyAudit(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -151,7 +140,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		return err
 	}
 	form := newForm()
-	f := store.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset()}
+	f := report.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset()}
 	form.Values["review"] = strings.TrimSpace(c.Query("review"))
 	form.Values["actor"] = strings.TrimSpace(c.Query("actor"))
 	form.Values["action"] = strings.TrimSpace(c.Query("action"))
@@ -163,7 +152,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		f.ReviewID = id
 	}
 	if v := form.Values["actor"]; v != "" {
-		u, err := a.store.UserByUsername(ctx, v)
+		u, err := a.auth.UserByUsername(ctx, v)
 		if err != nil {
 			form.fail("actor", "没有用户名为 "+v+" 的用户")
 		}
@@ -173,13 +162,16 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 	var rows []auditRow
 	total := 0
 	if form.ok() {
-		events, n, err := a.store.AuditEvents(ctx, p.AuditScope(), f)
+		events, n, err := a.svc.Reports.AuditEvents(ctx, p, f)
 		if err != nil {
 			return err
 		}
 		total = n
+		people := newAuditPeople(a)
 		for _, e := range events {
-			rows = append(rows, auditRow{AuditEvent: e, ActionLabel: auditActionLabel(e.Action)})
+			rows = append(rows, auditRow{AuditEvent: e, ActionLabel: auditActionLabel(e.Action),
+				Actor: people.actor(ctx, e.ActorID, e.ActorName), Object: people.object(ctx, e.ObjectType, e.ObjectID),
+				Chain: auditChain(e.Stream, e.Seq), Details: a.nameParams(ctx, auditDetail(e.Detail))})
 		}
 	}
 	type opt struct{ Code, Label string }

@@ -7,19 +7,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
+	"finreview/internal/report"
 )
 
 // BackupStale is how long without a successful backup before the
 // administrator is warned.
 const BackupStale = 24 * time.Hour
 
-func (a *App) pageBackups(r fiber.Router) {
-	r.Get("/admin/backups", a.adminBackups)
-}
-
 type backupRow struct {
-	store.BackupRun
+	report.BackupRun
 	KindLabel, SizeText string
 }
 
@@ -35,8 +31,7 @@ func (a *App) adminBackups(c *fiber.Ctx) error {
 	if p.Role != auth.Admin {
 		return auth.ErrForbidden
 	}
-	ctx := c.UserContext()
-	runs, err := a.store.BackupRuns(ctx, 30)
+	runs, good, ok, err := a.svc.Reports.Backups(c.UserContext(), 30)
 	if err != nil {
 		return err
 	}
@@ -57,10 +52,6 @@ func (a *App) adminBackups(c *fiber.Ctx) error {
 				break
 			}
 		}
-	}
-	good, ok, err := a.store.LastGoodBackup(ctx)
-	if err != nil {
-		return err
 	}
 	var warning string
 	switch {

@@ -9,14 +9,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/report"
-	"finreview/internal/store"
 )
-
-func (a *App) pageBulletin(r fiber.Router) {
-	r.Get("/bulletin", a.bulletin)
-	r.Get("/bulletin.xlsx", a.bulletinExcel)
-	r.Get("/bulletin/print", a.bulletinPrint)
-}
 
 // loadBulletin reads the bulletin of the month in the query (?month=YYYY-MM,
 // default this month) within the principal's scope.
@@ -29,22 +22,7 @@ func (a *App) loadBulletin(c *fiber.Ctx) (report.Bulletin, error) {
 	if err != nil {
 		return report.Bulletin{}, err
 	}
-	ctx := c.UserContext()
-	jurs, err := a.store.Jurisdictions(ctx)
-	if err != nil {
-		return report.Bulletin{}, err
-	}
-	sc := p.Scope()
-	if !sc.All {
-		var mine []store.Jurisdiction
-		for _, j := range jurs {
-			if j.ID == sc.JurisdictionID {
-				mine = append(mine, j)
-			}
-		}
-		jurs = mine
-	}
-	return report.Load(ctx, &a.store.Queries, sc, jurs, m, a.now())
+	return a.svc.Reports.Bulletin(c.UserContext(), p, m)
 }
 
 func (a *App) bulletin(c *fiber.Ctx) error {

@@ -14,22 +14,10 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
-	"finreview/internal/store"
 )
 
 // maxCalendarCSV bounds an uploaded holiday file.
 const maxCalendarCSV = 1 << 20
-
-// pageCalendar registers the administrators' working-day calendar: year
-// overview and coverage, the database rows, single-day edits, and the CSV
-// import with a preview of what changes and which open deadlines move.
-func (a *App) pageCalendar(r fiber.Router) {
-	r.Get("/admin/calendar", a.calendarPage)
-	r.Post("/admin/calendar/days", a.calendarSetDay)
-	r.Post("/admin/calendar/days/delete", a.calendarDeleteDay)
-	r.Post("/admin/calendar/import/preview", a.calendarImportPreview)
-	r.Post("/admin/calendar/import", a.calendarImport)
-}
 
 type calendarCoverage struct {
 	Year                                 int
@@ -78,7 +66,7 @@ type calendarView struct {
 	NextYear     int
 	Coverage     []calendarCoverage
 	Months       []calendarMonth
-	DBDays       []store.CalendarDay
+	DBDays       []deadline.CalendarDay
 	Form         *formState
 	Preview      *calendarPreview
 	ImportErrors []string
@@ -103,7 +91,7 @@ func (a *App) renderCalendar(c *fiber.Ctx, status int, v calendarView) error {
 		v.Year = y
 	}
 	v.PrevYear, v.NextYear = v.Year-1, v.Year+1
-	rows, err := a.store.CalendarDays(ctx)
+	rows, err := a.svc.Calendar.CalendarDays(ctx)
 	if err != nil {
 		return err
 	}
@@ -216,12 +204,7 @@ func (a *App) calendarSetDay(c *fiber.Ctx) error {
 		return a.renderCalendar(c, 422, calendarView{Form: form})
 	}
 	day := calendar.Day{Date: date, Kind: calendar.DayKind(form.Values["kind"]), Name: form.Values["name"]}
-	var edit deadline.CalendarEdit
-	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		var err error
-		edit, err = deadline.SetDay(c.UserContext(), q, day, p, a.now())
-		return err
-	})
+	edit, err := a.svc.Calendar.SetDay(c.UserContext(), p, day)
 	var fe *deadline.FieldError
 	if errors.As(err, &fe) {
 		form.fail(fe.Field(), fe.Msg)
@@ -243,12 +226,7 @@ func (a *App) calendarDeleteDay(c *fiber.Ctx) error {
 	if err != nil {
 		return badRequest("日期应为 YYYY-MM-DD")
 	}
-	var edit deadline.CalendarEdit
-	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		var err error
-		edit, err = deadline.DeleteDay(c.UserContext(), q, date, p, a.now())
-		return err
-	})
+	edit, err := a.svc.Calendar.DeleteDay(c.UserContext(), p, date)
 	if err != nil {
 		return err
 	}
@@ -313,7 +291,7 @@ func (a *App) calendarImportPreview(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
 	}
-	edit, err := deadline.PlanImport(c.UserContext(), &a.store.Queries, days)
+	edit, err := a.svc.Calendar.PlanImport(c.UserContext(), days)
 	var fe *deadline.FieldError
 	if errors.As(err, &fe) {
 		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{fe.Msg}})
@@ -355,12 +333,7 @@ func (a *App) calendarImport(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
 	}
-	var edit deadline.CalendarEdit
-	err = a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		var err error
-		edit, err = deadline.ApplyImport(c.UserContext(), q, days, p, a.now())
-		return err
-	})
+	edit, err := a.svc.Calendar.ApplyImport(c.UserContext(), p, days)
 	var fe *deadline.FieldError
 	if errors.As(err, &fe) {
 		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{fe.Msg}})
@@ -378,7 +351,7 @@ func (a *App) calendarMoves(c *fiber.Ctx, moves []deadline.Move) []calendarMove 
 	for _, m := range moves {
 		row := calendarMove{ReviewID: m.ReviewID, Kind: m.Kind.Label(), OldDue: calendar.DateOf(m.OldDue).String(),
 			NewDue: calendar.DateOf(m.NewDue).String(), Moved: m.Moved()}
-		if r, err := a.store.Review(c.UserContext(), store.Scope{All: true}, m.ReviewID); err == nil {
+		if r, err := a.svc.Reviews.Review(c.UserContext(), auth.SystemPrincipal(), m.ReviewID); err == nil {
 			row.Project = r.ProjectCode + " " + r.ProjectName
 		}
 		switch {

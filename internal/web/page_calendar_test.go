@@ -30,8 +30,7 @@ func calendarApp(t *testing.T, now time.Time) (*web.App, *store.Store) {
 	t.Helper()
 	s := testenv.DB(t)
 	testenv.Demo(t, s)
-	app, err := web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Store: s,
-		Auth: auth.NewService(s, time.Now), Now: func() time.Time { return now }})
+	app, err := web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: auth.NewService(s, time.Now), Now: func() time.Time { return now }, Services: web.FillServices(s, func() time.Time { return now }, web.Services{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,8 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/report"
+	"finreview/internal/store"
 )
-
-func (a *App) pageDashboard(r fiber.Router) {
-	r.Get("/dashboard", a.dashboard)
-}
 
 // dashboard is 统计分析: reviews by state and kind, overdue, money submitted
 // against audited by year, unit and firm (charts drawn in Go as inline
@@ -21,7 +18,17 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := report.LoadDashboard(c.UserContext(), &a.store.Queries, p.Scope(), a.now())
+	d, err := a.svc.Reports.Dashboard(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	// What contractors bear comes from the deduction list itself, so the
+	// dashboard, the list it links to and its Excel file agree.
+	bill, err := a.billingService()
+	if err != nil {
+		return err
+	}
+	deductions, err := bill.Deductions(c.UserContext(), p.Scope(), store.DeductionFilter{})
 	if err != nil {
 		return err
 	}
@@ -39,6 +46,6 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	}
 	return a.views.render(c, 200, "dashboard", a.page(c, "统计分析", map[string]any{
 		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "统计分析"}},
-		"D":          d, "Concluded": total, "Charts": charts, "OverdueLink": mayListOverdue(p),
+		"D":          d, "Contractors": deductions.Groups, "Concluded": total, "Charts": charts, "OverdueLink": mayListOverdue(p),
 	}))
 }

@@ -10,20 +10,16 @@ import (
 	"finreview/internal/retention"
 )
 
-// pageDisposal registers the list of archives due for disposal
-// (档案到期处置) and the confirmation a person gives for each.
-func (a *App) pageDisposal(r fiber.Router) {
-	svc := retention.NewService(a.store, a.now)
-	r.Get("/archives/disposal", func(c *fiber.Ctx) error { return a.renderDisposal(c, svc, 200, newForm(), 0) })
-	r.Post("/archives/disposal/:id<int>/confirm", func(c *fiber.Ctx) error { return a.confirmDisposal(c, svc) })
-}
+// disposalPage lists the archives due for disposal (档案到期处置); each is
+// confirmed by a person (confirmDisposal).
+func (a *App) disposalPage(c *fiber.Ctx) error { return a.renderDisposal(c, 200, newForm(), 0) }
 
-func (a *App) renderDisposal(c *fiber.Ctx, svc *retention.Service, status int, form *formState, failed int64) error {
+func (a *App) renderDisposal(c *fiber.Ctx, status int, form *formState, failed int64) error {
 	p, err := mustPrincipal(c)
 	if err != nil {
 		return err
 	}
-	due, err := svc.Due(c.UserContext(), p)
+	due, err := a.svc.Retention.Due(c.UserContext(), p)
 	if err != nil {
 		return err
 	}
@@ -33,20 +29,20 @@ func (a *App) renderDisposal(c *fiber.Ctx, svc *retention.Service, status int, f
 	}))
 }
 
-func (a *App) confirmDisposal(c *fiber.Ctx, svc *retention.Service) error {
+func (a *App) confirmDisposal(c *fiber.Ctx) error {
 	p, err := mustPrincipal(c)
 	if err != nil {
 		return err
 	}
 	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
 	note := strings.TrimSpace(c.FormValue("note"))
-	err = svc.Confirm(c.UserContext(), p, id, note)
+	err = a.svc.Retention.Confirm(c.UserContext(), p, id, note)
 	var fe *retention.FieldError
 	if errors.As(err, &fe) {
 		form := newForm()
 		form.Values["note"] = note
 		form.fail(fe.Field(), fe.Error())
-		return a.renderDisposal(c, svc, 422, form, id)
+		return a.renderDisposal(c, 422, form, id)
 	}
 	if err != nil {
 		return err

@@ -11,24 +11,11 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/docs"
-	"finreview/internal/store"
+	"finreview/internal/review"
 )
 
-// pageDocuments registers the document and paper pages.
-func (a *App) pageDocuments(r fiber.Router) {
-	r.Get("/reviews/:id/documents", a.documentsPage)
-	r.Post("/reviews/:id/upload", a.documentUpload)
-	r.Get("/reviews/:id/papers/:kind", a.paperPrint)
-	r.Get("/documents/:id", a.documentDownload)
-	r.Get("/documents/:id/thumb", a.documentThumb)
-	r.Get("/documents/:id/versions", a.documentVersionsPage)
-	r.Get("/papers", a.papersPage)
-	r.Get("/papers/:id.pdf", a.paperPDF)
-	r.Post("/papers/:id/void", a.paperVoid)
-}
-
 type documentRow struct {
-	store.Document
+	docs.Document
 	CategoryLabel string
 	SizeText      string
 	ShortSHA      string
@@ -38,11 +25,11 @@ type documentRow struct {
 type categoryOption struct{ Code, Label string }
 
 type paperRow struct {
-	store.Paper
+	docs.Paper
 	KindLabel string
 }
 
-func documentRows(list []store.Document) []documentRow {
+func documentRows(list []docs.Document) []documentRow {
 	out := make([]documentRow, 0, len(list))
 	for _, d := range list {
 		r := documentRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), SizeText: sizeText(d.Size)}
@@ -81,7 +68,7 @@ func (a *App) renderDocuments(c *fiber.Ctx, status int, uploadErr string) error 
 		return err
 	}
 	ctx := c.UserContext()
-	r, err := a.store.Review(ctx, p.Scope(), id)
+	r, err := a.svc.Reviews.Review(ctx, p, id)
 	if err != nil {
 		return err
 	}
@@ -93,11 +80,11 @@ func (a *App) renderDocuments(c *fiber.Ctx, status int, uploadErr string) error 
 	if err != nil {
 		return err
 	}
-	list, total, err := svc.List(ctx, p, id, store.DocumentFilter{Category: category, Limit: pg.Size, Offset: pg.Offset()})
+	list, total, err := svc.List(ctx, p, id, docs.DocumentFilter{Category: category, Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
 		return err
 	}
-	photos, _, err := svc.List(ctx, p, id, store.DocumentFilter{Category: docs.Survey, LatestOnly: true, Limit: 200})
+	photos, _, err := svc.List(ctx, p, id, docs.DocumentFilter{Category: docs.Survey, LatestOnly: true, Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -107,7 +94,7 @@ func (a *App) renderDocuments(c *fiber.Ctx, status int, uploadErr string) error 
 			gallery = append(gallery, d)
 		}
 	}
-	papers, err := a.store.Papers(ctx, id)
+	papers, err := a.svc.Reviews.Papers(ctx, p, id)
 	if err != nil {
 		return err
 	}
@@ -202,9 +189,9 @@ func (a *App) documentVersionsPage(c *fiber.Ctx) error {
 		return err
 	}
 	if len(list) == 0 {
-		return store.ErrNotFound
+		return review.ErrNotFound
 	}
-	var access []store.DocumentAccess
+	var access []docs.DocumentAccess
 	if p.Role == auth.ReviewCenter || p.Role == auth.Admin {
 		if access, err = svc.Accesses(c.UserContext(), p, id); err != nil {
 			return err
@@ -270,7 +257,7 @@ func (a *App) papersPage(c *fiber.Ctx) error {
 	if kind != "" && !docs.ValidPaperKind(kind) {
 		kind = ""
 	}
-	list, total, err := svc.SearchPapers(c.UserContext(), p, store.PaperFilter{DocNumber: q, Kind: kind, Limit: pg.Size, Offset: pg.Offset()})
+	list, total, err := svc.SearchPapers(c.UserContext(), p, docs.PaperFilter{DocNumber: q, Kind: kind, Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
 		return err
 	}

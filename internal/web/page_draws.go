@@ -12,14 +12,6 @@ import (
 	"finreview/internal/review"
 )
 
-// pageDraws registers the expert draw page of a review.
-func (a *App) pageDraws(r fiber.Router) {
-	r.Get("/reviews/:id<int>/draws", a.pageDrawList)
-	r.Post("/reviews/:id<int>/draws", a.pageDrawCreate)
-	r.Post("/draws/:id<int>/verify", a.pageDrawVerify)
-	r.Post("/reviews/:id<int>/experts/:eid<int>/score", a.pageExpertScore)
-}
-
 type drawForm struct {
 	Purpose, Specialty, Main, Reserve string
 }
@@ -56,7 +48,7 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, form drawForm, fai
 	if err != nil {
 		return err
 	}
-	specialties, err := a.store.ExpertSpecialties(c.UserContext())
+	specialties, err := a.svc.Firms.Specialties(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -87,7 +79,8 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, form drawForm, fai
 		draws[len(v.Draws)-1-i] = d
 	}
 	return a.views.render(c, status, "draw", a.page(c, "专家抽取", map[string]any{
-		"Review": v.Review, "Draws": draws, "Experts": rows, "Specialties": specialties, "Form": form, "Error": failed,
+		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {v.Review.ProjectName, "/reviews/" + strconv.FormatInt(v.Review.ID, 10)}, {"专家抽取", ""}},
+		"Review":     v.Review, "Draws": draws, "Experts": rows, "Specialties": specialties, "Form": form, "Error": failed,
 		"CanDraw": center, "CanScore": center, "MaxRedraws": review.MaxRedraws,
 		"Purposes": []pageOption{{review.PurposeDispute, review.PurposeLabel(review.PurposeDispute)},
 			{review.PurposeSample, review.PurposeLabel(review.PurposeSample)}},

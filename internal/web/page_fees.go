@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"net/url"
 	"strconv"
@@ -14,20 +13,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/fee"
-	"finreview/internal/store"
 )
-
-// pageFees registers the fee pages: calculator, schedules, statements and
-// the contractor deduction list.
-func (a *App) pageFees(r fiber.Router) {
-	r.Get("/fees/calculator", a.pageFeeCalculator)
-	r.Get("/fees/schedules", a.pageFeeSchedules)
-	r.Post("/fees/schedules", a.pageCreateFeeSchedule)
-	r.Get("/fees/deductions", a.pageFeeDeductions)
-	r.Get("/fees/deductions.xlsx", a.pageFeeDeductionsExcel)
-	r.Get("/reviews/:id<int>/fee-statement", a.pageFeeStatement)
-	r.Get("/reviews/:id<int>/fee-statement.xlsx", a.pageFeeStatementExcel)
-}
 
 type codeLabel struct{ Code, Label string }
 
@@ -60,7 +46,7 @@ func newFeeView(sc fee.Schedule, in fee.Input, res fee.Result) feeView {
 		KindLabel: in.Kind.Label(), OutcomeLabel: in.Outcome.Label(),
 		Submitted: FormatMoney(in.Submitted), Audited: FormatMoney(in.Audited),
 		Reduction: FormatMoney(res.Reduction.Abs()), Increase: res.Reduction.Sign() < 0,
-		Excess:   groupExact(res.Excess),
+		Excess:   fee.FormatExact(res.Excess),
 		Discount: sc.Discount.String(), ReductionRate: sc.ReductionRate.String(),
 		PenaltyThreshold: sc.PenaltyThreshold.String(), FirstRatio: sc.UnilateralFirstRatio.String(),
 		ContractorPays: res.ContractorPays, Unilateral: in.Outcome == fee.Unilateral,
@@ -77,35 +63,15 @@ func newFeeView(sc fee.Schedule, in fee.Input, res fee.Result) feeView {
 	sum := decimal.Zero
 	for i, l := range res.Lines {
 		lv := feeLineView{No: i + 1, From: FormatMoney(l.From), Rate: l.Rate.String(), Segment: FormatMoney(l.Segment),
-			Amount: groupExact(l.Amount), Open: l.UpTo == nil}
+			Amount: fee.FormatExact(l.Amount), Open: l.UpTo == nil}
 		if l.UpTo != nil {
 			lv.UpTo = FormatMoney(*l.UpTo)
 		}
 		v.Lines = append(v.Lines, lv)
 		sum = sum.Add(l.Amount)
 	}
-	v.BandSum = groupExact(sum)
+	v.BandSum = fee.FormatExact(sum)
 	return v
-}
-
-// groupExact writes an unrounded amount with thousands separators and all
-// its decimals (at least two).
-func groupExact(d decimal.Decimal) string {
-	s := exactAmount(d)
-	intPart, frac, _ := strings.Cut(s, ".")
-	neg := strings.HasPrefix(intPart, "-")
-	intPart = strings.TrimPrefix(intPart, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + "." + frac
 }
 
 func feeKinds() []codeLabel {
@@ -223,10 +189,10 @@ func (a *App) pageFeeSchedules(c *fiber.Ctx) error {
 	if !mayViewSchedules(p) {
 		return auth.ErrForbidden
 	}
-	return a.renderFeeSchedules(c, p, 200, "", nil)
+	return a.renderFeeSchedules(c, p, 200, nil)
 }
 
-func (a *App) renderFeeSchedules(c *fiber.Ctx, p auth.Principal, status int, draft string, formErr *billing.FieldError) error {
+func (a *App) renderFeeSchedules(c *fiber.Ctx, p auth.Principal, status int, form *scheduleForm) error {
 	svc, err := a.billingService()
 	if err != nil {
 		return err
@@ -249,27 +215,24 @@ func (a *App) renderFeeSchedules(c *fiber.Ctx, p auth.Principal, status int, dra
 			CreatedAt: formatTime(s.CreatedAt, "2006-01-02 15:04"), Example: s.Example, Used: s.Used, InForce: s.ID == current,
 			Bands: len(s.Fee.Bands)})
 	}
-	if draft == "" && len(list) > 0 {
+	if form == nil {
 		// Prefill the new version from the latest one.
-		latest := list[0].Fee
-		latest.Version = 0
-		latest.Example = false
+		latest := fee.Example()
+		if len(list) > 0 {
+			latest = list[0].Fee
+		}
 		if latest.Name == fee.Example().Name {
 			latest.Name = ""
 		}
-		if b, err := jsonIndent(latest); err == nil {
-			draft = b
-		}
+		f := scheduleFormOf(latest)
+		form = &f
 	}
-	data := map[string]any{"Rows": rows, "Draft": draft, "CanEdit": p.Can(auth.ManageSchedules),
+	data := map[string]any{"Rows": rows, "Form": form, "CanEdit": p.Can(auth.ManageSchedules),
 		"Breadcrumb": []crumb{{Label: "系统管理"}, {Label: "费率表"}}}
-	if formErr != nil {
-		data["FormError"] = formErr
-	}
 	if id, err := strconv.ParseInt(c.Query("show"), 10, 64); err == nil {
 		for _, s := range list {
 			if s.ID == id {
-				data["Shown"] = scheduleShown{Version: s.Version, Name: s.Fee.Name, Example: s.Example, Body: s.Body}
+				data["Shown"] = scheduleShown{Version: s.Version, Name: s.Fee.Name, Example: s.Example, Form: scheduleFormOf(s.Fee)}
 			}
 		}
 	}
@@ -277,14 +240,10 @@ func (a *App) renderFeeSchedules(c *fiber.Ctx, p auth.Principal, status int, dra
 }
 
 type scheduleShown struct {
-	Version    int
-	Name, Body string
-	Example    bool
-}
-
-func jsonIndent(s fee.Schedule) (string, error) {
-	b, err := json.MarshalIndent(s, "", "  ")
-	return string(b), err
+	Version int
+	Name    string
+	Example bool
+	Form    scheduleForm
 }
 
 func (a *App) pageCreateFeeSchedule(c *fiber.Ctx) error {
@@ -296,11 +255,26 @@ func (a *App) pageCreateFeeSchedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body := c.FormValue("schedule")
-	s, err := svc.CreateSchedule(c.UserContext(), p, []byte(body))
+	f := readScheduleForm(c)
+	f.check()
+	if c.FormValue("preview") != "" {
+		if len(f.Errors) == 0 {
+			f.preview()
+		}
+		status := 200
+		if len(f.Errors) > 0 {
+			status = 422
+		}
+		return a.renderFeeSchedules(c, p, status, &f)
+	}
+	if len(f.Errors) > 0 {
+		return a.renderFeeSchedules(c, p, 422, &f)
+	}
+	s, err := svc.CreateSchedule(c.UserContext(), p, f.document())
 	var fe *billing.FieldError
 	if errors.As(err, &fe) {
-		return a.renderFeeSchedules(c, p, 422, body, fe)
+		f.refuse(fe.Name, fe.Msg)
+		return a.renderFeeSchedules(c, p, 422, &f)
 	}
 	if err != nil {
 		return err
@@ -366,17 +340,17 @@ func sendExcel(c *fiber.Ctx, name string, b []byte) error {
 // deductionAccess decides who sees the deduction list and which rows:
 // finance, review center and administrators see every contractor in their
 // scope; a contractor sees its own deductions.
-func deductionAccess(p auth.Principal) (store.DeductionFilter, bool) {
+func deductionAccess(p auth.Principal) (billing.DeductionFilter, bool) {
 	switch p.Role {
 	case auth.Admin, auth.FinanceSection, auth.ReviewCenter:
-		return store.DeductionFilter{}, true
+		return billing.DeductionFilter{}, true
 	case auth.Contractor:
 		if p.OrgID == 0 {
-			return store.DeductionFilter{}, false
+			return billing.DeductionFilter{}, false
 		}
-		return store.DeductionFilter{ContractorID: p.OrgID}, true
+		return billing.DeductionFilter{ContractorID: p.OrgID}, true
 	}
-	return store.DeductionFilter{}, false
+	return billing.DeductionFilter{}, false
 }
 
 func (a *App) deductions(c *fiber.Ctx) (auth.Principal, billing.Deductions, error) {
@@ -405,8 +379,8 @@ type deductionRowView struct {
 }
 
 type deductionGroupView struct {
-	Name, CreditCode, Total string
-	Rows                    []deductionRowView
+	Name, CreditCode, Total, Paid, Owed string
+	Rows                                []deductionRowView
 }
 
 func (a *App) pageFeeDeductions(c *fiber.Ctx) error {
@@ -417,7 +391,8 @@ func (a *App) pageFeeDeductions(c *fiber.Ctx) error {
 	var groups []deductionGroupView
 	n := 0
 	for _, g := range d.Groups {
-		gv := deductionGroupView{Name: g.ContractorName, CreditCode: g.CreditCode, Total: FormatMoney(g.Total)}
+		gv := deductionGroupView{Name: g.ContractorName, CreditCode: g.CreditCode, Total: FormatMoney(g.Total),
+			Paid: FormatMoney(g.Paid), Owed: FormatMoney(g.Owed)}
 		for _, r := range g.Rows {
 			n++
 			gv.Rows = append(gv.Rows, deductionRowView{No: n, ReviewID: r.ReviewID, ProjectCode: r.ProjectCode,

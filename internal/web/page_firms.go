@@ -1,10 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -13,40 +11,14 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
-	"github.com/xuri/excelize/v2"
 
 	"finreview/internal/assign"
-	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/fee"
 	"finreview/internal/firm"
 	"finreview/internal/pii"
-	"finreview/internal/store"
+	"finreview/internal/xlsx"
 )
-
-// pageFirms registers the firm library, assessment and expert pages.
-func (a *App) pageFirms(r fiber.Router) {
-	r.Get("/firms", a.pageFirmList)
-	r.Get("/firms/export.xlsx", a.pageFirmExport)
-	r.Get("/firms/new", a.pageFirmNew)
-	r.Post("/firms", a.pageFirmCreate)
-	r.Get("/firms/assessment", a.pageFirmAssessment)
-	r.Post("/firms/assessment/periods", a.pageFirmPeriodCreate)
-	r.Post("/firms/assessment/:pid<int>/scores", a.pageFirmScores)
-	r.Post("/firms/assessment/:pid<int>/compute", a.pageFirmCompute)
-	r.Post("/firms/assessment/:pid<int>/close", a.pageFirmClose)
-	r.Get("/firms/assessment/:pid<int>/export.xlsx", a.pageFirmAssessmentExport)
-	r.Get("/firms/:id<int>", a.pageFirmDetail)
-	r.Get("/firms/:id<int>/edit", a.pageFirmEdit)
-	r.Post("/firms/:id<int>", a.pageFirmUpdate)
-	r.Post("/firms/:id<int>/status", a.pageFirmStatus)
-	r.Post("/firms/:id<int>/conflicts", a.pageFirmConflict)
-	r.Get("/experts", a.pageExperts)
-	r.Post("/experts", a.pageExpertAdd)
-	r.Post("/experts/:id<int>/active", a.pageExpertActive)
-	r.Post("/experts/placement", a.pageExpertPlacement)
-	r.Post("/experts/relations", a.pageExpertRelation)
-}
 
 type firmOption struct {
 	Value, Label string
@@ -82,7 +54,7 @@ func firmKindOptions(selected ...string) []firmOption {
 }
 
 func (a *App) firmJurisdictionOptions(ctx context.Context, selected ...int64) ([]firmOption, error) {
-	js, err := a.store.Jurisdictions(ctx)
+	js, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -196,85 +168,37 @@ func (a *App) pageFirmExport(c *fiber.Ctx) error {
 		if r.Capacity == 0 {
 			capacity = "不限"
 		}
-		score, _ := decimal.NewFromString(r.Score)
-		return []any{r.No, r.Position, r.Name, r.Qualification, r.Label, excelize.Cell{Value: score.InexactFloat64(), StyleID: -1},
-			r.OpenReviews, capacity, formatTime(r.AdmittedAt, "2006-01-02"), r.Contact, excelize.Cell{Value: r.Phone}}
+		var score any
+		if d, err := decimal.NewFromString(r.Score); err == nil {
+			score = xlsx.Score(d)
+		}
+		return []any{r.No, r.Position, r.Name, r.Qualification, r.Label, score,
+			r.OpenReviews, capacity, formatTime(r.AdmittedAt, "2006-01-02"), r.Contact, xlsx.Text(r.Phone)}
 	})
 	if err != nil {
 		return err
 	}
-	if err := a.firmAuditDownload(c, p, "firm_export", "firms", map[string]any{"rows": len(rows), "kind": q.Kind}); err != nil {
+	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "firm_export", "firms", map[string]any{"rows": len(rows), "kind": q.Kind}); err != nil {
 		return err
 	}
 	return firmSendExcel(c, "中介机构库.xlsx", b)
 }
 
-// firmExcel writes one sheet with a header row and n data rows; cells with
-// StyleID -1 get the two-decimal number format.
+// firmExcel writes one sheet with a header row and n data rows.
 func firmExcel(sheet string, header []string, n int, row func(i int) []any) ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	sw, err := x.NewStreamWriter(sheet)
-	if err != nil {
-		return nil, err
-	}
-	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return nil, err
-	}
-	fmtCode := "0.00"
-	twoPlaces, err := x.NewStyle(&excelize.Style{CustomNumFmt: &fmtCode})
-	if err != nil {
-		return nil, err
-	}
-	hdr := make([]any, len(header))
-	for i, h := range header {
-		hdr[i] = excelize.Cell{Value: h, StyleID: bold}
-	}
-	if err := sw.SetRow("A1", hdr); err != nil {
-		return nil, err
-	}
+	book := xlsx.New()
+	s := book.Sheet(sheet)
+	s.Header(header...)
 	for i := range n {
-		vals := row(i)
-		for j, v := range vals {
-			if cell, ok := v.(excelize.Cell); ok && cell.StyleID == -1 {
-				cell.StyleID = twoPlaces
-				vals[j] = cell
-			}
-		}
-		axis, err := excelize.CoordinatesToCellName(1, i+2)
-		if err != nil {
-			return nil, err
-		}
-		if err := sw.SetRow(axis, vals); err != nil {
-			return nil, err
-		}
+		s.Row(row(i)...)
 	}
-	if err := sw.Flush(); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return book.Bytes()
 }
 
 func firmSendExcel(c *fiber.Ctx, name string, b []byte) error {
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="export.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
 	return c.Send(b)
-}
-
-func (a *App) firmAuditDownload(c *fiber.Ctx, p auth.Principal, action, object string, detail map[string]any) error {
-	return a.store.InTx(c.UserContext(), func(q *store.Queries) error {
-		_, err := audit.Append(c.UserContext(), q, a.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: action,
-			ObjectType: object, Detail: detail})
-		return err
-	})
 }
 
 // firmForm is the firm form's values, kept after an error.
@@ -287,7 +211,7 @@ type firmForm struct {
 	Jurisdictions                                 []int64
 }
 
-func firmFormOf(f store.Firm) firmForm {
+func firmFormOf(f firm.Firm) firmForm {
 	return firmForm{ID: f.OrgID, Name: f.Name, CreditCode: f.CreditCode, ContactPerson: f.ContactPerson, ContactPhone: f.ContactPhone,
 		Address: f.Address, Qualification: f.Qualification, Capacity: strconv.Itoa(f.Capacity), Score: f.Score.StringFixed(2),
 		AdmittedAt: formatTime(f.AdmittedAt, "2006-01-02"), Kinds: f.Kinds, Jurisdictions: f.Jurisdictions}
@@ -398,7 +322,7 @@ func (a *App) pageFirmEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.store.FirmByID(c.UserContext(), id)
+	f, err := a.svc.Firms.Firm(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -450,7 +374,7 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 		kinds[i] = kindLabel(k)
 	}
 	names := map[int64]string{}
-	if js, err := a.store.Jurisdictions(ctx); err == nil {
+	if js, err := a.auth.Jurisdictions(ctx); err == nil {
 		for _, j := range js {
 			names[j.ID] = j.Name
 		}
@@ -459,10 +383,10 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 	for i, j := range d.Firm.Jurisdictions {
 		juris[i] = names[j]
 	}
-	var orgs []store.Organization
+	var orgs []auth.Organization
 	if p.Can(auth.ManageFirms) {
-		for _, kind := range []string{store.OrgUnit, store.OrgCompetentDept, store.OrgContractor} {
-			list, err := a.store.Organizations(ctx, kind)
+		for _, kind := range []string{auth.OrgUnit, auth.OrgCompetentDept, auth.OrgContractor} {
+			list, err := a.auth.Organizations(ctx, kind)
 			if err != nil {
 				return err
 			}
@@ -470,7 +394,7 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 		}
 	}
 	type historyLine struct {
-		store.FirmStatusChange
+		firm.FirmStatusChange
 		Label, Class string
 	}
 	history := make([]historyLine, len(d.History))
@@ -539,439 +463,5 @@ func (a *App) pageFirmConflict(c *fiber.Ctx) error {
 			return &firmFieldErr{field: "org_id", msg: "请选择关联单位"}
 		}
 		return svc.DeclareConflict(c.UserContext(), p, id, org, c.FormValue("relation"))
-	})
-}
-
-// assessmentView is what the assessment page shows.
-type assessmentView struct {
-	Periods  []store.AssessmentPeriod
-	Selected *firm.Ranking
-	History  []historyRow
-	Headers  []string // period names of the history, latest first
-}
-
-// historyRow is one firm's totals across recent periods.
-type historyRow struct {
-	FirmName string
-	Totals   []string
-	Ranks    []string
-}
-
-func buildHistory(list []store.FirmAssessment) ([]string, []historyRow) {
-	var periods []int64
-	names := map[int64]string{}
-	firms := map[int64]*historyRow{}
-	var order []int64
-	cells := map[[2]int64]store.FirmAssessment{}
-	for _, a := range list {
-		if _, ok := names[a.PeriodID]; !ok {
-			names[a.PeriodID] = a.PeriodName
-			periods = append(periods, a.PeriodID)
-		}
-		if _, ok := firms[a.FirmID]; !ok {
-			firms[a.FirmID] = &historyRow{FirmName: a.FirmName}
-			order = append(order, a.FirmID)
-		}
-		cells[[2]int64{a.FirmID, a.PeriodID}] = a
-	}
-	headers := make([]string, len(periods))
-	for i, p := range periods {
-		headers[i] = names[p]
-	}
-	rows := make([]historyRow, 0, len(order))
-	for _, f := range order {
-		r := firms[f]
-		for _, p := range periods {
-			if a, ok := cells[[2]int64{f, p}]; ok {
-				r.Totals = append(r.Totals, a.Total.StringFixed(2))
-				r.Ranks = append(r.Ranks, strconv.Itoa(a.Rank))
-			} else {
-				r.Totals = append(r.Totals, "—")
-				r.Ranks = append(r.Ranks, "—")
-			}
-		}
-		rows = append(rows, *r)
-	}
-	return headers, rows
-}
-
-func (a *App) renderAssessment(c *fiber.Ctx, status int, periodID int64, formErr error) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	v := assessmentView{}
-	if v.Periods, err = svc.Periods(ctx); err != nil {
-		return err
-	}
-	if periodID == 0 && len(v.Periods) > 0 {
-		periodID = v.Periods[0].ID
-	}
-	if periodID != 0 {
-		rk, err := svc.Ranking(ctx, periodID)
-		if err != nil {
-			return err
-		}
-		v.Selected = &rk
-	}
-	hist, err := svc.History(ctx, 6)
-	if err != nil {
-		return err
-	}
-	v.Headers, v.History = buildHistory(hist)
-	data := map[string]any{"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: "考核评价"}},
-		"V": v, "CanManage": p.Can(auth.ManageFirms), "Criteria": assign.DefaultCriteria(),
-		"Today": a.now().In(shanghai).Format("2006-01-02")}
-	if formErr != nil {
-		data["Error"] = errText(formErr)
-	}
-	return a.views.render(c, status, "firm_assessment", a.page(c, "中介机构考核", data))
-}
-
-func (a *App) pageFirmAssessment(c *fiber.Ctx) error {
-	id, _ := strconv.ParseInt(c.Query("period"), 10, 64)
-	return a.renderAssessment(c, 200, id, nil)
-}
-
-// assessmentAction runs a change posted from the assessment page.
-func (a *App) assessmentAction(c *fiber.Ctx, periodID int64, done string, fn func(p auth.Principal, svc *firm.Service) (int64, error)) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	id, err := fn(p, svc)
-	if err != nil {
-		var se statusError
-		if firmFormErr(err) || errors.As(err, &se) {
-			status := 422
-			if se != nil {
-				status = se.HTTPStatus()
-			}
-			return a.renderAssessment(c, status, periodID, err)
-		}
-		return err
-	}
-	return c.Redirect("/firms/assessment?period="+firmIDText(id)+"&msg="+url.QueryEscape(done), fiber.StatusSeeOther)
-}
-
-func (a *App) pageFirmPeriodCreate(c *fiber.Ctx) error {
-	return a.assessmentAction(c, 0, "考核期已创建", func(p auth.Principal, svc *firm.Service) (int64, error) {
-		in := firm.PeriodInput{Name: c.FormValue("name")}
-		var err error
-		if in.StartsOn, err = time.ParseInLocation("2006-01-02", c.FormValue("starts_on"), shanghai); err != nil {
-			return 0, &firmFieldErr{field: "starts_on", msg: "开始日期格式应为 YYYY-MM-DD"}
-		}
-		if in.EndsOn, err = time.ParseInLocation("2006-01-02", c.FormValue("ends_on"), shanghai); err != nil {
-			return 0, &firmFieldErr{field: "ends_on", msg: "结束日期格式应为 YYYY-MM-DD"}
-		}
-		if in.BottomN, err = strconv.Atoi(strings.TrimSpace(c.FormValue("bottom_n", "1"))); err != nil {
-			return 0, &firmFieldErr{field: "bottom_n", msg: "末位数量须为整数"}
-		}
-		if in.Threshold, err = decimal.NewFromString(strings.TrimSpace(c.FormValue("threshold", "60"))); err != nil {
-			return 0, &firmFieldErr{field: "threshold", msg: "分数线须为数字"}
-		}
-		for _, cr := range assign.DefaultCriteria() {
-			w := strings.TrimSpace(c.FormValue("weight_" + cr.Code))
-			if w == "" {
-				in.Criteria = append(in.Criteria, cr)
-				continue
-			}
-			d, err := decimal.NewFromString(w)
-			if err != nil {
-				return 0, &firmFieldErr{field: "criteria", msg: cr.Name + "权重须为数字"}
-			}
-			cr.Weight = d
-			in.Criteria = append(in.Criteria, cr)
-		}
-		per, err := svc.CreatePeriod(c.UserContext(), p, in)
-		return per.ID, err
-	})
-}
-
-func (a *App) pageFirmScores(c *fiber.Ctx) error {
-	pid, err := idParam(c, "pid")
-	if err != nil {
-		return err
-	}
-	return a.assessmentAction(c, pid, "得分已保存", func(p auth.Principal, svc *firm.Service) (int64, error) {
-		rk, err := svc.Ranking(c.UserContext(), pid)
-		if err != nil {
-			return 0, err
-		}
-		for _, f := range rk.Firms {
-			t := strings.TrimSpace(c.FormValue("truthfulness_" + firmIDText(f.OrgID)))
-			q := strings.TrimSpace(c.FormValue("report_quality_" + firmIDText(f.OrgID)))
-			if t == "" && q == "" {
-				continue
-			}
-			td, err1 := decimal.NewFromString(t)
-			qd, err2 := decimal.NewFromString(q)
-			if err1 != nil || err2 != nil {
-				return 0, &firmFieldErr{field: "scores", msg: f.Name + ":真实性与报告质量得分须同时填写且为数字"}
-			}
-			if err := svc.EnterScores(c.UserContext(), p, pid, f.OrgID, td, qd); err != nil {
-				return 0, fmt.Errorf("%s:%w", f.Name, err)
-			}
-		}
-		return pid, nil
-	})
-}
-
-func (a *App) pageFirmCompute(c *fiber.Ctx) error {
-	pid, err := idParam(c, "pid")
-	if err != nil {
-		return err
-	}
-	return a.assessmentAction(c, pid, "考核结果已计算", func(p auth.Principal, svc *firm.Service) (int64, error) {
-		_, err := svc.Compute(c.UserContext(), p, pid)
-		return pid, err
-	})
-}
-
-func (a *App) pageFirmClose(c *fiber.Ctx) error {
-	pid, err := idParam(c, "pid")
-	if err != nil {
-		return err
-	}
-	return a.assessmentAction(c, pid, "考核期已结束,得分已用于轮换排序", func(p auth.Principal, svc *firm.Service) (int64, error) {
-		_, err := svc.Close(c.UserContext(), p, pid)
-		return pid, err
-	})
-}
-
-func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	pid, err := idParam(c, "pid")
-	if err != nil {
-		return err
-	}
-	rk, err := svc.Ranking(c.UserContext(), pid)
-	if err != nil {
-		return err
-	}
-	header := []string{"排名", "机构名称", "委托数", "拒绝委托", "按期完成", "逾期", "抽查复审", "复审差错", "专家复审过错", "复议被取消委托",
-		"及时性", "准确性", "真实性", "报告质量", "总分", "拟暂停委托", "依据"}
-	two := func(d decimal.Decimal) excelize.Cell {
-		return excelize.Cell{Value: d.Round(2).InexactFloat64(), StyleID: -1}
-	}
-	b, err := firmExcel("考核排名", header, len(rk.Rows), func(i int) []any {
-		r := rk.Rows[i]
-		m := r.Metrics
-		flag := "否"
-		if r.Flagged {
-			flag = "是"
-		}
-		return []any{r.Rank, r.FirmName, m.Delegations, m.Declines, m.DeadlinesMet, m.DeadlinesMissed, m.SampleRechecks,
-			m.SampleRecheckErrors, m.ExpertReviewsLost, m.AppealsLost, two(r.Timeliness), two(r.Accuracy), two(r.Truthfulness),
-			two(r.ReportQuality), two(r.Total), flag, r.Evidence}
-	})
-	if err != nil {
-		return err
-	}
-	if err := a.firmAuditDownload(c, p, "assessment_export", "assessment_period", map[string]any{"period_id": firmIDText(pid)}); err != nil {
-		return err
-	}
-	return firmSendExcel(c, "中介机构考核排名-"+rk.Period.Name+".xlsx", b)
-}
-
-// expertSideForm is the placement or relation form as entered, with its
-// refusal; Which is "placement" or "relation".
-type expertSideForm struct {
-	Which, Error, Field string
-	Values              map[string]string
-}
-
-func (a *App) renderExperts(c *fiber.Ctx, status int, formErr error, form store.Expert) error {
-	return a.renderExpertsWith(c, status, formErr, form, expertSideForm{})
-}
-
-func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form store.Expert, side expertSideForm) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	f := store.ExpertFilter{Specialty: strings.TrimSpace(c.Query("specialty")), Search: strings.TrimSpace(c.Query("q"))}
-	list, err := svc.Experts(ctx, f)
-	if err != nil {
-		return err
-	}
-	specs, err := svc.Specialties(ctx)
-	if err != nil {
-		return err
-	}
-	pg, err := pageParams(c)
-	if err != nil {
-		return err
-	}
-	total := len(list)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
-	data := map[string]any{"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "评审专家库"}},
-		"Items": list[from:to], "Offset": from, "Pager": pg.Pager(c, total), "Filter": f, "Specialties": specs,
-		"CanManage": p.Can(auth.ManageFirms), "Form": form}
-	if formErr != nil {
-		data["Error"] = errText(formErr)
-	}
-	placements, err := svc.Placements(ctx)
-	if err != nil {
-		return err
-	}
-	data["Placements"] = placements
-	if p.Can(auth.ManageFirms) {
-		orgs, err := a.store.Organizations(ctx, "")
-		if err != nil {
-			return err
-		}
-		var firms []store.Organization
-		for _, o := range orgs {
-			if o.Kind == store.OrgFirm {
-				firms = append(firms, o)
-			}
-		}
-		if side.Values == nil {
-			side.Values = map[string]string{}
-		}
-		// The forms offer the experts the search above has found.
-		data["AllExperts"], data["Orgs"], data["FirmOrgs"], data["Side"] = list, orgs, firms, side
-	}
-	return a.views.render(c, status, "experts", a.page(c, "评审专家库", data))
-}
-
-func (a *App) pageExperts(c *fiber.Ctx) error { return a.renderExperts(c, 200, nil, store.Expert{}) }
-
-func (a *App) pageExpertAdd(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	e := store.Expert{Name: c.FormValue("name"), Specialty: c.FormValue("specialty"), Title: c.FormValue("title"), Employer: c.FormValue("employer")}
-	if _, err := svc.AddExpert(c.UserContext(), p, e); err != nil {
-		if firmFormErr(err) {
-			return a.renderExperts(c, 422, err, e)
-		}
-		return err
-	}
-	return c.Redirect("/experts?msg="+url.QueryEscape("专家已入库"), fiber.StatusSeeOther)
-}
-
-func (a *App) pageExpertActive(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	active := c.FormValue("active") == "true"
-	if err := svc.SetExpertActive(c.UserContext(), p, id, active); err != nil {
-		return err
-	}
-	msg := "专家已停用"
-	if active {
-		msg = "专家已启用"
-	}
-	return c.Redirect("/experts?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
-}
-
-// formID reads an optional id field of a form (empty = 0).
-func formID(c *fiber.Ctx, field string) (int64, error) {
-	v := strings.TrimSpace(c.FormValue(field))
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, &statusErr{status: 422, code: "invalid_field", msg: "选择不正确"}
-	}
-	return n, nil
-}
-
-// pageExpertSide runs the placement or relation form and re-renders the
-// page with the refusal next to the form.
-func (a *App) pageExpertSide(c *fiber.Ctx, which string, fields []string, run func(p auth.Principal, svc expertPlacer, ids map[string]int64) error) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	side := expertSideForm{Which: which, Values: map[string]string{}}
-	for _, f := range append(fields, "relation") {
-		side.Values[f] = strings.TrimSpace(c.FormValue(f))
-	}
-	ids := map[string]int64{}
-	for _, f := range fields {
-		n, err := formID(c, f)
-		if err != nil {
-			side.Error, side.Field = "选择不正确", f
-			return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
-		}
-		ids[f] = n
-	}
-	if ids["expert_id"] == 0 {
-		side.Error, side.Field = "请选择专家", "expert_id"
-		return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
-	}
-	if err := run(p, svc, ids); err != nil {
-		var fe fieldError
-		if errors.As(err, &fe) {
-			side.Error, side.Field = errText(err), fe.Field()
-			return a.renderExpertsWith(c, 422, nil, store.Expert{}, side)
-		}
-		return err
-	}
-	msg := "已保存专家任职信息"
-	if which == "relation" {
-		msg = "已记录专家关联申报,抽取时将回避该单位的评审"
-	}
-	return c.Redirect("/experts?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
-}
-
-// expertPlacer is what the expert side forms need of the firm service.
-type expertPlacer interface {
-	SetExpertPlacement(ctx context.Context, p auth.Principal, expertID, employerOrgID, firmID int64) error
-	DeclareExpertRelation(ctx context.Context, p auth.Principal, expertID, orgID int64, relation string) error
-}
-
-func (a *App) pageExpertPlacement(c *fiber.Ctx) error {
-	return a.pageExpertSide(c, "placement", []string{"expert_id", "employer_org_id", "firm_id"}, func(p auth.Principal, svc expertPlacer, ids map[string]int64) error {
-		return svc.SetExpertPlacement(c.UserContext(), p, ids["expert_id"], ids["employer_org_id"], ids["firm_id"])
-	})
-}
-
-func (a *App) pageExpertRelation(c *fiber.Ctx) error {
-	return a.pageExpertSide(c, "relation", []string{"expert_id", "org_id"}, func(p auth.Principal, svc expertPlacer, ids map[string]int64) error {
-		return svc.DeclareExpertRelation(c.UserContext(), p, ids["expert_id"], ids["org_id"], c.FormValue("relation"))
 	})
 }

@@ -17,18 +17,11 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/importer"
-	"finreview/internal/store"
+	"finreview/internal/review"
 )
 
 // maxImportBytes bounds an uploaded register (100,000 reviews take about 6 MB).
 const maxImportBytes = 200 << 20
-
-func (a *App) pageImports(r fiber.Router) {
-	r.Get("/imports", a.imports)
-	r.Get("/imports/template/:kind", a.importTemplate)
-	r.Post("/imports/upload", a.importUpload)
-	r.Post("/imports/:id/undo", a.importUndo)
-}
 
 // importActor is the principal as an importer: the review center and the
 // finance section, limited to their jurisdiction unless they hold the city.
@@ -55,7 +48,7 @@ type importKindOption struct {
 }
 
 type importRow struct {
-	store.Import
+	importer.Import
 	KindLabel string
 }
 
@@ -102,7 +95,7 @@ func (a *App) importTemplate(c *fiber.Ctx) error {
 	}
 	kind, err := importer.ParseKind(c.Params("kind"))
 	if err != nil {
-		return store.ErrNotFound
+		return review.ErrNotFound
 	}
 	var b bytes.Buffer
 	if err := svc.Template(c.UserContext(), kind, &b); err != nil {
@@ -228,7 +221,7 @@ func (a *App) importUndo(c *fiber.Ctx) error {
 	}
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil {
-		return store.ErrNotFound
+		return review.ErrNotFound
 	}
 	if err := svc.Undo(c.UserContext(), act, id); err != nil {
 		var iu *importer.InUseError

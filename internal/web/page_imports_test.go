@@ -27,8 +27,8 @@ func newImportEnv(t *testing.T) *pagesEnv {
 	testenv.Demo(t, s)
 	objects := testenv.Objects(t)
 	log := slog.New(slog.DiscardHandler)
-	app, err := web.New(web.Deps{Log: log, Store: s, Auth: auth.NewService(s, time.Now),
-		Services: web.Services{Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})}})
+	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
+		Services: web.FillServices(s, nil, web.Services{Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})})})
 	if err != nil {
 		t.Fatal(err)
 	}

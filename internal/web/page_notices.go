@@ -10,16 +10,6 @@ import (
 	"finreview/internal/notice"
 )
 
-// pageNotices registers the profile page (contact and notice choices) and
-// the administrator's page of outside notices (figures, dead letters).
-func (a *App) pageNotices(r fiber.Router) {
-	r.Get("/profile", a.profile)
-	r.Post("/profile", a.profileSave)
-	r.Get("/admin/notices", a.adminNotices)
-	r.Post("/admin/notices/:id<int>/retry", a.adminNoticeRetry)
-	r.Post("/admin/notices/:id<int>/drop", a.adminNoticeDrop)
-}
-
 type profileKindRow struct {
 	Kind, Label    string
 	EmailOn, SMSOn bool

@@ -1,25 +1,17 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
+	"finreview/internal/xlsx"
 )
-
-// pageOverdue registers the review center's overdue list (逾期清单): every
-// passed deadline a review still waits on, with the working days overdue.
-func (a *App) pageOverdue(r fiber.Router) {
-	r.Get("/overdue", a.overdueList)
-	r.Get("/overdue.xlsx", a.overdueExcel)
-}
 
 // mayListOverdue says whether p may open the overdue list: the review
 // center's and the administrator's.
@@ -42,7 +34,7 @@ func (a *App) loadOverdue(c *fiber.Ctx) ([]deadline.OverdueRow, overdueFilter, e
 		return nil, overdueFilter{}, auth.ErrForbidden
 	}
 	f := overdueFilter{Kind: strings.TrimSpace(c.Query("kind")), Keyword: strings.TrimSpace(c.Query("q"))}
-	rows, err := deadline.Overdue(c.UserContext(), a.store, p.Scope(), a.now())
+	rows, err := a.svc.Calendar.Overdue(c.UserContext(), p)
 	if err != nil {
 		return nil, f, err
 	}
@@ -103,68 +95,16 @@ func (a *App) overdueExcel(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// overdueWorkbook streams the list into one sheet, codes as text.
+// overdueWorkbook writes the list into one sheet, codes as text.
 func overdueWorkbook(rows []deadline.OverdueRow, printed string) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "逾期清单"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return nil, err
-	}
-	text, err := f.NewStyle(&excelize.Style{NumFmt: 49})
-	if err != nil {
-		return nil, err
-	}
-	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return nil, err
-	}
-	for i, w := range []float64{6, 18, 36, 12, 16, 20, 14, 30, 14, 12} {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return nil, err
-		}
-	}
-	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: head, Value: "逾期清单(导出时间 " + printed + ")"}}); err != nil {
-		return nil, err
-	}
-	header := []string{"序号", "项目编号", "项目名称", "区划", "期限类型", "截止时间", "逾期(工作日)", "责任方", "评审状态", "评审任务"}
-	cells := make([]any, len(header))
-	for i, h := range header {
-		cells[i] = excelize.Cell{StyleID: head, Value: h}
-	}
-	if err := sw.SetRow("A2", cells); err != nil {
-		return nil, err
-	}
+	book := xlsx.New()
+	s := book.Sheet("逾期清单", 6, 18, 36, 12, 16, 20, 14, 30, 14, 12)
+	s.Title("逾期清单(导出时间 " + printed + ")")
+	s.Header("序号", "项目编号", "项目名称", "区划", "期限类型", "截止时间", "逾期(工作日)", "责任方", "评审状态", "评审任务")
 	for i, r := range rows {
-		cell, err := excelize.CoordinatesToCellName(1, i+3)
-		if err != nil {
-			return nil, err
-		}
-		if err := sw.SetRow(cell, []any{
-			i + 1,
-			excelize.Cell{StyleID: text, Value: r.ProjectCode},
-			r.ProjectName,
-			r.JurisdictionName,
-			r.Kind.Label(),
-			r.DueAt.In(calendar.Location()).Format("2006-01-02 15:04:05"),
-			r.DaysOverdue,
-			r.Responsible,
-			r.ReviewState.Label(),
-			excelize.Cell{StyleID: text, Value: fmt.Sprint(r.ReviewID)},
-		}); err != nil {
-			return nil, err
-		}
+		s.Row(i+1, xlsx.Text(r.ProjectCode), r.ProjectName, r.JurisdictionName, r.Kind.Label(),
+			r.DueAt.In(calendar.Location()).Format("2006-01-02 15:04:05"), r.DaysOverdue, r.Responsible,
+			r.ReviewState.Label(), xlsx.Text(fmt.Sprint(r.ReviewID)))
 	}
-	if err := sw.Flush(); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return book.Bytes()
 }

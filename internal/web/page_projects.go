@@ -11,16 +11,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/fee"
 	"finreview/internal/review"
-	"finreview/internal/store"
 )
-
-func (a *App) pageProjects(r fiber.Router) {
-	r.Get("/projects", a.projectList)
-	r.Get("/projects/new", a.projectNew)
-	r.Post("/projects", a.projectCreate)
-	r.Get("/projects/:id<int>", a.projectPage)
-	r.Post("/projects/:id<int>/reviews", a.projectCreateReview)
-}
 
 // errNoReviewService answers when the server runs without the review service.
 var errNoReviewService = &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}
@@ -36,6 +27,16 @@ func (a *App) reviewService() (*review.Service, error) {
 // applyFieldError puts a service's field error next to its field; it
 // reports false for any other error.
 func applyFieldError(form *formState, err error) bool {
+	// Several invalid fields arrive joined; flag each of them.
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		applied := false
+		for _, e := range j.Unwrap() {
+			if applyFieldError(form, e) {
+				applied = true
+			}
+		}
+		return applied
+	}
 	var fe fieldError
 	if !errors.As(err, &fe) {
 		return false
@@ -70,11 +71,11 @@ func kindOptions() []pageOption {
 }
 
 type projectRow struct {
-	store.Project
+	review.Project
 	FundingLabel, CategoryLabel string
 }
 
-func labelProject(p store.Project) projectRow {
+func labelProject(p review.Project) projectRow {
 	row := projectRow{Project: p, FundingLabel: review.FundingSources()[p.FundingSource], CategoryLabel: review.Categories()[p.Category]}
 	if row.FundingLabel == "" {
 		row.FundingLabel = p.FundingSource
@@ -95,7 +96,7 @@ func (a *App) projectList(c *fiber.Ctx) error {
 		return err
 	}
 	search := strings.TrimSpace(c.Query("q"))
-	items, total, err := a.store.Projects(c.UserContext(), p.Scope(), search, pg.Size, pg.Offset())
+	items, total, err := a.svc.Reviews.Projects(c.UserContext(), p, search, pg.Size, pg.Offset())
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func (a *App) projectNew(c *fiber.Ctx) error {
 		return err
 	}
 	form := newForm()
-	if j, err := a.store.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
+	if j, err := a.auth.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
 		form.Values["jurisdiction"] = j.Name
 	}
 	if a.svc.Reviews != nil {
@@ -131,24 +132,24 @@ func (a *App) projectNew(c *fiber.Ctx) error {
 
 func (a *App) renderProjectNew(c *fiber.Ctx, status int, p auth.Principal, form *formState) error {
 	ctx := c.UserContext()
-	jurs, err := a.store.Jurisdictions(ctx)
+	jurs, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return err
 	}
 	sc := p.Scope()
 	// The units offered are exactly those the service accepts.
-	units, err := a.store.ScopedUnits(ctx, sc)
+	units, err := a.auth.ScopedUnits(ctx, p)
 	if err != nil {
 		return err
 	}
-	var depts, contractors []store.Organization
-	for _, kind := range []string{store.OrgCompetentDept, store.OrgContractor} {
-		orgs, err := a.store.Organizations(ctx, kind)
+	var depts, contractors []auth.Organization
+	for _, kind := range []string{auth.OrgCompetentDept, auth.OrgContractor} {
+		orgs, err := a.auth.Organizations(ctx, kind)
 		if err != nil {
 			return err
 		}
 		for _, o := range orgs {
-			if kind == store.OrgCompetentDept {
+			if kind == auth.OrgCompetentDept {
 				if !sc.All && sc.JurisdictionID != 0 && o.JurisdictionID != sc.JurisdictionID {
 					continue
 				}
@@ -164,7 +165,7 @@ func (a *App) renderProjectNew(c *fiber.Ctx, status int, p auth.Principal, form 
 	}
 	unitName := ""
 	if p.Role == auth.ConstructionUnit {
-		if o, err := a.store.Organization(ctx, p.OrgID); err == nil {
+		if o, err := a.auth.Organization(ctx, p.OrgID); err == nil {
 			unitName = o.Name
 		}
 	}
@@ -224,16 +225,16 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 	if err != nil {
 		return err
 	}
-	proj, err := a.store.Project(ctx, p.Scope(), id)
+	proj, contractorIDs, err := a.svc.Reviews.Project(ctx, p, id)
 	if err != nil {
 		return err
 	}
 	// The project's reviews: search by its code, keep exact matches.
-	all, _, err := a.store.Reviews(ctx, p.Scope(), store.ReviewFilter{Search: proj.Code, Limit: 200})
+	all, _, err := a.svc.Reviews.Reviews(ctx, p, review.ReviewFilter{Search: proj.Code, Limit: 200})
 	if err != nil {
 		return err
 	}
-	var own []store.Review
+	var own []review.Review
 	for _, r := range all {
 		if r.ProjectID == proj.ID {
 			own = append(own, r)
@@ -241,16 +242,14 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 	}
 	reviews := a.reviewRows(c, own)
 	var contractors []string
-	if ids, err := a.store.ProjectContractors(ctx, proj.ID); err == nil {
-		for _, cid := range ids {
-			if o, err := a.store.Organization(ctx, cid); err == nil {
-				contractors = append(contractors, o.Name)
-			}
+	for _, cid := range contractorIDs {
+		if o, err := a.auth.Organization(ctx, cid); err == nil {
+			contractors = append(contractors, o.Name)
 		}
 	}
 	dept := ""
 	if proj.DeptOrgID != 0 {
-		if o, err := a.store.Organization(ctx, proj.DeptOrgID); err == nil {
+		if o, err := a.auth.Organization(ctx, proj.DeptOrgID); err == nil {
 			dept = o.Name
 		}
 	}

@@ -15,9 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
-	"github.com/xuri/excelize/v2"
 
-	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
@@ -25,17 +23,9 @@ import (
 	"finreview/internal/fee"
 	"finreview/internal/report"
 	"finreview/internal/review"
-	"finreview/internal/store"
+	"finreview/internal/xlsx"
 	"finreview/workflow"
 )
-
-func (a *App) pageReviews(r fiber.Router) {
-	r.Get("/reviews", a.reviewList)
-	r.Get("/reviews.xlsx", a.reviewExport)
-	r.Get("/reviews/:id<int>", a.reviewPage)
-	r.Post("/reviews/:id<int>/transitions", a.admitTransitions, a.reviewTransition)
-	r.Post("/reviews/:id<int>/nudge", a.reviewNudge)
-}
 
 // reviewNudge is the 催办 button of the review page.
 func (a *App) reviewNudge(c *fiber.Ctx) error {
@@ -52,14 +42,14 @@ func (a *App) reviewNudge(c *fiber.Ctx) error {
 
 // reviewRow is one line of a review list.
 type reviewRow struct {
-	store.Review
+	review.Review
 	KindLabel, StateLabel, StateClass, Due, DueClass, Rate string
 	Reduction                                              decimal.NullDecimal
 }
 
 // reviewRows makes the lines of a review list, their running deadlines
 // read for the page at once.
-func (a *App) reviewRows(c *fiber.Ctx, rs []store.Review) []reviewRow {
+func (a *App) reviewRows(c *fiber.Ctx, rs []review.Review) []reviewRow {
 	ids := make([]int64, 0, len(rs))
 	for _, r := range rs {
 		if !r.State.Terminal() {
@@ -74,7 +64,7 @@ func (a *App) reviewRows(c *fiber.Ctx, rs []store.Review) []reviewRow {
 	return rows
 }
 
-func (a *App) reviewRow(r store.Review, due deadline.Due) reviewRow {
+func (a *App) reviewRow(r review.Review, due deadline.Due) reviewRow {
 	row := reviewRow{Review: r, KindLabel: kindLabel(r.Kind), StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Rate: "—"}
 	if r.Suspended {
 		row.StateLabel += "(中止)"
@@ -89,13 +79,13 @@ func (a *App) reviewRow(r store.Review, due deadline.Due) reviewRow {
 
 // reviewFilter reads the list's query into a store filter; bad values are
 // reported next to their field and ignored.
-func reviewFilter(c *fiber.Ctx, form *formState) store.ReviewFilter {
+func reviewFilter(c *fiber.Ctx, form *formState) review.ReviewFilter {
 	form.Values = map[string]string{}
 	for _, k := range []string{"q", "state", "kind", "jurisdiction", "unit", "firm", "from", "to", "min", "max", "sort", "dir"} {
 		form.Values[k] = strings.TrimSpace(c.Query(k))
 	}
 	v := form.Values
-	f := store.ReviewFilter{Search: v["q"], Kind: v["kind"]}
+	f := review.ReviewFilter{Search: v["q"], Kind: v["kind"]}
 	if v["state"] != "" {
 		if s, err := workflow.ParseState(v["state"]); err == nil {
 			f.States = []workflow.State{s}
@@ -168,8 +158,8 @@ func reviewFilter(c *fiber.Ctx, form *formState) store.ReviewFilter {
 type filterOptions struct {
 	States        []pageOption
 	Kinds         []pageOption
-	Jurisdictions []store.Jurisdiction
-	Units, Firms  []store.Organization
+	Jurisdictions []auth.Jurisdiction
+	Units, Firms  []auth.Organization
 }
 
 func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOptions, error) {
@@ -178,7 +168,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 		o.States = append(o.States, pageOption{string(s), s.Label()})
 	}
 	o.Kinds = kindOptions()
-	jurs, err := a.store.Jurisdictions(ctx)
+	jurs, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return o, err
 	}
@@ -191,7 +181,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 	// Units and firms are offered to the bureau and the center only: the
 	// others see their own organization's reviews anyway.
 	if sc.All || sc.JurisdictionID != 0 {
-		units, err := a.store.Organizations(ctx, store.OrgUnit)
+		units, err := a.auth.Organizations(ctx, auth.OrgUnit)
 		if err != nil {
 			return o, err
 		}
@@ -200,7 +190,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOption
 				o.Units = append(o.Units, u)
 			}
 		}
-		if o.Firms, err = a.store.Organizations(ctx, store.OrgFirm); err != nil {
+		if o.Firms, err = a.auth.Organizations(ctx, auth.OrgFirm); err != nil {
 			return o, err
 		}
 	}
@@ -282,7 +272,7 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 const maxExportRows = 200000
 
 // reviewExport streams the filtered list to Excel, page by page, through
-// excelize's StreamWriter; amounts are numbers with "#,##0.00", codes text.
+// the one workbook writer (internal/xlsx).
 func (a *App) reviewExport(c *fiber.Ctx) error {
 	p, err := require(c, auth.ViewReviews)
 	if err != nil {
@@ -298,16 +288,10 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	if !form.ok() {
 		return &statusErr{status: 422, code: "invalid_filter", msg: "查询条件有误,请返回修改后再导出"}
 	}
-	book := excelize.NewFile()
-	defer book.Close()
-	t, err := report.NewTable(book, "评审任务", []float64{6, 10, 16, 36, 14, 12, 24, 24, 14, 18, 18, 18, 10, 12, 12, 17})
-	if err != nil {
-		return err
-	}
-	if err := t.Header("序号", "评审编号", "项目编号", "项目名称", "评审类型", "区划", "建设单位", "中介机构", "状态",
-		"送审金额(元)", "审定金额(元)", "审减额(元)", "审减率", "报送日期", "结论日期", "创建时间"); err != nil {
-		return err
-	}
+	book := xlsx.New()
+	t := book.Sheet("评审任务", 6, 10, 16, 36, 14, 12, 24, 24, 14, 18, 18, 18, 10, 12, 12, 17)
+	t.Header("序号", "评审编号", "项目编号", "项目名称", "评审类型", "区划", "建设单位", "中介机构", "状态",
+		"送审金额(元)", "审定金额(元)", "审减额(元)", "审减率", "报送日期", "结论日期", "创建时间")
 	const batch = 1000
 	n := 0
 	for f.Offset = 0; f.Offset < maxExportRows; f.Offset += batch {
@@ -319,41 +303,35 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 		for _, r := range items {
 			n++
 			var reduction any
-			rate := "—"
+			rate := xlsx.Percent{}
 			if r.AuditedAmount.Valid {
-				reduction = r.SubmittedAmount.Sub(r.AuditedAmount.Decimal)
-				rate = report.RateText(r.SubmittedAmount, r.AuditedAmount.Decimal)
+				fig := report.Figures{Submitted: r.SubmittedAmount, Audited: r.AuditedAmount.Decimal}
+				reduction = fig.Reduction()
+				rate = fig.Percent()
 			}
 			state := r.State.Label()
 			if r.Suspended {
 				state += "(中止)"
 			}
-			if err := t.Row(n, report.Text(strconv.FormatInt(r.ID, 10)), report.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
-				r.JurisdictionName, r.UnitName, r.FirmName, state, r.SubmittedAmount, r.AuditedAmount, reduction, report.Percent(rate),
-				nullDate(r.SubmittedAt), nullDate(r.ConcludedAt), formatTime(r.CreatedAt, "2006-01-02 15:04")); err != nil {
-				return err
-			}
+			t.Row(n, xlsx.Text(strconv.FormatInt(r.ID, 10)), xlsx.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
+				r.JurisdictionName, r.UnitName, r.FirmName, state, r.SubmittedAmount, r.AuditedAmount, reduction, rate,
+				nullDate(r.SubmittedAt), nullDate(r.ConcludedAt), formatTime(r.CreatedAt, "2006-01-02 15:04"))
 		}
 		if len(items) < batch {
 			break
 		}
 	}
-	if err := t.Flush(); err != nil {
+	file, err := book.Bytes()
+	if err != nil {
 		return err
 	}
-	err = a.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, a.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "export_reviews",
-			ObjectType: "review_list", Detail: map[string]any{"filter": form.Values, "rows": n}})
-		return err
-	})
-	if err != nil {
+	if err := a.svc.Reviews.RecordExport(ctx, p, form.Values, n); err != nil {
 		return err
 	}
 	name := "评审任务-" + a.now().In(shanghai).Format("20060102") + ".xlsx"
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="reviews.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
-	_, err = book.WriteTo(c.Response().BodyWriter())
-	return err
+	return c.Send(file)
 }
 
 func nullDate(t sql.NullTime) string {
@@ -363,24 +341,13 @@ func nullDate(t sql.NullTime) string {
 	return formatTime(t.Time, "2006-01-02")
 }
 
-// actionField is one input of a transition form.
-type actionField struct {
-	Name, Label, Kind, Hint string
-	Required                bool
-	Options                 []pageOption
-}
-
-// actionForm is the form of one permitted trigger.
+// actionForm is the form of one permitted trigger, as the review service's
+// table of triggers lays it out, with what a refused attempt left in it.
 type actionForm struct {
-	Trigger              workflow.Trigger
-	Label, Confirm, Note string
-	Primary, Danger      bool
-	Open                 bool
-	Fields               []actionField
-	Missing              []string
-	Values               map[string]string
-	Errors               map[string]string
-	Message              string
+	review.Form
+	Open    bool
+	Errors  map[string]string
+	Message string
 }
 
 // actionState is what a failed transition leaves for the re-rendered page.
@@ -393,156 +360,23 @@ type actionState struct {
 	Status  int
 }
 
-// reasonRequired mirrors the review service: these triggers must say why.
-func reasonRequired(t workflow.Trigger) bool {
-	switch t {
-	case workflow.InitialCheckFail, workflow.Return, workflow.SendBack, workflow.IssueUnilateral, workflow.Decline,
-		workflow.CancelDelegation, workflow.FileAppeal, workflow.Suspend, workflow.RequestMaterials:
-		return true
-	}
-	return false
-}
-
-func primaryTrigger(t workflow.Trigger) bool {
-	switch t {
-	case workflow.Submit, workflow.Resubmit, workflow.IssueNotice, workflow.Accept, workflow.Delegate, workflow.Start,
-		workflow.Reconcile, workflow.SubmitDraft, workflow.SendOpinion, workflow.Sign, workflow.Cosign, workflow.Conclude,
-		workflow.Process, workflow.Archive, workflow.Resolve, workflow.Uphold, workflow.ApprovePlan, workflow.SubmitPlan:
-		return true
-	}
-	return false
-}
-
 // buildActions lays out one form per trigger the viewer may fire now.
-func (a *App) buildActions(ctx context.Context, v review.View, failed *actionState) ([]actionForm, error) {
-	var out []actionForm
-	var firms []store.Firm
-	var supervisors []store.User
-	var experts []store.Expert
-	for _, t := range v.Permitted {
-		af := actionForm{Trigger: t, Label: t.Label(), Primary: primaryTrigger(t), Danger: t.Irreversible(),
-			Missing: v.Missing[t], Values: map[string]string{}, Errors: map[string]string{}}
-		if t.Irreversible() {
-			af.Confirm = fmt.Sprintf("确定执行“%s”?此操作不可撤销。", t.Label())
-		}
-		reason := actionField{Name: "reason", Label: "说明", Kind: "textarea", Hint: "选填,记入办理记录"}
-		if reasonRequired(t) {
-			reason = actionField{Name: "reason", Label: "原因", Kind: "textarea", Required: true}
-		}
-		switch t {
-		case workflow.Delegate:
-			if firms == nil {
-				var err error
-				if firms, err = a.store.Firms(ctx, store.FirmFilter{JurisdictionID: v.Review.JurisdictionID}); err != nil {
-					return nil, err
-				}
-				if supervisors, err = a.store.UsersByRole(ctx, string(auth.ReviewCenter), 0); err != nil {
-					return nil, err
-				}
-			}
-			firmOpts := []pageOption{{"", "按轮换自动选择(推荐)"}}
-			for _, f := range firms {
-				if f.Status == "active" {
-					firmOpts = append(firmOpts, pageOption{strconv.FormatInt(f.OrgID, 10),
-						fmt.Sprintf("%s(得分 %s,在办 %d/%d)", f.Name, f.Score.StringFixed(2), f.OpenReviews, f.Capacity)})
-				}
-			}
-			supOpts := []pageOption{{"", "本人"}}
-			for _, u := range supervisors {
-				// Only colleagues whose jurisdiction covers the review may supervise it.
-				if ok, _ := auth.FromUser(u).Scope().Sees(v.Review); ok {
-					supOpts = append(supOpts, pageOption{strconv.FormatInt(u.ID, 10), u.DisplayName})
-				}
-			}
-			af.Fields = []actionField{
-				{Name: "firm_id", Label: "中介机构", Kind: "select", Options: firmOpts, Hint: "不选则按“高分优先、依次轮换”自动确定,并记录每家机构的跳过原因"},
-				{Name: "reason", Label: "指定理由", Kind: "textarea", Hint: "人工指定中介机构时必填,将记入审计日志"},
-				{Name: "supervisor_id", Label: "监管人员", Kind: "select", Options: supOpts},
-			}
-		case workflow.SubmitDraft:
-			af.Fields = []actionField{{Name: "audited_amount", Label: "审定金额(元)", Kind: "amount", Required: true}, reason}
-		case workflow.Sign:
-			af.Fields = []actionField{
-				{Name: "agree", Label: "签署意见", Kind: "agree", Required: true},
-				{Name: "reasons", Label: "不同意理由", Kind: "textarea", Hint: "选择“不同意”时必填,逐项说明争议内容"},
-			}
-		case workflow.Cosign:
-			af.Fields = []actionField{
-				{Name: "agree", Label: "会签意见", Kind: "agree"},
-				{Name: "reasons", Label: "意见说明", Kind: "textarea", Hint: "选填"},
-			}
-		case workflow.StartExpertReview:
-			if experts == nil {
-				var err error
-				if experts, err = a.store.Experts(ctx, store.ExpertFilter{ActiveOnly: true}); err != nil {
-					return nil, err
-				}
-			}
-			var opts []pageOption
-			for _, e := range experts {
-				opts = append(opts, pageOption{strconv.FormatInt(e.ID, 10), e.Name + "(" + e.Specialty + ")"})
-			}
-			af.Fields = []actionField{{Name: "experts", Label: "复审专家", Kind: "checks", Options: opts, Hint: "不选则采用最近一次抽取的专家;另行指定须在下方说明理由,记入审计日志"}, reason}
-		case workflow.Resolve:
-			af.Fields = []actionField{
-				{Name: "fault_party", Label: "过错方", Kind: "select", Required: true, Options: []pageOption{{"", "请选择"},
-					{"unit", "建设单位"}, {"firm", "中介机构"}, {"contractor", "施工单位"}}, Hint: "专家复审费用由过错方承担"},
-				{Name: "audited_amount", Label: "复审后审定金额(元)", Kind: "amount", Required: true}, reason,
-			}
-		case workflow.SampleRecheck:
-			af.Fields = []actionField{{Name: "rechecked_amount", Label: "抽查审定金额(元)", Kind: "amount", Required: true}, reason}
-		case workflow.SubmitPlan:
-			af.Fields = []actionField{
-				{Name: "mode", Label: "评审方式", Kind: "text", Required: true, Hint: "如:现场踏勘 + 资料审核"},
-				{Name: "survey_date", Label: "计划踏勘日期", Kind: "date"},
-				{Name: "key_issues", Label: "重点审核内容", Kind: "textarea", Required: true},
-				{Name: "staff", Label: "评审人员", Kind: "text", Hint: "项目负责人及参加人员"},
-				{Name: "planned_completion", Label: "计划完成日期", Kind: "date"},
-			}
-		case workflow.ApprovePlan:
-			af.Fields = []actionField{
-				{Name: "decision", Label: "审核结论", Kind: "select", Required: true, Options: []pageOption{{"approve", "批准"}, {"redo", "退回重做"}}},
-				{Name: "reason", Label: "意见", Kind: "textarea", Hint: "退回重做时必填"},
-			}
-		case workflow.Suspend:
-			af.Fields = []actionField{{Name: "expected_workdays", Label: "预计中止(工作日)", Kind: "number", Required: true}, reason}
-		case workflow.RecordSurvey:
-			af.Fields = []actionField{
-				{Name: "survey_date", Label: "踏勘日期", Kind: "date", Required: true},
-				{Name: "people", Label: "参加人员", Kind: "text", Required: true},
-				{Name: "findings", Label: "踏勘情况", Kind: "textarea", Required: true, Hint: "现场照片请在“资料与照片”中上传(类别:踏勘记录/照片)"},
-			}
-		case workflow.AddTracking:
-			af.Fields = []actionField{
-				{Name: "kind", Label: "记录类型", Kind: "select", Required: true, Options: append([]pageOption{{"", "请选择"}}, sortedOptions(review.TrackingKinds())...)},
-				{Name: "record_date", Label: "日期", Kind: "date", Required: true},
-				{Name: "title", Label: "标题", Kind: "text", Required: true},
-				{Name: "description", Label: "内容", Kind: "textarea", Required: true},
-				{Name: "amount", Label: "涉及金额(元)", Kind: "amount"},
-			}
-		case workflow.RequestMaterials:
-			af.Fields = []actionField{{Name: "reason", Label: "所需资料", Kind: "textarea", Required: true}}
-		case workflow.Archive:
-			af.Fields = []actionField{
-				{Name: "archive_number", Label: "档案号", Kind: "text", Required: true, Hint: "如:巴财评档-2026-0001"},
-				{Name: "paper_received_on", Label: "纸质资料接收日期", Kind: "date", Required: true},
-				{Name: "received_by", Label: "接收人", Kind: "text", Required: true},
-				{Name: "retention_years", Label: "保管期限(年)", Kind: "number", Required: true, Hint: "默认 30 年"},
-				reason,
-			}
-			af.Values["paper_received_on"] = a.now().In(shanghai).Format("2006-01-02")
-			af.Values["retention_years"] = "30"
-		default:
-			af.Fields = []actionField{reason}
-		}
-		if failed != nil && failed.Trigger == t {
+func (a *App) buildActions(ctx context.Context, svc *review.Service, v review.View, failed *actionState) ([]actionForm, error) {
+	forms, err := svc.Forms(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]actionForm, 0, len(forms))
+	for _, f := range forms {
+		af := actionForm{Form: f, Errors: map[string]string{}}
+		if failed != nil && failed.Trigger == f.Trigger {
 			af.Values, af.Errors, af.Message, af.Open = failed.Values, failed.Errors, failed.Message, true
 			if len(failed.Missing) > 0 {
 				af.Missing = failed.Missing
 			}
 			shown := map[string]bool{}
-			for _, f := range af.Fields {
-				shown[f.Name] = true
+			for _, fd := range af.Fields {
+				shown[fd.Name] = true
 			}
 			for name, msg := range af.Errors {
 				if !shown[name] {
@@ -556,7 +390,7 @@ func (a *App) buildActions(ctx context.Context, v review.View, failed *actionSta
 }
 
 type eventRow struct {
-	store.ReviewEvent
+	review.ReviewEvent
 	RoleLabel, TriggerLabel, FromLabel, ToLabel string
 	Params                                      []eventParam
 }
@@ -613,7 +447,7 @@ func eventParams(raw string) []eventParam {
 
 // visitedStates are the states the review has been in, read from its own
 // transition log (never inferred from the current state).
-func visitedStates(events []store.ReviewEvent) []workflow.State {
+func visitedStates(events []review.ReviewEvent) []workflow.State {
 	seen := map[workflow.State]bool{}
 	var out []workflow.State
 	for _, e := range events {
@@ -630,10 +464,7 @@ func visitedStates(events []store.ReviewEvent) []workflow.State {
 // duesFor describes the running deadlines of a page of reviews for lists
 // (date and 剩余N个工作日, class soon or overdue), in one query.
 func (a *App) duesFor(ctx context.Context, reviewIDs []int64) map[int64]deadline.Due {
-	if a.svc.Dues != nil {
-		return a.svc.Dues(ctx, reviewIDs)
-	}
-	dues, err := deadline.Dues(ctx, &a.store.Queries, reviewIDs, a.now())
+	dues, err := a.svc.Calendar.Dues(ctx, reviewIDs)
 	if err != nil {
 		return nil
 	}
@@ -641,16 +472,14 @@ func (a *App) duesFor(ctx context.Context, reviewIDs []int64) map[int64]deadline
 }
 
 // deadlineText is the running deadline as date and 剩余N个工作日 (or 逾期).
-func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadline) (string, string) {
+func (a *App) deadlineText(ctx context.Context, reviewID int64, d *deadline.Deadline) (string, string) {
 	if d == nil {
 		return "", ""
 	}
-	if a.svc.Dues != nil {
-		if due := a.svc.Dues(ctx, []int64{reviewID})[reviewID]; due.Text != "" {
-			return due.Text, due.Class
-		}
+	if due := a.duesFor(ctx, []int64{reviewID})[reviewID]; due.Text != "" {
+		return due.Text, due.Class
 	}
-	cal, err := deadline.LoadCalendar(ctx, &a.store.Queries)
+	cal, err := a.svc.Calendar.Calendar(ctx)
 	if err != nil {
 		cal = calendar.Default()
 	}
@@ -666,7 +495,7 @@ func (a *App) deadlineText(ctx context.Context, reviewID int64, d *store.Deadlin
 }
 
 type reviewDocRow struct {
-	store.Document
+	docs.Document
 	CategoryLabel, Size string
 	Photo               bool
 }
@@ -685,7 +514,7 @@ var paperLabels = map[string]string{"notice": "财政投资项目评审业务通
 	"conclusion": "评审结论", "fee_statement": "评审费用结算单"}
 
 type reviewPaperRow struct {
-	store.Paper
+	docs.Paper
 	KindLabel string
 }
 
@@ -714,16 +543,16 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		return err
 	}
 	r := v.Review
-	actions, err := a.buildActions(ctx, v, failed)
+	actions, err := a.buildActions(ctx, svc, v, failed)
 	if err != nil {
 		return err
 	}
 	var events []eventRow
 	for _, e := range v.Events {
 		events = append(events, eventRow{ReviewEvent: e, RoleLabel: auth.Role(e.ActorRole).Label(), TriggerLabel: e.Trigger.Label(),
-			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: eventParams(e.Params)})
+			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: a.nameParams(ctx, eventParams(e.Params))})
 	}
-	docList, docTotal, err := a.store.Documents(ctx, id, store.DocumentFilter{LatestOnly: true, Limit: 100})
+	docList, docTotal, err := a.svc.Reviews.Documents(ctx, p, id, docs.DocumentFilter{LatestOnly: true, Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -749,7 +578,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	}
 	supervisor := ""
 	if r.SupervisorID != 0 {
-		if u, err := a.store.User(ctx, r.SupervisorID); err == nil {
+		if u, err := a.auth.User(ctx, r.SupervisorID); err == nil {
 			supervisor = u.DisplayName
 		}
 	}
@@ -901,10 +730,7 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 		multi[key] = append(multi[key], strings.TrimSpace(string(v)))
 	})
 	for k, vs := range multi {
-		val := strings.Join(vs, ",")
-		if k == "audited_amount" || k == "rechecked_amount" || k == "amount" {
-			val = strings.ReplaceAll(val, ",", "")
-		}
+		val := review.FormValue(t, k, vs)
 		in.Params[k] = val
 		values[k] = val
 	}
@@ -917,11 +743,11 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	var fe fieldError
 	var se statusError
 	switch {
-	case errors.Is(err, auth.ErrForbidden), errors.Is(err, store.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
+	case errors.Is(err, auth.ErrForbidden), errors.Is(err, review.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
 		return err
 	case errors.As(err, &te):
 		state.Status, state.Message, state.Missing = 409, te.Error(), te.Missing
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, review.ErrStale):
 		state.Status, state.Message = 409, "该评审已被他人更新,页面已刷新为最新内容;您填写的内容已保留,请确认后重新提交。"
 	case errors.As(err, &fe):
 		state.Status = 422

@@ -6,21 +6,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
 )
 
-// The security administrator's pages (安全保密管理员): roles, unlocking
-// and the security policy.
-func (a *App) pageSecurity(r fiber.Router) {
-	r.Get("/security/users", a.securityUsers)
-	r.Post("/security/users/:id<int>/role", a.securityGrantRole)
-	r.Post("/security/users/:id<int>/unlock", a.securityUnlock)
-	r.Get("/security/policy", a.securityPolicy)
-	r.Post("/security/policy", a.securitySetPolicy)
-}
-
 type securityUserRow struct {
-	store.User
+	auth.User
 	RoleLabel   string
 	LockedUntil time.Time
 }
@@ -31,7 +20,7 @@ func (a *App) securityUsers(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	users, err := a.store.Users(ctx)
+	users, err := a.auth.Users(ctx)
 	if err != nil {
 		return err
 	}

@@ -39,11 +39,11 @@ func (a *App) renderStandIns(c *fiber.Ctx, status int, form *formState) error {
 		return err
 	}
 	ctx := c.UserContext()
-	list, err := a.standins.List(ctx, p)
+	list, err := a.svc.StandIns.List(ctx, p)
 	if err != nil {
 		return err
 	}
-	colleagues, err := a.standins.Colleagues(ctx, p)
+	colleagues, err := a.svc.StandIns.Colleagues(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,8 @@ func (a *App) renderStandIns(c *fiber.Ctx, status int, form *formState) error {
 		}
 		v.Items = append(v.Items, row)
 	}
-	return a.views.render(c, status, "stand_ins", a.page(c, "代办委托", map[string]any{"V": v}))
+	return a.views.render(c, status, "stand_ins", a.page(c, "代办委托", map[string]any{"V": v,
+		"Breadcrumb": []crumb{{Label: "个人中心"}, {Label: "代办委托"}}}))
 }
 
 func (a *App) standInAdd(c *fiber.Ctx) error {
@@ -77,7 +78,7 @@ func (a *App) standInAdd(c *fiber.Ctx) error {
 	}
 	form := newForm()
 	form.read(c, "colleague_id", "starts_on", "ends_on", "reason")
-	_, err = a.standins.Add(c.UserContext(), p, standin.Input{ColleagueID: form.int64("colleague_id"),
+	_, err = a.svc.StandIns.Add(c.UserContext(), p, standin.Input{ColleagueID: form.int64("colleague_id"),
 		StartsOn: form.Values["starts_on"], EndsOn: form.Values["ends_on"], Reason: form.Values["reason"]})
 	var fe *standin.FieldError
 	if errors.As(err, &fe) {
@@ -99,7 +100,7 @@ func (a *App) standInRevoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.standins.Revoke(c.UserContext(), p, id); err != nil {
+	if err := a.svc.StandIns.Revoke(c.UserContext(), p, id); err != nil {
 		return err
 	}
 	return c.Redirect("/stand-ins?msg="+url.QueryEscape("委托已结束"), fiber.StatusSeeOther)

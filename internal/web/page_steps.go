@@ -15,7 +15,6 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/docs"
 	"finreview/internal/review"
-	"finreview/internal/store"
 	"finreview/workflow"
 )
 
@@ -23,10 +22,6 @@ import (
 // fragment of partials/review_steps.html: the upload panel next to the
 // actions, the opinion letter beside the sign box, and the drawn expert's
 // task (opinion form and upload).
-
-func (a *App) pageSteps(r fiber.Router) {
-	r.Post("/reviews/:id<int>/expert-opinion", a.expertOpinionSubmit)
-}
 
 // uploadPanel is a batch upload: several files chosen at once, each with
 // its category, sent one by one with their progress (static/upload.js);
@@ -91,7 +86,7 @@ type reviewStepsView struct {
 const localExpertForm = "expert_form"
 
 // reviewSteps builds the fragments for the viewer of v.
-func (a *App) reviewSteps(c *fiber.Ctx, p auth.Principal, v review.View, documents []store.Document) (reviewStepsView, error) {
+func (a *App) reviewSteps(c *fiber.Ctx, p auth.Principal, v review.View, documents []docs.Document) (reviewStepsView, error) {
 	var out reviewStepsView
 	r := v.Review
 	if p.Can(auth.UploadDocuments) && p.Role != auth.Expert && r.State != workflow.Archived && r.ImportID == 0 {
@@ -146,7 +141,7 @@ func (a *App) reviewSteps(c *fiber.Ctx, p auth.Principal, v review.View, documen
 }
 
 // disagreement is the reasons of the latest signature that disagreed.
-func disagreement(events []store.ReviewEvent) string {
+func disagreement(events []review.ReviewEvent) string {
 	for i := len(events) - 1; i >= 0; i-- {
 		e := events[i]
 		if e.Trigger != workflow.Sign {
@@ -205,7 +200,7 @@ func (a *App) expertTodo(ctx context.Context, p auth.Principal) ([]todoRow, erro
 	if p.Role != auth.Expert || a.svc.Reviews == nil {
 		return nil, nil
 	}
-	rows, _, err := a.svc.Reviews.List(ctx, p, store.ReviewFilter{States: []workflow.State{workflow.ExpertReview}, Limit: 50})
+	rows, _, err := a.svc.Reviews.List(ctx, p, review.ReviewFilter{States: []workflow.State{workflow.ExpertReview}, Limit: 50})
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +248,7 @@ func jsonRefusal(c *fiber.Ctx, err error) error {
 // a page's script to go to (the redirects of forms are signed by signFlash).
 func flashURL(c *fiber.Ctx, path, msg, fragment string) string {
 	q := url.Values{"msg": {msg}}
-	if sess, ok := c.Locals("session").(store.Session); ok && sess.CSRFToken != "" {
+	if sess, ok := c.Locals("session").(auth.Session); ok && sess.CSRFToken != "" {
 		q.Set(flashSigParam, flashSig(sess, msg))
 	}
 	return path + "?" + q.Encode() + fragment

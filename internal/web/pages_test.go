@@ -53,9 +53,9 @@ func newPagesEnv(t *testing.T, withReviews bool) *pagesEnv {
 			t.Fatalf("seed demo reviews: %v", err)
 		}
 	}
-	app, err := web.New(web.Deps{Log: log, Store: s, Auth: auth.NewService(s, time.Now),
-		Services: web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc,
-			Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})}})
+	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
+		Services: web.FillServices(s, nil, web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc,
+			Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})})})
 	if err != nil {
 		t.Fatal(err)
 	}

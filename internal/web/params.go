@@ -9,7 +9,7 @@ import (
 
 	"finreview/internal/input"
 	"finreview/internal/report"
-	"finreview/internal/store"
+	"finreview/internal/review"
 )
 
 // idParam reads a positive id from a route parameter; anything else is a
@@ -17,7 +17,7 @@ import (
 func idParam(c *fiber.Ctx, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Params(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
+		return 0, review.ErrNotFound
 	}
 	return id, nil
 }

@@ -10,26 +10,32 @@ import (
 	"finreview/internal/firm"
 	"finreview/internal/importer"
 	"finreview/internal/notice"
+	"finreview/internal/report"
+	"finreview/internal/retention"
 	"finreview/internal/review"
+	"finreview/internal/standin"
 )
 
-// Services are the use-case services the handlers call. Each is declared
-// here, where it is used, as the small interface the web layer needs;
-// cmd/finreview wires the concrete services in.
+// Services are the use-case services the handlers call: every write and
+// every read of rows a principal may or may not see goes through one of
+// them (users, organizations and sign-in through Deps.Auth). The web layer
+// never reaches the store itself; cmd/finreview wires the services in.
 type Services struct {
-	Reviews   *review.Service
-	Firms     *firm.Service
-	Deadlines *deadline.Engine
-	Billing   *billing.Service
-	Docs      *docs.Service
-	Imports   *importer.Service
+	Reviews *review.Service
+	Firms   *firm.Service
+	Billing *billing.Service
+	Docs    *docs.Service
+	Imports *importer.Service
+	// Calendar is the working calendar and the deadlines pages show.
+	Calendar *deadline.Service
+	// Reports are the bulletin, the dashboard, the audit trail and the
+	// backup runs.
+	Reports   *report.Service
+	StandIns  *standin.Service
+	Retention *retention.Service
 	// Notices are the outside notices: contacts, choices, dead letters.
 	Notices *notice.Service
 	// Banners returns warnings every page shows the principal (for
 	// example a calendar year without holiday data, for administrators).
 	Banners func(ctx context.Context, p auth.Principal) []string
-	// Dues describes the running deadlines of a page of reviews for lists,
-	// in one query: the text (date and 剩余N个工作日) and a CSS class
-	// (soon, overdue).
-	Dues func(ctx context.Context, reviewIDs []int64) map[int64]deadline.Due
 }

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/store"
 )
 
 const sessionCookie = "finreview_session"
@@ -59,7 +57,7 @@ func (a *App) csrf(c *fiber.Ctx) error {
 	if submitted == "" && !isUpload(c) && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		submitted = c.FormValue("_csrf")
 	}
-	if sess, ok := c.Locals("session").(store.Session); ok {
+	if sess, ok := c.Locals("session").(auth.Session); ok {
 		if auth.CheckCSRF(sess, submitted) {
 			return c.Next()
 		}
@@ -121,5 +119,3 @@ func (a *App) bearer(c *fiber.Ctx) error {
 }
 
 func clientIP(c *fiber.Ctx) string { return c.IP() }
-
-func (a *App) since(t time.Time) time.Duration { return a.now().Sub(t) }

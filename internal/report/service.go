@@ -1,0 +1,97 @@
+package report
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"finreview/internal/audit"
+	"finreview/internal/auth"
+	"finreview/internal/store"
+)
+
+// The rows the report pages render.
+type (
+	AuditEvent        = store.AuditEvent
+	AuditEventsFilter = store.AuditEventsFilter
+	BackupRun         = store.BackupRun
+)
+
+// Service reads the figures the report pages show: the bulletin, the
+// dashboard, the audit trail's export and the backup runs.
+type Service struct {
+	store *store.Store
+	now   func() time.Time
+}
+
+// NewService builds the service; now is the clock.
+func NewService(s *store.Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: s, now: now}
+}
+
+// Bulletin is the monthly bulletin of month m within p's scope: every
+// jurisdiction for a city-wide scope, p's own otherwise.
+func (s *Service) Bulletin(ctx context.Context, p auth.Principal, m time.Time) (Bulletin, error) {
+	jurs, err := s.store.Jurisdictions(ctx)
+	if err != nil {
+		return Bulletin{}, err
+	}
+	sc := p.Scope()
+	if !sc.All {
+		var mine []store.Jurisdiction
+		for _, j := range jurs {
+			if j.ID == sc.JurisdictionID {
+				mine = append(mine, j)
+			}
+		}
+		jurs = mine
+	}
+	return Load(ctx, &s.store.Queries, sc, jurs, m, s.now())
+}
+
+// Dashboard is the statistics page within p's scope.
+func (s *Service) Dashboard(ctx context.Context, p auth.Principal) (Dashboard, error) {
+	return LoadDashboard(ctx, &s.store.Queries, p.Scope(), s.now())
+}
+
+// ExportAudit writes the audit trail p may read, as f selects, and the
+// sign-ins of the last audit.KeepDays (see WriteAuditWorkbook) to w, and
+// records the export (audit_export) as an event of user u. It returns the
+// number of events written.
+func (s *Service) ExportAudit(ctx context.Context, p auth.Principal, u auth.User, f AuditEventsFilter,
+	label func(string) string, w io.Writer) (int, error) {
+	n, err := WriteAuditWorkbook(ctx, s.store, p.AuditScope(), f, s.now().AddDate(0, 0, -audit.KeepDays), label, w)
+	if err != nil {
+		return n, err
+	}
+	return n, s.store.InTx(ctx, func(q *store.Queries) error {
+		_, err := audit.Append(ctx, q, s.now(), audit.Entry{ActorID: u.ID, ActorName: u.DisplayName, Action: "audit_export",
+			ObjectType: "user", ObjectID: u.Username, Detail: map[string]any{"events": n, "action": f.Action, "actor_id": f.ActorID,
+				"review_id": f.ReviewID}})
+		return err
+	})
+}
+
+// AuditEvents lists the audit events p may read, as f selects, with their
+// total.
+func (s *Service) AuditEvents(ctx context.Context, p auth.Principal, f AuditEventsFilter) ([]AuditEvent, int, error) {
+	return s.store.AuditEvents(ctx, p.AuditScope(), f)
+}
+
+// VerifyAudit checks the audit trail's hash chains and anchors.
+func (s *Service) VerifyAudit(ctx context.Context) (audit.Result, error) {
+	return audit.Verify(ctx, s.store)
+}
+
+// Backups lists the latest backup runs and when a backup last succeeded
+// (ok is false when none ever did).
+func (s *Service) Backups(ctx context.Context, limit int) (runs []BackupRun, lastGood time.Time, ok bool, err error) {
+	if runs, err = s.store.BackupRuns(ctx, limit); err != nil {
+		return nil, time.Time{}, false, err
+	}
+	lastGood, ok, err = s.store.LastGoodBackup(ctx)
+	return runs, lastGood, ok, err
+}

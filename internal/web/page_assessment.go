@@ -1,0 +1,264 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
+
+	"finreview/internal/assign"
+	"finreview/internal/auth"
+	"finreview/internal/firm"
+	"finreview/internal/xlsx"
+)
+
+// assessmentView is what the assessment page shows.
+type assessmentView struct {
+	Periods  []firm.AssessmentPeriod
+	Selected *firm.Ranking
+	History  []historyRow
+	Headers  []string // period names of the history, latest first
+}
+
+// historyRow is one firm's totals across recent periods.
+type historyRow struct {
+	FirmName string
+	Totals   []string
+	Ranks    []string
+}
+
+func buildHistory(list []firm.FirmAssessment) ([]string, []historyRow) {
+	var periods []int64
+	names := map[int64]string{}
+	firms := map[int64]*historyRow{}
+	var order []int64
+	cells := map[[2]int64]firm.FirmAssessment{}
+	for _, a := range list {
+		if _, ok := names[a.PeriodID]; !ok {
+			names[a.PeriodID] = a.PeriodName
+			periods = append(periods, a.PeriodID)
+		}
+		if _, ok := firms[a.FirmID]; !ok {
+			firms[a.FirmID] = &historyRow{FirmName: a.FirmName}
+			order = append(order, a.FirmID)
+		}
+		cells[[2]int64{a.FirmID, a.PeriodID}] = a
+	}
+	headers := make([]string, len(periods))
+	for i, p := range periods {
+		headers[i] = names[p]
+	}
+	rows := make([]historyRow, 0, len(order))
+	for _, f := range order {
+		r := firms[f]
+		for _, p := range periods {
+			if a, ok := cells[[2]int64{f, p}]; ok {
+				r.Totals = append(r.Totals, a.Total.StringFixed(2))
+				r.Ranks = append(r.Ranks, strconv.Itoa(a.Rank))
+			} else {
+				r.Totals = append(r.Totals, "—")
+				r.Ranks = append(r.Ranks, "—")
+			}
+		}
+		rows = append(rows, *r)
+	}
+	return headers, rows
+}
+
+func (a *App) renderAssessment(c *fiber.Ctx, status int, periodID int64, formErr error) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	v := assessmentView{}
+	if v.Periods, err = svc.Periods(ctx); err != nil {
+		return err
+	}
+	if periodID == 0 && len(v.Periods) > 0 {
+		periodID = v.Periods[0].ID
+	}
+	if periodID != 0 {
+		rk, err := svc.Ranking(ctx, periodID)
+		if err != nil {
+			return err
+		}
+		v.Selected = &rk
+	}
+	hist, err := svc.History(ctx, 6)
+	if err != nil {
+		return err
+	}
+	v.Headers, v.History = buildHistory(hist)
+	data := map[string]any{"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: "考核评价"}},
+		"V": v, "CanManage": p.Can(auth.ManageFirms), "Criteria": assign.DefaultCriteria(),
+		"Today": a.now().In(shanghai).Format("2006-01-02")}
+	if formErr != nil {
+		data["Error"] = errText(formErr)
+	}
+	return a.views.render(c, status, "firm_assessment", a.page(c, "中介机构考核", data))
+}
+
+func (a *App) pageFirmAssessment(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.Query("period"), 10, 64)
+	return a.renderAssessment(c, 200, id, nil)
+}
+
+// assessmentAction runs a change posted from the assessment page.
+func (a *App) assessmentAction(c *fiber.Ctx, periodID int64, done string, fn func(p auth.Principal, svc *firm.Service) (int64, error)) error {
+	p, err := require(c, auth.ManageFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	id, err := fn(p, svc)
+	if err != nil {
+		var se statusError
+		if firmFormErr(err) || errors.As(err, &se) {
+			status := 422
+			if se != nil {
+				status = se.HTTPStatus()
+			}
+			return a.renderAssessment(c, status, periodID, err)
+		}
+		return err
+	}
+	return c.Redirect("/firms/assessment?period="+firmIDText(id)+"&msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+}
+
+func (a *App) pageFirmPeriodCreate(c *fiber.Ctx) error {
+	return a.assessmentAction(c, 0, "考核期已创建", func(p auth.Principal, svc *firm.Service) (int64, error) {
+		in := firm.PeriodInput{Name: c.FormValue("name")}
+		var err error
+		if in.StartsOn, err = time.ParseInLocation("2006-01-02", c.FormValue("starts_on"), shanghai); err != nil {
+			return 0, &firmFieldErr{field: "starts_on", msg: "开始日期格式应为 YYYY-MM-DD"}
+		}
+		if in.EndsOn, err = time.ParseInLocation("2006-01-02", c.FormValue("ends_on"), shanghai); err != nil {
+			return 0, &firmFieldErr{field: "ends_on", msg: "结束日期格式应为 YYYY-MM-DD"}
+		}
+		if in.BottomN, err = strconv.Atoi(strings.TrimSpace(c.FormValue("bottom_n", "1"))); err != nil {
+			return 0, &firmFieldErr{field: "bottom_n", msg: "末位数量须为整数"}
+		}
+		if in.Threshold, err = decimal.NewFromString(strings.TrimSpace(c.FormValue("threshold", "60"))); err != nil {
+			return 0, &firmFieldErr{field: "threshold", msg: "分数线须为数字"}
+		}
+		for _, cr := range assign.DefaultCriteria() {
+			w := strings.TrimSpace(c.FormValue("weight_" + cr.Code))
+			if w == "" {
+				in.Criteria = append(in.Criteria, cr)
+				continue
+			}
+			d, err := decimal.NewFromString(w)
+			if err != nil {
+				return 0, &firmFieldErr{field: "criteria", msg: cr.Name + "权重须为数字"}
+			}
+			cr.Weight = d
+			in.Criteria = append(in.Criteria, cr)
+		}
+		per, err := svc.CreatePeriod(c.UserContext(), p, in)
+		return per.ID, err
+	})
+}
+
+func (a *App) pageFirmScores(c *fiber.Ctx) error {
+	pid, err := idParam(c, "pid")
+	if err != nil {
+		return err
+	}
+	return a.assessmentAction(c, pid, "得分已保存", func(p auth.Principal, svc *firm.Service) (int64, error) {
+		rk, err := svc.Ranking(c.UserContext(), pid)
+		if err != nil {
+			return 0, err
+		}
+		for _, f := range rk.Firms {
+			t := strings.TrimSpace(c.FormValue("truthfulness_" + firmIDText(f.OrgID)))
+			q := strings.TrimSpace(c.FormValue("report_quality_" + firmIDText(f.OrgID)))
+			if t == "" && q == "" {
+				continue
+			}
+			td, err1 := decimal.NewFromString(t)
+			qd, err2 := decimal.NewFromString(q)
+			if err1 != nil || err2 != nil {
+				return 0, &firmFieldErr{field: "scores", msg: f.Name + ":真实性与报告质量得分须同时填写且为数字"}
+			}
+			if err := svc.EnterScores(c.UserContext(), p, pid, f.OrgID, td, qd); err != nil {
+				return 0, fmt.Errorf("%s:%w", f.Name, err)
+			}
+		}
+		return pid, nil
+	})
+}
+
+func (a *App) pageFirmCompute(c *fiber.Ctx) error {
+	pid, err := idParam(c, "pid")
+	if err != nil {
+		return err
+	}
+	return a.assessmentAction(c, pid, "考核结果已计算", func(p auth.Principal, svc *firm.Service) (int64, error) {
+		_, err := svc.Compute(c.UserContext(), p, pid)
+		return pid, err
+	})
+}
+
+func (a *App) pageFirmClose(c *fiber.Ctx) error {
+	pid, err := idParam(c, "pid")
+	if err != nil {
+		return err
+	}
+	return a.assessmentAction(c, pid, "考核期已结束,得分已用于轮换排序", func(p auth.Principal, svc *firm.Service) (int64, error) {
+		_, err := svc.Close(c.UserContext(), p, pid)
+		return pid, err
+	})
+}
+
+func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
+	p, err := require(c, auth.ViewFirms)
+	if err != nil {
+		return err
+	}
+	svc, err := a.firmService()
+	if err != nil {
+		return err
+	}
+	pid, err := idParam(c, "pid")
+	if err != nil {
+		return err
+	}
+	rk, err := svc.Ranking(c.UserContext(), pid)
+	if err != nil {
+		return err
+	}
+	header := []string{"排名", "机构名称", "委托数", "拒绝委托", "按期完成", "逾期", "抽查复审", "复审差错", "专家复审过错", "复议被取消委托",
+		"及时性", "准确性", "真实性", "报告质量", "总分", "拟暂停委托", "依据"}
+	two := func(d decimal.Decimal) xlsx.Score { return xlsx.Score(d.Round(2)) }
+	b, err := firmExcel("考核排名", header, len(rk.Rows), func(i int) []any {
+		r := rk.Rows[i]
+		m := r.Metrics
+		flag := "否"
+		if r.Flagged {
+			flag = "是"
+		}
+		return []any{r.Rank, r.FirmName, m.Delegations, m.Declines, m.DeadlinesMet, m.DeadlinesMissed, m.SampleRechecks,
+			m.SampleRecheckErrors, m.ExpertReviewsLost, m.AppealsLost, two(r.Timeliness), two(r.Accuracy), two(r.Truthfulness),
+			two(r.ReportQuality), two(r.Total), flag, r.Evidence}
+	})
+	if err != nil {
+		return err
+	}
+	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "assessment_export", "assessment_period", map[string]any{"period_id": firmIDText(pid)}); err != nil {
+		return err
+	}
+	return firmSendExcel(c, "中介机构考核排名-"+rk.Period.Name+".xlsx", b)
+}
