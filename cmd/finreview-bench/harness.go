@@ -42,8 +42,6 @@ type server struct {
 	log  *os.File
 }
 
-const benchDB = "finreview_bench"
-
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -76,6 +74,8 @@ func newHarnessOn(ctx context.Context, dsn, endpoint string) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
+	// FINREVIEW_BENCH_DB lets two runs on one MariaDB keep apart.
+	benchDB := env("FINREVIEW_BENCH_DB", "finreview_bench")
 	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+benchDB); err != nil {
 		return nil, fmt.Errorf("drop bench database (is MariaDB up? make services): %w", err)
 	}

@@ -54,6 +54,8 @@ func run(ctx context.Context) error {
 		{"review list", (*harness).benchReviewList},
 		{"deadlines", (*harness).benchDeadlines},
 		{"import", (*harness).benchImport},
+		{"capacity", (*harness).benchCapacity},
+		{"export", (*harness).benchExport},
 		{"cluster", (*harness).benchCluster},
 	}
 	only := os.Getenv("FINREVIEW_BENCH_ONLY")
