@@ -416,7 +416,7 @@ func TestReviewPages(t *testing.T) {
 		path := "/reviews/" + itoa(r.ID)
 		_, body := e.get(caizheng, path)
 		s := string(body)
-		for _, want := range []string{`data-testid="form-archive"`, `name="archive_number"`, `type="date" name="paper_received_on"`,
+		for _, want := range []string{`data-testid="form-archive"`, `name="archive_number"`, `class="date-input" name="paper_received_on"`,
 			`name="received_by"`, `name="retention_years" value="30"`} {
 			if !strings.Contains(s, want) {
 				t.Errorf("archive form lacks %s", want)
