@@ -274,14 +274,24 @@ func TestAdminUsers(t *testing.T) {
 			resp, _ := e.send(req)
 			return resp.StatusCode
 		}
+		// A new account must change its password first, on the API too.
+		if st := apiStatus(); st != 403 {
+			t.Fatalf("API before the first password change: status %d, want 403", st)
+		}
+		req = httptest.NewRequest("PUT", "/api/v1/me/password", strings.NewReader(`{"current":"Secret2026","password":"Newer2027pass"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		if resp, body := e.send(req); resp.StatusCode != 204 {
+			t.Fatalf("password change: status %d %s", resp.StatusCode, body)
+		}
 		if st := apiStatus(); st != 200 {
-			t.Fatalf("API with a new token: status %d", st)
+			t.Fatalf("API after the password change: status %d", st)
 		}
 		resp, _ = e.post(admin, "/admin/users/"+itoa(u.ID)+"/active", url.Values{"active": {"false"}})
 		if resp.StatusCode != 303 {
 			t.Fatalf("deactivate status %d", resp.StatusCode)
 		}
-		if _, ok := e.login("wangli", "Secret2026"); ok {
+		if _, ok := e.login("wangli", "Newer2027pass"); ok {
 			t.Fatalf("deactivated user can still sign in")
 		}
 		if st := apiStatus(); st != 401 {
