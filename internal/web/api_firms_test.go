@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,7 +240,13 @@ func TestFirmPages(t *testing.T) {
 	app, s := firmsApp(t)
 	ctx := context.Background()
 	c := firmsLogin(t, app, "pingshen")
-	status, body, _ := firmsPage(t, app, c, "/firms?jurisdiction=2&kind=settlement")
+	// By name, not by id: a Galera cluster spaces auto-increment ids.
+	linhe, err := s.JurisdictionByName(ctx, "临河区")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jid := strconv.FormatInt(linhe.ID, 10)
+	status, body, _ := firmsPage(t, app, c, "/firms?jurisdiction="+jid+"&kind=settlement")
 	if status != 200 || !strings.Contains(body, "内蒙古正信工程造价咨询有限公司") || !strings.Contains(body, "导出Excel") {
 		t.Fatalf("list: %d %s", status, body)
 	}
@@ -263,7 +270,7 @@ func TestFirmPages(t *testing.T) {
 
 	var firmID string
 	t.Run("create a firm through the form", func(t *testing.T) {
-		form := url.Values{"name": {""}, "kinds": {"settlement"}, "jurisdictions": {"2"}, "capacity": {"5"}}
+		form := url.Values{"name": {""}, "kinds": {"settlement"}, "jurisdictions": {jid}, "capacity": {"5"}}
 		status, body, _ := firmsPost(t, app, c, csrf, "/firms", form)
 		if status != 422 || !strings.Contains(body, "请填写机构名称") {
 			t.Fatalf("empty name: %d", status)
