@@ -267,24 +267,31 @@ func (q *Queries) LatestFeeScheduleID(ctx context.Context) (int64, error) {
 func (q *Queries) insertRows(ctx context.Context, head string, rows [][]any) error {
 	for len(rows) > 0 {
 		n := min(len(rows), 500)
-		var b strings.Builder
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
-		args := make([]any, 0, n*len(rows[0]))
-		row := "(" + placeholders(len(rows[0])) + ")"
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(row)
-			args = append(args, r...)
-		}
-		if _, err := q.db.ExecContext(ctx, b.String(), args...); err != nil {
+		query, args := valuesStatement(head, rows[:n])
+		if _, err := q.db.ExecContext(ctx, query, args...); err != nil {
 			return translate(err)
 		}
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// valuesStatement is head followed by one VALUES tuple per row, and the
+// rows' values as its arguments.
+func valuesStatement(head string, rows [][]any) (string, []any) {
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteString(" VALUES ")
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	row := "(" + placeholders(len(rows[0])) + ")"
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+		args = append(args, r...)
+	}
+	return b.String(), args
 }
 
 // insertRows' twin for rows whose ids are needed: INSERT … RETURNING
@@ -294,21 +301,8 @@ func (q *Queries) insertReturning(ctx context.Context, head, returning string, r
 	out := make(map[string]int64, len(rows))
 	for len(rows) > 0 {
 		n := min(len(rows), 500)
-		var b strings.Builder
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
-		args := make([]any, 0, n*len(rows[0]))
-		row := "(" + placeholders(len(rows[0])) + ")"
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(row)
-			args = append(args, r...)
-		}
-		b.WriteString(" RETURNING ")
-		b.WriteString(returning)
-		res, err := q.db.QueryContext(ctx, b.String(), args...)
+		query, args := valuesStatement(head, rows[:n])
+		res, err := q.db.QueryContext(ctx, query+" RETURNING "+returning, args...)
 		if err != nil {
 			return nil, translate(err)
 		}
