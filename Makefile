@@ -85,7 +85,7 @@ test-chaos: services
 # cluster is stopped at the end.
 bench: services build $(BIN)/minio
 	go test -run '^$$' -bench . -benchtime 2s ./internal/fee/ ./workflow/
-	@deploy/cluster/up
+	@deploy/cluster/up || { deploy/cluster/down; exit 1; }
 	@set -o pipefail; status=0; rm -f var/cluster/failures.txt; \
 	$(CLUSTER_TEST_ENV) FINREVIEW_CLUSTER_REPORT=$(CURDIR)/var/cluster/failures.txt \
 		go test -tags cluster -count=1 -timeout 15m -run TestClusterFailures -v ./internal/chaos/ | grep -E '^(=== RUN|--- |\s+cluster_test|BENCH|ok|FAIL)' || status=$$?; \
@@ -96,7 +96,7 @@ bench: services build $(BIN)/minio
 # Kills Galera nodes, an instance and a MinIO server under load (see
 # internal/chaos/cluster_test.go); the cluster is stopped at the end.
 test-cluster-failures: $(BIN)/minio build
-	@deploy/cluster/up
+	@deploy/cluster/up || { deploy/cluster/down; exit 1; }
 	@status=0; $(CLUSTER_TEST_ENV) go test -tags cluster -count=1 -timeout 15m -run TestClusterFailures -v ./internal/chaos/ || status=$$?; \
 	deploy/cluster/down; exit $$status
 
@@ -112,16 +112,22 @@ cluster-down:
 	@deploy/cluster/down
 
 # The integration suites against the cluster's addresses: test databases
-# through HAProxy, objects through the distributed MinIO.
-CLUSTER_TEST_PKGS := ./internal/store/ ./internal/review/ ./internal/deadline/ ./internal/docs/ ./internal/web/
+# through HAProxy, objects through the distributed MinIO. Of internal/web,
+# the HTTP end-to-end scenarios (TestE2E*: a review from settlement to
+# archive, the side paths, the role table) run against the cluster; the
+# rest of that package runs in make test.
+CLUSTER_TEST_PKGS := ./internal/store/ ./internal/review/ ./internal/deadline/ ./internal/docs/
+CLUSTER_E2E_RUN := ^TestE2E
 CLUSTER_TEST_ENV := FINREVIEW_TEST_DSN='root@tcp(127.0.0.1:3310)/?parseTime=true&loc=Asia%2FShanghai' \
 	FINREVIEW_TEST_S3_ENDPOINT=127.0.0.1:9010 \
 	FINREVIEW_TEST_NODES=127.0.0.1:3311,127.0.0.1:3312,127.0.0.1:3313
 
 .PHONY: test-cluster
+# Stops the cluster at its end, passed or not, and when it fails to start.
 test-cluster: $(BIN)/minio build browser mariadb-tools
-	@deploy/cluster/up
-	@status=0; $(CLUSTER_TEST_ENV) go test -count=1 -timeout 30m $(CLUSTER_TEST_PKGS) || status=$$?; \
+	@deploy/cluster/up || { deploy/cluster/down; exit 1; }
+	@status=0; $(CLUSTER_TEST_ENV) go test -count=1 -timeout 20m $(CLUSTER_TEST_PKGS) || status=$$?; \
+	$(CLUSTER_TEST_ENV) go test -count=1 -timeout 10m -run '$(CLUSTER_E2E_RUN)' ./internal/web/ || status=$$?; \
 	deploy/cluster/down; exit $$status
 
 .PHONY: lint
