@@ -88,12 +88,13 @@ bench: services build $(BIN)/minio
 	@deploy/cluster/up || { deploy/cluster/down; exit 1; }
 	@set -o pipefail; status=0; rm -f var/cluster/failures.txt; \
 	$(CLUSTER_TEST_ENV) FINREVIEW_CLUSTER_REPORT=$(CURDIR)/var/cluster/failures.txt \
-		go test -tags cluster -count=1 -timeout 15m -run TestClusterFailures -v ./internal/chaos/ | grep -E '^(=== RUN|--- |\s+cluster_test|BENCH|ok|FAIL)' || status=$$?; \
+		go test -tags cluster -count=1 -timeout 15m -run '^TestClusterFailures$$' -v ./internal/chaos/ | grep -E '^(=== RUN|--- |\s+cluster_test|BENCH|ok|FAIL)' || status=$$?; \
 	FINREVIEW_CLUSTER_REPORT=$(CURDIR)/var/cluster/failures.txt go run ./cmd/finreview-bench || status=$$?; \
 	deploy/cluster/down; exit $$status
 
 .PHONY: test-cluster-failures
-# Kills Galera nodes, an instance and a MinIO server under load (see
+# Kills Galera nodes, an instance and a MinIO server under load, then a
+# MinIO server again to read every object while it rejoins (see
 # internal/chaos/cluster_test.go); the cluster is stopped at the end.
 test-cluster-failures: $(BIN)/minio build
 	@deploy/cluster/up || { deploy/cluster/down; exit 1; }
