@@ -128,7 +128,35 @@ func (s *Store) onGalera(ctx context.Context) bool {
 
 // New wraps an open database.
 func New(db *sql.DB) *Store {
-	return &Store{Queries: Queries{db: db, cal: &calendarCache{}}, DB: db}
+	s := &Store{DB: db}
+	s.Queries = Queries{db: pool{DB: db, retries: &s.retries}, cal: &calendarCache{}}
+	return s
+}
+
+// pool runs a Store's statements outside any transaction, each on its own
+// (several statements travel in one query only inside a transaction). A
+// write that lost a certification conflict on a Galera cluster, or was
+// chosen as an InnoDB deadlock victim, had no effect (error 1213; the
+// server never retries it, wsrep_retry_autocommit=0): it is sent again, as
+// run sends a whole transaction again. Two instances signing the same
+// person in through two nodes both update that user's row.
+type pool struct {
+	*sql.DB
+	retries *atomic.Int64
+}
+
+func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		res, err := p.DB.ExecContext(ctx, query, args...)
+		if !IsDeadlock(err) || ctx.Err() != nil || time.Since(start) > TxRetryFor {
+			return res, err
+		}
+		p.retries.Add(1)
+		if !pauseBeforeRetry(ctx, attempt) {
+			return res, err
+		}
+	}
 }
 
 // Open opens the pool for dsn and checks that the server answers.

@@ -53,10 +53,10 @@ const TxRetryFor = 20 * time.Second
 // run runs the transaction again, from fn, when it lost a deadlock: InnoDB
 // chose it as the victim or, on a Galera cluster, another node's write set
 // won certification (both error 1213, the transaction rolled back whole).
-// Every kind of transaction is retried here and nowhere else: fn must
-// decide its outcome afresh from what it reads, as a single server's
-// serialization would have it, and keep no effects outside the
-// transaction between attempts.
+// Every kind of transaction is retried here and nowhere else (a single
+// statement outside one, by pool.ExecContext): fn must decide its outcome
+// afresh from what it reads, as a single server's serialization would
+// have it, and keep no effects outside the transaction between attempts.
 func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error, then func(q *Queries)) error {
 	var err error
 	start := time.Now()
@@ -66,15 +66,23 @@ func (s *Store) run(ctx context.Context, setup string, fn func(q *Queries) error
 			return err
 		}
 		s.retries.Add(1)
-		// A short pause, growing and spread, so that the transactions that
-		// collided do not collide again in step.
-		step := min(time.Duration(attempt*attempt)*time.Millisecond, 50*time.Millisecond)
-		pause := step + rand.N(step+time.Millisecond)
-		select {
-		case <-ctx.Done():
+		if !pauseBeforeRetry(ctx, attempt) {
 			return err
-		case <-time.After(pause):
 		}
+	}
+}
+
+// pauseBeforeRetry waits a short pause, growing with attempt and spread,
+// so that the writes that collided do not collide again in step; false
+// when ctx ended first.
+func pauseBeforeRetry(ctx context.Context, attempt int) bool {
+	step := min(time.Duration(attempt*attempt)*time.Millisecond, 50*time.Millisecond)
+	pause := step + rand.N(step+time.Millisecond)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(pause):
+		return true
 	}
 }
 
