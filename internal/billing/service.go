@@ -97,6 +97,13 @@ func effectiveDate(fs fee.Schedule) (time.Time, error) {
 	return d, nil
 }
 
+// CheckSchedule answers what CreateSchedule refuses in a schedule (every
+// refused field, each a *FieldError), saving nothing; else the schedule.
+func CheckSchedule(data []byte) (fee.Schedule, error) {
+	fs, _, _, err := parseNew(data)
+	return fs, err
+}
+
 // parseNew validates a schedule submitted by an administrator.
 func parseNew(data []byte) (fee.Schedule, time.Time, string, error) {
 	fs, err := fee.ParseSchedule(data)

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
 
+	"finreview/internal/billing"
 	"finreview/internal/fee"
 )
 
@@ -189,7 +190,7 @@ func (f *scheduleForm) refuseField(path, msg string) {
 // flagged at once; ok when there is none.
 func (f *scheduleForm) parse() (s fee.Schedule, ok bool) {
 	f.check()
-	s, err := fee.ParseSchedule(f.document())
+	s, err := billing.CheckSchedule(f.document())
 	if err != nil && !f.refuse(err) {
 		f.Errors["form"] = "费率表有误,请检查各项"
 	}
