@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"finreview/internal/importer"
+	"finreview/internal/review/importer"
 )
 
 const importUsage = `用法:
