@@ -23,7 +23,7 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "template" {
 		return c.importTemplate(ctx, args[1:])
 	}
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs := c.flags("import")
 	file := fs.String("file", "", "要导入的 .xlsx 文件")
 	dry := fs.Bool("dry-run", false, "只检查,不写入")
 	kind, err := c.importArgs(fs, args, file)
@@ -100,7 +100,6 @@ func (c *cli) importArgs(fs *flag.FlagSet, args []string, file *string) (importe
 		fmt.Fprintf(c.stderr, "%v\n%s", err, importUsage)
 		return "", errUsage
 	}
-	fs.SetOutput(c.stderr)
 	if err := fs.Parse(args[1:]); err != nil || *file == "" || fs.NArg() > 0 {
 		fmt.Fprint(c.stderr, importUsage)
 		return "", errUsage
@@ -125,7 +124,7 @@ func (c *cli) progress(kind importer.Kind) func(int) {
 }
 
 func (c *cli) importTemplate(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("import template", flag.ContinueOnError)
+	fs := c.flags("import template")
 	out := fs.String("out", "", "模板写入的 .xlsx 文件")
 	kind, err := c.importArgs(fs, args, out)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 
@@ -27,8 +26,7 @@ func (c *cli) paper(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "keygen":
-		fs := flag.NewFlagSet("paper keygen", flag.ContinueOnError)
-		fs.SetOutput(c.stderr)
+		fs := c.flags("paper keygen")
 		out := fs.String("out", "", "私钥文件")
 		if err := fs.Parse(args[1:]); err != nil || *out == "" {
 			fmt.Fprint(c.stderr, paperUsage)
@@ -56,8 +54,7 @@ func (c *cli) paper(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "已生成 SM2 私钥 %s\n", *out)
 		return nil
 	case "verify":
-		fs := flag.NewFlagSet("paper verify", flag.ContinueOnError)
-		fs.SetOutput(c.stderr)
+		fs := c.flags("paper verify")
 		number := fs.String("doc-number", "", "文号")
 		if err := fs.Parse(args[1:]); err != nil || *number == "" {
 			fmt.Fprint(c.stderr, paperUsage)
