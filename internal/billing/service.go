@@ -313,12 +313,9 @@ func (s *Service) UpdateSchedule(ctx context.Context, actor auth.Principal, id i
 // RecordDownload audits a download of a fee statement (reviewID != 0) or
 // of the contractor deduction list (reviewID == 0).
 func (s *Service) RecordDownload(ctx context.Context, actor auth.Principal, reviewID int64, object, format string) error {
-	return s.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, s.now(), audit.Entry{ActorID: actor.UserID, ActorName: actor.Name, Action: "download",
-			ReviewID: reviewID, ObjectType: object, ObjectID: strconv.FormatInt(reviewID, 10),
-			Detail: map[string]string{"format": format, "role": string(actor.Role)}})
-		return err
-	})
+	return audit.Record(ctx, s.store, s.now(), audit.Entry{ActorID: actor.UserID, ActorName: actor.Name, Action: "download",
+		ReviewID: reviewID, ObjectType: object, ObjectID: strconv.FormatInt(reviewID, 10),
+		Detail: map[string]string{"format": format, "role": string(actor.Role)}})
 }
 
 // FieldError is a refused input naming its field (a JSON path such as

@@ -93,7 +93,7 @@ func (s *Service) CreatePeriod(ctx context.Context, p auth.Principal, in PeriodI
 			return err
 		}
 		per.ID = id
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "assessment_period_create",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "assessment_period_create",
 			ObjectType: "assessment_period", ObjectID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"name": per.Name, "starts_on": dateText(per.StartsOn), "ends_on": dateText(per.EndsOn),
 				"criteria": json.RawMessage(b), "bottom_n": per.BottomN, "threshold": per.Threshold.StringFixed(2)}})
@@ -158,7 +158,7 @@ func (s *Service) EnterScores(ctx context.Context, p auth.Principal, periodID, f
 			ReportQuality: reportQuality, EnteredBy: p.UserID, EnteredAt: now}); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "assessment_scores",
+		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "assessment_scores",
 			ObjectType: "firm", ObjectID: strconv.FormatInt(firmID, 10),
 			Detail: map[string]any{"period_id": strconv.FormatInt(periodID, 10), "truthfulness": truthfulness.StringFixed(2),
 				"report_quality": reportQuality.StringFixed(2)}})
@@ -278,7 +278,7 @@ func (s *Service) recompute(ctx context.Context, p auth.Principal, periodID int6
 				return err
 			}
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: action,
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: action,
 			ObjectType: "assessment_period", ObjectID: strconv.FormatInt(periodID, 10), Detail: detail})
 		return err
 	})

@@ -110,7 +110,7 @@ func (s *Service) SetExpertPlacement(ctx context.Context, p auth.Principal, expe
 		if err := q.SetExpertPlacement(ctx, expertID, employerOrgID, firmID); err != nil {
 			return fmt.Errorf("set expert placement: %w", err)
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "expert_placement",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_placement",
 			ObjectType: "expert", ObjectID: strconv.FormatInt(expertID, 10), Detail: detail})
 		return err
 	})
@@ -149,7 +149,7 @@ func (s *Service) DeclareExpertRelation(ctx context.Context, p auth.Principal, e
 		if err := q.DeclareExpertRelation(ctx, expertID, orgID, relation, now); err != nil {
 			return fmt.Errorf("declare expert relation: %w", err)
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "expert_relation",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_relation",
 			ObjectType: "expert", ObjectID: strconv.FormatInt(expertID, 10),
 			Detail: map[string]any{"expert": e.Name, "org_id": idText(orgID), "org": o.Name, "relation": relation}})
 		return err
