@@ -216,3 +216,18 @@ func TestNameOr(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedErrorAnswers: a refusal of any service gives the web layer
+// its status, its stable code and its Chinese message.
+func TestRefusedErrorAnswers(t *testing.T) {
+	var err error = &auth.RefusedError{Status: 413, Reason: "too_large", Msg: "文件超过大小上限"}
+	var r interface {
+		HTTPStatus() int
+		Code() string
+		Message() string
+	}
+	if !errors.As(err, &r) || r.HTTPStatus() != 413 || r.Code() != "too_large" || r.Message() != "文件超过大小上限" ||
+		err.Error() != "文件超过大小上限" {
+		t.Fatalf("refusal %v does not answer its status, code and message", err)
+	}
+}

@@ -85,12 +85,9 @@ func (s *Service) SetExpertPlacement(ctx context.Context, p auth.Principal, expe
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q *store.Queries) error {
-		e, err := q.ExpertByID(ctx, expertID)
+		e, err := expertOf(ctx, q, expertID)
 		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fieldErr("expert_id", "专家不存在")
-			}
-			return fmt.Errorf("expert: %w", err)
+			return err
 		}
 		detail := map[string]any{"expert": e.Name, "employer_org_id": idText(employerOrgID), "firm_id": idText(firmID)}
 		if employerOrgID != 0 {
@@ -135,12 +132,9 @@ func (s *Service) DeclareExpertRelation(ctx context.Context, p auth.Principal, e
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q *store.Queries) error {
-		e, err := q.ExpertByID(ctx, expertID)
+		e, err := expertOf(ctx, q, expertID)
 		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fieldErr("expert_id", "专家不存在")
-			}
-			return fmt.Errorf("expert: %w", err)
+			return err
 		}
 		o, err := orgOf(ctx, q, orgID, "org_id", "")
 		if err != nil {
@@ -154,6 +148,19 @@ func (s *Service) DeclareExpertRelation(ctx context.Context, p auth.Principal, e
 			Detail: map[string]any{"expert": e.Name, "org_id": idText(orgID), "org": o.Name, "relation": relation}})
 		return err
 	})
+}
+
+// expertOf reads an expert of the library; a missing one is refused as
+// the field expert_id.
+func expertOf(ctx context.Context, q *store.Queries, id int64) (store.Expert, error) {
+	e, err := q.ExpertByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return e, fieldErr("expert_id", "专家不存在")
+	}
+	if err != nil {
+		return e, fmt.Errorf("expert: %w", err)
+	}
+	return e, nil
 }
 
 // orgOf reads an organization named by a form field, of the given kind
