@@ -30,8 +30,7 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 		from := fs.String("from", "", "备份位置:目录或 s3://桶/前缀")
 		id := fs.String("id", "", "备份编号(默认最近一次)")
 		if err := fs.Parse(args[1:]); err != nil || *from == "" {
-			fmt.Fprintln(c.stderr, "用法:finreview backup verify --from 目录|s3://桶/前缀 [--id 备份编号]")
-			return errUsage
+			return c.misuse("用法:finreview backup verify --from 目录|s3://桶/前缀 [--id 备份编号]" + "\n")
 		}
 		e, err := c.openKeyed(ctx)
 		if err != nil {
@@ -48,8 +47,7 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 	fs := c.flags("backup")
 	to := fs.String("to", "", "备份位置:目录或 s3://桶/前缀")
 	if err := fs.Parse(args); err != nil || *to == "" {
-		fmt.Fprintln(c.stderr, "用法:finreview backup --to 目录|s3://桶/前缀")
-		return errUsage
+		return c.misuse("用法:finreview backup --to 目录|s3://桶/前缀" + "\n")
 	}
 	e, err := c.openKeyed(ctx)
 	if err != nil {
@@ -73,8 +71,7 @@ func (c *cli) restore(ctx context.Context, args []string) error {
 	until := fs.String("until", "", "按时间点恢复:重放二进制日志至此时刻(北京时间 YYYY-MM-DD HH:MM:SS)")
 	binlogDir := fs.String("binlog-dir", "", "按时间点恢复:源数据库二进制日志文件所在目录")
 	if err := fs.Parse(args); err != nil || *from == "" || (*until == "") != (*binlogDir == "") {
-		fmt.Fprintln(c.stderr, "用法:finreview restore --from 目录|s3://桶/前缀 [--id 备份编号] [--force] [--until 时刻 --binlog-dir 目录]")
-		return errUsage
+		return c.misuse("用法:finreview restore --from 目录|s3://桶/前缀 [--id 备份编号] [--force] [--until 时刻 --binlog-dir 目录]" + "\n")
 	}
 	var rp *backup.Replay
 	if *until != "" {

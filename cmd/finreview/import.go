@@ -92,8 +92,7 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 // --out) is required; errUsage, with the usage on stderr, otherwise.
 func (c *cli) importArgs(fs *flag.FlagSet, args []string, file *string) (importer.Kind, error) {
 	if len(args) == 0 {
-		fmt.Fprint(c.stderr, importUsage)
-		return "", errUsage
+		return "", c.misuse(importUsage)
 	}
 	kind, err := importer.ParseKind(args[0])
 	if err != nil {
@@ -101,8 +100,7 @@ func (c *cli) importArgs(fs *flag.FlagSet, args []string, file *string) (importe
 		return "", errUsage
 	}
 	if err := fs.Parse(args[1:]); err != nil || *file == "" || fs.NArg() > 0 {
-		fmt.Fprint(c.stderr, importUsage)
-		return "", errUsage
+		return "", c.misuse(importUsage)
 	}
 	return kind, nil
 }

@@ -80,8 +80,7 @@ func (c *cli) run(ctx context.Context, args []string) error {
 func (c *cli) subcommand(ctx context.Context, args []string, usage, what string,
 	cmds map[string]func(context.Context, []string) error) error {
 	if len(args) == 0 {
-		fmt.Fprint(c.stderr, usage)
-		return errUsage
+		return c.misuse(usage)
 	}
 	if run, ok := cmds[args[0]]; ok {
 		return run(ctx, args[1:])
@@ -93,6 +92,12 @@ func (c *cli) subcommand(ctx context.Context, args []string, usage, what string,
 	}
 	fmt.Fprint(c.stderr, usage)
 	return fmt.Errorf("unknown %s %q: %w", what, args[0], errUsage)
+}
+
+// misuse prints usage on stderr and answers a usage mistake.
+func (c *cli) misuse(usage string) error {
+	fmt.Fprint(c.stderr, usage)
+	return errUsage
 }
 
 // flags is a command's flag set; the flag package prints its problems and

@@ -21,16 +21,14 @@ var errPaperInvalid = errors.New("公文核验未通过")
 
 func (c *cli) paper(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(c.stderr, paperUsage)
-		return errUsage
+		return c.misuse(paperUsage)
 	}
 	switch args[0] {
 	case "keygen":
 		fs := c.flags("paper keygen")
 		out := fs.String("out", "", "私钥文件")
 		if err := fs.Parse(args[1:]); err != nil || *out == "" {
-			fmt.Fprint(c.stderr, paperUsage)
-			return errUsage
+			return c.misuse(paperUsage)
 		}
 		s, err := signature.Generate()
 		if err != nil {
@@ -57,8 +55,7 @@ func (c *cli) paper(ctx context.Context, args []string) error {
 		fs := c.flags("paper verify")
 		number := fs.String("doc-number", "", "文号")
 		if err := fs.Parse(args[1:]); err != nil || *number == "" {
-			fmt.Fprint(c.stderr, paperUsage)
-			return errUsage
+			return c.misuse(paperUsage)
 		}
 		e, err := c.open(ctx, true)
 		if err != nil {
@@ -89,6 +86,5 @@ func (c *cli) paper(ctx context.Context, args []string) error {
 		}
 		return errPaperInvalid
 	}
-	fmt.Fprint(c.stderr, paperUsage)
-	return errUsage
+	return c.misuse(paperUsage)
 }

@@ -25,8 +25,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return c.userPasswd(ctx, args[1:])
 	}
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprint(c.stderr, userUsage)
-		return errUsage
+		return c.misuse(userUsage)
 	}
 	fs := c.flags("user add")
 	username := fs.String("username", "", "登录名")
