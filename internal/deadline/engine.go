@@ -270,10 +270,6 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 	var b batch
 	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
 		b = batch{}
-		q.RememberUsers()
-		// The claim holds its reviews locked: their UPDATEs travel with the
-		// next firing's statements, and the commit checks their versions.
-		q.DeferReviewUpdates()
 		rows, err := q.ClaimDueDeadlines(ctx, now, e.o.Batch, ps.ids())
 		if err != nil {
 			return fmt.Errorf("claim due deadlines: %w", err)
@@ -401,7 +397,6 @@ func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now ti
 	var b batch
 	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
 		b = batch{}
-		q.RememberUsers()
 		rows, err := q.ClaimReminderDeadlines(ctx, now, e.o.Batch, skip)
 		if err != nil {
 			return fmt.Errorf("claim reminders: %w", err)

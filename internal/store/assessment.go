@@ -28,7 +28,7 @@ type AssessmentPeriod struct {
 const periodColumns = `id, name, starts_on, ends_on, closed, COALESCE(criteria,''), bottom_n, threshold, COALESCE(created_by,0),
 	created_at, computed_at, COALESCE(closed_by,0), closed_at`
 
-func scanPeriod(s interface{ Scan(...any) error }) (AssessmentPeriod, error) {
+func scanPeriod(s scanner) (AssessmentPeriod, error) {
 	var p AssessmentPeriod
 	err := s.Scan(&p.ID, &p.Name, &p.StartsOn, &p.EndsOn, &p.Closed, &p.Criteria, &p.BottomN, &p.Threshold, &p.CreatedBy,
 		&p.CreatedAt, &p.ComputedAt, &p.ClosedBy, &p.ClosedAt)

@@ -27,61 +27,20 @@ type AuditEvent struct {
 
 // LockAuditHead returns the head of a stream, locked until the transaction
 // ends; a stream seen for the first time starts at seq 0 with an empty hash.
-// A review's stream ("review:<id>") keeps its head on the review's row: a
-// transaction that locked the review (LockReview) has it already.
+// A review's stream ("review:<id>") keeps its head on the review's row.
 func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, hash string, err error) {
 	if id, ok := streamReview(stream); ok {
-		if h, ok := q.heads[id]; ok {
-			return h.seq, h.hash, nil
-		}
-		var h auditHead
-		err = q.db.QueryRowContext(ctx, "SELECT audit_seq, audit_hash FROM reviews WHERE id = ? FOR UPDATE", id).Scan(&h.seq, &h.hash)
-		if err != nil {
-			return 0, "", translate(err)
-		}
-		q.keepHead(id, h)
-		return h.seq, h.hash, nil
+		err = q.db.QueryRowContext(ctx, "SELECT audit_seq, audit_hash FROM reviews WHERE id = ? FOR UPDATE", id).Scan(&seq, &hash)
+		return seq, hash, translate(err)
 	}
 	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once; INSERT
 	// IGNORE would take a shared one first, and two appenders upgrading
-	// their shared locks deadlock. Both statements travel in one round trip.
-	const (
-		start = "INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq"
-		read  = "SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE"
-	)
-	if c, ok := q.db.(*txConn); ok && c.oneByOne {
-		if _, err := q.db.ExecContext(ctx, start, stream); err != nil {
-			return 0, "", translate(err)
-		}
-		err = q.db.QueryRowContext(ctx, read, stream).Scan(&seq, &hash)
-		return seq, hash, translate(err)
+	// their shared locks deadlock.
+	if _, err := q.db.ExecContext(ctx, "INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq", stream); err != nil {
+		return 0, "", translate(err)
 	}
-	err = q.db.QueryRowContext(ctx, start+";\n"+read, stream, stream).Scan(&seq, &hash)
+	err = q.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE", stream).Scan(&seq, &hash)
 	return seq, hash, translate(err)
-}
-
-// auditHead is the last link of a chain.
-type auditHead struct {
-	seq  int64
-	hash string
-}
-
-// headMove is a review's audit head moved to a new link.
-type headMove struct {
-	review int64
-	auditHead
-}
-
-// keepHead remembers, in a transaction, the head of a review's chain read
-// with the review's lock.
-func (q *Queries) keepHead(reviewID int64, h auditHead) {
-	if !q.inTx() {
-		return
-	}
-	if q.heads == nil {
-		q.heads = map[int64]auditHead{}
-	}
-	q.heads[reviewID] = h
 }
 
 // streamReview returns the review of a "review:<id>" stream.
@@ -94,23 +53,23 @@ func streamReview(stream string) (int64, bool) {
 	return id, err == nil
 }
 
-var auditEventInsert = hot(`INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-
-// AppendAuditEvent inserts an event and moves its stream's head to it.
+// AppendAuditEvent inserts an event and moves its stream's head to it; the
+// caller holds the head locked (LockAuditHead).
 func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
-	// The head is locked (LockAuditHead): nothing can come between, and
-	// both writes wait for the transaction's next round trip.
-	if err := q.later(ctx, stmt{query: auditEventInsert, args: []any{e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
-		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}}); err != nil {
-		return err
+	if _, err := q.db.ExecContext(ctx,
+		`INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
+		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash); err != nil {
+		return translate(err)
 	}
+	var err error
 	if id, ok := streamReview(e.Stream); ok {
-		q.keepHead(id, auditHead{seq: e.Seq, hash: e.Hash})
-		return q.later(ctx, stmt{query: "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", args: []any{e.Seq, e.Hash, id},
-			headMove: &headMove{review: id, auditHead: auditHead{seq: e.Seq, hash: e.Hash}}})
+		_, err = q.db.ExecContext(ctx, "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", e.Seq, e.Hash, id)
+	} else {
+		_, err = q.db.ExecContext(ctx, "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", e.Seq, e.Hash, e.Stream)
 	}
-	return q.later(ctx, stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
+	return translate(err)
 }
 
 // AuditHead is the last link of a stream as stored: its seq (the number
@@ -224,7 +183,7 @@ func (q *Queries) StreamEvents(ctx context.Context, stream string) ([]AuditEvent
 
 const auditColumns = "id, stream, seq, at, COALESCE(actor_id,0), actor_name, action, COALESCE(review_id,0), object_type, object_id, detail, prev_hash, hash"
 
-func scanAudit(s interface{ Scan(...any) error }) (AuditEvent, error) {
+func scanAudit(s scanner) (AuditEvent, error) {
 	var e AuditEvent
 	err := s.Scan(&e.ID, &e.Stream, &e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.ReviewID,
 		&e.ObjectType, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash)

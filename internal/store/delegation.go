@@ -34,23 +34,12 @@ type Delegation struct {
 	EndReason    string
 }
 
-const delegationColumns = delegationIDs + "o.name" + delegationRest
-
-// delegationUnnamedColumns are delegationColumns without the firm's name,
-// for a reader that has it.
-const delegationUnnamedColumns = delegationIDs + "''" + delegationRest
-
-// delegationIDs and delegationRest are a delegation's columns before and
-// after its firm's name.
-const (
-	delegationIDs  = `g.id, g.review_id, g.firm_id, `
-	delegationRest = `, COALESCE(g.supervisor_id,0), g.at, COALESCE(g.actor_id,0),
+const delegationColumns = `g.id, g.review_id, g.firm_id, o.name, COALESCE(g.supervisor_id,0), g.at, COALESCE(g.actor_id,0),
 	g.override, g.reason, g.considered, g.status, g.ended_at, COALESCE(g.end_reason,'')`
-)
 
 const delegationFrom = ` FROM delegations g JOIN organizations o ON o.id = g.firm_id`
 
-func scanDelegation(s interface{ Scan(...any) error }) (Delegation, error) {
+func scanDelegation(s scanner) (Delegation, error) {
 	var d Delegation
 	err := s.Scan(&d.ID, &d.ReviewID, &d.FirmID, &d.FirmName, &d.SupervisorID, &d.At, &d.ActorID,
 		&d.Override, &d.Reason, &d.Considered, &d.Status, &d.EndedAt, &d.EndReason)

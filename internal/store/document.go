@@ -51,7 +51,7 @@ const documentColumns = `d.id, d.review_id, d.category, d.name, d.version, d.obj
 
 const documentFrom = ` FROM documents d LEFT JOIN users u ON u.id = d.uploader_id`
 
-func scanDocument(s interface{ Scan(...any) error }) (Document, error) {
+func scanDocument(s scanner) (Document, error) {
 	var d Document
 	err := s.Scan(&d.ID, &d.ReviewID, &d.Category, &d.Name, &d.Version, &d.ObjectKey, &d.Size, &d.SHA256, &d.ContentType,
 		&d.SignedSealed, &d.Status, &d.UploaderID, &d.CreatedAt, &d.ThumbKey, &d.TakenAt, &d.CommittedAt, &d.UploaderName, &d.Official)

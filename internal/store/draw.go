@@ -77,7 +77,7 @@ func (q *Queries) InsertExpertDraw(ctx context.Context, d ExpertDraw) (int64, er
 const drawColumns = `d.id, d.review_id, d.purpose, d.specialty, CAST(d.seed AS CHAR), d.main_count, d.reserve_count,
 	d.main_ids, d.reserve_ids, d.excluded, d.pool, d.request, d.redraw_no, COALESCE(d.drawn_by,0), COALESCE(u.display_name,''), d.drawn_at`
 
-func scanDraw(sc interface{ Scan(...any) error }) (ExpertDraw, error) {
+func scanDraw(sc scanner) (ExpertDraw, error) {
 	var d ExpertDraw
 	var seed, mains, reserves string
 	if err := sc.Scan(&d.ID, &d.ReviewID, &d.Purpose, &d.Specialty, &seed, &d.MainCount, &d.ReserveCount, &mains, &reserves,
@@ -336,14 +336,13 @@ func (q *Queries) InsertArchiveRecord(ctx context.Context, a ArchiveRecord) erro
 
 // ArchiveRecordFor loads a review's archive entry (ErrNotFound if none).
 func (q *Queries) ArchiveRecordFor(ctx context.Context, reviewID int64) (ArchiveRecord, error) {
-	a, err := scanArchiveRecord(q.db.QueryRowContext(ctx, archiveRecordOfReview, reviewID))
+	a, err := scanArchiveRecord(q.db.QueryRowContext(ctx,
+		`SELECT review_id, archive_number, paper_received_on, received_by, retention_years, COALESCE(created_by,0), created_at
+		 FROM archive_records WHERE review_id = ?`, reviewID))
 	return a, translate(err)
 }
 
-const archiveRecordOfReview = `SELECT review_id, archive_number, paper_received_on, received_by, retention_years, COALESCE(created_by,0), created_at
-		 FROM archive_records WHERE review_id = ?`
-
-func scanArchiveRecord(s interface{ Scan(...any) error }) (ArchiveRecord, error) {
+func scanArchiveRecord(s scanner) (ArchiveRecord, error) {
 	var a ArchiveRecord
 	err := s.Scan(&a.ReviewID, &a.ArchiveNumber, &a.PaperReceivedOn, &a.ReceivedBy, &a.RetentionYears, &a.CreatedBy, &a.CreatedAt)
 	return a, err
@@ -368,18 +367,11 @@ type Suspension struct {
 
 // Suspensions lists a review's suspensions, oldest first.
 func (q *Queries) Suspensions(ctx context.Context, reviewID int64) ([]Suspension, error) {
-	rows, err := q.db.QueryContext(ctx, suspensionsOfReview, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Suspension
-	return out, into(&out, scanSuspension)(rows)
+	return queryAll(ctx, q.db, scanSuspension,
+		"SELECT id, review_id, reason, expected_workdays, started_at, ended_at FROM suspensions WHERE review_id = ? ORDER BY id", reviewID)
 }
 
-const suspensionsOfReview = "SELECT id, review_id, reason, expected_workdays, started_at, ended_at FROM suspensions WHERE review_id = ? ORDER BY id"
-
-func scanSuspension(sc interface{ Scan(...any) error }) (Suspension, error) {
+func scanSuspension(sc scanner) (Suspension, error) {
 	var s Suspension
 	err := sc.Scan(&s.ID, &s.ReviewID, &s.Reason, &s.ExpectedWorkdays, &s.StartedAt, &s.EndedAt)
 	return s, err

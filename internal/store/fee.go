@@ -28,7 +28,7 @@ type FeeSchedule struct {
 
 const feeScheduleColumns = "id, name, version, effective_from, body, is_example, used, COALESCE(created_by,0), created_at"
 
-func scanFeeSchedule(s interface{ Scan(...any) error }) (FeeSchedule, error) {
+func scanFeeSchedule(s scanner) (FeeSchedule, error) {
 	var f FeeSchedule
 	err := s.Scan(&f.ID, &f.Name, &f.Version, &f.EffectiveFrom, &f.Body, &f.IsExample, &f.Used, &f.CreatedBy, &f.CreatedAt)
 	return f, err
@@ -186,7 +186,7 @@ const feeStatementColumns = `s.review_id, s.schedule_id, s.kind, s.outcome, s.su
 	s.reduction_fee, s.total_fee, s.contractor_share, s.finance_share, s.payable_now, s.payable_later, s.paid_at, s.computed_at,
 	fs.name, fs.version, fs.is_example`
 
-func scanFeeStatement(sc interface{ Scan(...any) error }) (FeeStatement, error) {
+func scanFeeStatement(sc scanner) (FeeStatement, error) {
 	var s FeeStatement
 	err := sc.Scan(&s.ReviewID, &s.ScheduleID, &s.Kind, &s.Outcome, &s.SubmittedAmount, &s.AuditedAmount, &s.BasicFee,
 		&s.ReductionFee, &s.TotalFee, &s.ContractorShare, &s.FinanceShare, &s.PayableNow, &s.PayableLater, &s.PaidAt,

@@ -115,7 +115,7 @@ func firmSelect() string {
 	return "SELECT " + fmt.Sprintf(firmColumns, openStatesSQL()) + " FROM firms f JOIN organizations o ON o.id = f.org_id"
 }
 
-func scanFirm(s interface{ Scan(...any) error }) (Firm, error) {
+func scanFirm(s scanner) (Firm, error) {
 	var f Firm
 	err := s.Scan(&f.OrgID, &f.Name, &f.Qualification, &f.Status, &f.StatusReason, &f.StatusSince, &f.Capacity, &f.Score,
 		&f.AdmittedAt, &f.CreditCode, &f.ContactPerson, &f.ContactPhone, &f.Address, &f.HomeJurisdiction, &f.OpenReviews)

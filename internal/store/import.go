@@ -27,7 +27,7 @@ type Import struct {
 
 const importColumns = "id, kind, file_name, object_key, sha256, size, row_count, COALESCE(actor_id,0), actor_name, created_at, undone_at"
 
-func scanImport(s interface{ Scan(...any) error }) (Import, error) {
+func scanImport(s scanner) (Import, error) {
 	var im Import
 	err := s.Scan(&im.ID, &im.Kind, &im.FileName, &im.ObjectKey, &im.SHA256, &im.Size, &im.Rows, &im.ActorID,
 		&im.ActorName, &im.CreatedAt, &im.UndoneAt)

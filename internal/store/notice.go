@@ -71,7 +71,7 @@ type Delivery struct {
 // deliveries yet (SKIP LOCKED: another instance's are left to it), and
 // reads their recipients' contacts.
 func (q *Queries) ClaimUnfannedNotices(ctx context.Context, limit int) ([]FanNotice, error) {
-	ids, err := q.dlIDs(ctx, "SELECT id FROM notifications WHERE NOT fanned_out ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED", limit)
+	ids, err := q.ids(ctx, "SELECT id FROM notifications WHERE NOT fanned_out ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED", limit)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, channels []string, instan
 		args = append(args, c)
 	}
 	args = append(args, limit)
-	ids, err := q.dlIDs(ctx, `SELECT id FROM notice_deliveries
+	ids, err := q.ids(ctx, `SELECT id FROM notice_deliveries
 		WHERE ((state = 'pending' AND next_at <= ?) OR (state = 'sending' AND lease_until < ?)) AND channel IN (?`+repeat(",?", len(channels)-1)+`)
 		ORDER BY next_at, id LIMIT ? FOR UPDATE SKIP LOCKED`, args...)
 	if err != nil || len(ids) == 0 {
@@ -463,6 +463,6 @@ func (q *Queries) ExpertUserIDs(ctx context.Context, expertIDs []int64) ([]int64
 	for i, id := range expertIDs {
 		args[i] = id
 	}
-	return q.dlIDs(ctx, `SELECT u.id FROM experts e JOIN users u ON u.id = e.user_id
+	return q.ids(ctx, `SELECT u.id FROM experts e JOIN users u ON u.id = e.user_id
 		WHERE u.active AND e.id IN (?`+repeat(",?", len(expertIDs)-1)+") ORDER BY u.id", args...)
 }

@@ -100,7 +100,7 @@ func (q *Queries) InsertOrganization(ctx context.Context, o Organization) (int64
 
 const orgColumns = "id, kind, name, jurisdiction_id, COALESCE(credit_code,''), COALESCE(contact_person,''), COALESCE(contact_phone,''), COALESCE(parent_id,0), created_at"
 
-func scanOrg(s interface{ Scan(...any) error }) (Organization, error) {
+func scanOrg(s scanner) (Organization, error) {
 	var o Organization
 	err := s.Scan(&o.ID, &o.Kind, &o.Name, &o.JurisdictionID, &o.CreditCode, &o.ContactPerson, &o.ContactPhone, &o.ParentID, &o.CreatedAt)
 	return o, err

@@ -47,17 +47,14 @@ func (p Paper) Voided() bool { return p.VoidedAt.Valid }
 // paper waits for staff.
 func (p Paper) RenderParked() bool { return p.DocumentID == 0 && p.RenderFailedAt.Valid }
 
-const paperColumns = paperOwnColumns + `, p.name, p.code`
-
-// paperOwnColumns are paperColumns without the project's names.
-const paperOwnColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
+const paperColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
 	COALESCE(pp.document_id,0), COALESCE(pp.issued_by,0), pp.issued_at, pp.voided_at, COALESCE(pp.void_reason,''),
 	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), pp.issued_by_name, pp.render_attempts, COALESCE(pp.render_error,''),
-	pp.render_failed_at`
+	pp.render_failed_at, p.name, p.code`
 
 const paperFrom = ` FROM papers pp JOIN reviews r ON r.id = pp.review_id JOIN projects p ON p.id = r.project_id`
 
-func scanPaper(s interface{ Scan(...any) error }) (Paper, error) {
+func scanPaper(s scanner) (Paper, error) {
 	var p Paper
 	err := s.Scan(&p.ID, &p.ReviewID, &p.Kind, &p.JurisdictionID, &p.Year, &p.Number, &p.DocNumber,
 		&p.DocumentID, &p.IssuedBy, &p.IssuedAt, &p.VoidedAt, &p.VoidReason, &p.VoidedBy, &p.Snapshot,

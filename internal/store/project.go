@@ -31,7 +31,7 @@ const projectColumns = `p.id, p.code, p.name, p.jurisdiction_id, p.unit_org_id, 
 
 const projectFrom = ` FROM projects p JOIN jurisdictions j ON j.id = p.jurisdiction_id JOIN organizations u ON u.id = p.unit_org_id`
 
-func scanProject(s interface{ Scan(...any) error }) (Project, error) {
+func scanProject(s scanner) (Project, error) {
 	var p Project
 	err := s.Scan(&p.ID, &p.Code, &p.Name, &p.JurisdictionID, &p.UnitOrgID, &p.DeptOrgID, &p.FundingSource,
 		&p.Category, &p.ApprovedEstimate, &p.KeyProject, &p.CreatedBy, &p.CreatedAt, &p.JurisdictionName, &p.UnitName)

@@ -157,7 +157,7 @@ func (q *Queries) ClearLoginThrottle(ctx context.Context, key string) error {
 // expires, in one query.
 func (q *Queries) UserByAPIToken(ctx context.Context, hash string, now time.Time) (User, time.Time, error) {
 	var expires time.Time
-	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumnsOf("u")+", t.expires_at"+
+	u, err := scanUserAnd(q.db.QueryRowContext(ctx, "SELECT "+userColumnsOf("u")+", t.expires_at"+
 		" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?", hash, now), &expires)
 	return u, expires, translate(err)
 }
