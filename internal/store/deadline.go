@@ -266,7 +266,7 @@ func (q *Queries) PendingDeadlineCount(ctx context.Context) (int, error) {
 // person's transition in progress: the deadline is looked at again on the
 // next pass).
 func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r Review, ok bool, err error) {
-	r, err = scanReview(q.db.QueryRowContext(ctx, reviewLock+" SKIP LOCKED", id))
+	r, err = q.scanLocked(q.db.QueryRowContext(ctx, reviewLock+" SKIP LOCKED", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
@@ -284,7 +284,7 @@ func (q *Queries) LockDeadlineReviews(ctx context.Context, ids []int64) (map[int
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rs, err := queryAll(ctx, q.db, scanReview, reviewLockSelect+" WHERE r.id IN (?"+repeat(",?", len(ids)-1)+") FOR UPDATE SKIP LOCKED",
+	rs, err := queryAll(ctx, q.db, q.scanLocked, reviewLockSelect+" WHERE r.id IN (?"+repeat(",?", len(ids)-1)+") FOR UPDATE SKIP LOCKED",
 		int64Args(ids)...)
 	for _, r := range rs {
 		out[r.ID] = r
@@ -292,22 +292,10 @@ func (q *Queries) LockDeadlineReviews(ctx context.Context, ids []int64) (map[int
 	return out, err
 }
 
-// OrgUserIDs lists the active users of an organization.
-func (q *Queries) OrgUserIDs(ctx context.Context, orgID int64) ([]int64, error) {
-	return q.ids(ctx, "SELECT id FROM users WHERE active AND org_id = ? ORDER BY id", orgID)
-}
-
-// ReviewCenterUserIDs lists the active review center users of a
-// jurisdiction and those with a city grant.
-func (q *Queries) ReviewCenterUserIDs(ctx context.Context, jurisdictionID int64) ([]int64, error) {
-	return q.ids(ctx,
-		"SELECT id FROM users WHERE active AND role = 'review_center' AND (jurisdiction_id = ? OR city_grant) ORDER BY id", jurisdictionID)
-}
-
 // NotifyUsers inserts the same message for each user, created at n.CreatedAt.
 // A user away who named a stand-in for the day (see stand_ins): the
 // stand-in gets a copy, marked with whom it was meant for, in the same
-// statement.
+// statement. In a batch (batch.go) the notices wait for its Flush.
 func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notification) error {
 	if len(userIDs) == 0 {
 		return nil
@@ -324,13 +312,26 @@ func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notificati
 	}
 	rows := b.String() + `SELECT s.stand_in_id, ?, ?, CONCAT('〔代', u.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users u ON u.id = s.user_id
 		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (?` + repeat(",?", len(userIDs)-1) + ")"
-	_, err := q.db.ExecContext(ctx, `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) `+rows, args...)
+	return q.insertNotices(ctx, noticeRows{query: rows, args: args})
+}
+
+// noticeInsert is the INSERT of notices, followed by the SELECT of their rows.
+const noticeInsert = "INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) "
+
+// insertNotices inserts the notices rows select, or collects them in a batch.
+func (q *Queries) insertNotices(ctx context.Context, rows noticeRows) error {
+	if q.batch != nil {
+		q.batch.notices = append(q.batch.notices, rows)
+		return nil
+	}
+	_, err := q.db.ExecContext(ctx, noticeInsert+rows.query, rows.args...)
 	return translate(err)
 }
 
-// Parties picks, in the database, the active users of one role a notice
-// goes to: the users of an organization, of a project's contractors, or
-// the city-wide users and those of a jurisdiction.
+// Parties picks, in the database, the active users a notice goes to: the
+// users of an organization, of a project's contractors, or the city-wide
+// users and those of a jurisdiction; of one role, or of any when Role is
+// empty.
 type Parties struct {
 	Role           string
 	OrgID          int64 // the users of this organization (unit, firm)
@@ -341,7 +342,10 @@ type Parties struct {
 
 // where is the condition on users u that picks the parties.
 func (p Parties) where() (string, []any) {
-	w, args := "u.role = ? AND u.active AND u.id <> ?", []any{p.Role, p.Except}
+	w, args := "u.active AND u.id <> ?", []any{p.Except}
+	if p.Role != "" {
+		w, args = "u.role = ? AND "+w, append([]any{p.Role}, args...)
+	}
 	switch {
 	case p.OrgID != 0:
 		return w + " AND u.org_id = ?", append(args, p.OrgID)
@@ -353,7 +357,8 @@ func (p Parties) where() (string, []any) {
 }
 
 // NotifyParties is NotifyUsers for the users p picks, chosen by the
-// statement that inserts the notices: no round trip reads them first.
+// statement that inserts the notices: no round trip reads them first. In a
+// batch (batch.go) the notices wait for its Flush.
 func (q *Queries) NotifyParties(ctx context.Context, p Parties, n Notification) error {
 	w, wargs := p.where()
 	args := append([]any{nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt}, wargs...)
@@ -362,8 +367,7 @@ func (q *Queries) NotifyParties(ctx context.Context, p Parties, n Notification) 
 	rows := `SELECT u.id, ?, ?, ?, ?, ? FROM users u WHERE ` + w + `
 		UNION ALL SELECT s.stand_in_id, ?, ?, CONCAT('〔代', su.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users su ON su.id = s.user_id
 		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (SELECT u.id FROM users u WHERE ` + w + `)`
-	_, err := q.db.ExecContext(ctx, `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) `+rows, args...)
-	return translate(err)
+	return q.insertNotices(ctx, noticeRows{query: rows, args: args})
 }
 
 // PastDueDeadline is a deadline past due with its review, for the overdue list.
@@ -400,14 +404,25 @@ func (q *Queries) PastDueDeadlines(ctx context.Context, sc Scope, now time.Time)
 
 // Savepoint marks a point inside the current transaction to roll back to.
 func (q *Queries) Savepoint(ctx context.Context, name string) error {
-	_, err := q.db.ExecContext(ctx, "SAVEPOINT "+savepointName(name))
-	return err
+	if _, err := q.db.ExecContext(ctx, "SAVEPOINT "+savepointName(name)); err != nil {
+		return err
+	}
+	if q.batch != nil {
+		q.batch.mark(name)
+	}
+	return nil
 }
 
-// RollbackToSavepoint undoes the statements since the savepoint.
+// RollbackToSavepoint undoes the statements since the savepoint, and
+// forgets the writes a batch collected since.
 func (q *Queries) RollbackToSavepoint(ctx context.Context, name string) error {
-	_, err := q.db.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepointName(name))
-	return err
+	if _, err := q.db.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepointName(name)); err != nil {
+		return err
+	}
+	if q.batch != nil {
+		q.batch.rollBack(name)
+	}
+	return nil
 }
 
 // savepointName keeps identifier characters only, quoted.

@@ -230,21 +230,12 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, channels []string, instan
 		SELECT id, attempts, ?, ? FROM notice_deliveries WHERE id IN `+in, append([]any{instance, now}, idArgs...)...); err != nil {
 		return nil, fmt.Errorf("record attempts: %w", err)
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+deliveryColumns+`, (SELECT MAX(a.id) FROM notice_attempts a WHERE a.delivery_id = d.id)`+
-		deliveryFrom+" WHERE d.id IN "+in+" ORDER BY d.id", idArgs...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (Delivery, error) {
 		var d Delivery
-		if err := rows.Scan(append(deliveryDest(&d), &d.AttemptID)...); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := s.Scan(append(deliveryDest(&d), &d.AttemptID)...)
+		return d, err
+	}, "SELECT "+deliveryColumns+`, (SELECT MAX(a.id) FROM notice_attempts a WHERE a.delivery_id = d.id)`+
+		deliveryFrom+" WHERE d.id IN "+in+" ORDER BY d.id", idArgs...)
 }
 
 // DeliveryOutcome is what became of one attempt.
@@ -301,21 +292,12 @@ type DeliveryAttempt struct {
 
 // DeliveryAttempts lists the attempts of a delivery, first first.
 func (q *Queries) DeliveryAttempts(ctx context.Context, deliveryID int64) ([]DeliveryAttempt, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT delivery_id, attempt, instance, started_at, ended_at, ok, error
-		FROM notice_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DeliveryAttempt
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (DeliveryAttempt, error) {
 		var a DeliveryAttempt
-		if err := rows.Scan(&a.DeliveryID, &a.Attempt, &a.Instance, &a.StartedAt, &a.EndedAt, &a.OK, &a.Error); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		err := s.Scan(&a.DeliveryID, &a.Attempt, &a.Instance, &a.StartedAt, &a.EndedAt, &a.OK, &a.Error)
+		return a, err
+	}, `SELECT delivery_id, attempt, instance, started_at, ended_at, ok, error
+		FROM notice_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
 }
 
 // RequeueDeadDelivery makes a dead delivery pending again at now, with a
@@ -353,21 +335,12 @@ type DeliveryCount struct {
 // DeliveryCounts counts the deliveries by channel and state; the in-app
 // channel counts the notifications themselves (delivered when written).
 func (q *Queries) DeliveryCounts(ctx context.Context) ([]DeliveryCount, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT channel, state, COUNT(*), COALESCE(SUM(attempts > 1), 0) FROM notice_deliveries GROUP BY channel, state
-		UNION ALL SELECT 'in_app', 'delivered', COUNT(*), 0 FROM notifications ORDER BY 1, 2`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DeliveryCount
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (DeliveryCount, error) {
 		var c DeliveryCount
-		if err := rows.Scan(&c.Channel, &c.State, &c.Count, &c.Retried); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := s.Scan(&c.Channel, &c.State, &c.Count, &c.Retried)
+		return c, err
+	}, `SELECT channel, state, COUNT(*), COALESCE(SUM(attempts > 1), 0) FROM notice_deliveries GROUP BY channel, state
+		UNION ALL SELECT 'in_app', 'delivered', COUNT(*), 0 FROM notifications ORDER BY 1, 2`)
 }
 
 // NoticeSettings are a user's contact and choices.

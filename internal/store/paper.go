@@ -62,19 +62,6 @@ func scanPaper(s scanner) (Paper, error) {
 	return p, err
 }
 
-func scanPapers(rows *sql.Rows) ([]Paper, error) {
-	defer rows.Close()
-	var out []Paper
-	for rows.Next() {
-		p, err := scanPaper(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
-}
-
 // NextPaperNumber takes the next number of a series for a jurisdiction and
 // year. The counter row stays locked until the caller's transaction ends,
 // so numbers are gap-free and never handed out twice; call it inside InTx.
@@ -129,24 +116,16 @@ func (q *Queries) Paper(ctx context.Context, id int64) (Paper, error) {
 
 // Papers lists the papers issued for a review, oldest first (voided ones included).
 func (q *Queries) Papers(ctx context.Context, reviewID int64) ([]Paper, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+" WHERE pp.review_id = ? ORDER BY pp.id", reviewID)
-	if err != nil {
-		return nil, err
-	}
-	return scanPapers(rows)
+	return queryAll(ctx, q.db, scanPaper, "SELECT "+paperColumns+paperFrom+" WHERE pp.review_id = ? ORDER BY pp.id", reviewID)
 }
 
 // UnrenderedPapers lists papers issued but not yet stored as a document,
 // with ids above afterID, leaving out the parked ones.
 func (q *Queries) UnrenderedPapers(ctx context.Context, afterID int64, limit int) ([]Paper, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+
+	return queryAll(ctx, q.db, scanPaper, "SELECT "+paperColumns+paperFrom+
 		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL AND pp.render_failed_at IS NULL AND NOT pp.imported AND pp.id > ?"+
 		" ORDER BY pp.id LIMIT ?",
 		afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanPapers(rows)
 }
 
 // RecordPaperRenderFailure counts a failed attempt at a paper's PDF and
@@ -213,12 +192,8 @@ func (q *Queries) SearchPapers(ctx context.Context, sc Scope, f PaperFilter) ([]
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+" WHERE "+w+" ORDER BY pp.issued_at DESC, pp.id DESC LIMIT ? OFFSET ?",
+	out, err := queryAll(ctx, q.db, scanPaper, "SELECT "+paperColumns+paperFrom+" WHERE "+w+" ORDER BY pp.issued_at DESC, pp.id DESC LIMIT ? OFFSET ?",
 		append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := scanPapers(rows)
 	return out, total, err
 }
 

@@ -53,10 +53,10 @@ const reviewRowColumns = `r.id, r.project_id, r.kind, r.state, r.version, r.roun
 
 const reviewColumns = reviewRowColumns + `, p.code, p.name, j.name, u.name, COALESCE(f.name,'')`
 
-// reviewLock reads a review as reviewColumns do and locks the review's
-// row alone: the names come from subqueries, whose rows a locking read
-// leaves unlocked (a join would lock them, and so serialize every review
-// of a jurisdiction or unit).
+// reviewLock reads a review as reviewColumns do, then its audit chain's
+// head, and locks the review's row alone: the names come from subqueries,
+// whose rows a locking read leaves unlocked (a join would lock them, and
+// so serialize every review of a jurisdiction or unit).
 const reviewLock = reviewLockSelect + " WHERE r.id = ? FOR UPDATE"
 
 // reviewLockSelect is reviewLock without its WHERE clause (for locking
@@ -64,7 +64,7 @@ const reviewLock = reviewLockSelect + " WHERE r.id = ? FOR UPDATE"
 const reviewLockSelect = "SELECT " + reviewRowColumns + `,
 	(SELECT p.code FROM projects p WHERE p.id = r.project_id), (SELECT p.name FROM projects p WHERE p.id = r.project_id),
 	(SELECT j.name FROM jurisdictions j WHERE j.id = r.jurisdiction_id), (SELECT u.name FROM organizations u WHERE u.id = r.unit_org_id),
-	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), '')
+	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), ''), r.audit_seq, r.audit_hash
 	FROM reviews r`
 
 const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
@@ -114,8 +114,22 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 // LockReview loads a review FOR UPDATE inside a transaction, without scope
 // (the caller checks it), locking the review's row alone.
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
-	r, err := scanReview(q.db.QueryRowContext(ctx, reviewLock, id))
+	r, err := q.scanLocked(q.db.QueryRowContext(ctx, reviewLock, id))
 	return r, translate(err)
+}
+
+// scanLocked scans a row of reviewLock; a transaction's batch keeps the
+// audit head it carries (batch.go).
+func (q *Queries) scanLocked(s scanner) (Review, error) {
+	var r Review
+	var h auditHead
+	if err := s.Scan(append(reviewDest(&r), &h.seq, &h.hash)...); err != nil {
+		return Review{}, err
+	}
+	if q.batch != nil {
+		q.batch.heads[r.ID] = h
+	}
+	return r, nil
 }
 
 // ReviewChange is what a transition writes to the review row.
@@ -135,8 +149,12 @@ type ReviewChange struct {
 }
 
 // UpdateReview writes a change if the row is still at version; it returns
-// ErrStale when another transition won.
+// ErrStale when another transition won. In a batch (batch.go) the write
+// and its check wait for the batch's Flush.
 func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c ReviewChange, now time.Time) error {
+	if q.batch != nil {
+		return q.batch.addUpdate(reviewUpdate{id: id, version: version, change: c, at: now})
+	}
 	res, err := q.db.ExecContext(ctx,
 		`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
 		   appeal_used = ?, outcome = ?, fee_schedule_id = ?, delegated_at = ?, submitted_at = ?, concluded_at = ?,
@@ -299,19 +317,34 @@ type ReviewEvent struct {
 	ProjectName string
 }
 
-// InsertReviewEvent appends a transition to the timeline.
+// InsertReviewEvent appends a transition to the timeline and returns its
+// id; in a batch (batch.go) it is written at the batch's Flush, and the
+// id is 0.
 func (q *Queries) InsertReviewEvent(ctx context.Context, e ReviewEvent) (int64, error) {
-	if e.Params == "" {
-		e.Params = "{}"
+	if q.batch != nil {
+		q.batch.events = append(q.batch.events, e)
+		return 0, nil
 	}
-	res, err := q.db.ExecContext(ctx,
-		`INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ReviewID, e.Round, e.At, nullInt(e.ActorID), e.ActorName, e.ActorRole, e.Trigger, e.From, e.To, e.Reason, e.Params)
+	query, args := valuesStatement(reviewEventInsert, eventRows([]ReviewEvent{e}))
+	res, err := q.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, translate(err)
 	}
 	return res.LastInsertId()
+}
+
+const reviewEventInsert = "INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)"
+
+// eventRows are the values of reviewEventInsert for events.
+func eventRows(events []ReviewEvent) [][]any {
+	rows := make([][]any, len(events))
+	for i, e := range events {
+		if e.Params == "" {
+			e.Params = "{}"
+		}
+		rows[i] = []any{e.ReviewID, e.Round, e.At, nullInt(e.ActorID), e.ActorName, e.ActorRole, e.Trigger, e.From, e.To, e.Reason, e.Params}
+	}
+	return rows
 }
 
 // ReviewEvents lists a review's timeline, oldest first.

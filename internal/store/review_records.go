@@ -92,22 +92,12 @@ func (q *Queries) InsertSignature(ctx context.Context, s Signature) error {
 
 // Signatures lists a review's signatures, oldest first.
 func (q *Queries) Signatures(ctx context.Context, reviewID int64) ([]Signature, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT id, review_id, round, party, COALESCE(org_id,0), COALESCE(user_id,0), agree, reasons, at
-		 FROM signatures WHERE review_id = ? ORDER BY id`, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Signature
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(sc scanner) (Signature, error) {
 		var s Signature
-		if err := rows.Scan(&s.ID, &s.ReviewID, &s.Round, &s.Party, &s.OrgID, &s.UserID, &s.Agree, &s.Reasons, &s.At); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&s.ID, &s.ReviewID, &s.Round, &s.Party, &s.OrgID, &s.UserID, &s.Agree, &s.Reasons, &s.At)
+		return s, err
+	}, `SELECT id, review_id, round, party, COALESCE(org_id,0), COALESCE(user_id,0), agree, reasons, at
+		 FROM signatures WHERE review_id = ? ORDER BY id`, reviewID)
 }
 
 // OpenDispute records the unit's objections.

@@ -46,6 +46,9 @@ type Queries struct {
 	// calWritten is set once a transaction edits the calendar: what it
 	// reads of the calendar then is not committed and is never cached.
 	calWritten bool
+	// batch collects some of a transaction's writes once it started one
+	// (StartBatch, batch.go).
+	batch *Batch
 	// sealer seals personal information at rest (SetSealer); nil: none.
 	sealer *pii.Sealer
 	// suite is the cryptographic suite recorded at installation

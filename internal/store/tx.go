@@ -70,6 +70,11 @@ func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(q *Que
 	if err := fn(q); err != nil {
 		return err
 	}
+	if q.batch != nil {
+		if err := q.batch.Flush(ctx); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}
