@@ -131,7 +131,7 @@ func (q *Queries) MarkDeadlinesFired(ctx context.Context, ids []int64, at time.T
 		args = append(args, id)
 	}
 	_, err := q.db.ExecContext(ctx, `UPDATE deadlines SET state = ?, fired_at = ?, fired_by = ?, ended_at = ?, next_remind_at = NULL,
-		   overdue_notified = TRUE WHERE id IN (?`+repeat(",?", len(ids)-1)+")", args...)
+		   overdue_notified = TRUE WHERE id IN (`+placeholders(len(ids))+")", args...)
 	return translate(err)
 }
 
@@ -177,10 +177,7 @@ func (q *Queries) DeadlinesOfReviews(ctx context.Context, ids []int64) (map[int6
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anyArgs(ids)
 	type row struct {
 		d         Deadline
 		state     workflow.State
@@ -192,7 +189,7 @@ func (q *Queries) DeadlinesOfReviews(ctx context.Context, ids []int64) (map[int6
 		return r, err
 	}, "SELECT "+deadlineColumns+`, r.state, r.suspended
 		FROM deadlines d JOIN reviews r ON r.id = d.review_id
-		WHERE d.review_id IN (?`+repeat(",?", len(ids)-1)+") ORDER BY d.review_id, d.id", args...)
+		WHERE d.review_id IN (`+placeholders(len(ids))+") ORDER BY d.review_id, d.id", args...)
 	for _, r := range rows {
 		out[r.d.ReviewID] = ReviewDeadlines{State: r.state, Suspended: r.suspended,
 			Deadlines: append(out[r.d.ReviewID].Deadlines, r.d)}
@@ -284,8 +281,8 @@ func (q *Queries) LockDeadlineReviews(ctx context.Context, ids []int64) (map[int
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rs, err := queryAll(ctx, q.db, q.scanLocked, reviewLockSelect+" WHERE r.id IN (?"+repeat(",?", len(ids)-1)+") FOR UPDATE SKIP LOCKED",
-		int64Args(ids)...)
+	rs, err := queryAll(ctx, q.db, q.scanLocked, reviewLockSelect+" WHERE r.id IN ("+placeholders(len(ids))+") FOR UPDATE SKIP LOCKED",
+		anyArgs(ids)...)
 	for _, r := range rs {
 		out[r.ID] = r
 	}
@@ -311,7 +308,7 @@ func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notificati
 		args = append(args, id)
 	}
 	rows := b.String() + `SELECT s.stand_in_id, ?, ?, CONCAT('〔代', u.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users u ON u.id = s.user_id
-		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (?` + repeat(",?", len(userIDs)-1) + ")"
+		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (` + placeholders(len(userIDs)) + ")"
 	return q.insertNotices(ctx, noticeRows{query: rows, args: args})
 }
 

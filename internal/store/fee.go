@@ -264,7 +264,7 @@ var deductionStates = []workflow.State{workflow.Concluded, workflow.Processed, w
 // contractor, ordered by contractor then review.
 func (q *Queries) ContractorDeductions(ctx context.Context, sc Scope, f DeductionFilter) ([]ContractorDeduction, error) {
 	w, args := sc.reviewWhere()
-	w += " AND r.state IN (?" + repeat(",?", len(deductionStates)-1) + ") AND s.contractor_share > 0"
+	w += " AND r.state IN (" + placeholders(len(deductionStates)) + ") AND s.contractor_share > 0"
 	for _, st := range deductionStates {
 		args = append(args, st)
 	}

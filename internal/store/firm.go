@@ -42,14 +42,6 @@ func openStatesSQL() string {
 	return "'" + strings.Join(OpenReviewStates, "','") + "'"
 }
 
-// placeholders returns n comma-separated question marks.
-func placeholders(n int) string {
-	if n <= 0 {
-		return "NULL"
-	}
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
 // InsertFirm adds the firm row for an organization of kind firm, with its
 // review kinds and jurisdictions.
 func (q *Queries) InsertFirm(ctx context.Context, f Firm) error {

@@ -163,10 +163,7 @@ func (q *Queries) ProjectsByCode(ctx context.Context, codes []string) (map[strin
 	if len(codes) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(codes))
-	for i, c := range codes {
-		args[i] = c
-	}
+	args := anyArgs(codes)
 	rows, err := q.db.QueryContext(ctx, "SELECT id, code, name, jurisdiction_id, unit_org_id FROM projects WHERE code IN ("+
 		placeholders(len(codes))+")", args...)
 	if err != nil {

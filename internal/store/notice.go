@@ -75,12 +75,9 @@ func (q *Queries) ClaimUnfannedNotices(ctx context.Context, limit int) ([]FanNot
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anyArgs(ids)
 	rows, err := q.db.QueryContext(ctx, `SELECT n.id, n.kind, n.created_at, u.id, u.active, u.phone, u.email, u.sms_quiet, u.email_digest
-		FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN (?`+repeat(",?", len(ids)-1)+`) ORDER BY n.id`, args...)
+		FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN (`+placeholders(len(ids))+`) ORDER BY n.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -106,11 +103,8 @@ func (q *Queries) NoticeOptOuts(ctx context.Context, userIDs []int64) (map[int64
 	if len(userIDs) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(userIDs))
-	for i, id := range userIDs {
-		args[i] = id
-	}
-	rows, err := q.db.QueryContext(ctx, "SELECT user_id, kind, channel FROM notice_optouts WHERE user_id IN (?"+repeat(",?", len(userIDs)-1)+")", args...)
+	args := anyArgs(userIDs)
+	rows, err := q.db.QueryContext(ctx, "SELECT user_id, kind, channel FROM notice_optouts WHERE user_id IN ("+placeholders(len(userIDs))+")", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +145,8 @@ func (q *Queries) FanOut(ctx context.Context, notificationIDs []int64, ds []Deli
 	if len(notificationIDs) == 0 {
 		return nil
 	}
-	args := make([]any, len(notificationIDs))
-	for i, id := range notificationIDs {
-		args[i] = id
-	}
-	_, err := q.db.ExecContext(ctx, "UPDATE notifications SET fanned_out = TRUE WHERE id IN (?"+repeat(",?", len(notificationIDs)-1)+")", args...)
+	args := anyArgs(notificationIDs)
+	_, err := q.db.ExecContext(ctx, "UPDATE notifications SET fanned_out = TRUE WHERE id IN ("+placeholders(len(notificationIDs))+")", args...)
 	return err
 }
 
@@ -204,16 +195,13 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, channels []string, instan
 	}
 	args = append(args, limit)
 	ids, err := q.ids(ctx, `SELECT id FROM notice_deliveries
-		WHERE ((state = 'pending' AND next_at <= ?) OR (state = 'sending' AND lease_until < ?)) AND channel IN (?`+repeat(",?", len(channels)-1)+`)
+		WHERE ((state = 'pending' AND next_at <= ?) OR (state = 'sending' AND lease_until < ?)) AND channel IN (`+placeholders(len(channels))+`)
 		ORDER BY next_at, id LIMIT ? FOR UPDATE SKIP LOCKED`, args...)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	idArgs := make([]any, len(ids))
-	for i, id := range ids {
-		idArgs[i] = id
-	}
-	in := "(?" + repeat(",?", len(ids)-1) + ")"
+	idArgs := anyArgs(ids)
+	in := "(" + placeholders(len(ids)) + ")"
 	// Digest rows of one user claimed together form one batch, named after
 	// the first of them; a batch named before keeps its name.
 	if _, err := q.db.ExecContext(ctx, `UPDATE notice_deliveries d JOIN (
@@ -432,10 +420,7 @@ func (q *Queries) ExpertUserIDs(ctx context.Context, expertIDs []int64) ([]int64
 	if len(expertIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(expertIDs))
-	for i, id := range expertIDs {
-		args[i] = id
-	}
+	args := anyArgs(expertIDs)
 	return q.ids(ctx, `SELECT u.id FROM experts e JOIN users u ON u.id = e.user_id
-		WHERE u.active AND e.id IN (?`+repeat(",?", len(expertIDs)-1)+") ORDER BY u.id", args...)
+		WHERE u.active AND e.id IN (`+placeholders(len(expertIDs))+") ORDER BY u.id", args...)
 }

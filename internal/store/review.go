@@ -200,7 +200,7 @@ type ReviewFilter struct {
 func (f ReviewFilter) where(sc Scope) (string, []any) {
 	w, args := sc.reviewWhere()
 	if len(f.States) > 0 {
-		w += " AND r.state IN (?" + repeat(",?", len(f.States)-1) + ")"
+		w += " AND r.state IN (" + placeholders(len(f.States)) + ")"
 		for _, s := range f.States {
 			args = append(args, s)
 		}
@@ -247,14 +247,6 @@ func (f ReviewFilter) where(sc Scope) (string, []any) {
 		args = append(args, *f.Suspended)
 	}
 	return w, args
-}
-
-func repeat(s string, n int) string {
-	out := ""
-	for i := 0; i < n; i++ {
-		out += s
-	}
-	return out
 }
 
 // Reviews lists the reviews a scope may see, with the total count.

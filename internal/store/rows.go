@@ -83,11 +83,11 @@ func (q *Queries) ids(ctx context.Context, query string, args ...any) ([]int64, 
 	return queryAll(ctx, q.db, scanValue[int64], query, args...)
 }
 
-// int64Args returns ids as statement arguments.
-func int64Args(ids []int64) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+// anyArgs returns values as statement arguments.
+func anyArgs[T any](values []T) []any {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
 	}
 	return args
 }
@@ -122,4 +122,12 @@ func valuesStatement(head string, rows [][]any) (string, []any) {
 		args = append(args, r...)
 	}
 	return b.String(), args
+}
+
+// placeholders returns n comma-separated question marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
