@@ -17,7 +17,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/demo"
-	"finreview/internal/importer"
+	"finreview/internal/review/importer"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 	"finreview/internal/web"
@@ -70,12 +70,13 @@ func (e *pagesEnv) upload(s pagesSession, kind, action string, file []byte) (int
 	e.t.Helper()
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
+	w.WriteField("_csrf", s.csrf)
 	w.WriteField("kind", kind)
 	w.WriteField("action", action)
 	fw, _ := w.CreateFormFile("file", "台账.xlsx")
 	fw.Write(file)
 	w.Close()
-	req := httptest.NewRequest("POST", "/imports/upload?_csrf="+s.csrf, &b)
+	req := httptest.NewRequest("POST", "/imports/upload", &b)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	if s.cookie != nil {
 		req.AddCookie(s.cookie)
@@ -183,13 +184,14 @@ func (e *pagesEnv) uploadWithProgress(s pagesSession, kind, action, token string
 	e.t.Helper()
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
+	w.WriteField("_csrf", s.csrf)
 	w.WriteField("kind", kind)
 	w.WriteField("action", action)
 	w.WriteField("progress", token)
 	fw, _ := w.CreateFormFile("file", "台账.xlsx")
 	fw.Write(file)
 	w.Close()
-	req := httptest.NewRequest("POST", "/imports/upload?_csrf="+s.csrf, &b)
+	req := httptest.NewRequest("POST", "/imports/upload", &b)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.AddCookie(s.cookie)
 	resp, body := e.send(req)
