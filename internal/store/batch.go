@@ -44,10 +44,9 @@ type Batch struct {
 	// heads are review chains' heads as the database holds them, read by
 	// LockAuditHead or written by Flush.
 	heads map[int64]auditHead
-	// marks are the collected counts at each savepoint, in the flush
-	// generation gen.
+	// marks are the collected counts at each savepoint set since the
+	// last Flush.
 	marks map[string]batchMark
-	gen   int
 }
 
 type reviewUpdate struct {
@@ -70,7 +69,6 @@ type auditHead struct {
 }
 
 type batchMark struct {
-	gen                              int
 	events, audits, updates, notices int
 }
 
@@ -88,8 +86,9 @@ func (q *Queries) StartBatch() *Batch {
 }
 
 // Flush sends the collected writes: the timeline events, the audit events,
-// the reviews' rows, their audit heads and the notices, each kind in
-// multi-row statements of up to 500 rows.
+// the reviews' rows and their audit heads, each kind in multi-row
+// statements of up to 500 rows, and the notices, up to 100 SELECTs of them
+// in a statement. After an error the transaction must be rolled back.
 func (b *Batch) Flush(ctx context.Context) error {
 	if err := b.q.insertRows(ctx, reviewEventInsert, eventRows(b.events)); err != nil {
 		return fmt.Errorf("timeline events: %w", err)
@@ -108,7 +107,6 @@ func (b *Batch) Flush(ctx context.Context) error {
 	}
 	b.events, b.audits, b.updates, b.notices = nil, nil, nil, nil
 	b.marks = map[string]batchMark{}
-	b.gen++
 	return nil
 }
 
@@ -226,17 +224,14 @@ func (b *Batch) addUpdate(u reviewUpdate) error {
 
 // mark remembers the collected counts at savepoint name.
 func (b *Batch) mark(name string) {
-	b.marks[name] = batchMark{gen: b.gen, events: len(b.events), audits: len(b.audits), updates: len(b.updates), notices: len(b.notices)}
+	b.marks[name] = batchMark{events: len(b.events), audits: len(b.audits), updates: len(b.updates), notices: len(b.notices)}
 }
 
 // rollBack forgets the writes collected since savepoint name (all of them
 // when it was set before the last Flush), and the heads read since: a
 // rollback to a savepoint set before a Flush undoes part of what it sent.
 func (b *Batch) rollBack(name string) {
-	m, ok := b.marks[name]
-	if !ok || m.gen != b.gen {
-		m = batchMark{gen: b.gen}
-	}
+	m := b.marks[name] // none when set before the last Flush: forget all
 	b.events, b.audits, b.updates, b.notices = b.events[:m.events], b.audits[:m.audits], b.updates[:m.updates], b.notices[:m.notices]
 	b.heads = map[int64]auditHead{}
 }

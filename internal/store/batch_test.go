@@ -139,8 +139,53 @@ func TestBatch(t *testing.T) {
 		t.Fatalf("audit chains: %v %+v", err, res)
 	}
 
+	// A rollback to a savepoint set before a Flush undoes what the Flush
+	// sent and forgets what was collected since; the chain goes on from
+	// the head as the database holds it again.
+	before, beforeA := countEvents(t, &s.Queries, b.ID), countEvents(t, &s.Queries, a.ID)
+	err = s.InTx(ctx, func(q *store.Queries) error {
+		w := q.StartBatch()
+		rb, err := q.LockReview(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		ra, err := q.LockReview(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if err := q.Savepoint(ctx, "early"); err != nil {
+			return err
+		}
+		if err := fire(q, rb, 7); err != nil {
+			return err
+		}
+		if err := w.Flush(ctx); err != nil {
+			return err
+		}
+		if err := fire(q, ra, 7); err != nil {
+			return err
+		}
+		if err := q.RollbackToSavepoint(ctx, "early"); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, q, time.Now(), audit.Entry{ActorName: "测试", Action: "note", ReviewID: b.ID, ObjectType: "review"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, na := countEvents(t, &s.Queries, b.ID), countEvents(t, &s.Queries, a.ID); n != before || na != beforeA {
+		t.Errorf("after the rollback: %d and %d events, want %d and %d", n, na, before, beforeA)
+	}
+	if got, err := s.Review(ctx, store.Scope{All: true}, b.ID); err != nil || got.Round != 4 {
+		t.Errorf("b after the rollback: round %d (%v), want 4", got.Round, err)
+	}
+	if res, err := audit.Verify(ctx, s); err != nil || !res.OK {
+		t.Fatalf("audit chains after the rollback: %v %+v", err, res)
+	}
+
 	// A stale version: nothing of the transaction is committed.
-	before := countEvents(t, &s.Queries, b.ID)
+	before = countEvents(t, &s.Queries, b.ID)
 	err = s.InTx(ctx, func(q *store.Queries) error {
 		q.StartBatch()
 		rb, err := q.LockReview(ctx, b.ID)
