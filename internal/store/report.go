@@ -53,7 +53,7 @@ func (q *Queries) ConcludedTotals(ctx context.Context, sc Scope, from, to time.T
 	query := `SELECT r.kind, r.jurisdiction_id, j.name, ` + band + ` AS band, COUNT(*),
 		  COALESCE(SUM(r.submitted_amount),0), COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0),
 		  COALESCE(SUM(r.import_id IS NOT NULL),0)
-		FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
+		FROM ` + sc.reviewsFrom() + ` JOIN jurisdictions j ON j.id = r.jurisdiction_id
 		WHERE ` + w + ` AND r.concluded_at >= ? AND r.concluded_at < ?
 		GROUP BY r.kind, r.jurisdiction_id, j.name, band ORDER BY r.kind, r.jurisdiction_id, band`
 	all := append(append(bandArgs, args...), from, to)
@@ -84,7 +84,7 @@ type ReceivedRow struct {
 func (q *Queries) ReceivedTotals(ctx context.Context, sc Scope, from, to time.Time) ([]ReceivedRow, error) {
 	w, args := sc.reviewWhere()
 	rows, err := q.db.QueryContext(ctx, `SELECT r.kind, COUNT(*), COALESCE(SUM(r.submitted_amount),0)
-		FROM reviews r JOIN projects p ON p.id = r.project_id
+		FROM `+sc.reviewsFrom()+`
 		WHERE `+w+` AND r.submitted_at >= ? AND r.submitted_at < ? GROUP BY r.kind ORDER BY r.kind`, append(args, from, to)...)
 	if err != nil {
 		return nil, fmt.Errorf("received totals: %w", err)
@@ -221,7 +221,7 @@ type StateKindCount struct {
 func (q *Queries) ReviewCountsByStateKind(ctx context.Context, sc Scope) ([]StateKindCount, error) {
 	w, args := sc.reviewWhere()
 	rows, err := q.db.QueryContext(ctx, `SELECT r.state, r.kind, r.suspended, COUNT(*)
-		FROM reviews r JOIN projects p ON p.id = r.project_id WHERE `+w+` GROUP BY r.state, r.kind, r.suspended`, args...)
+		FROM `+sc.reviewsFrom()+` WHERE `+w+` GROUP BY r.state, r.kind, r.suspended`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("review counts: %w", err)
 	}
@@ -280,7 +280,7 @@ func (q *Queries) ConcludedBy(ctx context.Context, sc Scope, by string, limit in
 	w, args := sc.reviewWhere()
 	rows, err := q.db.QueryContext(ctx, `SELECT `+key+`, COUNT(*), COALESCE(SUM(r.submitted_amount),0),
 		  COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0)
-		FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
+		FROM `+sc.reviewsFrom()+` JOIN jurisdictions j ON j.id = r.jurisdiction_id
 		  JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id
 		WHERE `+w+` AND r.concluded_at IS NOT NULL GROUP BY `+key+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
 	if err != nil {

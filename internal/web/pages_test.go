@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"finreview/internal/docs"
 	"finreview/internal/firm"
 	"finreview/internal/importer"
+	"finreview/internal/report"
 	"finreview/internal/review"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
@@ -35,7 +37,14 @@ type pagesEnv struct {
 	t   *testing.T
 	app *web.App
 	s   *store.Store
+	// later is how far the clock of the reports (dashboard, bulletin)
+	// has been moved ahead of the others' (figuresLater).
+	later atomic.Int64
 }
+
+// figuresLater moves the reports' clock past report.FiguresMaxAge, so the
+// next dashboard or bulletin is read afresh rather than shared.
+func (e *pagesEnv) figuresLater() { e.later.Add(int64(report.FiguresMaxAge)) }
 
 func newPagesEnv(t *testing.T, withReviews bool) *pagesEnv {
 	t.Helper()
@@ -53,13 +62,16 @@ func newPagesEnv(t *testing.T, withReviews bool) *pagesEnv {
 			t.Fatalf("seed demo reviews: %v", err)
 		}
 	}
+	e := &pagesEnv{t: t, s: s}
+	reportsNow := func() time.Time { return time.Now().Add(time.Duration(e.later.Load())) }
 	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
 		Services: web.FillServices(s, nil, web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc,
-			Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})})})
+			Reports: report.NewService(s, reportsNow), Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pagesEnv{t: t, app: app, s: s}
+	e.app = app
+	return e
 }
 
 func (e *pagesEnv) send(req *http.Request) (*http.Response, []byte) {
