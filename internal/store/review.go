@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -319,28 +318,14 @@ func repeat(s string, n int) string {
 // Reviews lists the reviews a scope may see, with the total count.
 func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Review, int, error) {
 	w, args := f.where(sc)
-	var total int
-	// Counted from reviews, through their indexes: the optimizer would
-	// otherwise start from the few projects and read every review of each.
-	countFrom := " FROM reviews r"
-	if strings.Contains(w, "p.") {
-		countFrom += " STRAIGHT_JOIN projects p ON p.id = r.project_id"
-	}
-	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*)"+countFrom+" WHERE "+w, args...).Scan(&total); err != nil {
+	total, err := q.countReviews(ctx, w, args)
+	if err != nil {
 		return nil, 0, err
 	}
-	order := "r.id"
-	switch f.Sort {
-	case "amount":
-		order = "r.submitted_amount"
-	case "updated":
-		order = "r.updated_at"
-	case "state":
-		order = "r.state"
-	}
-	dir := " DESC"
-	if !f.Desc && f.Sort != "" {
-		dir = " ASC"
+	order, desc := f.order()
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
 	}
 	if f.Limit <= 0 {
 		f.Limit = 20

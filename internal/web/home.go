@@ -36,7 +36,8 @@ func (a *App) home(c *fiber.Ctx) error {
 			suspended := false
 			f.Suspended = &suspended
 		}
-		rows, _, err := a.svc.Reviews.Reviews(ctx, p, f)
+		// The to-do list shows no total: its first rows, nothing counted.
+		rows, err := a.svc.Reviews.FirstReviews(ctx, p, f)
 		if err != nil {
 			return err
 		}
