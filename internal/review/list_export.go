@@ -10,6 +10,15 @@ import (
 // exportBatch is how many reviews an export reads at a time.
 const exportBatch = 1000
 
+// ListCountedTo is List with the total counted up to countTo only: exact
+// below it, countTo when as many or more match (the page says so).
+func (s *Service) ListCountedTo(ctx context.Context, p auth.Principal, f ReviewFilter, countTo int) ([]Review, int, error) {
+	if !p.Can(auth.ViewReviews) {
+		return nil, 0, auth.ErrForbidden
+	}
+	return s.store.ReviewsCountedTo(ctx, p.Scope(), f, countTo)
+}
+
 // FirstReviews lists the first f.Limit reviews p sees that f selects, in
 // the list's order, without counting them all: for lists that show no
 // total (the to-do list).

@@ -317,8 +317,13 @@ func repeat(s string, n int) string {
 
 // Reviews lists the reviews a scope may see, with the total count.
 func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Review, int, error) {
+	return q.reviews(ctx, sc, f, 0)
+}
+
+// reviews is Reviews with the total counted up to countTo (all when 0).
+func (q *Queries) reviews(ctx context.Context, sc Scope, f ReviewFilter, countTo int) ([]Review, int, error) {
 	w, args := f.where(sc)
-	total, err := q.countReviews(ctx, w, args)
+	total, err := q.countReviews(ctx, w, args, countTo)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -333,7 +338,7 @@ func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Revi
 	// Page the ids on reviews (and projects, for search and scope) first,
 	// then join the names for just that page: the optimizer never starts
 	// from a small joined table and sorts the whole filtered set.
-	page := "SELECT r.id FROM reviews r JOIN projects p ON p.id = r.project_id WHERE " + w +
+	page := "SELECT r.id FROM " + listFrom(w) + " WHERE " + w +
 		" ORDER BY " + order + dir + ", r.id DESC LIMIT ? OFFSET ?"
 	query := "SELECT " + reviewColumns + " FROM (" + page + ") pg STRAIGHT_JOIN reviews r ON r.id = pg.id" +
 		" JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id" +

@@ -14,7 +14,8 @@ import (
 
 // TestReviewsAfterPagesLikeTheList: reading a list in batches, each after
 // the last row of the one before, gives the rows of the list in its order,
-// for every sort and direction, ties included, within the scope.
+// for every sort and direction, ties included, within the scope; a count
+// up to a bound is exact below it and the bound above.
 func TestReviewsAfterPagesLikeTheList(t *testing.T) {
 	ctx := context.Background()
 	s := testenv.DB(t)
@@ -50,6 +51,13 @@ func TestReviewsAfterPagesLikeTheList(t *testing.T) {
 					}
 					if n, err := s.CountReviews(ctx, sc, f); err != nil || n != total || total != len(all) {
 						t.Fatalf("count %d (%v), list total %d, rows %d", n, err, total, len(all))
+					}
+					for _, countTo := range []int{total - 1, total, total + 1} {
+						f.Limit = 3
+						rows, n, err := s.ReviewsCountedTo(ctx, sc, f, countTo)
+						if err != nil || n != min(total, countTo) || len(rows) != 3 || rows[0].ID != all[0].ID {
+							t.Fatalf("counted to %d: %d of %d (%v), %d rows", countTo, n, total, err, len(rows))
+						}
 					}
 					f.Limit = 4
 					var got []int64

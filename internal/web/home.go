@@ -133,6 +133,7 @@ type pagerSize struct {
 
 type pager struct {
 	Total, Page, Pages int
+	AtLeast            bool // Total is a lower bound: there are as many or more
 	HasPrev, HasNext   bool
 	PrevHref, NextHref string
 	Sizes              []pagerSize

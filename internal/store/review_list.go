@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// Lists read in batches without counting: the to-do list's first page and
-// the review list's Excel export, which reads every matching review.
+// How review lists are read: counted (up to a bound, for a page's pager),
+// or in batches without counting (the to-do list's first page, and the
+// Excel export, which reads every matching review).
 
 // order is the list's ORDER BY column and direction for f.Sort and f.Desc
 // (newest first by default); ties are broken by r.id, descending.
@@ -25,16 +26,35 @@ func (f ReviewFilter) order() (col string, desc bool) {
 	return col, f.Desc || f.Sort == ""
 }
 
-// countReviews counts the reviews matching a review list's condition,
-// from reviews through their indexes: the optimizer would otherwise start
-// from the few projects and read every review of each.
-func (q *Queries) countReviews(ctx context.Context, w string, args []any) (int, error) {
+// listFrom is the FROM of a review list's ids under the condition w: the
+// projects are joined only when w reads them (a search, a department's
+// scope). Joined without need, the optimizer starts from the few projects
+// and sorts every review of theirs for one page: 80–110 ms for the
+// unfiltered list of 100,000 reviews, against under a millisecond from the
+// reviews' primary key.
+func listFrom(w string) string {
+	if strings.Contains(w, "p.") {
+		return "reviews r JOIN projects p ON p.id = r.project_id"
+	}
+	return "reviews r"
+}
+
+// countReviews counts the reviews matching a review list's condition, up
+// to countTo when it is above 0; from reviews through their indexes: the
+// optimizer would otherwise start from the few projects and read every
+// review of each.
+func (q *Queries) countReviews(ctx context.Context, w string, args []any, countTo int) (int, error) {
 	from := " FROM reviews r"
 	if strings.Contains(w, "p.") {
 		from += " STRAIGHT_JOIN projects p ON p.id = r.project_id"
 	}
+	query := "SELECT COUNT(*)" + from + " WHERE " + w
+	if countTo > 0 {
+		query = "SELECT COUNT(*) FROM (SELECT 1" + from + " WHERE " + w + " LIMIT ?) t"
+		args = append(args[:len(args):len(args)], countTo)
+	}
 	var n int
-	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*)"+from+" WHERE "+w, args...).Scan(&n); err != nil {
+	if err := q.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count reviews: %w", err)
 	}
 	return n, nil
@@ -43,7 +63,16 @@ func (q *Queries) countReviews(ctx context.Context, w string, args []any) (int, 
 // CountReviews counts the reviews the scope sees that f selects.
 func (q *Queries) CountReviews(ctx context.Context, sc Scope, f ReviewFilter) (int, error) {
 	w, args := f.where(sc)
-	return q.countReviews(ctx, w, args)
+	return q.countReviews(ctx, w, args, 0)
+}
+
+// ReviewsCountedTo is Reviews with the total counted up to countTo only:
+// exact below it, countTo when as many or more match. Counting stops
+// there, so a page of a list of 100,000 reviews costs what one of 10,000
+// does (the whole count read 100,000 index entries, 15–40 ms of the
+// database on every page).
+func (q *Queries) ReviewsCountedTo(ctx context.Context, sc Scope, f ReviewFilter, countTo int) ([]Review, int, error) {
+	return q.reviews(ctx, sc, f, countTo)
 }
 
 // ReviewsAfter lists up to f.Limit (20 by default) reviews the scope sees
@@ -87,13 +116,9 @@ func (q *Queries) ReviewsAfter(ctx context.Context, sc Scope, f ReviewFilter, af
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
-	from := "reviews r"
-	if strings.Contains(w, "p.") {
-		from += " JOIN projects p ON p.id = r.project_id"
-	}
 	// The ids of the batch first, then the names of just those rows, as
 	// Reviews does.
-	page := "SELECT r.id FROM " + from + " WHERE " + w + " ORDER BY " + col + dir + ", r.id DESC LIMIT ?"
+	page := "SELECT r.id FROM " + listFrom(w) + " WHERE " + w + " ORDER BY " + col + dir + ", r.id DESC LIMIT ?"
 	query := "SELECT " + reviewColumns + " FROM (" + page + ") pg STRAIGHT_JOIN reviews r ON r.id = pg.id" +
 		" JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id" +
 		" JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id" +
