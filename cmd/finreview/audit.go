@@ -17,8 +17,7 @@ var errAuditBroken = errors.New("审计链核验未通过")
 
 func (c *cli) auditCmd(ctx context.Context, args []string) error {
 	if len(args) != 1 || args[0] != "verify" {
-		fmt.Fprint(c.stderr, auditUsage)
-		return errUsage
+		return c.misuse(auditUsage)
 	}
 	e, err := c.open(ctx, false)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -27,13 +26,11 @@ func (c *cli) backupOptions(e *env) backup.Options {
 // backup runs `backup --to LOC` and `backup verify --from LOC [--id ID]`.
 func (c *cli) backup(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "verify" {
-		fs := flag.NewFlagSet("backup verify", flag.ContinueOnError)
-		fs.SetOutput(c.stderr)
+		fs := c.flags("backup verify")
 		from := fs.String("from", "", "备份位置:目录或 s3://桶/前缀")
 		id := fs.String("id", "", "备份编号(默认最近一次)")
 		if err := fs.Parse(args[1:]); err != nil || *from == "" {
-			fmt.Fprintln(c.stderr, "用法:finreview backup verify --from 目录|s3://桶/前缀 [--id 备份编号]")
-			return errUsage
+			return c.misuse("用法:finreview backup verify --from 目录|s3://桶/前缀 [--id 备份编号]" + "\n")
 		}
 		e, err := c.openKeyed(ctx)
 		if err != nil {
@@ -47,12 +44,10 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "备份 %s 校验通过\n", m.ID)
 		return nil
 	}
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flags("backup")
 	to := fs.String("to", "", "备份位置:目录或 s3://桶/前缀")
 	if err := fs.Parse(args); err != nil || *to == "" {
-		fmt.Fprintln(c.stderr, "用法:finreview backup --to 目录|s3://桶/前缀")
-		return errUsage
+		return c.misuse("用法:finreview backup --to 目录|s3://桶/前缀" + "\n")
 	}
 	e, err := c.openKeyed(ctx)
 	if err != nil {
@@ -69,16 +64,14 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 
 // restore runs `restore --from LOC [--id ID] [--force]`.
 func (c *cli) restore(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flags("restore")
 	from := fs.String("from", "", "备份位置:目录或 s3://桶/前缀")
 	id := fs.String("id", "", "备份编号(默认最近一次)")
 	force := fs.Bool("force", false, "目标数据库或存储桶已有数据时仍然恢复(删除其中的表)")
 	until := fs.String("until", "", "按时间点恢复:重放二进制日志至此时刻(北京时间 YYYY-MM-DD HH:MM:SS)")
 	binlogDir := fs.String("binlog-dir", "", "按时间点恢复:源数据库二进制日志文件所在目录")
 	if err := fs.Parse(args); err != nil || *from == "" || (*until == "") != (*binlogDir == "") {
-		fmt.Fprintln(c.stderr, "用法:finreview restore --from 目录|s3://桶/前缀 [--id 备份编号] [--force] [--until 时刻 --binlog-dir 目录]")
-		return errUsage
+		return c.misuse("用法:finreview restore --from 目录|s3://桶/前缀 [--id 备份编号] [--force] [--until 时刻 --binlog-dir 目录]" + "\n")
 	}
 	var rp *backup.Replay
 	if *until != "" {

@@ -39,19 +39,8 @@ func (e *calendarFlagError) Error() string { return e.flag + ": " + e.msg }
 func (e *calendarFlagError) Unwrap() error { return errUsage }
 
 func (c *cli) calendar(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, calendarUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "due":
-		return c.calendarDue(ctx, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprint(c.stdout, calendarUsage)
-		return nil
-	}
-	fmt.Fprint(c.stderr, calendarUsage)
-	return fmt.Errorf("unknown calendar command %q: %w", args[0], errUsage)
+	return c.subcommand(ctx, args, calendarUsage, "calendar command",
+		map[string]func(context.Context, []string) error{"due": c.calendarDue})
 }
 
 // calendarDueOutput is the --json line of API.md.
@@ -62,8 +51,7 @@ type calendarDueOutput struct {
 }
 
 func (c *cli) calendarDue(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("calendar due", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flags("calendar due")
 	fs.Usage = func() { fmt.Fprint(c.stderr, calendarUsage) }
 	fromFlag := fs.String("from", "", "收到日期 YYYY-MM-DD")
 	workdaysFlag := fs.String("workdays", "", "工作日数")

@@ -35,8 +35,7 @@ const feeUsage = `用法: finreview fee --kind K [--outcome O] --submitted S --a
 
 // fee prints the review fee of FEES.md for one set of inputs.
 func (c *cli) fee(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("fee", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flags("fee")
 	kindFlag := fs.String("kind", "", "评审类型(必填)")
 	outcomeFlag := fs.String("outcome", string(fee.Normal), "评审结果")
 	submittedFlag := fs.String("submitted", "", "送审金额 S,元(必填)")

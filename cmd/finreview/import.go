@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"finreview/internal/importer"
+	"finreview/internal/review/importer"
 )
 
 const importUsage = `用法:
@@ -23,7 +23,7 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "template" {
 		return c.importTemplate(ctx, args[1:])
 	}
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs := c.flags("import")
 	file := fs.String("file", "", "要导入的 .xlsx 文件")
 	dry := fs.Bool("dry-run", false, "只检查,不写入")
 	kind, err := c.importArgs(fs, args, file)
@@ -92,18 +92,15 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 // --out) is required; errUsage, with the usage on stderr, otherwise.
 func (c *cli) importArgs(fs *flag.FlagSet, args []string, file *string) (importer.Kind, error) {
 	if len(args) == 0 {
-		fmt.Fprint(c.stderr, importUsage)
-		return "", errUsage
+		return "", c.misuse(importUsage)
 	}
 	kind, err := importer.ParseKind(args[0])
 	if err != nil {
 		fmt.Fprintf(c.stderr, "%v\n%s", err, importUsage)
 		return "", errUsage
 	}
-	fs.SetOutput(c.stderr)
 	if err := fs.Parse(args[1:]); err != nil || *file == "" || fs.NArg() > 0 {
-		fmt.Fprint(c.stderr, importUsage)
-		return "", errUsage
+		return "", c.misuse(importUsage)
 	}
 	return kind, nil
 }
@@ -125,7 +122,7 @@ func (c *cli) progress(kind importer.Kind) func(int) {
 }
 
 func (c *cli) importTemplate(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("import template", flag.ContinueOnError)
+	fs := c.flags("import template")
 	out := fs.String("out", "", "模板写入的 .xlsx 文件")
 	kind, err := c.importArgs(fs, args, out)
 	if err != nil {

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -65,37 +66,52 @@ func main() {
 }
 
 func (c *cli) run(ctx context.Context, args []string) error {
+	return c.subcommand(ctx, args, usage, "command", map[string]func(context.Context, []string) error{
+		"serve": c.serve, "migrate": c.migrate, "seed-demo": c.seedDemo, "fee": c.fee, "calendar": c.calendar,
+		"user": c.user, "paper": c.paper, "backup": c.backup, "restore": c.restore, "import": c.importCmd,
+		"audit": c.auditCmd,
+	})
+}
+
+// subcommand runs the command that args[0] names among cmds with the
+// arguments after it. No command, an unknown one (what names the kind in
+// the error) or help prints usage: help on stdout, the others on stderr as
+// a usage mistake.
+func (c *cli) subcommand(ctx context.Context, args []string, usage, what string,
+	cmds map[string]func(context.Context, []string) error) error {
 	if len(args) == 0 {
-		fmt.Fprint(c.stderr, usage)
-		return errUsage
+		return c.misuse(usage)
+	}
+	if run, ok := cmds[args[0]]; ok {
+		return run(ctx, args[1:])
 	}
 	switch args[0] {
-	case "serve":
-		return c.serve(ctx, args[1:])
-	case "migrate":
-		return c.migrate(ctx, args[1:])
-	case "seed-demo":
-		return c.seedDemo(ctx, args[1:])
-	case "fee":
-		return c.fee(ctx, args[1:])
-	case "calendar":
-		return c.calendar(ctx, args[1:])
-	case "user":
-		return c.user(ctx, args[1:])
-	case "paper":
-		return c.paper(ctx, args[1:])
-	case "backup":
-		return c.backup(ctx, args[1:])
-	case "restore":
-		return c.restore(ctx, args[1:])
-	case "import":
-		return c.importCmd(ctx, args[1:])
-	case "audit":
-		return c.auditCmd(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil
 	}
 	fmt.Fprint(c.stderr, usage)
-	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
+	return fmt.Errorf("unknown %s %q: %w", what, args[0], errUsage)
+}
+
+// misuse prints usage on stderr and answers a usage mistake.
+func (c *cli) misuse(usage string) error {
+	fmt.Fprint(c.stderr, usage)
+	return errUsage
+}
+
+// flags is a command's flag set; the flag package prints its problems and
+// usage on stderr.
+func (c *cli) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	return fs
+}
+
+// noFlags parses the arguments of a command that takes no flags.
+func (c *cli) noFlags(name string, args []string) error {
+	if err := c.flags(name).Parse(args); err != nil {
+		return errUsage
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"finreview/internal/config"
@@ -11,10 +10,8 @@ import (
 )
 
 func (c *cli) migrate(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.noFlags("migrate", args); err != nil {
+		return err
 	}
 	cfg, err := config.Load(c.getenv)
 	if err != nil {

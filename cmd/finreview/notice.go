@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"finreview/internal/config"
-	"finreview/internal/notice"
+	"finreview/internal/review/notice"
 )
 
 func (c *cli) loadConfig() (config.Config, error) {

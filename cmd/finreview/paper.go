@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 
@@ -22,17 +21,14 @@ var errPaperInvalid = errors.New("公文核验未通过")
 
 func (c *cli) paper(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(c.stderr, paperUsage)
-		return errUsage
+		return c.misuse(paperUsage)
 	}
 	switch args[0] {
 	case "keygen":
-		fs := flag.NewFlagSet("paper keygen", flag.ContinueOnError)
-		fs.SetOutput(c.stderr)
+		fs := c.flags("paper keygen")
 		out := fs.String("out", "", "私钥文件")
 		if err := fs.Parse(args[1:]); err != nil || *out == "" {
-			fmt.Fprint(c.stderr, paperUsage)
-			return errUsage
+			return c.misuse(paperUsage)
 		}
 		s, err := signature.Generate()
 		if err != nil {
@@ -56,12 +52,10 @@ func (c *cli) paper(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "已生成 SM2 私钥 %s\n", *out)
 		return nil
 	case "verify":
-		fs := flag.NewFlagSet("paper verify", flag.ContinueOnError)
-		fs.SetOutput(c.stderr)
+		fs := c.flags("paper verify")
 		number := fs.String("doc-number", "", "文号")
 		if err := fs.Parse(args[1:]); err != nil || *number == "" {
-			fmt.Fprint(c.stderr, paperUsage)
-			return errUsage
+			return c.misuse(paperUsage)
 		}
 		e, err := c.open(ctx, true)
 		if err != nil {
@@ -92,6 +86,5 @@ func (c *cli) paper(ctx context.Context, args []string) error {
 		}
 		return errPaperInvalid
 	}
-	fmt.Fprint(c.stderr, paperUsage)
-	return errUsage
+	return c.misuse(paperUsage)
 }

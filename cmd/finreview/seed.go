@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"finreview/internal/demo"
 )
 
 func (c *cli) seedDemo(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.noFlags("seed-demo", args); err != nil {
+		return err
 	}
 	e, err := c.open(ctx, true)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -108,10 +107,8 @@ func (c *cli) openKeyed(ctx context.Context) (*env, error) {
 }
 
 func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.noFlags("serve", args); err != nil {
+		return err
 	}
 	e, err := c.openKeyed(ctx)
 	if err != nil {

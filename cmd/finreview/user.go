@@ -2,9 +2,9 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,11 +25,9 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return c.userPasswd(ctx, args[1:])
 	}
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprint(c.stderr, userUsage)
-		return errUsage
+		return c.misuse(userUsage)
 	}
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flags("user add")
 	username := fs.String("username", "", "登录名")
 	name := fs.String("name", "", "姓名")
 	role := fs.String("role", "", "角色: admin security_admin auditor finance_section review_center intermediary construction_unit contractor competent_dept expert")
@@ -39,30 +37,23 @@ func (c *cli) user(ctx context.Context, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
 	}
-	line, err := bufio.NewReader(c.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return errors.New("密码: 请从标准输入提供密码")
-	}
-	e, err := c.open(ctx, false)
+	return c.withPassword(ctx, func(svc *auth.Service, password string) error {
+		return c.userAdd(ctx, svc, auth.NewUser{Username: *username, DisplayName: cmp.Or(*name, *username), Password: password,
+			Role: *role, CityGrant: *cityGrant}, *juris, *org)
+	})
+}
+
+// userAdd creates nu in the jurisdiction and organization named.
+func (c *cli) userAdd(ctx context.Context, svc *auth.Service, nu auth.NewUser, juris, org string) error {
+	j, err := svc.JurisdictionByName(ctx, juris)
 	if err != nil {
-		return err
-	}
-	defer e.close()
-	svc := auth.NewService(e.db, time.Now)
-	if *name == "" {
-		*name = *username
-	}
-	nu := auth.NewUser{Username: *username, DisplayName: *name, Password: strings.TrimRight(line, "\r\n"), Role: *role,
-		CityGrant: *cityGrant}
-	j, err := svc.JurisdictionByName(ctx, *juris)
-	if err != nil {
-		return fmt.Errorf("--jurisdiction: 未找到区划 %q", *juris)
+		return fmt.Errorf("--jurisdiction: 未找到区划 %q", juris)
 	}
 	nu.JurisdictionID = j.ID
-	if *org != "" {
-		o, err := svc.OrganizationByName(ctx, *org)
+	if org != "" {
+		o, err := svc.OrganizationByName(ctx, org)
 		if err != nil {
-			return fmt.Errorf("--org: 未找到机构 %q", *org)
+			return fmt.Errorf("--org: 未找到机构 %q", org)
 		}
 		nu.OrgID = o.ID
 	}
@@ -99,8 +90,7 @@ func userAddRefusal(fe auth.FieldErrors) error {
 // userPasswd resets a user's password from standard input under the
 // security policy; the user must change it at the next sign-in.
 func (c *cli) userPasswd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("user passwd", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flags("user passwd")
 	username := fs.String("username", "", "登录名")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -108,6 +98,25 @@ func (c *cli) userPasswd(ctx context.Context, args []string) error {
 	if strings.TrimSpace(*username) == "" {
 		return errors.New("--username: 不能为空")
 	}
+	return c.withPassword(ctx, func(svc *auth.Service, password string) error {
+		err := svc.ResetPassword(ctx, auth.Principal{Name: "命令行"}, *username, password)
+		var pe *auth.PolicyError
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("--username: 未找到用户 %q", *username)
+		case errors.As(err, &pe):
+			return fmt.Errorf("密码: %s", pe.Message())
+		case err != nil:
+			return err
+		}
+		fmt.Fprintf(c.stdout, "已重置用户 %s 的密码,下次登录时须修改\n", *username)
+		return nil
+	})
+}
+
+// withPassword reads the password from the first line of standard input
+// and runs do with the user service.
+func (c *cli) withPassword(ctx context.Context, do func(svc *auth.Service, password string) error) error {
 	line, err := bufio.NewReader(c.stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return errors.New("密码: 请从标准输入提供密码")
@@ -117,17 +126,5 @@ func (c *cli) userPasswd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer e.close()
-	svc := auth.NewService(e.db, time.Now)
-	err = svc.ResetPassword(ctx, auth.Principal{Name: "命令行"}, *username, strings.TrimRight(line, "\r\n"))
-	var pe *auth.PolicyError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("--username: 未找到用户 %q", *username)
-	case errors.As(err, &pe):
-		return fmt.Errorf("密码: %s", pe.Message())
-	case err != nil:
-		return err
-	}
-	fmt.Fprintf(c.stdout, "已重置用户 %s 的密码,下次登录时须修改\n", *username)
-	return nil
+	return do(auth.NewService(e.db, time.Now), strings.TrimRight(line, "\r\n"))
 }

@@ -77,6 +77,15 @@ func Append(ctx context.Context, q *store.Queries, at time.Time, e Entry) (store
 	return ev, nil
 }
 
+// Record appends e at at in a transaction of its own: the trail of
+// something done outside the database (a sign-in, a download, an export).
+func Record(ctx context.Context, s *store.Store, at time.Time, e Entry) error {
+	return s.InTx(ctx, func(q *store.Queries) error {
+		_, err := Append(ctx, q, at, e)
+		return err
+	})
+}
+
 // Stream names the chain an event belongs to.
 func Stream(reviewID int64, at time.Time) string {
 	if reviewID != 0 {

@@ -200,3 +200,27 @@ func TestLoadKey(t *testing.T) {
 		t.Fatal("a short key was accepted")
 	}
 }
+
+// TestRecordAppendsToTheChain: an event recorded in a transaction of its
+// own joins its day's chain, which still verifies.
+func TestRecordAppendsToTheChain(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	appendEvents(t, s, 0, 2)
+	if err := audit.Record(ctx, s, day0.Add(time.Hour), audit.Entry{ActorID: 7, ActorName: "张三", Action: "download",
+		ObjectType: "fee_statement", ObjectID: "12", Detail: map[string]string{"format": "pdf"}}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := s.StreamEvents(ctx, dayStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 3 {
+		t.Fatalf("%d events in the day's stream, want 3", len(events))
+	}
+	e := events[2]
+	if e.Seq != 3 || e.ActorID != 7 || e.ActorName != "张三" || e.Action != "download" || e.ObjectID != "12" ||
+		e.Detail != `{"format":"pdf"}` || e.PrevHash != events[1].Hash || e.Hash != audit.Hash(e) {
+		t.Fatalf("recorded event %+v does not continue the chain after %+v", e, events[1])
+	}
+}

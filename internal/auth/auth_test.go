@@ -197,3 +197,37 @@ func TestTokenTrust(t *testing.T) {
 		t.Fatalf("a deactivated user's token was answered more than %s after", auth.TokenTrust)
 	}
 }
+
+// TestNameOr: the trail names a principal by name, else by user name,
+// else by what the caller falls back on.
+func TestNameOr(t *testing.T) {
+	tests := []struct {
+		p    auth.Principal
+		want string
+	}{
+		{auth.Principal{Name: "张三", Username: "zhang"}, "张三"},
+		{auth.Principal{Username: "zhang"}, "zhang"},
+		{auth.Principal{Role: auth.Auditor}, "系统"},
+		{auth.SystemPrincipal(), "系统"},
+	}
+	for _, tc := range tests {
+		if got := tc.p.NameOr("系统"); got != tc.want {
+			t.Errorf("%+v.NameOr(系统) = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}
+
+// TestRefusedErrorAnswers: a refusal of any service gives the web layer
+// its status, its stable code and its Chinese message.
+func TestRefusedErrorAnswers(t *testing.T) {
+	var err error = &auth.RefusedError{Status: 413, Reason: "too_large", Msg: "文件超过大小上限"}
+	var r interface {
+		HTTPStatus() int
+		Code() string
+		Message() string
+	}
+	if !errors.As(err, &r) || r.HTTPStatus() != 413 || r.Code() != "too_large" || r.Message() != "文件超过大小上限" ||
+		err.Error() != "文件超过大小上限" {
+		t.Fatalf("refusal %v does not answer its status, code and message", err)
+	}
+}

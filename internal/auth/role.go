@@ -6,6 +6,7 @@
 package auth
 
 import (
+	"cmp"
 	"errors"
 
 	"finreview/internal/store"
@@ -114,6 +115,10 @@ func FromUser(u store.User) Principal {
 	return Principal{UserID: u.ID, Username: u.Username, Name: u.DisplayName, Role: Role(u.Role),
 		OrgID: u.OrgID, JurisdictionID: u.JurisdictionID, CityGrant: u.CityGrant}
 }
+
+// NameOr names the principal in the audit trail and on papers: its name,
+// else its user name, else fallback.
+func (p Principal) NameOr(fallback string) string { return cmp.Or(p.Name, p.Username, fallback) }
 
 // Scope is the row-level scope of reviews and projects the principal may see.
 // It is the only place scope is decided; the store turns it into SQL.

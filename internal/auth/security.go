@@ -11,8 +11,10 @@ import (
 	"finreview/internal/store"
 )
 
-// RefusedError is a security administration request refused for a reason
-// the person can act on; it answers with Status and Code.
+// RefusedError is a request refused for a reason the person can act on
+// (a conflict with the state of things, a file too large, a service not
+// reachable): it answers with Status, the stable English code Reason and
+// the Chinese message Msg. Every service refuses with it.
 type RefusedError struct {
 	Status int
 	Reason string
@@ -22,6 +24,9 @@ type RefusedError struct {
 func (e *RefusedError) Error() string   { return e.Msg }
 func (e *RefusedError) Code() string    { return e.Reason }
 func (e *RefusedError) HTTPStatus() int { return e.Status }
+
+// Message is the Chinese message.
+func (e *RefusedError) Message() string { return e.Msg }
 
 // ErrSelfGrant refuses a security administrator changing their own role.
 var ErrSelfGrant = &RefusedError{Status: 409, Reason: "self_grant", Msg: "不能变更本人的角色"}

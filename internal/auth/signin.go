@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"finreview/internal/audit"
-	"finreview/internal/store"
 )
 
 // SignIn checks a person's name and password and opens a new session,
@@ -50,9 +49,6 @@ func (s *Service) IssueToken(ctx context.Context, username, password, ip string)
 // Record appends an audit event of a user's own (a sign-in, a refused
 // access, an export of the trail) with the user as its object.
 func (s *Service) Record(ctx context.Context, u User, action string, detail any) error {
-	return s.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, s.now(), audit.Entry{ActorID: u.ID, ActorName: u.DisplayName,
-			Action: action, ObjectType: "user", ObjectID: u.Username, Detail: detail})
-		return err
-	})
+	return audit.Record(ctx, s.store, s.now(), audit.Entry{ActorID: u.ID, ActorName: u.DisplayName,
+		Action: action, ObjectType: "user", ObjectID: u.Username, Detail: detail})
 }

@@ -53,15 +53,7 @@ type Schedule struct {
 
 // Error is a refusal of the billing service with an HTTP status, a stable
 // code and a Chinese message.
-type Error struct {
-	Status int
-	Kind   string
-	Msg    string
-}
-
-func (e *Error) Error() string   { return e.Msg }
-func (e *Error) HTTPStatus() int { return e.Status }
-func (e *Error) Code() string    { return e.Kind }
+type Error = auth.RefusedError
 
 // maxNameRunes is the length of fee_schedules.name.
 const maxNameRunes = 200
@@ -169,7 +161,7 @@ func (s *Service) ensureExample(ctx context.Context, q *store.Queries) (bool, er
 
 // noSchedule says that no schedule had taken effect on a date.
 func noSchedule(date time.Time) error {
-	return &Error{Status: 409, Kind: "no_fee_schedule",
+	return &Error{Status: 409, Reason: "no_fee_schedule",
 		Msg: fmt.Sprintf("%s 没有生效的费率表,请管理员录入生效日期不晚于该日的费率表", date.In(shanghai).Format(time.DateOnly))}
 }
 
@@ -313,12 +305,9 @@ func (s *Service) UpdateSchedule(ctx context.Context, actor auth.Principal, id i
 // RecordDownload audits a download of a fee statement (reviewID != 0) or
 // of the contractor deduction list (reviewID == 0).
 func (s *Service) RecordDownload(ctx context.Context, actor auth.Principal, reviewID int64, object, format string) error {
-	return s.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, s.now(), audit.Entry{ActorID: actor.UserID, ActorName: actor.Name, Action: "download",
-			ReviewID: reviewID, ObjectType: object, ObjectID: strconv.FormatInt(reviewID, 10),
-			Detail: map[string]string{"format": format, "role": string(actor.Role)}})
-		return err
-	})
+	return audit.Record(ctx, s.store, s.now(), audit.Entry{ActorID: actor.UserID, ActorName: actor.Name, Action: "download",
+		ReviewID: reviewID, ObjectType: object, ObjectID: strconv.FormatInt(reviewID, 10),
+		Detail: map[string]string{"format": format, "role": string(actor.Role)}})
 }
 
 // FieldError is a refused input naming its field (a JSON path such as

@@ -206,7 +206,7 @@ func applyEdit(ctx context.Context, q *store.Queries, e edit, action, what strin
 			return CalendarEdit{}, fmt.Errorf("save calendar day %s: %w", d.Date, err)
 		}
 	}
-	reason := fmt.Sprintf("%s(%s 操作,日历版本 %s)", what, actorName(actor), out.Calendar.Version())
+	reason := fmt.Sprintf("%s(%s 操作,日历版本 %s)", what, actor.NameOr("系统"), out.Calendar.Version())
 	for _, y := range e.years {
 		moves, err := Recompute(ctx, q, out.Calendar, y, reason, actor, at)
 		if err != nil {
@@ -235,7 +235,7 @@ func applyEdit(ctx context.Context, q *store.Queries, e edit, action, what strin
 	if len(e.upsert) == 1 {
 		detail["day"] = map[string]string{"date": e.upsert[0].Date.String(), "kind": string(e.upsert[0].Kind), "name": e.upsert[0].Name}
 	}
-	if _, err := audit.Append(ctx, q, at, audit.Entry{ActorID: actor.UserID, ActorName: actorName(actor), Action: action,
+	if _, err := audit.Append(ctx, q, at, audit.Entry{ActorID: actor.UserID, ActorName: actor.NameOr("系统"), Action: action,
 		ObjectType: "calendar", ObjectID: yearsText(e.years), Detail: detail}); err != nil {
 		return CalendarEdit{}, err
 	}

@@ -51,16 +51,7 @@ type Engine struct {
 
 // NewEngine builds an engine; see EngineOptions for the defaults.
 func NewEngine(o EngineOptions) *Engine {
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Instance == "" {
-		host, _ := os.Hostname()
-		o.Instance = fmt.Sprintf("%s:%d", host, os.Getpid())
-	}
+	LoopDefaults(&o.Log, &o.Now, &o.Instance)
 	if o.Interval <= 0 {
 		o.Interval = 30 * time.Second
 	}
@@ -71,6 +62,22 @@ func NewEngine(o EngineOptions) *Engine {
 		o.Batch = 100
 	}
 	return &Engine{o: o}
+}
+
+// LoopDefaults fills what a loop that claims rows in every instance was not
+// given: a log that discards, the real clock, and the name it claims rows
+// under (host name and pid).
+func LoopDefaults(log **slog.Logger, now *func() time.Time, instance *string) {
+	if *log == nil {
+		*log = slog.New(slog.DiscardHandler)
+	}
+	if *now == nil {
+		*now = time.Now
+	}
+	if *instance == "" {
+		host, _ := os.Hostname()
+		*instance = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
 }
 
 // Run runs a pass at once and then every Interval until ctx is done. While

@@ -98,7 +98,7 @@ func Recompute(ctx context.Context, q *store.Queries, cal *calendar.Calendar, ye
 			"old_flagged_year": nullYear(old.FlaggedYear), "new_flagged_year": nullYear(d.FlaggedYear),
 			"calendar_version": d.CalendarVersion,
 		}
-		if _, err := audit.Append(ctx, q, at, audit.Entry{ActorID: actor.UserID, ActorName: actorName(actor),
+		if _, err := audit.Append(ctx, q, at, audit.Entry{ActorID: actor.UserID, ActorName: actor.NameOr("系统"),
 			Action: "deadline_recompute", ReviewID: d.ReviewID, ObjectType: "deadline", ObjectID: strconv.FormatInt(d.ID, 10),
 			Detail: detail}); err != nil {
 			return nil, err
@@ -113,14 +113,4 @@ func nullYear(n sql.NullInt64) any {
 		return nil
 	}
 	return n.Int64
-}
-
-func actorName(p auth.Principal) string {
-	if p.Name != "" {
-		return p.Name
-	}
-	if p.Username != "" {
-		return p.Username
-	}
-	return "系统"
 }

@@ -3,47 +3,34 @@ package docs
 import (
 	"fmt"
 	"strings"
+
+	"finreview/internal/auth"
 )
 
 // Error is a refusal with its own HTTP status, a stable English code and a
 // Chinese message for people.
-type Error struct {
-	Status int
-	code   string
-	msg    string
-}
-
-func (e *Error) Error() string { return e.msg }
-
-// Message is the Chinese message.
-func (e *Error) Message() string { return e.msg }
-
-// HTTPStatus is the status the web layer answers with.
-func (e *Error) HTTPStatus() int { return e.Status }
-
-// Code is the stable English code.
-func (e *Error) Code() string { return e.code }
+type Error = auth.RefusedError
 
 // ErrStorageUnavailable means the object store did not answer: uploads and
 // downloads answer 503 and nothing is left half-written in the database.
-var ErrStorageUnavailable = &Error{Status: 503, code: "storage_unavailable", msg: "文件存储服务暂不可用,请稍后重试"}
+var ErrStorageUnavailable = &Error{Status: 503, Reason: "storage_unavailable", Msg: "文件存储服务暂不可用,请稍后重试"}
 
 // ErrUploadIncomplete means the upload's body did not arrive whole: the
 // connection broke off, the body ended before its declared length, or
 // reading it failed. Nothing of it is kept.
-var ErrUploadIncomplete = &Error{Status: 400, code: "upload_incomplete",
-	msg: "上传未完成:文件内容不完整(连接中断或长度与声明不符),未保存,请重新上传"}
+var ErrUploadIncomplete = &Error{Status: 400, Reason: "upload_incomplete",
+	Msg: "上传未完成:文件内容不完整(连接中断或长度与声明不符),未保存,请重新上传"}
 
 func errTooLarge(category string, limit int64) *Error {
-	return &Error{Status: 413, code: "too_large",
-		msg: fmt.Sprintf("文件超过「%s」类资料的大小上限 %s", CategoryLabel(category), humanSize(limit))}
+	return &Error{Status: 413, Reason: "too_large",
+		Msg: fmt.Sprintf("文件超过「%s」类资料的大小上限 %s", CategoryLabel(category), humanSize(limit))}
 }
 
 // errUnsupported says in words which kinds of file the category takes and
 // what the chosen file is; the detected media type stays in the log.
 func errUnsupported(category, detected, group string) *Error {
-	return &Error{Status: 415, code: "unsupported_type",
-		msg: fmt.Sprintf("「%s」类资料仅接受 %s;所选文件是%s,未保存", CategoryLabel(category), allowedText(category),
+	return &Error{Status: 415, Reason: "unsupported_type",
+		Msg: fmt.Sprintf("「%s」类资料仅接受 %s;所选文件是%s,未保存", CategoryLabel(category), allowedText(category),
 			typeWords(detected, group))}
 }
 
@@ -76,7 +63,7 @@ func typeWords(detected, group string) string {
 	return "无法识别的文件格式"
 }
 
-func errConflict(msg string) *Error { return &Error{Status: 409, code: "conflict", msg: msg} }
+func errConflict(msg string) *Error { return &Error{Status: 409, Reason: "conflict", Msg: msg} }
 
 // FieldError is invalid input in one field (422).
 type FieldError struct {

@@ -2,6 +2,7 @@ package docs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -558,20 +559,12 @@ func BuildContent(in PaperInput) Content {
 	}
 	amountRows := []Row{{"送审金额(元)", Money(submitted)}}
 	if hasAudited {
-		diff := submitted.Sub(audited)
-		label := "审减额(元)"
-		if diff.IsNegative() {
-			label = "审增额(元)"
+		change, word, rate := reduction(submitted, audited)
+		rateText := "—"
+		if rate != "" {
+			rateText = rate + "%"
 		}
-		rate := "—"
-		if submitted.IsPositive() {
-			rate = diff.Abs().Mul(decimal.NewFromInt(100)).DivRound(submitted, 2).StringFixed(2) + "%"
-		}
-		rateLabel := "审减率"
-		if diff.IsNegative() {
-			rateLabel = "审增率"
-		}
-		amountRows = append(amountRows, Row{"审定金额(元)", Money(audited)}, Row{label, Money(diff.Abs())}, Row{rateLabel, rate})
+		amountRows = append(amountRows, Row{"审定金额(元)", Money(audited)}, Row{word + "额(元)", Money(change)}, Row{word + "率", rateText})
 	}
 	projectRows := []Row{
 		{"项目名称", proj.Name}, {"项目编号", proj.Code}, {"建设单位", r.UnitName}, {"所属区划", j.Name},
@@ -615,16 +608,9 @@ func BuildContent(in PaperInput) Content {
 		firm := r.FirmName
 		conclusionText := fmt.Sprintf("经评审,该项目送审金额%s元", Money(submitted))
 		if hasAudited {
-			diff := submitted.Sub(audited)
-			word := "审减"
-			if diff.IsNegative() {
-				word = "审增"
-			}
-			rate := "0.00"
-			if submitted.IsPositive() {
-				rate = diff.Abs().Mul(decimal.NewFromInt(100)).DivRound(submitted, 2).StringFixed(2)
-			}
-			conclusionText += fmt.Sprintf(",审定金额%s元,%s%s元,%s率%s%%。", Money(audited), word, Money(diff.Abs()), word, rate)
+			change, word, rate := reduction(submitted, audited)
+			conclusionText += fmt.Sprintf(",审定金额%s元,%s%s元,%s率%s%%。", Money(audited), word, Money(change), word,
+				cmp.Or(rate, "0.00"))
 		} else {
 			conclusionText += "。"
 		}
@@ -678,31 +664,54 @@ func BuildContent(in PaperInput) Content {
 	return c.fullWidth()
 }
 
+// reduction is what the review changed of the submitted amount: the
+// change itself, 审减 or 审增 (when audited is more), and its rate in
+// percent of the submitted amount with two decimals ("" when nothing was
+// submitted).
+func reduction(submitted, audited decimal.Decimal) (change decimal.Decimal, word, rate string) {
+	diff := submitted.Sub(audited)
+	word = "审减"
+	if diff.IsNegative() {
+		word = "审增"
+	}
+	if submitted.IsPositive() {
+		rate = diff.Abs().Mul(decimal.NewFromInt(100)).DivRound(submitted, 2).StringFixed(2)
+	}
+	return diff.Abs(), word, rate
+}
+
 // fullWidth gives the paper's Chinese text full-width punctuation (，：；（）)
 // while keeping amounts (8,650,000.00) and codes as they are.
 func (c Content) fullWidth() Content {
 	c.Title, c.Addressee, c.Copies = FullWidth(c.Title), FullWidth(c.Addressee), FullWidth(c.Copies)
 	c.Issuer, c.Signer = FullWidth(c.Issuer), FullWidth(c.Signer)
-	secs := make([]Section, len(c.Sections))
-	for i, s := range c.Sections {
-		ns := Section{Heading: FullWidth(s.Heading)}
-		for _, p := range s.Paragraphs {
-			ns.Paragraphs = append(ns.Paragraphs, FullWidth(p))
-		}
-		for _, r := range s.Rows {
-			ns.Rows = append(ns.Rows, Row{Label: FullWidth(r.Label), Value: FullWidth(r.Value)})
-		}
-		secs[i] = ns
-	}
-	c.Sections = secs
-	receipt := make([]string, len(c.Receipt))
-	for i, l := range c.Receipt {
-		receipt[i] = FullWidth(l)
-	}
+	var receipt []string
+	c.Sections, receipt = c.mapBody(FullWidth)
 	if len(receipt) > 0 {
 		c.Receipt = receipt
 	}
 	return c
+}
+
+// mapBody is c's sections and receipt lines with f applied to every text
+// in them (no receipt lines when c has none).
+func (c Content) mapBody(f func(string) string) ([]Section, []string) {
+	secs := make([]Section, len(c.Sections))
+	for i, s := range c.Sections {
+		ns := Section{Heading: f(s.Heading)}
+		for _, p := range s.Paragraphs {
+			ns.Paragraphs = append(ns.Paragraphs, f(p))
+		}
+		for _, r := range s.Rows {
+			ns.Rows = append(ns.Rows, Row{Label: f(r.Label), Value: f(r.Value)})
+		}
+		secs[i] = ns
+	}
+	var receipt []string
+	for _, l := range c.Receipt {
+		receipt = append(receipt, f(l))
+	}
+	return secs, receipt
 }
 
 // FullWidth turns ASCII , : ; ( ) ? ! next to Chinese text into their

@@ -165,21 +165,7 @@ func (g *glyphs) printable(c Content) Content {
 	out := c
 	out.Kind, out.Issuer, out.DocNumber, out.Title = p(c.Kind), p(c.Issuer), p(c.DocNumber), p(c.Title)
 	out.Addressee, out.Signer, out.Date, out.Copies = p(c.Addressee), p(c.Signer), p(c.Date), p(c.Copies)
-	out.Sections = make([]Section, len(c.Sections))
-	for i, s := range c.Sections {
-		ns := Section{Heading: p(s.Heading)}
-		for _, para := range s.Paragraphs {
-			ns.Paragraphs = append(ns.Paragraphs, p(para))
-		}
-		for _, r := range s.Rows {
-			ns.Rows = append(ns.Rows, Row{Label: p(r.Label), Value: p(r.Value)})
-		}
-		out.Sections[i] = ns
-	}
-	out.Receipt = nil
-	for _, l := range c.Receipt {
-		out.Receipt = append(out.Receipt, p(l))
-	}
+	out.Sections, out.Receipt = c.mapBody(p)
 	return out
 }
 

@@ -428,14 +428,10 @@ func (s *Service) photoExtras(ctx context.Context, key, ct string) (thumbKey str
 	return tk, takenAt
 }
 
+// actorName names a person in the document trail: a user with no name
+// by role.
 func actorName(p auth.Principal) string {
-	if p.Name != "" {
-		return p.Name
-	}
-	if p.Username != "" {
-		return p.Username
-	}
-	return p.Role.Label()
+	return p.NameOr(p.Role.Label())
 }
 
 // Access actions recorded in document_access.

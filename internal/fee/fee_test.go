@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -586,5 +587,28 @@ func TestComputeFullBandLines(t *testing.T) {
 	}
 	if s := Example(); s.fast == nil || !s.fast.ok || !s.fast.matches(s) {
 		t.Errorf("the parsed example keeps no figures for the integer path: %+v", s.fast)
+	}
+}
+
+// TestParseCodes: a kind or outcome code is taken as it is; any other is
+// refused with the codes allowed.
+func TestParseCodes(t *testing.T) {
+	for _, k := range Kinds() {
+		if got, err := ParseKind(string(k)); got != k || err != nil {
+			t.Errorf("ParseKind(%q) = %q, %v", k, got, err)
+		}
+	}
+	for _, o := range Outcomes() {
+		if got, err := ParseOutcome(string(o)); got != o || err != nil {
+			t.Errorf("ParseOutcome(%q) = %q, %v", o, got, err)
+		}
+	}
+	_, err := ParseKind("Settlement")
+	if !errors.Is(err, ErrUnknownKind) || !strings.Contains(err.Error(), `"Settlement"(可选值:estimate, budget, settlement`) {
+		t.Errorf("ParseKind(Settlement) = %v", err)
+	}
+	_, err = ParseOutcome("")
+	if !errors.Is(err, ErrUnknownOutcome) || !strings.Contains(err.Error(), `""(可选值:normal, returned, unilateral)`) {
+		t.Errorf("ParseOutcome(\"\") = %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package fee
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -33,21 +34,9 @@ func Kinds() []Kind {
 }
 
 // ParseKind turns a code such as "settlement" into a Kind, refusing unknown codes.
-func ParseKind(s string) (Kind, error) {
-	k := Kind(s)
-	if k.valid() {
-		return k, nil
-	}
-	return "", fmt.Errorf("%w %q(可选值:%s)", ErrUnknownKind, s, joinCodes(Kinds()))
-}
+func ParseKind(s string) (Kind, error) { return parseCode(s, Kinds(), ErrUnknownKind) }
 
-func (k Kind) valid() bool {
-	switch k {
-	case Estimate, Budget, Settlement, Change, FinalAccounts, ProcurementFinal, Tracking, SpecialCheck:
-		return true
-	}
-	return false
-}
+func (k Kind) valid() bool { return slices.Contains(Kinds(), k) }
 
 // Label is the Chinese name of the kind shown to users.
 func (k Kind) Label() string {
@@ -94,20 +83,17 @@ func Outcomes() []Outcome {
 }
 
 // ParseOutcome turns a code such as "unilateral" into an Outcome, refusing unknown codes.
-func ParseOutcome(s string) (Outcome, error) {
-	o := Outcome(s)
-	if o.valid() {
-		return o, nil
-	}
-	return "", fmt.Errorf("%w %q(可选值:%s)", ErrUnknownOutcome, s, joinCodes(Outcomes()))
-}
+func ParseOutcome(s string) (Outcome, error) { return parseCode(s, Outcomes(), ErrUnknownOutcome) }
 
-func (o Outcome) valid() bool {
-	switch o {
-	case Normal, Returned, Unilateral:
-		return true
+func (o Outcome) valid() bool { return slices.Contains(Outcomes(), o) }
+
+// parseCode turns s into the code of all it is, refusing any other with
+// unknown and the codes allowed.
+func parseCode[T ~string](s string, all []T, unknown error) (T, error) {
+	if slices.Contains(all, T(s)) {
+		return T(s), nil
 	}
-	return false
+	return "", fmt.Errorf("%w %q(可选值:%s)", unknown, s, joinCodes(all))
 }
 
 // Label is the Chinese name of the outcome shown to users.

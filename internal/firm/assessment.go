@@ -93,7 +93,7 @@ func (s *Service) CreatePeriod(ctx context.Context, p auth.Principal, in PeriodI
 			return err
 		}
 		per.ID = id
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "assessment_period_create",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "assessment_period_create",
 			ObjectType: "assessment_period", ObjectID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"name": per.Name, "starts_on": dateText(per.StartsOn), "ends_on": dateText(per.EndsOn),
 				"criteria": json.RawMessage(b), "bottom_n": per.BottomN, "threshold": per.Threshold.StringFixed(2)}})
@@ -146,12 +146,8 @@ func (s *Service) EnterScores(ctx context.Context, p auth.Principal, periodID, f
 	}
 	now := s.now().Truncate(time.Microsecond)
 	return s.store.InTx(ctx, func(q *store.Queries) error {
-		per, err := q.LockAssessmentPeriod(ctx, periodID)
-		if err != nil {
+		if _, err := openPeriod(ctx, q, periodID, "考核期已结束,不能再录入得分"); err != nil {
 			return err
-		}
-		if per.Closed {
-			return conflictErr("period_closed", "考核期已结束,不能再录入得分")
 		}
 		if _, err := q.FirmByID(ctx, firmID); errors.Is(err, store.ErrNotFound) {
 			return fieldErr("firm_id", "中介机构不存在")
@@ -162,7 +158,7 @@ func (s *Service) EnterScores(ctx context.Context, p auth.Principal, periodID, f
 			ReportQuality: reportQuality, EnteredBy: p.UserID, EnteredAt: now}); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "assessment_scores",
+		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "assessment_scores",
 			ObjectType: "firm", ObjectID: strconv.FormatInt(firmID, 10),
 			Detail: map[string]any{"period_id": strconv.FormatInt(periodID, 10), "truthfulness": truthfulness.StringFixed(2),
 				"report_quality": reportQuality.StringFixed(2)}})
@@ -254,30 +250,55 @@ func (s *Service) fillInputs(ctx context.Context, q *store.Queries, rk *Ranking)
 // assign.Assess; ranks them and flags the bottom ones with evidence. It
 // refuses while any firm lacks entered scores.
 func (s *Service) Compute(ctx context.Context, p auth.Principal, periodID int64) (Ranking, error) {
+	return s.recompute(ctx, p, periodID, "assessment_compute", "考核期已结束,不能重新计算", nil)
+}
+
+// recompute recomputes an open period's assessments in one transaction,
+// lets then add its own writes and audit detail, appends the audit event
+// action and returns the new ranking. closedMsg refuses a period closed
+// already.
+func (s *Service) recompute(ctx context.Context, p auth.Principal, periodID int64, action, closedMsg string,
+	then func(q *store.Queries, rows []store.FirmAssessment, detail map[string]any, now time.Time) error) (Ranking, error) {
 	if err := mayManage(p); err != nil {
 		return Ranking{}, err
 	}
 	now := s.now().Truncate(time.Microsecond)
 	err := s.store.InTx(ctx, func(q *store.Queries) error {
-		per, err := q.LockAssessmentPeriod(ctx, periodID)
+		per, err := openPeriod(ctx, q, periodID, closedMsg)
 		if err != nil {
 			return err
-		}
-		if per.Closed {
-			return conflictErr("period_closed", "考核期已结束,不能重新计算")
 		}
 		rows, err := s.compute(ctx, q, per, p, now)
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "assessment_compute",
-			ObjectType: "assessment_period", ObjectID: strconv.FormatInt(periodID, 10), Detail: rankingAudit(rows)})
+		detail := rankingAudit(rows)
+		if then != nil {
+			if err := then(q, rows, detail, now); err != nil {
+				return err
+			}
+		}
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: action,
+			ObjectType: "assessment_period", ObjectID: strconv.FormatInt(periodID, 10), Detail: detail})
 		return err
 	})
 	if err != nil {
 		return Ranking{}, err
 	}
 	return s.Ranking(ctx, periodID)
+}
+
+// openPeriod locks a period that is still open; closedMsg refuses one
+// closed already.
+func openPeriod(ctx context.Context, q *store.Queries, periodID int64, closedMsg string) (store.AssessmentPeriod, error) {
+	per, err := q.LockAssessmentPeriod(ctx, periodID)
+	if err != nil {
+		return per, err
+	}
+	if per.Closed {
+		return per, conflictErr("period_closed", closedMsg)
+	}
+	return per, nil
 }
 
 // compute writes the period's assessments inside q and returns them in rank order.
@@ -375,47 +396,26 @@ func rankingAudit(rows []store.FirmAssessment) map[string]any {
 // each firm's total into firms.score, so that the rotation ranks firms by
 // it from now on.
 func (s *Service) Close(ctx context.Context, p auth.Principal, periodID int64) (Ranking, error) {
-	if err := mayManage(p); err != nil {
-		return Ranking{}, err
-	}
-	now := s.now().Truncate(time.Microsecond)
-	err := s.store.InTx(ctx, func(q *store.Queries) error {
-		per, err := q.LockAssessmentPeriod(ctx, periodID)
-		if err != nil {
-			return err
-		}
-		if per.Closed {
-			return conflictErr("period_closed", "考核期已结束")
-		}
-		rows, err := s.compute(ctx, q, per, p, now)
-		if err != nil {
-			return err
-		}
-		scores := make([]map[string]any, 0, len(rows))
-		for _, r := range rows {
-			before, err := q.FirmByID(ctx, r.FirmID)
-			if err != nil {
+	return s.recompute(ctx, p, periodID, "assessment_close", "考核期已结束",
+		func(q *store.Queries, rows []store.FirmAssessment, detail map[string]any, now time.Time) error {
+			scores := make([]map[string]any, 0, len(rows))
+			for _, r := range rows {
+				before, err := q.FirmByID(ctx, r.FirmID)
+				if err != nil {
+					return err
+				}
+				if err := q.SetFirmScore(ctx, r.FirmID, r.Total); err != nil {
+					return err
+				}
+				scores = append(scores, map[string]any{"firm_id": strconv.FormatInt(r.FirmID, 10),
+					"before": before.Score.StringFixed(2), "after": r.Total.StringFixed(2)})
+			}
+			if err := q.ClosePeriod(ctx, periodID, p.UserID, now); err != nil {
 				return err
 			}
-			if err := q.SetFirmScore(ctx, r.FirmID, r.Total); err != nil {
-				return err
-			}
-			scores = append(scores, map[string]any{"firm_id": strconv.FormatInt(r.FirmID, 10),
-				"before": before.Score.StringFixed(2), "after": r.Total.StringFixed(2)})
-		}
-		if err := q.ClosePeriod(ctx, periodID, p.UserID, now); err != nil {
-			return err
-		}
-		detail := rankingAudit(rows)
-		detail["scores"] = scores
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "assessment_close",
-			ObjectType: "assessment_period", ObjectID: strconv.FormatInt(periodID, 10), Detail: detail})
-		return err
-	})
-	if err != nil {
-		return Ranking{}, err
-	}
-	return s.Ranking(ctx, periodID)
+			detail["scores"] = scores
+			return nil
+		})
 }
 
 // History returns the assessments of the latest periods (the ranking history).

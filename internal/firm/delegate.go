@@ -145,7 +145,7 @@ func (s *Service) Delegate(ctx context.Context, q *store.Queries, r store.Review
 	if req.SupervisorID != 0 {
 		detail["supervisor_id"] = strconv.FormatInt(req.SupervisorID, 10)
 	}
-	if _, err := audit.Append(ctx, q, now, audit.Entry{ActorID: req.Actor.UserID, ActorName: actorName(req.Actor),
+	if _, err := audit.Append(ctx, q, now, audit.Entry{ActorID: req.Actor.UserID, ActorName: req.Actor.NameOr("系统"),
 		Action: action, ReviewID: r.ID, ObjectType: "firm", ObjectID: strconv.FormatInt(d.FirmID, 10), Detail: detail}); err != nil {
 		return Delegation{}, err
 	}
@@ -349,14 +349,4 @@ func (s *Service) request(ctx context.Context, q *store.Queries, r store.Review)
 
 func toCursor(c store.RotationCursor) assign.Cursor {
 	return assign.Cursor{LastFirmID: c.LastFirmID, LastScore: c.LastScore, LastAdmittedAt: c.LastAdmittedAt}
-}
-
-func actorName(p auth.Principal) string {
-	if p.Name != "" {
-		return p.Name
-	}
-	if p.Username != "" {
-		return p.Username
-	}
-	return "系统"
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"finreview/internal/assign"
+	"finreview/internal/auth"
 )
 
 // FieldError is invalid input in one field (the web layer answers 422).
@@ -25,22 +26,10 @@ func (e *FieldError) Field() string { return e.field }
 func (e *FieldError) Code() string { return "invalid" }
 
 // StatusError is a refusal with its own HTTP status and stable code.
-type StatusError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *StatusError) Error() string { return e.msg }
-
-// HTTPStatus is the status the web layer answers.
-func (e *StatusError) HTTPStatus() int { return e.status }
-
-// Code is the stable English code.
-func (e *StatusError) Code() string { return e.code }
+type StatusError = auth.RefusedError
 
 func conflictErr(code, msg string) *StatusError {
-	return &StatusError{status: 409, code: code, msg: msg}
+	return &StatusError{Status: 409, Reason: code, Msg: msg}
 }
 
 // NoEligibleFirmError reports that rotation skipped every firm; nothing was

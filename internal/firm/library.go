@@ -283,7 +283,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (int64
 		if err := q.SetFirmStatus(ctx, id, string(assign.Active), "准入入库", p.UserID, now); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "firm_create",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "firm_create",
 			ObjectType: "firm", ObjectID: strconv.FormatInt(id, 10), Detail: map[string]any{"after": firmAudit(f)}})
 		return err
 	})
@@ -314,7 +314,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Inp
 		} else if err != nil {
 			return fmt.Errorf("update firm: %w", err)
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "firm_update",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "firm_update",
 			ObjectType: "firm", ObjectID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"before": firmAudit(before), "after": firmAudit(f)}})
 		return err
@@ -358,7 +358,7 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id int64, sta
 		if err := q.SetFirmStatus(ctx, id, string(status), reason, p.UserID, now); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "firm_status",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "firm_status",
 			ObjectType: "firm", ObjectID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"before": before.Status, "after": string(status), "reason": reason}})
 		return err
@@ -397,7 +397,7 @@ func (s *Service) DeclareConflict(ctx context.Context, p auth.Principal, firmID,
 		} else if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "firm_conflict",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "firm_conflict",
 			ObjectType: "firm", ObjectID: strconv.FormatInt(firmID, 10),
 			Detail: map[string]any{"org_id": strconv.FormatInt(orgID, 10), "org_name": org.Name, "relation": relation}})
 		return err
@@ -446,7 +446,7 @@ func (s *Service) AddExpert(ctx context.Context, p auth.Principal, e store.Exper
 		if id, err = q.InsertExpert(ctx, e); err != nil {
 			return fmt.Errorf("insert expert: %w", err)
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "expert_add",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_add",
 			ObjectType: "expert", ObjectID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"name": e.Name, "specialty": e.Specialty, "title": e.Title, "employer": e.Employer}})
 		return err
@@ -464,7 +464,7 @@ func (s *Service) SetExpertActive(ctx context.Context, p auth.Principal, id int6
 		if err := q.SetExpertActive(ctx, id, active); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "expert_active",
+		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_active",
 			ObjectType: "expert", ObjectID: strconv.FormatInt(id, 10), Detail: map[string]any{"active": active}})
 		return err
 	})

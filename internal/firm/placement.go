@@ -85,12 +85,9 @@ func (s *Service) SetExpertPlacement(ctx context.Context, p auth.Principal, expe
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q *store.Queries) error {
-		e, err := q.ExpertByID(ctx, expertID)
+		e, err := expertOf(ctx, q, expertID)
 		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fieldErr("expert_id", "专家不存在")
-			}
-			return fmt.Errorf("expert: %w", err)
+			return err
 		}
 		detail := map[string]any{"expert": e.Name, "employer_org_id": idText(employerOrgID), "firm_id": idText(firmID)}
 		if employerOrgID != 0 {
@@ -110,7 +107,7 @@ func (s *Service) SetExpertPlacement(ctx context.Context, p auth.Principal, expe
 		if err := q.SetExpertPlacement(ctx, expertID, employerOrgID, firmID); err != nil {
 			return fmt.Errorf("set expert placement: %w", err)
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "expert_placement",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_placement",
 			ObjectType: "expert", ObjectID: strconv.FormatInt(expertID, 10), Detail: detail})
 		return err
 	})
@@ -135,12 +132,9 @@ func (s *Service) DeclareExpertRelation(ctx context.Context, p auth.Principal, e
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q *store.Queries) error {
-		e, err := q.ExpertByID(ctx, expertID)
+		e, err := expertOf(ctx, q, expertID)
 		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fieldErr("expert_id", "专家不存在")
-			}
-			return fmt.Errorf("expert: %w", err)
+			return err
 		}
 		o, err := orgOf(ctx, q, orgID, "org_id", "")
 		if err != nil {
@@ -149,11 +143,24 @@ func (s *Service) DeclareExpertRelation(ctx context.Context, p auth.Principal, e
 		if err := q.DeclareExpertRelation(ctx, expertID, orgID, relation, now); err != nil {
 			return fmt.Errorf("declare expert relation: %w", err)
 		}
-		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "expert_relation",
+		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_relation",
 			ObjectType: "expert", ObjectID: strconv.FormatInt(expertID, 10),
 			Detail: map[string]any{"expert": e.Name, "org_id": idText(orgID), "org": o.Name, "relation": relation}})
 		return err
 	})
+}
+
+// expertOf reads an expert of the library; a missing one is refused as
+// the field expert_id.
+func expertOf(ctx context.Context, q *store.Queries, id int64) (store.Expert, error) {
+	e, err := q.ExpertByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return e, fieldErr("expert_id", "专家不存在")
+	}
+	if err != nil {
+		return e, fmt.Errorf("expert: %w", err)
+	}
+	return e, nil
 }
 
 // orgOf reads an organization named by a form field, of the given kind

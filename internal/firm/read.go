@@ -32,9 +32,6 @@ func (s *Service) Expert(ctx context.Context, id int64) (Expert, error) {
 // RecordExport records p's download of a library export (action names
 // it: firm_export, assessment_export) in the audit trail.
 func (s *Service) RecordExport(ctx context.Context, p auth.Principal, action, objectType string, detail map[string]any) error {
-	return s.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, s.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: action,
-			ObjectType: objectType, Detail: detail})
-		return err
-	})
+	return audit.Record(ctx, s.store, s.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: action,
+		ObjectType: objectType, Detail: detail})
 }

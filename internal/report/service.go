@@ -100,12 +100,9 @@ func (s *Service) ExportAudit(ctx context.Context, p auth.Principal, u auth.User
 	if err != nil {
 		return n, err
 	}
-	return n, s.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, s.now(), audit.Entry{ActorID: u.ID, ActorName: u.DisplayName, Action: "audit_export",
-			ObjectType: "user", ObjectID: u.Username, Detail: map[string]any{"events": n, "action": f.Action, "actor_id": f.ActorID,
-				"review_id": f.ReviewID}})
-		return err
-	})
+	return n, audit.Record(ctx, s.store, s.now(), audit.Entry{ActorID: u.ID, ActorName: u.DisplayName, Action: "audit_export",
+		ObjectType: "user", ObjectID: u.Username, Detail: map[string]any{"events": n, "action": f.Action, "actor_id": f.ActorID,
+			"review_id": f.ReviewID}})
 }
 
 // AuditEvents lists the audit events p may read, as f selects, with their

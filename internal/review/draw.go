@@ -19,7 +19,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/draw"
 	"finreview/internal/fee"
-	"finreview/internal/notice"
+	"finreview/internal/review/notice"
 	"finreview/internal/store"
 	"finreview/workflow"
 )

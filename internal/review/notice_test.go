@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"finreview/internal/notice"
 	"finreview/internal/review"
+	"finreview/internal/review/notice"
 	"finreview/workflow"
 )
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"finreview/internal/auth"
-	"finreview/internal/notice"
+	"finreview/internal/review/notice"
 	"finreview/internal/store"
 	"finreview/workflow"
 )

@@ -37,11 +37,8 @@ func (s *Service) RecentActions(ctx context.Context, p auth.Principal, limit int
 // RecordExport records p's export of the review list (its filter and row
 // count) in the audit trail.
 func (s *Service) RecordExport(ctx context.Context, p auth.Principal, filter map[string]string, rows int) error {
-	return s.store.InTx(ctx, func(q *store.Queries) error {
-		_, err := audit.Append(ctx, q, s.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "export_reviews",
-			ObjectType: "review_list", Detail: map[string]any{"filter": filter, "rows": rows}})
-		return err
-	})
+	return audit.Record(ctx, s.store, s.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "export_reviews",
+		ObjectType: "review_list", Detail: map[string]any{"filter": filter, "rows": rows}})
 }
 
 // Papers lists the documents issued for a review p may see.

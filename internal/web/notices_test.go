@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"finreview/internal/auth"
-	"finreview/internal/notice"
+	"finreview/internal/review/notice"
 	"finreview/internal/testenv"
 	"finreview/internal/web"
 )

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"finreview/internal/retention"
+	"finreview/internal/review/retention"
 )
 
 // disposalPage lists the archives due for disposal (档案到期处置); each is

@@ -19,8 +19,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/importer"
 	"finreview/internal/review"
+	"finreview/internal/review/importer"
 )
 
 // maxImportBytes bounds an uploaded register (100,000 reviews take about 6 MB).

@@ -17,7 +17,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/demo"
-	"finreview/internal/importer"
+	"finreview/internal/review/importer"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 	"finreview/internal/web"

@@ -7,7 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/notice"
+	"finreview/internal/review/notice"
 )
 
 type profileKindRow struct {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"finreview/internal/standin"
+	"finreview/internal/auth/standin"
 )
 
 // standInsView is the stand-ins page: the user's stand-ins, given and

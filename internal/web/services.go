@@ -4,16 +4,16 @@ import (
 	"context"
 
 	"finreview/internal/auth"
+	"finreview/internal/auth/standin"
 	"finreview/internal/billing"
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
-	"finreview/internal/importer"
-	"finreview/internal/notice"
 	"finreview/internal/report"
-	"finreview/internal/retention"
 	"finreview/internal/review"
-	"finreview/internal/standin"
+	"finreview/internal/review/importer"
+	"finreview/internal/review/notice"
+	"finreview/internal/review/retention"
 )
 
 // Services are the use-case services the handlers call: every write and

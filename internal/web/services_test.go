@@ -3,13 +3,13 @@ package web
 import (
 	"time"
 
+	"finreview/internal/auth/standin"
 	"finreview/internal/billing"
 	"finreview/internal/deadline"
 	"finreview/internal/firm"
 	"finreview/internal/report"
-	"finreview/internal/retention"
 	"finreview/internal/review"
-	"finreview/internal/standin"
+	"finreview/internal/review/retention"
 	"finreview/internal/store"
 )
 

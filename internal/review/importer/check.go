@@ -79,6 +79,19 @@ func (c *checker) problem(r row, header, format string, args ...any) {
 	c.problems = append(c.problems, Problem{Row: r.n, Column: header, Message: fmt.Sprintf(format, args...)})
 }
 
+// known takes a row the database has already: counted as imported before
+// when it is the same thing (same), reported as a problem otherwise.
+func (c *checker) known(r row, same bool, header, format string, args ...any) {
+	if same {
+		c.existing++
+		return
+	}
+	c.problem(r, header, format, args...)
+}
+
+// reported counts the problems found so far, those past the limit too.
+func (c *checker) reported() int { return len(c.problems) + c.more }
+
 func (c *checker) failed() bool { return len(c.problems) > 0 || c.more > 0 }
 
 // text reads a text cell: required or not, at most max characters.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"finreview/internal/notice"
+	"finreview/internal/review/notice"
 )
 
 // /metrics shows per channel the outbox depth and the delivered, retried

@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime/debug"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"finreview/internal/deadline"
 	"finreview/internal/store"
 )
 
@@ -56,16 +56,7 @@ type Dispatcher struct {
 
 // NewDispatcher builds a dispatcher; see Options for the defaults.
 func NewDispatcher(o Options) *Dispatcher {
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Instance == "" {
-		host, _ := os.Hostname()
-		o.Instance = fmt.Sprintf("%s:%d", host, os.Getpid())
-	}
+	deadline.LoopDefaults(&o.Log, &o.Now, &o.Instance)
 	if o.Quiet == nil {
 		q, _ := ParseQuiet(DefaultQuiet)
 		o.Quiet = &q

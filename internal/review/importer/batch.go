@@ -51,13 +51,29 @@ func lookupOrgs(ctx context.Context, q *store.Queries, nameList, codeList []stri
 	return ix, nil
 }
 
-// pending is what every batch keeps: its rows that passed parsing, and
-// the new ones among them that check found, which insert adds with add.
+// pending is one register's batch: its rows that passed parsing, and the
+// new ones among them that check found, which insert adds with add. read
+// parses one row (reporting its own problems); compare finds the new rows.
 type pending[R, T any] struct {
-	c     *checker
-	rows  []R
-	fresh []T
-	add   func(q *store.Queries, ctx context.Context, importID int64, fresh []T, at time.Time) error
+	c       *checker
+	rows    []R
+	fresh   []T
+	read    func(c *checker, r row) R
+	compare func(ctx context.Context, q *store.Queries, b *pending[R, T]) error
+	add     func(q *store.Queries, ctx context.Context, importID int64, fresh []T, at time.Time) error
+}
+
+// parse reads r and keeps it when reading it found no problem.
+func (p *pending[R, T]) parse(r row) {
+	before := p.c.reported()
+	v := p.read(p.c, r)
+	if p.c.reported() == before {
+		p.rows = append(p.rows, v)
+	}
+}
+
+func (p *pending[R, T]) check(ctx context.Context, q *store.Queries) error {
+	return p.compare(ctx, q, p)
 }
 
 func (p *pending[R, T]) insert(ctx context.Context, q *store.Queries, importID int64, at time.Time) error {
@@ -79,17 +95,11 @@ type firmRow struct {
 	firm store.Firm
 }
 
-type firmBatch struct {
-	pending[firmRow, store.Firm]
-}
-
 func newFirmBatch(c *checker) batch {
-	return &firmBatch{pending[firmRow, store.Firm]{c: c, add: (*store.Queries).InsertImportedFirms}}
+	return &pending[firmRow, store.Firm]{c: c, read: readFirm, compare: checkFirms, add: (*store.Queries).InsertImportedFirms}
 }
 
-func (b *firmBatch) parse(r row) {
-	c := b.c
-	before := len(c.problems) + c.more
+func readFirm(c *checker, r row) firmRow {
 	f := store.Firm{Status: "active"}
 	f.Name = c.text(r, hName, true, 128)
 	f.CreditCode = c.creditCode(r, hCreditCode, true)
@@ -129,12 +139,10 @@ func (b *firmBatch) parse(r row) {
 	f.Capacity = c.count(r, hCapacity, 10000)
 	c.once(r, hName, "name", f.Name)
 	c.once(r, hCreditCode, "code", f.CreditCode)
-	if len(c.problems)+c.more == before {
-		b.rows = append(b.rows, firmRow{r, f})
-	}
+	return firmRow{r, f}
 }
 
-func (b *firmBatch) check(ctx context.Context, q *store.Queries) error {
+func checkFirms(ctx context.Context, q *store.Queries, b *pending[firmRow, store.Firm]) error {
 	var ns, cs []string
 	for _, r := range b.rows {
 		ns, cs = append(ns, r.firm.Name), append(cs, r.firm.CreditCode)
@@ -167,17 +175,12 @@ type expertRow struct {
 	expert store.ImportedExpert
 }
 
-type expertBatch struct {
-	pending[expertRow, store.ImportedExpert]
-}
-
 func newExpertBatch(c *checker) batch {
-	return &expertBatch{pending[expertRow, store.ImportedExpert]{c: c, add: (*store.Queries).InsertImportedExperts}}
+	return &pending[expertRow, store.ImportedExpert]{c: c, read: readExpert, compare: checkExperts,
+		add: (*store.Queries).InsertImportedExperts}
 }
 
-func (b *expertBatch) parse(r row) {
-	c := b.c
-	before := len(c.problems) + c.more
+func readExpert(c *checker, r row) expertRow {
 	var e store.ImportedExpert
 	e.Name = c.text(r, hExpertName, true, 64)
 	e.Specialty = c.text(r, hSpecialty, true, 64)
@@ -190,12 +193,10 @@ func (b *expertBatch) parse(r row) {
 	} else {
 		c.once(r, hExpertName, "expert", e.Name+"\x00"+e.Employer)
 	}
-	if len(c.problems)+c.more == before {
-		b.rows = append(b.rows, expertRow{r, e})
-	}
+	return expertRow{r, e}
 }
 
-func (b *expertBatch) check(ctx context.Context, q *store.Queries) error {
+func checkExperts(ctx context.Context, q *store.Queries, b *pending[expertRow, store.ImportedExpert]) error {
 	var ns, ids []string
 	for _, r := range b.rows {
 		ns, ids = append(ns, r.expert.Name), append(ids, r.expert.IDNumber)
@@ -216,11 +217,7 @@ func (b *expertBatch) check(ctx context.Context, q *store.Queries) error {
 		e := r.expert
 		if e.IDNumber != "" {
 			if old, ok := byID[e.IDNumber]; ok {
-				if old.Name == e.Name {
-					b.c.existing++
-				} else {
-					b.c.problem(r.row, hIDNumber, "该身份证号已登记为专家“%s”", old.Name)
-				}
+				b.c.known(r.row, old.Name == e.Name, hIDNumber, "该身份证号已登记为专家“%s”", old.Name)
 				continue
 			}
 		} else if byName[e.Name+"\x00"+e.Employer] {
@@ -240,17 +237,11 @@ type orgRow struct {
 	parent string
 }
 
-type orgBatch struct {
-	pending[orgRow, store.Organization]
-}
-
 func newOrgBatch(c *checker) batch {
-	return &orgBatch{pending[orgRow, store.Organization]{c: c, add: (*store.Queries).InsertImportedOrgs}}
+	return &pending[orgRow, store.Organization]{c: c, read: readOrg, compare: checkOrgs, add: (*store.Queries).InsertImportedOrgs}
 }
 
-func (b *orgBatch) parse(r row) {
-	c := b.c
-	before := len(c.problems) + c.more
+func readOrg(c *checker, r row) orgRow {
 	var o store.Organization
 	o.Name = c.text(r, hOrgName, true, 128)
 	o.Kind = c.choice(r, hOrgKind, orgKinds, true, "")
@@ -261,12 +252,10 @@ func (b *orgBatch) parse(r row) {
 	parent := c.text(r, hParent, false, 128)
 	c.once(r, hOrgName, "name", o.Name)
 	c.once(r, hCreditCode, "code", o.CreditCode)
-	if len(c.problems)+c.more == before {
-		b.rows = append(b.rows, orgRow{r, o, parent})
-	}
+	return orgRow{r, o, parent}
 }
 
-func (b *orgBatch) check(ctx context.Context, q *store.Queries) error {
+func checkOrgs(ctx context.Context, q *store.Queries, b *pending[orgRow, store.Organization]) error {
 	var ns, cs []string
 	for _, r := range b.rows {
 		ns, cs = append(ns, r.org.Name, r.parent), append(cs, r.org.CreditCode)
@@ -278,11 +267,7 @@ func (b *orgBatch) check(ctx context.Context, q *store.Queries) error {
 	for _, r := range b.rows {
 		o := r.org
 		if old, ok := ix.byName[o.Name]; ok {
-			if old.Kind == o.Kind && old.JurisdictionID == o.JurisdictionID {
-				b.c.existing++
-			} else {
-				b.c.problem(r.row, hOrgName, "系统中已有同名单位,但类型或区划不同")
-			}
+			b.c.known(r.row, old.Kind == o.Kind && old.JurisdictionID == o.JurisdictionID, hOrgName, "系统中已有同名单位,但类型或区划不同")
 			continue
 		}
 		if old, ok := ix.byCode[o.CreditCode]; ok && o.CreditCode != "" {
@@ -315,17 +300,12 @@ type projectRow struct {
 	contractors []string
 }
 
-type projectBatch struct {
-	pending[projectRow, store.ImportedProject]
-}
-
 func newProjectBatch(c *checker) batch {
-	return &projectBatch{pending[projectRow, store.ImportedProject]{c: c, add: (*store.Queries).InsertImportedProjects}}
+	return &pending[projectRow, store.ImportedProject]{c: c, read: readProject, compare: checkProjects,
+		add: (*store.Queries).InsertImportedProjects}
 }
 
-func (b *projectBatch) parse(r row) {
-	c := b.c
-	before := len(c.problems) + c.more
+func readProject(c *checker, r row) projectRow {
 	var p projectRow
 	p.row = r
 	p.project.Code = c.text(r, hProjectCode, true, 64)
@@ -339,12 +319,10 @@ func (b *projectBatch) parse(r row) {
 	p.project.KeyProject = p.project.ApprovedEstimate.GreaterThanOrEqual(keyProjectThreshold)
 	p.contractors = splitList(textValue(r.cells[hContractors]))
 	c.once(r, hProjectCode, "code", p.project.Code)
-	if len(c.problems)+c.more == before {
-		b.rows = append(b.rows, p)
-	}
+	return p
 }
 
-func (b *projectBatch) check(ctx context.Context, q *store.Queries) error {
+func checkProjects(ctx context.Context, q *store.Queries, b *pending[projectRow, store.ImportedProject]) error {
 	var codes, orgs []string
 	for _, r := range b.rows {
 		codes = append(codes, r.project.Code)
@@ -369,11 +347,7 @@ func (b *projectBatch) check(ctx context.Context, q *store.Queries) error {
 	for _, r := range b.rows {
 		p := r.project
 		if old, ok := existing[p.Code]; ok {
-			if old.Name == p.Name {
-				b.c.existing++
-			} else {
-				b.c.problem(r.row, hProjectCode, "项目编号已用于“%s”", old.Name)
-			}
+			b.c.known(r.row, old.Name == p.Name, hProjectCode, "项目编号已用于“%s”", old.Name)
 			continue
 		}
 		ok := true
@@ -425,24 +399,22 @@ type reviewRow struct {
 	firm        string
 }
 
-type reviewBatch struct {
-	pending[reviewRow, store.ImportedReview]
-	// schedule is the fee schedule imported fees are filed under (0:
-	// not looked up yet, -1: none exists).
+// reviewFees is what the historical reviews of one run share: the fee
+// schedule imported fees are filed under (0: not looked up yet, -1: none
+// exists).
+type reviewFees struct {
 	schedule int64
 }
 
 func newReviewBatch(c *checker) batch {
-	b := &reviewBatch{pending: pending[reviewRow, store.ImportedReview]{c: c}}
-	b.add = func(q *store.Queries, ctx context.Context, importID int64, fresh []store.ImportedReview, at time.Time) error {
-		return q.InsertImportedReviews(ctx, importID, max(b.schedule, 0), fresh, at)
-	}
-	return b
+	fees := &reviewFees{}
+	return &pending[reviewRow, store.ImportedReview]{c: c, read: readReview, compare: fees.check,
+		add: func(q *store.Queries, ctx context.Context, importID int64, fresh []store.ImportedReview, at time.Time) error {
+			return q.InsertImportedReviews(ctx, importID, max(fees.schedule, 0), fresh, at)
+		}}
 }
 
-func (b *reviewBatch) parse(r row) {
-	c := b.c
-	before := len(c.problems) + c.more
+func readReview(c *checker, r row) reviewRow {
 	var v reviewRow
 	v.row = r
 	v.projectCode = c.text(r, hProjectCode, true, 64)
@@ -469,12 +441,10 @@ func (b *reviewBatch) parse(r row) {
 	if f, ok := c.amount(r, hFeeCharged, false); ok {
 		v.review.Fee = decimal.NullDecimal{Decimal: f, Valid: true}
 	}
-	if len(c.problems)+c.more == before {
-		b.rows = append(b.rows, v)
-	}
+	return v
 }
 
-func (b *reviewBatch) check(ctx context.Context, q *store.Queries) error {
+func (fees *reviewFees) check(ctx context.Context, q *store.Queries, b *pending[reviewRow, store.ImportedReview]) error {
 	var codes, firms []string
 	for _, r := range b.rows {
 		codes, firms = append(codes, r.projectCode), append(firms, r.firm)
@@ -521,11 +491,8 @@ func (b *reviewBatch) check(ctx context.Context, q *store.Queries) error {
 			continue
 		}
 		if old, ok := byDoc[fmt.Sprintf("%d\x00%s", v.JurisdictionID, v.DocNumber)]; ok {
-			if old.Imported && old.ProjectCode == r.projectCode && old.ReviewKind == v.Kind {
-				b.c.existing++
-			} else {
-				b.c.problem(r.row, hDocNumber, "文号“%s”已被项目“%s”的评审结论使用", v.DocNumber, old.ProjectCode)
-			}
+			b.c.known(r.row, old.Imported && old.ProjectCode == r.projectCode && old.ReviewKind == v.Kind,
+				hDocNumber, "文号“%s”已被项目“%s”的评审结论使用", v.DocNumber, old.ProjectCode)
 			continue
 		}
 		key := store.PaperKey{JurisdictionID: v.JurisdictionID, Year: v.Year, Number: v.Number}
@@ -545,18 +512,18 @@ func (b *reviewBatch) check(ctx context.Context, q *store.Queries) error {
 			v.FirmID = f.ID
 		}
 		if v.Fee.Valid {
-			if b.schedule == 0 {
+			if fees.schedule == 0 {
 				id, err := q.LatestFeeScheduleID(ctx)
 				switch {
 				case errors.Is(err, store.ErrNotFound):
-					b.schedule = -1
+					fees.schedule = -1
 				case err != nil:
 					return err
 				default:
-					b.schedule = id
+					fees.schedule = id
 				}
 			}
-			if b.schedule < 0 {
+			if fees.schedule < 0 {
 				b.c.problem(r.row, hFeeCharged, "系统尚未录入收费标准,不能登记评审费;请先录入收费标准或留空")
 				continue
 			}

@@ -17,6 +17,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -24,14 +25,7 @@ import (
 const MaxDays = 90
 
 // FieldError is invalid input, naming the field.
-type FieldError struct {
-	Name string
-	Msg  string
-}
-
-func (e *FieldError) Error() string   { return e.Name + ": " + e.Msg }
-func (e *FieldError) Field() string   { return e.Name }
-func (e *FieldError) Message() string { return e.Msg }
+type FieldError = input.FieldError
 
 // Service records, lists and ends stand-ins.
 type Service struct {
@@ -74,42 +68,42 @@ func (s *Service) Add(ctx context.Context, p auth.Principal, in Input) (store.St
 		return store.StandIn{}, auth.ErrForbidden
 	}
 	if in.ColleagueID == 0 {
-		return store.StandIn{}, &FieldError{"colleague_id", "请选择代办的同事"}
+		return store.StandIn{}, &FieldError{Name: "colleague_id", Msg: "请选择代办的同事"}
 	}
 	if in.ColleagueID == p.UserID {
-		return store.StandIn{}, &FieldError{"colleague_id", "不能委托给本人"}
+		return store.StandIn{}, &FieldError{Name: "colleague_id", Msg: "不能委托给本人"}
 	}
 	c, err := s.store.User(ctx, in.ColleagueID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.StandIn{}, &FieldError{"colleague_id", "同事不存在"}
+		return store.StandIn{}, &FieldError{Name: "colleague_id", Msg: "同事不存在"}
 	}
 	if err != nil {
 		return store.StandIn{}, err
 	}
 	if !c.Active || auth.Role(c.Role) != p.Role || c.OrgID != p.OrgID || c.JurisdictionID != p.JurisdictionID {
-		return store.StandIn{}, &FieldError{"colleague_id", "只能委托给本单位同一岗位的在用同事"}
+		return store.StandIn{}, &FieldError{Name: "colleague_id", Msg: "只能委托给本单位同一岗位的在用同事"}
 	}
 	starts, err := calendar.ParseDate(strings.TrimSpace(in.StartsOn))
 	if err != nil {
-		return store.StandIn{}, &FieldError{"starts_on", "开始日期应为 YYYY-MM-DD 格式的真实日期"}
+		return store.StandIn{}, &FieldError{Name: "starts_on", Msg: "开始日期应为 YYYY-MM-DD 格式的真实日期"}
 	}
 	ends, err := calendar.ParseDate(strings.TrimSpace(in.EndsOn))
 	if err != nil {
-		return store.StandIn{}, &FieldError{"ends_on", "结束日期应为 YYYY-MM-DD 格式的真实日期"}
+		return store.StandIn{}, &FieldError{Name: "ends_on", Msg: "结束日期应为 YYYY-MM-DD 格式的真实日期"}
 	}
 	now := s.now()
 	if starts.Compare(calendar.DateOf(now)) < 0 {
-		return store.StandIn{}, &FieldError{"starts_on", "开始日期不能早于今天"}
+		return store.StandIn{}, &FieldError{Name: "starts_on", Msg: "开始日期不能早于今天"}
 	}
 	if ends.Compare(starts) < 0 {
-		return store.StandIn{}, &FieldError{"ends_on", "结束日期不能早于开始日期"}
+		return store.StandIn{}, &FieldError{Name: "ends_on", Msg: "结束日期不能早于开始日期"}
 	}
 	if ends.Compare(starts.AddDays(MaxDays-1)) > 0 {
-		return store.StandIn{}, &FieldError{"ends_on", fmt.Sprintf("委托期限最长 %d 天", MaxDays)}
+		return store.StandIn{}, &FieldError{Name: "ends_on", Msg: fmt.Sprintf("委托期限最长 %d 天", MaxDays)}
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 200 || !utf8.ValidString(reason) {
-		return store.StandIn{}, &FieldError{"reason", "请填写事由(最多 200 字)"}
+		return store.StandIn{}, &FieldError{Name: "reason", Msg: "请填写事由(最多 200 字)"}
 	}
 	si := store.StandIn{UserID: p.UserID, StandInID: c.ID, StartsOn: starts.String(), EndsOn: ends.String(), Reason: reason,
 		CreatedAt: now, UserName: p.Name, StandInName: c.DisplayName}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"finreview/internal/auth"
-	"finreview/internal/standin"
+	"finreview/internal/auth/standin"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 )

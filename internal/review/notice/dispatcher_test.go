@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"finreview/internal/notice"
+	"finreview/internal/review/notice"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 )
