@@ -119,3 +119,26 @@ func TestReportSumsReadIndexesOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestStateListsNeedNoSort: a page of one state's reviews, newest first,
+// of every review or of one unit's, is read in index order: no sort of all
+// of the state's reviews.
+func TestStateListsNeedNoSort(t *testing.T) {
+	s := testenv.DB(t)
+	for index, query := range map[string]string{
+		"idx_reviews_state":      `SELECT r.id FROM reviews r FORCE INDEX (idx_reviews_state) WHERE r.state IN ('in_review')`,
+		"idx_reviews_unit_state": `SELECT r.id FROM reviews r FORCE INDEX (idx_reviews_unit_state) WHERE r.unit_org_id = 5 AND r.state IN ('in_review')`,
+	} {
+		var (
+			id, selectType, table, typ, possible, key, keyLen, ref, extra sql.NullString
+			rows                                                          sql.NullInt64
+		)
+		if err := s.DB.QueryRowContext(context.Background(), "EXPLAIN "+query+" ORDER BY r.id DESC LIMIT 20 OFFSET 380").
+			Scan(&id, &selectType, &table, &typ, &possible, &key, &keyLen, &ref, &rows, &extra); err != nil {
+			t.Fatal(err)
+		}
+		if key.String != index || strings.Contains(extra.String, "filesort") {
+			t.Errorf("%s: key %q, %q: the page sorts the state's reviews", index, key.String, extra.String)
+		}
+	}
+}
