@@ -195,14 +195,18 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 			return fired{}, fieldErr(k, "含有无效字符")
 		}
 	}
+	// The reason and the trigger's parameters are checked together, so
+	// that every bad field is reported at once.
+	var reasonErr, paramsErr error
 	if sp.reasonRequired() && x.in.Reason == "" {
-		return fired{}, fieldErr("reason", "请填写原因")
+		reasonErr = fieldErr("reason", "请填写原因")
 	}
 	var args any
 	if sp.parse != nil {
-		if args, err = sp.parse(x, ctx); err != nil {
-			return fired{}, err
-		}
+		args, paramsErr = sp.parse(x, ctx)
+	}
+	if err := errors.Join(reasonErr, paramsErr); err != nil {
+		return fired{}, err
 	}
 	facts.Missing, err = s.missing(ctx, q, r, t)
 	if err != nil {

@@ -21,12 +21,6 @@ func (a *App) firmService() (*firm.Service, error) {
 	return a.svc.Firms, nil
 }
 
-// firmFieldErr is invalid input in one query or form field (422).
-type firmFieldErr struct{ field, msg string }
-
-func (e *firmFieldErr) Error() string { return e.msg }
-func (e *firmFieldErr) Field() string { return e.field }
-
 func firmIDText(id int64) string { return strconv.FormatInt(id, 10) }
 
 // firmJurisdiction resolves the jurisdiction query parameter (an id or a
@@ -48,7 +42,7 @@ func (a *App) firmJurisdiction(c *fiber.Ctx, p auth.Principal, raw string) (auth
 		j, err = a.auth.JurisdictionByName(ctx, raw)
 	}
 	if errors.Is(err, review.ErrNotFound) {
-		return j, &firmFieldErr{field: "jurisdiction", msg: "区划不存在:" + raw}
+		return j, fieldErr("jurisdiction", "区划不存在:"+raw)
 	}
 	return j, err
 }

@@ -374,9 +374,9 @@ func TestDocumentPages(t *testing.T) {
 	if m == nil {
 		t.Fatal("no csrf field")
 	}
-	action := regexp.MustCompile(`action="(/reviews/\d+/upload\?_csrf=[0-9a-f]+)"`).FindSubmatch(page)
+	action := regexp.MustCompile(`action="(/reviews/\d+/upload)"`).FindSubmatch(page)
 	if action == nil {
-		t.Fatal("upload form action carries no csrf token")
+		t.Fatal("no upload form, or its action carries a query")
 	}
 
 	t.Run("upload through the form streams and redirects", func(t *testing.T) {

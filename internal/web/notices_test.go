@@ -87,6 +87,14 @@ func TestProfilePage(t *testing.T) {
 	if resp.StatusCode != 422 || !strings.Contains(string(body), "手机号码应为 11 位") {
 		t.Fatalf("bad phone: %d", resp.StatusCode)
 	}
+	// Every refused field at once, each next to its field.
+	form = url.Values{"phone": {"1380013800"}, "email": {"zhangsan"}, "quiet_mode": {"custom"}, "quiet": {"夜里"}}
+	resp, body = e.post(s, "/profile", form)
+	for _, msg := range []string{"手机号码应为 11 位", "电子邮箱格式不正确", "免打扰时段应为 HH:MM-HH:MM"} {
+		if resp.StatusCode != 422 || !strings.Contains(string(body), msg) {
+			t.Errorf("three bad fields: %d, the page does not say %q", resp.StatusCode, msg)
+		}
+	}
 	form = url.Values{"phone": {"13800138000"}, "email": {"zhangsan@example.gov.cn"}, "quiet_mode": {"custom"}, "quiet": {"21:00-08:00"},
 		"digest": {"on"}, "on:delegated/sms": {"on"}, "on:delegated/email": {"on"}}
 	if resp, _ = e.post(s, "/profile", form); resp.StatusCode != 303 {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -59,18 +58,19 @@ func (a *App) accountChangePassword(c *fiber.Ctx) error {
 	}
 	current, next := c.FormValue("current"), c.FormValue("password")
 	form := newForm()
+	var err error
 	if next != c.FormValue("confirm") {
 		form.fail("confirm", "两次输入的新密码不一致")
-		return a.renderAccountPassword(c, 422, form)
+		// Nothing is changed; the other fields are still checked.
+		err = a.auth.CheckPasswordChange(c.UserContext(), u.ID, current, next)
+	} else {
+		err = a.auth.ChangePassword(c.UserContext(), u.ID, current, next, sess.ID)
 	}
-	err := a.auth.ChangePassword(c.UserContext(), u.ID, current, next, sess.ID)
-	var pe *auth.PolicyError
-	if errors.As(err, &pe) {
-		form.fail(pe.Field(), pe.Message())
-		return a.renderAccountPassword(c, 422, form)
-	}
-	if err != nil {
+	if err != nil && !form.refuse(err) {
 		return err
+	}
+	if !form.ok() {
+		return a.renderAccountPassword(c, 422, form)
 	}
 	return c.Redirect("/?msg="+urlQuery("密码已修改"), fiber.StatusSeeOther)
 }
@@ -171,17 +171,17 @@ func (a *App) securitySetPolicy(c *fiber.Ctx) error {
 		}
 	}
 	next.SingleSession = c.FormValue("single_session") == "on" || c.FormValue("single_session") == "true"
+	if form.ok() {
+		err = a.auth.SetPolicy(c.UserContext(), p, next)
+	} else {
+		// Nothing is saved; the values given are still checked.
+		err = auth.ValidatePolicy(next)
+	}
+	if err != nil && !form.refuse(err) {
+		return err
+	}
 	if !form.ok() {
 		return a.renderSecurityPolicy(c, 422, form)
-	}
-	err = a.auth.SetPolicy(c.UserContext(), p, next)
-	var pe *auth.PolicyError
-	if errors.As(err, &pe) {
-		form.fail(pe.Field(), pe.Message())
-		return a.renderSecurityPolicy(c, 422, form)
-	}
-	if err != nil {
-		return err
 	}
 	return c.Redirect("/security/policy?msg="+urlQuery("安全策略已保存"), fiber.StatusSeeOther)
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,32 +21,6 @@ func (a *App) reviewService() (*review.Service, error) {
 		return nil, errNoReviewService
 	}
 	return a.svc.Reviews, nil
-}
-
-// applyFieldError puts a service's field error next to its field; it
-// reports false for any other error.
-func applyFieldError(form *formState, err error) bool {
-	// Several invalid fields arrive joined; flag each of them.
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		applied := false
-		for _, e := range j.Unwrap() {
-			if applyFieldError(form, e) {
-				applied = true
-			}
-		}
-		return applied
-	}
-	var fe fieldError
-	if !errors.As(err, &fe) {
-		return false
-	}
-	field := fe.Field()
-	if field == "" {
-		form.Message = errText(err)
-	} else {
-		form.fail(field, errText(err))
-	}
-	return true
 }
 
 type pageOption struct{ Code, Label string }
@@ -203,7 +176,7 @@ func (a *App) projectCreate(c *fiber.Ctx) error {
 		ContractorIDs: contractorIDs}
 	proj, err := svc.CreateProject(c.UserContext(), p, in)
 	if err != nil {
-		if applyFieldError(form, err) {
+		if form.refuse(err) {
 			return a.renderProjectNew(c, 422, p, form)
 		}
 		return err
@@ -290,7 +263,7 @@ func (a *App) projectCreateReview(c *fiber.Ctx) error {
 			"next": flashURL(c, next, "评审任务已创建(草稿),资料已上传;核对后即可报送", "#actions")})
 	}
 	if err != nil {
-		if applyFieldError(form, err) {
+		if form.refuse(err) {
 			return a.renderProjectPage(c, 422, p, form)
 		}
 		return err

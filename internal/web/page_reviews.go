@@ -759,9 +759,9 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	if err == nil {
 		return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s", id, url.QueryEscape("已办理:"+t.Label())), fiber.StatusSeeOther)
 	}
-	state := &actionState{Trigger: t, Values: values, Errors: map[string]string{}}
+	form := &formState{Values: values, Errors: map[string]string{}}
+	state := &actionState{Trigger: t, Values: values, Errors: form.Errors}
 	var te *workflow.TransitionError
-	var fe fieldError
 	var se statusError
 	switch {
 	case errors.Is(err, auth.ErrForbidden), errors.Is(err, review.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
@@ -770,13 +770,8 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 		state.Status, state.Message, state.Missing = 409, te.Error(), te.Missing
 	case errors.Is(err, review.ErrStale):
 		state.Status, state.Message = 409, "该评审已被他人更新,页面已刷新为最新内容;您填写的内容已保留,请确认后重新提交。"
-	case errors.As(err, &fe):
-		state.Status = 422
-		if f := fe.Field(); f != "" {
-			state.Errors[f] = errText(err)
-		} else {
-			state.Message = errText(err)
-		}
+	case form.refuse(err):
+		state.Status, state.Message = 422, form.Message
 	case errors.As(err, &se) && se.HTTPStatus() < 500:
 		state.Status, state.Message = se.HTTPStatus(), errText(err)
 	default:

@@ -183,7 +183,7 @@ func (a *App) expertOpinionSubmit(c *fiber.Ctx) error {
 	}
 	var se statusError
 	switch {
-	case applyFieldError(form, err):
+	case form.refuse(err):
 		c.Locals(localExpertForm, form)
 		return a.renderReview(c, &actionState{Status: 422, Message: "复审意见有误,请按提示修改后重新提交。"})
 	case errors.As(err, &se) && se.HTTPStatus() == 409:

@@ -260,6 +260,9 @@ func TestCSRFOnEveryPagePost(t *testing.T) {
 				{"no token", url.Values{"name": {"x"}}, ""},
 				{"wrong token", url.Values{"_csrf": {strings.Repeat("0", len(token))}}, ""},
 				{"token of another session in the query", url.Values{}, "?_csrf=deadbeef"},
+				// A token in the address would stay in the history, the
+				// logs and later Referer headers: never taken from there.
+				{"the session's own token in the query", url.Values{}, "?_csrf=" + token},
 			} {
 				req := httptest.NewRequest("POST", path+variant.query, strings.NewReader(variant.form.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
