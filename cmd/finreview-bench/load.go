@@ -198,7 +198,8 @@ func (h *harness) page(s *server, b browser, path string) (int, []byte, error) {
 }
 
 // uploadPage sends a file through the review page's upload form (the
-// token in the query string, as the form does), not following the 303.
+// token in the X-CSRF-Token header, as the page's script sends it), not
+// following the 303.
 func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int64, size int64) (int, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -215,11 +216,12 @@ func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int
 		}
 		pw.CloseWithError(err)
 	}()
-	req, err := http.NewRequest("POST", fmt.Sprintf("%s/reviews/%d/upload?back=review&_csrf=%s", s.base, reviewID, url.QueryEscape(b.csrf)), pr)
+	req, err := http.NewRequest("POST", fmt.Sprintf("%s/reviews/%d/upload?back=review", s.base, reviewID), pr)
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", b.csrf)
 	req.AddCookie(&http.Cookie{Name: "finreview_session", Value: b.cookie})
 	resp, err := cl.Do(req)
 	if err != nil {
