@@ -198,12 +198,13 @@ func (h *harness) page(s *server, b browser, path string) (int, []byte, error) {
 }
 
 // uploadPage sends a file through the review page's upload form (the
-// token in the X-CSRF-Token header, as the page's script sends it), not
-// following the 303.
+// token as the form's first field, as the form does), not following the
+// 303.
 func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int64, size int64) (int, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
+		mw.WriteField("_csrf", b.csrf)
 		mw.WriteField("category", "submission")
 		mw.WriteField("signed_sealed", "true")
 		part, err := mw.CreateFormFile("file", "送审资料.pdf")
@@ -221,7 +222,6 @@ func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int
 		return 0, err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-CSRF-Token", b.csrf)
 	req.AddCookie(&http.Cookie{Name: "finreview_session", Value: b.cookie})
 	resp, err := cl.Do(req)
 	if err != nil {

@@ -20,15 +20,11 @@ import (
 // docsCall is how a handler on one document or paper starts: the signed-in
 // principal, the documents service and the route's id.
 func (a *App) docsCall(c *fiber.Ctx) (auth.Principal, *docs.Service, int64, error) {
-	p, err := mustPrincipal(c)
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return p, nil, 0, err
 	}
 	svc, err := a.docsService()
-	if err != nil {
-		return p, nil, 0, err
-	}
-	id, err := idParam(c, "id")
 	return p, svc, id, err
 }
 
@@ -220,11 +216,7 @@ func (f uploadForm) categoryErr() error {
 }
 
 func (a *App) apiUploadDocument(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}
@@ -270,11 +262,7 @@ func (a *App) apiListDocuments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, d := range list {
-		items = append(items, documentJSON(d))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": total})
+	return sendList(c, list, total, documentJSON)
 }
 
 func (a *App) apiDocument(c *fiber.Ctx) error {
@@ -302,11 +290,7 @@ func (a *App) apiDocumentVersions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, d := range list {
-		items = append(items, documentJSON(d))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+	return sendList(c, list, len(list), documentJSON)
 }
 
 func (a *App) apiDocumentAccess(c *fiber.Ctx) error {
@@ -318,12 +302,10 @@ func (a *App) apiDocumentAccess(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, x := range list {
-		items = append(items, fiber.Map{"user_id": strconv.FormatInt(x.UserID, 10), "user": x.UserName, "action": x.Action,
-			"ip": x.IP, "at": x.At.In(shanghai).Format(time.RFC3339)})
-	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+	return sendList(c, list, len(list), func(x docs.DocumentAccess) fiber.Map {
+		return fiber.Map{"user_id": idText(x.UserID), "user": x.UserName, "action": x.Action,
+			"ip": x.IP, "at": x.At.In(shanghai).Format(time.RFC3339)}
+	})
 }
 
 // sendDocument authorizes, logs and streams a document's bytes (or its
@@ -444,11 +426,7 @@ func paperJSON(pp docs.Paper) fiber.Map {
 }
 
 func (a *App) apiReviewPapers(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}
@@ -456,11 +434,7 @@ func (a *App) apiReviewPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, pp := range list {
-		items = append(items, paperJSON(pp))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+	return sendList(c, list, len(list), paperJSON)
 }
 
 func (a *App) apiSearchPapers(c *fiber.Ctx) error {
@@ -481,11 +455,7 @@ func (a *App) apiSearchPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, pp := range list {
-		items = append(items, paperJSON(pp))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": total})
+	return sendList(c, list, total, paperJSON)
 }
 
 func (a *App) apiVoidPaper(c *fiber.Ctx) error {

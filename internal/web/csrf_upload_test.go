@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,33 +150,9 @@ func TestUploadCSRFStaysOutOfTheAddress(t *testing.T) {
 		req.ContentLength = int64(len(prefix) + size + len(suffix))
 		req.Header.Set("Content-Type", w.FormDataContentType())
 		req.AddCookie(cookie)
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		base := ms.HeapInuse
-		var peak atomic.Uint64
-		stop, done := make(chan struct{}), make(chan struct{})
-		go func() {
-			defer close(done)
-			tick := time.NewTicker(20 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-					var m runtime.MemStats
-					runtime.ReadMemStats(&m)
-					if m.HeapInuse > peak.Load() {
-						peak.Store(m.HeapInuse)
-					}
-				}
-			}
-		}()
 		client := &http.Client{Timeout: 5 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := client.Do(req)
-		close(stop)
-		<-done
+		var resp *http.Response
+		base, peak := heapDuring(func() { resp, err = client.Do(req) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +164,7 @@ func TestUploadCSRFStaysOutOfTheAddress(t *testing.T) {
 			t.Fatalf("%d documents of %d bytes", n, size)
 		}
 		// Read whole, the body alone would take 96 MiB.
-		if grew := int64(peak.Load()) - int64(base); grew >= 48<<20 {
+		if grew := int64(peak) - int64(base); grew >= 48<<20 {
 			t.Fatalf("heap grew by %d MiB", grew>>20)
 		}
 	})

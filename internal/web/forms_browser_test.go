@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +17,7 @@ import (
 // an upload without the right token is refused (403).
 func TestBrowserFormsAndUploads(t *testing.T) {
 	e := newPagesEnv(t, true)
-	b := startStepsBrowser(t, e)
+	b := startBrowser(t, e, nil)
 	// shows reports whether the page shows every message, each in an
 	// element of class err.
 	shows := func(t *testing.T, msgs ...string) {
@@ -53,10 +52,7 @@ func TestBrowserFormsAndUploads(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS(`#score`), "八十"),
 			chromedp.SetValue(chromedp.CSS(`#admitted_at`), "2026-13-45"),
 			chromedp.SetValue(chromedp.CSS(`#contact_person`), "王联系"),
-			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := chromedp.Evaluate[bool](`document.querySelectorAll('input[name=kinds]').forEach(function(c){c.checked=false}); true`)(ctx, tg)
-				return err
-			}),
+			js(`document.querySelectorAll('input[name=kinds]').forEach(function(c){c.checked=false}); true`),
 			chromedp.Click(chromedp.CSS(`form[action="/firms"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`.err`)))
 		shows(t, "机构名称不能超过 128 个字", "在办项目上限须为整数", "得分须为数字", "入库日期格式应为 YYYY-MM-DD",

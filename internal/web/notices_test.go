@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"finreview/internal/auth"
 	"finreview/internal/review/notice"
 	"finreview/internal/testenv"
 	"finreview/internal/web"
@@ -27,13 +25,7 @@ func newNoticesEnv(t *testing.T, gw string) (*pagesEnv, *notice.Dispatcher) {
 		o.SMS = notice.NewGateway(notice.GatewayOptions{URL: gw, Key: "k", Timeout: time.Second})
 	}
 	d := notice.NewDispatcher(o)
-	log := slog.New(slog.DiscardHandler)
-	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
-		Services: web.FillServices(s, nil, web.Services{Notices: notice.NewService(s, d, time.Now)})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &pagesEnv{t: t, app: app, s: s}, d
+	return &pagesEnv{t: t, app: testApp(t, s, web.Services{Notices: notice.NewService(s, d, time.Now)}), s: s}, d
 }
 
 func TestPutMeValidatesContact(t *testing.T) {

@@ -79,11 +79,7 @@ type assessmentForms struct {
 }
 
 func (a *App) renderAssessment(c *fiber.Ctx, status int, periodID int64, forms assessmentForms) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -134,18 +130,14 @@ func (a *App) pageFirmAssessment(c *fiber.Ctx) error {
 // fields shows them with form as which (period or scores).
 func (a *App) assessmentAction(c *fiber.Ctx, periodID int64, which, done string,
 	fn func(p auth.Principal, svc *firm.Service, form *formState) (int64, error)) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
 	form := newForm()
 	id, err := fn(p, svc, form)
 	if err == nil {
-		return c.Redirect("/firms/assessment?period="+firmIDText(id)+"&msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+		return c.Redirect("/firms/assessment?period="+idText(id)+"&msg="+url.QueryEscape(done), fiber.StatusSeeOther)
 	}
 	var forms assessmentForms
 	if which != "" && form.refuse(err) {
@@ -231,7 +223,7 @@ func (a *App) pageFirmScores(c *fiber.Ctx) error {
 		var entries []entry
 		var errs []error
 		for _, f := range rk.Firms {
-			id := firmIDText(f.OrgID)
+			id := idText(f.OrgID)
 			names := map[string]string{"truthfulness": "truthfulness_" + id, "report_quality": "report_quality_" + id}
 			form.read(c, names["truthfulness"], names["report_quality"])
 			t, q := form.Values[names["truthfulness"]], form.Values[names["report_quality"]]
@@ -293,11 +285,7 @@ func (a *App) pageFirmClose(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -326,7 +314,7 @@ func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "assessment_export", "assessment_period", map[string]any{"period_id": firmIDText(pid)}); err != nil {
+	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "assessment_export", "assessment_period", map[string]any{"period_id": idText(pid)}); err != nil {
 		return err
 	}
 	return firmSendExcel(c, "中介机构考核排名-"+rk.Period.Name+".xlsx", b)

@@ -137,11 +137,7 @@ func (a *App) renderDocuments(c *fiber.Ctx, status int, upload *formState) error
 // CSRF token travels in a header (the page's script) or as the form's
 // first field, which the CSRF check reads alone (csrf.go).
 func (a *App) documentUpload(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}

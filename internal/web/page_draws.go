@@ -41,11 +41,7 @@ func drawsURL(id int64, msg string) string {
 // renderDraws shows the draw record of a review, with the draw form for the
 // review center.
 func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, forms drawForms) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
+	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -151,15 +147,7 @@ func (a *App) pageDrawCreate(c *fiber.Ctx) error {
 }
 
 func (a *App) pageDrawVerify(c *fiber.Ctx) error {
-	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	d, err := svc.DrawByID(c.UserContext(), p, id)
-	if err != nil {
-		return err
-	}
-	ok, err := svc.VerifyDraw(c.UserContext(), p, id)
+	d, ok, err := a.verifyDraw(c)
 	if err != nil {
 		return err
 	}

@@ -21,11 +21,7 @@ type expertForms struct {
 }
 
 func (a *App) renderExperts(c *fiber.Ctx, status int, forms expertForms) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -82,11 +78,7 @@ func (a *App) pageExperts(c *fiber.Ctx) error {
 }
 
 func (a *App) pageExpertAdd(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -104,15 +96,7 @@ func (a *App) pageExpertAdd(c *fiber.Ctx) error {
 }
 
 func (a *App) pageExpertActive(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := rowCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -131,11 +115,7 @@ func (a *App) pageExpertActive(c *fiber.Ctx) error {
 // fields are ids but for the relation, and re-renders the page with every
 // refused field next to it.
 func (a *App) pageExpertSide(c *fiber.Ctx, which string, fields []string, run func(p auth.Principal, svc expertPlacer, ids map[string]int64) error) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}

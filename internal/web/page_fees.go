@@ -213,11 +213,7 @@ type scheduleShown struct {
 }
 
 func (a *App) pageCreateFeeSchedule(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageSchedules)
-	if err != nil {
-		return err
-	}
-	svc, err := a.billingService()
+	p, svc, err := serviceCall(c, auth.ManageSchedules, a.billingService)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func (a *App) firmJurisdictionOptions(ctx context.Context, selected ...int64) ([
 	}
 	out := make([]firmOption, 0, len(js))
 	for _, j := range js {
-		out = append(out, firmOption{Value: firmIDText(j.ID), Label: j.Name, Selected: slices.Contains(selected, j.ID)})
+		out = append(out, firmOption{Value: idText(j.ID), Label: j.Name, Selected: slices.Contains(selected, j.ID)})
 	}
 	return out, nil
 }
@@ -106,11 +106,7 @@ func (a *App) firmRows(ctx context.Context, svc *firm.Service, q firmListQuery) 
 }
 
 func (a *App) pageFirmList(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -148,11 +144,7 @@ func (a *App) pageFirmList(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFirmExport(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -268,7 +260,7 @@ func (a *App) renderFirmForm(c *fiber.Ctx, status int, ff firmForm, form *formSt
 	title := "新增中介机构"
 	action := "/firms"
 	if ff.ID != 0 {
-		title, action = "编辑中介机构", "/firms/"+firmIDText(ff.ID)
+		title, action = "编辑中介机构", "/firms/"+idText(ff.ID)
 	}
 	return a.views.render(c, status, "firm_form", a.page(c, title, map[string]any{
 		"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: title}},
@@ -302,11 +294,7 @@ func (a *App) pageFirmUpdate(c *fiber.Ctx) error {
 // the form again with every refused field and the values as typed.
 func (a *App) firmFormSubmit(c *fiber.Ctx, id int64, done string,
 	save func(ctx context.Context, p auth.Principal, svc *firm.Service, in firm.Input) (int64, error)) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -314,7 +302,7 @@ func (a *App) firmFormSubmit(c *fiber.Ctx, id int64, done string,
 	ff.ID = id
 	if err == nil {
 		if id, err = save(c.UserContext(), p, svc, in); err == nil {
-			return c.Redirect("/firms/"+firmIDText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+			return c.Redirect("/firms/"+idText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
 		}
 	} else {
 		// Nothing is saved; the service's own checks still run, so that
@@ -349,11 +337,7 @@ type firmDetailForms struct {
 }
 
 func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, forms firmDetailForms) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -417,15 +401,7 @@ func (a *App) pageFirmDetail(c *fiber.Ctx) error {
 // a message, or the page again with every refused field next to it.
 func (a *App) firmDetailAction(c *fiber.Ctx, which string, fields []string, done string,
 	fn func(p auth.Principal, svc *firm.Service, id int64, form *formState) error) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := rowCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -433,7 +409,7 @@ func (a *App) firmDetailAction(c *fiber.Ctx, which string, fields []string, done
 	form.read(c, fields...)
 	err = fn(p, svc, id, form)
 	if err == nil {
-		return c.Redirect("/firms/"+firmIDText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+		return c.Redirect("/firms/"+idText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
 	}
 	forms := firmDetailForms{Status: newForm(), Conflict: newForm()}
 	if which == "status" {

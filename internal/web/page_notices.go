@@ -108,11 +108,7 @@ func (a *App) adminNoticeAction(c *fiber.Ctx, action, msg string) error {
 	if a.svc.Notices == nil {
 		return fiber.ErrNotFound
 	}
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}

@@ -12,17 +12,6 @@ import (
 	"finreview/internal/review"
 )
 
-// errNoReviewService answers when the server runs without the review service.
-var errNoReviewService = &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}
-
-// reviewService returns the review service or a 503.
-func (a *App) reviewService() (*review.Service, error) {
-	if a.svc.Reviews == nil {
-		return nil, errNoReviewService
-	}
-	return a.svc.Reviews, nil
-}
-
 type pageOption struct{ Code, Label string }
 
 // sortedOptions turns a code → label map into options ordered by code.
@@ -151,11 +140,7 @@ func (a *App) renderProjectNew(c *fiber.Ctx, status int, p auth.Principal, form 
 }
 
 func (a *App) projectCreate(c *fiber.Ctx) error {
-	p, err := require(c, auth.CreateProject)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
+	p, svc, err := serviceCall(c, auth.CreateProject, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -235,15 +220,7 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 }
 
 func (a *App) projectCreateReview(c *fiber.Ctx) error {
-	p, err := require(c, auth.CreateReview)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.CreateReview)
 	if err != nil {
 		return err
 	}

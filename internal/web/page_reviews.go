@@ -546,11 +546,7 @@ func (a *App) reviewPage(c *fiber.Ctx) error {
 // renderReview shows a review with the viewer's actions; failed carries a
 // refused transition's message, errors and entered values.
 func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
+	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -716,15 +712,7 @@ func showDraws(p auth.Principal) bool {
 // re-renders the review page with the message next to the field and the
 // values as entered.
 func (a *App) reviewTransition(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}

@@ -89,11 +89,7 @@ func (a *App) standInAdd(c *fiber.Ctx) error {
 }
 
 func (a *App) standInRevoke(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}

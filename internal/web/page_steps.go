@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -162,15 +161,7 @@ func disagreement(events []review.ReviewEvent) string {
 // expertOpinionSubmit records the drawn expert's opinion; a refusal comes
 // back on the review page with the text as typed.
 func (a *App) expertOpinionSubmit(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -253,6 +244,3 @@ func flashURL(c *fiber.Ctx, path, msg, fragment string) string {
 	}
 	return path + "?" + q.Encode() + fragment
 }
-
-// idText is an id for a URL.
-func idText(id int64) string { return strconv.FormatInt(id, 10) }
