@@ -45,7 +45,10 @@ func (p *pattern) Read(b []byte) (int, error) {
 }
 
 // reviewFixture inserts n reviews of the demo project in a state, with the
-// fields a transition needs, straight into the bench database.
+// fields a transition needs, straight into the bench database. They were
+// created and submitted over the last 700 days; a concluded or archived
+// one was concluded 45 days after (today at the latest), so the
+// dashboard's and the bulletin's sums find them in their periods.
 func (h *harness) reviewFixture(ctx context.Context, n int, state, kind string, firm bool) ([]int64, error) {
 	var maxID int64
 	if err := h.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(id),0) FROM reviews").Scan(&maxID); err != nil {
@@ -55,15 +58,21 @@ func (h *harness) reviewFixture(ctx context.Context, n int, state, kind string, 
 	if firm {
 		firmExpr = "(SELECT MIN(org_id) FROM firms)"
 	}
-	q := fmt.Sprintf(`INSERT INTO reviews (project_id, kind, state, version, round, jurisdiction_id, unit_org_id, submitted_amount,
-		audited_amount, firm_id, outcome, delegated_at, submitted_at, created_at, updated_at)
-		SELECT p.id, '%s', '%s', 1, 1, p.jurisdiction_id, p.unit_org_id, 1000000 + s.seq * 37.25, 950000 + s.seq * 31.5,
-		  %s, 'normal', ?, ?, ? - INTERVAL (s.seq %% 700) DAY, ?
-		FROM seq_1_to_%d s JOIN projects p ON p.code = 'LH-2026-001'`, kind, state, firmExpr, n)
 	// Times come from here, in the driver's zone (Asia/Shanghai): the
 	// database's NOW() is in its own zone, which need not be the same.
 	now := time.Now()
-	if _, err := h.db.ExecContext(ctx, q, now, now, now, now); err != nil {
+	const created = "? - INTERVAL (s.seq % 700) DAY"
+	concluded, args := "NULL", []any{now, now}
+	if state == "concluded" || state == "archived" {
+		concluded, args = "LEAST("+created+" + INTERVAL 45 DAY, ?)", append(args, now, now)
+	}
+	args = append(args, now, now)
+	q := fmt.Sprintf(`INSERT INTO reviews (project_id, kind, state, version, round, jurisdiction_id, unit_org_id, submitted_amount,
+		audited_amount, firm_id, outcome, delegated_at, submitted_at, concluded_at, created_at, updated_at)
+		SELECT p.id, '%s', '%s', 1, 1, p.jurisdiction_id, p.unit_org_id, 1000000 + s.seq * 37.25, 950000 + s.seq * 31.5,
+		  %s, 'normal', ?, %s, %s, %s, ?
+		FROM seq_1_to_%d s JOIN projects p ON p.code = 'LH-2026-001'`, kind, state, firmExpr, created, concluded, created, n)
+	if _, err := h.db.ExecContext(ctx, q, args...); err != nil {
 		return nil, fmt.Errorf("fixture: %w", err)
 	}
 	rows, err := h.db.QueryContext(ctx, "SELECT id FROM reviews WHERE id > ? ORDER BY id", maxID)

@@ -78,6 +78,9 @@ type Bulletin struct {
 	// Imported counts, per period, the concluded reviews imported from
 	// the registers kept before go-live (included in the figures).
 	Imported [3]int
+	// At is when the figures were read (统计截至): a bulletin is shared by
+	// the requests of a scope for a short while (Shared).
+	At time.Time
 }
 
 // AnyImported reports whether a period's figures include imported reviews.
@@ -187,7 +190,9 @@ func Load(ctx context.Context, q *store.Queries, sc store.Scope, jurisdictions [
 	if in.Overdue, in.OverdueTotal, err = q.BulletinOverdue(ctx, sc, month.From, month.To, now, 200); err != nil {
 		return Bulletin{}, err
 	}
-	return Build(in), nil
+	b := Build(in)
+	b.At = now
+	return b, nil
 }
 
 // Sum adds amounts exactly.

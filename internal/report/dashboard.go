@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"finreview/internal/billing"
 	"finreview/internal/fee"
 	"finreview/internal/store"
 	"finreview/workflow"
@@ -38,6 +39,13 @@ type Dashboard struct {
 	// Imported counts the concluded reviews among these that were
 	// imported from the registers kept before go-live.
 	Imported int
+	// Contractors is what each contractor bears of the review fees, paid
+	// and owed (the deduction list's groups, so the dashboard, the list
+	// and its Excel file agree).
+	Contractors []billing.DeductionGroup
+	// At is when the figures were read (统计截至): the dashboard is shared
+	// by the requests of a scope for a short while (Shared).
+	At time.Time
 }
 
 // BuildDashboard shapes the counts: states in workflow order and kinds in
@@ -114,6 +122,12 @@ func LoadDashboard(ctx context.Context, q *store.Queries, sc store.Scope, now ti
 	if d.Imported, err = q.CountImportedReviews(ctx, sc); err != nil {
 		return Dashboard{}, err
 	}
+	deductions, err := q.ContractorDeductions(ctx, sc, store.DeductionFilter{})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	d.Contractors = billing.GroupDeductions(deductions).Groups
+	d.At = now
 	return d, nil
 }
 

@@ -22,24 +22,51 @@ type (
 type Service struct {
 	store *store.Store
 	now   func() time.Time
+	// The dashboards and bulletins of each scope, shared by its readers.
+	dashboards *Shared[store.Scope, Dashboard]
+	bulletins  *Shared[bulletinKey, Bulletin]
 }
+
+type bulletinKey struct {
+	scope store.Scope
+	month string // YYYY-MM
+}
+
+// How fresh the dashboard and the bulletin are: computed at most once per
+// FiguresFresh per scope while people read them, never shown older than
+// FiguresMaxAge.
+const (
+	FiguresFresh  = time.Minute
+	FiguresMaxAge = 5 * time.Minute
+)
 
 // NewService builds the service; now is the clock.
 func NewService(s *store.Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: s, now: now}
+	return &Service{store: s, now: now,
+		dashboards: NewShared[store.Scope, Dashboard](FiguresFresh, FiguresMaxAge, now),
+		bulletins:  NewShared[bulletinKey, Bulletin](FiguresFresh, FiguresMaxAge, now)}
 }
 
 // Bulletin is the monthly bulletin of month m within p's scope: every
-// jurisdiction for a city-wide scope, p's own otherwise.
+// jurisdiction for a city-wide scope, p's own otherwise. It is shared by
+// every reader of the scope and month, and read afresh at most once per
+// FiguresFresh (Bulletin.At says when); callers must not change it.
 func (s *Service) Bulletin(ctx context.Context, p auth.Principal, m time.Time) (Bulletin, error) {
+	sc := p.Scope()
+	b, _, err := s.bulletins.Get(ctx, bulletinKey{scope: sc, month: m.Format("2006-01")}, func(ctx context.Context) (Bulletin, error) {
+		return s.loadBulletin(ctx, sc, m)
+	})
+	return b, err
+}
+
+func (s *Service) loadBulletin(ctx context.Context, sc store.Scope, m time.Time) (Bulletin, error) {
 	jurs, err := s.store.Jurisdictions(ctx)
 	if err != nil {
 		return Bulletin{}, err
 	}
-	sc := p.Scope()
 	if !sc.All {
 		var mine []store.Jurisdiction
 		for _, j := range jurs {
@@ -52,9 +79,15 @@ func (s *Service) Bulletin(ctx context.Context, p auth.Principal, m time.Time) (
 	return Load(ctx, &s.store.Queries, sc, jurs, m, s.now())
 }
 
-// Dashboard is the statistics page within p's scope.
+// Dashboard is the statistics page within p's scope. It is shared by every
+// reader of the scope, and read afresh at most once per FiguresFresh
+// (Dashboard.At says when); callers must not change it.
 func (s *Service) Dashboard(ctx context.Context, p auth.Principal) (Dashboard, error) {
-	return LoadDashboard(ctx, &s.store.Queries, p.Scope(), s.now())
+	sc := p.Scope()
+	d, _, err := s.dashboards.Get(ctx, sc, func(ctx context.Context) (Dashboard, error) {
+		return LoadDashboard(ctx, &s.store.Queries, sc, s.now())
+	})
+	return d, err
 }
 
 // ExportAudit writes the audit trail p may read, as f selects, and the

@@ -50,12 +50,16 @@ func bandExpr(thresholds []decimal.Decimal) (string, []any) {
 func (q *Queries) ConcludedTotals(ctx context.Context, sc Scope, from, to time.Time, thresholds []decimal.Decimal) ([]ConcludedRow, error) {
 	w, args := sc.reviewWhere()
 	band, bandArgs := bandExpr(thresholds)
-	query := `SELECT r.kind, r.jurisdiction_id, j.name, ` + band + ` AS band, COUNT(*),
-		  COALESCE(SUM(r.submitted_amount),0), COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0),
-		  COALESCE(SUM(r.import_id IS NOT NULL),0)
-		FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
-		WHERE ` + w + ` AND r.concluded_at >= ? AND r.concluded_at < ?
-		GROUP BY r.kind, r.jurisdiction_id, j.name, band ORDER BY r.kind, r.jurisdiction_id, band`
+	// Summed over the reviews alone; the jurisdictions' names are joined
+	// to the groups (see ConcludedBy).
+	query := `SELECT g.kind, g.jurisdiction_id, j.name, g.band, g.n, g.submitted, g.audited, g.imported
+		FROM (SELECT r.kind, r.jurisdiction_id, ` + band + ` AS band, COUNT(*) AS n,
+		    COALESCE(SUM(r.submitted_amount),0) AS submitted, COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0) AS audited,
+		    COALESCE(SUM(r.import_id IS NOT NULL),0) AS imported
+		  FROM ` + sc.reviewsFrom() + `
+		  WHERE ` + w + ` AND r.concluded_at >= ? AND r.concluded_at < ?
+		  GROUP BY r.kind, r.jurisdiction_id, band) g JOIN jurisdictions j ON j.id = g.jurisdiction_id
+		ORDER BY g.kind, g.jurisdiction_id, g.band`
 	all := append(append(bandArgs, args...), from, to)
 	rows, err := q.db.QueryContext(ctx, query, all...)
 	if err != nil {
@@ -84,7 +88,7 @@ type ReceivedRow struct {
 func (q *Queries) ReceivedTotals(ctx context.Context, sc Scope, from, to time.Time) ([]ReceivedRow, error) {
 	w, args := sc.reviewWhere()
 	rows, err := q.db.QueryContext(ctx, `SELECT r.kind, COUNT(*), COALESCE(SUM(r.submitted_amount),0)
-		FROM reviews r JOIN projects p ON p.id = r.project_id
+		FROM `+sc.reviewsFrom()+`
 		WHERE `+w+` AND r.submitted_at >= ? AND r.submitted_at < ? GROUP BY r.kind ORDER BY r.kind`, append(args, from, to)...)
 	if err != nil {
 		return nil, fmt.Errorf("received totals: %w", err)
@@ -221,7 +225,7 @@ type StateKindCount struct {
 func (q *Queries) ReviewCountsByStateKind(ctx context.Context, sc Scope) ([]StateKindCount, error) {
 	w, args := sc.reviewWhere()
 	rows, err := q.db.QueryContext(ctx, `SELECT r.state, r.kind, r.suspended, COUNT(*)
-		FROM reviews r JOIN projects p ON p.id = r.project_id WHERE `+w+` GROUP BY r.state, r.kind, r.suspended`, args...)
+		FROM `+sc.reviewsFrom()+` WHERE `+w+` GROUP BY r.state, r.kind, r.suspended`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("review counts: %w", err)
 	}
@@ -259,18 +263,21 @@ const (
 // unit, firm, kind or jurisdiction, largest submitted amount first (years
 // in order).
 func (q *Queries) ConcludedBy(ctx context.Context, sc Scope, by string, limit int) ([]GroupTotals, error) {
-	var key, order string
+	// Summed over the reviews alone, by id; the names are joined to the
+	// few groups, not to every review (a look-up each: 340 ms against
+	// 15 ms for the years of 40,000 concluded reviews).
+	var group, label, join, order string
 	switch by {
 	case ByYear:
-		key, order = "CAST(YEAR(r.concluded_at) AS CHAR)", "1"
+		group, label, order = "YEAR(r.concluded_at)", "CAST(g.k AS CHAR)", "g.k"
 	case ByUnit:
-		key, order = "u.name", "3 DESC, 1"
+		group, label, join, order = "r.unit_org_id", "u.name", " JOIN organizations u ON u.id = g.k", "g.submitted DESC, 1"
 	case ByFirm:
-		key, order = "COALESCE(f.name,'')", "3 DESC, 1"
+		group, label, join, order = "r.firm_id", "COALESCE(f.name,'')", " LEFT JOIN organizations f ON f.id = g.k", "g.submitted DESC, 1"
 	case ByKind:
-		key, order = "r.kind", "1"
+		group, label, order = "r.kind", "g.k", "g.k"
 	case ByJurisdiction:
-		key, order = "j.name", "MIN(j.sort_order)"
+		group, label, join, order = "r.jurisdiction_id", "j.name", " JOIN jurisdictions j ON j.id = g.k", "j.sort_order, j.id"
 	default:
 		return nil, fmt.Errorf("concluded by %q: unknown grouping", by)
 	}
@@ -278,11 +285,11 @@ func (q *Queries) ConcludedBy(ctx context.Context, sc Scope, by string, limit in
 		limit = 1000
 	}
 	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, `SELECT `+key+`, COUNT(*), COALESCE(SUM(r.submitted_amount),0),
-		  COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0)
-		FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
-		  JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id
-		WHERE `+w+` AND r.concluded_at IS NOT NULL GROUP BY `+key+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
+	rows, err := q.db.QueryContext(ctx, `SELECT `+label+`, g.n, g.submitted, g.audited
+		FROM (SELECT `+group+` AS k, COUNT(*) AS n, COALESCE(SUM(r.submitted_amount),0) AS submitted,
+		    COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0) AS audited
+		  FROM `+sc.reviewsFrom()+` WHERE `+w+` AND r.concluded_at IS NOT NULL GROUP BY `+group+`) g`+join+`
+		ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("concluded by %s: %w", by, err)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -251,29 +250,20 @@ func (f ReviewFilter) where(sc Scope) (string, []any) {
 
 // Reviews lists the reviews a scope may see, with the total count.
 func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Review, int, error) {
+	return q.reviews(ctx, sc, f, 0)
+}
+
+// reviews is Reviews with the total counted up to countTo (all when 0).
+func (q *Queries) reviews(ctx context.Context, sc Scope, f ReviewFilter, countTo int) ([]Review, int, error) {
 	w, args := f.where(sc)
-	var total int
-	// Counted from reviews, through their indexes: the optimizer would
-	// otherwise start from the few projects and read every review of each.
-	countFrom := " FROM reviews r"
-	if strings.Contains(w, "p.") {
-		countFrom += " STRAIGHT_JOIN projects p ON p.id = r.project_id"
-	}
-	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*)"+countFrom+" WHERE "+w, args...).Scan(&total); err != nil {
+	total, err := q.countReviews(ctx, w, args, countTo)
+	if err != nil {
 		return nil, 0, err
 	}
-	order := "r.id"
-	switch f.Sort {
-	case "amount":
-		order = "r.submitted_amount"
-	case "updated":
-		order = "r.updated_at"
-	case "state":
-		order = "r.state"
-	}
-	dir := " DESC"
-	if !f.Desc && f.Sort != "" {
-		dir = " ASC"
+	order, desc := f.order()
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
 	}
 	if f.Limit <= 0 {
 		f.Limit = 20
@@ -281,7 +271,7 @@ func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Revi
 	// Page the ids on reviews (and projects, for search and scope) first,
 	// then join the names for just that page: the optimizer never starts
 	// from a small joined table and sorts the whole filtered set.
-	page := "SELECT r.id FROM reviews r JOIN projects p ON p.id = r.project_id WHERE " + w +
+	page := "SELECT r.id FROM " + listFrom(w) + " WHERE " + w +
 		" ORDER BY " + order + dir + ", r.id DESC LIMIT ? OFFSET ?"
 	query := "SELECT " + reviewColumns + " FROM (" + page + ") pg STRAIGHT_JOIN reviews r ON r.id = pg.id" +
 		" JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id" +

@@ -36,7 +36,8 @@ func (a *App) home(c *fiber.Ctx) error {
 			suspended := false
 			f.Suspended = &suspended
 		}
-		rows, _, err := a.svc.Reviews.Reviews(ctx, p, f)
+		// The to-do list shows no total: its first rows, nothing counted.
+		rows, err := a.svc.Reviews.FirstReviews(ctx, p, f)
 		if err != nil {
 			return err
 		}
@@ -45,9 +46,17 @@ func (a *App) home(c *fiber.Ctx) error {
 			ids[i] = r.ID
 		}
 		dues := a.duesFor(ctx, ids)
+		// What to do next depends on the state alone: worked out once per
+		// state (it builds a workflow machine), not once per row.
+		actions := map[workflow.State]string{}
 		for _, r := range rows {
+			action, ok := actions[r.State]
+			if !ok {
+				action = nextAction(p.Role, r.State)
+				actions[r.State] = action
+			}
 			t := todoRow{ReviewID: r.ID, ProjectName: r.ProjectName, KindLabel: kindLabel(r.Kind),
-				StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Action: nextAction(p.Role, r.State)}
+				StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Action: action}
 			t.Due, t.DueClass = dues[r.ID].Text, dues[r.ID].Class
 			todo = append(todo, t)
 		}
@@ -132,6 +141,7 @@ type pagerSize struct {
 
 type pager struct {
 	Total, Page, Pages int
+	AtLeast            bool // Total is a lower bound: there are as many or more
 	HasPrev, HasNext   bool
 	PrevHref, NextHref string
 	Sizes              []pagerSize

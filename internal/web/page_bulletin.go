@@ -34,7 +34,7 @@ func (a *App) bulletin(c *fiber.Ctx) error {
 	return a.views.render(c, 200, "bulletin", a.page(c, b.Title, map[string]any{
 		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "评审月报"}},
 		"B":          b, "Prev": m.AddDate(0, -1, 0).Format("2006-01"), "Next": m.AddDate(0, 1, 0).Format("2006-01"),
-		"MonthQuery": url.QueryEscape(b.Month),
+		"MonthQuery": url.QueryEscape(b.Month), "FiguresAt": formatTime(b.At, "2006-01-02 15:04:05"),
 	}))
 }
 
@@ -43,7 +43,8 @@ func (a *App) bulletinPrint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.views.render(c, 200, "bulletin_print", a.page(c, b.Title, map[string]any{"B": b, "Printed": a.now()}))
+	return a.views.render(c, 200, "bulletin_print", a.page(c, b.Title, map[string]any{"B": b, "Printed": a.now(),
+		"FiguresAt": formatTime(b.At, "2006-01-02 15:04:05")}))
 }
 
 func (a *App) bulletinExcel(c *fiber.Ctx) error {

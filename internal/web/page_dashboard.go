@@ -6,29 +6,19 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/billing"
 	"finreview/internal/report"
 )
 
 // dashboard is 统计分析: reviews by state and kind, overdue, money submitted
 // against audited by year, unit and firm (charts drawn in Go as inline
-// SVG) and the review fees, with what contractors bear paid and owed.
+// SVG) and the review fees, with what contractors bear paid and owed; the
+// figures are shared by the scope's readers and say when they were read.
 func (a *App) dashboard(c *fiber.Ctx) error {
 	p, err := require(c, auth.ViewDashboard)
 	if err != nil {
 		return err
 	}
 	d, err := a.svc.Reports.Dashboard(c.UserContext(), p)
-	if err != nil {
-		return err
-	}
-	// What contractors bear comes from the deduction list itself, so the
-	// dashboard, the list it links to and its Excel file agree.
-	bill, err := a.billingService()
-	if err != nil {
-		return err
-	}
-	deductions, err := bill.Deductions(c.UserContext(), p.Scope(), billing.DeductionFilter{})
 	if err != nil {
 		return err
 	}
@@ -46,6 +36,7 @@ func (a *App) dashboard(c *fiber.Ctx) error {
 	}
 	return a.views.render(c, 200, "dashboard", a.page(c, "统计分析", map[string]any{
 		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "统计分析"}},
-		"D":          d, "Contractors": deductions.Groups, "Concluded": total, "Charts": charts, "OverdueLink": mayListOverdue(p),
+		"D":          d, "Contractors": d.Contractors, "Concluded": total, "Charts": charts, "OverdueLink": mayListOverdue(p),
+		"FiguresAt": formatTime(d.At, "2006-01-02 15:04:05"),
 	}))
 }

@@ -1,12 +1,16 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
+	"iter"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strconv"
@@ -229,6 +233,12 @@ func sortLinks(c *fiber.Ctx, form *formState) map[string]reviewSortLink {
 	return out
 }
 
+// reviewListCountTo bounds the review list's count: a larger list says
+// 共 10000 条以上, so a page costs the same for 10,000 matching reviews as
+// for 100,000 (counting them all read every index entry on every page).
+// Filters narrow a list down; the Excel export has all of it.
+const reviewListCountTo = 10000
+
 func (a *App) reviewList(c *fiber.Ctx) error {
 	p, err := require(c, auth.ViewReviews)
 	if err != nil {
@@ -246,10 +256,12 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 		return err
 	}
 	f.Limit, f.Offset = pg.Size, pg.Offset()
-	items, total, err := svc.List(ctx, p, f)
+	items, total, err := svc.ListCountedTo(ctx, p, f, reviewListCountTo)
 	if err != nil {
 		return err
 	}
+	pager := pg.Pager(c, total)
+	pager.AtLeast = total >= reviewListCountTo
 	rows := a.reviewRows(c, items)
 	opts, err := a.filterOptions(ctx, p)
 	if err != nil {
@@ -263,7 +275,7 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 	}
 	return a.views.render(c, 200, "reviews", a.page(c, "评审任务", map[string]any{
 		"Breadcrumb": []crumb{{Label: "评审任务"}},
-		"Reviews":    rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Form": form, "Opts": opts,
+		"Reviews":    rows, "Offset": pg.Offset(), "Pager": pager, "Form": form, "Opts": opts,
 		"Sort": sortLinks(c, form), "ExportHref": "/reviews.xlsx?" + export.Encode(),
 	}))
 }
@@ -271,8 +283,12 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 // maxExportRows bounds one Excel export.
 const maxExportRows = 200000
 
-// reviewExport streams the filtered list to Excel, page by page, through
-// the one workbook writer (internal/xlsx).
+// reviewExport streams the filtered list to Excel through the one workbook
+// writer (internal/xlsx): the export is recorded first, then each batch of
+// reviews read goes into the response as it arrives, so the file is never
+// held whole. An error after the first bytes can no longer change the
+// status: the download ends unfinished (an unreadable file) and the error
+// is logged.
 func (a *App) reviewExport(c *fiber.Ctx) error {
 	p, err := require(c, auth.ViewReviews)
 	if err != nil {
@@ -282,56 +298,61 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
+	// The rows are read after this handler has returned, while the
+	// response is sent: not under a context that ends with the handler.
+	ctx := context.WithoutCancel(c.UserContext())
 	form := newForm()
 	f := reviewFilter(c, form)
 	if !form.ok() {
 		return &statusErr{status: 422, code: "invalid_filter", msg: "查询条件有误,请返回修改后再导出"}
 	}
-	book := xlsx.New()
-	t := book.Sheet("评审任务", 6, 10, 16, 36, 14, 12, 24, 24, 14, 18, 18, 18, 10, 12, 12, 17)
-	t.Header("序号", "评审编号", "项目编号", "项目名称", "评审类型", "区划", "建设单位", "中介机构", "状态",
-		"送审金额(元)", "审定金额(元)", "审减额(元)", "审减率", "报送日期", "结论日期", "创建时间")
-	const batch = 1000
-	n := 0
-	for f.Offset = 0; f.Offset < maxExportRows; f.Offset += batch {
-		f.Limit = batch
-		items, _, err := svc.List(ctx, p, f)
-		if err != nil {
-			return err
-		}
-		for _, r := range items {
-			n++
-			var reduction any
-			rate := xlsx.Percent{}
-			if r.AuditedAmount.Valid {
-				fig := report.Figures{Submitted: r.SubmittedAmount, Audited: r.AuditedAmount.Decimal}
-				reduction = fig.Reduction()
-				rate = fig.Percent()
-			}
-			state := r.State.Label()
-			if r.Suspended {
-				state += "(中止)"
-			}
-			t.Row(n, xlsx.Text(strconv.FormatInt(r.ID, 10)), xlsx.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
-				r.JurisdictionName, r.UnitName, r.FirmName, state, r.SubmittedAmount, r.AuditedAmount, reduction, rate,
-				nullDate(r.SubmittedAt), nullDate(r.ConcludedAt), formatTime(r.CreatedAt, "2006-01-02 15:04"))
-		}
-		if len(items) < batch {
-			break
-		}
-	}
-	file, err := book.Bytes()
+	reviews, err := svc.ExportReviews(ctx, p, f, form.Values, maxExportRows)
 	if err != nil {
-		return err
-	}
-	if err := a.svc.Reviews.RecordExport(ctx, p, form.Values, n); err != nil {
 		return err
 	}
 	name := "评审任务-" + a.now().In(shanghai).Format("20060102") + ".xlsx"
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="reviews.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
-	return c.Send(file)
+	id := requestID(c)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if err := writeReviewBook(w, reviews); err != nil {
+			a.log.Error("review export", slog.String("request_id", id), slog.String("error", err.Error()))
+		}
+	})
+	return nil
+}
+
+// writeReviewBook writes the review list's workbook to w, row by row.
+func writeReviewBook(w io.Writer, reviews iter.Seq2[review.Review, error]) error {
+	book := xlsx.To(w)
+	t := book.Sheet("评审任务", 6, 10, 16, 36, 14, 12, 24, 24, 14, 18, 18, 18, 10, 12, 12, 17)
+	t.Header("序号", "评审编号", "项目编号", "项目名称", "评审类型", "区划", "建设单位", "中介机构", "状态",
+		"送审金额(元)", "审定金额(元)", "审减额(元)", "审减率", "报送日期", "结论日期", "创建时间")
+	n := 0
+	for r, err := range reviews {
+		if err != nil {
+			return err
+		}
+		n++
+		var reduction any
+		rate := xlsx.Percent{}
+		if r.AuditedAmount.Valid {
+			fig := report.Figures{Submitted: r.SubmittedAmount, Audited: r.AuditedAmount.Decimal}
+			reduction = fig.Reduction()
+			rate = fig.Percent()
+		}
+		state := r.State.Label()
+		if r.Suspended {
+			state += "(中止)"
+		}
+		t.Row(n, xlsx.Text(strconv.FormatInt(r.ID, 10)), xlsx.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
+			r.JurisdictionName, r.UnitName, r.FirmName, state, r.SubmittedAmount, r.AuditedAmount, reduction, rate,
+			nullDate(r.SubmittedAt), nullDate(r.ConcludedAt), formatTime(r.CreatedAt, "2006-01-02 15:04"))
+		if err := book.Err(); err != nil {
+			return err // the client went away
+		}
+	}
+	return book.Close()
 }
 
 func nullDate(t sql.NullTime) string {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"finreview/internal/demo"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/report"
 	"finreview/internal/review"
 	"finreview/internal/review/importer"
 	"finreview/internal/store"
@@ -35,7 +37,14 @@ type pagesEnv struct {
 	t   *testing.T
 	app *web.App
 	s   *store.Store
+	// later is how far the clock of the reports (dashboard, bulletin)
+	// has been moved ahead of the others' (figuresLater).
+	later atomic.Int64
 }
+
+// figuresLater moves the reports' clock past report.FiguresMaxAge, so the
+// next dashboard or bulletin is read afresh rather than shared.
+func (e *pagesEnv) figuresLater() { e.later.Add(int64(report.FiguresMaxAge)) }
 
 // servedServices are the services serve wires over s and objects: the
 // documents, the firm library, the fees and the reviews.
@@ -73,7 +82,10 @@ func newPagesEnv(t *testing.T, withReviews bool) *pagesEnv {
 		}
 	}
 	svc.Imports = importer.New(importer.Options{Store: s, Objects: objects, Log: slog.New(slog.DiscardHandler)})
-	return &pagesEnv{t: t, app: testApp(t, s, svc), s: s}
+	e := &pagesEnv{t: t, s: s}
+	svc.Reports = report.NewService(s, func() time.Time { return time.Now().Add(time.Duration(e.later.Load())) })
+	e.app = testApp(t, s, svc)
+	return e
 }
 
 // sendTo answers req through app, in process, with the answer and its

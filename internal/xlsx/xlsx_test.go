@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,5 +72,92 @@ func TestWriterCells(t *testing.T) {
 	typ, _ := f.GetCellType("清单", "B3")
 	if typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 		t.Errorf("审减率 is text, want a number")
+	}
+}
+
+// counter counts the bytes written through it.
+type counter struct{ n int }
+
+func (c *counter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+// TestWriterStreams: a workbook made with To reaches its writer as rows are
+// written, before it is finished, and holds none of them: writing 100,000
+// rows leaves the heap about where it was.
+func TestWriterStreams(t *testing.T) {
+	var out counter
+	book := xlsx.To(&out)
+	s := book.Sheet("评审任务", 6, 36, 18)
+	s.Header("序号", "项目名称", "送审金额(元)")
+	runtime.GC()
+	var before, during runtime.MemStats
+	runtime.ReadMemStats(&before)
+	amount := decimal.RequireFromString("1234567.89")
+	for i := range 100000 {
+		s.Row(i+1, "巴彦淖尔市临河区养老服务中心改造工程 第"+strconv.Itoa(i)+"标段", amount.Add(decimal.NewFromInt(int64(i))))
+		if i == 50000 {
+			runtime.ReadMemStats(&during)
+		}
+	}
+	if out.n < 1<<20 {
+		t.Fatalf("%d bytes reached the writer before Close, want the rows as they are written", out.n)
+	}
+	if err := book.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if grown := int64(during.HeapInuse) - int64(before.HeapInuse); grown > 8<<20 {
+		t.Fatalf("heap grew by %d bytes while writing rows", grown)
+	}
+	if _, err := book.Bytes(); err == nil {
+		t.Fatalf("Bytes of a streamed workbook: no error")
+	}
+}
+
+// TestWriterReadsBack: what the writer writes, a reader reads: text with
+// markup characters, spaces and line breaks, numbers, booleans, empty
+// cells, several sheets, column widths, a sheet without a header (no
+// frozen rows), and a workbook without sheets.
+func TestWriterReadsBack(t *testing.T) {
+	book := xlsx.New()
+	s := book.Sheet("名单", 12, 30)
+	s.Header("名称", "说明")
+	s.Row("A&B <公司>", "  前后空格  ")
+	s.Row("第一行\n第二行", nil, 7, int64(-3), 2.5, true)
+	s.Row(xlsx.Text("0012"), xlsx.Rate(decimal.RequireFromString("0.005")), xlsx.Score(decimal.RequireFromString("87.456")),
+		xlsx.Exact(decimal.RequireFromString("1234.5678")))
+	other := book.Sheet("汇总")
+	other.Label("合计", decimal.RequireFromString("-12.30"))
+	b, err := book.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.GetSheetList(); len(got) != 2 || got[0] != "名单" || got[1] != "汇总" {
+		t.Fatalf("sheets %v", got)
+	}
+	checks := map[string]string{"A2": "A&B <公司>", "B2": "  前后空格  ", "A3": "第一行\n第二行", "B3": "", "C3": "7", "D3": "-3",
+		"E3": "2.5", "F3": "TRUE", "A4": "0012", "B4": "0.005", "C4": "87.46", "D4": "1,234.5678"}
+	for cell, want := range checks {
+		if got, err := f.GetCellValue("名单", cell); err != nil || got != want {
+			t.Errorf("%s = %q (%v), want %q", cell, got, err, want)
+		}
+	}
+	if w, err := f.GetColWidth("名单", "B"); err != nil || w != 30 {
+		t.Errorf("column B width %v (%v), want 30", w, err)
+	}
+	if got, err := f.GetCellValue("汇总", "B1"); err != nil || got != "-12.30" {
+		t.Errorf("汇总!B1 = %q (%v)", got, err)
+	}
+	if panes, err := f.GetPanes("汇总"); err != nil || panes.Freeze {
+		t.Errorf("a sheet without a header has frozen panes: %+v %v", panes, err)
+	}
+	empty, err := xlsx.New().Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := excelize.OpenReader(bytes.NewReader(empty)); err != nil || len(f.GetSheetList()) != 1 {
+		t.Fatalf("a workbook without sheets: %v", err)
 	}
 }
