@@ -1037,11 +1037,12 @@ func jsonStr(s string) string {
 
 // review writes one review with its history.
 func (w *dayWorld) review(rnd *rand.Rand, c *dayRows, p *dayProject, job dayJob, n int) error {
-	r := &dayReview{w: w, c: c, rnd: rnd, id: job.id, p: p, unit: p.unit, j: p.j, round: 1, outcome: "normal", version: 1}
+	r := &dayReview{w: w, c: c, rnd: rnd, id: job.id, p: p, unit: p.unit, j: p.j, state: "draft", round: 1, outcome: "normal", version: 1}
+	var target string // the state its path ends in
 	if pin := job.pin; pin != nil {
-		r.kind, r.state, r.firm, r.submitted = pin.kind, pin.state, pin.firm, pin.submitted
+		target, r.kind, r.firm, r.submitted = pin.state, pin.kind, pin.firm, pin.submitted
 	} else {
-		r.state = pickState(rnd)
+		target = pickState(rnd)
 		if n == 0 {
 			r.kind = dayFirstKinds[pickWeighted(rnd, len(dayFirstKinds), func(i int) float64 { return dayFirstKinds[i].weight })].kind
 		} else {
@@ -1063,7 +1064,7 @@ func (w *dayWorld) review(rnd *rand.Rand, c *dayRows, p *dayProject, job dayJob,
 	}
 	bp := int64(math.Max(-200, math.Min(3000, rnd.NormFloat64()*400+500)))
 	audited := r.submitted.Mul(decimal.New(10000-bp, -4)).Round(2).StringFixed(2)
-	steps := dayPath(rnd, r.state, r.kind, func() string { return audited })
+	steps := dayPath(rnd, target, r.kind, func() string { return audited })
 	if job.pin != nil && len(steps) > 0 && steps[len(steps)-1].trig == "suspend" {
 		steps = steps[:len(steps)-1] // the virtual users suspend their reviews themselves
 	}
@@ -1078,7 +1079,7 @@ func (w *dayWorld) review(rnd *rand.Rand, c *dayRows, p *dayProject, job dayJob,
 	// Dates: the last step lag days ago (never today), the ones before
 	// it their working days earlier; times within office hours, in order.
 	today := w.today
-	last := w.workdayOnOrBefore(today.AddDays(-lagDays(rnd, r.state)))
+	last := w.workdayOnOrBefore(today.AddDays(-lagDays(rnd, target)))
 	if !last.Before(today) {
 		last = w.subWorkdays(today, 1)
 	}
@@ -1117,8 +1118,12 @@ func (w *dayWorld) review(rnd *rand.Rand, c *dayRows, p *dayProject, job dayJob,
 		until = at[0]
 	}
 	names := []string{p.name + "送审资料.pdf", p.name + "工程量清单.pdf", p.name + "竣工图.pdf"}
+	t := created
 	for k := 0; k < 1+rnd.Intn(2); k++ {
-		t := us(created.Add(time.Duration(rnd.Int63n(int64(until.Sub(created))/2+1)) + time.Duration(k)*time.Minute))
+		t = us(t.Add(time.Duration(3+rnd.Intn(40)) * time.Minute))
+		if !t.Before(until) {
+			t = us(created.Add(until.Sub(created) * time.Duration(k+1) / 4))
+		}
 		d := r.upload(t, r.unit.user, "submission", names[k], 1<<20+rnd.Int63n(49<<20), true)
 		r.submissions = append(r.submissions, d)
 	}

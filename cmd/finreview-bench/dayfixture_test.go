@@ -83,6 +83,18 @@ func TestDayFixture(t *testing.T) {
 		(SELECT COUNT(*) FROM review_events e WHERE e.review_id = r.id) NOT BETWEEN 1 AND 30`); bad > 0 {
 		t.Errorf("%d reviews past draft without a timeline", bad)
 	}
+	if bad := count(`SELECT COUNT(*) FROM (SELECT from_state, COALESCE(LAG(to_state) OVER (PARTITION BY review_id ORDER BY id), 'draft') AS prev,
+		at, COALESCE(LAG(at) OVER (PARTITION BY review_id ORDER BY id), '2000-01-01') AS prev_at FROM review_events) e
+		WHERE from_state <> prev OR at <= prev_at`); bad > 0 {
+		t.Errorf("%d timeline events not from their review's state before them, or not after them", bad)
+	}
+	if bad := count(`SELECT COUNT(*) FROM reviews r WHERE r.state <> COALESCE((SELECT e.to_state FROM review_events e
+		WHERE e.review_id = r.id ORDER BY e.id DESC LIMIT 1), 'draft')`); bad > 0 {
+		t.Errorf("%d reviews not in the state their timeline ends in", bad)
+	}
+	if bad := count("SELECT COUNT(*) FROM review_events WHERE at >= ?", time.Now().Truncate(24*time.Hour).Add(-8*time.Hour)); bad > 0 {
+		t.Errorf("%d timeline events today or later: the day's own work is the virtual users'", bad)
+	}
 	if bad := count(`SELECT COUNT(*) FROM reviews r WHERE r.audit_seq <> (SELECT COUNT(*) FROM audit_events a WHERE a.stream = CONCAT('review:', r.id))
 		OR r.audit_seq < 2`); bad > 0 {
 		t.Errorf("%d reviews whose audit head is not their chain's end", bad)
