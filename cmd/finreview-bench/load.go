@@ -198,11 +198,13 @@ func (h *harness) page(s *server, b browser, path string) (int, []byte, error) {
 }
 
 // uploadPage sends a file through the review page's upload form (the
-// token in the query string, as the form does), not following the 303.
+// token as the form's first field, as the form does), not following the
+// 303.
 func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int64, size int64) (int, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
+		mw.WriteField("_csrf", b.csrf)
 		mw.WriteField("category", "submission")
 		mw.WriteField("signed_sealed", "true")
 		part, err := mw.CreateFormFile("file", "送审资料.pdf")
@@ -215,7 +217,7 @@ func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int
 		}
 		pw.CloseWithError(err)
 	}()
-	req, err := http.NewRequest("POST", fmt.Sprintf("%s/reviews/%d/upload?back=review&_csrf=%s", s.base, reviewID, url.QueryEscape(b.csrf)), pr)
+	req, err := http.NewRequest("POST", fmt.Sprintf("%s/reviews/%d/upload?back=review", s.base, reviewID), pr)
 	if err != nil {
 		return 0, err
 	}

@@ -38,8 +38,10 @@ func (e *PolicyError) Field() string   { return e.Name }
 func (e *PolicyError) Message() string { return e.Msg }
 func (e *PolicyError) Code() string    { return "invalid" }
 
-// Validate checks the policy's values are within sensible bounds.
+// ValidatePolicy checks the policy's values are within sensible bounds,
+// reporting every value out of bounds at once.
 func ValidatePolicy(p Policy) error {
+	var errs []error
 	for _, f := range []struct {
 		name     string
 		v        int
@@ -55,10 +57,10 @@ func ValidatePolicy(p Policy) error {
 		{"absolute_hours", p.AbsoluteHours, 1, 24, "会话最长有效期(小时)"},
 	} {
 		if f.v < f.min || f.v > f.max {
-			return &PolicyError{Name: f.name, Msg: fmt.Sprintf("%s须在 %d–%d 之间", f.label, f.min, f.max)}
+			errs = append(errs, &PolicyError{Name: f.name, Msg: fmt.Sprintf("%s须在 %d–%d 之间", f.label, f.min, f.max)})
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // CheckPassword applies the policy's rules to a new password: its length,
@@ -206,18 +208,42 @@ var ErrWrongPassword = &PolicyError{Name: "current", Msg: "当前密码不正确
 // ChangePassword sets a user's own new password after checking the current
 // one, the policy and the last HistoryCount passwords; it ends the user's
 // other sessions (keep is the session to keep, "" for none) and is audited.
+// A wrong current password and a new one the policy refuses are reported
+// together.
 func (s *Service) ChangePassword(ctx context.Context, userID int64, current, next, keep string) error {
-	u, err := s.store.User(ctx, userID)
+	u, err := s.checkChange(ctx, userID, current, next)
 	if err != nil {
 		return err
 	}
+	return s.savePassword(ctx, Principal{UserID: u.ID, Name: u.DisplayName}, u, next, false, keep, "password_change")
+}
+
+// CheckPasswordChange answers what ChangePassword would refuse, changing
+// nothing: for a form refused on a field of its own (the new password
+// typed twice differently), which still shows every other refusal.
+func (s *Service) CheckPasswordChange(ctx context.Context, userID int64, current, next string) error {
+	_, err := s.checkChange(ctx, userID, current, next)
+	return err
+}
+
+func (s *Service) checkChange(ctx context.Context, userID int64, current, next string) (store.User, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return u, err
+	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
-		return ErrWrongPassword
+		// The new password meets the policy's rules only: without the
+		// current password, the history is no one's to probe.
+		p, err := s.Policy(ctx)
+		if err != nil {
+			return u, err
+		}
+		return u, errors.Join(ErrWrongPassword, CheckPassword(p, u.Username, next))
 	}
 	if current == next {
-		return &PolicyError{Name: "password", Msg: "新密码不能与当前密码相同"}
+		return u, &PolicyError{Name: "password", Msg: "新密码不能与当前密码相同"}
 	}
-	return s.setPassword(ctx, Principal{UserID: u.ID, Name: u.DisplayName}, u, next, false, keep, "password_change")
+	return u, s.checkNewPassword(ctx, u, next)
 }
 
 // ResetPassword sets another user's password (an operator's reset): the
@@ -231,6 +257,15 @@ func (s *Service) ResetPassword(ctx context.Context, by Principal, username, nex
 }
 
 func (s *Service) setPassword(ctx context.Context, by Principal, u store.User, next string, mustChange bool, keep, action string) error {
+	if err := s.checkNewPassword(ctx, u, next); err != nil {
+		return err
+	}
+	return s.savePassword(ctx, by, u, next, mustChange, keep, action)
+}
+
+// checkNewPassword applies the policy's rules and its history to u's new
+// password.
+func (s *Service) checkNewPassword(ctx context.Context, u store.User, next string) error {
 	p, err := s.Policy(ctx)
 	if err != nil {
 		return err
@@ -250,6 +285,12 @@ func (s *Service) setPassword(ctx context.Context, by Principal, u store.User, n
 			return &PolicyError{Name: "password", Msg: fmt.Sprintf("新密码不能与最近 %d 次使用过的密码相同", p.HistoryCount)}
 		}
 	}
+	return nil
+}
+
+// savePassword stores u's new password, ends u's other sessions and
+// audits the change.
+func (s *Service) savePassword(ctx context.Context, by Principal, u store.User, next string, mustChange bool, keep, action string) error {
 	hash, err := bcrypt.GenerateFromPassword([]byte(next), bcrypt.DefaultCost)
 	if err != nil {
 		return err

@@ -88,15 +88,31 @@ func (e FieldErrors) Error() string {
 
 // Field names the first refused field.
 func (e FieldErrors) Field() string {
+	names := e.names()
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
+
+// Unwrap is every refused field as its own *input.FieldError, in name
+// order, so that callers read them as any joined field errors.
+func (e FieldErrors) Unwrap() []error {
+	names := e.names()
+	out := make([]error, len(names))
+	for i, n := range names {
+		out[i] = &input.FieldError{Name: n, Msg: e[n]}
+	}
+	return out
+}
+
+func (e FieldErrors) names() []string {
 	names := make([]string, 0, len(e))
 	for n := range e {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if len(names) == 0 {
-		return ""
-	}
-	return names[0]
+	return names
 }
 
 // Code is the stable English code.

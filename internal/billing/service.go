@@ -89,6 +89,13 @@ func effectiveDate(fs fee.Schedule) (time.Time, error) {
 	return d, nil
 }
 
+// CheckSchedule answers what CreateSchedule refuses in a schedule (every
+// refused field, each a *FieldError), saving nothing; else the schedule.
+func CheckSchedule(data []byte) (fee.Schedule, error) {
+	fs, _, _, err := parseNew(data)
+	return fs, err
+}
+
 // parseNew validates a schedule submitted by an administrator.
 func parseNew(data []byte) (fee.Schedule, time.Time, string, error) {
 	fs, err := fee.ParseSchedule(data)
@@ -325,8 +332,17 @@ func (e *FieldError) Message() string { return e.Msg }
 func (e *FieldError) Code() string    { return "invalid_field" }
 func (e *FieldError) Unwrap() error   { return &fee.FieldError{Field: e.Name, Msg: e.Msg} }
 
-// fieldError turns a *fee.FieldError into a *FieldError; other errors pass.
+// fieldError turns a *fee.FieldError into a *FieldError, each of several
+// joined ones too; other errors pass.
 func fieldError(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs := j.Unwrap()
+		out := make([]error, len(errs))
+		for i, e := range errs {
+			out[i] = fieldError(e)
+		}
+		return errors.Join(out...)
+	}
 	var fe *fee.FieldError
 	if err != nil && errors.As(err, &fe) {
 		return &FieldError{Name: fe.Field, Msg: fe.Msg}

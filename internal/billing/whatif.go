@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -34,41 +35,40 @@ func (s *Service) WhatIf(ctx context.Context, kind, outcome, submitted, audited 
 }
 
 // WhatIfInput parses what-if inputs into a fee.Input; errors are
-// *FieldError naming the field.
+// *FieldError naming the field, every refused field at once (errors.Join).
 func WhatIfInput(kind, outcome, submitted, audited string) (fee.Input, error) {
 	var in fee.Input
-	kind = strings.TrimSpace(kind)
-	if kind == "" {
-		return in, &FieldError{Name: "kind", Msg: "请选择评审类型"}
-	}
-	k, err := fee.ParseKind(kind)
-	if err != nil {
-		return in, &FieldError{Name: "kind", Msg: err.Error()}
+	errs := make([]error, 4)
+	k, err := fee.ParseKind(strings.TrimSpace(kind))
+	switch {
+	case strings.TrimSpace(kind) == "":
+		errs[0] = &FieldError{Name: "kind", Msg: "请选择评审类型"}
+	case err != nil:
+		errs[0] = &FieldError{Name: "kind", Msg: err.Error()}
 	}
 	o := fee.Normal
 	if outcome = strings.TrimSpace(outcome); outcome != "" {
 		if o, err = fee.ParseOutcome(outcome); err != nil {
-			return in, &FieldError{Name: "outcome", Msg: err.Error()}
+			errs[1] = &FieldError{Name: "outcome", Msg: err.Error()}
 		}
 	}
 	in.Kind, in.Outcome = k, o
 	if strings.TrimSpace(submitted) == "" {
-		return in, &FieldError{Name: "submitted", Msg: "请填写送审金额"}
+		errs[2] = &FieldError{Name: "submitted", Msg: "请填写送审金额"}
+	} else if in.Submitted, err = fee.ParseAmountLenient(submitted); err != nil {
+		errs[2] = &FieldError{Name: "submitted", Msg: err.Error()}
 	}
-	if in.Submitted, err = fee.ParseAmountLenient(submitted); err != nil {
-		return in, &FieldError{Name: "submitted", Msg: err.Error()}
-	}
-	if strings.TrimSpace(audited) == "" {
-		if o != fee.Returned && k != fee.Tracking {
-			return in, &FieldError{Name: "audited", Msg: "请填写审定金额"}
+	switch {
+	case strings.TrimSpace(audited) != "":
+		if in.Audited, err = fee.ParseAmountLenient(audited); err != nil {
+			errs[3] = &FieldError{Name: "audited", Msg: err.Error()}
 		}
+	case o != fee.Returned && k != fee.Tracking:
+		errs[3] = &FieldError{Name: "audited", Msg: "请填写审定金额"}
+	default:
 		in.Audited = decimal.Zero
-		return in, nil
 	}
-	if in.Audited, err = fee.ParseAmountLenient(audited); err != nil {
-		return in, &FieldError{Name: "audited", Msg: err.Error()}
-	}
-	return in, nil
+	return in, errors.Join(errs...)
 }
 
 // DeductionGroup is one contractor's list of contractor shares.

@@ -2,6 +2,7 @@ package deadline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -125,24 +126,24 @@ func DeleteDay(ctx context.Context, q *store.Queries, date calendar.Date, actor 
 	return applyEdit(ctx, q, e, "calendar_day_delete", "删除节假日 "+date.String(), actor, at)
 }
 
-// ValidateDay checks one row entered by hand, as the CSV import does.
+// ValidateDay checks one row entered by hand, as the CSV import does,
+// reporting every refused field at once.
 func ValidateDay(day calendar.Day) error {
+	var errs []error
 	if day.Date.IsZero() {
-		return &FieldError{Name: "date", Msg: "请填写日期(YYYY-MM-DD)"}
+		errs = append(errs, &FieldError{Name: "date", Msg: "请填写日期(YYYY-MM-DD)"})
 	}
 	if _, err := calendar.ParseDayKind(string(day.Kind)); err != nil {
-		return &FieldError{Name: "kind", Msg: "类型应为放假(holiday)或调休上班(workday)"}
-	}
-	if wd := day.Date.Weekday(); day.Kind == calendar.Workday && wd != time.Saturday && wd != time.Sunday {
-		return &FieldError{Name: "kind", Msg: fmt.Sprintf("%s 不是周六或周日,本来就是工作日;调休上班只能用于周末", day.Date)}
+		errs = append(errs, &FieldError{Name: "kind", Msg: "类型应为放假(holiday)或调休上班(workday)"})
+	} else if wd := day.Date.Weekday(); !day.Date.IsZero() && day.Kind == calendar.Workday && wd != time.Saturday && wd != time.Sunday {
+		errs = append(errs, &FieldError{Name: "kind", Msg: fmt.Sprintf("%s 不是周六或周日,本来就是工作日;调休上班只能用于周末", day.Date)})
 	}
 	if strings.TrimSpace(day.Name) == "" {
-		return &FieldError{Name: "name", Msg: "请填写名称,如 国庆节 或 国庆节调休"}
+		errs = append(errs, &FieldError{Name: "name", Msg: "请填写名称,如 国庆节 或 国庆节调休"})
+	} else if len([]rune(day.Name)) > 64 {
+		errs = append(errs, &FieldError{Name: "name", Msg: "名称不能超过 64 个字"})
 	}
-	if len([]rune(day.Name)) > 64 {
-		return &FieldError{Name: "name", Msg: "名称不能超过 64 个字"}
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func planEdit(ctx context.Context, q *store.Queries, e edit, lock bool) (CalendarEdit, error) {

@@ -277,10 +277,9 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 	var b batch
 	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
 		b = batch{}
-		q.RememberUsers()
-		// The claim holds its reviews locked: their UPDATEs travel with the
-		// next firing's statements, and the commit checks their versions.
-		q.DeferReviewUpdates()
+		// The firings' timeline and audit events, review rows and notices
+		// go in a few multi-row statements at the end of the claim.
+		writes := q.StartBatch()
 		rows, err := q.ClaimDueDeadlines(ctx, now, e.o.Batch, ps.ids())
 		if err != nil {
 			return fmt.Errorf("claim due deadlines: %w", err)
@@ -304,6 +303,10 @@ func (e *Engine) fireBatch(ctx context.Context, cal *calendar.Calendar, now time
 			}
 			r, ok := locked[d.ReviewID]
 			if ok && fired[d.ReviewID] {
+				// Read again as the earlier firing left it.
+				if err := writes.Flush(ctx); err != nil {
+					return err
+				}
 				if r, ok, err = q.LockDeadlineReview(ctx, d.ReviewID); err != nil {
 					return fmt.Errorf("lock review %d: %w", d.ReviewID, err)
 				}
@@ -408,7 +411,6 @@ func (e *Engine) remindBatch(ctx context.Context, cal *calendar.Calendar, now ti
 	var b batch
 	err := e.o.Store.InClaimTx(ctx, func(q *store.Queries) error {
 		b = batch{}
-		q.RememberUsers()
 		rows, err := q.ClaimReminderDeadlines(ctx, now, e.o.Batch, skip)
 		if err != nil {
 			return fmt.Errorf("claim reminders: %w", err)
@@ -488,30 +490,27 @@ func overdueMessage(d store.Deadline, r store.Review) (title, body string) {
 	return "期限已过", fmt.Sprintf("项目「%s」的期限 %s 已过。", r.ProjectName, due)
 }
 
-// Recipients are the users responsible for a deadline: the unit's users
-// for the opinion letter, the firm's users for the report, and the review
-// center users of the jurisdiction (or with a city grant) for intake.
-func Recipients(ctx context.Context, q *store.Queries, kind Kind, r store.Review) ([]int64, error) {
+// recipients are the users told that a deadline of kind passed: the unit
+// for an opinion letter, the firm for its report, the review center for
+// intake; false when there are none.
+func recipients(kind Kind, r store.Review) (store.Parties, bool) {
 	switch kind {
 	case KindOpinion:
-		return q.OrgUserIDs(ctx, r.UnitOrgID)
+		return store.Parties{OrgID: r.UnitOrgID}, r.UnitOrgID != 0
 	case KindReport:
-		if r.FirmID == 0 {
-			return nil, nil
-		}
-		return q.OrgUserIDs(ctx, r.FirmID)
+		return store.Parties{OrgID: r.FirmID}, r.FirmID != 0
 	case KindIntake:
-		return q.ReviewCenterUserIDs(ctx, r.JurisdictionID)
+		return store.Parties{Role: "review_center", JurisdictionID: r.JurisdictionID}, true
 	}
-	return nil, nil
+	return store.Parties{}, false
 }
 
 func notify(ctx context.Context, q *store.Queries, d store.Deadline, r store.Review, title, body, kind string, now time.Time) error {
-	users, err := Recipients(ctx, q, Kind(d.Kind), r)
-	if err != nil {
-		return fmt.Errorf("recipients of deadline %d: %w", d.ID, err)
+	to, ok := recipients(Kind(d.Kind), r)
+	if !ok {
+		return nil
 	}
-	if err := q.NotifyUsers(ctx, users, store.Notification{ReviewID: d.ReviewID, Kind: kind, Title: title, Body: body, CreatedAt: now}); err != nil {
+	if err := q.NotifyParties(ctx, to, store.Notification{ReviewID: d.ReviewID, Kind: kind, Title: title, Body: body, CreatedAt: now}); err != nil {
 		return fmt.Errorf("notify deadline %d: %w", d.ID, err)
 	}
 	return nil

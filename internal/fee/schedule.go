@@ -61,7 +61,7 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 // Code is the stable English code of every FieldError.
 func (e *FieldError) Code() string { return "invalid_field" }
 
-func fieldErr(field, format string, args ...any) error {
+func fieldErr(field, format string, args ...any) *FieldError {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -88,12 +88,26 @@ func ParseSchedule(data []byte) (Schedule, error) {
 	if dec.More() {
 		return Schedule{}, fieldErr("schedule", "JSON 之后还有多余内容")
 	}
-	s, err := w.schedule()
-	if err != nil {
-		return Schedule{}, err
+	// Every refused field is reported at once: the values that are not
+	// decimals, then the rules on the others.
+	s, errs := w.schedule()
+	var all []error
+	for _, e := range errs {
+		all = append(all, e)
 	}
-	if err := s.Validate(); err != nil {
-		return Schedule{}, err
+	for _, e := range s.problems() {
+		// A value that did not decode is not judged again (nor a list
+		// left empty by it).
+		judged := true
+		for _, u := range errs {
+			judged = judged && u.Field != e.Field && !strings.HasPrefix(u.Field, e.Field+"[")
+		}
+		if judged {
+			all = append(all, e)
+		}
+	}
+	if len(all) > 0 {
+		return Schedule{}, errors.Join(all...)
 	}
 	s.fast = newFastSchedule(s)
 	return s, nil
@@ -143,15 +157,27 @@ func (s Schedule) MarshalJSON() ([]byte, error) {
 // effective date, at least one band, up_to values above zero and strictly
 // increasing, exactly the last band open, and every rate and ratio in [0, 1]
 // with at most MaxRatePlaces decimals. Band limits are money (two decimals).
+// Every refused field is reported (errors.Join), in the order above.
 func (s Schedule) Validate() error {
+	errs := s.problems()
+	all := make([]error, len(errs))
+	for i, e := range errs {
+		all[i] = e
+	}
+	return errors.Join(all...)
+}
+
+// problems lists what Validate refuses, field by field.
+func (s Schedule) problems() []*FieldError {
+	var errs []*FieldError
 	if strings.TrimSpace(s.Name) == "" {
-		return fieldErr("name", "名称不能为空")
+		errs = append(errs, fieldErr("name", "名称不能为空"))
 	}
 	if s.Version < 0 {
-		return fieldErr("version", "版本号不能为负数")
+		errs = append(errs, fieldErr("version", "版本号不能为负数"))
 	}
 	if _, err := time.Parse(time.DateOnly, s.EffectiveFrom); err != nil {
-		return fieldErr("effective_from", "生效日期须为 YYYY-MM-DD 格式的有效日期,而不是 %q", s.EffectiveFrom)
+		errs = append(errs, fieldErr("effective_from", "生效日期须为 YYYY-MM-DD 格式的有效日期,而不是 %q", s.EffectiveFrom))
 	}
 	ratios := []struct {
 		field string
@@ -163,12 +189,12 @@ func (s Schedule) Validate() error {
 		{"unilateral_first_ratio", s.UnilateralFirstRatio},
 	}
 	for _, r := range ratios {
-		if err := checkRatio(r.field, r.value); err != nil {
-			return err
+		if fe := checkRatio(r.field, r.value); fe != nil {
+			errs = append(errs, fe)
 		}
 	}
 	if len(s.Bands) == 0 {
-		return fieldErr("bands", "至少需要一个分段")
+		errs = append(errs, fieldErr("bands", "至少需要一个分段"))
 	}
 	var prev decimal.Decimal
 	last := len(s.Bands) - 1
@@ -176,38 +202,36 @@ func (s Schedule) Validate() error {
 		path := fmt.Sprintf("bands[%d]", i)
 		switch {
 		case b.UpTo == nil && i != last:
-			return fieldErr(path+".up_to", "只有最后一段可以不设上限(null)")
+			errs = append(errs, fieldErr(path+".up_to", "只有最后一段可以不设上限(null)"))
 		case b.UpTo != nil && i == last:
-			return fieldErr(path+".up_to", "最后一段的上限须为 null(不设上限)")
-		case b.UpTo != nil:
-			if b.UpTo.Sign() <= 0 {
-				return fieldErr(path+".up_to", "上限须大于 0")
-			}
-			if !hasAtMostTwoPlaces(*b.UpTo) {
-				return fieldErr(path+".up_to", "上限最多两位小数")
-			}
-			if i > 0 && b.UpTo.Cmp(prev) <= 0 {
-				return fieldErr(path+".up_to", "上限须大于上一段的上限 %s", prev.String())
-			}
+			errs = append(errs, fieldErr(path+".up_to", "最后一段的上限须为 null(不设上限)"))
+		case b.UpTo == nil:
+		case b.UpTo.Sign() <= 0:
+			errs = append(errs, fieldErr(path+".up_to", "上限须大于 0"))
+		case !hasAtMostTwoPlaces(*b.UpTo):
+			errs = append(errs, fieldErr(path+".up_to", "上限最多两位小数"))
+		case i > 0 && b.UpTo.Cmp(prev) <= 0:
+			errs = append(errs, fieldErr(path+".up_to", "上限须大于上一段的上限 %s", prev.String()))
+		default:
 			prev = *b.UpTo
 		}
-		if err := checkRatio(path+".rate", b.Rate); err != nil {
-			return err
+		if fe := checkRatio(path+".rate", b.Rate); fe != nil {
+			errs = append(errs, fe)
 		}
 	}
 	if s.StageSplit != nil {
 		if err := s.StageSplit.Validate(); err != nil {
-			var fe *FieldError
+			fe := &FieldError{Field: "stage_split", Msg: err.Error()}
 			if errors.As(err, &fe) {
-				return &FieldError{Field: "stage_split." + fe.Field, Msg: fe.Msg}
+				fe = &FieldError{Field: "stage_split." + fe.Field, Msg: fe.Msg}
 			}
-			return err
+			errs = append(errs, fe)
 		}
 	}
-	return nil
+	return errs
 }
 
-func checkRatio(field string, v decimal.Decimal) error {
+func checkRatio(field string, v decimal.Decimal) *FieldError {
 	if v.Sign() < 0 || v.Cmp(decimal.New(1, 0)) > 0 {
 		return fieldErr(field, "须在 0 到 1 之间,而不是 %s", v.String())
 	}
@@ -304,7 +328,7 @@ func plainDecimal(s string) bool {
 	return true
 }
 
-func (r rawDecimal) decimal(field string) (decimal.Decimal, error) {
+func (r rawDecimal) decimal(field string) (decimal.Decimal, *FieldError) {
 	if !r.present || r.null {
 		return decimal.Decimal{}, fieldErr(field, "必填")
 	}
@@ -318,49 +342,49 @@ func (r rawDecimal) decimal(field string) (decimal.Decimal, error) {
 	return d, nil
 }
 
-func (w wireSchedule) schedule() (Schedule, error) {
+// schedule decodes the decimals, listing every one that is not; those
+// are left zero (an up_to, nil).
+func (w wireSchedule) schedule() (Schedule, []*FieldError) {
 	s := Schedule{Name: w.Name, Version: w.Version, EffectiveFrom: w.EffectiveFrom}
-	var err error
-	if s.Discount, err = w.Discount.decimal("discount"); err != nil {
-		return Schedule{}, err
+	var errs []*FieldError
+	dec := func(r rawDecimal, field string) decimal.Decimal {
+		d, err := r.decimal(field)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return d
 	}
-	if s.ReductionRate, err = w.ReductionRate.decimal("reduction_rate"); err != nil {
-		return Schedule{}, err
-	}
-	if s.PenaltyThreshold, err = w.PenaltyThreshold.decimal("penalty_threshold"); err != nil {
-		return Schedule{}, err
-	}
-	if s.UnilateralFirstRatio, err = w.UnilateralFirstRatio.decimal("unilateral_first_ratio"); err != nil {
-		return Schedule{}, err
-	}
+	s.Discount = dec(w.Discount, "discount")
+	s.ReductionRate = dec(w.ReductionRate, "reduction_rate")
+	s.PenaltyThreshold = dec(w.PenaltyThreshold, "penalty_threshold")
+	s.UnilateralFirstRatio = dec(w.UnilateralFirstRatio, "unilateral_first_ratio")
 	s.Bands = make([]Band, len(w.Bands))
 	for i, b := range w.Bands {
 		path := fmt.Sprintf("bands[%d]", i)
 		if b.UpTo.present && !b.UpTo.null {
-			u, err := b.UpTo.decimal(path + ".up_to")
-			if err != nil {
-				return Schedule{}, err
+			if u, err := b.UpTo.decimal(path + ".up_to"); err != nil {
+				errs = append(errs, err)
+			} else {
+				s.Bands[i].UpTo = &u
 			}
-			s.Bands[i].UpTo = &u
 		}
-		if s.Bands[i].Rate, err = b.Rate.decimal(path + ".rate"); err != nil {
-			return Schedule{}, err
-		}
+		s.Bands[i].Rate = dec(b.Rate, path+".rate")
 	}
 	if w.StageSplit != nil {
 		split := StageSplit{}
+		var err *FieldError
 		if split.SameFirm, err = rawDecimals("stage_split.same_firm", w.StageSplit.SameFirm); err != nil {
-			return Schedule{}, err
+			errs = append(errs, err)
 		}
 		if split.DifferentFirms, err = rawDecimals("stage_split.different_firms", w.StageSplit.DifferentFirms); err != nil {
-			return Schedule{}, err
+			errs = append(errs, err)
 		}
 		s.StageSplit = &split
 	}
-	return s, nil
+	return s, errs
 }
 
-func rawDecimals(field string, raw []rawDecimal) ([]decimal.Decimal, error) {
+func rawDecimals(field string, raw []rawDecimal) ([]decimal.Decimal, *FieldError) {
 	out := make([]decimal.Decimal, len(raw))
 	for i, r := range raw {
 		d, err := r.decimal(fmt.Sprintf("%s[%d]", field, i))

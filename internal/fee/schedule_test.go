@@ -202,3 +202,27 @@ func TestStageFees(t *testing.T) {
 		}
 	})
 }
+
+// TestParseScheduleReportsEveryField: a schedule with several bad fields
+// is refused with each of them (errors.Join), in order; a value that is
+// not a decimal is refused once, not judged again by the rules.
+func TestParseScheduleReportsEveryField(t *testing.T) {
+	text := strings.NewReplacer(`"name": "测试费率表"`, `"name": ""`, `"discount": "0.5"`, `"discount": "八折"`,
+		`"rate": "0.005"`, `"rate": "2"`).Replace(validSchedule)
+	_, err := ParseSchedule([]byte(text))
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("error = %v, want several", err)
+	}
+	var fields []string
+	for _, e := range joined.Unwrap() {
+		var fe *FieldError
+		if !errors.As(e, &fe) {
+			t.Fatalf("%v is not a FieldError", e)
+		}
+		fields = append(fields, fe.Field)
+	}
+	if got := strings.Join(fields, " "); got != "discount name bands[1].rate" {
+		t.Fatalf("refused fields %q, want discount, name and bands[1].rate", got)
+	}
+}

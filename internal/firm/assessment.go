@@ -41,36 +41,49 @@ type criterionJSON struct {
 	Weight string `json:"weight"`
 }
 
-// CreatePeriod opens an assessment period.
-func (s *Service) CreatePeriod(ctx context.Context, p auth.Principal, in PeriodInput) (store.AssessmentPeriod, error) {
-	if err := mayManage(p); err != nil {
-		return store.AssessmentPeriod{}, err
-	}
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		return store.AssessmentPeriod{}, fieldErr("name", "请填写考核期名称")
-	}
-	if err := input.Line("name", in.Name, 64); err != nil {
-		return store.AssessmentPeriod{}, err
+// Check checks a period's fields, reporting every refused one at once.
+func (in PeriodInput) Check() error {
+	name := strings.TrimSpace(in.Name)
+	var errs []error
+	if name == "" {
+		errs = append(errs, fieldErr("name", "请填写考核期名称"))
+	} else {
+		errs = append(errs, input.Line("name", name, 64))
 	}
 	if in.StartsOn.IsZero() {
-		return store.AssessmentPeriod{}, fieldErr("starts_on", "请填写考核期开始日期")
+		errs = append(errs, fieldErr("starts_on", "请填写考核期开始日期"))
 	}
 	if in.EndsOn.IsZero() || in.EndsOn.Before(in.StartsOn) {
-		return store.AssessmentPeriod{}, fieldErr("ends_on", "结束日期不能早于开始日期")
+		errs = append(errs, fieldErr("ends_on", "结束日期不能早于开始日期"))
 	}
 	if in.BottomN < 0 {
-		return store.AssessmentPeriod{}, fieldErr("bottom_n", "末位数量不能为负数")
+		errs = append(errs, fieldErr("bottom_n", "末位数量不能为负数"))
 	}
 	if in.Threshold.IsNegative() || in.Threshold.GreaterThan(decimal.NewFromInt(100)) {
-		return store.AssessmentPeriod{}, fieldErr("threshold", "分数线须在 0–100 之间")
+		errs = append(errs, fieldErr("threshold", "分数线须在 0–100 之间"))
 	}
 	criteria := in.Criteria
 	if criteria == nil {
 		criteria = assign.DefaultCriteria()
 	}
 	if _, err := assign.Assess(assign.Metrics{}, criteria); err != nil {
-		return store.AssessmentPeriod{}, fieldErr("criteria", err.Error())
+		errs = append(errs, fieldErr("criteria", err.Error()))
+	}
+	return errors.Join(errs...)
+}
+
+// CreatePeriod opens an assessment period.
+func (s *Service) CreatePeriod(ctx context.Context, p auth.Principal, in PeriodInput) (store.AssessmentPeriod, error) {
+	if err := mayManage(p); err != nil {
+		return store.AssessmentPeriod{}, err
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if err := in.Check(); err != nil {
+		return store.AssessmentPeriod{}, err
+	}
+	criteria := in.Criteria
+	if criteria == nil {
+		criteria = assign.DefaultCriteria()
 	}
 	cj := make([]criterionJSON, len(criteria))
 	for i, c := range criteria {
@@ -127,22 +140,32 @@ func PeriodCriteria(per store.AssessmentPeriod) ([]assign.Criterion, error) {
 	return out, nil
 }
 
+// CheckScores checks a firm's truthfulness and report quality scores
+// (fields truthfulness and report_quality), each refused one at once.
+func CheckScores(truthfulness, reportQuality decimal.Decimal) error {
+	var errs []error
+	for _, v := range []struct {
+		field string
+		d     decimal.Decimal
+	}{{"truthfulness", truthfulness}, {"report_quality", reportQuality}} {
+		switch {
+		case v.d.IsNegative() || v.d.GreaterThan(decimal.NewFromInt(100)):
+			errs = append(errs, fieldErr(v.field, "得分须在 0–100 之间"))
+		case !v.d.Equal(v.d.Round(2)):
+			errs = append(errs, fieldErr(v.field, "得分最多保留两位小数"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // EnterScores records the staff-entered truthfulness (真实性) and report
 // quality (报告质量) scores, 0–100, of a firm for an open period.
 func (s *Service) EnterScores(ctx context.Context, p auth.Principal, periodID, firmID int64, truthfulness, reportQuality decimal.Decimal) error {
 	if err := mayManage(p); err != nil {
 		return err
 	}
-	for _, v := range []struct {
-		field string
-		d     decimal.Decimal
-	}{{"truthfulness", truthfulness}, {"report_quality", reportQuality}} {
-		if v.d.IsNegative() || v.d.GreaterThan(decimal.NewFromInt(100)) {
-			return fieldErr(v.field, "得分须在 0–100 之间")
-		}
-		if !v.d.Equal(v.d.Round(2)) {
-			return fieldErr(v.field, "得分最多保留两位小数")
-		}
+	if err := CheckScores(truthfulness, reportQuality); err != nil {
+		return err
 	}
 	now := s.now().Truncate(time.Microsecond)
 	return s.store.InTx(ctx, func(q *store.Queries) error {

@@ -202,44 +202,47 @@ type Input struct {
 	Jurisdictions    []int64
 }
 
-func (in *Input) check() error {
+// Check checks every field and reports every refused one at once
+// (errors.Join), the first of each field only.
+func (in *Input) Check() error {
 	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		return fieldErr("name", "请填写机构名称")
-	}
-	if len([]rune(in.Name)) > 128 {
-		return fieldErr("name", "机构名称不能超过 128 个字")
+	var errs []error
+	switch {
+	case in.Name == "":
+		errs = append(errs, fieldErr("name", "请填写机构名称"))
+	case len([]rune(in.Name)) > 128:
+		errs = append(errs, fieldErr("name", "机构名称不能超过 128 个字"))
+	default:
+		errs = append(errs, input.Line("name", in.Name, 128))
 	}
 	for _, f := range []struct {
 		field, value string
 		max          int
-	}{{"name", in.Name, 128}, {"qualification", in.Qualification, 128}, {"credit_code", in.CreditCode, 32},
+	}{{"qualification", in.Qualification, 128}, {"credit_code", in.CreditCode, 32},
 		{"contact_person", in.ContactPerson, 64}, {"contact_phone", in.ContactPhone, 32}, {"address", in.Address, 255}} {
-		if err := input.Line(f.field, strings.TrimSpace(f.value), f.max); err != nil {
-			return err
-		}
+		errs = append(errs, input.Line(f.field, strings.TrimSpace(f.value), f.max))
 	}
 	if in.Capacity < 0 {
-		return fieldErr("capacity", "在办项目上限不能为负数(0 表示不限)")
+		errs = append(errs, fieldErr("capacity", "在办项目上限不能为负数(0 表示不限)"))
 	}
 	if in.Score.IsNegative() || in.Score.GreaterThan(decimal.NewFromInt(100)) {
-		return fieldErr("score", "得分须在 0–100 之间")
+		errs = append(errs, fieldErr("score", "得分须在 0–100 之间"))
 	}
 	if len(in.Kinds) == 0 {
-		return fieldErr("kinds", "请至少选择一类评审资质")
+		errs = append(errs, fieldErr("kinds", "请至少选择一类评审资质"))
 	}
 	for _, k := range in.Kinds {
 		if _, err := fee.ParseKind(k); err != nil {
-			return fieldErr("kinds", err.Error())
+			errs = append(errs, fieldErr("kinds", err.Error()))
+			break
 		}
 	}
 	if len(in.Jurisdictions) == 0 {
-		return fieldErr("jurisdictions", "请至少选择一个服务区划")
-	}
-	if in.HomeJurisdiction == 0 {
+		errs = append(errs, fieldErr("jurisdictions", "请至少选择一个服务区划"))
+	} else if in.HomeJurisdiction == 0 {
 		in.HomeJurisdiction = in.Jurisdictions[0]
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (in Input) firm(id int64) store.Firm {
@@ -254,7 +257,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (int64
 	if err := mayManage(p); err != nil {
 		return 0, err
 	}
-	if err := in.check(); err != nil {
+	if err := in.Check(); err != nil {
 		return 0, err
 	}
 	now := s.now().Truncate(time.Microsecond)
@@ -295,7 +298,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Inp
 	if err := mayManage(p); err != nil {
 		return err
 	}
-	if err := in.check(); err != nil {
+	if err := in.Check(); err != nil {
 		return err
 	}
 	now := s.now()
@@ -334,14 +337,18 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id int64, sta
 	if err := mayManage(p); err != nil {
 		return err
 	}
+	var statusErr, reasonErr error
 	switch status {
 	case assign.Active, assign.Suspended, assign.Removed:
 	default:
-		return fieldErr("status", fmt.Sprintf("状态 %q 无效", string(status)))
+		statusErr = fieldErr("status", fmt.Sprintf("状态 %q 无效", string(status)))
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return fieldErr("reason", "请填写状态变更理由")
+		reasonErr = fieldErr("reason", "请填写状态变更理由")
+	}
+	if err := errors.Join(statusErr, reasonErr); err != nil {
+		return err
 	}
 	now := s.now().Truncate(time.Microsecond)
 	return s.store.InTx(ctx, func(q *store.Queries) error {
@@ -372,8 +379,15 @@ func (s *Service) DeclareConflict(ctx context.Context, p auth.Principal, firmID,
 		return err
 	}
 	relation = strings.TrimSpace(relation)
+	var relationErr, orgErr error
 	if relation == "" {
-		return fieldErr("relation", "请说明关联关系")
+		relationErr = fieldErr("relation", "请说明关联关系")
+	}
+	if orgID <= 0 {
+		orgErr = fieldErr("org_id", "请选择关联单位")
+	}
+	if err := errors.Join(relationErr, orgErr); err != nil {
+		return err
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q *store.Queries) error {
@@ -421,22 +435,24 @@ func (s *Service) AddExpert(ctx context.Context, p auth.Principal, e store.Exper
 	}
 	e.Name, e.Specialty = strings.TrimSpace(e.Name), strings.TrimSpace(e.Specialty)
 	e.Title, e.Employer = strings.TrimSpace(e.Title), strings.TrimSpace(e.Employer)
-	if e.Name == "" {
-		return 0, fieldErr("name", "请填写专家姓名")
-	}
-	if e.Specialty == "" {
-		return 0, fieldErr("specialty", "请填写专业")
-	}
+	var errs []error
 	for _, f := range []struct {
 		field, label, value string
 		max                 int
-	}{{"name", "专家姓名", e.Name, 64}, {"specialty", "专业", e.Specialty, 64}, {"title", "职称", e.Title, 64}, {"employer", "工作单位", e.Employer, 128}} {
-		if utf8.RuneCountInString(f.value) > f.max {
-			return 0, fieldErr(f.field, fmt.Sprintf("%s不能超过 %d 个字", f.label, f.max))
+		required            string
+	}{{"name", "专家姓名", e.Name, 64, "请填写专家姓名"}, {"specialty", "专业", e.Specialty, 64, "请填写专业"},
+		{"title", "职称", e.Title, 64, ""}, {"employer", "工作单位", e.Employer, 128, ""}} {
+		switch {
+		case f.value == "" && f.required != "":
+			errs = append(errs, fieldErr(f.field, f.required))
+		case utf8.RuneCountInString(f.value) > f.max:
+			errs = append(errs, fieldErr(f.field, fmt.Sprintf("%s不能超过 %d 个字", f.label, f.max)))
+		default:
+			errs = append(errs, input.Line(f.field, f.value, 0))
 		}
-		if err := input.Line(f.field, f.value, 0); err != nil {
-			return 0, err
-		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
 	}
 	e.Active = true
 	now := s.now()

@@ -83,6 +83,9 @@ func (s *Service) SetExpertPlacement(ctx context.Context, p auth.Principal, expe
 	if err := mayManage(p); err != nil {
 		return err
 	}
+	if expertID <= 0 {
+		return fieldErr("expert_id", "请选择专家")
+	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q *store.Queries) error {
 		e, err := expertOf(ctx, q, expertID)
@@ -121,14 +124,21 @@ func (s *Service) DeclareExpertRelation(ctx context.Context, p auth.Principal, e
 		return err
 	}
 	relation = strings.TrimSpace(relation)
-	if relation == "" {
-		return fieldErr("relation", "请说明关联关系")
+	var expertErr, relationErr, orgErr error
+	if expertID <= 0 {
+		expertErr = fieldErr("expert_id", "请选择专家")
 	}
-	if utf8.RuneCountInString(relation) > 255 {
-		return fieldErr("relation", "关联关系说明最多 255 个字符")
+	switch {
+	case relation == "":
+		relationErr = fieldErr("relation", "请说明关联关系")
+	case utf8.RuneCountInString(relation) > 255:
+		relationErr = fieldErr("relation", "关联关系说明最多 255 个字符")
 	}
 	if orgID == 0 {
-		return fieldErr("org_id", "请选择关联单位")
+		orgErr = fieldErr("org_id", "请选择关联单位")
+	}
+	if err := errors.Join(expertErr, relationErr, orgErr); err != nil {
+		return err
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q *store.Queries) error {

@@ -159,17 +159,21 @@ func (s *Service) Draw(ctx context.Context, p auth.Principal, reviewID int64, pu
 		return DrawView{}, auth.ErrForbidden
 	}
 	purpose, specialty = strings.TrimSpace(purpose), strings.TrimSpace(specialty)
+	var errs []error
 	if purpose != PurposeDispute && purpose != PurposeSample {
-		return DrawView{}, fieldErr("purpose", "抽取用途须为 dispute(争议专家复审)或 sample(抽查复审)")
+		errs = append(errs, fieldErr("purpose", "抽取用途须为 dispute(争议专家复审)或 sample(抽查复审)"))
 	}
 	if specialty == "" || utf8.RuneCountInString(specialty) > 64 {
-		return DrawView{}, fieldErr("specialty", "请选择专业")
+		errs = append(errs, fieldErr("specialty", "请选择专业"))
 	}
 	if main < 1 || main > 15 {
-		return DrawView{}, fieldErr("main", "主选专家人数须为 1 至 15")
+		errs = append(errs, fieldErr("main", "主选专家人数须为 1 至 15"))
 	}
 	if reserve < 0 || reserve > 15 {
-		return DrawView{}, fieldErr("reserve", "备选专家人数须为 0 至 15")
+		errs = append(errs, fieldErr("reserve", "备选专家人数须为 0 至 15"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return DrawView{}, err
 	}
 	seed, err := newSeed()
 	if err != nil {
@@ -414,13 +418,17 @@ func (s *Service) ScoreExpert(ctx context.Context, p auth.Principal, reviewID, e
 	if p.Role != auth.ReviewCenter {
 		return store.ExpertScore{}, auth.ErrForbidden
 	}
+	var scoreErr, commentErr error
 	v, err := fee.ParseAmount(strings.TrimSpace(score))
 	if err != nil || v.IsNegative() || v.GreaterThan(decimal.NewFromInt(100)) {
-		return store.ExpertScore{}, fieldErr("score", "评分须为 0 至 100 之间的数(最多两位小数)")
+		scoreErr = fieldErr("score", "评分须为 0 至 100 之间的数(最多两位小数)")
 	}
 	comment = strings.TrimSpace(comment)
 	if utf8.RuneCountInString(comment) > 2000 {
-		return store.ExpertScore{}, fieldErr("comment", "评价最多 2000 字")
+		commentErr = fieldErr("comment", "评价最多 2000 字")
+	}
+	if err := errors.Join(scoreErr, commentErr); err != nil {
+		return store.ExpertScore{}, err
 	}
 	sc := store.ExpertScore{ReviewID: reviewID, ExpertID: expertID, Score: v, Comment: comment, ScoredBy: p.UserID, At: s.now()}
 	err = s.store.InTx(ctx, func(q *store.Queries) error {

@@ -108,16 +108,20 @@ func (s *Service) SubmitExpertOpinion(ctx context.Context, p auth.Principal, rev
 		return auth.ErrForbidden
 	}
 	text := strings.TrimSpace(in.Opinion)
+	var opinionErr, amountErr error
 	if utf8.RuneCountInString(text) > maxOpinionRunes {
-		return fieldErr("opinion", "复审意见不能超过 %d 字", maxOpinionRunes)
+		opinionErr = fieldErr("opinion", "复审意见不能超过 %d 字", maxOpinionRunes)
 	}
 	var amount decimal.NullDecimal
 	if raw := strings.ReplaceAll(strings.TrimSpace(in.SuggestedAmount), ",", ""); raw != "" {
 		d, err := fee.ParseAmount(raw)
 		if err != nil || !d.IsPositive() {
-			return fieldErr("suggested_amount", "建议审定金额应为大于 0 的金额,最多两位小数")
+			amountErr = fieldErr("suggested_amount", "建议审定金额应为大于 0 的金额,最多两位小数")
 		}
 		amount = decimal.NullDecimal{Decimal: d, Valid: true}
+	}
+	if err := errors.Join(opinionErr, amountErr); err != nil {
+		return err
 	}
 	return s.store.InTx(ctx, func(q *store.Queries) error {
 		if _, err := q.LockReview(ctx, reviewID); err != nil {

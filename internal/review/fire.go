@@ -34,25 +34,13 @@ func (s *Service) fire(ctx context.Context, p auth.Principal, id int64, in FireI
 		return View{}, auth.ErrForbidden
 	}
 	var f fired
-	var err error
-	// The answer is read in the round trip that commits. The actor may
-	// have lost sight of the review by firing (a firm that declines); the
-	// answer still shows the review it acted on.
-	var d store.ReviewDossier
-	var derr error
-	var then func(q *store.Queries)
-	if answer {
-		then = func(q *store.Queries) {
-			d, derr = q.ReviewDossierAfter(ctx, f.locked, f.after, f.at, answerParts(f.after))
-		}
-	}
 	// A deadlock victim is run again by the store (its version check
 	// still stops a transition that another one beat).
-	err = s.store.InTxThen(ctx, func(q *store.Queries) error {
+	err := s.store.InTx(ctx, func(q *store.Queries) error {
 		var err error
 		f, err = s.fireTx(ctx, q, p, id, in)
 		return err
-	}, then)
+	})
 	if err != nil {
 		return View{}, err
 	}
@@ -63,10 +51,11 @@ func (s *Service) fire(ctx context.Context, p auth.Principal, id int64, in FireI
 	if !answer {
 		return View{}, nil
 	}
-	if f.issuedPapers || derr != nil {
-		v, err := s.load(ctx, p, store.Scope{All: true}, id, false)
-		v.Events = nil
-		return v, err
+	// The actor may have lost sight of the review by firing (a firm that
+	// declines); the answer still shows the review it acted on.
+	d, err := s.store.ReviewDossierParts(ctx, store.Scope{All: true}, id, answerParts(f.after))
+	if err != nil {
+		return View{}, err
 	}
 	return s.viewOf(ctx, p, d, false)
 }
@@ -94,14 +83,11 @@ func (s *Service) FireSystemTx(ctx context.Context, q *store.Queries, r store.Re
 	return err
 }
 
-// fired is what a transition did that its caller needs: the review as it
-// locked it, whether it issued papers, and the review's writable part as
-// it left it.
+// fired is what a transition did that its caller needs: whether it issued
+// papers, and the review's writable part as it left it.
 type fired struct {
-	locked       store.Review
 	issuedPapers bool
 	after        store.ReviewChange
-	at           time.Time // when the review row was written
 }
 
 // renderPapers generates the PDFs of papers issued by a committed transition.
@@ -195,14 +181,18 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 			return fired{}, fieldErr(k, "含有无效字符")
 		}
 	}
+	// The reason and the trigger's parameters are checked together, so
+	// that every bad field is reported at once.
+	var reasonErr, paramsErr error
 	if sp.reasonRequired() && x.in.Reason == "" {
-		return fired{}, fieldErr("reason", "请填写原因")
+		reasonErr = fieldErr("reason", "请填写原因")
 	}
 	var args any
 	if sp.parse != nil {
-		if args, err = sp.parse(x, ctx); err != nil {
-			return fired{}, err
-		}
+		args, paramsErr = sp.parse(x, ctx)
+	}
+	if err := errors.Join(reasonErr, paramsErr); err != nil {
+		return fired{}, err
 	}
 	facts.Missing, err = s.missing(ctx, q, r, t)
 	if err != nil {
@@ -223,7 +213,7 @@ func (s *Service) fireLocked(ctx context.Context, q *store.Queries, p auth.Princ
 		return fired{}, err
 	}
 	_, issued := x.detail["papers"]
-	return fired{locked: r, issuedPapers: issued, after: x.ch, at: x.now}, nil
+	return fired{issuedPapers: issued, after: x.ch}, nil
 }
 
 // visible returns ErrNotFound unless sc sees r, deciding from the row when
@@ -317,9 +307,7 @@ func (x *tx) record(ctx context.Context, to workflow.State) error {
 	if actorName == "" {
 		actorName = x.p.Username
 	}
-	// The event and audit writes travel with the review's own update, so
-	// its version check answers for the round trip that carries them.
-	if err := x.q.AddReviewEvent(ctx, store.ReviewEvent{ReviewID: r.ID, Round: x.ch.Round, At: x.now,
+	if _, err := x.q.InsertReviewEvent(ctx, store.ReviewEvent{ReviewID: r.ID, Round: x.ch.Round, At: x.now,
 		ActorID: x.p.UserID, ActorName: actorName, ActorRole: string(x.p.Role), Trigger: t, From: r.State, To: to,
 		Reason: x.in.Reason, Params: string(params)}); err != nil {
 		return fmt.Errorf("review event: %w", err)
@@ -341,8 +329,6 @@ func (x *tx) record(ctx context.Context, to workflow.State) error {
 		}
 		return fmt.Errorf("update review %d: %w", r.ID, err)
 	}
-	// The notices travel with the transaction's next statement, where a
-	// caller's notices of its own (the deadline engine's) can join them.
 	return x.notify(ctx, to)
 }
 

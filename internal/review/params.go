@@ -18,7 +18,9 @@ import (
 )
 
 // The parameters of the table's triggers, each read and checked once,
-// before anything is written; a bad value is a *FieldError naming it.
+// before anything is written; a bad value is a *FieldError naming it, and
+// every bad value of a request is reported at once (errors.Join), so a
+// form flags all of them together.
 
 // FaultParties are the parties a dispute can be resolved against.
 var faultParties = map[string]string{"unit": "建设单位", "firm": "中介机构", "contractor": "施工单位"}
@@ -37,22 +39,16 @@ type delegateParams struct {
 
 func (x *tx) parseDelegate(ctx context.Context) (delegateParams, error) {
 	var a delegateParams
-	var err error
-	if a.FirmID, err = x.id("firm_id"); err != nil {
-		return a, err
-	}
+	var firmErr, supervisorErr, reasonErr error
+	a.FirmID, firmErr = x.id("firm_id")
 	if a.FirmID != 0 && x.in.Reason == "" {
-		return a, fieldErr("reason", "指定中介机构须填写理由")
+		reasonErr = fieldErr("reason", "指定中介机构须填写理由")
 	}
-	if a.SupervisorID, err = x.id("supervisor_id"); err != nil {
-		return a, err
+	a.SupervisorID, supervisorErr = x.id("supervisor_id")
+	if supervisorErr == nil && a.SupervisorID != 0 {
+		supervisorErr = x.supervisor(ctx, a.SupervisorID)
 	}
-	if a.SupervisorID != 0 {
-		if err := x.supervisor(ctx, a.SupervisorID); err != nil {
-			return a, err
-		}
-	}
-	return a, nil
+	return a, errors.Join(firmErr, reasonErr, supervisorErr)
 }
 
 // amountParams is an amount a trigger requires: the audited amount of a
@@ -164,12 +160,13 @@ type resolveParams struct {
 
 func (x *tx) parseResolve(context.Context) (resolveParams, error) {
 	a := resolveParams{FaultParty: x.param("fault_party")}
+	var partyErr error
 	if _, ok := faultParties[a.FaultParty]; !ok {
-		return a, fieldErr("fault_party", "责任方须为 unit、firm 或 contractor")
+		partyErr = fieldErr("fault_party", "责任方须为 unit、firm 或 contractor")
 	}
 	amt, err := x.amount("audited_amount", true)
 	a.Audited = amt.Decimal
-	return a, err
+	return a, errors.Join(partyErr, err)
 }
 
 // planParams is a firm's work plan (评审方案).
@@ -180,18 +177,12 @@ type planParams struct {
 
 func (x *tx) parsePlan(context.Context) (planParams, error) {
 	a := planParams{Staff: x.param("staff")}
-	var err error
-	if a.Mode, err = x.text("mode"); err != nil {
-		return a, err
-	}
-	if a.KeyIssues, err = x.text("key_issues"); err != nil {
-		return a, err
-	}
-	if a.SurveyDate, err = x.date("survey_date", false); err != nil {
-		return a, err
-	}
-	a.PlannedCompletion, err = x.date("planned_completion", false)
-	return a, err
+	errs := make([]error, 4)
+	a.Mode, errs[0] = x.text("mode")
+	a.KeyIssues, errs[1] = x.text("key_issues")
+	a.SurveyDate, errs[2] = x.date("survey_date", false)
+	a.PlannedCompletion, errs[3] = x.date("planned_completion", false)
+	return a, errors.Join(errs...)
 }
 
 // planDecision is the Center's decision on a plan: approve, or redo.
@@ -229,16 +220,13 @@ type surveyParams struct {
 
 func (x *tx) parseSurvey(context.Context) (surveyParams, error) {
 	var a surveyParams
-	d, err := x.date("survey_date", true)
-	if err != nil {
-		return a, err
-	}
+	errs := make([]error, 3)
+	var d sql.NullTime
+	d, errs[0] = x.date("survey_date", true)
 	a.Date = d.Time
-	if a.People, err = x.text("people"); err != nil {
-		return a, err
-	}
-	a.Findings, err = x.text("findings")
-	return a, err
+	a.People, errs[1] = x.text("people")
+	a.Findings, errs[2] = x.text("findings")
+	return a, errors.Join(errs...)
 }
 
 // trackingParams is a tracking record (跟踪评审记录).
@@ -251,22 +239,17 @@ type trackingParams struct {
 
 func (x *tx) parseTracking(context.Context) (trackingParams, error) {
 	a := trackingParams{Kind: x.param("kind")}
+	errs := make([]error, 5)
 	if _, ok := TrackingKinds()[a.Kind]; !ok {
-		return a, fieldErr("kind", "跟踪记录类型不正确")
+		errs[0] = fieldErr("kind", "跟踪记录类型不正确")
 	}
-	d, err := x.date("record_date", true)
-	if err != nil {
-		return a, err
-	}
+	var d sql.NullTime
+	d, errs[1] = x.date("record_date", true)
 	a.Date = d.Time
-	if a.Title, err = x.text("title"); err != nil {
-		return a, err
-	}
-	if a.Description, err = x.text("description"); err != nil {
-		return a, err
-	}
-	a.Amount, err = x.amount("amount", false)
-	return a, err
+	a.Title, errs[2] = x.text("title")
+	a.Description, errs[3] = x.text("description")
+	a.Amount, errs[4] = x.amount("amount", false)
+	return a, errors.Join(errs...)
 }
 
 func (x *tx) param(name string) string { return strings.TrimSpace(x.in.Params[name]) }

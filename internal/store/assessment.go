@@ -28,7 +28,7 @@ type AssessmentPeriod struct {
 const periodColumns = `id, name, starts_on, ends_on, closed, COALESCE(criteria,''), bottom_n, threshold, COALESCE(created_by,0),
 	created_at, computed_at, COALESCE(closed_by,0), closed_at`
 
-func scanPeriod(s interface{ Scan(...any) error }) (AssessmentPeriod, error) {
+func scanPeriod(s scanner) (AssessmentPeriod, error) {
 	var p AssessmentPeriod
 	err := s.Scan(&p.ID, &p.Name, &p.StartsOn, &p.EndsOn, &p.Closed, &p.Criteria, &p.BottomN, &p.Threshold, &p.CreatedBy,
 		&p.CreatedAt, &p.ComputedAt, &p.ClosedBy, &p.ClosedAt)
@@ -50,20 +50,7 @@ func (q *Queries) InsertAssessmentPeriod(ctx context.Context, p AssessmentPeriod
 
 // AssessmentPeriods lists the periods, latest first.
 func (q *Queries) AssessmentPeriods(ctx context.Context) ([]AssessmentPeriod, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+periodColumns+" FROM assessment_periods ORDER BY starts_on DESC, id DESC")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AssessmentPeriod
-	for rows.Next() {
-		p, err := scanPeriod(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanPeriod, "SELECT "+periodColumns+" FROM assessment_periods ORDER BY starts_on DESC, id DESC")
 }
 
 // AssessmentPeriodByID loads one period.
@@ -263,22 +250,13 @@ const assessmentSelect = `SELECT a.id, a.period_id, p.name, p.closed, a.firm_id,
 	JOIN organizations o ON o.id = a.firm_id`
 
 func (q *Queries) assessments(ctx context.Context, where string, args ...any) ([]FirmAssessment, error) {
-	rows, err := q.db.QueryContext(ctx, assessmentSelect+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []FirmAssessment
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (FirmAssessment, error) {
 		var a FirmAssessment
-		if err := rows.Scan(&a.ID, &a.PeriodID, &a.PeriodName, &a.PeriodClosed, &a.FirmID, &a.FirmName, &a.AdmittedAt,
+		err := s.Scan(&a.ID, &a.PeriodID, &a.PeriodName, &a.PeriodClosed, &a.FirmID, &a.FirmName, &a.AdmittedAt,
 			&a.Timeliness, &a.Accuracy, &a.Truthfulness, &a.ReportQuality, &a.Total, &a.Rank, &a.Flagged, &a.Evidence,
-			&a.Metrics, &a.CreatedBy, &a.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+			&a.Metrics, &a.CreatedBy, &a.CreatedAt)
+		return a, err
+	}, assessmentSelect+where, args...)
 }
 
 // FirmAssessments lists a period's assessments in rank order.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -27,61 +26,24 @@ type AuditEvent struct {
 
 // LockAuditHead returns the head of a stream, locked until the transaction
 // ends; a stream seen for the first time starts at seq 0 with an empty hash.
-// A review's stream ("review:<id>") keeps its head on the review's row: a
-// transaction that locked the review (LockReview) has it already.
+// A review's stream ("review:<id>") keeps its head on the review's row.
 func (q *Queries) LockAuditHead(ctx context.Context, stream string) (seq int64, hash string, err error) {
 	if id, ok := streamReview(stream); ok {
-		if h, ok := q.heads[id]; ok {
-			return h.seq, h.hash, nil
+		if q.batch != nil {
+			h, err := q.batch.head(ctx, id)
+			return h.seq, h.hash, err
 		}
-		var h auditHead
-		err = q.db.QueryRowContext(ctx, "SELECT audit_seq, audit_hash FROM reviews WHERE id = ? FOR UPDATE", id).Scan(&h.seq, &h.hash)
-		if err != nil {
-			return 0, "", translate(err)
-		}
-		q.keepHead(id, h)
-		return h.seq, h.hash, nil
+		err = q.db.QueryRowContext(ctx, "SELECT audit_seq, audit_hash FROM reviews WHERE id = ? FOR UPDATE", id).Scan(&seq, &hash)
+		return seq, hash, translate(err)
 	}
 	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once; INSERT
 	// IGNORE would take a shared one first, and two appenders upgrading
-	// their shared locks deadlock. Both statements travel in one round trip.
-	const (
-		start = "INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq"
-		read  = "SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE"
-	)
-	if c, ok := q.db.(*txConn); ok && c.oneByOne {
-		if _, err := q.db.ExecContext(ctx, start, stream); err != nil {
-			return 0, "", translate(err)
-		}
-		err = q.db.QueryRowContext(ctx, read, stream).Scan(&seq, &hash)
-		return seq, hash, translate(err)
+	// their shared locks deadlock.
+	if _, err := q.db.ExecContext(ctx, "INSERT INTO audit_heads (stream, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq", stream); err != nil {
+		return 0, "", translate(err)
 	}
-	err = q.db.QueryRowContext(ctx, start+";\n"+read, stream, stream).Scan(&seq, &hash)
+	err = q.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_heads WHERE stream = ? FOR UPDATE", stream).Scan(&seq, &hash)
 	return seq, hash, translate(err)
-}
-
-// auditHead is the last link of a chain.
-type auditHead struct {
-	seq  int64
-	hash string
-}
-
-// headMove is a review's audit head moved to a new link.
-type headMove struct {
-	review int64
-	auditHead
-}
-
-// keepHead remembers, in a transaction, the head of a review's chain read
-// with the review's lock.
-func (q *Queries) keepHead(reviewID int64, h auditHead) {
-	if !q.inTx() {
-		return
-	}
-	if q.heads == nil {
-		q.heads = map[int64]auditHead{}
-	}
-	q.heads[reviewID] = h
 }
 
 // streamReview returns the review of a "review:<id>" stream.
@@ -94,23 +56,39 @@ func streamReview(stream string) (int64, bool) {
 	return id, err == nil
 }
 
-var auditEventInsert = hot(`INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-
-// AppendAuditEvent inserts an event and moves its stream's head to it.
+// AppendAuditEvent inserts an event and moves its stream's head to it; the
+// caller holds the head locked (LockAuditHead). In a batch (batch.go) an
+// event of a review's stream, and its head's move, wait for the batch's
+// Flush.
 func (q *Queries) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
-	// The head is locked (LockAuditHead): nothing can come between, and
-	// both writes wait for the transaction's next round trip.
-	if err := q.later(ctx, stmt{query: auditEventInsert, args: []any{e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
-		e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}}); err != nil {
-		return err
+	id, ofReview := streamReview(e.Stream)
+	if ofReview && q.batch != nil {
+		q.batch.audits = append(q.batch.audits, e)
+		return nil
 	}
-	if id, ok := streamReview(e.Stream); ok {
-		q.keepHead(id, auditHead{seq: e.Seq, hash: e.Hash})
-		return q.later(ctx, stmt{query: "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", args: []any{e.Seq, e.Hash, id},
-			headMove: &headMove{review: id, auditHead: auditHead{seq: e.Seq, hash: e.Hash}}})
+	query, args := valuesStatement(auditEventInsert, auditRows([]AuditEvent{e}))
+	if _, err := q.db.ExecContext(ctx, query, args...); err != nil {
+		return translate(err)
 	}
-	return q.later(ctx, stmt{query: "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", args: []any{e.Seq, e.Hash, e.Stream}})
+	var err error
+	if ofReview {
+		_, err = q.db.ExecContext(ctx, "UPDATE reviews SET audit_seq = ?, audit_hash = ? WHERE id = ?", e.Seq, e.Hash, id)
+	} else {
+		_, err = q.db.ExecContext(ctx, "UPDATE audit_heads SET seq = ?, hash = ? WHERE stream = ?", e.Seq, e.Hash, e.Stream)
+	}
+	return translate(err)
+}
+
+const auditEventInsert = "INSERT INTO audit_events (stream, seq, at, actor_id, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)"
+
+// auditRows are the values of auditEventInsert for events.
+func auditRows(events []AuditEvent) [][]any {
+	rows := make([][]any, len(events))
+	for i, e := range events {
+		rows[i] = []any{e.Stream, e.Seq, e.At, nullInt(e.ActorID), e.ActorName, e.Action, nullInt(e.ReviewID),
+			e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash}
+	}
+	return rows
 }
 
 // AuditHead is the last link of a stream as stored: its seq (the number
@@ -122,27 +100,22 @@ type AuditHead struct {
 
 // AuditHeads returns every stream's stored head.
 func (q *Queries) AuditHeads(ctx context.Context) (map[string]AuditHead, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT stream, seq, hash FROM audit_heads
+	return q.heads(ctx, `SELECT stream, seq, hash FROM audit_heads
 		UNION ALL SELECT CONCAT('review:', id), audit_seq, audit_hash FROM reviews WHERE audit_seq > 0`)
-	return scanHeads(rows, err)
 }
 
-// scanHeads reads rows of (stream, seq, hash) into heads by stream.
-func scanHeads(rows *sql.Rows, err error) (map[string]AuditHead, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// heads runs a query of (stream, seq, hash) and returns the heads by stream.
+func (q *Queries) heads(ctx context.Context, query string) (map[string]AuditHead, error) {
 	out := map[string]AuditHead{}
-	for rows.Next() {
-		var s string
-		var h AuditHead
-		if err := rows.Scan(&s, &h.Seq, &h.Hash); err != nil {
-			return nil, err
-		}
-		out[s] = h
-	}
-	return out, rows.Err()
+	err := queryEach(ctx, q.db, func(s scanner) (AnchorHead, error) {
+		var h AnchorHead // of no anchor
+		err := s.Scan(&h.Stream, &h.Seq, &h.Hash)
+		return h, err
+	}, func(h AnchorHead) error {
+		out[h.Stream] = h.AuditHead
+		return nil
+	}, query)
+	return out, err
 }
 
 // AnchorHead is a stream's head as an anchor vouched for it.
@@ -178,53 +151,31 @@ func (q *Queries) InsertAnchorHeads(ctx context.Context, heads []AnchorHead) err
 // AnchoredHeads returns, for every stream an anchor vouched for, the head
 // of the latest anchor that did.
 func (q *Queries) AnchoredHeads(ctx context.Context) (map[string]AuditHead, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT h.stream, h.seq, h.hash FROM audit_anchor_heads h
+	return q.heads(ctx, `SELECT h.stream, h.seq, h.hash FROM audit_anchor_heads h
 		JOIN (SELECT stream, MAX(anchor_seq) AS anchor_seq FROM audit_anchor_heads GROUP BY stream) l
 		  ON l.stream = h.stream AND l.anchor_seq = h.anchor_seq`)
-	return scanHeads(rows, err)
 }
 
 // EachAnchorHead calls fn for every head any anchor vouched for, ordered
 // by anchor.
 func (q *Queries) EachAnchorHead(ctx context.Context, fn func(AnchorHead) error) error {
-	rows, err := q.db.QueryContext(ctx, "SELECT anchor_seq, stream, seq, hash FROM audit_anchor_heads ORDER BY anchor_seq, stream")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var h AnchorHead
-		if err := rows.Scan(&h.AnchorSeq, &h.Stream, &h.Seq, &h.Hash); err != nil {
-			return err
-		}
-		if err := fn(h); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return queryEach(ctx, q.db, scanAnchorHead, fn, "SELECT anchor_seq, stream, seq, hash FROM audit_anchor_heads ORDER BY anchor_seq, stream")
+}
+
+func scanAnchorHead(s scanner) (AnchorHead, error) {
+	var h AnchorHead
+	err := s.Scan(&h.AnchorSeq, &h.Stream, &h.Seq, &h.Hash)
+	return h, err
 }
 
 // StreamEvents returns a stream's events in order (the anchors, say).
 func (q *Queries) StreamEvents(ctx context.Context, stream string) ([]AuditEvent, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE stream = ? ORDER BY seq", stream)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuditEvent
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanAudit, "SELECT "+auditColumns+" FROM audit_events WHERE stream = ? ORDER BY seq", stream)
 }
 
 const auditColumns = "id, stream, seq, at, COALESCE(actor_id,0), actor_name, action, COALESCE(review_id,0), object_type, object_id, detail, prev_hash, hash"
 
-func scanAudit(s interface{ Scan(...any) error }) (AuditEvent, error) {
+func scanAudit(s scanner) (AuditEvent, error) {
 	var e AuditEvent
 	err := s.Scan(&e.ID, &e.Stream, &e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.ReviewID,
 		&e.ObjectType, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash)
@@ -233,21 +184,7 @@ func scanAudit(s interface{ Scan(...any) error }) (AuditEvent, error) {
 
 // EachAuditEvent calls fn for every event, ordered by stream and seq.
 func (q *Queries) EachAuditEvent(ctx context.Context, fn func(AuditEvent) error) error {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events ORDER BY stream, seq")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return queryEach(ctx, q.db, scanAudit, fn, "SELECT "+auditColumns+" FROM audit_events ORDER BY stream, seq")
 }
 
 // AuditEventsFilter narrows the audit log listing.
@@ -283,21 +220,9 @@ func (q *Queries) AuditEvents(ctx context.Context, sc Scope, f AuditEventsFilter
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+order+" LIMIT ? OFFSET ?",
+	out, err := queryAll(ctx, q.db, scanAudit, "SELECT "+auditColumns+" FROM audit_events"+where+order+" LIMIT ? OFFSET ?",
 		append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []AuditEvent
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, e)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
 
 // LastAuditAction returns when an action was last recorded for a review

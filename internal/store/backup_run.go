@@ -28,21 +28,12 @@ func (q *Queries) InsertBackupRun(ctx context.Context, r BackupRun) error {
 
 // BackupRuns returns the latest runs, newest first.
 func (q *Queries) BackupRuns(ctx context.Context, limit int) ([]BackupRun, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT id, kind, location, backup_id, ok, size, detail, started_at, finished_at
-		FROM backup_runs ORDER BY finished_at DESC, id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []BackupRun
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (BackupRun, error) {
 		var r BackupRun
-		if err := rows.Scan(&r.ID, &r.Kind, &r.Location, &r.BackupID, &r.OK, &r.Size, &r.Detail, &r.StartedAt, &r.FinishedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		err := s.Scan(&r.ID, &r.Kind, &r.Location, &r.BackupID, &r.OK, &r.Size, &r.Detail, &r.StartedAt, &r.FinishedAt)
+		return r, err
+	}, `SELECT id, kind, location, backup_id, ok, size, detail, started_at, finished_at
+		FROM backup_runs ORDER BY finished_at DESC, id DESC LIMIT ?`, limit)
 }
 
 // ClaimDailyJob claims job for day (YYYY-MM-DD) for instance. It reports

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 	"time"
@@ -28,95 +27,64 @@ func (d CalendarDay) Day() calendar.Day {
 const calendarColumns = "DATE_FORMAT(day, '%Y-%m-%d'), kind, name, COALESCE(created_by,0), created_at"
 
 func (q *Queries) calendarDays(ctx context.Context, where string, args ...any) ([]CalendarDay, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+calendarColumns+" FROM calendar_days"+where+" ORDER BY day", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []CalendarDay
-	return out, scanCalendarDays(&out)(rows)
+	return queryAll(ctx, q.db, scanCalendarDay, "SELECT "+calendarColumns+" FROM calendar_days"+where+" ORDER BY day", args...)
 }
 
-func scanCalendarDays(out *[]CalendarDay) func(*sql.Rows) error {
-	return scanAll(func(s interface{ Scan(...any) error }) error {
-		var d CalendarDay
-		var date, kind string
-		err := s.Scan(&date, &kind, &d.Name, &d.CreatedBy, &d.CreatedAt)
-		if err != nil {
-			return err
-		}
-		if d.Date, err = calendar.ParseDate(date); err != nil {
-			return fmt.Errorf("calendar_days: %w", err)
-		}
-		if d.Kind, err = calendar.ParseDayKind(kind); err != nil {
-			return fmt.Errorf("calendar_days %s: %w", date, err)
-		}
-		*out = append(*out, d)
-		return nil
-	})
+func scanCalendarDay(s scanner) (CalendarDay, error) {
+	var d CalendarDay
+	var date, kind string
+	err := s.Scan(&date, &kind, &d.Name, &d.CreatedBy, &d.CreatedAt)
+	if err != nil {
+		return d, err
+	}
+	if d.Date, err = calendar.ParseDate(date); err != nil {
+		return d, fmt.Errorf("calendar_days: %w", err)
+	}
+	if d.Kind, err = calendar.ParseDayKind(kind); err != nil {
+		return d, fmt.Errorf("calendar_days %s: %w", date, err)
+	}
+	return d, nil
 }
 
 // calendarCache keeps the calendar in force, built, with the version of
-// calendar_version it was read at.
+// calendar_version it was read at. One is shared by a Store's Queries and
+// its transactions'.
 type calendarCache struct {
 	mu      sync.Mutex
 	version int64
 	cal     *calendar.Calendar
 }
 
-const calendarVersionQuery = "SELECT version FROM calendar_version WHERE id = 1"
-
-func scanCalendarVersion(v *int64) func(*sql.Rows) error {
-	return scanOptional(new(bool), func(s interface{ Scan(...any) error }) error { return s.Scan(v) })
-}
-
 // Calendar returns the working-day calendar in force: the built-in data
-// overridden by the database's rows. It is kept per process and re-read
-// only when calendar_version moved; a transaction that has read the
-// version already (LockReview) costs no round trip at all.
+// overridden by the database's rows. It is kept per process and read
+// again only when calendar_version moved (every edit moves it), so a
+// call costs one small read; a transaction that edits the calendar reads
+// the rows it sees and keeps nothing.
 func (q *Queries) Calendar(ctx context.Context) (*calendar.Calendar, error) {
-	v := q.calVersion
-	if v == 0 && q.calendarCacheable() {
-		if err := q.db.QueryRowContext(ctx, calendarVersionQuery).Scan(&v); err != nil {
-			return nil, fmt.Errorf("calendar version: %w", err)
-		}
-	}
-	return q.calendarAt(ctx, v)
-}
-
-// calendarCacheable is false without a cache, or in a transaction that
-// edits the calendar: what it sees is not committed and must not be kept.
-func (q *Queries) calendarCacheable() bool { return q.cal != nil && !q.calWritten }
-
-// calendarAt returns the cached calendar if it is at version v, and reads
-// the table otherwise (always, when the calendar may not be cached).
-func (q *Queries) calendarAt(ctx context.Context, v int64) (*calendar.Calendar, error) {
-	if !q.calendarCacheable() {
+	if q.cal == nil || q.calWritten {
 		return q.readCalendar(ctx)
+	}
+	var v int64
+	if err := q.db.QueryRowContext(ctx, "SELECT version FROM calendar_version WHERE id = 1").Scan(&v); err != nil {
+		return nil, fmt.Errorf("calendar version: %w", err)
 	}
 	c := q.cal
 	c.mu.Lock()
-	if c.cal != nil && c.version == v {
-		cal := c.cal
-		c.mu.Unlock()
+	cal, at := c.cal, c.version
+	c.mu.Unlock()
+	if cal != nil && at == v {
 		return cal, nil
 	}
-	c.mu.Unlock()
 	// The version first, then the rows: rows newer than the version only
 	// cost a second read later; the other order could keep old rows under
 	// a new version.
-	var read int64
-	var days []CalendarDay
-	if err := q.readBatch(ctx,
-		stmt{query: calendarVersionQuery, scan: scanCalendarVersion(&read)},
-		stmt{query: "SELECT " + calendarColumns + " FROM calendar_days ORDER BY day", scan: scanCalendarDays(&days)},
-	); err != nil {
-		return nil, fmt.Errorf("load calendar days: %w", err)
+	cal, err := q.readCalendar(ctx)
+	if err != nil {
+		return nil, err
 	}
-	cal := buildCalendar(days)
 	c.mu.Lock()
-	if read >= c.version {
-		c.version, c.cal = read, cal
+	if v >= c.version {
+		c.version, c.cal = v, cal
 	}
 	c.mu.Unlock()
 	return cal, nil
@@ -141,7 +109,7 @@ func buildCalendar(rows []CalendarDay) *calendar.Calendar {
 // calendarEdited raises the calendar's version inside the editing
 // transaction and stops this transaction from caching what it reads.
 func (q *Queries) calendarEdited(ctx context.Context) error {
-	if q.inTx() {
+	if q.tx {
 		q.calWritten = true
 	}
 	_, err := q.db.ExecContext(ctx, "UPDATE calendar_version SET version = version + 1 WHERE id = 1")

@@ -72,31 +72,22 @@ const deadlineColumns = `d.id, d.review_id, d.kind, d.due_at, d.workdays, d.stat
 	COALESCE(d.starts_at, d.created_at), d.calendar_version, d.remind2_at, d.remind1_at, d.next_remind_at, d.ended_at,
 	d.fire_attempts, COALESCE(d.fire_error,'')`
 
-func scanDeadline(s interface{ Scan(...any) error }, extra ...any) (Deadline, error) {
+func scanDeadline(s scanner) (Deadline, error) {
 	var d Deadline
-	dest := []any{&d.ID, &d.ReviewID, &d.Kind, &d.DueAt, &d.Workdays, &d.State, &d.RemainingWorkdays, &d.FlaggedYear,
-		&d.FiredAt, &d.FiredBy, &d.CreatedAt, &d.Reminded2, &d.Reminded1, &d.OverdueNotified,
-		&d.StartsAt, &d.CalendarVersion, &d.Remind2At, &d.Remind1At, &d.NextRemindAt, &d.EndedAt,
-		&d.FireAttempts, &d.FireError}
-	err := s.Scan(append(dest, extra...)...)
+	err := s.Scan(deadlineDest(&d)...)
 	return d, err
 }
 
+// deadlineDest are the scan destinations of deadlineColumns.
+func deadlineDest(d *Deadline) []any {
+	return []any{&d.ID, &d.ReviewID, &d.Kind, &d.DueAt, &d.Workdays, &d.State, &d.RemainingWorkdays, &d.FlaggedYear,
+		&d.FiredAt, &d.FiredBy, &d.CreatedAt, &d.Reminded2, &d.Reminded1, &d.OverdueNotified,
+		&d.StartsAt, &d.CalendarVersion, &d.Remind2At, &d.Remind1At, &d.NextRemindAt, &d.EndedAt,
+		&d.FireAttempts, &d.FireError}
+}
+
 func (q *Queries) deadlines(ctx context.Context, query string, args ...any) ([]Deadline, error) {
-	rows, err := q.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Deadline
-	for rows.Next() {
-		d, err := scanDeadline(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanDeadline, query, args...)
 }
 
 // InsertDeadline adds a deadline and returns its id.
@@ -117,15 +108,14 @@ func (q *Queries) InsertDeadline(ctx context.Context, d Deadline) (int64, error)
 }
 
 // UpdateDeadline writes every mutable field of d.
-// Inside a transaction the write travels with the next statement (the
-// caller holds the row's lock).
 func (q *Queries) UpdateDeadline(ctx context.Context, d Deadline) error {
-	return q.later(ctx, stmt{query: `UPDATE deadlines SET starts_at = ?, due_at = ?, state = ?, remaining_workdays = ?, flagged_year = ?,
+	_, err := q.db.ExecContext(ctx, `UPDATE deadlines SET starts_at = ?, due_at = ?, state = ?, remaining_workdays = ?, flagged_year = ?,
 		   calendar_version = ?, reminded_2 = ?, reminded_1 = ?, overdue_notified = ?, remind2_at = ?, remind1_at = ?,
 		   next_remind_at = ?, fired_at = ?, fired_by = ?, ended_at = ?
-		 WHERE id = ?`, args: []any{
+		 WHERE id = ?`,
 		d.StartsAt, d.DueAt, d.State, d.RemainingWorkdays, d.FlaggedYear, d.CalendarVersion, d.Reminded2, d.Reminded1,
-		d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.FiredAt, nullString(d.FiredBy), d.EndedAt, d.ID}})
+		d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.FiredAt, nullString(d.FiredBy), d.EndedAt, d.ID)
+	return translate(err)
 }
 
 // MarkDeadlinesFired records, in one statement, that the deadlines ids
@@ -140,22 +130,25 @@ func (q *Queries) MarkDeadlinesFired(ctx context.Context, ids []int64, at time.T
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	return q.later(ctx, stmt{query: `UPDATE deadlines SET state = ?, fired_at = ?, fired_by = ?, ended_at = ?, next_remind_at = NULL,
-		   overdue_notified = TRUE WHERE id IN (?` + repeat(",?", len(ids)-1) + ")", args: args})
+	_, err := q.db.ExecContext(ctx, `UPDATE deadlines SET state = ?, fired_at = ?, fired_by = ?, ended_at = ?, next_remind_at = NULL,
+		   overdue_notified = TRUE WHERE id IN (`+placeholders(len(ids))+")", args...)
+	return translate(err)
 }
 
 // RecordDeadlineFireFailure counts a failed firing of a pending deadline
 // and keeps its error; with park the deadline leaves the engine's passes
-// as failed (ended at at). In a transaction it travels with the next
-// statement.
+// as failed (ended at at).
 func (q *Queries) RecordDeadlineFireFailure(ctx context.Context, id int64, reason string, park bool, at time.Time) error {
 	reason = failureText(reason)
+	var err error
 	if park {
-		return q.later(ctx, stmt{query: `UPDATE deadlines SET fire_attempts = fire_attempts + 1, fire_error = ?, state = ?,
-		   ended_at = ?, next_remind_at = NULL WHERE id = ? AND state = ?`, args: []any{reason, DeadlineFailed, at, id, DeadlinePending}})
+		_, err = q.db.ExecContext(ctx, `UPDATE deadlines SET fire_attempts = fire_attempts + 1, fire_error = ?, state = ?,
+		   ended_at = ?, next_remind_at = NULL WHERE id = ? AND state = ?`, reason, DeadlineFailed, at, id, DeadlinePending)
+	} else {
+		_, err = q.db.ExecContext(ctx, "UPDATE deadlines SET fire_attempts = fire_attempts + 1, fire_error = ? WHERE id = ? AND state = ?",
+			reason, id, DeadlinePending)
 	}
-	return q.later(ctx, stmt{query: "UPDATE deadlines SET fire_attempts = fire_attempts + 1, fire_error = ? WHERE id = ? AND state = ?",
-		args: []any{reason, id, DeadlinePending}})
+	return translate(err)
 }
 
 // Deadline loads one deadline.
@@ -184,27 +177,24 @@ func (q *Queries) DeadlinesOfReviews(ctx context.Context, ids []int64) (map[int6
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	args := anyArgs(ids)
+	type row struct {
+		d         Deadline
+		state     workflow.State
+		suspended bool
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+deadlineColumns+`, r.state, r.suspended
+	rows, err := queryAll(ctx, q.db, func(s scanner) (row, error) {
+		var r row
+		err := s.Scan(append(deadlineDest(&r.d), &r.state, &r.suspended)...)
+		return r, err
+	}, "SELECT "+deadlineColumns+`, r.state, r.suspended
 		FROM deadlines d JOIN reviews r ON r.id = d.review_id
-		WHERE d.review_id IN (?`+repeat(",?", len(ids)-1)+") ORDER BY d.review_id, d.id", args...)
-	if err != nil {
-		return nil, err
+		WHERE d.review_id IN (`+placeholders(len(ids))+") ORDER BY d.review_id, d.id", args...)
+	for _, r := range rows {
+		out[r.d.ReviewID] = ReviewDeadlines{State: r.state, Suspended: r.suspended,
+			Deadlines: append(out[r.d.ReviewID].Deadlines, r.d)}
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var set ReviewDeadlines
-		d, err := scanDeadline(rows, &set.State, &set.Suspended)
-		if err != nil {
-			return nil, err
-		}
-		set.Deadlines = append(out[d.ReviewID].Deadlines, d)
-		out[d.ReviewID] = set
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // LockReviewDeadlines loads, FOR UPDATE, a review's deadlines in the given
@@ -216,7 +206,7 @@ func (q *Queries) LockReviewDeadlines(ctx context.Context, reviewID int64, state
 	args := []any{reviewID}
 	query, args = dlIn(query, args, "d.state", states)
 	query, args = dlIn(query, args, "d.kind", kinds)
-	return q.deadlines(ctx, hot(query+" ORDER BY d.due_at, d.id FOR UPDATE"), args...)
+	return q.deadlines(ctx, query+" ORDER BY d.due_at, d.id FOR UPDATE", args...)
 }
 
 // ClaimDueDeadlines locks up to limit pending deadlines passed at now
@@ -239,13 +229,13 @@ func (q *Queries) ClaimReminderDeadlines(ctx context.Context, now time.Time, lim
 }
 
 // CancelReviewDeadlines cancels a review's pending and paused deadlines of
-// the given kinds (all kinds when none given); in a transaction, the
-// statement travels with the next one.
+// the given kinds (all kinds when none given).
 func (q *Queries) CancelReviewDeadlines(ctx context.Context, reviewID int64, kinds []string, at time.Time) error {
 	query := "UPDATE deadlines d SET d.state = 'cancelled', d.ended_at = ?, d.next_remind_at = NULL WHERE d.review_id = ? AND d.state IN ('pending', 'paused')"
 	args := []any{at, reviewID}
 	query, args = dlIn(query, args, "d.kind", kinds)
-	return q.later(ctx, stmt{query: query, args: args})
+	_, err := q.db.ExecContext(ctx, query, args...)
+	return translate(err)
 }
 
 // DeadlinesCrossingYear lists the pending deadlines flagged with year or
@@ -273,8 +263,8 @@ func (q *Queries) PendingDeadlineCount(ctx context.Context) (int, error) {
 // person's transition in progress: the deadline is looked at again on the
 // next pass).
 func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r Review, ok bool, err error) {
-	r, err = q.lockReview(ctx, lockDeadlineReviewSQL, id)
-	if errors.Is(err, ErrNotFound) {
+	r, err = q.scanLocked(q.db.QueryRowContext(ctx, reviewLock+" SKIP LOCKED", id))
+	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
 	if err != nil {
@@ -291,62 +281,18 @@ func (q *Queries) LockDeadlineReviews(ctx context.Context, ids []int64) (map[int
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := q.db.QueryContext(ctx, reviewLockSelect+" WHERE r.id IN (?"+repeat(",?", len(ids)-1)+") FOR UPDATE SKIP LOCKED", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := q.scanLocked(rows)
-		if err != nil {
-			return nil, err
-		}
+	rs, err := queryAll(ctx, q.db, q.scanLocked, reviewLockSelect+" WHERE r.id IN ("+placeholders(len(ids))+") FOR UPDATE SKIP LOCKED",
+		anyArgs(ids)...)
+	for _, r := range rs {
 		out[r.ID] = r
 	}
-	return out, rows.Err()
-}
-
-// OrgUserIDs lists the active users of an organization.
-func (q *Queries) OrgUserIDs(ctx context.Context, orgID int64) ([]int64, error) {
-	return remembered(q, fmt.Sprint("org-ids:", orgID), func() ([]int64, error) {
-		return q.dlIDs(ctx, "SELECT id FROM users WHERE active AND org_id = ? ORDER BY id", orgID)
-	})
-}
-
-// ReviewCenterUserIDs lists the active review center users of a
-// jurisdiction and those with a city grant.
-func (q *Queries) ReviewCenterUserIDs(ctx context.Context, jurisdictionID int64) ([]int64, error) {
-	return remembered(q, fmt.Sprint("center-ids:", jurisdictionID), func() ([]int64, error) {
-		return q.dlIDs(ctx, "SELECT id FROM users WHERE active AND role = 'review_center' AND (jurisdiction_id = ? OR city_grant) ORDER BY id",
-			jurisdictionID)
-	})
-}
-
-func (q *Queries) dlIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := q.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // NotifyUsers inserts the same message for each user, created at n.CreatedAt.
 // A user away who named a stand-in for the day (see stand_ins): the
 // stand-in gets a copy, marked with whom it was meant for, in the same
-// statement.
+// statement. In a batch (batch.go) the notices wait for its Flush.
 func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notification) error {
 	if len(userIDs) == 0 {
 		return nil
@@ -362,14 +308,27 @@ func (q *Queries) NotifyUsers(ctx context.Context, userIDs []int64, n Notificati
 		args = append(args, id)
 	}
 	rows := b.String() + `SELECT s.stand_in_id, ?, ?, CONCAT('〔代', u.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users u ON u.id = s.user_id
-		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (?` + repeat(",?", len(userIDs)-1) + ")"
-	return q.later(ctx, stmt{query: `INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) ` + rows,
-		args: args, rowsOf: "notifications", rows: rows})
+		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (` + placeholders(len(userIDs)) + ")"
+	return q.insertNotices(ctx, noticeRows{query: rows, args: args})
 }
 
-// Parties picks, in the database, the active users of one role a notice
-// goes to: the users of an organization, of a project's contractors, or
-// the city-wide users and those of a jurisdiction.
+// noticeInsert is the INSERT of notices, followed by the SELECT of their rows.
+const noticeInsert = "INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) "
+
+// insertNotices inserts the notices rows select, or collects them in a batch.
+func (q *Queries) insertNotices(ctx context.Context, rows noticeRows) error {
+	if q.batch != nil {
+		q.batch.notices = append(q.batch.notices, rows)
+		return nil
+	}
+	_, err := q.db.ExecContext(ctx, noticeInsert+rows.query, rows.args...)
+	return translate(err)
+}
+
+// Parties picks, in the database, the active users a notice goes to: the
+// users of an organization, of a project's contractors, or the city-wide
+// users and those of a jurisdiction; of one role, or of any when Role is
+// empty.
 type Parties struct {
 	Role           string
 	OrgID          int64 // the users of this organization (unit, firm)
@@ -380,7 +339,10 @@ type Parties struct {
 
 // where is the condition on users u that picks the parties.
 func (p Parties) where() (string, []any) {
-	w, args := "u.role = ? AND u.active AND u.id <> ?", []any{p.Role, p.Except}
+	w, args := "u.active AND u.id <> ?", []any{p.Except}
+	if p.Role != "" {
+		w, args = "u.role = ? AND "+w, append([]any{p.Role}, args...)
+	}
 	switch {
 	case p.OrgID != 0:
 		return w + " AND u.org_id = ?", append(args, p.OrgID)
@@ -392,7 +354,8 @@ func (p Parties) where() (string, []any) {
 }
 
 // NotifyParties is NotifyUsers for the users p picks, chosen by the
-// statement that inserts the notices: no round trip reads them first.
+// statement that inserts the notices: no round trip reads them first. In a
+// batch (batch.go) the notices wait for its Flush.
 func (q *Queries) NotifyParties(ctx context.Context, p Parties, n Notification) error {
 	w, wargs := p.where()
 	args := append([]any{nullInt(n.ReviewID), n.Kind, n.Title, n.Body, n.CreatedAt}, wargs...)
@@ -401,8 +364,7 @@ func (q *Queries) NotifyParties(ctx context.Context, p Parties, n Notification) 
 	rows := `SELECT u.id, ?, ?, ?, ?, ? FROM users u WHERE ` + w + `
 		UNION ALL SELECT s.stand_in_id, ?, ?, CONCAT('〔代', su.display_name, '〕', ?), ?, ? FROM stand_ins s JOIN users su ON su.id = s.user_id
 		WHERE s.revoked_at IS NULL AND ? BETWEEN s.starts_on AND s.ends_on AND s.user_id IN (SELECT u.id FROM users u WHERE ` + w + `)`
-	return q.later(ctx, stmt{query: hot(`INSERT INTO notifications (user_id, review_id, kind, title, body, created_at) ` + rows),
-		args: args, rowsOf: "notifications", rows: rows})
+	return q.insertNotices(ctx, noticeRows{query: rows, args: args})
 }
 
 // PastDueDeadline is a deadline past due with its review, for the overdue list.
@@ -423,67 +385,41 @@ type PastDueDeadline struct {
 // review is still in the deadline's state.
 func (q *Queries) PastDueDeadlines(ctx context.Context, sc Scope, now time.Time) ([]PastDueDeadline, error) {
 	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, "SELECT "+deadlineColumns+`, r.state, r.kind, p.code, p.name, j.name, u.name, COALESCE(f.name,'')
+	return queryAll(ctx, q.db, func(s scanner) (PastDueDeadline, error) {
+		var o PastDueDeadline
+		err := s.Scan(append(deadlineDest(&o.Deadline), &o.ReviewState, &o.ReviewKind, &o.ProjectCode, &o.ProjectName,
+			&o.JurisdictionName, &o.UnitName, &o.FirmName)...)
+		return o, err
+	}, "SELECT "+deadlineColumns+`, r.state, r.kind, p.code, p.name, j.name, u.name, COALESCE(f.name,'')
 		FROM deadlines d JOIN reviews r ON r.id = d.review_id JOIN projects p ON p.id = r.project_id
 		JOIN jurisdictions j ON j.id = r.jurisdiction_id JOIN organizations u ON u.id = r.unit_org_id
 		LEFT JOIN organizations f ON f.id = r.firm_id
 		WHERE d.due_at < ? AND d.state IN ('pending', 'fired', 'failed') AND NOT r.suspended
 		  AND d.id = (SELECT MAX(d2.id) FROM deadlines d2 WHERE d2.review_id = d.review_id AND d2.kind = d.kind)
 		  AND `+w+` ORDER BY d.due_at, d.id`, append([]any{now}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []PastDueDeadline
-	for rows.Next() {
-		var o PastDueDeadline
-		d, err := scanDeadline(rows, &o.ReviewState, &o.ReviewKind, &o.ProjectCode, &o.ProjectName, &o.JurisdictionName,
-			&o.UnitName, &o.FirmName)
-		if err != nil {
-			return nil, err
-		}
-		o.Deadline = d
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }
 
-// Savepoint marks a point inside the current transaction to roll back to;
-// it travels with the next statement.
+// Savepoint marks a point inside the current transaction to roll back to.
 func (q *Queries) Savepoint(ctx context.Context, name string) error {
-	if err := q.later(ctx, stmt{query: "SAVEPOINT " + savepointName(name)}); err != nil || !q.deferUpdates {
+	if _, err := q.db.ExecContext(ctx, "SAVEPOINT "+savepointName(name)); err != nil {
 		return err
 	}
-	// A rollback does not undo user variables: the stale UPDATEs counted
-	// before the savepoint move to @fr_before, and @fr_stale counts those
-	// after it, which a rollback to it forgets. A rollback past a later
-	// savepoint keeps what that one moved, and the commit then refuses:
-	// never the other way round.
-	return q.later(ctx, stmt{query: "SET @fr_before = @fr_before + @fr_stale, @fr_stale = 0"})
+	if q.batch != nil {
+		q.batch.mark(name)
+	}
+	return nil
 }
 
-// RollbackToSavepoint undoes the statements since the savepoint.
+// RollbackToSavepoint undoes the statements since the savepoint, and
+// forgets the writes a batch collected since.
 func (q *Queries) RollbackToSavepoint(ctx context.Context, name string) error {
-	query := "SAVEPOINT " + savepointName(name)
-	// Heads moved since the savepoint move back: read them again.
-	q.heads = nil
-	if c, ok := q.db.(*txConn); ok {
-		// Deferred writes all come after the savepoint: they are undone
-		// unsent, and when the savepoint itself was never sent, nothing
-		// since it was, and there is nothing to roll back.
-		for i, s := range c.pending {
-			if s.query == query {
-				c.pending = c.pending[:i]
-				return nil
-			}
-		}
-		c.pending = nil
+	if _, err := q.db.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepointName(name)); err != nil {
+		return err
 	}
-	if q.deferUpdates {
-		query += ";\nSET @fr_stale = 0"
+	if q.batch != nil {
+		q.batch.rollBack(name)
 	}
-	_, err := q.db.ExecContext(ctx, "ROLLBACK TO "+query)
-	return err
+	return nil
 }
 
 // savepointName keeps identifier characters only, quoted.

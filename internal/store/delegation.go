@@ -34,23 +34,12 @@ type Delegation struct {
 	EndReason    string
 }
 
-const delegationColumns = delegationIDs + "o.name" + delegationRest
-
-// delegationUnnamedColumns are delegationColumns without the firm's name,
-// for a reader that has it.
-const delegationUnnamedColumns = delegationIDs + "''" + delegationRest
-
-// delegationIDs and delegationRest are a delegation's columns before and
-// after its firm's name.
-const (
-	delegationIDs  = `g.id, g.review_id, g.firm_id, `
-	delegationRest = `, COALESCE(g.supervisor_id,0), g.at, COALESCE(g.actor_id,0),
+const delegationColumns = `g.id, g.review_id, g.firm_id, o.name, COALESCE(g.supervisor_id,0), g.at, COALESCE(g.actor_id,0),
 	g.override, g.reason, g.considered, g.status, g.ended_at, COALESCE(g.end_reason,'')`
-)
 
 const delegationFrom = ` FROM delegations g JOIN organizations o ON o.id = g.firm_id`
 
-func scanDelegation(s interface{ Scan(...any) error }) (Delegation, error) {
+func scanDelegation(s scanner) (Delegation, error) {
 	var d Delegation
 	err := s.Scan(&d.ID, &d.ReviewID, &d.FirmID, &d.FirmName, &d.SupervisorID, &d.At, &d.ActorID,
 		&d.Override, &d.Reason, &d.Considered, &d.Status, &d.EndedAt, &d.EndReason)
@@ -93,20 +82,7 @@ func (q *Queries) FirmDelegations(ctx context.Context, sc Scope, firmID int64, l
 }
 
 func (q *Queries) delegations(ctx context.Context, where string, args ...any) ([]Delegation, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+delegationColumns+delegationFrom+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Delegation
-	for rows.Next() {
-		d, err := scanDelegation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanDelegation, "SELECT "+delegationColumns+delegationFrom+where, args...)
 }
 
 // EndDelegation sets an active delegation's final status; ErrNotFound when
@@ -128,7 +104,7 @@ func (q *Queries) InsertExclusion(ctx context.Context, reviewID, firmID int64, r
 
 // ExcludedFirms lists the firms excluded from a review.
 func (q *Queries) ExcludedFirms(ctx context.Context, reviewID int64) ([]int64, error) {
-	return q.int64s(ctx, "SELECT firm_id FROM review_exclusions WHERE review_id = ? ORDER BY firm_id", reviewID)
+	return q.ids(ctx, "SELECT firm_id FROM review_exclusions WHERE review_id = ? ORDER BY firm_id", reviewID)
 }
 
 // StageFirms lists the firms that took, and did not decline or lose by
@@ -142,26 +118,9 @@ func (q *Queries) StageFirms(ctx context.Context, projectID, reviewID int64, kin
 	for _, k := range kinds {
 		args = append(args, k)
 	}
-	return q.int64s(ctx, `SELECT DISTINCT g.firm_id FROM delegations g JOIN reviews r ON r.id = g.review_id
+	return q.ids(ctx, `SELECT DISTINCT g.firm_id FROM delegations g JOIN reviews r ON r.id = g.review_id
 		WHERE r.project_id = ? AND r.id <> ? AND g.status = 'active' AND r.kind IN (`+placeholders(len(kinds))+`)
 		ORDER BY g.firm_id`, args...)
-}
-
-func (q *Queries) int64s(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := q.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // RotationCursor is the rotation position of one jurisdiction and review kind.

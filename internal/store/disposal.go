@@ -37,21 +37,12 @@ func (q *Queries) ArchivesDue(ctx context.Context, scope Scope, today time.Time,
 		query += " AND a.review_id = ?"
 		args = append(args, reviewID)
 	}
-	rows, err := q.db.QueryContext(ctx, query+" ORDER BY due_on, a.review_id LIMIT 1000", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ArchiveDue
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (ArchiveDue, error) {
 		var d ArchiveDue
-		if err := rows.Scan(&d.ReviewID, &d.ArchiveNumber, &d.ProjectCode, &d.ProjectName, &d.PaperReceivedOn, &d.RetentionYears,
-			&d.DueOn, &d.ConfirmedAt, &d.ConfirmedBy, &d.Note); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := s.Scan(&d.ReviewID, &d.ArchiveNumber, &d.ProjectCode, &d.ProjectName, &d.PaperReceivedOn, &d.RetentionYears,
+			&d.DueOn, &d.ConfirmedAt, &d.ConfirmedBy, &d.Note)
+		return d, err
+	}, query+" ORDER BY due_on, a.review_id LIMIT 1000", args...)
 }
 
 // InsertArchiveDisposal records a confirmation; a second one for the same

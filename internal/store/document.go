@@ -51,24 +51,11 @@ const documentColumns = `d.id, d.review_id, d.category, d.name, d.version, d.obj
 
 const documentFrom = ` FROM documents d LEFT JOIN users u ON u.id = d.uploader_id`
 
-func scanDocument(s interface{ Scan(...any) error }) (Document, error) {
+func scanDocument(s scanner) (Document, error) {
 	var d Document
 	err := s.Scan(&d.ID, &d.ReviewID, &d.Category, &d.Name, &d.Version, &d.ObjectKey, &d.Size, &d.SHA256, &d.ContentType,
 		&d.SignedSealed, &d.Status, &d.UploaderID, &d.CreatedAt, &d.ThumbKey, &d.TakenAt, &d.CommittedAt, &d.UploaderName, &d.Official)
 	return d, err
-}
-
-func scanDocuments(rows *sql.Rows) ([]Document, error) {
-	defer rows.Close()
-	var out []Document
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }
 
 // InsertPendingDocument records an upload about to be sent to the object
@@ -186,25 +173,17 @@ func (q *Queries) Documents(ctx context.Context, reviewID int64, f DocumentFilte
 	if f.Limit <= 0 {
 		f.Limit = 200
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+documentColumns+documentFrom+where+
+	out, err := queryAll(ctx, q.db, scanDocument, "SELECT "+documentColumns+documentFrom+where+
 		" ORDER BY d.category, d.name, d.version DESC, d.id DESC LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := scanDocuments(rows)
 	return out, total, err
 }
 
 // DocumentVersions lists every committed version of the document's review,
 // category and name (official papers and uploads apart), newest first.
 func (q *Queries) DocumentVersions(ctx context.Context, id int64) ([]Document, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+documentColumns+documentFrom+
+	return queryAll(ctx, q.db, scanDocument, "SELECT "+documentColumns+documentFrom+
 		` JOIN documents o ON o.review_id = d.review_id AND o.category = d.category AND o.name = d.name AND o.official = d.official
 		 WHERE o.id = ? AND d.status = 'committed' ORDER BY d.version DESC, d.id DESC`, id)
-	if err != nil {
-		return nil, err
-	}
-	return scanDocuments(rows)
 }
 
 // CountDocuments counts committed documents of a category (signedOnly:
@@ -222,12 +201,8 @@ func (q *Queries) CountDocuments(ctx context.Context, reviewID int64, category s
 // StalePendingDocuments lists pending rows created before t (uploads that
 // never finished).
 func (q *Queries) StalePendingDocuments(ctx context.Context, before time.Time, limit int) ([]Document, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+documentColumns+documentFrom+
+	return queryAll(ctx, q.db, scanDocument, "SELECT "+documentColumns+documentFrom+
 		" WHERE d.status = 'pending' AND d.created_at < ? ORDER BY d.id LIMIT ?", before, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanDocuments(rows)
 }
 
 // KnownObjectKeys returns which of keys a document row refers to, as its
@@ -288,21 +263,11 @@ func (q *Queries) DocumentAccesses(ctx context.Context, documentID int64, limit 
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT a.id, a.document_id, a.user_id, COALESCE(u.display_name,''), a.action, a.ip, a.at
+	return queryAll(ctx, q.db, func(s scanner) (DocumentAccess, error) {
+		var a DocumentAccess
+		err := s.Scan(&a.ID, &a.DocumentID, &a.UserID, &a.UserName, &a.Action, &a.IP, &a.At)
+		return a, err
+	}, `SELECT a.id, a.document_id, a.user_id, COALESCE(u.display_name,''), a.action, a.ip, a.at
 		 FROM document_access a LEFT JOIN users u ON u.id = a.user_id WHERE a.document_id = ? ORDER BY a.id DESC LIMIT ?`,
 		documentID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DocumentAccess
-	for rows.Next() {
-		var a DocumentAccess
-		if err := rows.Scan(&a.ID, &a.DocumentID, &a.UserID, &a.UserName, &a.Action, &a.IP, &a.At); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }

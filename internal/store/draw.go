@@ -77,7 +77,7 @@ func (q *Queries) InsertExpertDraw(ctx context.Context, d ExpertDraw) (int64, er
 const drawColumns = `d.id, d.review_id, d.purpose, d.specialty, CAST(d.seed AS CHAR), d.main_count, d.reserve_count,
 	d.main_ids, d.reserve_ids, d.excluded, d.pool, d.request, d.redraw_no, COALESCE(d.drawn_by,0), COALESCE(u.display_name,''), d.drawn_at`
 
-func scanDraw(sc interface{ Scan(...any) error }) (ExpertDraw, error) {
+func scanDraw(sc scanner) (ExpertDraw, error) {
 	var d ExpertDraw
 	var seed, mains, reserves string
 	if err := sc.Scan(&d.ID, &d.ReviewID, &d.Purpose, &d.Specialty, &seed, &d.MainCount, &d.ReserveCount, &mains, &reserves,
@@ -105,21 +105,7 @@ func (q *Queries) ExpertDrawByID(ctx context.Context, id int64) (ExpertDraw, err
 
 // ExpertDraws lists a review's draws, oldest first.
 func (q *Queries) ExpertDraws(ctx context.Context, reviewID int64) ([]ExpertDraw, error) {
-	rows, err := q.db.QueryContext(ctx,
-		"SELECT "+drawColumns+" FROM expert_draws d LEFT JOIN users u ON u.id = d.drawn_by WHERE d.review_id = ? ORDER BY d.id", reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ExpertDraw
-	for rows.Next() {
-		d, err := scanDraw(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanDraw, "SELECT "+drawColumns+" FROM expert_draws d LEFT JOIN users u ON u.id = d.drawn_by WHERE d.review_id = ? ORDER BY d.id", reviewID)
 }
 
 // RecentDrawnExpertIDs lists the experts (main and reserve) of the last n
@@ -244,22 +230,12 @@ type ReviewExpert struct {
 
 // ReviewExperts lists the experts drawn for a review.
 func (q *Queries) ReviewExperts(ctx context.Context, reviewID int64) ([]ReviewExpert, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT re.expert_id, e.name, e.specialty, re.purpose, re.reserve, re.drawn_at
-		 FROM review_experts re JOIN experts e ON e.id = re.expert_id WHERE re.review_id = ? ORDER BY re.drawn_at, re.expert_id`, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ReviewExpert
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (ReviewExpert, error) {
 		var r ReviewExpert
-		if err := rows.Scan(&r.ExpertID, &r.Name, &r.Specialty, &r.Purpose, &r.Reserve, &r.DrawnAt); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		err := s.Scan(&r.ExpertID, &r.Name, &r.Specialty, &r.Purpose, &r.Reserve, &r.DrawnAt)
+		return r, err
+	}, `SELECT re.expert_id, e.name, e.specialty, re.purpose, re.reserve, re.drawn_at
+		 FROM review_experts re JOIN experts e ON e.id = re.expert_id WHERE re.review_id = ? ORDER BY re.drawn_at, re.expert_id`, reviewID)
 }
 
 // ExpertScore is the Review Center's score of an expert after a re-review.
@@ -285,23 +261,13 @@ func (q *Queries) InsertExpertScore(ctx context.Context, s ExpertScore) error {
 
 // ExpertScores lists a review's expert scores.
 func (q *Queries) ExpertScores(ctx context.Context, reviewID int64) ([]ExpertScore, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT s.review_id, s.expert_id, e.name, s.score, s.comment, COALESCE(s.scored_by,0), COALESCE(u.display_name,''), s.at
+	return queryAll(ctx, q.db, func(sc scanner) (ExpertScore, error) {
+		var s ExpertScore
+		err := sc.Scan(&s.ReviewID, &s.ExpertID, &s.ExpertName, &s.Score, &s.Comment, &s.ScoredBy, &s.ScoredByName, &s.At)
+		return s, err
+	}, `SELECT s.review_id, s.expert_id, e.name, s.score, s.comment, COALESCE(s.scored_by,0), COALESCE(u.display_name,''), s.at
 		 FROM expert_scores s JOIN experts e ON e.id = s.expert_id LEFT JOIN users u ON u.id = s.scored_by
 		 WHERE s.review_id = ? ORDER BY s.at, s.expert_id`, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ExpertScore
-	for rows.Next() {
-		var s ExpertScore
-		if err := rows.Scan(&s.ReviewID, &s.ExpertID, &s.ExpertName, &s.Score, &s.Comment, &s.ScoredBy, &s.ScoredByName, &s.At); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // ReReviewDone reports whether the review's expert work is over: a resolved
@@ -336,14 +302,13 @@ func (q *Queries) InsertArchiveRecord(ctx context.Context, a ArchiveRecord) erro
 
 // ArchiveRecordFor loads a review's archive entry (ErrNotFound if none).
 func (q *Queries) ArchiveRecordFor(ctx context.Context, reviewID int64) (ArchiveRecord, error) {
-	a, err := scanArchiveRecord(q.db.QueryRowContext(ctx, archiveRecordOfReview, reviewID))
+	a, err := scanArchiveRecord(q.db.QueryRowContext(ctx,
+		`SELECT review_id, archive_number, paper_received_on, received_by, retention_years, COALESCE(created_by,0), created_at
+		 FROM archive_records WHERE review_id = ?`, reviewID))
 	return a, translate(err)
 }
 
-const archiveRecordOfReview = `SELECT review_id, archive_number, paper_received_on, received_by, retention_years, COALESCE(created_by,0), created_at
-		 FROM archive_records WHERE review_id = ?`
-
-func scanArchiveRecord(s interface{ Scan(...any) error }) (ArchiveRecord, error) {
+func scanArchiveRecord(s scanner) (ArchiveRecord, error) {
 	var a ArchiveRecord
 	err := s.Scan(&a.ReviewID, &a.ArchiveNumber, &a.PaperReceivedOn, &a.ReceivedBy, &a.RetentionYears, &a.CreatedBy, &a.CreatedAt)
 	return a, err
@@ -368,18 +333,11 @@ type Suspension struct {
 
 // Suspensions lists a review's suspensions, oldest first.
 func (q *Queries) Suspensions(ctx context.Context, reviewID int64) ([]Suspension, error) {
-	rows, err := q.db.QueryContext(ctx, suspensionsOfReview, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Suspension
-	return out, into(&out, scanSuspension)(rows)
+	return queryAll(ctx, q.db, scanSuspension,
+		"SELECT id, review_id, reason, expected_workdays, started_at, ended_at FROM suspensions WHERE review_id = ? ORDER BY id", reviewID)
 }
 
-const suspensionsOfReview = "SELECT id, review_id, reason, expected_workdays, started_at, ended_at FROM suspensions WHERE review_id = ? ORDER BY id"
-
-func scanSuspension(sc interface{ Scan(...any) error }) (Suspension, error) {
+func scanSuspension(sc scanner) (Suspension, error) {
 	var s Suspension
 	err := sc.Scan(&s.ID, &s.ReviewID, &s.Reason, &s.ExpectedWorkdays, &s.StartedAt, &s.EndedAt)
 	return s, err

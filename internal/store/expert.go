@@ -30,20 +30,11 @@ func (q *Queries) Experts(ctx context.Context, f ExpertFilter) ([]Expert, error)
 	if f.ActiveOnly {
 		query += " AND active"
 	}
-	rows, err := q.db.QueryContext(ctx, query+" ORDER BY specialty, name, id", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Expert
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (Expert, error) {
 		var e Expert
-		if err := rows.Scan(&e.ID, &e.Name, &e.Specialty, &e.Title, &e.Employer, &e.UserID, &e.Active, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := s.Scan(&e.ID, &e.Name, &e.Specialty, &e.Title, &e.Employer, &e.UserID, &e.Active, &e.CreatedAt)
+		return e, err
+	}, query+" ORDER BY specialty, name, id", args...)
 }
 
 // ExpertByID loads one expert.
@@ -56,20 +47,7 @@ func (q *Queries) ExpertByID(ctx context.Context, id int64) (Expert, error) {
 
 // ExpertSpecialties lists the specialties in use.
 func (q *Queries) ExpertSpecialties(ctx context.Context) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT DISTINCT specialty FROM experts ORDER BY specialty")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanValue[string], "SELECT DISTINCT specialty FROM experts ORDER BY specialty")
 }
 
 // SetExpertActive enables or disables an expert.

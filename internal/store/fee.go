@@ -28,7 +28,7 @@ type FeeSchedule struct {
 
 const feeScheduleColumns = "id, name, version, effective_from, body, is_example, used, COALESCE(created_by,0), created_at"
 
-func scanFeeSchedule(s interface{ Scan(...any) error }) (FeeSchedule, error) {
+func scanFeeSchedule(s scanner) (FeeSchedule, error) {
 	var f FeeSchedule
 	err := s.Scan(&f.ID, &f.Name, &f.Version, &f.EffectiveFrom, &f.Body, &f.IsExample, &f.Used, &f.CreatedBy, &f.CreatedAt)
 	return f, err
@@ -99,20 +99,7 @@ func (scheduleUsedError) Code() string    { return "schedule_used" }
 
 // FeeSchedules lists every schedule version, newest version first.
 func (q *Queries) FeeSchedules(ctx context.Context) ([]FeeSchedule, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+feeScheduleColumns+" FROM fee_schedules ORDER BY version DESC")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []FeeSchedule
-	for rows.Next() {
-		f, err := scanFeeSchedule(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanFeeSchedule, "SELECT "+feeScheduleColumns+" FROM fee_schedules ORDER BY version DESC")
 }
 
 // FeeScheduleByID loads one schedule version.
@@ -186,7 +173,7 @@ const feeStatementColumns = `s.review_id, s.schedule_id, s.kind, s.outcome, s.su
 	s.reduction_fee, s.total_fee, s.contractor_share, s.finance_share, s.payable_now, s.payable_later, s.paid_at, s.computed_at,
 	fs.name, fs.version, fs.is_example`
 
-func scanFeeStatement(sc interface{ Scan(...any) error }) (FeeStatement, error) {
+func scanFeeStatement(sc scanner) (FeeStatement, error) {
 	var s FeeStatement
 	err := sc.Scan(&s.ReviewID, &s.ScheduleID, &s.Kind, &s.Outcome, &s.SubmittedAmount, &s.AuditedAmount, &s.BasicFee,
 		&s.ReductionFee, &s.TotalFee, &s.ContractorShare, &s.FinanceShare, &s.PayableNow, &s.PayableLater, &s.PaidAt,
@@ -231,22 +218,12 @@ type ExpertCost struct {
 
 // ExpertCosts lists a review's disputes that recorded an expert cost.
 func (q *Queries) ExpertCosts(ctx context.Context, reviewID int64) ([]ExpertCost, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT id, COALESCE(fault_party,''), expert_cost, opened_at, resolved_at FROM disputes
-		 WHERE review_id = ? AND expert_cost IS NOT NULL ORDER BY id`, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ExpertCost
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (ExpertCost, error) {
 		var e ExpertCost
-		if err := rows.Scan(&e.DisputeID, &e.FaultParty, &e.Cost, &e.OpenedAt, &e.ResolvedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := s.Scan(&e.DisputeID, &e.FaultParty, &e.Cost, &e.OpenedAt, &e.ResolvedAt)
+		return e, err
+	}, `SELECT id, COALESCE(fault_party,''), expert_cost, opened_at, resolved_at FROM disputes
+		 WHERE review_id = ? AND expert_cost IS NOT NULL ORDER BY id`, reviewID)
 }
 
 // ContractorDeduction is one review's contractor share listed under one of
@@ -287,7 +264,7 @@ var deductionStates = []workflow.State{workflow.Concluded, workflow.Processed, w
 // contractor, ordered by contractor then review.
 func (q *Queries) ContractorDeductions(ctx context.Context, sc Scope, f DeductionFilter) ([]ContractorDeduction, error) {
 	w, args := sc.reviewWhere()
-	w += " AND r.state IN (?" + repeat(",?", len(deductionStates)-1) + ") AND s.contractor_share > 0"
+	w += " AND r.state IN (" + placeholders(len(deductionStates)) + ") AND s.contractor_share > 0"
 	for _, st := range deductionStates {
 		args = append(args, st)
 	}
@@ -300,8 +277,13 @@ func (q *Queries) ContractorDeductions(ctx context.Context, sc Scope, f Deductio
 		w += " AND (p.name LIKE ? OR p.code LIKE ? OR o.name LIKE ?)"
 		args = append(args, like, like, like)
 	}
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT o.id, o.name, COALESCE(o.credit_code,''), r.id, p.code, p.name, j.name, r.kind, r.state,
+	return queryAll(ctx, q.db, func(s scanner) (ContractorDeduction, error) {
+		var d ContractorDeduction
+		err := s.Scan(&d.ContractorID, &d.ContractorName, &d.CreditCode, &d.ReviewID, &d.ProjectCode, &d.ProjectName,
+			&d.JurisdictionName, &d.Kind, &d.State, &d.SubmittedAmount, &d.AuditedAmount, &d.TotalFee, &d.ContractorShare,
+			&d.ComputedAt, &d.Contractors, &d.Paid)
+		return d, err
+	}, `SELECT o.id, o.name, COALESCE(o.credit_code,''), r.id, p.code, p.name, j.name, r.kind, r.state,
 		   s.submitted_amount, s.audited_amount, s.total_fee, s.contractor_share, s.computed_at,
 		   (SELECT COUNT(*) FROM project_contractors pc2 WHERE pc2.project_id = p.id), s.paid_at IS NOT NULL
 		 FROM fee_statements s
@@ -311,19 +293,4 @@ func (q *Queries) ContractorDeductions(ctx context.Context, sc Scope, f Deductio
 		 JOIN project_contractors pc ON pc.project_id = p.id
 		 JOIN organizations o ON o.id = pc.contractor_org_id
 		 WHERE `+w+` ORDER BY o.name, o.id, r.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ContractorDeduction
-	for rows.Next() {
-		var d ContractorDeduction
-		if err := rows.Scan(&d.ContractorID, &d.ContractorName, &d.CreditCode, &d.ReviewID, &d.ProjectCode, &d.ProjectName,
-			&d.JurisdictionName, &d.Kind, &d.State, &d.SubmittedAmount, &d.AuditedAmount, &d.TotalFee, &d.ContractorShare,
-			&d.ComputedAt, &d.Contractors, &d.Paid); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }

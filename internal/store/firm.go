@@ -42,14 +42,6 @@ func openStatesSQL() string {
 	return "'" + strings.Join(OpenReviewStates, "','") + "'"
 }
 
-// placeholders returns n comma-separated question marks.
-func placeholders(n int) string {
-	if n <= 0 {
-		return "NULL"
-	}
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
 // InsertFirm adds the firm row for an organization of kind firm, with its
 // review kinds and jurisdictions.
 func (q *Queries) InsertFirm(ctx context.Context, f Firm) error {
@@ -115,7 +107,7 @@ func firmSelect() string {
 	return "SELECT " + fmt.Sprintf(firmColumns, openStatesSQL()) + " FROM firms f JOIN organizations o ON o.id = f.org_id"
 }
 
-func scanFirm(s interface{ Scan(...any) error }) (Firm, error) {
+func scanFirm(s scanner) (Firm, error) {
 	var f Firm
 	err := s.Scan(&f.OrgID, &f.Name, &f.Qualification, &f.Status, &f.StatusReason, &f.StatusSince, &f.Capacity, &f.Score,
 		&f.AdmittedAt, &f.CreditCode, &f.ContactPerson, &f.ContactPhone, &f.Address, &f.HomeJurisdiction, &f.OpenReviews)
@@ -252,23 +244,13 @@ func (q *Queries) SetFirmStatus(ctx context.Context, firmID int64, status, reaso
 
 // FirmStatusHistory lists a firm's status changes, newest first.
 func (q *Queries) FirmStatusHistory(ctx context.Context, firmID int64) ([]FirmStatusChange, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT h.id, h.firm_id, h.status, h.reason, COALESCE(h.changed_by,0), COALESCE(u.display_name,''), h.changed_at
+	return queryAll(ctx, q.db, func(s scanner) (FirmStatusChange, error) {
+		var c FirmStatusChange
+		err := s.Scan(&c.ID, &c.FirmID, &c.Status, &c.Reason, &c.ChangedBy, &c.ChangedName, &c.ChangedAt)
+		return c, err
+	}, `SELECT h.id, h.firm_id, h.status, h.reason, COALESCE(h.changed_by,0), COALESCE(u.display_name,''), h.changed_at
 		 FROM firm_status_history h LEFT JOIN users u ON u.id = h.changed_by
 		 WHERE h.firm_id = ? ORDER BY h.changed_at DESC, h.id DESC`, firmID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []FirmStatusChange
-	for rows.Next() {
-		var c FirmStatusChange
-		if err := rows.Scan(&c.ID, &c.FirmID, &c.Status, &c.Reason, &c.ChangedBy, &c.ChangedName, &c.ChangedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // SetFirmScore writes the firm's current assessment score (used by the rotation).
@@ -306,20 +288,11 @@ func (q *Queries) Conflicts(ctx context.Context, firmIDs ...int64) ([]Conflict, 
 			args = append(args, id)
 		}
 	}
-	rows, err := q.db.QueryContext(ctx, query+" ORDER BY c.firm_id, c.declared_at, c.id", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Conflict
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (Conflict, error) {
 		var c Conflict
-		if err := rows.Scan(&c.ID, &c.FirmID, &c.OrgID, &c.OrgName, &c.OrgKind, &c.Relation, &c.DeclaredAt); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := s.Scan(&c.ID, &c.FirmID, &c.OrgID, &c.OrgName, &c.OrgKind, &c.Relation, &c.DeclaredAt)
+		return c, err
+	}, query+" ORDER BY c.firm_id, c.declared_at, c.id", args...)
 }
 
 // FirmStats are a firm's figures over all its concluded reviews.

@@ -27,7 +27,7 @@ type Import struct {
 
 const importColumns = "id, kind, file_name, object_key, sha256, size, row_count, COALESCE(actor_id,0), actor_name, created_at, undone_at"
 
-func scanImport(s interface{ Scan(...any) error }) (Import, error) {
+func scanImport(s scanner) (Import, error) {
 	var im Import
 	err := s.Scan(&im.ID, &im.Kind, &im.FileName, &im.ObjectKey, &im.SHA256, &im.Size, &im.Rows, &im.ActorID,
 		&im.ActorName, &im.CreatedAt, &im.UndoneAt)
@@ -54,20 +54,7 @@ func (q *Queries) SetImportRows(ctx context.Context, id int64, rows int) error {
 
 // Imports lists the latest imports, newest first.
 func (q *Queries) Imports(ctx context.Context, limit int) ([]Import, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+importColumns+" FROM imports ORDER BY id DESC LIMIT ?", limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Import
-	for rows.Next() {
-		im, err := scanImport(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, im)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanImport, "SELECT "+importColumns+" FROM imports ORDER BY id DESC LIMIT ?", limit)
 }
 
 // LockImport loads an import and locks its row for the transaction.
@@ -176,10 +163,7 @@ func (q *Queries) ProjectsByCode(ctx context.Context, codes []string) (map[strin
 	if len(codes) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(codes))
-	for i, c := range codes {
-		args[i] = c
-	}
+	args := anyArgs(codes)
 	rows, err := q.db.QueryContext(ctx, "SELECT id, code, name, jurisdiction_id, unit_org_id FROM projects WHERE code IN ("+
 		placeholders(len(codes))+")", args...)
 	if err != nil {
@@ -260,38 +244,6 @@ func (q *Queries) LatestFeeScheduleID(ctx context.Context) (int64, error) {
 	var id int64
 	err := q.db.QueryRowContext(ctx, "SELECT id FROM fee_schedules ORDER BY version DESC LIMIT 1").Scan(&id)
 	return id, translate(err)
-}
-
-// insertRows inserts rows with one multi-row INSERT per 500 rows; head is
-// the statement up to VALUES.
-func (q *Queries) insertRows(ctx context.Context, head string, rows [][]any) error {
-	for len(rows) > 0 {
-		n := min(len(rows), 500)
-		query, args := valuesStatement(head, rows[:n])
-		if _, err := q.db.ExecContext(ctx, query, args...); err != nil {
-			return translate(err)
-		}
-		rows = rows[n:]
-	}
-	return nil
-}
-
-// valuesStatement is head followed by one VALUES tuple per row, and the
-// rows' values as its arguments.
-func valuesStatement(head string, rows [][]any) (string, []any) {
-	var b strings.Builder
-	b.WriteString(head)
-	b.WriteString(" VALUES ")
-	args := make([]any, 0, len(rows)*len(rows[0]))
-	row := "(" + placeholders(len(rows[0])) + ")"
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(row)
-		args = append(args, r...)
-	}
-	return b.String(), args
 }
 
 // insertRows' twin for rows whose ids are needed: INSERT … RETURNING

@@ -39,9 +39,10 @@ func Migrate(ctx context.Context, dsn string, files fs.FS) ([]string, error) {
 		return nil, fmt.Errorf("create database %s: %w", name, err)
 	}
 
+	// A migration file is one query of several statements.
 	mcfg := cfg.Clone()
 	mcfg.MultiStatements = true
-	db, err := Open(ctx, mcfg.FormatDSN())
+	db, err := openConfig(ctx, mcfg)
 	if err != nil {
 		return nil, err
 	}

@@ -71,16 +71,13 @@ type Delivery struct {
 // deliveries yet (SKIP LOCKED: another instance's are left to it), and
 // reads their recipients' contacts.
 func (q *Queries) ClaimUnfannedNotices(ctx context.Context, limit int) ([]FanNotice, error) {
-	ids, err := q.dlIDs(ctx, "SELECT id FROM notifications WHERE NOT fanned_out ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED", limit)
+	ids, err := q.ids(ctx, "SELECT id FROM notifications WHERE NOT fanned_out ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED", limit)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anyArgs(ids)
 	rows, err := q.db.QueryContext(ctx, `SELECT n.id, n.kind, n.created_at, u.id, u.active, u.phone, u.email, u.sms_quiet, u.email_digest
-		FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN (?`+repeat(",?", len(ids)-1)+`) ORDER BY n.id`, args...)
+		FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN (`+placeholders(len(ids))+`) ORDER BY n.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -106,11 +103,8 @@ func (q *Queries) NoticeOptOuts(ctx context.Context, userIDs []int64) (map[int64
 	if len(userIDs) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(userIDs))
-	for i, id := range userIDs {
-		args[i] = id
-	}
-	rows, err := q.db.QueryContext(ctx, "SELECT user_id, kind, channel FROM notice_optouts WHERE user_id IN (?"+repeat(",?", len(userIDs)-1)+")", args...)
+	args := anyArgs(userIDs)
+	rows, err := q.db.QueryContext(ctx, "SELECT user_id, kind, channel FROM notice_optouts WHERE user_id IN ("+placeholders(len(userIDs))+")", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +145,8 @@ func (q *Queries) FanOut(ctx context.Context, notificationIDs []int64, ds []Deli
 	if len(notificationIDs) == 0 {
 		return nil
 	}
-	args := make([]any, len(notificationIDs))
-	for i, id := range notificationIDs {
-		args[i] = id
-	}
-	_, err := q.db.ExecContext(ctx, "UPDATE notifications SET fanned_out = TRUE WHERE id IN (?"+repeat(",?", len(notificationIDs)-1)+")", args...)
+	args := anyArgs(notificationIDs)
+	_, err := q.db.ExecContext(ctx, "UPDATE notifications SET fanned_out = TRUE WHERE id IN ("+placeholders(len(notificationIDs))+")", args...)
 	return err
 }
 
@@ -203,17 +194,14 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, channels []string, instan
 		args = append(args, c)
 	}
 	args = append(args, limit)
-	ids, err := q.dlIDs(ctx, `SELECT id FROM notice_deliveries
-		WHERE ((state = 'pending' AND next_at <= ?) OR (state = 'sending' AND lease_until < ?)) AND channel IN (?`+repeat(",?", len(channels)-1)+`)
+	ids, err := q.ids(ctx, `SELECT id FROM notice_deliveries
+		WHERE ((state = 'pending' AND next_at <= ?) OR (state = 'sending' AND lease_until < ?)) AND channel IN (`+placeholders(len(channels))+`)
 		ORDER BY next_at, id LIMIT ? FOR UPDATE SKIP LOCKED`, args...)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	idArgs := make([]any, len(ids))
-	for i, id := range ids {
-		idArgs[i] = id
-	}
-	in := "(?" + repeat(",?", len(ids)-1) + ")"
+	idArgs := anyArgs(ids)
+	in := "(" + placeholders(len(ids)) + ")"
 	// Digest rows of one user claimed together form one batch, named after
 	// the first of them; a batch named before keeps its name.
 	if _, err := q.db.ExecContext(ctx, `UPDATE notice_deliveries d JOIN (
@@ -230,21 +218,12 @@ func (q *Queries) ClaimDeliveries(ctx context.Context, channels []string, instan
 		SELECT id, attempts, ?, ? FROM notice_deliveries WHERE id IN `+in, append([]any{instance, now}, idArgs...)...); err != nil {
 		return nil, fmt.Errorf("record attempts: %w", err)
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+deliveryColumns+`, (SELECT MAX(a.id) FROM notice_attempts a WHERE a.delivery_id = d.id)`+
-		deliveryFrom+" WHERE d.id IN "+in+" ORDER BY d.id", idArgs...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (Delivery, error) {
 		var d Delivery
-		if err := rows.Scan(append(deliveryDest(&d), &d.AttemptID)...); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := s.Scan(append(deliveryDest(&d), &d.AttemptID)...)
+		return d, err
+	}, "SELECT "+deliveryColumns+`, (SELECT MAX(a.id) FROM notice_attempts a WHERE a.delivery_id = d.id)`+
+		deliveryFrom+" WHERE d.id IN "+in+" ORDER BY d.id", idArgs...)
 }
 
 // DeliveryOutcome is what became of one attempt.
@@ -301,21 +280,12 @@ type DeliveryAttempt struct {
 
 // DeliveryAttempts lists the attempts of a delivery, first first.
 func (q *Queries) DeliveryAttempts(ctx context.Context, deliveryID int64) ([]DeliveryAttempt, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT delivery_id, attempt, instance, started_at, ended_at, ok, error
-		FROM notice_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DeliveryAttempt
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (DeliveryAttempt, error) {
 		var a DeliveryAttempt
-		if err := rows.Scan(&a.DeliveryID, &a.Attempt, &a.Instance, &a.StartedAt, &a.EndedAt, &a.OK, &a.Error); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		err := s.Scan(&a.DeliveryID, &a.Attempt, &a.Instance, &a.StartedAt, &a.EndedAt, &a.OK, &a.Error)
+		return a, err
+	}, `SELECT delivery_id, attempt, instance, started_at, ended_at, ok, error
+		FROM notice_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
 }
 
 // RequeueDeadDelivery makes a dead delivery pending again at now, with a
@@ -353,21 +323,12 @@ type DeliveryCount struct {
 // DeliveryCounts counts the deliveries by channel and state; the in-app
 // channel counts the notifications themselves (delivered when written).
 func (q *Queries) DeliveryCounts(ctx context.Context) ([]DeliveryCount, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT channel, state, COUNT(*), COALESCE(SUM(attempts > 1), 0) FROM notice_deliveries GROUP BY channel, state
-		UNION ALL SELECT 'in_app', 'delivered', COUNT(*), 0 FROM notifications ORDER BY 1, 2`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DeliveryCount
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (DeliveryCount, error) {
 		var c DeliveryCount
-		if err := rows.Scan(&c.Channel, &c.State, &c.Count, &c.Retried); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := s.Scan(&c.Channel, &c.State, &c.Count, &c.Retried)
+		return c, err
+	}, `SELECT channel, state, COUNT(*), COALESCE(SUM(attempts > 1), 0) FROM notice_deliveries GROUP BY channel, state
+		UNION ALL SELECT 'in_app', 'delivered', COUNT(*), 0 FROM notifications ORDER BY 1, 2`)
 }
 
 // NoticeSettings are a user's contact and choices.
@@ -459,10 +420,7 @@ func (q *Queries) ExpertUserIDs(ctx context.Context, expertIDs []int64) ([]int64
 	if len(expertIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(expertIDs))
-	for i, id := range expertIDs {
-		args[i] = id
-	}
-	return q.dlIDs(ctx, `SELECT u.id FROM experts e JOIN users u ON u.id = e.user_id
-		WHERE u.active AND e.id IN (?`+repeat(",?", len(expertIDs)-1)+") ORDER BY u.id", args...)
+	args := anyArgs(expertIDs)
+	return q.ids(ctx, `SELECT u.id FROM experts e JOIN users u ON u.id = e.user_id
+		WHERE u.active AND e.id IN (`+placeholders(len(expertIDs))+") ORDER BY u.id", args...)
 }

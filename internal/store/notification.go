@@ -38,22 +38,13 @@ func (q *Queries) Notifications(ctx context.Context, userID int64, limit, offset
 	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM notifications WHERE user_id = ?", userID).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT id, user_id, COALESCE(review_id,0), kind, title, body, created_at, read_at FROM notifications
-		 WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, userID, limit, offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
+	out, err := queryAll(ctx, q.db, func(s scanner) (Notification, error) {
 		var n Notification
-		if err := rows.Scan(&n.ID, &n.UserID, &n.ReviewID, &n.Kind, &n.Title, &n.Body, &n.CreatedAt, &n.ReadAt); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, n)
-	}
-	return out, total, rows.Err()
+		err := s.Scan(&n.ID, &n.UserID, &n.ReviewID, &n.Kind, &n.Title, &n.Body, &n.CreatedAt, &n.ReadAt)
+		return n, err
+	}, `SELECT id, user_id, COALESCE(review_id,0), kind, title, body, created_at, read_at FROM notifications
+		 WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, userID, limit, offset)
+	return out, total, err
 }
 
 // MarkNotificationsRead marks all of a user's messages read.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 )
 
@@ -51,20 +50,11 @@ func (q *Queries) InsertJurisdiction(ctx context.Context, j Jurisdiction, order 
 
 // Jurisdictions lists all jurisdictions, 市本级 first.
 func (q *Queries) Jurisdictions(ctx context.Context) ([]Jurisdiction, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT id, code, name, is_city FROM jurisdictions ORDER BY sort_order, id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Jurisdiction
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (Jurisdiction, error) {
 		var j Jurisdiction
-		if err := rows.Scan(&j.ID, &j.Code, &j.Name, &j.IsCity); err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+		err := s.Scan(&j.ID, &j.Code, &j.Name, &j.IsCity)
+		return j, err
+	}, "SELECT id, code, name, is_city FROM jurisdictions ORDER BY sort_order, id")
 }
 
 // JurisdictionByName finds a jurisdiction by its Chinese name or code.
@@ -100,7 +90,7 @@ func (q *Queries) InsertOrganization(ctx context.Context, o Organization) (int64
 
 const orgColumns = "id, kind, name, jurisdiction_id, COALESCE(credit_code,''), COALESCE(contact_person,''), COALESCE(contact_phone,''), COALESCE(parent_id,0), created_at"
 
-func scanOrg(s interface{ Scan(...any) error }) (Organization, error) {
+func scanOrg(s scanner) (Organization, error) {
 	var o Organization
 	err := s.Scan(&o.ID, &o.Kind, &o.Name, &o.JurisdictionID, &o.CreditCode, &o.ContactPerson, &o.ContactPhone, &o.ParentID, &o.CreatedAt)
 	return o, err
@@ -126,25 +116,7 @@ func (q *Queries) Organizations(ctx context.Context, kind string) ([]Organizatio
 		query += " WHERE kind = ?"
 		args = append(args, kind)
 	}
-	rows, err := q.db.QueryContext(ctx, query+" ORDER BY id", args...)
-	return scanOrgs(rows, err)
-}
-
-// scanOrgs reads every row of organization columns (orgColumns).
-func scanOrgs(rows *sql.Rows, err error) ([]Organization, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Organization
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanOrg, query+" ORDER BY id", args...)
 }
 
 func nullString(s string) any {
@@ -165,9 +137,8 @@ func nullInt(n int64) any {
 // for (Scope.unitWhere), by id.
 func (q *Queries) ScopedUnits(ctx context.Context, sc Scope) ([]Organization, error) {
 	w, args := sc.unitWhere()
-	rows, err := q.db.QueryContext(ctx, "SELECT "+orgColumns+" FROM organizations o WHERE o.kind = ? AND "+w+" ORDER BY o.id",
+	return queryAll(ctx, q.db, scanOrg, "SELECT "+orgColumns+" FROM organizations o WHERE o.kind = ? AND "+w+" ORDER BY o.id",
 		append([]any{OrgUnit}, args...)...)
-	return scanOrgs(rows, err)
 }
 
 // ScopedUnit loads a construction unit the scope may register projects

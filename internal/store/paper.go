@@ -47,35 +47,19 @@ func (p Paper) Voided() bool { return p.VoidedAt.Valid }
 // paper waits for staff.
 func (p Paper) RenderParked() bool { return p.DocumentID == 0 && p.RenderFailedAt.Valid }
 
-const paperColumns = paperOwnColumns + `, p.name, p.code`
-
-// paperOwnColumns are paperColumns without the project's names.
-const paperOwnColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
+const paperColumns = `pp.id, pp.review_id, pp.kind, pp.jurisdiction_id, pp.year, pp.number, pp.doc_number,
 	COALESCE(pp.document_id,0), COALESCE(pp.issued_by,0), pp.issued_at, pp.voided_at, COALESCE(pp.void_reason,''),
 	COALESCE(pp.voided_by,0), COALESCE(pp.snapshot,''), pp.issued_by_name, pp.render_attempts, COALESCE(pp.render_error,''),
-	pp.render_failed_at`
+	pp.render_failed_at, p.name, p.code`
 
 const paperFrom = ` FROM papers pp JOIN reviews r ON r.id = pp.review_id JOIN projects p ON p.id = r.project_id`
 
-func scanPaper(s interface{ Scan(...any) error }) (Paper, error) {
+func scanPaper(s scanner) (Paper, error) {
 	var p Paper
 	err := s.Scan(&p.ID, &p.ReviewID, &p.Kind, &p.JurisdictionID, &p.Year, &p.Number, &p.DocNumber,
 		&p.DocumentID, &p.IssuedBy, &p.IssuedAt, &p.VoidedAt, &p.VoidReason, &p.VoidedBy, &p.Snapshot,
 		&p.IssuedByName, &p.RenderAttempts, &p.RenderError, &p.RenderFailedAt, &p.ProjectName, &p.ProjectCode)
 	return p, err
-}
-
-func scanPapers(rows *sql.Rows) ([]Paper, error) {
-	defer rows.Close()
-	var out []Paper
-	for rows.Next() {
-		p, err := scanPaper(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // NextPaperNumber takes the next number of a series for a jurisdiction and
@@ -132,24 +116,16 @@ func (q *Queries) Paper(ctx context.Context, id int64) (Paper, error) {
 
 // Papers lists the papers issued for a review, oldest first (voided ones included).
 func (q *Queries) Papers(ctx context.Context, reviewID int64) ([]Paper, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+" WHERE pp.review_id = ? ORDER BY pp.id", reviewID)
-	if err != nil {
-		return nil, err
-	}
-	return scanPapers(rows)
+	return queryAll(ctx, q.db, scanPaper, "SELECT "+paperColumns+paperFrom+" WHERE pp.review_id = ? ORDER BY pp.id", reviewID)
 }
 
 // UnrenderedPapers lists papers issued but not yet stored as a document,
 // with ids above afterID, leaving out the parked ones.
 func (q *Queries) UnrenderedPapers(ctx context.Context, afterID int64, limit int) ([]Paper, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+
+	return queryAll(ctx, q.db, scanPaper, "SELECT "+paperColumns+paperFrom+
 		" WHERE pp.document_id IS NULL AND pp.voided_at IS NULL AND pp.render_failed_at IS NULL AND NOT pp.imported AND pp.id > ?"+
 		" ORDER BY pp.id LIMIT ?",
 		afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanPapers(rows)
 }
 
 // RecordPaperRenderFailure counts a failed attempt at a paper's PDF and
@@ -216,12 +192,8 @@ func (q *Queries) SearchPapers(ctx context.Context, sc Scope, f PaperFilter) ([]
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+paperColumns+paperFrom+" WHERE "+w+" ORDER BY pp.issued_at DESC, pp.id DESC LIMIT ? OFFSET ?",
+	out, err := queryAll(ctx, q.db, scanPaper, "SELECT "+paperColumns+paperFrom+" WHERE "+w+" ORDER BY pp.issued_at DESC, pp.id DESC LIMIT ? OFFSET ?",
 		append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := scanPapers(rows)
 	return out, total, err
 }
 

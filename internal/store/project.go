@@ -31,7 +31,7 @@ const projectColumns = `p.id, p.code, p.name, p.jurisdiction_id, p.unit_org_id, 
 
 const projectFrom = ` FROM projects p JOIN jurisdictions j ON j.id = p.jurisdiction_id JOIN organizations u ON u.id = p.unit_org_id`
 
-func scanProject(s interface{ Scan(...any) error }) (Project, error) {
+func scanProject(s scanner) (Project, error) {
 	var p Project
 	err := s.Scan(&p.ID, &p.Code, &p.Name, &p.JurisdictionID, &p.UnitOrgID, &p.DeptOrgID, &p.FundingSource,
 		&p.Category, &p.ApprovedEstimate, &p.KeyProject, &p.CreatedBy, &p.CreatedAt, &p.JurisdictionName, &p.UnitName)
@@ -87,39 +87,14 @@ func (q *Queries) Projects(ctx context.Context, sc Scope, search string, limit, 
 	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*)"+projectFrom+" WHERE "+w, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.db.QueryContext(ctx, "SELECT "+projectColumns+projectFrom+" WHERE "+w+" ORDER BY p.id DESC LIMIT ? OFFSET ?",
+	out, err := queryAll(ctx, q.db, scanProject, "SELECT "+projectColumns+projectFrom+" WHERE "+w+" ORDER BY p.id DESC LIMIT ? OFFSET ?",
 		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, p)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
 
 // ProjectContractors returns the contractor organization ids of a project.
 func (q *Queries) ProjectContractors(ctx context.Context, projectID int64) ([]int64, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT contractor_org_id FROM project_contractors WHERE project_id = ? ORDER BY contractor_org_id", projectID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return q.ids(ctx, "SELECT contractor_org_id FROM project_contractors WHERE project_id = ? ORDER BY contractor_org_id", projectID)
 }
 
 func escapeLike(s string) string {

@@ -53,32 +53,24 @@ const reviewRowColumns = `r.id, r.project_id, r.kind, r.state, r.version, r.roun
 
 const reviewColumns = reviewRowColumns + `, p.code, p.name, j.name, u.name, COALESCE(f.name,'')`
 
-// reviewLock reads a review as reviewColumns do, then the calendar's
-// version, and locks the review's row alone: the names come from
-// subqueries, whose rows a locking read leaves unlocked (a join would lock
-// them, and so serialize every review of a jurisdiction or unit).
+// reviewLock reads a review as reviewColumns do, then its audit chain's
+// head, and locks the review's row alone: the names come from subqueries,
+// whose rows a locking read leaves unlocked (a join would lock them, and
+// so serialize every review of a jurisdiction or unit).
 const reviewLock = reviewLockSelect + " WHERE r.id = ? FOR UPDATE"
-
-// The review locks are prepared once per connection (prepared.go): a
-// person's, and the deadline engine's, which skips a review held.
-var (
-	lockReviewSQL         = hot(reviewLock)
-	lockDeadlineReviewSQL = hot(reviewLock + " SKIP LOCKED")
-)
 
 // reviewLockSelect is reviewLock without its WHERE clause (for locking
 // several reviews at once).
 const reviewLockSelect = "SELECT " + reviewRowColumns + `,
 	(SELECT p.code FROM projects p WHERE p.id = r.project_id), (SELECT p.name FROM projects p WHERE p.id = r.project_id),
 	(SELECT j.name FROM jurisdictions j WHERE j.id = r.jurisdiction_id), (SELECT u.name FROM organizations u WHERE u.id = r.unit_org_id),
-	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), ''),
-	(` + calendarVersionQuery + `), r.audit_seq, r.audit_hash
+	COALESCE((SELECT f.name FROM organizations f WHERE f.id = r.firm_id), ''), r.audit_seq, r.audit_hash
 	FROM reviews r`
 
 const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
 	JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id`
 
-func scanReview(s interface{ Scan(...any) error }) (Review, error) {
+func scanReview(s scanner) (Review, error) {
 	var r Review
 	err := s.Scan(reviewDest(&r)...)
 	return r, err
@@ -120,29 +112,22 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 }
 
 // LockReview loads a review FOR UPDATE inside a transaction, without scope
-// (the caller checks it), locking the review's row alone. The same
-// statement reads the calendar's version for the transaction (see Calendar).
+// (the caller checks it), locking the review's row alone.
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
-	return q.lockReview(ctx, lockReviewSQL, id)
-}
-
-func (q *Queries) lockReview(ctx context.Context, query string, id int64) (Review, error) {
-	r, err := q.scanLocked(q.db.QueryRowContext(ctx, query, id))
+	r, err := q.scanLocked(q.db.QueryRowContext(ctx, reviewLock, id))
 	return r, translate(err)
 }
 
-// scanLocked scans a row of reviewLock and keeps, in a transaction, the
-// calendar version and the review's audit head it carries.
-func (q *Queries) scanLocked(s interface{ Scan(...any) error }) (Review, error) {
+// scanLocked scans a row of reviewLock; a transaction's batch keeps the
+// audit head it carries (batch.go).
+func (q *Queries) scanLocked(s scanner) (Review, error) {
 	var r Review
-	var calVersion int64
-	var head auditHead
-	if err := s.Scan(append(reviewDest(&r), &calVersion, &head.seq, &head.hash)...); err != nil {
+	var h auditHead
+	if err := s.Scan(append(reviewDest(&r), &h.seq, &h.hash)...); err != nil {
 		return Review{}, err
 	}
-	if q.inTx() {
-		q.calVersion = calVersion
-		q.keepHead(r.ID, head)
+	if q.batch != nil {
+		q.batch.heads[r.ID] = h
 	}
 	return r, nil
 }
@@ -164,64 +149,20 @@ type ReviewChange struct {
 }
 
 // UpdateReview writes a change if the row is still at version; it returns
-// ErrStale when another transition won.
+// ErrStale when another transition won. In a batch (batch.go) the write
+// and its check wait for the batch's Flush.
 func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c ReviewChange, now time.Time) error {
-	args := []any{c.State, c.Round, c.AuditedAmount, nullInt(c.FirmID), nullInt(c.SupervisorID), c.Suspended,
-		c.AppealUsed, c.Outcome, nullInt(c.FeeScheduleID), c.DelegatedAt, c.SubmittedAt, c.ConcludedAt, now}
-	head := ""
-	if seq, hash, ok := q.takeHeadMove(id); ok {
-		head = ", audit_seq = ?, audit_hash = ?"
-		args = append(args, seq, hash)
+	if q.batch != nil {
+		return q.batch.addUpdate(reviewUpdate{id: id, version: version, change: c, at: now})
 	}
-	query := hot(`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
+	res, err := q.db.ExecContext(ctx,
+		`UPDATE reviews SET state = ?, round = ?, audited_amount = ?, firm_id = ?, supervisor_id = ?, suspended = ?,
 		   appeal_used = ?, outcome = ?, fee_schedule_id = ?, delegated_at = ?, submitted_at = ?, concluded_at = ?,
-		   version = version + 1, updated_at = ?` + head + `
-		 WHERE id = ? AND version = ?`)
-	args = append(args, id, version)
-	if c, ok := q.db.(*txConn); ok && q.deferUpdates {
-		// The statement right after it counts it when it changed no row.
-		c.pending = append(c.pending, stmt{query: query, args: args}, stmt{query: "SET @fr_stale = @fr_stale + (ROW_COUNT() <> 1)"})
-		c.checked = true
-		return nil
-	}
-	res, err := q.db.ExecContext(ctx, query, args...)
+		   version = version + 1, updated_at = ?
+		 WHERE id = ? AND version = ?`,
+		c.State, c.Round, c.AuditedAmount, nullInt(c.FirmID), nullInt(c.SupervisorID), c.Suspended,
+		c.AppealUsed, c.Outcome, nullInt(c.FeeScheduleID), c.DelegatedAt, c.SubmittedAt, c.ConcludedAt, now, id, version)
 	return changed(res, err, ErrStale)
-}
-
-// DeferReviewUpdates makes the transaction's review UPDATEs deferred
-// writes, which travel with its next statement instead of in a round trip
-// of their own, for a transaction that holds the reviews it changes
-// locked (the deadline engine's claims). Each is followed by a statement
-// that counts it in @fr_stale when it changed no row (its version check
-// failed); the commit reads the count first and, unless it is zero, fails
-// with ErrStale and commits nothing. A rollback to the latest savepoint
-// forgets the UPDATEs it undid (see Savepoint).
-func (q *Queries) DeferReviewUpdates() {
-	if c, ok := q.db.(*txConn); ok && !q.deferUpdates && !c.oneByOne {
-		q.deferUpdates = true
-		c.pending = append(c.pending, stmt{query: "SET @fr_stale = 0, @fr_before = 0"})
-	}
-}
-
-// takeHeadMove takes the deferred move of the review's audit head out of
-// the transaction's pending writes, for the review's UPDATE to carry: the
-// head as the move would set it, and whether there was one.
-func (q *Queries) takeHeadMove(id int64) (seq int64, hash string, ok bool) {
-	c, isTx := q.db.(*txConn)
-	if !isTx {
-		return 0, "", false
-	}
-	// Several moves of one head: the last one counts.
-	kept := c.pending[:0]
-	for _, s := range c.pending {
-		if s.headMove != nil && s.headMove.review == id {
-			seq, hash, ok = s.headMove.seq, s.headMove.hash, true
-			continue
-		}
-		kept = append(kept, s)
-	}
-	c.pending = kept
-	return seq, hash, ok
 }
 
 // Change returns the writable part of a review, to modify and pass to UpdateReview.
@@ -259,7 +200,7 @@ type ReviewFilter struct {
 func (f ReviewFilter) where(sc Scope) (string, []any) {
 	w, args := sc.reviewWhere()
 	if len(f.States) > 0 {
-		w += " AND r.state IN (?" + repeat(",?", len(f.States)-1) + ")"
+		w += " AND r.state IN (" + placeholders(len(f.States)) + ")"
 		for _, s := range f.States {
 			args = append(args, s)
 		}
@@ -308,14 +249,6 @@ func (f ReviewFilter) where(sc Scope) (string, []any) {
 	return w, args
 }
 
-func repeat(s string, n int) string {
-	out := ""
-	for i := 0; i < n; i++ {
-		out += s
-	}
-	return out
-}
-
 // Reviews lists the reviews a scope may see, with the total count.
 func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Review, int, error) {
 	w, args := f.where(sc)
@@ -354,20 +287,8 @@ func (q *Queries) Reviews(ctx context.Context, sc Scope, f ReviewFilter) ([]Revi
 		" JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id" +
 		" JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id" +
 		" ORDER BY " + order + dir + ", r.id DESC"
-	rows, err := q.db.QueryContext(ctx, query, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Review
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	out, err := queryAll(ctx, q.db, scanReview, query, append(args, f.Limit, f.Offset)...)
+	return out, total, err
 }
 
 // ReviewEvent is one transition in a review's timeline.
@@ -388,52 +309,55 @@ type ReviewEvent struct {
 	ProjectName string
 }
 
-// InsertReviewEvent appends a transition to the timeline.
+// InsertReviewEvent appends a transition to the timeline and returns its
+// id; in a batch (batch.go) it is written at the batch's Flush, and the
+// id is 0.
 func (q *Queries) InsertReviewEvent(ctx context.Context, e ReviewEvent) (int64, error) {
-	s := reviewEventInsert(e)
-	res, err := q.db.ExecContext(ctx, s.query, s.args...)
+	if q.batch != nil {
+		q.batch.events = append(q.batch.events, e)
+		return 0, nil
+	}
+	query, args := valuesStatement(reviewEventInsert, eventRows([]ReviewEvent{e}))
+	res, err := q.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, translate(err)
 	}
 	return res.LastInsertId()
 }
 
-// AddReviewEvent records a timeline event whose id nobody needs; inside a
-// transaction it travels with the next statement.
-func (q *Queries) AddReviewEvent(ctx context.Context, e ReviewEvent) error {
-	return q.later(ctx, reviewEventInsert(e))
-}
+const reviewEventInsert = "INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)"
 
-var reviewEventInsertSQL = hot(`INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-
-func reviewEventInsert(e ReviewEvent) stmt {
-	if e.Params == "" {
-		e.Params = "{}"
+// eventRows are the values of reviewEventInsert for events.
+func eventRows(events []ReviewEvent) [][]any {
+	rows := make([][]any, len(events))
+	for i, e := range events {
+		if e.Params == "" {
+			e.Params = "{}"
+		}
+		rows[i] = []any{e.ReviewID, e.Round, e.At, nullInt(e.ActorID), e.ActorName, e.ActorRole, e.Trigger, e.From, e.To, e.Reason, e.Params}
 	}
-	return stmt{query: reviewEventInsertSQL,
-		args: []any{e.ReviewID, e.Round, e.At, nullInt(e.ActorID), e.ActorName, e.ActorRole, e.Trigger, e.From, e.To, e.Reason, e.Params}}
+	return rows
 }
 
 // ReviewEvents lists a review's timeline, oldest first.
 func (q *Queries) ReviewEvents(ctx context.Context, reviewID int64) ([]ReviewEvent, error) {
-	rows, err := q.db.QueryContext(ctx, reviewEventsOfReview, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ReviewEvent
-	return out, into(&out, scanReviewEvent)(rows)
+	return queryAll(ctx, q.db, scanReviewEvent,
+		`SELECT `+reviewEventColumns+` FROM review_events e WHERE e.review_id = ? ORDER BY e.id`, reviewID)
 }
 
-const reviewEventsOfReview = `SELECT id, review_id, round, at, COALESCE(actor_id,0), actor_name, actor_role, trig, from_state, to_state, reason, params
-		 FROM review_events WHERE review_id = ? ORDER BY id`
+const reviewEventColumns = `e.id, e.review_id, e.round, e.at, COALESCE(e.actor_id,0), e.actor_name, e.actor_role, e.trig,
+	e.from_state, e.to_state, e.reason, e.params`
 
-func scanReviewEvent(s interface{ Scan(...any) error }) (ReviewEvent, error) {
+func scanReviewEvent(s scanner) (ReviewEvent, error) {
 	var e ReviewEvent
-	err := s.Scan(&e.ID, &e.ReviewID, &e.Round, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Trigger,
-		&e.From, &e.To, &e.Reason, &e.Params)
+	err := s.Scan(reviewEventDest(&e)...)
 	return e, err
+}
+
+// reviewEventDest are the scan destinations of reviewEventColumns.
+func reviewEventDest(e *ReviewEvent) []any {
+	return []any{&e.ID, &e.ReviewID, &e.Round, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Trigger,
+		&e.From, &e.To, &e.Reason, &e.Params}
 }
 
 // CountReviewsByState counts visible reviews per state.
@@ -458,23 +382,11 @@ func (q *Queries) CountReviewsByState(ctx context.Context, sc Scope) (map[workfl
 
 // ReviewEventsByActor lists the latest transitions made by a user (已办).
 func (q *Queries) ReviewEventsByActor(ctx context.Context, actorID int64, limit int) ([]ReviewEvent, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT e.id, e.review_id, e.round, e.at, COALESCE(e.actor_id,0), e.actor_name, e.actor_role, e.trig, e.from_state,
-		   e.to_state, e.reason, e.params, p.name
+	return queryAll(ctx, q.db, func(s scanner) (ReviewEvent, error) {
+		var e ReviewEvent
+		err := s.Scan(append(reviewEventDest(&e), &e.ProjectName)...)
+		return e, err
+	}, `SELECT `+reviewEventColumns+`, p.name
 		 FROM review_events e JOIN reviews r ON r.id = e.review_id JOIN projects p ON p.id = r.project_id
 		 WHERE e.actor_id = ? ORDER BY e.id DESC LIMIT ?`, actorID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ReviewEvent
-	for rows.Next() {
-		var e ReviewEvent
-		if err := rows.Scan(&e.ID, &e.ReviewID, &e.Round, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Trigger,
-			&e.From, &e.To, &e.Reason, &e.Params, &e.ProjectName); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

@@ -92,22 +92,12 @@ func (q *Queries) InsertSignature(ctx context.Context, s Signature) error {
 
 // Signatures lists a review's signatures, oldest first.
 func (q *Queries) Signatures(ctx context.Context, reviewID int64) ([]Signature, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT id, review_id, round, party, COALESCE(org_id,0), COALESCE(user_id,0), agree, reasons, at
-		 FROM signatures WHERE review_id = ? ORDER BY id`, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Signature
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(sc scanner) (Signature, error) {
 		var s Signature
-		if err := rows.Scan(&s.ID, &s.ReviewID, &s.Round, &s.Party, &s.OrgID, &s.UserID, &s.Agree, &s.Reasons, &s.At); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&s.ID, &s.ReviewID, &s.Round, &s.Party, &s.OrgID, &s.UserID, &s.Agree, &s.Reasons, &s.At)
+		return s, err
+	}, `SELECT id, review_id, round, party, COALESCE(org_id,0), COALESCE(user_id,0), agree, reasons, at
+		 FROM signatures WHERE review_id = ? ORDER BY id`, reviewID)
 }
 
 // OpenDispute records the unit's objections.
@@ -205,21 +195,16 @@ func (q *Queries) InsertSampleRecheck(ctx context.Context, s SampleRecheck) erro
 	return translate(err)
 }
 
-var (
-	startSuspensionSQL = hot("INSERT INTO suspensions (review_id, reason, expected_workdays, started_at, started_by) VALUES (?, ?, ?, ?, ?)")
-	endSuspensionSQL   = hot("UPDATE suspensions SET ended_at = ?, ended_by = ? WHERE review_id = ? AND ended_at IS NULL")
-)
-
-// StartSuspension records a suspension (中止评审); in a transaction, the
-// write travels with the next statement.
+// StartSuspension records a suspension (中止评审).
 func (q *Queries) StartSuspension(ctx context.Context, reviewID int64, reason string, expectedWorkdays int, by int64, at time.Time) error {
-	return q.later(ctx, stmt{query: startSuspensionSQL,
-		args: []any{reviewID, reason, expectedWorkdays, at, nullInt(by)}})
+	_, err := q.db.ExecContext(ctx, "INSERT INTO suspensions (review_id, reason, expected_workdays, started_at, started_by) VALUES (?, ?, ?, ?, ?)",
+		reviewID, reason, expectedWorkdays, at, nullInt(by))
+	return translate(err)
 }
 
-// EndSuspension closes the open suspension; in a transaction, the write
-// travels with the next statement.
+// EndSuspension closes the open suspension.
 func (q *Queries) EndSuspension(ctx context.Context, reviewID, by int64, at time.Time) error {
-	return q.later(ctx, stmt{query: endSuspensionSQL,
-		args: []any{at, nullInt(by), reviewID}})
+	_, err := q.db.ExecContext(ctx, "UPDATE suspensions SET ended_at = ?, ended_by = ? WHERE review_id = ? AND ended_at IS NULL",
+		at, nullInt(by), reviewID)
+	return translate(err)
 }

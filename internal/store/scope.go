@@ -17,44 +17,52 @@ type Scope struct {
 // reviewWhere returns the SQL condition (over alias r, with project alias p)
 // limiting reviews to the scope.
 func (s Scope) reviewWhere() (string, []any) {
-	switch {
-	case s.None:
-		return "1=0", nil
-	case s.All:
-		return "1=1", nil
-	case s.JurisdictionID != 0:
-		return "r.jurisdiction_id = ?", []any{s.JurisdictionID}
-	case s.FirmID != 0:
-		return "r.firm_id = ?", []any{s.FirmID}
-	case s.UnitID != 0:
-		return "r.unit_org_id = ?", []any{s.UnitID}
-	case s.ContractorID != 0:
-		return "r.project_id IN (SELECT project_id FROM project_contractors WHERE contractor_org_id = ?)", []any{s.ContractorID}
-	case s.DeptID != 0:
-		return "p.dept_org_id = ?", []any{s.DeptID}
-	case s.ExpertUserID != 0:
-		return "r.id IN (SELECT re.review_id FROM review_experts re JOIN experts e ON e.id = re.expert_id WHERE e.user_id = ?)", []any{s.ExpertUserID}
-	}
-	return "1=0", nil
+	return s.where(scopeColumns{
+		jurisdiction: "r.jurisdiction_id = ?",
+		firm:         "r.firm_id = ?",
+		unit:         "r.unit_org_id = ?",
+		project:      "r.project_id",
+		expert:       "r.id IN (SELECT re.review_id FROM review_experts re JOIN experts e ON e.id = re.expert_id WHERE e.user_id = ?)",
+	})
 }
 
 // projectWhere limits projects (alias p) to the scope.
 func (s Scope) projectWhere() (string, []any) {
+	return s.where(scopeColumns{
+		jurisdiction: "p.jurisdiction_id = ?",
+		firm:         "p.id IN (SELECT project_id FROM reviews WHERE firm_id = ?)",
+		unit:         "p.unit_org_id = ?",
+		project:      "p.id",
+	})
+}
+
+// scopeColumns are the conditions of a scope over one kind of row: each
+// with one placeholder for the scope's id; project is the row's project
+// id column, for contractors; an empty expert condition shows experts
+// nothing.
+type scopeColumns struct {
+	jurisdiction, firm, unit, project, expert string
+}
+
+// where returns the condition of the scope over rows described by c.
+func (s Scope) where(c scopeColumns) (string, []any) {
 	switch {
 	case s.None:
 		return "1=0", nil
 	case s.All:
 		return "1=1", nil
 	case s.JurisdictionID != 0:
-		return "p.jurisdiction_id = ?", []any{s.JurisdictionID}
+		return c.jurisdiction, []any{s.JurisdictionID}
 	case s.FirmID != 0:
-		return "p.id IN (SELECT project_id FROM reviews WHERE firm_id = ?)", []any{s.FirmID}
+		return c.firm, []any{s.FirmID}
 	case s.UnitID != 0:
-		return "p.unit_org_id = ?", []any{s.UnitID}
+		return c.unit, []any{s.UnitID}
 	case s.ContractorID != 0:
-		return "p.id IN (SELECT project_id FROM project_contractors WHERE contractor_org_id = ?)", []any{s.ContractorID}
+		return c.project + " IN (SELECT project_id FROM project_contractors WHERE contractor_org_id = ?)", []any{s.ContractorID}
 	case s.DeptID != 0:
 		return "p.dept_org_id = ?", []any{s.DeptID}
+	case s.ExpertUserID != 0 && c.expert != "":
+		return c.expert, []any{s.ExpertUserID}
 	}
 	return "1=0", nil
 }

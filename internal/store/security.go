@@ -106,21 +106,7 @@ func (q *Queries) PasswordHistory(ctx context.Context, userID int64, n int) ([]s
 	if n <= 0 {
 		return nil, nil
 	}
-	rows, err := q.db.QueryContext(ctx,
-		"SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?", userID, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanValue[string], "SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?", userID, n)
 }
 
 // RecordLogin notes a user's successful sign-in.
@@ -147,21 +133,12 @@ type APIToken struct {
 
 // APITokens lists a user's live tokens, newest first.
 func (q *Queries) APITokens(ctx context.Context, userID int64, now time.Time) ([]APIToken, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT id, LEFT(token_hash, 8), created_at, expires_at FROM api_tokens
-		WHERE user_id = ? AND expires_at > ? ORDER BY id DESC`, userID, now)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (APIToken, error) {
 		var t APIToken
-		if err := rows.Scan(&t.ID, &t.HashHead, &t.CreatedAt, &t.ExpiresAt); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		err := s.Scan(&t.ID, &t.HashHead, &t.CreatedAt, &t.ExpiresAt)
+		return t, err
+	}, `SELECT id, LEFT(token_hash, 8), created_at, expires_at FROM api_tokens
+		WHERE user_id = ? AND expires_at > ? ORDER BY id DESC`, userID, now)
 }
 
 // DeleteAPIToken revokes one of a user's tokens; another user's token is
@@ -191,21 +168,11 @@ type LoginAttempt struct {
 // LoginAttempts lists the sign-ins since a time, newest first, at most
 // limit of them.
 func (q *Queries) LoginAttempts(ctx context.Context, since time.Time, limit int) ([]LoginAttempt, error) {
-	rows, err := q.db.QueryContext(ctx,
-		"SELECT username, ip, at, success FROM login_attempts WHERE at >= ? ORDER BY id DESC LIMIT ?", since, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []LoginAttempt
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (LoginAttempt, error) {
 		var a LoginAttempt
-		if err := rows.Scan(&a.Username, &a.IP, &a.At, &a.Success); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		err := s.Scan(&a.Username, &a.IP, &a.At, &a.Success)
+		return a, err
+	}, "SELECT username, ip, at, success FROM login_attempts WHERE at >= ? ORDER BY id DESC LIMIT ?", since, limit)
 }
 
 // SetPaperSignature records the SM2 signature of a paper's digest.

@@ -110,13 +110,17 @@ type LoginThrottle struct {
 // ends; a key seen for the first time starts empty with its window at now.
 func (q *Queries) LockLoginThrottle(ctx context.Context, key string, now time.Time) (LoginThrottle, error) {
 	// ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once, as
-	// LockAuditHead does; both statements travel in one round trip.
+	// LockAuditHead does.
+	if _, err := q.db.ExecContext(ctx,
+		"INSERT INTO login_throttle (throttle_key, window_start, claims, failures) VALUES (?, ?, 0, 0) ON DUPLICATE KEY UPDATE claims = claims",
+		key, now); err != nil {
+		return LoginThrottle{}, translate(err)
+	}
 	var t LoginThrottle
 	var claimed, locked sql.NullTime
 	err := q.db.QueryRowContext(ctx,
-		"INSERT INTO login_throttle (throttle_key, window_start, claims, failures) VALUES (?, ?, 0, 0) ON DUPLICATE KEY UPDATE claims = claims;\n"+
-			"SELECT window_start, claims, claimed_at, failures, locked_until FROM login_throttle WHERE throttle_key = ? FOR UPDATE",
-		key, now, key).Scan(&t.WindowStart, &t.Claims, &claimed, &t.Failures, &locked)
+		"SELECT window_start, claims, claimed_at, failures, locked_until FROM login_throttle WHERE throttle_key = ? FOR UPDATE",
+		key).Scan(&t.WindowStart, &t.Claims, &claimed, &t.Failures, &locked)
 	t.ClaimedAt, t.LockedUntil = claimed.Time, locked.Time
 	return t, translate(err)
 }
@@ -157,7 +161,7 @@ func (q *Queries) ClearLoginThrottle(ctx context.Context, key string) error {
 // expires, in one query.
 func (q *Queries) UserByAPIToken(ctx context.Context, hash string, now time.Time) (User, time.Time, error) {
 	var expires time.Time
-	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumnsOf("u")+", t.expires_at"+
+	u, err := scanUserAnd(q.db.QueryRowContext(ctx, "SELECT "+userColumnsOf("u")+", t.expires_at"+
 		" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?", hash, now), &expires)
 	return u, expires, translate(err)
 }

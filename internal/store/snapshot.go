@@ -188,20 +188,7 @@ func (s *Snapshot) AnchorLinks(ctx context.Context) ([]string, error) {
 }
 
 func anchorLinks(ctx context.Context, db DBTX) ([]string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT hash FROM audit_events WHERE stream = 'anchor' ORDER BY seq")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, scanValue[string], "SELECT hash FROM audit_events WHERE stream = 'anchor' ORDER BY seq")
 }
 
 // FeeSums are the sums over every fee statement, to the cent.
@@ -478,20 +465,11 @@ func (t *Target) FeeSums(ctx context.Context) (FeeSums, error) { return feeSums(
 
 // DocumentObjects lists the objects the target's stored documents name.
 func (t *Target) DocumentObjects(ctx context.Context) ([]DocumentObject, error) {
-	rows, err := t.conn.QueryContext(ctx, "SELECT object_key, sha256, size FROM documents WHERE status = 'committed' ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DocumentObject
-	for rows.Next() {
+	return queryAll(ctx, t.conn, func(s scanner) (DocumentObject, error) {
 		var d DocumentObject
-		if err := rows.Scan(&d.Key, &d.SHA256, &d.Size); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := s.Scan(&d.Key, &d.SHA256, &d.Size)
+		return d, err
+	}, "SELECT object_key, sha256, size FROM documents WHERE status = 'committed' ORDER BY id")
 }
 
 // StreamSeq names one link of an audit chain.

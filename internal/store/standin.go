@@ -26,7 +26,7 @@ const standInSelect = `SELECT s.id, s.user_id, s.stand_in_id, DATE_FORMAT(s.star
 	s.reason, s.created_at, s.revoked_at, u.display_name, c.display_name
 	FROM stand_ins s JOIN users u ON u.id = s.user_id JOIN users c ON c.id = s.stand_in_id`
 
-func scanStandIn(sc interface{ Scan(...any) error }) (StandIn, error) {
+func scanStandIn(sc scanner) (StandIn, error) {
 	var s StandIn
 	err := sc.Scan(&s.ID, &s.UserID, &s.StandInID, &s.StartsOn, &s.EndsOn, &s.Reason, &s.CreatedAt, &s.RevokedAt,
 		&s.UserName, &s.StandInName)
@@ -52,14 +52,8 @@ func (q *Queries) StandIn(ctx context.Context, id int64) (StandIn, error) {
 
 // StandInsOf lists the stand-ins a user named or was named in, newest first.
 func (q *Queries) StandInsOf(ctx context.Context, userID int64) ([]StandIn, error) {
-	rows, err := q.db.QueryContext(ctx, standInSelect+" WHERE s.user_id = ? OR s.stand_in_id = ? ORDER BY s.id DESC LIMIT 200",
+	return queryAll(ctx, q.db, scanStandIn, standInSelect+" WHERE s.user_id = ? OR s.stand_in_id = ? ORDER BY s.id DESC LIMIT 200",
 		userID, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []StandIn
-	return out, into(&out, scanStandIn)(rows)
 }
 
 // RevokeStandIn ends a stand-in now; ErrNotFound when it was revoked already.

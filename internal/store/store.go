@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -39,54 +38,22 @@ type DBTX interface {
 // Queries runs statements on a connection pool or inside a transaction.
 type Queries struct {
 	db DBTX
+	// tx is set in a transaction's Queries (InTx, InClaimTx).
+	tx bool
 	// cal is the process's calendar cache, shared by the pool's Queries
-	// and every transaction's.
+	// and every transaction's (calendar.go).
 	cal *calendarCache
-	// calVersion is the calendar version a transaction has already read
-	// (0: not read); only a transaction's own Queries sets it.
-	calVersion int64
-	// calWritten is set once a transaction edits the calendar.
+	// calWritten is set once a transaction edits the calendar: what it
+	// reads of the calendar then is not committed and is never cached.
 	calWritten bool
-	// heads are the heads of the review chains the transaction holds
-	// locked (with their reviews).
-	heads map[int64]auditHead
-	// memo holds the user lists a transaction has read, once it asked to
-	// remember them (RememberUsers).
-	memo map[string]any
-	// deferUpdates makes UpdateReview defer its statement and have the
-	// commit verify it (DeferReviewUpdates).
-	deferUpdates bool
+	// batch collects some of a transaction's writes once it started one
+	// (StartBatch, batch.go).
+	batch *Batch
 	// sealer seals personal information at rest (SetSealer); nil: none.
 	sealer *pii.Sealer
 	// suite is the cryptographic suite recorded at installation
 	// (RecordSuite, suite.go); "": international.
 	suite cryptosuite.Suite
-}
-
-// RememberUsers makes the transaction read each list of recipients (users
-// by role, organization or jurisdiction) once: a claim of a hundred
-// deadlines mostly tells the same few organizations. Only for transactions
-// that do not change users.
-func (q *Queries) RememberUsers() {
-	if q.memo == nil {
-		q.memo = map[string]any{}
-	}
-}
-
-// remembered returns the list under key, reading it with read unless the
-// transaction remembers it already.
-func remembered[T any](q *Queries, key string, read func() ([]T, error)) ([]T, error) {
-	if q.memo == nil {
-		return read()
-	}
-	if v, ok := q.memo[key]; ok {
-		return v.([]T), nil
-	}
-	v, err := read()
-	if err == nil {
-		q.memo[key] = v
-	}
-	return v, err
 }
 
 // Store is the entry point: reads run on the pool, writes of several steps
@@ -98,32 +65,6 @@ type Store struct {
 	auditKey []byte
 	// retries counts transactions run again after a deadlock (tx.go).
 	retries atomic.Int64
-	// galera is whether the server is a Galera node (wsrep_on), asked
-	// once it answers (onGalera).
-	galeraMu    sync.Mutex
-	galera      bool
-	galeraKnown bool
-}
-
-// onGalera reports whether the server is a node of a Galera cluster: its
-// transactions then send each statement in a query of its own (tx.go).
-// The answer is asked once the server answers, and kept.
-func (s *Store) onGalera(ctx context.Context) bool {
-	s.galeraMu.Lock()
-	defer s.galeraMu.Unlock()
-	if s.galeraKnown {
-		return s.galera
-	}
-	var on sql.NullInt64
-	err := s.DB.QueryRowContext(ctx, "SELECT @@GLOBAL.wsrep_on").Scan(&on)
-	var me *mysql.MySQLError
-	switch {
-	case err == nil:
-		s.galera, s.galeraKnown = on.Int64 == 1, true
-	case errors.As(err, &me):
-		s.galera, s.galeraKnown = false, true // no such variable: not Galera
-	}
-	return s.galera
 }
 
 // New wraps an open database.
@@ -137,18 +78,24 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse dsn: %w", err)
 	}
+	// One statement per query: a query never carries a second statement
+	// that could run after the first failed or its transaction was aborted
+	// (on a Galera node, the statements after an abort would run outside
+	// any transaction).
+	cfg.MultiStatements = false
+	return openConfig(ctx, cfg)
+}
+
+// openConfig opens a pool for cfg and checks that the server answers.
+func openConfig(ctx context.Context, cfg *mysql.Config) (*sql.DB, error) {
 	// Arguments are interpolated client-side (safely, for utf8mb4): one
 	// round trip per statement instead of prepare, execute and close.
 	cfg.InterpolateParams = true
-	// Several statements may travel in one round trip (see batch.go); the
-	// arguments are still escaped by the driver, never spliced by hand.
-	cfg.MultiStatements = true
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	// Connections remember the statements they have prepared (prepared.go).
-	db := sql.OpenDB(patientConnector{preparingConnector{connector}})
+	db := sql.OpenDB(patientConnector{connector})
 	db.SetMaxOpenConns(64)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxLifetime(30 * time.Minute)

@@ -7,74 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"finreview/internal/calendar"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 )
-
-// InTxThen commits with then's first query: then sees the committed
-// writes, a write that fails stops the COMMIT behind it, and an error of
-// then's own, after the commit, leaves the transaction committed.
-func TestInTxThen(t *testing.T) {
-	s := testenv.DB(t)
-	r := seedReview(t, s)
-	ctx := context.Background()
-	ev := submitEvent(r)
-	count := func() int { return countEvents(t, &s.Queries, r.ID) }
-	before := count()
-
-	var d store.ReviewDossier
-	var derr error
-	err := s.InTxThen(ctx, func(q *store.Queries) error {
-		return q.AddReviewEvent(ctx, ev) // travels with the COMMIT and then's reads
-	}, func(q *store.Queries) {
-		d, derr = q.ReviewDossier(ctx, store.Scope{All: true}, r.ID)
-	})
-	if err != nil || derr != nil {
-		t.Fatalf("InTxThen: %v, then: %v", err, derr)
-	}
-	if len(d.Events) != before+1 || count() != before+1 {
-		t.Fatalf("then read %d events, the pool %d; want %d", len(d.Events), count(), before+1)
-	}
-
-	bad := ev
-	bad.ReviewID = r.ID + 1000000
-	err = s.InTxThen(ctx, func(q *store.Queries) error {
-		if err := q.AddReviewEvent(ctx, ev); err != nil {
-			return err
-		}
-		return q.AddReviewEvent(ctx, bad)
-	}, func(q *store.Queries) {
-		d, derr = q.ReviewDossier(ctx, store.Scope{All: true}, r.ID)
-	})
-	// On Galera the write is sent at once and fails fn itself (tx.go):
-	// then never runs.
-	if err == nil || (derr == nil && !onGalera(t, s)) {
-		t.Fatalf("a failing write: InTxThen %v, then %v; want both to fail", err, derr)
-	}
-	if n := count(); n != before+1 {
-		t.Fatalf("after a failing write: %d events, want %d", n, before+1)
-	}
-
-	err = s.InTxThen(ctx, func(q *store.Queries) error {
-		return q.AddReviewEvent(ctx, ev)
-	}, func(q *store.Queries) {
-		_, derr = q.ReviewDossier(ctx, store.Scope{All: true}, r.ID+1000000)
-	})
-	if err != nil || !errors.Is(derr, store.ErrNotFound) {
-		t.Fatalf("then's own error: InTxThen %v, then %v", err, derr)
-	}
-	if n := count(); n != before+2 {
-		t.Fatalf("after then's own error: %d events, want %d", n, before+2)
-	}
-
-	// then that sends nothing: fn's writes still commit.
-	if err := s.InTxThen(ctx, func(q *store.Queries) error { return q.AddReviewEvent(ctx, ev) }, func(*store.Queries) {}); err != nil {
-		t.Fatal(err)
-	}
-	if n := count(); n != before+3 {
-		t.Fatalf("then without statements: %d events, want %d", n, before+3)
-	}
-}
 
 // A transaction that ends in an error, a panic or a cancelled context
 // gives its connection back with no transaction open. With one connection
@@ -86,16 +22,17 @@ func TestTransactionLeavesConnectionClean(t *testing.T) {
 	ctx := context.Background()
 	ev := submitEvent(r)
 	boom := errors.New("boom")
+	addEvent := func(q *store.Queries) error {
+		_, err := q.InsertReviewEvent(ctx, ev)
+		return err
+	}
 	cases := []struct {
 		name string
 		run  func() error
 	}{
 		{"error after a statement", func() error {
 			return s.InTx(ctx, func(q *store.Queries) error {
-				if err := q.AddReviewEvent(ctx, ev); err != nil {
-					return err
-				}
-				if _, err := q.ReviewEvents(ctx, r.ID); err != nil {
+				if err := addEvent(q); err != nil {
 					return err
 				}
 				return boom
@@ -108,10 +45,7 @@ func TestTransactionLeavesConnectionClean(t *testing.T) {
 				}
 			}()
 			return s.InTx(ctx, func(q *store.Queries) error {
-				if _, err := q.ReviewEvents(ctx, r.ID); err != nil {
-					return err
-				}
-				if err := q.AddReviewEvent(ctx, ev); err != nil {
+				if err := addEvent(q); err != nil {
 					return err
 				}
 				panic("boom")
@@ -120,10 +54,7 @@ func TestTransactionLeavesConnectionClean(t *testing.T) {
 		{"context cancelled after a statement", func() error {
 			cctx, cancel := context.WithCancel(ctx)
 			return s.InTx(cctx, func(q *store.Queries) error {
-				if err := q.AddReviewEvent(ctx, ev); err != nil {
-					return err
-				}
-				if _, err := q.ReviewEvents(cctx, r.ID); err != nil {
+				if err := addEvent(q); err != nil {
 					return err
 				}
 				cancel()
@@ -131,11 +62,19 @@ func TestTransactionLeavesConnectionClean(t *testing.T) {
 				return err
 			})
 		}},
+		{"a failing statement", func() error {
+			bad := ev
+			bad.ReviewID = r.ID + 1000000 // no such review
+			return s.InTx(ctx, func(q *store.Queries) error {
+				if err := addEvent(q); err != nil {
+					return err
+				}
+				_, err := q.InsertReviewEvent(ctx, bad)
+				return err
+			})
+		}},
 	}
-	before, err := s.ReviewEvents(ctx, r.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := countEvents(t, &s.Queries, r.ID)
 	for _, c := range cases {
 		if err := c.run(); err == nil {
 			t.Fatalf("%s: no error", c.name)
@@ -147,12 +86,8 @@ func TestTransactionLeavesConnectionClean(t *testing.T) {
 		if open != 0 {
 			t.Fatalf("%s: the pooled connection still has a transaction open", c.name)
 		}
-		after, err := s.ReviewEvents(ctx, r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(after) != len(before) {
-			t.Fatalf("%s: %d events, want %d (nothing committed)", c.name, len(after), len(before))
+		if n := countEvents(t, &s.Queries, r.ID); n != before {
+			t.Fatalf("%s: %d events, want %d (nothing committed)", c.name, n, before)
 		}
 	}
 	// A transaction that sends nothing commits nothing and fails nothing.
@@ -161,52 +96,9 @@ func TestTransactionLeavesConnectionClean(t *testing.T) {
 	}
 }
 
-// A transaction that remembers users reads each recipient list once: a
-// user added meanwhile by another connection shows only in a transaction
-// that does not remember.
-func TestRememberUsers(t *testing.T) {
-	s := testenv.DB(t)
-	r := seedReview(t, s)
-	ctx := context.Background()
-	for i, remember := range []bool{false, true} {
-		var first, second []int64
-		var firstByRole, secondByRole []store.User
-		err := s.InClaimTx(ctx, func(q *store.Queries) error {
-			if remember {
-				q.RememberUsers()
-			}
-			var err error
-			if first, err = q.OrgUserIDs(ctx, r.UnitOrgID); err != nil {
-				return err
-			}
-			if firstByRole, err = q.UsersByRole(ctx, "construction_unit", r.UnitOrgID); err != nil {
-				return err
-			}
-			if _, err := s.InsertUser(ctx, store.User{Username: fmt.Sprintf("memo%d", i), DisplayName: "新用户", PasswordHash: "x",
-				Role: "construction_unit", OrgID: r.UnitOrgID, JurisdictionID: r.JurisdictionID, Active: true, CreatedAt: time.Now()}); err != nil {
-				return err
-			}
-			if second, err = q.OrgUserIDs(ctx, r.UnitOrgID); err != nil {
-				return err
-			}
-			secondByRole, err = q.UsersByRole(ctx, "construction_unit", r.UnitOrgID)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		grew := len(second) == len(first)+1 && len(secondByRole) == len(firstByRole)+1
-		same := len(second) == len(first) && len(secondByRole) == len(firstByRole)
-		if remember && !same || !remember && !grew {
-			t.Fatalf("remember=%v: ids %d then %d, users %d then %d", remember, len(first), len(second), len(firstByRole), len(secondByRole))
-		}
-	}
-}
-
-// Notices deferred one after another go in as one statement, each with its
-// stand-in copies and in order; a rollback to a savepoint between them
-// undoes only the later ones.
-func TestDeferredNoticesJoin(t *testing.T) {
+// A rollback to a savepoint undoes the writes since it, notices with their
+// stand-in copies among them, and keeps those before it.
+func TestRollbackToSavepoint(t *testing.T) {
 	s := testenv.DB(t)
 	r := seedReview(t, s)
 	ctx := context.Background()
@@ -235,17 +127,24 @@ func TestDeferredNoticesJoin(t *testing.T) {
 	notice := func(title string) store.Notification {
 		return store.Notification{ReviewID: r.ID, Kind: "transition", Title: title, Body: "正文", CreatedAt: now}
 	}
+	before := countEvents(t, &s.Queries, r.ID)
 	err = s.InTx(ctx, func(q *store.Queries) error {
 		if err := q.NotifyUsers(ctx, []int64{a.ID}, notice("一")); err != nil {
 			return err
 		}
-		if err := q.NotifyUsers(ctx, []int64{a.ID, b.ID}, notice("二")); err != nil {
+		if err := q.NotifyParties(ctx, store.Parties{Role: "intermediary", OrgID: a.OrgID}, notice("二")); err != nil {
+			return err
+		}
+		if _, err := q.InsertReviewEvent(ctx, submitEvent(r)); err != nil {
 			return err
 		}
 		if err := q.Savepoint(ctx, "later"); err != nil {
 			return err
 		}
 		if err := q.NotifyUsers(ctx, []int64{a.ID}, notice("三")); err != nil {
+			return err
+		}
+		if _, err := q.InsertReviewEvent(ctx, submitEvent(r)); err != nil {
 			return err
 		}
 		return q.RollbackToSavepoint(ctx, "later")
@@ -256,7 +155,190 @@ func TestDeferredNoticesJoin(t *testing.T) {
 	if got := fmt.Sprint(titles(a)); got != "[一 二]" {
 		t.Errorf("a's notices %s, want [一 二]", got)
 	}
-	if got := fmt.Sprint(titles(b)); got != "[〔代"+a.DisplayName+"〕一 二 〔代"+a.DisplayName+"〕二]" {
-		t.Errorf("b's notices %s", got)
+	if n := countEvents(t, &s.Queries, r.ID); n != before+1 {
+		t.Errorf("%d events committed, want %d", n-before, 1)
+	}
+	// b is a's stand-in today: a copy of each of a's notices, and its own
+	// when b is of a's firm.
+	want := "[〔代" + a.DisplayName + "〕一 〔代" + a.DisplayName + "〕二]"
+	if b.OrgID == a.OrgID {
+		want = "[〔代" + a.DisplayName + "〕一 二 〔代" + a.DisplayName + "〕二]"
+	}
+	if got := fmt.Sprint(titles(b)); got != want {
+		t.Errorf("b's notices %s, want %s", got, want)
 	}
 }
+
+// A claim transaction reads what others committed since it began (READ
+// COMMITTED), so that a claim sees rows freed meanwhile; InTx keeps its
+// first snapshot (REPEATABLE READ).
+func TestClaimTransactionReadsCommitted(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	if _, err := s.InsertJurisdiction(ctx, store.Jurisdiction{Code: "I1", Name: "隔离区"}, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		run     func(context.Context, func(*store.Queries) error) error
+		seesNew bool
+	}{
+		{"InClaimTx", s.InClaimTx, true},
+		{"InTx", s.InTx, false},
+	} {
+		var first, second int
+		name := fmt.Sprintf("新名%d", time.Now().UnixNano())
+		err := c.run(ctx, func(q *store.Queries) error {
+			read := func() (int, error) {
+				var n int
+				err := q.Raw().QueryRowContext(ctx, "SELECT COUNT(*) FROM jurisdictions WHERE name = ?", name).Scan(&n)
+				return n, err
+			}
+			var err error
+			if first, err = read(); err != nil {
+				return err
+			}
+			if _, err := s.DB.ExecContext(ctx, "UPDATE jurisdictions SET name = ? WHERE code = 'I1'", name); err != nil {
+				return err
+			}
+			second, err = read()
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if first != 0 || (second == 1) != c.seesNew {
+			t.Errorf("%s: read %d then %d; want the other connection's commit seen: %v", c.name, first, second, c.seesNew)
+		}
+	}
+}
+
+// LockReview locks the review's row and no row of the tables its names
+// come from: another review of the same project, jurisdiction or unit
+// must not wait, nor any transition on the calendar's version.
+func TestLockReviewLocksTheReviewAlone(t *testing.T) {
+	s := testenv.DB(t)
+	r := seedReview(t, s)
+	ctx := context.Background()
+	tryLock := func(query string, id int64) error {
+		t.Helper()
+		tx, err := s.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		var got int64
+		return tx.QueryRowContext(ctx, query+" FOR UPDATE NOWAIT", id).Scan(&got)
+	}
+	err := s.InTx(ctx, func(q *store.Queries) error {
+		locked, err := q.LockReview(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if locked.ProjectName == "" || locked.JurisdictionName == "" || locked.UnitName == "" || locked.ProjectCode != r.ProjectCode {
+			t.Errorf("names not read: %+v", locked)
+		}
+		if err := tryLock("SELECT id FROM reviews WHERE id = ?", r.ID); err == nil {
+			t.Error("the review's row was not locked")
+		}
+		for _, c := range []struct {
+			query string
+			id    int64
+		}{
+			{"SELECT id FROM projects WHERE id = ?", r.ProjectID},
+			{"SELECT id FROM jurisdictions WHERE id = ?", r.JurisdictionID},
+			{"SELECT id FROM organizations WHERE id = ?", r.UnitOrgID},
+			{"SELECT id FROM calendar_version WHERE id = ?", 1}, // one row every transition reads
+		} {
+			if err := tryLock(c.query, c.id); err != nil {
+				t.Errorf("%s (%d) is locked too: %v", c.query, c.id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The calendar is kept per process and read again only when its version
+// moved: an edit committed anywhere shows at once, and an edit rolled back
+// is never kept.
+func TestCalendarCache(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	day := calendar.NewDate(2026, time.June, 10) // a Wednesday
+	workday := func(q *store.Queries) bool {
+		t.Helper()
+		cal, err := q.Calendar(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cal.IsWorkday(day)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("2026-06-10 should be a working day")
+	}
+	holiday := store.CalendarDay{Date: day, Kind: calendar.Holiday, Name: "测试假日", CreatedAt: time.Now()}
+
+	// Edited in a transaction that fails: seen inside, never kept.
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(q *store.Queries) error {
+		if err := q.UpsertCalendarDay(ctx, holiday); err != nil {
+			return err
+		}
+		if workday(q) {
+			t.Error("the editing transaction does not see its own edit")
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("a rolled-back edit was kept")
+	}
+	// The next committed edit takes the version number the rolled-back one
+	// had: what that one showed must not come back with it.
+	otherDay := store.CalendarDay{Date: calendar.NewDate(2026, time.June, 11), Kind: calendar.Holiday, Name: "另一测试假日", CreatedAt: time.Now()}
+	if err := s.UpsertCalendarDay(ctx, otherDay); err != nil {
+		t.Fatal(err)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("a rolled-back edit came back under the next version")
+	}
+
+	// Committed by another connection (another server, say): seen at once.
+	other := store.New(s.DB)
+	if err := other.UpsertCalendarDay(ctx, holiday); err != nil {
+		t.Fatal(err)
+	}
+	if workday(&s.Queries) {
+		t.Fatal("a committed edit was not seen")
+	}
+	// And in a transaction that locked a review.
+	r := seedReview(t, s)
+	if err := s.InTx(ctx, func(q *store.Queries) error {
+		if _, err := q.LockReview(ctx, r.ID); err != nil {
+			return err
+		}
+		if workday(q) {
+			t.Error("a transaction after the edit sees the old calendar")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.DeleteCalendarDay(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("a committed deletion was not seen")
+	}
+}
+
+// A transaction that defers its review UPDATEs (the deadline engine's
+// claims) commits them with their events when each review is at the
+// version its last UPDATE set, and commits nothing, with ErrStale, when
+// one is not. A rollback to the latest savepoint forgets the UPDATEs it
+// undoes, whether the savepoint had been sent or not.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 )
 
@@ -42,8 +41,11 @@ func userColumnsOf(a string) string {
 		a + ".must_change_password, " + a + ".password_changed_at, " + a + ".last_login_at, " + a + ".last_login_ip"
 }
 
-// scanUser scans userColumnsOf's columns, then any extra ones into extra.
-func scanUser(s interface{ Scan(...any) error }, extra ...any) (User, error) {
+// scanUser scans userColumnsOf's columns.
+func scanUser(s scanner) (User, error) { return scanUserAnd(s) }
+
+// scanUserAnd scans userColumnsOf's columns, then any extra ones into extra.
+func scanUserAnd(s scanner, extra ...any) (User, error) {
 	var u User
 	var changed, login sql.NullTime
 	err := s.Scan(append([]any{&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.OrgID,
@@ -81,48 +83,18 @@ func (q *Queries) User(ctx context.Context, id int64) (User, error) {
 
 // UsersByRole lists active users of a role, optionally within an organization (orgID 0 = any).
 func (q *Queries) UsersByRole(ctx context.Context, role string, orgID int64) ([]User, error) {
-	return remembered(q, fmt.Sprint("role:", role, ":", orgID), func() ([]User, error) { return q.usersByRole(ctx, role, orgID) })
-}
-
-func (q *Queries) usersByRole(ctx context.Context, role string, orgID int64) ([]User, error) {
 	query := "SELECT " + userColumns + " FROM users WHERE role = ? AND active"
 	args := []any{role}
 	if orgID != 0 {
 		query += " AND org_id = ?"
 		args = append(args, orgID)
 	}
-	rows, err := q.db.QueryContext(ctx, query+" ORDER BY id", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanUser, query+" ORDER BY id", args...)
 }
 
 // Users lists all users, newest last.
 func (q *Queries) Users(ctx context.Context) ([]User, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.db, scanUser, "SELECT "+userColumns+" FROM users ORDER BY id")
 }
 
 // CountNonDemoUsers counts users not created by seed-demo.

@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"mime/multipart"
 	"strconv"
 	"strings"
@@ -22,15 +20,11 @@ import (
 // docsCall is how a handler on one document or paper starts: the signed-in
 // principal, the documents service and the route's id.
 func (a *App) docsCall(c *fiber.Ctx) (auth.Principal, *docs.Service, int64, error) {
-	p, err := mustPrincipal(c)
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return p, nil, 0, err
 	}
 	svc, err := a.docsService()
-	if err != nil {
-		return p, nil, 0, err
-	}
-	id, err := idParam(c, "id")
 	return p, svc, id, err
 }
 
@@ -45,7 +39,6 @@ func (a *App) docsService() (*docs.Service, error) {
 type uploadForm struct {
 	Category     string
 	SignedSealed bool
-	CSRF         string
 	// Filename is the file's own name, as the client sent it.
 	Filename string
 }
@@ -60,20 +53,15 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (docs
 	if err != nil {
 		return docs.Document{}, form, err
 	}
-	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return docs.Document{}, form, &statusErr{status: 400, code: "bad_request", msg: "请以 multipart/form-data 方式上传文件"}
-	}
-	// The paced, bounded body (edge.go), counted for the length check.
-	raw := &countingReader{r: a.uploadBody(c)}
-	// A large read buffer: multipart reuses a *bufio.Reader this big instead
-	// of its own 4 KiB one, so a big file moves in few, large reads.
-	body := bufio.NewReaderSize(raw, 1<<20)
-	form, part, err := readUploadParts(multipart.NewReader(body, params["boundary"]))
+	parts, err := a.uploadParts(c)
 	if err != nil {
 		return docs.Document{}, form, err
 	}
-	file := &filePart{part: part, body: body, raw: raw, declared: int64(c.Request().Header.ContentLength())}
+	form, part, err := readUploadParts(parts.Reader)
+	if err != nil {
+		return docs.Document{}, form, err
+	}
+	file := &filePart{part: part, body: parts.body, raw: parts.raw, declared: int64(c.Request().Header.ContentLength())}
 	doc, err := svc.UploadFile(c.UserContext(), p, docs.UploadInput{ReviewID: reviewID, Category: form.Category,
 		SignedSealed: form.SignedSealed, Filename: form.Filename, Body: file})
 	part.Close()
@@ -84,15 +72,15 @@ func (a *App) streamUpload(c *fiber.Ctx, p auth.Principal, reviewID int64) (docs
 	// Read what follows the file (closing boundary, chunked terminator) so
 	// the connection can serve the next request; anything large after the
 	// file is not ours to read.
-	if n, _ := io.Copy(io.Discard, io.LimitReader(body, 1<<16)); n == 1<<16 {
+	if n, _ := io.Copy(io.Discard, io.LimitReader(parts.body, 1<<16)); n == 1<<16 {
 		c.Set(fiber.HeaderConnection, "close")
 	}
 	return doc, form, nil
 }
 
 // readUploadParts reads a multipart upload up to its file: the small
-// fields before it (category, signed_sealed, _csrf; at most 4 KiB each,
-// others ignored) and the file's part, left unread for the caller to
+// fields before it (category, signed_sealed; at most 4 KiB each, others
+// ignored) and the file's part, left unread for the caller to
 // stream and close. Every error is a client's: a field error (422) or a
 // malformed body (400).
 func readUploadParts(mr *multipart.Reader) (uploadForm, *multipart.Part, error) {
@@ -100,20 +88,19 @@ func readUploadParts(mr *multipart.Reader) (uploadForm, *multipart.Part, error) 
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return form, nil, docsField("file", "请选择要上传的文件")
+			return form, nil, errors.Join(form.categoryErr(), fieldErr("file", "请选择要上传的文件"))
 		}
 		if err != nil {
 			return form, nil, badRequest("上传内容格式有误: " + err.Error())
 		}
 		name := part.FormName()
 		if name == "file" || part.FileName() != "" {
-			if form.Category == "" {
+			if err := form.categoryErr(); err != nil {
 				part.Close()
-				return form, nil, docsField("category", "请先选择资料类别(category 字段须在文件之前)")
-			}
-			if !docs.ValidCategory(form.Category) {
-				part.Close()
-				return form, nil, docsField("category", "未知的资料类别")
+				if strings.TrimSpace(part.FileName()) == "" {
+					err = errors.Join(err, fieldErr("file", "请选择要上传的文件"))
+				}
+				return form, nil, err
 			}
 			form.Filename = strings.TrimSpace(part.FileName())
 			if form.Filename == "" {
@@ -144,10 +131,8 @@ func readUploadParts(mr *multipart.Reader) (uploadForm, *multipart.Part, error) 
 			case "false", "0", "off", "no", "":
 				form.SignedSealed = false
 			default:
-				return form, nil, docsField("signed_sealed", "signed_sealed 应为 true 或 false")
+				return form, nil, fieldErr("signed_sealed", "signed_sealed 应为 true 或 false")
 			}
-		case "_csrf":
-			form.CSRF = val
 		}
 	}
 }
@@ -218,20 +203,20 @@ func (f *filePart) finish() error {
 	return nil
 }
 
-// docsFieldError is a 422 on one upload field raised by the web layer.
-type docsFieldError struct{ field, msg string }
-
-func (e *docsFieldError) Error() string { return e.msg }
-func (e *docsFieldError) Field() string { return e.field }
-
-func docsField(field, msg string) error { return &docsFieldError{field: field, msg: msg} }
+// categoryErr refuses an upload's category when the file comes: none
+// given before it, or one unknown.
+func (f uploadForm) categoryErr() error {
+	switch {
+	case f.Category == "":
+		return fieldErr("category", "请先选择资料类别(category 字段须在文件之前)")
+	case !docs.ValidCategory(f.Category):
+		return fieldErr("category", "未知的资料类别")
+	}
+	return nil
+}
 
 func (a *App) apiUploadDocument(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}
@@ -277,11 +262,7 @@ func (a *App) apiListDocuments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, d := range list {
-		items = append(items, documentJSON(d))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": total})
+	return sendList(c, list, total, documentJSON)
 }
 
 func (a *App) apiDocument(c *fiber.Ctx) error {
@@ -309,11 +290,7 @@ func (a *App) apiDocumentVersions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, d := range list {
-		items = append(items, documentJSON(d))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+	return sendList(c, list, len(list), documentJSON)
 }
 
 func (a *App) apiDocumentAccess(c *fiber.Ctx) error {
@@ -325,12 +302,10 @@ func (a *App) apiDocumentAccess(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, x := range list {
-		items = append(items, fiber.Map{"user_id": strconv.FormatInt(x.UserID, 10), "user": x.UserName, "action": x.Action,
-			"ip": x.IP, "at": x.At.In(shanghai).Format(time.RFC3339)})
-	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+	return sendList(c, list, len(list), func(x docs.DocumentAccess) fiber.Map {
+		return fiber.Map{"user_id": idText(x.UserID), "user": x.UserName, "action": x.Action,
+			"ip": x.IP, "at": x.At.In(shanghai).Format(time.RFC3339)}
+	})
 }
 
 // sendDocument authorizes, logs and streams a document's bytes (or its
@@ -451,11 +426,7 @@ func paperJSON(pp docs.Paper) fiber.Map {
 }
 
 func (a *App) apiReviewPapers(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}
@@ -463,11 +434,7 @@ func (a *App) apiReviewPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, pp := range list {
-		items = append(items, paperJSON(pp))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+	return sendList(c, list, len(list), paperJSON)
 }
 
 func (a *App) apiSearchPapers(c *fiber.Ctx) error {
@@ -488,11 +455,7 @@ func (a *App) apiSearchPapers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, pp := range list {
-		items = append(items, paperJSON(pp))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": total})
+	return sendList(c, list, total, paperJSON)
 }
 
 func (a *App) apiVoidPaper(c *fiber.Ctx) error {

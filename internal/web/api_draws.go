@@ -12,20 +12,16 @@ import (
 )
 
 func drawJSON(d review.DrawView) fiber.Map {
-	experts := func(es []review.DrawnExpert) []fiber.Map {
-		out := make([]fiber.Map, 0, len(es))
-		for _, e := range es {
-			out = append(out, fiber.Map{"id": idString(e.ID), "name": e.Name, "specialty": e.Specialty})
-		}
-		return out
+	expert := func(e review.DrawnExpert) fiber.Map {
+		return fiber.Map{"id": idText(e.ID), "name": e.Name, "specialty": e.Specialty}
 	}
 	excluded := make([]fiber.Map, 0, len(d.Excluded))
 	for _, e := range d.Excluded {
-		excluded = append(excluded, fiber.Map{"id": idString(e.ID), "name": e.Name, "reason": e.Reason})
+		excluded = append(excluded, fiber.Map{"id": idText(e.ID), "name": e.Name, "reason": e.Reason})
 	}
-	return fiber.Map{"id": idString(d.ID), "review_id": idString(d.ReviewID), "purpose": d.Purpose, "purpose_label": d.PurposeLabel,
+	return fiber.Map{"id": idText(d.ID), "review_id": idText(d.ReviewID), "purpose": d.Purpose, "purpose_label": d.PurposeLabel,
 		"specialty": d.Specialty, "seed": strconv.FormatUint(d.Seed, 10), "redraw_no": d.RedrawNo, "redraws_left": d.RedrawsLeft,
-		"main": experts(d.Main), "reserve": experts(d.Reserve), "excluded": excluded, "pool_size": d.PoolSize,
+		"main": jsonList(d.Main, expert), "reserve": jsonList(d.Reserve, expert), "excluded": excluded, "pool_size": d.PoolSize,
 		"drawn_by": d.DrawnBy, "drawn_at": d.DrawnAt.In(shanghai).Format(time.RFC3339)}
 }
 
@@ -83,11 +79,7 @@ func (a *App) apiListDraws(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]fiber.Map, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, drawJSON(d))
-	}
-	return c.JSON(out)
+	return c.JSON(jsonList(ds, drawJSON))
 }
 
 func (a *App) apiGetDraw(c *fiber.Ctx) error {
@@ -102,16 +94,23 @@ func (a *App) apiGetDraw(c *fiber.Ctx) error {
 	return c.JSON(drawJSON(d))
 }
 
-func (a *App) apiVerifyDraw(c *fiber.Ctx) error {
+// verifyDraw recomputes the draw the route names from its recorded seed
+// and pool: the draw, and whether the result is the one recorded.
+func (a *App) verifyDraw(c *fiber.Ctx) (review.DrawView, bool, error) {
 	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
-		return err
+		return review.DrawView{}, false, err
 	}
 	d, err := svc.DrawByID(c.UserContext(), p, id)
 	if err != nil {
-		return err
+		return d, false, err
 	}
 	ok, err := svc.VerifyDraw(c.UserContext(), p, id)
+	return d, ok, err
+}
+
+func (a *App) apiVerifyDraw(c *fiber.Ctx) error {
+	d, ok, err := a.verifyDraw(c)
 	if err != nil {
 		return err
 	}
@@ -137,7 +136,7 @@ func (a *App) apiScoreExpert(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"review_id": idString(sc.ReviewID), "expert_id": idString(sc.ExpertID),
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"review_id": idText(sc.ReviewID), "expert_id": idText(sc.ExpertID),
 		"expert_name": sc.ExpertName, "score": sc.Score.StringFixed(2), "comment": sc.Comment,
 		"at": sc.At.In(shanghai).Format(time.RFC3339)})
 }

@@ -86,7 +86,7 @@ func feeResultJSON(res fee.Result, sc fee.Schedule, scheduleID int64) fiber.Map 
 	f := res.Figures()
 	ref := feeScheduleRef{Name: sc.Name, Version: sc.Version, EffectiveFrom: sc.EffectiveFrom, Example: sc.Example}
 	if scheduleID != 0 {
-		id := idString(scheduleID)
+		id := idText(scheduleID)
 		ref.ID = &id
 	}
 	return fiber.Map{
@@ -140,7 +140,7 @@ func (a *App) apiFeeCalculate(c *fiber.Ctx) error {
 // feeScheduleJSON is a stored schedule version in the API.
 func feeScheduleJSON(s billing.Schedule) fiber.Map {
 	return fiber.Map{
-		"id": idString(s.ID), "name": s.Fee.Name, "version": s.Version, "effective_from": s.Fee.EffectiveFrom,
+		"id": idText(s.ID), "name": s.Fee.Name, "version": s.Version, "effective_from": s.Fee.EffectiveFrom,
 		"example": s.Example, "used": s.Used, "created_at": s.CreatedAt.In(shanghai).Format(time.RFC3339),
 		"schedule": json.RawMessage(s.Body),
 	}
@@ -162,19 +162,11 @@ func (a *App) apiFeeSchedules(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, s := range list {
-		items = append(items, feeScheduleJSON(s))
-	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+	return sendList(c, list, len(list), feeScheduleJSON)
 }
 
 func (a *App) apiCreateFeeSchedule(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageSchedules)
-	if err != nil {
-		return err
-	}
-	svc, err := a.billingService()
+	p, svc, err := serviceCall(c, auth.ManageSchedules, a.billingService)
 	if err != nil {
 		return err
 	}
@@ -186,15 +178,7 @@ func (a *App) apiCreateFeeSchedule(c *fiber.Ctx) error {
 }
 
 func (a *App) apiUpdateFeeSchedule(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageSchedules)
-	if err != nil {
-		return err
-	}
-	svc, err := a.billingService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := rowCall(c, auth.ManageSchedules, a.billingService)
 	if err != nil {
 		return err
 	}
@@ -251,14 +235,14 @@ func (a *App) apiFeeStatement(c *fiber.Ctx) error {
 	}
 	costs := make([]fiber.Map, 0, len(st.ExpertCosts))
 	for _, ec := range st.ExpertCosts {
-		costs = append(costs, fiber.Map{"dispute_id": idString(ec.DisputeID), "fault_party": ec.FaultParty,
+		costs = append(costs, fiber.Map{"dispute_id": idText(ec.DisputeID), "fault_party": ec.FaultParty,
 			"fault_party_label": billing.FaultPartyLabel(ec.FaultParty), "cost": ec.Cost.StringFixed(2)})
 	}
 	var paid any
 	if st.Stored.PaidAt.Valid {
 		paid = st.Stored.PaidAt.Time.In(shanghai).Format(time.RFC3339)
 	}
-	out["review_id"] = idString(r.ID)
+	out["review_id"] = idText(r.ID)
 	out["project_code"] = r.ProjectCode
 	out["project_name"] = r.ProjectName
 	out["kind"] = st.Stored.Kind

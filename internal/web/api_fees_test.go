@@ -52,12 +52,7 @@ func newFeeFixture(t *testing.T) *feeFixture {
 
 func (f *feeFixture) send(req *http.Request) (*http.Response, string) {
 	f.t.Helper()
-	resp, err := f.app.Fiber().Test(req, 20000)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := sendTo(f.t, f.app, req)
 	return resp, string(b)
 }
 

@@ -21,14 +21,6 @@ func (a *App) firmService() (*firm.Service, error) {
 	return a.svc.Firms, nil
 }
 
-// firmFieldErr is invalid input in one query or form field (422).
-type firmFieldErr struct{ field, msg string }
-
-func (e *firmFieldErr) Error() string { return e.msg }
-func (e *firmFieldErr) Field() string { return e.field }
-
-func firmIDText(id int64) string { return strconv.FormatInt(id, 10) }
-
 // firmJurisdiction resolves the jurisdiction query parameter (an id or a
 // Chinese name or code); empty means the caller's own jurisdiction.
 func (a *App) firmJurisdiction(c *fiber.Ctx, p auth.Principal, raw string) (auth.Jurisdiction, error) {
@@ -48,7 +40,7 @@ func (a *App) firmJurisdiction(c *fiber.Ctx, p auth.Principal, raw string) (auth
 		j, err = a.auth.JurisdictionByName(ctx, raw)
 	}
 	if errors.Is(err, review.ErrNotFound) {
-		return j, &firmFieldErr{field: "jurisdiction", msg: "区划不存在:" + raw}
+		return j, fieldErr("jurisdiction", "区划不存在:"+raw)
 	}
 	return j, err
 }
@@ -56,11 +48,7 @@ func (a *App) firmJurisdiction(c *fiber.Ctx, p auth.Principal, raw string) (auth
 func firmStatusLabel(s string) string { return assign.Status(s).Label() }
 
 func (a *App) apiListFirms(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -78,28 +66,20 @@ func (a *App) apiListFirms(c *fiber.Ctx) error {
 	}
 	items := make([]fiber.Map, 0, len(lib.Items))
 	for _, f := range lib.Items {
-		items = append(items, fiber.Map{"id": firmIDText(f.OrgID), "name": f.Name, "score": f.Score.StringFixed(2),
+		items = append(items, fiber.Map{"id": idText(f.OrgID), "name": f.Name, "score": f.Score.StringFixed(2),
 			"status": f.Status, "status_label": firmStatusLabel(f.Status), "open_reviews": f.OpenReviews, "capacity": f.Capacity,
 			"position": f.Position, "qualified": f.Qualified})
 	}
 	var next any
 	if lib.NextFirmID != 0 {
-		next = firmIDText(lib.NextFirmID)
+		next = idText(lib.NextFirmID)
 	}
-	return c.JSON(fiber.Map{"items": items, "next_firm_id": next, "jurisdiction": fiber.Map{"id": firmIDText(j.ID), "name": j.Name},
+	return c.JSON(fiber.Map{"items": items, "next_firm_id": next, "jurisdiction": fiber.Map{"id": idText(j.ID), "name": j.Name},
 		"kind": kind})
 }
 
 func (a *App) apiGetFirm(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := rowCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -110,7 +90,7 @@ func (a *App) apiGetFirm(c *fiber.Ctx) error {
 	f := d.Firm
 	juris := make([]string, len(f.Jurisdictions))
 	for i, j := range f.Jurisdictions {
-		juris[i] = firmIDText(j)
+		juris[i] = idText(j)
 	}
 	kinds := f.Kinds
 	if kinds == nil {
@@ -122,15 +102,15 @@ func (a *App) apiGetFirm(c *fiber.Ctx) error {
 	}
 	conflicts := make([]fiber.Map, 0, len(d.Conflicts))
 	for _, cf := range d.Conflicts {
-		conflicts = append(conflicts, fiber.Map{"org_id": firmIDText(cf.OrgID), "org_name": cf.OrgName, "relation": cf.Relation,
+		conflicts = append(conflicts, fiber.Map{"org_id": idText(cf.OrgID), "org_name": cf.OrgName, "relation": cf.Relation,
 			"declared_at": cf.DeclaredAt.In(shanghai).Format(time.RFC3339)})
 	}
 	assessments := make([]fiber.Map, 0, len(d.Assessments))
 	for _, as := range d.Assessments {
-		assessments = append(assessments, fiber.Map{"period_id": firmIDText(as.PeriodID), "period": as.PeriodName, "rank": as.Rank,
+		assessments = append(assessments, fiber.Map{"period_id": idText(as.PeriodID), "period": as.PeriodName, "rank": as.Rank,
 			"total": as.Total.StringFixed(2), "flagged": as.Flagged, "closed": as.PeriodClosed})
 	}
-	return c.JSON(fiber.Map{"id": firmIDText(f.OrgID), "name": f.Name, "score": f.Score.StringFixed(2), "status": f.Status,
+	return c.JSON(fiber.Map{"id": idText(f.OrgID), "name": f.Name, "score": f.Score.StringFixed(2), "status": f.Status,
 		"status_reason": f.StatusReason, "status_since": f.StatusSince.In(shanghai).Format(time.RFC3339), "capacity": f.Capacity,
 		"open_reviews": f.OpenReviews, "qualification": f.Qualification, "kinds": kinds, "jurisdictions": juris,
 		"admitted_at": f.AdmittedAt.In(shanghai).Format(time.RFC3339), "credit_code": f.CreditCode, "contact_person": f.ContactPerson,
@@ -154,10 +134,8 @@ func (a *App) apiListExperts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]fiber.Map, 0, len(list))
-	for _, e := range list {
-		items = append(items, fiber.Map{"id": firmIDText(e.ID), "name": e.Name, "specialty": e.Specialty, "title": e.Title,
-			"employer": e.Employer, "active": e.Active})
-	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items)})
+	return sendList(c, list, len(list), func(e firm.Expert) fiber.Map {
+		return fiber.Map{"id": idText(e.ID), "name": e.Name, "specialty": e.Specialty, "title": e.Title,
+			"employer": e.Employer, "active": e.Active}
+	})
 }

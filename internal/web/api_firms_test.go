@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,12 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
-	"finreview/internal/auth"
-	"finreview/internal/firm"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 	"finreview/internal/web"
@@ -29,26 +24,7 @@ func firmsApp(t *testing.T) (*web.App, *store.Store) {
 	t.Helper()
 	s := testenv.DB(t)
 	testenv.Demo(t, s)
-	app, err := web.New(web.Deps{
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Auth:     auth.NewService(s, time.Now),
-		Services: web.FillServices(s, nil, web.Services{Firms: firm.NewService(s, time.Now)}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app, s
-}
-
-func firmsDo(t *testing.T, app *web.App, req *http.Request) (*http.Response, []byte) {
-	t.Helper()
-	resp, err := app.Fiber().Test(req, 20000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, b
+	return testApp(t, s, web.Services{}), s
 }
 
 func firmsToken(t *testing.T, app *web.App, username string) string {
@@ -56,7 +32,7 @@ func firmsToken(t *testing.T, app *web.App, username string) string {
 	body, _ := json.Marshal(map[string]string{"username": username, "password": "Demo@2026"})
 	req := httptest.NewRequest("POST", "/api/v1/tokens", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	resp, b := firmsDo(t, app, req)
+	resp, b := sendTo(t, app, req)
 	var out struct{ Token string }
 	if resp.StatusCode != 201 || json.Unmarshal(b, &out) != nil || out.Token == "" {
 		t.Fatalf("token for %s: %d %s", username, resp.StatusCode, b)
@@ -70,7 +46,7 @@ func firmsGet(t *testing.T, app *web.App, token, path string) (int, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, b := firmsDo(t, app, req)
+	resp, b := sendTo(t, app, req)
 	return resp.StatusCode, b
 }
 
@@ -197,7 +173,7 @@ var firmsCSRF = regexp.MustCompile(`name="_csrf" value="([0-9a-f]+)"`)
 // firmsLogin signs in through the form; it returns the session cookie.
 func firmsLogin(t *testing.T, app *web.App, username string) *http.Cookie {
 	t.Helper()
-	resp, body := firmsDo(t, app, httptest.NewRequest("GET", "/login", nil))
+	resp, body := sendTo(t, app, httptest.NewRequest("GET", "/login", nil))
 	m := firmsCSRF.FindSubmatch(body)
 	if m == nil {
 		t.Fatalf("no csrf field on the login page")
@@ -208,7 +184,7 @@ func firmsLogin(t *testing.T, app *web.App, username string) *http.Cookie {
 	for _, c := range resp.Cookies() {
 		req.AddCookie(c)
 	}
-	resp, _ = firmsDo(t, app, req)
+	resp, _ = sendTo(t, app, req)
 	for _, c := range resp.Cookies() {
 		if c.Name == "finreview_session" && c.Value != "" {
 			return c
@@ -222,7 +198,7 @@ func firmsPage(t *testing.T, app *web.App, c *http.Cookie, path string) (int, st
 	t.Helper()
 	req := httptest.NewRequest("GET", path, nil)
 	req.AddCookie(c)
-	resp, b := firmsDo(t, app, req)
+	resp, b := sendTo(t, app, req)
 	return resp.StatusCode, string(b), resp.Header
 }
 
@@ -232,7 +208,7 @@ func firmsPost(t *testing.T, app *web.App, c *http.Cookie, csrf, path string, fo
 	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(c)
-	resp, b := firmsDo(t, app, req)
+	resp, b := sendTo(t, app, req)
 	return resp.StatusCode, string(b), resp.Header.Get("Location")
 }
 

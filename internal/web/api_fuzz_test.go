@@ -5,21 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"finreview/internal/auth"
-	"finreview/internal/billing"
 	"finreview/internal/demo"
-	"finreview/internal/docs"
-	"finreview/internal/firm"
-	"finreview/internal/review"
 	"finreview/internal/testenv"
-	"finreview/internal/web"
 )
 
 // fuzzRoutes are the API calls that read a JSON body or query
@@ -53,20 +45,11 @@ func FuzzAPIRequests(f *testing.F) {
 	s := testenv.DB(f)
 	seeded := testenv.Demo(f, s)
 	objects := testenv.Objects(f)
-	log := slog.New(slog.DiscardHandler)
-	docsSvc := docs.NewService(s, objects, time.Now, log)
-	firms := firm.NewService(s, time.Now)
-	bill := billing.NewService(s, time.Now)
-	reviews := review.NewService(review.Options{Store: s, Firms: firms, Billing: bill, Docs: docsSvc, Now: time.Now, Log: log,
-		ReportWorkdays: 20, IntakeWorkdays: 5})
-	if _, err := demo.SeedReviews(context.Background(), s, reviews, objects, seeded); err != nil {
+	svc := servedServices(s, objects)
+	if _, err := demo.SeedReviews(context.Background(), s, svc.Reviews, objects, seeded); err != nil {
 		f.Fatal(err)
 	}
-	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
-		Services: web.FillServices(s, nil, web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc})})
-	if err != nil {
-		f.Fatal(err)
-	}
+	app := testApp(f, s, svc)
 	ids := map[string]string{}
 	for k, q := range map[string]string{"review": "SELECT MIN(id) FROM reviews", "expert": "SELECT MIN(id) FROM experts",
 		"paper": "SELECT COALESCE(MIN(id), 1) FROM papers"} {

@@ -12,9 +12,9 @@ import (
 
 func projectJSON(p review.Project) fiber.Map {
 	return fiber.Map{
-		"id": idString(p.ID), "code": p.Code, "name": p.Name,
-		"jurisdiction_id": idString(p.JurisdictionID), "jurisdiction": p.JurisdictionName,
-		"unit_id": idString(p.UnitOrgID), "unit": p.UnitName, "dept_id": nullableID(p.DeptOrgID),
+		"id": idText(p.ID), "code": p.Code, "name": p.Name,
+		"jurisdiction_id": idText(p.JurisdictionID), "jurisdiction": p.JurisdictionName,
+		"unit_id": idText(p.UnitOrgID), "unit": p.UnitName, "dept_id": nullableID(p.DeptOrgID),
 		"funding_source": p.FundingSource, "category": p.Category,
 		"approved_estimate": p.ApprovedEstimate.StringFixed(2), "key_project": p.KeyProject,
 		"created_at": p.CreatedAt.In(shanghai).Format(time.RFC3339),
@@ -22,11 +22,7 @@ func projectJSON(p review.Project) fiber.Map {
 }
 
 func (a *App) apiCreateProject(c *fiber.Ctx) error {
-	p, err := require(c, auth.CreateProject)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
+	p, svc, err := serviceCall(c, auth.CreateProject, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -86,9 +82,5 @@ func (a *App) apiListProjects(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]fiber.Map, 0, len(items))
-	for _, it := range items {
-		out = append(out, projectJSON(it))
-	}
-	return c.JSON(fiber.Map{"items": out, "total": total})
+	return sendList(c, items, total, projectJSON)
 }

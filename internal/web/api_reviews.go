@@ -15,7 +15,9 @@ import (
 	"finreview/workflow"
 )
 
-func (a *App) reviewsService() (*review.Service, error) {
+// reviewService is the review service, or a 503 when the server runs
+// without it.
+func (a *App) reviewService() (*review.Service, error) {
 	if a.svc.Reviews == nil {
 		return nil, &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}
 	}
@@ -26,26 +28,14 @@ func (a *App) reviewsService() (*review.Service, error) {
 // review service) starts: the principal allowed act, the service, and the
 // route's id.
 func (a *App) reviewCall(c *fiber.Ctx, act auth.Action) (auth.Principal, *review.Service, int64, error) {
-	p, err := require(c, act)
-	if err != nil {
-		return p, nil, 0, err
-	}
-	svc, err := a.reviewsService()
-	if err != nil {
-		return p, nil, 0, err
-	}
-	id, err := idParam(c, "id")
-	return p, svc, id, err
+	return rowCall(c, act, a.reviewService)
 }
-
-// idString writes an id as the opaque JSON string clients see.
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
 
 func nullableID(id int64) any {
 	if id == 0 {
 		return nil
 	}
-	return idString(id)
+	return idText(id)
 }
 
 // flexID reads an id given as a JSON string or number.
@@ -109,7 +99,7 @@ func reviewJSON(v review.View) fiber.Map {
 	}
 	var firmObj any
 	if r.FirmID != 0 {
-		firmObj = fiber.Map{"id": idString(r.FirmID), "name": r.FirmName}
+		firmObj = fiber.Map{"id": idText(r.FirmID), "name": r.FirmName}
 	}
 	var dl any
 	if v.Deadline != nil {
@@ -139,11 +129,11 @@ func reviewJSON(v review.View) fiber.Map {
 		missing[string(t)] = m
 	}
 	out := fiber.Map{
-		"id": idString(r.ID), "project_id": idString(r.ProjectID), "project_code": r.ProjectCode, "project_name": r.ProjectName,
+		"id": idText(r.ID), "project_id": idText(r.ProjectID), "project_code": r.ProjectCode, "project_name": r.ProjectName,
 		"kind": r.Kind, "kind_label": kindLabel(r.Kind), "state": r.State, "state_label": r.State.Label(),
 		"version": r.Version, "round": r.Round,
-		"jurisdiction_id": idString(r.JurisdictionID), "jurisdiction": r.JurisdictionName,
-		"unit_id": idString(r.UnitOrgID), "unit": r.UnitName,
+		"jurisdiction_id": idText(r.JurisdictionID), "jurisdiction": r.JurisdictionName,
+		"unit_id": idText(r.UnitOrgID), "unit": r.UnitName,
 		"submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited,
 		"firm": firmObj, "deadline": dl, "fee": feeObj, "permitted_triggers": permitted, "missing": missing,
 		"suspended": r.Suspended, "appeal_used": r.AppealUsed, "outcome": r.Outcome, "papers": papers,
@@ -175,11 +165,11 @@ func reviewJSON(v review.View) fiber.Map {
 			if reason == "" {
 				reason = string(c.Reason)
 			}
-			considered = append(considered, fiber.Map{"firm_id": idString(c.FirmID), "name": c.Name,
+			considered = append(considered, fiber.Map{"firm_id": idText(c.FirmID), "name": c.Name,
 				"score": c.Score.StringFixed(2), "skipped": c.Skipped, "reason": reason, "reason_code": string(c.Reason),
 				"reason_label": c.Reason.Label(), "walked": i < len(d.Considered)})
 		}
-		out["delegation"] = fiber.Map{"firm_id": idString(d.FirmID), "firm_name": d.FirmName, "override": d.Override,
+		out["delegation"] = fiber.Map{"firm_id": idText(d.FirmID), "firm_name": d.FirmName, "override": d.Override,
 			"reason": d.Reason, "considered": considered}
 	}
 	return out
@@ -193,10 +183,10 @@ func reviewListJSON(r review.Review) fiber.Map {
 	}
 	var firmObj any
 	if r.FirmID != 0 {
-		firmObj = fiber.Map{"id": idString(r.FirmID), "name": r.FirmName}
+		firmObj = fiber.Map{"id": idText(r.FirmID), "name": r.FirmName}
 	}
 	return fiber.Map{
-		"id": idString(r.ID), "project_id": idString(r.ProjectID), "project_code": r.ProjectCode, "project_name": r.ProjectName,
+		"id": idText(r.ID), "project_id": idText(r.ProjectID), "project_code": r.ProjectCode, "project_name": r.ProjectName,
 		"kind": r.Kind, "state": r.State, "state_label": r.State.Label(), "version": r.Version, "round": r.Round,
 		"jurisdiction": r.JurisdictionName, "unit": r.UnitName,
 		"submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited, "firm": firmObj,
@@ -205,11 +195,7 @@ func reviewListJSON(r review.Review) fiber.Map {
 }
 
 func (a *App) apiCreateReview(c *fiber.Ctx) error {
-	p, err := require(c, auth.CreateReview)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
+	p, svc, err := serviceCall(c, auth.CreateReview, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -291,11 +277,7 @@ func (a *App) reviewFilter(c *fiber.Ctx) (review.ReviewFilter, paging, error) {
 }
 
 func (a *App) apiListReviews(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
+	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -307,11 +289,7 @@ func (a *App) apiListReviews(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]fiber.Map, 0, len(items))
-	for _, r := range items {
-		out = append(out, reviewListJSON(r))
-	}
-	return c.JSON(fiber.Map{"items": out, "total": total})
+	return sendList(c, items, total, reviewListJSON)
 }
 
 func (a *App) apiGetReview(c *fiber.Ctx) error {
@@ -388,12 +366,10 @@ func (a *App) apiReviewEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]fiber.Map, 0, len(evs))
-	for _, e := range evs {
-		out = append(out, fiber.Map{"at": e.At.In(shanghai).Format(time.RFC3339), "actor": e.ActorName, "actor_role": e.ActorRole,
-			"trigger": e.Trigger, "trigger_label": e.Trigger.Label(), "from": e.From, "to": e.To, "reason": e.Reason, "round": e.Round})
-	}
-	return c.JSON(out)
+	return c.JSON(jsonList(evs, func(e review.ReviewEvent) fiber.Map {
+		return fiber.Map{"at": e.At.In(shanghai).Format(time.RFC3339), "actor": e.ActorName, "actor_role": e.ActorRole,
+			"trigger": e.Trigger, "trigger_label": e.Trigger.Label(), "from": e.From, "to": e.To, "reason": e.Reason, "round": e.Round}
+	}))
 }
 
 func (a *App) apiAuditVerify(c *fiber.Ctx) error {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,26 +83,27 @@ func (l *requestLog) foreign(base string) []string {
 	return out
 }
 
-// TestBrowser drives the real app in Debian's Chromium: each demo role
-// signs in through /login and does its main step; screenshots of the main
-// pages go to the artifacts directory, and no request may leave the server.
-func TestBrowser(t *testing.T) {
+// browser is Debian's Chromium on the app of e, served on a local port:
+// one tab, 1366×768, that confirms every dialog (irreversible steps ask)
+// and counts them.
+type browser struct {
+	t       *testing.T
+	e       *pagesEnv
+	base    string
+	ctx     context.Context
+	dialogs *atomic.Int32
+}
+
+// startBrowser starts Chromium with the options every browser test uses
+// and extra; listen, when not nil, sees each event of the tab from its
+// first navigation on.
+func startBrowser(t *testing.T, e *pagesEnv, listen func(ev any), extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("%s not found (%v): apt-get install chromium", chromiumPath, err)
 	}
-	e := newPagesEnv(t, true)
-	ctx := context.Background()
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = e.app.Fiber().Listener(ln) }()
-	t.Cleanup(func() { _ = e.app.Fiber().ShutdownWithTimeout(5 * time.Second) })
-	base := "http://" + ln.Addr().String()
-	shots := artifactsDir(t)
-
-	opts := []chromedp.ExecAllocatorOption{
+	addr := serveOn(t, e.app)
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-background-networking", true),
@@ -113,62 +114,118 @@ func TestBrowser(t *testing.T) {
 		chromedp.Flag("metrics-recording-only", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1366, 768),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
+	}, extra...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	bctx, cancelTimeout := context.WithTimeout(bctx, 3*time.Minute)
-	defer cancelTimeout()
-
-	requests := &requestLog{}
-	// Record every request from the start of the tab (WithListener), so even
-	// the first navigation is checked.
+	t.Cleanup(cancelBrowser)
+	bctx, cancelTimeout := context.WithTimeout(bctx, 4*time.Minute)
+	t.Cleanup(cancelTimeout)
+	b := &browser{t: t, e: e, base: "http://" + addr, dialogs: &atomic.Int32{}}
 	bctx, cancelTab := chromedp.NewContext(bctx, chromedp.WithListener(func(ev any) {
-		switch ev := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			requests.add(ev.Request.URL)
-		case *page.EventJavascriptDialogOpening:
-			// Irreversible steps ask for confirmation; the test confirms.
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			b.dialogs.Add(1)
 			go func() {
 				_, _ = chromedp.Call(bctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
 			}()
 		}
+		if listen != nil {
+			listen(ev)
+		}
 	}))
-	defer cancelTab()
+	t.Cleanup(cancelTab)
 	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1366, 768)); err != nil {
 		t.Fatalf("viewport: %v", err)
 	}
+	b.ctx = bctx
+	return b
+}
 
-	reviewID := func(code, kind string) int64 {
-		t.Helper()
-		rows, _, err := e.s.Reviews(ctx, store.Scope{All: true}, store.ReviewFilter{Search: code, Kind: kind, Limit: 5})
-		if err != nil || len(rows) == 0 {
-			t.Fatalf("review %s %s: %v", code, kind, err)
-		}
-		return rows[0].ID
+func (b *browser) run(t *testing.T, step string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
+		body, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("body")))
+		t.Fatalf("%s: %v (at %s: %.600s)", step, err, loc, body)
 	}
-	stateOf := func(id int64) string {
-		t.Helper()
-		r, err := e.s.Review(ctx, store.Scope{All: true}, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(r.State)
+}
+
+// login signs in through the form, with no cookie of an earlier user.
+func (b *browser) login(t *testing.T, user string) {
+	t.Helper()
+	b.run(t, "sign in as "+user,
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+			return err
+		}),
+		chromedp.Navigate(b.base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), user),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), demo.Password),
+		chromedp.Click(chromedp.CSS(`form[action^="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.sidenav`)),
+	)
+}
+
+func (b *browser) eval(t *testing.T, js string) string {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
 	}
-	run := func(t *testing.T, step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			loc, _ := chromedp.Run(bctx, chromedp.Location())
-			body, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("body")))
-			t.Fatalf("%s: %v (at %s: %.400s)", step, err, loc, body)
-		}
+	return v
+}
+
+// js runs a script as a step.
+func js(script string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](script)(ctx, tg)
+		return err
+	})
+}
+
+func (b *browser) reviewID(t *testing.T, code, kind string) int64 {
+	t.Helper()
+	rows, _, err := b.e.s.Reviews(context.Background(), store.Scope{All: true}, store.ReviewFilter{Search: code, Kind: kind, Limit: 5})
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("review %s %s: %v", code, kind, err)
 	}
+	return rows[0].ID
+}
+
+func (b *browser) review(t *testing.T, id int64) store.Review {
+	t.Helper()
+	r, err := b.e.s.Review(context.Background(), store.Scope{All: true}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestBrowser drives the real app in Debian's Chromium: each demo role
+// signs in through /login and does its main step; screenshots of the main
+// pages go to the artifacts directory, and no request may leave the server.
+func TestBrowser(t *testing.T) {
+	e := newPagesEnv(t, true)
+	ctx := context.Background()
+	requests := &requestLog{}
+	// Record every request from the start of the tab, so even the first
+	// navigation is checked.
+	b := startBrowser(t, e, func(ev any) {
+		if ev, ok := ev.(*network.EventRequestWillBeSent); ok {
+			requests.add(ev.Request.URL)
+		}
+	})
+	base, bctx := b.base, b.ctx
+	shots := artifactsDir(t)
+	reviewID := func(code, kind string) int64 { return b.reviewID(t, code, kind) }
+	stateOf := func(id int64) string { return string(b.review(t, id).State) }
+	run := b.run
 	screenshot := func(t *testing.T, name string) {
 		t.Helper()
 		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
@@ -179,22 +236,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	clearCookies := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
-		return err
-	})
-	login := func(t *testing.T, user string) {
-		t.Helper()
-		run(t, "sign in as "+user,
-			clearCookies,
-			chromedp.Navigate(base+"/login"),
-			chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-			chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), user),
-			chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), demo.Password),
-			chromedp.Click(chromedp.CSS(`form[action^="/login"] button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`nav.sidenav`)),
-		)
-	}
+	login := b.login
 	open := func(t *testing.T, path, ready string) {
 		t.Helper()
 		run(t, "open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(ready)))

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -16,11 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"finreview/internal/auth"
-	"finreview/internal/billing"
-	"finreview/internal/docs"
-	"finreview/internal/firm"
-	"finreview/internal/review"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 	"finreview/internal/web"
@@ -39,29 +33,13 @@ func newE2E(t *testing.T) *e2e {
 	t.Helper()
 	s := testenv.DB(t)
 	testenv.Demo(t, s)
-	objects := testenv.Objects(t)
-	log := slog.New(slog.DiscardHandler)
-	docsSvc := docs.NewService(s, objects, time.Now, log)
-	firms := firm.NewService(s, time.Now)
-	bill := billing.NewService(s, time.Now)
-	reviews := review.NewService(review.Options{Store: s, Firms: firms, Billing: bill, Docs: docsSvc, Now: time.Now, Log: log,
-		ReportWorkdays: 20, IntakeWorkdays: 5})
-	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
-		Services: web.FillServices(s, nil, web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := testApp(t, s, servedServices(s, testenv.Objects(t)))
 	return &e2e{t: t, app: app, s: s, tokens: map[string]string{}}
 }
 
 func (e *e2e) do(req *http.Request) (int, []byte) {
 	e.t.Helper()
-	resp, err := e.app.Fiber().Test(req, -1)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := sendTo(e.t, e.app, req)
 	return resp.StatusCode, b
 }
 

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/url"
 	"os"
@@ -73,8 +76,9 @@ func (a *App) knownRoute(c *fiber.Ctx) error {
 }
 
 const (
-	localRoute      = "route"
-	localUploadBody = "upload_body"
+	localRoute       = "route"
+	localUploadBody  = "upload_body"
+	localUploadParts = "upload_parts"
 )
 
 // routeOf is the matched route pattern ("" for none).
@@ -233,11 +237,18 @@ type uploadReader struct {
 	// answers io.EOF when the client stops short of it, which must not
 	// pass for a complete body.
 	declared int64
+	// limit, when not 0, is how far the body may be read for now (the
+	// CSRF check reads the leading field alone).
+	limit int64
 }
 
-// uploadBody is the body of an upload request, paced. It is read by the
-// handler only once the caller is signed in.
-func (a *App) uploadBody(c *fiber.Ctx) io.Reader {
+// errPastBound ends a read that would go past uploadReader.limit.
+var errPastBound = errors.New("upload body read past its bound")
+
+// uploadBody is the body of an upload request, paced. Before sign-in,
+// only its leading CSRF field is read (csrf.go); the rest is read by the
+// handler.
+func (a *App) uploadBody(c *fiber.Ctx) *uploadReader {
 	var r io.Reader = c.Context().RequestBodyStream()
 	if r == nil {
 		r = strings.NewReader(string(c.Body()))
@@ -247,9 +258,26 @@ func (a *App) uploadBody(c *fiber.Ctx) io.Reader {
 	return u
 }
 
+// bound lets the body be read n more bytes at most (0: to its end).
+func (u *uploadReader) bound(n int64) {
+	u.limit = 0
+	if n > 0 {
+		u.limit = u.n + n
+	}
+}
+
 func (u *uploadReader) Read(p []byte) (int, error) {
 	if u.eof {
 		return 0, io.EOF
+	}
+	if u.limit > 0 {
+		rest := u.limit - u.n
+		if rest <= 0 {
+			return 0, errPastBound
+		}
+		if int64(len(p)) > rest {
+			p = p[:rest]
+		}
 	}
 	now := time.Now()
 	deadline := now.Add(uploadStall)
@@ -340,4 +368,32 @@ func safeLocalPath(p string) bool {
 	}
 	u, err := url.Parse(p)
 	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "//")
+}
+
+// uploadParts is an upload's multipart body, read part by part from the
+// paced stream: the CSRF check reads its leading field, the handler the
+// fields and the file after it. Each request builds it once.
+type uploadParts struct {
+	paced *uploadReader
+	raw   *countingReader // what arrived, for the length check
+	body  *bufio.Reader
+	*multipart.Reader
+}
+
+func (a *App) uploadParts(c *fiber.Ctx) (*uploadParts, error) {
+	if u, ok := c.Locals(localUploadParts).(*uploadParts); ok {
+		return u, nil
+	}
+	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, &statusErr{status: 400, code: "bad_request", msg: "请以 multipart/form-data 方式上传文件"}
+	}
+	u := &uploadParts{paced: a.uploadBody(c)}
+	u.raw = &countingReader{r: u.paced}
+	// A large read buffer: multipart reuses a *bufio.Reader this big
+	// instead of its own 4 KiB one, so a big file moves in few, large reads.
+	u.body = bufio.NewReaderSize(u.raw, 1<<20)
+	u.Reader = multipart.NewReader(u.body, params["boundary"])
+	c.Locals(localUploadParts, u)
+	return u, nil
 }

@@ -130,7 +130,7 @@ func TestAnonymousUploadRefusedBeforeItsBody(t *testing.T) {
 	addr := serveOn(t, e.app)
 	for _, tc := range []struct{ path, ctype string }{
 		{"/api/v1/reviews/1/documents", "multipart/form-data; boundary=b"},
-		{"/reviews/1/upload?_csrf=x", "multipart/form-data; boundary=b"},
+		{"/reviews/1/upload", "multipart/form-data; boundary=b"},
 		{"/api/v1/reviews/1/documents", "application/x-www-form-urlencoded"},
 		{"/reviews/1/upload", "application/x-www-form-urlencoded"},
 	} {

@@ -22,13 +22,16 @@ type (
 	permitted   interface{ PermittedTriggers() []workflow.Trigger }
 )
 
-// apiError is the JSON body of every error answer. Permitted is set on
+// apiError is the JSON body of every error answer. Field names the first
+// refused field of a 422 and Fields every refused field with its message.
+// Permitted is set on
 // every 409 of a transition, an empty list included: what this caller may
 // fire now.
 type apiError struct {
 	Error     string              `json:"error"`
 	Code      string              `json:"code"`
 	Field     string              `json:"field,omitempty"`
+	Fields    map[string]string   `json:"fields,omitempty"`
 	Permitted *[]workflow.Trigger `json:"permitted_triggers,omitempty"`
 	Missing   []string            `json:"missing,omitempty"`
 }
@@ -58,11 +61,13 @@ func classify(err error) (int, apiError) {
 	case errors.Is(err, review.ErrNotFound):
 		return 404, apiError{Error: "记录不存在或无权查看", Code: "not_found"}
 	case errors.As(err, &fld) && fld != fieldError(ie):
-		return 422, apiError{Error: errText(err), Code: "invalid", Field: fld.Field()}
+		msg, fields := refusedFields(err)
+		return 422, apiError{Error: msg, Code: "invalid", Field: fld.Field(), Fields: fields}
 	case refused && ie.Err == review.ErrDuplicate:
 		return 409, apiError{Error: ie.Message(), Code: ie.Code()}
 	case refused:
-		return 422, apiError{Error: ie.Message(), Code: ie.Code(), Field: ie.Field()}
+		_, fields := refusedFields(err)
+		return 422, apiError{Error: ie.Message(), Code: ie.Code(), Field: ie.Field(), Fields: fields}
 	case errors.As(err, &st):
 		return st.HTTPStatus(), apiError{Error: errText(err), Code: codeOf(err, "error")}
 	case errors.As(err, &fe):
@@ -78,6 +83,29 @@ func classify(err error) (int, apiError) {
 		return fe.Code, apiError{Error: msg, Code: statusCode(fe.Code)}
 	}
 	return 500, apiError{Error: "服务器内部错误,请稍后重试", Code: "internal"}
+}
+
+// refusedFields is the message of err's first refused field and every
+// refused field with its message (nil when none is named).
+func refusedFields(err error) (string, map[string]string) {
+	fs, _ := fieldErrors(err)
+	msg := errText(err)
+	if len(fs) > 0 {
+		msg = fs[0].Msg
+	}
+	var out map[string]string
+	for _, f := range fs {
+		if f.Field == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		if _, seen := out[f.Field]; !seen {
+			out[f.Field] = f.Msg
+		}
+	}
+	return msg, out
 }
 
 // triggerList is ts for an answer that always lists them, empty or not.

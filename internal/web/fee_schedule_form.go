@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
 
+	"finreview/internal/billing"
 	"finreview/internal/fee"
 )
 
@@ -145,8 +145,23 @@ func (f *scheduleForm) document() []byte {
 
 var bandPath = regexp.MustCompile(`^bands\[(\d+)\]\.(up_to|rate)$`)
 
-// refuse shows a schedule's refusal at its field, in Chinese.
-func (f *scheduleForm) refuse(path, msg string) {
+// refuse shows every refused field of a schedule at its field, in
+// Chinese (the first refusal of each); it reports whether err was such a
+// refusal.
+func (f *scheduleForm) refuse(err error) bool {
+	fs, ok := fieldErrors(err)
+	for _, fm := range fs {
+		f.refuseField(fm.Field, fm.Msg)
+	}
+	return ok
+}
+
+func (f *scheduleForm) refuseField(path, msg string) {
+	fail := func(at *string, msg string) {
+		if *at == "" {
+			*at = msg
+		}
+	}
 	if m := bandPath.FindStringSubmatch(path); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		rows := f.bands()
@@ -154,35 +169,37 @@ func (f *scheduleForm) refuse(path, msg string) {
 			i := rows[n].Index
 			label := fmt.Sprintf("第 %d 段", i+1)
 			if m[2] == "up_to" {
-				f.Bands[i].UpToErr = label + "上限:" + msg
+				fail(&f.Bands[i].UpToErr, label+"上限:"+msg)
 			} else {
-				f.Bands[i].RateErr = label + "费率:" + msg
+				fail(&f.Bands[i].RateErr, label+"费率:"+msg)
 			}
 		}
-		f.Errors["bands"] = "分段有误,见标红的格子"
-		return
+		msg, path = "分段有误,见标红的格子", "bands"
 	}
 	key := strings.SplitN(path, ".", 2)[0]
 	key = strings.SplitN(key, "[", 2)[0]
-	if _, ok := scheduleFieldLabels[key]; ok {
-		f.Errors[key] = msg
-		return
+	if _, ok := scheduleFieldLabels[key]; !ok {
+		key = "form"
 	}
-	f.Errors["form"] = msg
+	if _, seen := f.Errors[key]; !seen {
+		f.Errors[key] = msg
+	}
 }
 
-// preview computes the sample's fee with the figures as typed.
-func (f *scheduleForm) preview() {
-	s, err := fee.ParseSchedule(f.document())
-	if err != nil {
-		var fe *fee.FieldError
-		if errors.As(err, &fe) {
-			f.refuse(fe.Field, fe.Msg)
-		} else {
-			f.Errors["form"] = "费率表有误,请检查各项"
-		}
-		return
+// parse checks the figures as typed: every empty or refused one is
+// flagged at once; ok when there is none.
+func (f *scheduleForm) parse() (s fee.Schedule, ok bool) {
+	f.check()
+	s, err := billing.CheckSchedule(f.document())
+	if err != nil && !f.refuse(err) {
+		f.Errors["form"] = "费率表有误,请检查各项"
 	}
+	return s, len(f.Errors) == 0
+}
+
+// preview computes the sample's fee with the figures as typed (s, when
+// they parsed), after checking the sample amounts.
+func (f *scheduleForm) preview(s fee.Schedule, parsed bool) {
 	sub, err := fee.ParseAmount(f.Sample)
 	if err != nil || !sub.IsPositive() {
 		f.Errors["sample"] = "示例送审金额须为大于 0 的金额"
@@ -191,7 +208,7 @@ func (f *scheduleForm) preview() {
 	if err != nil || aud.IsNegative() {
 		f.Errors["sample_audited"] = "示例审定金额须为不小于 0 的金额"
 	}
-	if len(f.Errors) > 0 {
+	if !parsed || len(f.Errors) > 0 {
 		return
 	}
 	r, err := fee.Compute(s, fee.Input{Kind: fee.Settlement, Outcome: fee.Normal, Submitted: sub, Audited: aud})

@@ -39,12 +39,7 @@ func foundationApp(t *testing.T) (*web.App, *store.Store) {
 
 func do(t *testing.T, app *web.App, req *http.Request) (*http.Response, string) {
 	t.Helper()
-	resp, err := app.Fiber().Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := sendTo(t, app, req)
 	return resp, string(b)
 }
 

@@ -13,10 +13,10 @@ func (a *App) loginPage(c *fiber.Ctx) error {
 	if _, ok := principal(c); ok {
 		return c.Redirect("/")
 	}
-	return a.renderLogin(c, 200, "", "")
+	return a.renderLogin(c, 200, newForm())
 }
 
-func (a *App) renderLogin(c *fiber.Ctx, status int, username, msg string) error {
+func (a *App) renderLogin(c *fiber.Ctx, status int, form *formState) error {
 	// Keep a pre-session token the browser already holds: a second page
 	// load in the background (an unauthenticated favicon request is sent
 	// to this page too) must not invalidate the form on screen.
@@ -25,23 +25,32 @@ func (a *App) renderLogin(c *fiber.Ctx, status int, username, msg string) error 
 		tok = newRequestID() + newRequestID()
 	}
 	c.Cookie(&fiber.Cookie{Name: preCSRFCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: a.secure, SameSite: "Strict"})
-	data := a.page(c, "登录", map[string]any{"Username": username, "Error": msg})
+	data := a.page(c, "登录", map[string]any{"Form": form})
 	data["CSRF"] = tok
 	return a.views.render(c, status, "login", data)
 }
 
 func (a *App) loginSubmit(c *fiber.Ctx) error {
-	username := strings.TrimSpace(c.FormValue("username"))
-	password := c.FormValue("password")
-	if username == "" || password == "" {
-		return a.renderLogin(c, 422, username, "请输入用户名和密码")
+	form := newForm()
+	form.read(c, "username")
+	username, password := form.Values["username"], c.FormValue("password")
+	if username == "" {
+		form.fail("username", "请输入用户名")
+	}
+	if password == "" {
+		form.fail("password", "请输入密码")
+	}
+	if !form.ok() {
+		return a.renderLogin(c, 422, form)
 	}
 	tok, err := a.auth.SignIn(c.UserContext(), username, password, clientIP(c), c.Cookies(sessionCookie))
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
-		return a.renderLogin(c, 401, username, "用户名或密码错误")
+		form.Message = "用户名或密码错误"
+		return a.renderLogin(c, 401, form)
 	case errors.Is(err, auth.ErrThrottled):
-		return a.renderLogin(c, 429, username, auth.ThrottleMessage(err))
+		form.Message = auth.ThrottleMessage(err)
+		return a.renderLogin(c, 429, form)
 	case err != nil:
 		return err
 	}

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"finreview/internal/auth"
 	"finreview/internal/review/notice"
 	"finreview/internal/testenv"
 	"finreview/internal/web"
@@ -27,13 +25,7 @@ func newNoticesEnv(t *testing.T, gw string) (*pagesEnv, *notice.Dispatcher) {
 		o.SMS = notice.NewGateway(notice.GatewayOptions{URL: gw, Key: "k", Timeout: time.Second})
 	}
 	d := notice.NewDispatcher(o)
-	log := slog.New(slog.DiscardHandler)
-	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
-		Services: web.FillServices(s, nil, web.Services{Notices: notice.NewService(s, d, time.Now)})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &pagesEnv{t: t, app: app, s: s}, d
+	return &pagesEnv{t: t, app: testApp(t, s, web.Services{Notices: notice.NewService(s, d, time.Now)}), s: s}, d
 }
 
 func TestPutMeValidatesContact(t *testing.T) {
@@ -86,6 +78,14 @@ func TestProfilePage(t *testing.T) {
 	resp, body = e.post(s, "/profile", form)
 	if resp.StatusCode != 422 || !strings.Contains(string(body), "手机号码应为 11 位") {
 		t.Fatalf("bad phone: %d", resp.StatusCode)
+	}
+	// Every refused field at once, each next to its field.
+	form = url.Values{"phone": {"1380013800"}, "email": {"zhangsan"}, "quiet_mode": {"custom"}, "quiet": {"夜里"}}
+	resp, body = e.post(s, "/profile", form)
+	for _, msg := range []string{"手机号码应为 11 位", "电子邮箱格式不正确", "免打扰时段应为 HH:MM-HH:MM"} {
+		if resp.StatusCode != 422 || !strings.Contains(string(body), msg) {
+			t.Errorf("three bad fields: %d, the page does not say %q", resp.StatusCode, msg)
+		}
 	}
 	form = url.Values{"phone": {"13800138000"}, "email": {"zhangsan@example.gov.cn"}, "quiet_mode": {"custom"}, "quiet": {"21:00-08:00"},
 		"digest": {"on"}, "on:delegated/sms": {"on"}, "on:delegated/email": {"on"}}

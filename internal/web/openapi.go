@@ -170,7 +170,8 @@ func openAPIDocument() fiber.Map {
 		"cancel_delegation", "process", "archive", "sample_recheck", "suspend", "resume"}
 	schemas := fiber.Map{
 		"Error": obj(fiber.Map{"error": fiber.Map{"type": "string", "description": "中文说明"}, "code": fiber.Map{"type": "string", "description": "稳定的英文代码"},
-			"field": str, "permitted_triggers": fiber.Map{"type": "array", "items": str}, "missing": fiber.Map{"type": "array", "items": str}}, "error", "code"),
+			"field": str, "fields": fiber.Map{"type": "object", "additionalProperties": str, "description": "每个有误的字段及其中文说明(field 为其中第一个)"},
+			"permitted_triggers": fiber.Map{"type": "array", "items": str}, "missing": fiber.Map{"type": "array", "items": str}}, "error", "code"),
 		"Kind": fiber.Map{"type": "string", "enum": []string{"estimate", "budget", "settlement", "change", "final_accounts", "procurement_final", "tracking", "special_check"}},
 		"ProjectInput": obj(fiber.Map{"code": str, "name": str, "jurisdiction": str,
 			"funding_source":    fiber.Map{"type": "string", "enum": []string{"general_budget", "government_fund", "special_bond", "ppp", "special_fund", "other"}},

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -59,18 +57,19 @@ func (a *App) accountChangePassword(c *fiber.Ctx) error {
 	}
 	current, next := c.FormValue("current"), c.FormValue("password")
 	form := newForm()
+	var err error
 	if next != c.FormValue("confirm") {
 		form.fail("confirm", "两次输入的新密码不一致")
-		return a.renderAccountPassword(c, 422, form)
+		// Nothing is changed; the other fields are still checked.
+		err = a.auth.CheckPasswordChange(c.UserContext(), u.ID, current, next)
+	} else {
+		err = a.auth.ChangePassword(c.UserContext(), u.ID, current, next, sess.ID)
 	}
-	err := a.auth.ChangePassword(c.UserContext(), u.ID, current, next, sess.ID)
-	var pe *auth.PolicyError
-	if errors.As(err, &pe) {
-		form.fail(pe.Field(), pe.Message())
-		return a.renderAccountPassword(c, 422, form)
-	}
-	if err != nil {
+	if err != nil && !form.refuse(err) {
 		return err
+	}
+	if !form.ok() {
+		return a.renderAccountPassword(c, 422, form)
 	}
 	return c.Redirect("/?msg="+urlQuery("密码已修改"), fiber.StatusSeeOther)
 }
@@ -91,11 +90,7 @@ func (a *App) accountTokens(c *fiber.Ctx) error {
 }
 
 func (a *App) accountRevokeToken(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}
@@ -105,8 +100,22 @@ func (a *App) accountRevokeToken(c *fiber.Ctx) error {
 	return c.Redirect("/account/tokens?msg="+urlQuery("已撤销令牌"), fiber.StatusSeeOther)
 }
 
-// policyFields are the policy form's integer fields.
-var policyFields = []string{"min_length", "history_count", "expiry_days", "max_failures", "lock_minutes", "idle_minutes", "absolute_hours"}
+// policyField is one integer field of the security policy form: its
+// name, its label and the policy value it holds.
+type policyField struct {
+	name, label string
+	of          func(*auth.Policy) *int
+}
+
+var policyFields = []policyField{
+	{"min_length", "密码最小长度", func(p *auth.Policy) *int { return &p.MinLength }},
+	{"history_count", "不得重复使用的历史密码个数", func(p *auth.Policy) *int { return &p.HistoryCount }},
+	{"expiry_days", "密码有效期(天,0 为不过期)", func(p *auth.Policy) *int { return &p.ExpiryDays }},
+	{"max_failures", "连续失败几次锁定", func(p *auth.Policy) *int { return &p.MaxFailures }},
+	{"lock_minutes", "锁定时长(分钟)", func(p *auth.Policy) *int { return &p.LockMinutes }},
+	{"idle_minutes", "会话空闲超时(分钟)", func(p *auth.Policy) *int { return &p.IdleMinutes }},
+	{"absolute_hours", "会话最长有效期(小时)", func(p *auth.Policy) *int { return &p.AbsoluteHours }},
+}
 
 func (a *App) securityPolicy(c *fiber.Ctx) error {
 	if _, err := require(c, auth.ManagePolicy); err != nil {
@@ -121,18 +130,13 @@ func (a *App) renderSecurityPolicy(c *fiber.Ctx, status int, form *formState) er
 		return err
 	}
 	type field struct{ Name, Label, Value, Err string }
-	values := map[string]int{"min_length": p.MinLength, "history_count": p.HistoryCount, "expiry_days": p.ExpiryDays,
-		"max_failures": p.MaxFailures, "lock_minutes": p.LockMinutes, "idle_minutes": p.IdleMinutes, "absolute_hours": p.AbsoluteHours}
-	labels := map[string]string{"min_length": "密码最小长度", "history_count": "不得重复使用的历史密码个数",
-		"expiry_days": "密码有效期(天,0 为不过期)", "max_failures": "连续失败几次锁定", "lock_minutes": "锁定时长(分钟)",
-		"idle_minutes": "会话空闲超时(分钟)", "absolute_hours": "会话最长有效期(小时)"}
 	var fields []field
-	for _, name := range policyFields {
-		v, ok := form.Values[name]
+	for _, f := range policyFields {
+		v, ok := form.Values[f.name]
 		if !ok {
-			v = strconv.Itoa(values[name])
+			v = strconv.Itoa(*f.of(&p))
 		}
-		fields = append(fields, field{name, labels[name], v, form.Errors[name]})
+		fields = append(fields, field{f.name, f.label, v, form.Errors[f.name]})
 	}
 	return a.views.render(c, status, "security_policy", a.page(c, "安全策略", map[string]any{
 		"Breadcrumb": []crumb{{Label: "安全管理"}, {Label: "安全策略"}},
@@ -146,42 +150,26 @@ func (a *App) securitySetPolicy(c *fiber.Ctx) error {
 		return err
 	}
 	form := newForm()
-	form.read(c, policyFields...)
 	var next auth.Policy
 	for _, f := range policyFields {
-		n := int(form.int64(f))
-		if strings.TrimSpace(form.Values[f]) == "" {
-			form.fail(f, "请填写")
+		form.read(c, f.name)
+		if form.Values[f.name] == "" {
+			form.fail(f.name, "请填写")
 		}
-		switch f {
-		case "min_length":
-			next.MinLength = n
-		case "history_count":
-			next.HistoryCount = n
-		case "expiry_days":
-			next.ExpiryDays = n
-		case "max_failures":
-			next.MaxFailures = n
-		case "lock_minutes":
-			next.LockMinutes = n
-		case "idle_minutes":
-			next.IdleMinutes = n
-		case "absolute_hours":
-			next.AbsoluteHours = n
-		}
+		*f.of(&next) = int(form.int64(f.name))
 	}
 	next.SingleSession = c.FormValue("single_session") == "on" || c.FormValue("single_session") == "true"
+	if form.ok() {
+		err = a.auth.SetPolicy(c.UserContext(), p, next)
+	} else {
+		// Nothing is saved; the values given are still checked.
+		err = auth.ValidatePolicy(next)
+	}
+	if err != nil && !form.refuse(err) {
+		return err
+	}
 	if !form.ok() {
 		return a.renderSecurityPolicy(c, 422, form)
-	}
-	err = a.auth.SetPolicy(c.UserContext(), p, next)
-	var pe *auth.PolicyError
-	if errors.As(err, &pe) {
-		form.fail(pe.Field(), pe.Message())
-		return a.renderSecurityPolicy(c, 422, form)
-	}
-	if err != nil {
-		return err
 	}
 	return c.Redirect("/security/policy?msg="+urlQuery("安全策略已保存"), fiber.StatusSeeOther)
 }

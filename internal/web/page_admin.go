@@ -1,70 +1,13 @@
 package web
 
 import (
-	"errors"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
-	"finreview/internal/input"
 )
-
-// formState carries a form's entered values and its errors by field, so a
-// page re-rendered after a validation error keeps what was typed.
-type formState struct {
-	Values  map[string]string
-	Errors  map[string]string
-	Message string
-}
-
-func newForm() *formState {
-	return &formState{Values: map[string]string{}, Errors: map[string]string{}}
-}
-
-// fail records an error under a field.
-func (f *formState) fail(field, msg string) {
-	if _, ok := f.Errors[field]; !ok {
-		f.Errors[field] = msg
-	}
-}
-
-func (f *formState) ok() bool { return len(f.Errors) == 0 && f.Message == "" }
-
-// read copies the named form fields, trimmed, into Values.
-func (f *formState) read(c *fiber.Ctx, names ...string) {
-	for _, n := range names {
-		f.Values[n] = strings.TrimSpace(c.FormValue(n))
-	}
-}
-
-// line applies the one text rule (input.Line) to a field read into the
-// form, of at most max characters.
-func (f *formState) line(name string, max int) {
-	if err := input.Line(name, f.Values[name], max); err != nil {
-		f.fail(name, errText(err))
-	}
-}
-
-// refused copies a service's refusal of fields (auth.FieldErrors) into
-// the form and reports whether there was one.
-func (f *formState) refused(err error) bool {
-	var fe auth.FieldErrors
-	if !errors.As(err, &fe) {
-		return false
-	}
-	for name, msg := range fe {
-		f.fail(name, msg)
-	}
-	return true
-}
-
-func (f *formState) int64(name string) int64 {
-	n, _ := strconv.ParseInt(f.Values[name], 10, 64)
-	return n
-}
 
 type userRow struct {
 	auth.User
@@ -151,7 +94,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 	u, err := a.auth.CreateUser(c.UserContext(), p, auth.NewUser{Username: v["username"], DisplayName: v["display_name"],
 		Password: c.FormValue("password"), Role: v["role"], OrgID: form.int64("org_id"), JurisdictionID: form.int64("jurisdiction_id"),
 		CityGrant: v["city_grant"] == "on" || v["city_grant"] == "true"})
-	if form.refused(err) {
+	if form.refuse(err) {
 		return a.renderAdminUsers(c, 422, form)
 	}
 	if err != nil {
@@ -240,7 +183,7 @@ func (a *App) adminCreateOrganization(c *fiber.Ctx) error {
 	o, err := a.auth.CreateOrganization(c.UserContext(), p, auth.NewOrganization{Kind: v["kind"], Name: v["name"],
 		JurisdictionID: form.int64("jurisdiction_id"), CreditCode: v["credit_code"], ContactPerson: v["contact_person"],
 		ContactPhone: v["contact_phone"]})
-	if form.refused(err) {
+	if form.refuse(err) {
 		return a.renderAdminOrganizations(c, 422, form)
 	}
 	if err != nil {

@@ -1,11 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -70,12 +70,16 @@ func buildHistory(list []firm.FirmAssessment) ([]string, []historyRow) {
 	return headers, rows
 }
 
-func (a *App) renderAssessment(c *fiber.Ctx, status int, periodID int64, formErr error) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+// assessmentForms are the assessment page's forms as refused: the new
+// period's, the scores' (fields named by their inputs), or a refusal of
+// the change as a whole (409).
+type assessmentForms struct {
+	Period, Scores *formState
+	Message        string
+}
+
+func (a *App) renderAssessment(c *fiber.Ctx, status int, periodID int64, forms assessmentForms) error {
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -99,73 +103,100 @@ func (a *App) renderAssessment(c *fiber.Ctx, status int, periodID int64, formErr
 		return err
 	}
 	v.Headers, v.History = buildHistory(hist)
-	data := map[string]any{"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: "考核评价"}},
-		"V": v, "CanManage": p.Can(auth.ManageFirms), "Criteria": assign.DefaultCriteria(),
-		"Today": a.now().In(shanghai).Format("2006-01-02")}
-	if formErr != nil {
-		data["Error"] = errText(formErr)
+	if forms.Period == nil {
+		forms.Period = newForm()
+		forms.Period.Values["ends_on"] = a.now().In(shanghai).Format("2006-01-02")
+		forms.Period.Values["bottom_n"], forms.Period.Values["threshold"] = "1", "60"
+		for _, cr := range assign.DefaultCriteria() {
+			forms.Period.Values["weight_"+cr.Code] = cr.Weight.String()
+		}
 	}
-	return a.views.render(c, status, "firm_assessment", a.page(c, "中介机构考核", data))
+	if forms.Scores == nil {
+		forms.Scores = newForm()
+	}
+	return a.views.render(c, status, "firm_assessment", a.page(c, "中介机构考核", map[string]any{
+		"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: "考核评价"}},
+		"V":          v, "CanManage": p.Can(auth.ManageFirms), "Criteria": assign.DefaultCriteria(),
+		"PeriodForm": forms.Period, "ScoreForm": forms.Scores, "Error": forms.Message}))
 }
 
 func (a *App) pageFirmAssessment(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Query("period"), 10, 64)
-	return a.renderAssessment(c, 200, id, nil)
+	return a.renderAssessment(c, 200, id, assessmentForms{})
 }
 
-// assessmentAction runs a change posted from the assessment page.
-func (a *App) assessmentAction(c *fiber.Ctx, periodID int64, done string, fn func(p auth.Principal, svc *firm.Service) (int64, error)) error {
-	p, err := require(c, auth.ManageFirms)
+// assessmentAction runs a change posted from the assessment page; fn
+// fills form (nil for a form-less action) with what it read. A refusal of
+// fields shows them with form as which (period or scores).
+func (a *App) assessmentAction(c *fiber.Ctx, periodID int64, which, done string,
+	fn func(p auth.Principal, svc *firm.Service, form *formState) (int64, error)) error {
+	p, svc, err := serviceCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
+	form := newForm()
+	id, err := fn(p, svc, form)
+	if err == nil {
+		return c.Redirect("/firms/assessment?period="+idText(id)+"&msg="+url.QueryEscape(done), fiber.StatusSeeOther)
 	}
-	id, err := fn(p, svc)
-	if err != nil {
-		var se statusError
-		if firmFormErr(err) || errors.As(err, &se) {
-			status := 422
-			if se != nil {
-				status = se.HTTPStatus()
-			}
-			return a.renderAssessment(c, status, periodID, err)
+	var forms assessmentForms
+	if which != "" && form.refuse(err) {
+		if which == "scores" {
+			forms.Scores = form
+		} else {
+			forms.Period = form
 		}
-		return err
+		return a.renderAssessment(c, 422, periodID, forms)
 	}
-	return c.Redirect("/firms/assessment?period="+firmIDText(id)+"&msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+	var fe fieldError
+	var se statusError
+	switch {
+	case errors.As(err, &fe):
+		forms.Message = errText(err)
+		return a.renderAssessment(c, 422, periodID, forms)
+	case errors.As(err, &se) && se.HTTPStatus() < 500:
+		forms.Message = errText(err)
+		return a.renderAssessment(c, se.HTTPStatus(), periodID, forms)
+	}
+	return err
 }
 
 func (a *App) pageFirmPeriodCreate(c *fiber.Ctx) error {
-	return a.assessmentAction(c, 0, "考核期已创建", func(p auth.Principal, svc *firm.Service) (int64, error) {
-		in := firm.PeriodInput{Name: c.FormValue("name")}
+	return a.assessmentAction(c, 0, "period", "考核期已创建", func(p auth.Principal, svc *firm.Service, form *formState) (int64, error) {
+		fields := []string{"name", "starts_on", "ends_on", "bottom_n", "threshold"}
+		for _, cr := range assign.DefaultCriteria() {
+			fields = append(fields, "weight_"+cr.Code)
+		}
+		form.read(c, fields...)
+		v := form.Values
+		in := firm.PeriodInput{Name: v["name"]}
+		var errs []error
 		var err error
-		if in.StartsOn, err = time.ParseInLocation("2006-01-02", c.FormValue("starts_on"), shanghai); err != nil {
-			return 0, &firmFieldErr{field: "starts_on", msg: "开始日期格式应为 YYYY-MM-DD"}
+		if in.StartsOn, err = time.ParseInLocation("2006-01-02", v["starts_on"], shanghai); err != nil {
+			errs = append(errs, fieldErr("starts_on", "开始日期格式应为 YYYY-MM-DD"))
 		}
-		if in.EndsOn, err = time.ParseInLocation("2006-01-02", c.FormValue("ends_on"), shanghai); err != nil {
-			return 0, &firmFieldErr{field: "ends_on", msg: "结束日期格式应为 YYYY-MM-DD"}
+		if in.EndsOn, err = time.ParseInLocation("2006-01-02", v["ends_on"], shanghai); err != nil {
+			errs = append(errs, fieldErr("ends_on", "结束日期格式应为 YYYY-MM-DD"))
 		}
-		if in.BottomN, err = strconv.Atoi(strings.TrimSpace(c.FormValue("bottom_n", "1"))); err != nil {
-			return 0, &firmFieldErr{field: "bottom_n", msg: "末位数量须为整数"}
+		if in.BottomN, err = strconv.Atoi(cmp.Or(v["bottom_n"], "1")); err != nil {
+			errs = append(errs, fieldErr("bottom_n", "末位数量须为整数"))
 		}
-		if in.Threshold, err = decimal.NewFromString(strings.TrimSpace(c.FormValue("threshold", "60"))); err != nil {
-			return 0, &firmFieldErr{field: "threshold", msg: "分数线须为数字"}
+		if in.Threshold, err = decimal.NewFromString(cmp.Or(v["threshold"], "60")); err != nil {
+			errs = append(errs, fieldErr("threshold", "分数线须为数字"))
 		}
 		for _, cr := range assign.DefaultCriteria() {
-			w := strings.TrimSpace(c.FormValue("weight_" + cr.Code))
-			if w == "" {
-				in.Criteria = append(in.Criteria, cr)
-				continue
+			if w := v["weight_"+cr.Code]; w != "" {
+				d, err := decimal.NewFromString(w)
+				if err != nil {
+					errs = append(errs, fieldErr("weight_"+cr.Code, cr.Name+"权重须为数字"))
+				}
+				cr.Weight = d
 			}
-			d, err := decimal.NewFromString(w)
-			if err != nil {
-				return 0, &firmFieldErr{field: "criteria", msg: cr.Name + "权重须为数字"}
-			}
-			cr.Weight = d
 			in.Criteria = append(in.Criteria, cr)
+		}
+		if len(errs) > 0 {
+			// Nothing is saved; the period's own checks still run.
+			return 0, errors.Join(append(errs, in.Check())...)
 		}
 		per, err := svc.CreatePeriod(c.UserContext(), p, in)
 		return per.ID, err
@@ -177,24 +208,54 @@ func (a *App) pageFirmScores(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.assessmentAction(c, pid, "得分已保存", func(p auth.Principal, svc *firm.Service) (int64, error) {
+	return a.assessmentAction(c, pid, "scores", "得分已保存", func(p auth.Principal, svc *firm.Service, form *formState) (int64, error) {
 		rk, err := svc.Ranking(c.UserContext(), pid)
 		if err != nil {
 			return 0, err
 		}
+		// Every firm's scores are read and checked before any is saved,
+		// so that every refused score shows at once and none is kept.
+		type entry struct {
+			firmID      int64
+			name        string
+			truth, qual decimal.Decimal
+		}
+		var entries []entry
+		var errs []error
 		for _, f := range rk.Firms {
-			t := strings.TrimSpace(c.FormValue("truthfulness_" + firmIDText(f.OrgID)))
-			q := strings.TrimSpace(c.FormValue("report_quality_" + firmIDText(f.OrgID)))
+			id := idText(f.OrgID)
+			names := map[string]string{"truthfulness": "truthfulness_" + id, "report_quality": "report_quality_" + id}
+			form.read(c, names["truthfulness"], names["report_quality"])
+			t, q := form.Values[names["truthfulness"]], form.Values[names["report_quality"]]
 			if t == "" && q == "" {
 				continue
 			}
 			td, err1 := decimal.NewFromString(t)
 			qd, err2 := decimal.NewFromString(q)
 			if err1 != nil || err2 != nil {
-				return 0, &firmFieldErr{field: "scores", msg: f.Name + ":真实性与报告质量得分须同时填写且为数字"}
+				errs = append(errs, fieldErr("scores", "真实性与报告质量得分须同时填写且为数字"))
+				for _, x := range []struct {
+					field string
+					err   error
+				}{{"truthfulness", err1}, {"report_quality", err2}} {
+					if x.err != nil {
+						errs = append(errs, fieldErr(names[x.field], f.Name+":得分须为数字"))
+					}
+				}
+				continue
 			}
-			if err := svc.EnterScores(c.UserContext(), p, pid, f.OrgID, td, qd); err != nil {
-				return 0, fmt.Errorf("%s:%w", f.Name, err)
+			fs, _ := fieldErrors(firm.CheckScores(td, qd))
+			for _, fm := range fs {
+				errs = append(errs, fieldErr(names[fm.Field], f.Name+":"+fm.Msg))
+			}
+			entries = append(entries, entry{f.OrgID, f.Name, td, qd})
+		}
+		if len(errs) > 0 {
+			return 0, errors.Join(errs...)
+		}
+		for _, e := range entries {
+			if err := svc.EnterScores(c.UserContext(), p, pid, e.firmID, e.truth, e.qual); err != nil {
+				return 0, fmt.Errorf("%s:%w", e.name, err)
 			}
 		}
 		return pid, nil
@@ -206,7 +267,7 @@ func (a *App) pageFirmCompute(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.assessmentAction(c, pid, "考核结果已计算", func(p auth.Principal, svc *firm.Service) (int64, error) {
+	return a.assessmentAction(c, pid, "", "考核结果已计算", func(p auth.Principal, svc *firm.Service, _ *formState) (int64, error) {
 		_, err := svc.Compute(c.UserContext(), p, pid)
 		return pid, err
 	})
@@ -217,18 +278,14 @@ func (a *App) pageFirmClose(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.assessmentAction(c, pid, "考核期已结束,得分已用于轮换排序", func(p auth.Principal, svc *firm.Service) (int64, error) {
+	return a.assessmentAction(c, pid, "", "考核期已结束,得分已用于轮换排序", func(p auth.Principal, svc *firm.Service, _ *formState) (int64, error) {
 		_, err := svc.Close(c.UserContext(), p, pid)
 		return pid, err
 	})
 }
 
 func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -257,7 +314,7 @@ func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "assessment_export", "assessment_period", map[string]any{"period_id": firmIDText(pid)}); err != nil {
+	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "assessment_export", "assessment_period", map[string]any{"period_id": idText(pid)}); err != nil {
 		return err
 	}
 	return firmSendExcel(c, "中介机构考核排名-"+rk.Period.Name+".xlsx", b)

@@ -199,19 +199,20 @@ func (a *App) calendarSetDay(c *fiber.Ctx) error {
 	form := newForm()
 	form.read(c, "date", "kind", "name")
 	date, derr := calendar.ParseDate(form.Values["date"])
+	day := calendar.Day{Date: date, Kind: calendar.DayKind(form.Values["kind"]), Name: form.Values["name"]}
+	var edit deadline.CalendarEdit
 	if derr != nil {
 		form.fail("date", "日期应为 YYYY-MM-DD 格式的真实日期")
-		return a.renderCalendar(c, 422, calendarView{Form: form})
+		// Nothing is saved; the day's other fields are still checked.
+		err = deadline.ValidateDay(day)
+	} else {
+		edit, err = a.svc.Calendar.SetDay(c.UserContext(), p, day)
 	}
-	day := calendar.Day{Date: date, Kind: calendar.DayKind(form.Values["kind"]), Name: form.Values["name"]}
-	edit, err := a.svc.Calendar.SetDay(c.UserContext(), p, day)
-	var fe *deadline.FieldError
-	if errors.As(err, &fe) {
-		form.fail(fe.Field(), fe.Msg)
-		return a.renderCalendar(c, 422, calendarView{Year: date.Y, Form: form})
-	}
-	if err != nil {
+	if err != nil && !form.refuse(err) {
 		return err
+	}
+	if !form.ok() {
+		return a.renderCalendar(c, 422, calendarView{Year: date.Y, Form: form})
 	}
 	msg := fmt.Sprintf("已保存 %s %s", date, deadline.StatusOf(edit.Calendar, date).Label())
 	return c.Redirect(calendarRedirect(date.Y, msg+movesNote(edit.Moves)), fiber.StatusSeeOther)

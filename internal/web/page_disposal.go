@@ -1,13 +1,10 @@
 package web
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
-	"finreview/internal/review/retention"
 )
 
 // disposalPage lists the archives due for disposal (档案到期处置); each is
@@ -37,11 +34,8 @@ func (a *App) confirmDisposal(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
 	note := strings.TrimSpace(c.FormValue("note"))
 	err = a.svc.Retention.Confirm(c.UserContext(), p, id, note)
-	var fe *retention.FieldError
-	if errors.As(err, &fe) {
-		form := newForm()
+	if form := newForm(); form.refuse(err) {
 		form.Values["note"] = note
-		form.fail(fe.Field(), fe.Error())
 		return a.renderDisposal(c, 422, form, id)
 	}
 	if err != nil {

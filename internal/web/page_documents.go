@@ -59,10 +59,12 @@ func sizeText(n int64) string {
 // documentsPage is a review's documents: upload form, list, photo
 // gallery and the official papers.
 func (a *App) documentsPage(c *fiber.Ctx) error {
-	return a.renderDocuments(c, 200, "")
+	return a.renderDocuments(c, 200, newForm())
 }
 
-func (a *App) renderDocuments(c *fiber.Ctx, status int, uploadErr string) error {
+// renderDocuments shows the documents page; upload is the upload form as
+// refused (or empty).
+func (a *App) renderDocuments(c *fiber.Ctx, status int, upload *formState) error {
 	p, svc, id, err := a.docsCall(c)
 	if err != nil {
 		return err
@@ -115,35 +117,31 @@ func (a *App) renderDocuments(c *fiber.Ctx, status int, uploadErr string) error 
 		kinds = append(kinds, categoryOption{k, docs.PaperLabel(k)})
 	}
 	return a.views.render(c, status, "document_list", a.page(c, "评审资料", map[string]any{
-		"Breadcrumb":  []crumb{{"评审任务", "/reviews"}, {r.ProjectName, "/reviews/" + strconv.FormatInt(r.ID, 10)}, {"评审资料", ""}},
-		"Review":      r,
-		"Items":       documentRows(list),
-		"Offset":      pg.Offset(),
-		"Pager":       pg.Pager(c, total),
-		"Gallery":     gallery,
-		"Papers":      prow,
-		"PaperKinds":  kinds,
-		"UploadCats":  uploadCats,
-		"FilterCats":  filterCats,
-		"Category":    category,
-		"UploadError": uploadErr,
-		"CanVoid":     p.Role == auth.ReviewCenter,
+		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {r.ProjectName, "/reviews/" + strconv.FormatInt(r.ID, 10)}, {"评审资料", ""}},
+		"Review":     r,
+		"Items":      documentRows(list),
+		"Offset":     pg.Offset(),
+		"Pager":      pg.Pager(c, total),
+		"Gallery":    gallery,
+		"Papers":     prow,
+		"PaperKinds": kinds,
+		"UploadCats": uploadCats,
+		"FilterCats": filterCats,
+		"Category":   category,
+		"Upload":     upload,
+		"CanVoid":    p.Role == auth.ReviewCenter,
 	}))
 }
 
 // documentUpload takes the upload form's multipart body as a stream. The
-// CSRF token travels in the form's action URL, so that checking it never
-// parses (and buffers) the body.
+// CSRF token travels in a header (the page's script) or as the form's
+// first field, which the CSRF check reads alone (csrf.go).
 func (a *App) documentUpload(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	doc, _, err := a.streamUpload(c, p, id)
+	doc, uf, err := a.streamUpload(c, p, id)
 	if scriptWantsJSON(c) {
 		// One file of a batch sent by the page's script (static/upload.js).
 		if err != nil {
@@ -152,13 +150,21 @@ func (a *App) documentUpload(c *fiber.Ctx) error {
 		return c.Status(201).JSON(documentJSON(doc))
 	}
 	if err != nil {
-		var fe fieldError
-		var se statusError
-		if errors.As(err, &fe) || (errors.As(err, &se) && se.HTTPStatus() != 503 && se.HTTPStatus() < 500) {
-			status, body := classify(err)
-			return a.renderDocuments(c, status, body.Error)
+		form := newForm()
+		form.Values["category"] = uf.Category
+		if uf.SignedSealed {
+			form.Values["signed_sealed"] = "true"
 		}
-		return err
+		var se statusError
+		refused := form.refuse(err)
+		if !refused && !(errors.As(err, &se) && se.HTTPStatus() != 503 && se.HTTPStatus() < 500) {
+			return err
+		}
+		status, body := classify(err)
+		if !refused {
+			form.Message = body.Error
+		}
+		return a.renderDocuments(c, status, form)
 	}
 	msg := fmt.Sprintf("已上传「%s」(第 %d 版,%s)", doc.Name, doc.Version, sizeText(doc.Size))
 	if c.Query("back") == "review" {

@@ -12,8 +12,13 @@ import (
 	"finreview/internal/review"
 )
 
-type drawForm struct {
-	Purpose, Specialty, Main, Reserve string
+// drawForms are the draw page's forms as refused: the draw (fields
+// purpose, specialty, main, reserve), one expert's score (ScoreExpert,
+// fields score and comment), or a refusal of the request as a whole.
+type drawForms struct {
+	Draw, Score *formState
+	ScoreExpert int64
+	Message     string
 }
 
 type scoreRow struct {
@@ -34,13 +39,9 @@ func drawsURL(id int64, msg string) string {
 }
 
 // renderDraws shows the draw record of a review, with the draw form for the
-// review center; failed is the refused request's message.
-func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, form drawForm, failed string) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewsService()
+// review center.
+func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, forms drawForms) error {
+	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -52,14 +53,16 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, form drawForm, fai
 	if err != nil {
 		return err
 	}
-	if form.Main == "" {
-		form.Main, form.Reserve = "3", "2"
-	}
-	if form.Purpose == "" {
-		form.Purpose = review.PurposeDispute
+	if forms.Draw == nil {
+		forms.Draw = newForm()
+		forms.Draw.Values["main"], forms.Draw.Values["reserve"] = "3", "2"
+		forms.Draw.Values["purpose"] = review.PurposeDispute
 		if v.Review.State == "concluded" || v.Review.State == "processed" || v.Review.State == "archived" {
-			form.Purpose = review.PurposeSample
+			forms.Draw.Values["purpose"] = review.PurposeSample
 		}
+	}
+	if forms.Score == nil {
+		forms.Score = newForm()
 	}
 	scored := map[int64]int{}
 	for i, s := range v.Scores {
@@ -80,20 +83,26 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, form drawForm, fai
 	}
 	return a.views.render(c, status, "draw", a.page(c, "专家抽取", map[string]any{
 		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {v.Review.ProjectName, "/reviews/" + strconv.FormatInt(v.Review.ID, 10)}, {"专家抽取", ""}},
-		"Review":     v.Review, "Draws": draws, "Experts": rows, "Specialties": specialties, "Form": form, "Error": failed,
+		"Review":     v.Review, "Draws": draws, "Experts": rows, "Specialties": specialties,
+		"Form": forms.Draw, "ScoreForm": forms.Score, "ScoreExpert": forms.ScoreExpert, "Error": forms.Message,
 		"CanDraw": center, "CanScore": center, "MaxRedraws": review.MaxRedraws,
 		"Purposes": []pageOption{{review.PurposeDispute, review.PurposeLabel(review.PurposeDispute)},
 			{review.PurposeSample, review.PurposeLabel(review.PurposeSample)}},
 	}))
 }
 
-// userFailure tells a refused request (422, 409) from a fault and gives its message.
-func userFailure(err error) (int, string, bool) {
-	status, body := classify(err)
-	if status == 422 || status == 409 {
-		return status, body.Error, true
+// drawRefusal shows a refused draw or score on the draw page: every
+// refused field next to it (form), or the refusal of the request as a
+// whole (409); ok is false for any other error.
+func (a *App) drawRefusal(c *fiber.Ctx, id int64, forms drawForms, form *formState, err error) (error, bool) {
+	if form.refuse(err) {
+		return a.renderDraws(c, 422, id, forms), true
 	}
-	return 0, "", false
+	if status, body := classify(err); status == 409 {
+		forms.Message = body.Error
+		return a.renderDraws(c, status, id, forms), true
+	}
+	return nil, false
 }
 
 func (a *App) pageDrawList(c *fiber.Ctx) error {
@@ -101,7 +110,7 @@ func (a *App) pageDrawList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.renderDraws(c, 200, id, drawForm{}, "")
+	return a.renderDraws(c, 200, id, drawForms{})
 }
 
 func (a *App) pageDrawCreate(c *fiber.Ctx) error {
@@ -109,17 +118,23 @@ func (a *App) pageDrawCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := drawForm{Purpose: c.FormValue("purpose"), Specialty: strings.TrimSpace(c.FormValue("specialty")),
-		Main: strings.TrimSpace(c.FormValue("main")), Reserve: strings.TrimSpace(c.FormValue("reserve"))}
-	main, err1 := strconv.Atoi(form.Main)
-	reserve, err2 := strconv.Atoi(form.Reserve)
-	if err1 != nil || err2 != nil {
-		return a.renderDraws(c, 422, id, form, "主选、备选人数须为整数")
+	form := newForm()
+	form.read(c, "purpose", "specialty", "main", "reserve")
+	// A count that is not a number is flagged here and passed on as one
+	// out of range, which the service refuses with the other fields.
+	count := func(field, msg string) int {
+		n, err := strconv.Atoi(form.Values[field])
+		if err != nil {
+			form.fail(field, msg)
+			return -1
+		}
+		return n
 	}
-	d, err := svc.Draw(c.UserContext(), p, id, form.Purpose, form.Specialty, main, reserve)
+	main, reserve := count("main", "主选人数须为整数"), count("reserve", "备选人数须为整数")
+	d, err := svc.Draw(c.UserContext(), p, id, form.Values["purpose"], form.Values["specialty"], main, reserve)
 	if err != nil {
-		if status, msg, ok := userFailure(err); ok {
-			return a.renderDraws(c, status, id, form, msg)
+		if rerr, ok := a.drawRefusal(c, id, drawForms{Draw: form}, form, err); ok {
+			return rerr
 		}
 		return err
 	}
@@ -132,15 +147,7 @@ func (a *App) pageDrawCreate(c *fiber.Ctx) error {
 }
 
 func (a *App) pageDrawVerify(c *fiber.Ctx) error {
-	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	d, err := svc.DrawByID(c.UserContext(), p, id)
-	if err != nil {
-		return err
-	}
-	ok, err := svc.VerifyDraw(c.UserContext(), p, id)
+	d, ok, err := a.verifyDraw(c)
 	if err != nil {
 		return err
 	}
@@ -160,10 +167,12 @@ func (a *App) pageExpertScore(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sc, err := svc.ScoreExpert(c.UserContext(), p, id, eid, c.FormValue("score"), c.FormValue("comment"))
+	form := newForm()
+	form.read(c, "score", "comment")
+	sc, err := svc.ScoreExpert(c.UserContext(), p, id, eid, form.Values["score"], form.Values["comment"])
 	if err != nil {
-		if status, msg, ok := userFailure(err); ok {
-			return a.renderDraws(c, status, id, drawForm{}, msg)
+		if rerr, ok := a.drawRefusal(c, id, drawForms{Score: form, ScoreExpert: eid}, form, err); ok {
+			return rerr
 		}
 		return err
 	}

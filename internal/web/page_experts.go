@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,23 +12,16 @@ import (
 	"finreview/internal/firm"
 )
 
-// expertSideForm is the placement or relation form as entered, with its
-// refusal; Which is "placement" or "relation".
-type expertSideForm struct {
-	Which, Error, Field string
-	Values              map[string]string
+// expertForms are the expert page's forms: the new expert, and the
+// placement or relation form (Which) as refused.
+type expertForms struct {
+	Add   *formState
+	Which string
+	Side  *formState
 }
 
-func (a *App) renderExperts(c *fiber.Ctx, status int, formErr error, form firm.Expert) error {
-	return a.renderExpertsWith(c, status, formErr, form, expertSideForm{})
-}
-
-func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form firm.Expert, side expertSideForm) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+func (a *App) renderExperts(c *fiber.Ctx, status int, forms expertForms) error {
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -51,10 +43,7 @@ func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form fi
 	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	data := map[string]any{"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "评审专家库"}},
 		"Items": list[from:to], "Offset": from, "Pager": pg.Pager(c, total), "Filter": f, "Specialties": specs,
-		"CanManage": p.Can(auth.ManageFirms), "Form": form}
-	if formErr != nil {
-		data["Error"] = errText(formErr)
-	}
+		"CanManage": p.Can(auth.ManageFirms), "Form": forms.Add}
 	placements, err := svc.Placements(ctx)
 	if err != nil {
 		return err
@@ -71,46 +60,43 @@ func (a *App) renderExpertsWith(c *fiber.Ctx, status int, formErr error, form fi
 				firms = append(firms, o)
 			}
 		}
-		if side.Values == nil {
-			side.Values = map[string]string{}
-		}
 		// The forms offer the experts the search above has found.
-		data["AllExperts"], data["Orgs"], data["FirmOrgs"], data["Side"] = list, orgs, firms, side
+		data["AllExperts"], data["Orgs"], data["FirmOrgs"] = list, orgs, firms
+		data["Placement"], data["Relation"] = newForm(), newForm()
+		switch forms.Which {
+		case "placement":
+			data["Placement"] = forms.Side
+		case "relation":
+			data["Relation"] = forms.Side
+		}
 	}
 	return a.views.render(c, status, "experts", a.page(c, "评审专家库", data))
 }
 
-func (a *App) pageExperts(c *fiber.Ctx) error { return a.renderExperts(c, 200, nil, firm.Expert{}) }
+func (a *App) pageExperts(c *fiber.Ctx) error {
+	return a.renderExperts(c, 200, expertForms{Add: newForm()})
+}
 
 func (a *App) pageExpertAdd(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageFirms)
+	p, svc, err := serviceCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
+	form := newForm()
+	form.read(c, "name", "specialty", "title", "employer")
+	v := form.Values
+	_, err = svc.AddExpert(c.UserContext(), p, firm.Expert{Name: v["name"], Specialty: v["specialty"], Title: v["title"], Employer: v["employer"]})
+	if form.refuse(err) {
+		return a.renderExperts(c, 422, expertForms{Add: form})
 	}
-	e := firm.Expert{Name: c.FormValue("name"), Specialty: c.FormValue("specialty"), Title: c.FormValue("title"), Employer: c.FormValue("employer")}
-	if _, err := svc.AddExpert(c.UserContext(), p, e); err != nil {
-		if firmFormErr(err) {
-			return a.renderExperts(c, 422, err, e)
-		}
+	if err != nil {
 		return err
 	}
 	return c.Redirect("/experts?msg="+url.QueryEscape("专家已入库"), fiber.StatusSeeOther)
 }
 
 func (a *App) pageExpertActive(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := rowCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -125,54 +111,39 @@ func (a *App) pageExpertActive(c *fiber.Ctx) error {
 	return c.Redirect("/experts?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
 }
 
-// formID reads an optional id field of a form (empty = 0).
-func formID(c *fiber.Ctx, field string) (int64, error) {
-	v := strings.TrimSpace(c.FormValue(field))
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, &statusErr{status: 422, code: "invalid_field", msg: "选择不正确"}
-	}
-	return n, nil
-}
-
-// pageExpertSide runs the placement or relation form and re-renders the
-// page with the refusal next to the form.
+// pageExpertSide runs the placement or relation form (which), whose
+// fields are ids but for the relation, and re-renders the page with every
+// refused field next to it.
 func (a *App) pageExpertSide(c *fiber.Ctx, which string, fields []string, run func(p auth.Principal, svc expertPlacer, ids map[string]int64) error) error {
-	p, err := require(c, auth.ManageFirms)
+	p, svc, err := serviceCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	side := expertSideForm{Which: which, Values: map[string]string{}}
-	for _, f := range append(fields, "relation") {
-		side.Values[f] = strings.TrimSpace(c.FormValue(f))
-	}
+	form := newForm()
+	form.read(c, append(fields, "relation")...)
 	ids := map[string]int64{}
 	for _, f := range fields {
-		n, err := formID(c, f)
-		if err != nil {
-			side.Error, side.Field = "选择不正确", f
-			return a.renderExpertsWith(c, 422, nil, firm.Expert{}, side)
+		if v := form.Values[f]; v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				form.fail(f, "选择不正确")
+				n = 0
+			}
+			ids[f] = n
 		}
-		ids[f] = n
 	}
-	if ids["expert_id"] == 0 {
-		side.Error, side.Field = "请选择专家", "expert_id"
-		return a.renderExpertsWith(c, 422, nil, firm.Expert{}, side)
+	// A relation names its expert and organization: an unreadable one is
+	// 0, which the service refuses with the relation's other fields,
+	// saving nothing. A placement's organizations may be none (0), so an
+	// unreadable one stops it here.
+	if form.ok() || which == "relation" {
+		err = run(p, svc, ids)
 	}
-	if err := run(p, svc, ids); err != nil {
-		var fe fieldError
-		if errors.As(err, &fe) {
-			side.Error, side.Field = errText(err), fe.Field()
-			return a.renderExpertsWith(c, 422, nil, firm.Expert{}, side)
-		}
+	if err != nil && !form.refuse(err) {
 		return err
+	}
+	if !form.ok() {
+		return a.renderExperts(c, 422, expertForms{Add: newForm(), Which: which, Side: form})
 	}
 	msg := "已保存专家任职信息"
 	if which == "relation" {
@@ -195,6 +166,6 @@ func (a *App) pageExpertPlacement(c *fiber.Ctx) error {
 
 func (a *App) pageExpertRelation(c *fiber.Ctx) error {
 	return a.pageExpertSide(c, "relation", []string{"expert_id", "org_id"}, func(p auth.Principal, svc expertPlacer, ids map[string]int64) error {
-		return svc.DeclareExpertRelation(c.UserContext(), p, ids["expert_id"], ids["org_id"], c.FormValue("relation"))
+		return svc.DeclareExpertRelation(c.UserContext(), p, ids["expert_id"], ids["org_id"], strings.TrimSpace(c.FormValue("relation")))
 	})
 }

@@ -100,77 +100,43 @@ func (a *App) pageFeeCalculator(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := map[string]string{
+	form := newForm()
+	form.Values = map[string]string{
 		"kind": c.Query("kind"), "outcome": c.Query("outcome", string(fee.Normal)),
 		"submitted": c.Query("submitted"), "audited": c.Query("audited"),
 		"date": c.Query("date", a.now().In(shanghai).Format(time.DateOnly)),
 	}
-	data := map[string]any{"Form": form, "Kinds": feeKinds(), "Outcomes": feeOutcomes(), "Errors": map[string]string{},
+	data := map[string]any{"Form": form.Values, "Errors": form.Errors, "Kinds": feeKinds(), "Outcomes": feeOutcomes(),
 		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "费用测算"}}}
 	status := 200
 	if c.Query("kind") != "" || c.Query("submitted") != "" {
-		errs := map[string]string{}
-		date, derr := time.ParseInLocation(time.DateOnly, strings.TrimSpace(form["date"]), shanghai)
+		date, derr := time.ParseInLocation(time.DateOnly, strings.TrimSpace(form.Values["date"]), shanghai)
 		if derr != nil {
-			errs["date"] = "日期须为 YYYY-MM-DD"
+			form.fail("date", "日期须为 YYYY-MM-DD")
 		}
-		in, ierr := billing.WhatIfInput(form["kind"], form["outcome"], form["submitted"], form["audited"])
-		var fe *billing.FieldError
-		if errors.As(ierr, &fe) {
-			for k, v := range calculatorErrors(form) {
-				errs[k] = v
-			}
-		} else if ierr != nil {
-			return ierr
-		}
-		if len(errs) == 0 {
-			res, sc, err := svc.WhatIf(c.UserContext(), string(in.Kind), string(in.Outcome), form["submitted"], form["audited"], date.Add(12*time.Hour))
-			switch {
-			case errors.As(err, &fe):
-				errs[fe.Name] = fe.Msg
-			case err != nil:
-				var be *billing.Error
-				if !errors.As(err, &be) {
-					return err
-				}
-				data["Problem"] = be.Msg
-			default:
+		in, err := billing.WhatIfInput(form.Values["kind"], form.Values["outcome"], form.Values["submitted"], form.Values["audited"])
+		if err == nil && form.ok() {
+			var res fee.Result
+			var sc fee.Schedule
+			res, sc, err = svc.WhatIf(c.UserContext(), string(in.Kind), string(in.Outcome), form.Values["submitted"], form.Values["audited"], date.Add(12*time.Hour))
+			if err == nil {
 				v := newFeeView(sc, in, res)
 				data["Result"] = &v
 			}
 		}
-		if len(errs) > 0 {
+		var be *billing.Error
+		switch {
+		case err == nil, form.refuse(err):
+		case errors.As(err, &be):
+			data["Problem"] = be.Msg
+		default:
+			return err
+		}
+		if !form.ok() {
 			status = 422
 		}
-		data["Errors"] = errs
 	}
 	return a.views.render(c, status, "fee_calculator", a.page(c, "费用测算", data))
-}
-
-// calculatorErrors checks every calculator field on its own, so the form
-// shows all its mistakes at once.
-func calculatorErrors(form map[string]string) map[string]string {
-	errs := map[string]string{}
-	note := func(err error) {
-		var fe *billing.FieldError
-		if errors.As(err, &fe) {
-			if _, seen := errs[fe.Name]; !seen {
-				errs[fe.Name] = fe.Msg
-			}
-		}
-	}
-	kind, outcome := form["kind"], form["outcome"]
-	if _, err := billing.WhatIfInput(kind, outcome, "0", "0"); err != nil {
-		note(err)
-		kind, outcome = string(fee.Budget), string(fee.Normal)
-	}
-	if _, err := billing.WhatIfInput(string(fee.Budget), string(fee.Normal), form["submitted"], "0"); err != nil {
-		note(err)
-	}
-	if _, err := billing.WhatIfInput(kind, outcome, "0", form["audited"]); err != nil {
-		note(err)
-	}
-	return errs
 }
 
 type scheduleRow struct {
@@ -247,33 +213,25 @@ type scheduleShown struct {
 }
 
 func (a *App) pageCreateFeeSchedule(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageSchedules)
-	if err != nil {
-		return err
-	}
-	svc, err := a.billingService()
+	p, svc, err := serviceCall(c, auth.ManageSchedules, a.billingService)
 	if err != nil {
 		return err
 	}
 	f := readScheduleForm(c)
-	f.check()
+	parsed, ok := f.parse()
 	if c.FormValue("preview") != "" {
-		if len(f.Errors) == 0 {
-			f.preview()
-		}
+		f.preview(parsed, ok)
 		status := 200
 		if len(f.Errors) > 0 {
 			status = 422
 		}
 		return a.renderFeeSchedules(c, p, status, &f)
 	}
-	if len(f.Errors) > 0 {
+	if !ok {
 		return a.renderFeeSchedules(c, p, 422, &f)
 	}
 	s, err := svc.CreateSchedule(c.UserContext(), p, f.document())
-	var fe *billing.FieldError
-	if errors.As(err, &fe) {
-		f.refuse(fe.Name, fe.Msg)
+	if f.refuse(err) {
 		return a.renderFeeSchedules(c, p, 422, &f)
 	}
 	if err != nil {

@@ -60,7 +60,7 @@ func (a *App) firmJurisdictionOptions(ctx context.Context, selected ...int64) ([
 	}
 	out := make([]firmOption, 0, len(js))
 	for _, j := range js {
-		out = append(out, firmOption{Value: firmIDText(j.ID), Label: j.Name, Selected: slices.Contains(selected, j.ID)})
+		out = append(out, firmOption{Value: idText(j.ID), Label: j.Name, Selected: slices.Contains(selected, j.ID)})
 	}
 	return out, nil
 }
@@ -106,11 +106,7 @@ func (a *App) firmRows(ctx context.Context, svc *firm.Service, q firmListQuery) 
 }
 
 func (a *App) pageFirmList(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -148,11 +144,7 @@ func (a *App) pageFirmList(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFirmExport(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -217,6 +209,8 @@ func firmFormOf(f firm.Firm) firmForm {
 		AdmittedAt: formatTime(f.AdmittedAt, "2006-01-02"), Kinds: f.Kinds, Jurisdictions: f.Jurisdictions}
 }
 
+// parseFirmForm reads the firm form; the error lists every field that
+// does not parse (a number, a date).
 func parseFirmForm(c *fiber.Ctx) (firmForm, firm.Input, error) {
 	ff := firmForm{Name: c.FormValue("name"), CreditCode: c.FormValue("credit_code"), ContactPerson: c.FormValue("contact_person"),
 		ContactPhone: c.FormValue("contact_phone"), Address: c.FormValue("address"), Qualification: c.FormValue("qualification"),
@@ -233,31 +227,32 @@ func parseFirmForm(c *fiber.Ctx) (firmForm, firm.Input, error) {
 	}
 	in := firm.Input{Name: ff.Name, CreditCode: ff.CreditCode, ContactPerson: ff.ContactPerson, ContactPhone: ff.ContactPhone,
 		Address: ff.Address, Qualification: ff.Qualification, Kinds: ff.Kinds, Jurisdictions: ff.Jurisdictions}
+	var errs []error
 	if ff.Capacity != "" {
 		n, err := strconv.Atoi(ff.Capacity)
 		if err != nil {
-			return ff, in, &firmFieldErr{field: "capacity", msg: "在办项目上限须为整数"}
+			errs = append(errs, fieldErr("capacity", "在办项目上限须为整数"))
 		}
 		in.Capacity = n
 	}
 	if ff.Score != "" {
 		d, err := decimal.NewFromString(ff.Score)
 		if err != nil {
-			return ff, in, &firmFieldErr{field: "score", msg: "得分须为数字"}
+			errs = append(errs, fieldErr("score", "得分须为数字"))
 		}
 		in.Score = d
 	}
 	if ff.AdmittedAt != "" {
 		t, err := time.ParseInLocation("2006-01-02", ff.AdmittedAt, shanghai)
 		if err != nil {
-			return ff, in, &firmFieldErr{field: "admitted_at", msg: "入库日期格式应为 YYYY-MM-DD"}
+			errs = append(errs, fieldErr("admitted_at", "入库日期格式应为 YYYY-MM-DD"))
 		}
 		in.AdmittedAt = t
 	}
-	return ff, in, nil
+	return ff, in, errors.Join(errs...)
 }
 
-func (a *App) renderFirmForm(c *fiber.Ctx, status int, ff firmForm, formErr error) error {
+func (a *App) renderFirmForm(c *fiber.Ctx, status int, ff firmForm, form *formState) error {
 	juris, err := a.firmJurisdictionOptions(c.UserContext(), ff.Jurisdictions...)
 	if err != nil {
 		return err
@@ -265,51 +260,57 @@ func (a *App) renderFirmForm(c *fiber.Ctx, status int, ff firmForm, formErr erro
 	title := "新增中介机构"
 	action := "/firms"
 	if ff.ID != 0 {
-		title, action = "编辑中介机构", "/firms/"+firmIDText(ff.ID)
+		title, action = "编辑中介机构", "/firms/"+idText(ff.ID)
 	}
-	data := map[string]any{"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: title}},
-		"Form": ff, "Action": action, "Kinds": firmKindOptions(ff.Kinds...), "Jurisdictions": juris, "ErrField": ""}
-	if formErr != nil {
-		data["Error"] = errText(formErr)
-		var fe fieldError
-		if errors.As(formErr, &fe) {
-			data["ErrField"] = fe.Field()
-		}
-	}
-	return a.views.render(c, status, "firm_form", a.page(c, title, data))
+	return a.views.render(c, status, "firm_form", a.page(c, title, map[string]any{
+		"Breadcrumb": []crumb{{Label: "中介机构库", Href: "/firms"}, {Label: title}},
+		"Form":       ff, "State": form, "Action": action, "Kinds": firmKindOptions(ff.Kinds...), "Jurisdictions": juris}))
 }
 
 func (a *App) pageFirmNew(c *fiber.Ctx) error {
 	if _, err := require(c, auth.ManageFirms); err != nil {
 		return err
 	}
-	return a.renderFirmForm(c, 200, firmForm{Capacity: "30", Score: "80.00", Kinds: []string{string(fee.Settlement)}}, nil)
-}
-
-// firmFormErr tells whether err is the user's to correct on the form.
-func firmFormErr(err error) bool {
-	var fe fieldError
-	return errors.As(err, &fe)
+	return a.renderFirmForm(c, 200, firmForm{Capacity: "30", Score: "80.00", Kinds: []string{string(fee.Settlement)}}, newForm())
 }
 
 func (a *App) pageFirmCreate(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageFirms)
+	return a.firmFormSubmit(c, 0, "中介机构已入库", func(ctx context.Context, p auth.Principal, svc *firm.Service, in firm.Input) (int64, error) {
+		return svc.Create(ctx, p, in)
+	})
+}
+
+func (a *App) pageFirmUpdate(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	svc, err := a.firmService()
+	return a.firmFormSubmit(c, id, "已保存", func(ctx context.Context, p auth.Principal, svc *firm.Service, in firm.Input) (int64, error) {
+		return id, svc.Update(ctx, p, id, in)
+	})
+}
+
+// firmFormSubmit saves the firm form (id 0: a new firm); a refusal shows
+// the form again with every refused field and the values as typed.
+func (a *App) firmFormSubmit(c *fiber.Ctx, id int64, done string,
+	save func(ctx context.Context, p auth.Principal, svc *firm.Service, in firm.Input) (int64, error)) error {
+	p, svc, err := serviceCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
 	ff, in, err := parseFirmForm(c)
+	ff.ID = id
 	if err == nil {
-		var id int64
-		if id, err = svc.Create(c.UserContext(), p, in); err == nil {
-			return c.Redirect("/firms/"+firmIDText(id)+"?msg="+url.QueryEscape("中介机构已入库"), fiber.StatusSeeOther)
+		if id, err = save(c.UserContext(), p, svc, in); err == nil {
+			return c.Redirect("/firms/"+idText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
 		}
+	} else {
+		// Nothing is saved; the service's own checks still run, so that
+		// every refused field shows at once.
+		err = errors.Join(err, in.Check())
 	}
-	if firmFormErr(err) {
-		return a.renderFirmForm(c, 422, ff, err)
+	if form := newForm(); form.refuse(err) {
+		return a.renderFirmForm(c, 422, ff, form)
 	}
 	return err
 }
@@ -326,41 +327,17 @@ func (a *App) pageFirmEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.renderFirmForm(c, 200, firmFormOf(f), nil)
+	return a.renderFirmForm(c, 200, firmFormOf(f), newForm())
 }
 
-func (a *App) pageFirmUpdate(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	ff, in, err := parseFirmForm(c)
-	ff.ID = id
-	if err == nil {
-		if err = svc.Update(c.UserContext(), p, id, in); err == nil {
-			return c.Redirect("/firms/"+firmIDText(id)+"?msg="+url.QueryEscape("已保存"), fiber.StatusSeeOther)
-		}
-	}
-	if firmFormErr(err) {
-		return a.renderFirmForm(c, 422, ff, err)
-	}
-	return err
+// firmDetailForms are the firm page's two forms, one of them as refused.
+type firmDetailForms struct {
+	Status, Conflict *formState
+	Message          string // a refusal of the change as a whole (409)
 }
 
-func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error) error {
-	p, err := require(c, auth.ViewFirms)
-	if err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, forms firmDetailForms) error {
+	p, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}
@@ -406,9 +383,7 @@ func (a *App) renderFirmDetail(c *fiber.Ctx, status int, id int64, formErr error
 		"StatusLabel": firmStatusLabel(d.Firm.Status), "StatusClass": firmStatusClass(d.Firm.Status),
 		"CanManage": p.Can(auth.ManageFirms), "Orgs": orgs,
 		"StatusChoices": []firmOption{{"active", "恢复正常", false}, {"suspended", "暂停委托", false}, {"removed", "清退出库", false}},
-	}
-	if formErr != nil {
-		data["Error"] = errText(formErr)
+		"StatusForm":    forms.Status, "ConflictForm": forms.Conflict, "Error": forms.Message,
 	}
 	return a.views.render(c, status, "firm", a.page(c, d.Firm.Name, data))
 }
@@ -418,50 +393,52 @@ func (a *App) pageFirmDetail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.renderFirmDetail(c, 200, id, nil)
+	return a.renderFirmDetail(c, 200, id, firmDetailForms{Status: newForm(), Conflict: newForm()})
 }
 
-// firmDetailAction runs a change posted from the firm page: back to the
-// page with a message, or the page again with the error.
-func (a *App) firmDetailAction(c *fiber.Ctx, done string, fn func(p auth.Principal, svc *firm.Service, id int64) error) error {
-	p, err := require(c, auth.ManageFirms)
+// firmDetailAction runs a change posted from one of the firm page's forms
+// (which: "status" or "conflict", with its fields): back to the page with
+// a message, or the page again with every refused field next to it.
+func (a *App) firmDetailAction(c *fiber.Ctx, which string, fields []string, done string,
+	fn func(p auth.Principal, svc *firm.Service, id int64, form *formState) error) error {
+	p, svc, id, err := rowCall(c, auth.ManageFirms, a.firmService)
 	if err != nil {
 		return err
 	}
-	svc, err := a.firmService()
-	if err != nil {
-		return err
+	form := newForm()
+	form.read(c, fields...)
+	err = fn(p, svc, id, form)
+	if err == nil {
+		return c.Redirect("/firms/"+idText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
 	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
+	forms := firmDetailForms{Status: newForm(), Conflict: newForm()}
+	if which == "status" {
+		forms.Status = form
+	} else {
+		forms.Conflict = form
 	}
-	if err := fn(p, svc, id); err != nil {
-		var se statusError
-		if firmFormErr(err) || errors.As(err, &se) {
-			status := 422
-			if se != nil {
-				status = se.HTTPStatus()
-			}
-			return a.renderFirmDetail(c, status, id, err)
-		}
-		return err
+	var se statusError
+	switch {
+	case form.refuse(err):
+		return a.renderFirmDetail(c, 422, id, forms)
+	case errors.As(err, &se) && se.HTTPStatus() < 500:
+		forms.Message = errText(err)
+		return a.renderFirmDetail(c, se.HTTPStatus(), id, forms)
 	}
-	return c.Redirect("/firms/"+firmIDText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+	return err
 }
 
 func (a *App) pageFirmStatus(c *fiber.Ctx) error {
-	return a.firmDetailAction(c, "状态已变更", func(p auth.Principal, svc *firm.Service, id int64) error {
-		return svc.SetStatus(c.UserContext(), p, id, assign.Status(c.FormValue("status")), c.FormValue("reason"))
-	})
+	return a.firmDetailAction(c, "status", []string{"status", "reason"}, "状态已变更",
+		func(p auth.Principal, svc *firm.Service, id int64, form *formState) error {
+			return svc.SetStatus(c.UserContext(), p, id, assign.Status(form.Values["status"]), form.Values["reason"])
+		})
 }
 
 func (a *App) pageFirmConflict(c *fiber.Ctx) error {
-	return a.firmDetailAction(c, "关联关系已登记", func(p auth.Principal, svc *firm.Service, id int64) error {
-		org, err := strconv.ParseInt(c.FormValue("org_id"), 10, 64)
-		if err != nil || org <= 0 {
-			return &firmFieldErr{field: "org_id", msg: "请选择关联单位"}
-		}
-		return svc.DeclareConflict(c.UserContext(), p, id, org, c.FormValue("relation"))
-	})
+	return a.firmDetailAction(c, "conflict", []string{"org_id", "relation"}, "关联关系已登记",
+		func(p auth.Principal, svc *firm.Service, id int64, form *formState) error {
+			// An unreadable choice is no choice: the service asks for one.
+			return svc.DeclareConflict(c.UserContext(), p, id, form.int64("org_id"), form.Values["relation"])
+		})
 }

@@ -83,7 +83,7 @@ func (a *App) renderImports(c *fiber.Ctx, status int, data map[string]any) error
 	for _, k := range importer.Kinds() {
 		kinds = append(kinds, importKindOption{Code: string(k), Label: k.Label(), Sheet: k.Sheet()})
 	}
-	out := map[string]any{"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "数据导入"}}, "Kinds": kinds, "Imports": rows}
+	out := map[string]any{"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "数据导入"}}, "Kinds": kinds, "Imports": rows, "Form": newForm()}
 	for k, v := range data {
 		out[k] = v
 	}
@@ -125,12 +125,15 @@ func (a *App) importUpload(c *fiber.Ctx) error {
 		defer os.Remove(f.Name())
 		defer f.Close()
 	}
-	if err != nil {
+	if _, refused := fieldErrors(err); err != nil && !refused {
 		return err
 	}
-	kind, err := importer.ParseKind(kindText)
-	if err != nil {
-		return a.renderImports(c, 422, map[string]any{"FileError": "请选择导入的数据类型"})
+	kind, kerr := importer.ParseKind(kindText)
+	if kerr != nil {
+		err = errors.Join(err, fieldErr("kind", "请选择导入的数据类型"))
+	}
+	if form := newForm(); form.refuse(err) {
+		return a.renderImports(c, 422, map[string]any{"Form": form, "Selected": kindText})
 	}
 	ctx := c.UserContext()
 	var rep importer.Report
@@ -280,7 +283,7 @@ func spoolImport(c *fiber.Ctx) (kind, action, token, name string, f *os.File, si
 	for {
 		part, perr := mr.NextPart()
 		if errors.Is(perr, io.EOF) {
-			return kind, action, token, name, f, size, &importFieldErr{field: "file", msg: "请选择要导入的 .xlsx 文件"}
+			return kind, action, token, name, f, size, fieldErr("file", "请选择要导入的 .xlsx 文件")
 		}
 		if perr != nil {
 			return kind, action, token, name, f, size, badRequest("上传内容格式有误")
@@ -301,7 +304,7 @@ func spoolImport(c *fiber.Ctx) (kind, action, token, name string, f *os.File, si
 		name = part.FileName()
 		if name == "" {
 			part.Close()
-			return kind, action, token, name, f, size, &importFieldErr{field: "file", msg: "请选择要导入的 .xlsx 文件"}
+			return kind, action, token, name, f, size, fieldErr("file", "请选择要导入的 .xlsx 文件")
 		}
 		if f, err = os.CreateTemp("", "finreview-import-*.xlsx"); err != nil {
 			part.Close()
@@ -320,12 +323,6 @@ func spoolImport(c *fiber.Ctx) (kind, action, token, name string, f *os.File, si
 		return kind, action, token, name, f, size, nil
 	}
 }
-
-// importFieldErr is an invalid form field (422).
-type importFieldErr struct{ field, msg string }
-
-func (e *importFieldErr) Error() string { return e.msg }
-func (e *importFieldErr) Field() string { return e.field }
 
 // importUndo removes an import's rows while nothing was built on them.
 func (a *App) importUndo(c *fiber.Ctx) error {

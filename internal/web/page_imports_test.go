@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -27,13 +26,7 @@ func newImportEnv(t *testing.T) *pagesEnv {
 	t.Helper()
 	s := testenv.DB(t)
 	testenv.Demo(t, s)
-	objects := testenv.Objects(t)
-	log := slog.New(slog.DiscardHandler)
-	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
-		Services: web.FillServices(s, nil, web.Services{Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := testApp(t, s, web.Services{Imports: importer.New(importer.Options{Store: s, Objects: testenv.Objects(t), Log: slog.New(slog.DiscardHandler)})})
 	ctx := context.Background()
 	hash, err := auth.HashPassword(demo.Password)
 	if err != nil {
@@ -68,20 +61,7 @@ func xlsxBytes(t *testing.T, sheet string, rows ...[]any) []byte {
 
 func (e *pagesEnv) upload(s pagesSession, kind, action string, file []byte) (int, string) {
 	e.t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	w.WriteField("kind", kind)
-	w.WriteField("action", action)
-	fw, _ := w.CreateFormFile("file", "台账.xlsx")
-	fw.Write(file)
-	w.Close()
-	req := httptest.NewRequest("POST", "/imports/upload?_csrf="+s.csrf, &b)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	if s.cookie != nil {
-		req.AddCookie(s.cookie)
-	}
-	resp, body := e.send(req)
-	return resp.StatusCode, string(body)
+	return e.uploadWithProgress(s, kind, action, "", file)
 }
 
 func TestImportPage(t *testing.T) {
@@ -183,15 +163,18 @@ func (e *pagesEnv) uploadWithProgress(s pagesSession, kind, action, token string
 	e.t.Helper()
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
+	w.WriteField("_csrf", s.csrf)
 	w.WriteField("kind", kind)
 	w.WriteField("action", action)
 	w.WriteField("progress", token)
 	fw, _ := w.CreateFormFile("file", "台账.xlsx")
 	fw.Write(file)
 	w.Close()
-	req := httptest.NewRequest("POST", "/imports/upload?_csrf="+s.csrf, &b)
+	req := httptest.NewRequest("POST", "/imports/upload", &b)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.AddCookie(s.cookie)
+	if s.cookie != nil {
+		req.AddCookie(s.cookie)
+	}
 	resp, body := e.send(req)
 	return resp.StatusCode, string(body)
 }

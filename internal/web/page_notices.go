@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -62,10 +61,7 @@ func (a *App) profileSave(c *fiber.Ctx) error {
 		}
 	}
 	err = a.svc.Notices.SaveSettings(c.UserContext(), p, in)
-	var ve *notice.ValidationError
-	if errors.As(err, &ve) {
-		form := newForm()
-		form.fail(ve.Field(), ve.Msg)
+	if form := newForm(); form.refuse(err) {
 		return a.renderProfile(c, 422, in, form)
 	}
 	if err != nil {
@@ -112,11 +108,7 @@ func (a *App) adminNoticeAction(c *fiber.Ctx, action, msg string) error {
 	if a.svc.Notices == nil {
 		return fiber.ErrNotFound
 	}
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,43 +11,6 @@ import (
 	"finreview/internal/fee"
 	"finreview/internal/review"
 )
-
-// errNoReviewService answers when the server runs without the review service.
-var errNoReviewService = &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}
-
-// reviewService returns the review service or a 503.
-func (a *App) reviewService() (*review.Service, error) {
-	if a.svc.Reviews == nil {
-		return nil, errNoReviewService
-	}
-	return a.svc.Reviews, nil
-}
-
-// applyFieldError puts a service's field error next to its field; it
-// reports false for any other error.
-func applyFieldError(form *formState, err error) bool {
-	// Several invalid fields arrive joined; flag each of them.
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		applied := false
-		for _, e := range j.Unwrap() {
-			if applyFieldError(form, e) {
-				applied = true
-			}
-		}
-		return applied
-	}
-	var fe fieldError
-	if !errors.As(err, &fe) {
-		return false
-	}
-	field := fe.Field()
-	if field == "" {
-		form.Message = errText(err)
-	} else {
-		form.fail(field, errText(err))
-	}
-	return true
-}
 
 type pageOption struct{ Code, Label string }
 
@@ -178,11 +140,7 @@ func (a *App) renderProjectNew(c *fiber.Ctx, status int, p auth.Principal, form 
 }
 
 func (a *App) projectCreate(c *fiber.Ctx) error {
-	p, err := require(c, auth.CreateProject)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
+	p, svc, err := serviceCall(c, auth.CreateProject, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -203,7 +161,7 @@ func (a *App) projectCreate(c *fiber.Ctx) error {
 		ContractorIDs: contractorIDs}
 	proj, err := svc.CreateProject(c.UserContext(), p, in)
 	if err != nil {
-		if applyFieldError(form, err) {
+		if form.refuse(err) {
 			return a.renderProjectNew(c, 422, p, form)
 		}
 		return err
@@ -262,15 +220,7 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 }
 
 func (a *App) projectCreateReview(c *fiber.Ctx) error {
-	p, err := require(c, auth.CreateReview)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.CreateReview)
 	if err != nil {
 		return err
 	}
@@ -290,7 +240,7 @@ func (a *App) projectCreateReview(c *fiber.Ctx) error {
 			"next": flashURL(c, next, "评审任务已创建(草稿),资料已上传;核对后即可报送", "#actions")})
 	}
 	if err != nil {
-		if applyFieldError(form, err) {
+		if form.refuse(err) {
 			return a.renderProjectPage(c, 422, p, form)
 		}
 		return err

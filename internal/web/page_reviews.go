@@ -525,11 +525,7 @@ func (a *App) reviewPage(c *fiber.Ctx) error {
 // renderReview shows a review with the viewer's actions; failed carries a
 // refused transition's message, errors and entered values.
 func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
+	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -695,15 +691,7 @@ func showDraws(p auth.Principal) bool {
 // re-renders the review page with the message next to the field and the
 // values as entered.
 func (a *App) reviewTransition(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -738,9 +726,9 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	if err == nil {
 		return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s", id, url.QueryEscape("已办理:"+t.Label())), fiber.StatusSeeOther)
 	}
-	state := &actionState{Trigger: t, Values: values, Errors: map[string]string{}}
+	form := &formState{Values: values, Errors: map[string]string{}}
+	state := &actionState{Trigger: t, Values: values, Errors: form.Errors}
 	var te *workflow.TransitionError
-	var fe fieldError
 	var se statusError
 	switch {
 	case errors.Is(err, auth.ErrForbidden), errors.Is(err, review.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
@@ -749,13 +737,8 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 		state.Status, state.Message, state.Missing = 409, te.Error(), te.Missing
 	case errors.Is(err, review.ErrStale):
 		state.Status, state.Message = 409, "该评审已被他人更新,页面已刷新为最新内容;您填写的内容已保留,请确认后重新提交。"
-	case errors.As(err, &fe):
-		state.Status = 422
-		if f := fe.Field(); f != "" {
-			state.Errors[f] = errText(err)
-		} else {
-			state.Message = errText(err)
-		}
+	case form.refuse(err):
+		state.Status, state.Message = 422, form.Message
 	case errors.As(err, &se) && se.HTTPStatus() < 500:
 		state.Status, state.Message = se.HTTPStatus(), errText(err)
 	default:

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 
@@ -80,9 +79,7 @@ func (a *App) standInAdd(c *fiber.Ctx) error {
 	form.read(c, "colleague_id", "starts_on", "ends_on", "reason")
 	_, err = a.svc.StandIns.Add(c.UserContext(), p, standin.Input{ColleagueID: form.int64("colleague_id"),
 		StartsOn: form.Values["starts_on"], EndsOn: form.Values["ends_on"], Reason: form.Values["reason"]})
-	var fe *standin.FieldError
-	if errors.As(err, &fe) {
-		form.fail(fe.Field(), fe.Msg)
+	if form.refuse(err) {
 		return a.renderStandIns(c, 422, form)
 	}
 	if err != nil {
@@ -92,11 +89,7 @@ func (a *App) standInAdd(c *fiber.Ctx) error {
 }
 
 func (a *App) standInRevoke(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := signedInRow(c)
 	if err != nil {
 		return err
 	}

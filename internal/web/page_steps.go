@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -162,15 +161,7 @@ func disagreement(events []review.ReviewEvent) string {
 // expertOpinionSubmit records the drawn expert's opinion; a refusal comes
 // back on the review page with the text as typed.
 func (a *App) expertOpinionSubmit(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
 		return err
 	}
@@ -183,7 +174,7 @@ func (a *App) expertOpinionSubmit(c *fiber.Ctx) error {
 	}
 	var se statusError
 	switch {
-	case applyFieldError(form, err):
+	case form.refuse(err):
 		c.Locals(localExpertForm, form)
 		return a.renderReview(c, &actionState{Status: 422, Message: "复审意见有误,请按提示修改后重新提交。"})
 	case errors.As(err, &se) && se.HTTPStatus() == 409:
@@ -253,6 +244,3 @@ func flashURL(c *fiber.Ctx, path, msg, fragment string) string {
 	}
 	return path + "?" + q.Encode() + fragment
 }
-
-// idText is an id for a URL.
-func idText(id int64) string { return strconv.FormatInt(id, 10) }

@@ -37,40 +37,61 @@ type pagesEnv struct {
 	s   *store.Store
 }
 
-func newPagesEnv(t *testing.T, withReviews bool) *pagesEnv {
-	t.Helper()
-	s := testenv.DB(t)
-	seeded := testenv.Demo(t, s)
-	objects := testenv.Objects(t)
+// servedServices are the services serve wires over s and objects: the
+// documents, the firm library, the fees and the reviews.
+func servedServices(s *store.Store, objects *docs.ObjectStore) web.Services {
 	log := slog.New(slog.DiscardHandler)
 	docsSvc := docs.NewService(s, objects, time.Now, log)
 	firms := firm.NewService(s, time.Now)
 	bill := billing.NewService(s, time.Now)
 	reviews := review.NewService(review.Options{Store: s, Firms: firms, Billing: bill, Docs: docsSvc, Now: time.Now, Log: log,
 		ReportWorkdays: 20, IntakeWorkdays: 5})
-	if withReviews {
-		if _, err := demo.SeedReviews(context.Background(), s, reviews, objects, seeded); err != nil {
-			t.Fatalf("seed demo reviews: %v", err)
-		}
-	}
-	app, err := web.New(web.Deps{Log: log, Auth: auth.NewService(s, time.Now),
-		Services: web.FillServices(s, nil, web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc,
-			Imports: importer.New(importer.Options{Store: s, Objects: objects, Log: log})})})
+	return web.Services{Reviews: reviews, Firms: firms, Billing: bill, Docs: docsSvc}
+}
+
+// testApp is the web app over s with svc; the services svc leaves out are
+// filled in (FillServices).
+func testApp(t testing.TB, s *store.Store, svc web.Services) *web.App {
+	t.Helper()
+	app, err := web.New(web.Deps{Log: slog.New(slog.DiscardHandler), Auth: auth.NewService(s, time.Now),
+		Services: web.FillServices(s, nil, svc)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pagesEnv{t: t, app: app, s: s}
+	return app
 }
 
-func (e *pagesEnv) send(req *http.Request) (*http.Response, []byte) {
-	e.t.Helper()
-	resp, err := e.app.Fiber().Test(req, -1)
+func newPagesEnv(t *testing.T, withReviews bool) *pagesEnv {
+	t.Helper()
+	s := testenv.DB(t)
+	seeded := testenv.Demo(t, s)
+	objects := testenv.Objects(t)
+	svc := servedServices(s, objects)
+	if withReviews {
+		if _, err := demo.SeedReviews(context.Background(), s, svc.Reviews, objects, seeded); err != nil {
+			t.Fatalf("seed demo reviews: %v", err)
+		}
+	}
+	svc.Imports = importer.New(importer.Options{Store: s, Objects: objects, Log: slog.New(slog.DiscardHandler)})
+	return &pagesEnv{t: t, app: testApp(t, s, svc), s: s}
+}
+
+// sendTo answers req through app, in process, with the answer and its
+// body.
+func sendTo(t testing.TB, app *web.App, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := app.Fiber().Test(req, -1)
 	if err != nil {
-		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
+}
+
+func (e *pagesEnv) send(req *http.Request) (*http.Response, []byte) {
+	e.t.Helper()
+	return sendTo(e.t, e.app, req)
 }
 
 var pagesCSRF = regexp.MustCompile(`name="_csrf" value="([0-9a-f]+)"`)

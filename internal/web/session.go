@@ -40,35 +40,6 @@ func (a *App) requireLogin(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// csrf checks the form token on every state-changing request of a page.
-// The sign-in form uses a pre-session token kept in its own cookie.
-func (a *App) csrf(c *fiber.Ctx) error {
-	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
-		return c.Next()
-	}
-	// An upload's body is streamed by its handler, after sign-in: reading
-	// a form value here would read it whole, whatever its content type,
-	// so uploads carry the token in the query string or a header. Other
-	// bodies are already read and bounded (limitBody).
-	submitted := c.Get("X-CSRF-Token")
-	if submitted == "" {
-		submitted = c.Query("_csrf")
-	}
-	if submitted == "" && !isUpload(c) && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
-		submitted = c.FormValue("_csrf")
-	}
-	if sess, ok := c.Locals("session").(auth.Session); ok {
-		if auth.CheckCSRF(sess, submitted) {
-			return c.Next()
-		}
-	} else if pre := c.Cookies(preCSRFCookie); pre != "" && pre == submitted {
-		return c.Next()
-	}
-	return &statusErr{status: 403, code: "csrf", msg: "页面已过期或请求来源无效,请刷新页面后重试"}
-}
-
-const preCSRFCookie = "finreview_csrf"
-
 // setSessionCookie sets a browser-session cookie: it carries no expiry of
 // its own, the server ends the session (idle timeout, absolute lifetime).
 func (a *App) setSessionCookie(c *fiber.Ctx, tok string) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,13 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"finreview/internal/auth"
-	"finreview/internal/demo"
 	"finreview/internal/store"
 	"finreview/internal/web"
 )
@@ -76,117 +71,6 @@ func (k *tally) files(sel string, paths []string) chromedp.Action[chromedp.Void]
 	return chromedp.SetUploadFiles(chromedp.CSS(sel), paths)
 }
 
-// stepsBrowser is Chromium on the app of e, as in TestBrowser.
-type stepsBrowser struct {
-	t       *testing.T
-	e       *pagesEnv
-	base    string
-	ctx     context.Context
-	dialogs *atomic.Int32
-}
-
-func startStepsBrowser(t *testing.T, e *pagesEnv) *stepsBrowser {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s not found (%v): apt-get install chromium", chromiumPath, err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = e.app.Fiber().Listener(ln) }()
-	t.Cleanup(func() { _ = e.app.Fiber().ShutdownWithTimeout(5 * time.Second) })
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	bctx, cancelTimeout := context.WithTimeout(bctx, 4*time.Minute)
-	t.Cleanup(cancelTimeout)
-	b := &stepsBrowser{t: t, e: e, base: "http://" + ln.Addr().String(), dialogs: &atomic.Int32{}}
-	bctx, cancelTab := chromedp.NewContext(bctx, chromedp.WithListener(func(ev any) {
-		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
-			b.dialogs.Add(1)
-			go func() {
-				_, _ = chromedp.Call(bctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-			}()
-		}
-	}))
-	t.Cleanup(cancelTab)
-	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1366, 768)); err != nil {
-		t.Fatalf("viewport: %v", err)
-	}
-	b.ctx = bctx
-	return b
-}
-
-func (b *stepsBrowser) run(t *testing.T, step string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx, actions...); err != nil {
-		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
-		body, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("body")))
-		t.Fatalf("%s: %v (at %s: %.600s)", step, err, loc, body)
-	}
-}
-
-func (b *stepsBrowser) login(t *testing.T, user string) {
-	t.Helper()
-	b.run(t, "sign in as "+user,
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
-			return err
-		}),
-		chromedp.Navigate(b.base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), user),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), demo.Password),
-		chromedp.Click(chromedp.CSS(`form[action^="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav.sidenav`)),
-	)
-}
-
-func (b *stepsBrowser) eval(t *testing.T, js string) string {
-	t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", js, err)
-	}
-	return v
-}
-
-func (b *stepsBrowser) reviewID(t *testing.T, code, kind string) int64 {
-	t.Helper()
-	rows, _, err := b.e.s.Reviews(context.Background(), store.Scope{All: true}, store.ReviewFilter{Search: code, Kind: kind, Limit: 5})
-	if err != nil || len(rows) == 0 {
-		t.Fatalf("review %s %s: %v", code, kind, err)
-	}
-	return rows[0].ID
-}
-
-func (b *stepsBrowser) review(t *testing.T, id int64) store.Review {
-	t.Helper()
-	r, err := b.e.s.Review(context.Background(), store.Scope{All: true}, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 // writeFiles makes small PDFs to upload.
 func writeFiles(t *testing.T, names ...string) []string {
 	t.Helper()
@@ -223,7 +107,7 @@ func auditActions(t *testing.T, s *store.Store, reviewID int64) map[string]int {
 // from the to-do list (≤ 3).
 func TestBrowserSteps(t *testing.T) {
 	e := newPagesEnv(t, true)
-	b := startStepsBrowser(t, e)
+	b := startBrowser(t, e, nil)
 	ctx := context.Background()
 
 	t.Run("unit registers, creates, uploads three documents and submits in at most 12", func(t *testing.T) {

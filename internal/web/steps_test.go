@@ -60,8 +60,8 @@ func TestStepsWithoutScripts(t *testing.T) {
 	if !strings.Contains(page, `data-testid="missing-upload"`) || !strings.Contains(page, `id="upload"`) {
 		t.Fatal("no upload link in the still-missing box or no upload panel")
 	}
-	mb, ct := multipartBody([][2]string{{"category", "submission"}}, "结算书.pdf", pdfContent("结算书"))
-	req := httptest.NewRequest("POST", fmt.Sprintf("/reviews/%d/upload?_csrf=%s&back=review", id, unit.csrf), mb)
+	mb, ct := multipartBody([][2]string{{"_csrf", unit.csrf}, {"category", "submission"}}, "结算书.pdf", pdfContent("结算书"))
+	req := httptest.NewRequest("POST", fmt.Sprintf("/reviews/%d/upload?back=review", id), mb)
 	req.Header.Set("Content-Type", ct)
 	req.AddCookie(unit.cookie)
 	resp, _ = e.send(req)

@@ -83,13 +83,7 @@ func uploadParts(t *testing.T, size int, partHeader textproto.MIMEHeader) (prefi
 func TestUploadCutOffOverHTTP(t *testing.T) {
 	e := newDocEnv(t, nil)
 	rid := e.review("LH-2026-007", "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = e.app.Fiber().Listener(ln) }()
-	defer func() { _ = e.app.Fiber().Shutdown() }()
-	addr, token := ln.Addr().String(), e.token("jianshe")
+	addr, token := serveOn(t, e.app), e.token("jianshe")
 	const size = 3 << 20
 
 	nothingLeft := func(t *testing.T) {

@@ -18,16 +18,6 @@ document.addEventListener('change', function (e) {
   var r = s.form.querySelector('[data-override-reason]');
   if (r) { r.hidden = s.value === ''; }
 });
-// An upload form carries its CSRF token in its action URL (the body is
-// streamed, never parsed for it); when the server answers a refused upload
-// with the page itself, take the token out of the address bar, history and
-// later Referer headers by showing the page's own address.
-(function () {
-  if (!/[?&]_csrf=/.test(window.location.search) || !window.history.replaceState) { return; }
-  var f = document.querySelector('form[data-page]');
-  var clean = f ? f.getAttribute('data-page') : window.location.pathname;
-  window.history.replaceState(null, '', clean + window.location.hash);
-})();
 // Data import: while a large file is uploaded, checked or committed, the
 // page polls the server for the rows read so far and shows them on a bar.
 document.addEventListener('submit', function (e) {

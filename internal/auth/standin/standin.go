@@ -67,43 +67,51 @@ func (s *Service) Add(ctx context.Context, p auth.Principal, in Input) (store.St
 	if p.UserID == 0 || p.Role == auth.System {
 		return store.StandIn{}, auth.ErrForbidden
 	}
-	if in.ColleagueID == 0 {
-		return store.StandIn{}, &FieldError{Name: "colleague_id", Msg: "请选择代办的同事"}
-	}
-	if in.ColleagueID == p.UserID {
-		return store.StandIn{}, &FieldError{Name: "colleague_id", Msg: "不能委托给本人"}
-	}
-	c, err := s.store.User(ctx, in.ColleagueID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.StandIn{}, &FieldError{Name: "colleague_id", Msg: "同事不存在"}
-	}
-	if err != nil {
-		return store.StandIn{}, err
-	}
-	if !c.Active || auth.Role(c.Role) != p.Role || c.OrgID != p.OrgID || c.JurisdictionID != p.JurisdictionID {
-		return store.StandIn{}, &FieldError{Name: "colleague_id", Msg: "只能委托给本单位同一岗位的在用同事"}
-	}
-	starts, err := calendar.ParseDate(strings.TrimSpace(in.StartsOn))
-	if err != nil {
-		return store.StandIn{}, &FieldError{Name: "starts_on", Msg: "开始日期应为 YYYY-MM-DD 格式的真实日期"}
-	}
-	ends, err := calendar.ParseDate(strings.TrimSpace(in.EndsOn))
-	if err != nil {
-		return store.StandIn{}, &FieldError{Name: "ends_on", Msg: "结束日期应为 YYYY-MM-DD 格式的真实日期"}
+	// Every field is checked before answering, so that the form flags
+	// all its refused fields at once.
+	var colleagueErr, startsErr, endsErr, reasonErr error
+	var c store.User
+	switch {
+	case in.ColleagueID == 0:
+		colleagueErr = &FieldError{Name: "colleague_id", Msg: "请选择代办的同事"}
+	case in.ColleagueID == p.UserID:
+		colleagueErr = &FieldError{Name: "colleague_id", Msg: "不能委托给本人"}
+	default:
+		var err error
+		c, err = s.store.User(ctx, in.ColleagueID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			colleagueErr = &FieldError{Name: "colleague_id", Msg: "同事不存在"}
+		case err != nil:
+			return store.StandIn{}, err
+		case !c.Active || auth.Role(c.Role) != p.Role || c.OrgID != p.OrgID || c.JurisdictionID != p.JurisdictionID:
+			colleagueErr = &FieldError{Name: "colleague_id", Msg: "只能委托给本单位同一岗位的在用同事"}
+		}
 	}
 	now := s.now()
-	if starts.Compare(calendar.DateOf(now)) < 0 {
-		return store.StandIn{}, &FieldError{Name: "starts_on", Msg: "开始日期不能早于今天"}
+	starts, err := calendar.ParseDate(strings.TrimSpace(in.StartsOn))
+	switch {
+	case err != nil:
+		startsErr = &FieldError{Name: "starts_on", Msg: "开始日期应为 YYYY-MM-DD 格式的真实日期"}
+	case starts.Compare(calendar.DateOf(now)) < 0:
+		startsErr = &FieldError{Name: "starts_on", Msg: "开始日期不能早于今天"}
 	}
-	if ends.Compare(starts) < 0 {
-		return store.StandIn{}, &FieldError{Name: "ends_on", Msg: "结束日期不能早于开始日期"}
-	}
-	if ends.Compare(starts.AddDays(MaxDays-1)) > 0 {
-		return store.StandIn{}, &FieldError{Name: "ends_on", Msg: fmt.Sprintf("委托期限最长 %d 天", MaxDays)}
+	ends, err := calendar.ParseDate(strings.TrimSpace(in.EndsOn))
+	switch {
+	case err != nil:
+		endsErr = &FieldError{Name: "ends_on", Msg: "结束日期应为 YYYY-MM-DD 格式的真实日期"}
+	case startsErr != nil:
+	case ends.Compare(starts) < 0:
+		endsErr = &FieldError{Name: "ends_on", Msg: "结束日期不能早于开始日期"}
+	case ends.Compare(starts.AddDays(MaxDays-1)) > 0:
+		endsErr = &FieldError{Name: "ends_on", Msg: fmt.Sprintf("委托期限最长 %d 天", MaxDays)}
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 200 || !utf8.ValidString(reason) {
-		return store.StandIn{}, &FieldError{Name: "reason", Msg: "请填写事由(最多 200 字)"}
+		reasonErr = &FieldError{Name: "reason", Msg: "请填写事由(最多 200 字)"}
+	}
+	if err := errors.Join(colleagueErr, startsErr, endsErr, reasonErr); err != nil {
+		return store.StandIn{}, err
 	}
 	si := store.StandIn{UserID: p.UserID, StandInID: c.ID, StartsOn: starts.String(), EndsOn: ends.String(), Reason: reason,
 		CreatedAt: now, UserName: p.Name, StandInName: c.DisplayName}

@@ -3,6 +3,7 @@ package notice
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -146,14 +147,13 @@ func (s *Service) SetContact(ctx context.Context, p auth.Principal, phone, email
 
 // SaveSettings validates and stores the principal's settings.
 func (s *Service) SaveSettings(ctx context.Context, p auth.Principal, in Settings) error {
+	// Every field is checked before answering, so that the form flags all
+	// its refused fields at once.
+	errs := make([]error, 4)
 	phone, err := NormalizePhone(in.Phone)
-	if err != nil {
-		return err
-	}
+	errs[0] = err
 	email, err := NormalizeEmail(in.Email)
-	if err != nil {
-		return err
-	}
+	errs[1] = err
 	ns := store.NoticeSettings{Contact: store.Contact{UserID: p.UserID, Phone: phone, Email: email, EmailDigest: in.Digest},
 		OptOuts: map[string]bool{}}
 	switch in.QuietMode {
@@ -163,18 +163,22 @@ func (s *Service) SaveSettings(ctx context.Context, p auth.Principal, in Setting
 	case "custom":
 		q, err := ParseQuiet(in.Quiet)
 		if err != nil || q.String() == "" {
-			return &ValidationError{"quiet", "免打扰时段应为 HH:MM-HH:MM,例如 22:00-07:00"}
+			errs[2] = &ValidationError{"quiet", "免打扰时段应为 HH:MM-HH:MM,例如 22:00-07:00"}
 		}
 		ns.SMSQuiet = sql.NullString{String: q.String(), Valid: true}
 	default:
-		return &ValidationError{"quiet_mode", "请选择免打扰方式"}
+		errs[2] = &ValidationError{"quiet_mode", "请选择免打扰方式"}
 	}
 	for k := range in.Off {
 		kind, ch, _ := strings.Cut(k, "/")
 		if choiceKind(kind) != Kind(kind) || (Channel(ch) != Email && Channel(ch) != SMS) {
-			return &ValidationError{"channels", "未知的通知类型或渠道:" + k}
+			errs[3] = &ValidationError{"channels", "未知的通知类型或渠道:" + k}
+			break
 		}
 		ns.OptOuts[k] = true
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	return s.st.InTx(ctx, func(q *store.Queries) error {
 		if err := q.SetNoticeSettings(ctx, ns); err != nil {

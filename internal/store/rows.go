@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+)
+
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// queryAll runs query on db and returns every row, scanned by scan.
+func queryAll[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	var out []T
+	err := queryEach(ctx, db, scan, func(v T) error {
+		out = append(out, v)
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// queryEach runs query on db and calls fn with every row in order,
+// scanned by scan; an error of fn's stops it.
+func queryEach[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error), fn func(T) error, query string, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// scanValue scans a row of one column.
+func scanValue[T any](s scanner) (T, error) {
+	var v T
+	err := s.Scan(&v)
+	return v, err
+}
+
+// optional turns a read that may find nothing (ErrNotFound) into a
+// pointer, nil then.
+func optional[T any](v T, err error) (*T, error) {
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// changed returns none when an UPDATE or DELETE changed no row, and the
+// statement's own error otherwise.
+func changed(res sql.Result, err error, none error) error {
+	if err != nil {
+		return translate(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
+}
+
+// ids runs a query of one column of ids and returns them.
+func (q *Queries) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	return queryAll(ctx, q.db, scanValue[int64], query, args...)
+}
+
+// anyArgs returns values as statement arguments.
+func anyArgs[T any](values []T) []any {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return args
+}
+
+// insertRows inserts rows with one multi-row INSERT per 500 rows; head is
+// the statement up to VALUES.
+func (q *Queries) insertRows(ctx context.Context, head string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), 500)
+		query, args := valuesStatement(head, rows[:n])
+		if _, err := q.db.ExecContext(ctx, query, args...); err != nil {
+			return translate(err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// valuesStatement is head followed by one VALUES tuple per row, and the
+// rows' values as its arguments.
+func valuesStatement(head string, rows [][]any) (string, []any) {
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteString(" VALUES ")
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	row := "(" + placeholders(len(rows[0])) + ")"
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+		args = append(args, r...)
+	}
+	return b.String(), args
+}
+
+// placeholders returns n comma-separated question marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

@@ -1,0 +1,50 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
+)
+
+// Handlers start alike: the signed-in principal allowed an action, then
+// the service they call, then, for a handler on one row, the route's id.
+// A service the server runs without answers 503 (statusErr), which the one
+// error handler shows as the page's error on pages and as the JSON error
+// on the API.
+
+// serviceCall returns the principal allowed act and the service.
+func serviceCall[S any](c *fiber.Ctx, act auth.Action, service func() (S, error)) (auth.Principal, S, error) {
+	var svc S
+	p, err := require(c, act)
+	if err == nil {
+		svc, err = service()
+	}
+	return p, svc, err
+}
+
+// rowCall is serviceCall on the row the route's id names.
+func rowCall[S any](c *fiber.Ctx, act auth.Action, service func() (S, error)) (auth.Principal, S, int64, error) {
+	p, svc, err := serviceCall(c, act, service)
+	if err != nil {
+		return p, svc, 0, err
+	}
+	id, err := idParam(c, "id")
+	return p, svc, id, err
+}
+
+// signedInRow is the signed-in principal and the route's id, for a
+// handler whose service decides who may act on the row.
+func signedInRow(c *fiber.Ctx) (auth.Principal, int64, error) {
+	p, err := mustPrincipal(c)
+	if err != nil {
+		return p, 0, err
+	}
+	id, err := idParam(c, "id")
+	return p, id, err
+}
+
+// idText is an id as text: in an address, and as the opaque string JSON
+// clients see.
+func idText(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/input"
+)
+
+// A service refuses a request's bad fields all at once: one typed field
+// error (anything with a Field method: input.FieldError, the services' own
+// FieldError types, auth.FieldErrors), or several joined (errors.Join, or
+// any error with Unwrap() []error). fieldErrors reads them back for the
+// forms, which show each message next to its field, and for the API,
+// whose 422 lists them all.
+
+// fieldMsg is one refused field with its Chinese message; Field is empty
+// for a refusal of the request as a whole.
+type fieldMsg struct{ Field, Msg string }
+
+// fieldErrors lists the refused fields err carries, in the order the
+// service found them; ok is false unless every error in err is a field's.
+// A field error wrapped with context (fmt.Errorf("%s: %w", …)) keeps its
+// context in the message unless it has a Message of its own.
+func fieldErrors(err error) (out []fieldMsg, ok bool) {
+	if err == nil {
+		return nil, false
+	}
+	return fieldErrorsOf(err, err)
+}
+
+func fieldErrorsOf(err, shown error) ([]fieldMsg, bool) {
+	if j, isJoin := err.(interface{ Unwrap() []error }); isJoin {
+		var out []fieldMsg
+		for _, e := range j.Unwrap() {
+			fs, ok := fieldErrorsOf(e, e)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, fs...)
+		}
+		return out, len(out) > 0
+	}
+	if fe, isField := err.(fieldError); isField {
+		return []fieldMsg{{fe.Field(), errText(shown)}}, true
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		return fieldErrorsOf(inner, shown)
+	}
+	return nil, false
+}
+
+// fieldErr is a refusal of one form field decided by the web layer
+// itself (a number or a date that does not parse).
+func fieldErr(field, msg string) error { return &input.FieldError{Name: field, Msg: msg} }
+
+// formState carries a form's entered values and its errors by field, so a
+// page re-rendered after a validation error keeps what was typed.
+type formState struct {
+	Values  map[string]string
+	Errors  map[string]string
+	Message string
+}
+
+func newForm() *formState {
+	return &formState{Values: map[string]string{}, Errors: map[string]string{}}
+}
+
+// fail records an error under a field.
+func (f *formState) fail(field, msg string) {
+	if _, ok := f.Errors[field]; !ok {
+		f.Errors[field] = msg
+	}
+}
+
+func (f *formState) ok() bool { return len(f.Errors) == 0 && f.Message == "" }
+
+// read copies the named form fields, trimmed, into Values.
+func (f *formState) read(c *fiber.Ctx, names ...string) {
+	for _, n := range names {
+		f.Values[n] = strings.TrimSpace(c.FormValue(n))
+	}
+}
+
+// line applies the one text rule (input.Line) to a field read into the
+// form, of at most max characters.
+func (f *formState) line(name string, max int) {
+	if err := input.Line(name, f.Values[name], max); err != nil {
+		f.fail(name, errText(err))
+	}
+}
+
+// refuse puts every refused field of err next to its field (a refusal
+// of the whole request becomes the form's message) and reports whether
+// err was such a refusal; any other error is left to the caller.
+func (f *formState) refuse(err error) bool {
+	fs, ok := fieldErrors(err)
+	for _, fm := range fs {
+		if fm.Field == "" {
+			f.Message = fm.Msg
+		} else {
+			f.fail(fm.Field, fm.Msg)
+		}
+	}
+	return ok
+}
+
+func (f *formState) int64(name string) int64 {
+	n, _ := strconv.ParseInt(f.Values[name], 10, 64)
+	return n
+}
