@@ -232,26 +232,6 @@ func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int
 	return resp.StatusCode, nil
 }
 
-// ensureReviews tops the bench database up to n reviews of the demo unit,
-// in the states and kinds of benchReviewList.
-func (h *harness) ensureReviews(ctx context.Context, n int) error {
-	var have int
-	if err := h.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM reviews").Scan(&have); err != nil {
-		return err
-	}
-	states := []string{"in_review", "concluded", "archived", "delegated", "opinion_sent"}
-	kinds := []string{"settlement", "budget", "final_accounts", "change"}
-	for i := 0; have < n; i++ {
-		k := min(5000, n-have)
-		if _, err := h.reviewFixture(ctx, k, states[i%len(states)], kinds[i%len(kinds)], i%2 == 0); err != nil {
-			return err
-		}
-		have += k
-	}
-	_, err := h.db.ExecContext(ctx, "ANALYZE TABLE reviews")
-	return err
-}
-
 // stepStats collects one step's latencies by kind.
 type stepStats struct {
 	mu     sync.Mutex
@@ -303,7 +283,7 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 		return nil, err
 	}
 	var fx dayFixture
-	rows, err := h.db.QueryContext(ctx, `SELECT r.id FROM reviews r JOIN projects p ON p.id = r.project_id
+	rows, err := h.db.QueryContext(ctx, `SELECT r.id FROM reviews r JOIN projects p ON p.unit_org_id = r.unit_org_id
 		WHERE p.code = 'LH-2026-001' ORDER BY r.id`)
 	if err != nil {
 		return nil, err
@@ -335,6 +315,9 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 		return nil, err
 	}
 	if fx.inReview, err = h.reviewFixture(ctx, 2*maxUsers, "in_review", "settlement", true); err != nil {
+		return nil, err
+	}
+	if err := h.dayHistory(ctx, append(append([]int64(nil), fx.drafts...), fx.inReview...)); err != nil {
 		return nil, err
 	}
 	if err := h.db.QueryRowContext(ctx, `SELECT username FROM users WHERE role = 'intermediary'
