@@ -281,12 +281,18 @@ func (a *App) apiDocumentContent(c *fiber.Ctx) error {
 	return a.sendDocument(c, docs.ActionDownload)
 }
 
-func (a *App) apiDocumentVersions(c *fiber.Ctx) error {
+// documentVersions is docsCall and every version of the route's document.
+func (a *App) documentVersions(c *fiber.Ctx) (auth.Principal, *docs.Service, int64, []docs.Document, error) {
 	p, svc, id, err := a.docsCall(c)
 	if err != nil {
-		return err
+		return p, svc, id, nil, err
 	}
 	list, err := svc.Versions(c.UserContext(), p, id)
+	return p, svc, id, list, err
+}
+
+func (a *App) apiDocumentVersions(c *fiber.Ctx) error {
+	_, _, _, list, err := a.documentVersions(c)
 	if err != nil {
 		return err
 	}
@@ -437,16 +443,24 @@ func (a *App) apiReviewPapers(c *fiber.Ctx) error {
 	return sendList(c, list, len(list), paperJSON)
 }
 
-func (a *App) apiSearchPapers(c *fiber.Ctx) error {
+// paperSearchCall is how a search of the papers starts: the signed-in
+// principal (the service scopes what they see), the documents service and
+// the page asked for.
+func (a *App) paperSearchCall(c *fiber.Ctx) (auth.Principal, *docs.Service, paging, error) {
 	p, err := mustPrincipal(c)
 	if err != nil {
-		return err
+		return p, nil, paging{}, err
 	}
 	svc, err := a.docsService()
 	if err != nil {
-		return err
+		return p, nil, paging{}, err
 	}
 	pg, err := pageParams(c)
+	return p, svc, pg, err
+}
+
+func (a *App) apiSearchPapers(c *fiber.Ctx) error {
+	p, svc, pg, err := a.paperSearchCall(c)
 	if err != nil {
 		return err
 	}

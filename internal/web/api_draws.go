@@ -45,12 +45,8 @@ func flexInt(v any, field string, def int) (int, error) {
 }
 
 func (a *App) apiCreateDraw(c *fiber.Ctx) error {
-	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
+	p, svc, id, body, err := a.reviewBody(c)
 	if err != nil {
-		return err
-	}
-	var body map[string]any
-	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
 	purpose, _ := flexString(body["purpose"])
@@ -71,11 +67,7 @@ func (a *App) apiCreateDraw(c *fiber.Ctx) error {
 }
 
 func (a *App) apiListDraws(c *fiber.Ctx) error {
-	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	ds, err := svc.Draws(c.UserContext(), p, id)
+	ds, err := rowRead(c, auth.ViewReviews, a.reviewService, (*review.Service).Draws)
 	if err != nil {
 		return err
 	}
@@ -83,11 +75,7 @@ func (a *App) apiListDraws(c *fiber.Ctx) error {
 }
 
 func (a *App) apiGetDraw(c *fiber.Ctx) error {
-	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	d, err := svc.DrawByID(c.UserContext(), p, id)
+	d, err := rowRead(c, auth.ViewReviews, a.reviewService, (*review.Service).DrawByID)
 	if err != nil {
 		return err
 	}
@@ -117,12 +105,19 @@ func (a *App) apiVerifyDraw(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"ok": ok, "seed": strconv.FormatUint(d.Seed, 10)})
 }
 
-func (a *App) apiScoreExpert(c *fiber.Ctx) error {
+// expertCall is reviewCall on the review the route names and the expert
+// its eid names.
+func (a *App) expertCall(c *fiber.Ctx) (auth.Principal, *review.Service, int64, int64, error) {
 	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
-		return err
+		return p, svc, id, 0, err
 	}
 	eid, err := idParam(c, "eid")
+	return p, svc, id, eid, err
+}
+
+func (a *App) apiScoreExpert(c *fiber.Ctx) error {
+	p, svc, id, eid, err := a.expertCall(c)
 	if err != nil {
 		return err
 	}

@@ -90,17 +90,22 @@ func flexString(v any) (string, bool) {
 
 func money(d interface{ StringFixed(int32) string }) string { return d.StringFixed(2) }
 
-// reviewJSON is the API form of a review (API.md).
-func reviewJSON(v review.View) fiber.Map {
-	r := v.Review
-	var audited any
+// auditedAndFirmJSON is a review's audited amount (null until audited) and
+// its firm (null until one is delegated), alike in both forms of a review.
+func auditedAndFirmJSON(r review.Review) (audited, firm any) {
 	if r.AuditedAmount.Valid {
 		audited = r.AuditedAmount.Decimal.StringFixed(2)
 	}
-	var firmObj any
 	if r.FirmID != 0 {
-		firmObj = fiber.Map{"id": idText(r.FirmID), "name": r.FirmName}
+		firm = fiber.Map{"id": idText(r.FirmID), "name": r.FirmName}
 	}
+	return audited, firm
+}
+
+// reviewJSON is the API form of a review (API.md).
+func reviewJSON(v review.View) fiber.Map {
+	r := v.Review
+	audited, firmObj := auditedAndFirmJSON(r)
 	var dl any
 	if v.Deadline != nil {
 		dl = fiber.Map{"kind": fmt.Sprint(v.Deadline.Kind), "due_at": v.Deadline.DueAt.In(shanghai).Format(time.RFC3339)}
@@ -177,14 +182,7 @@ func reviewJSON(v review.View) fiber.Map {
 
 // reviewListJSON is the short form of a review in lists.
 func reviewListJSON(r review.Review) fiber.Map {
-	var audited any
-	if r.AuditedAmount.Valid {
-		audited = r.AuditedAmount.Decimal.StringFixed(2)
-	}
-	var firmObj any
-	if r.FirmID != 0 {
-		firmObj = fiber.Map{"id": idText(r.FirmID), "name": r.FirmName}
-	}
+	audited, firmObj := auditedAndFirmJSON(r)
 	return fiber.Map{
 		"id": idText(r.ID), "project_id": idText(r.ProjectID), "project_code": r.ProjectCode, "project_name": r.ProjectName,
 		"kind": r.Kind, "state": r.State, "state_label": r.State.Label(), "version": r.Version, "round": r.Round,
@@ -293,24 +291,27 @@ func (a *App) apiListReviews(c *fiber.Ctx) error {
 }
 
 func (a *App) apiGetReview(c *fiber.Ctx) error {
-	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	v, err := svc.Get(c.UserContext(), p, id)
+	v, err := rowRead(c, auth.ViewReviews, a.reviewService, (*review.Service).Get)
 	if err != nil {
 		return err
 	}
 	return c.JSON(reviewJSON(v))
 }
 
-func (a *App) apiFireReview(c *fiber.Ctx) error {
+// reviewBody is reviewCall on a POST whose body is one JSON object.
+func (a *App) reviewBody(c *fiber.Ctx) (auth.Principal, *review.Service, int64, map[string]any, error) {
 	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
 	if err != nil {
-		return err
+		return p, svc, id, nil, err
 	}
 	var body map[string]any
-	if err := decodeJSON(c, &body); err != nil {
+	err = decodeJSON(c, &body)
+	return p, svc, id, body, err
+}
+
+func (a *App) apiFireReview(c *fiber.Ctx) error {
+	p, svc, id, body, err := a.reviewBody(c)
+	if err != nil {
 		return err
 	}
 	in := review.FireInput{Params: map[string]string{}}
@@ -358,11 +359,7 @@ func (a *App) apiFireReview(c *fiber.Ctx) error {
 }
 
 func (a *App) apiReviewEvents(c *fiber.Ctx) error {
-	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	evs, err := svc.Events(c.UserContext(), p, id)
+	evs, err := rowRead(c, auth.ViewReviews, a.reviewService, (*review.Service).Events)
 	if err != nil {
 		return err
 	}

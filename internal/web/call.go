@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,6 +33,18 @@ func rowCall[S any](c *fiber.Ctx, act auth.Action, service func() (S, error)) (a
 	}
 	id, err := idParam(c, "id")
 	return p, svc, id, err
+}
+
+// rowRead is rowCall for a handler that only reads: read, a method of the
+// service, is asked for what the route's row shows.
+func rowRead[S, T any](c *fiber.Ctx, act auth.Action, service func() (S, error),
+	read func(S, context.Context, auth.Principal, int64) (T, error)) (T, error) {
+	p, svc, id, err := rowCall(c, act, service)
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return read(svc, c.UserContext(), p, id)
 }
 
 // signedInRow is the signed-in principal and the route's id, for a

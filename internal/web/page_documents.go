@@ -174,11 +174,16 @@ func (a *App) documentUpload(c *fiber.Ctx) error {
 }
 
 func (a *App) documentDownload(c *fiber.Ctx) error {
-	action := docs.ActionDownload
+	return a.sendDocument(c, downloadAction(c))
+}
+
+// downloadAction is how a download link asks for the bytes: shown in the
+// browser with ?inline=1, else saved.
+func downloadAction(c *fiber.Ctx) string {
 	if c.Query("inline") == "1" {
-		action = docs.ActionView
+		return docs.ActionView
 	}
-	return a.sendDocument(c, action)
+	return docs.ActionDownload
 }
 
 func (a *App) documentThumb(c *fiber.Ctx) error {
@@ -186,11 +191,7 @@ func (a *App) documentThumb(c *fiber.Ctx) error {
 }
 
 func (a *App) documentVersionsPage(c *fiber.Ctx) error {
-	p, svc, id, err := a.docsCall(c)
-	if err != nil {
-		return err
-	}
-	list, err := svc.Versions(c.UserContext(), p, id)
+	p, svc, id, list, err := a.documentVersions(c)
 	if err != nil {
 		return err
 	}
@@ -237,24 +238,12 @@ func (a *App) paperPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	action := docs.ActionDownload
-	if c.Query("inline") == "1" {
-		action = docs.ActionView
-	}
-	return sendStream(c, d, rc, action)
+	return sendStream(c, d, rc, downloadAction(c))
 }
 
 // papersPage searches the papers by 文号.
 func (a *App) papersPage(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	svc, err := a.docsService()
-	if err != nil {
-		return err
-	}
-	pg, err := pageParams(c)
+	p, svc, pg, err := a.paperSearchCall(c)
 	if err != nil {
 		return err
 	}

@@ -159,11 +159,7 @@ func (a *App) pageDrawVerify(c *fiber.Ctx) error {
 }
 
 func (a *App) pageExpertScore(c *fiber.Ctx) error {
-	p, svc, id, err := a.reviewCall(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	eid, err := idParam(c, "eid")
+	p, svc, id, eid, err := a.expertCall(c)
 	if err != nil {
 		return err
 	}

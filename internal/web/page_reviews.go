@@ -240,11 +240,7 @@ func sortLinks(c *fiber.Ctx, form *formState) map[string]reviewSortLink {
 const reviewListCountTo = 10000
 
 func (a *App) reviewList(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
+	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
 	if err != nil {
 		return err
 	}
@@ -290,11 +286,7 @@ const maxExportRows = 200000
 // status: the download ends unfinished (an unreadable file) and the error
 // is logged.
 func (a *App) reviewExport(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
-	if err != nil {
-		return err
-	}
-	svc, err := a.reviewService()
+	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
 	if err != nil {
 		return err
 	}
