@@ -15,25 +15,16 @@ type Review struct {
 	ID              int64
 	ProjectID       int64
 	Kind            string
-	State           workflow.State
 	Version         int
-	Round           int
 	JurisdictionID  int64
 	UnitOrgID       int64
 	SubmittedAmount decimal.Decimal
-	AuditedAmount   decimal.NullDecimal
-	FirmID          int64
-	SupervisorID    int64
-	Suspended       bool
-	AppealUsed      bool
-	Outcome         string
-	FeeScheduleID   int64
-	DelegatedAt     sql.NullTime
-	SubmittedAt     sql.NullTime
-	ConcludedAt     sql.NullTime
-	CreatedBy       int64
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// ReviewChange is the part of the row a transition writes: state,
+	// round, audited amount, firm, supervisor, flags and dates.
+	ReviewChange
+	CreatedBy int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// ImportID is the import that brought a concluded review in from the
 	// bureau's old registers (0: made here); such a review is read-only.
 	ImportID int64
@@ -166,9 +157,7 @@ func (q *Queries) UpdateReview(ctx context.Context, id int64, version int, c Rev
 
 // Change returns the writable part of a review, to modify and pass to UpdateReview.
 func (r Review) Change() ReviewChange {
-	return ReviewChange{State: r.State, Round: r.Round, AuditedAmount: r.AuditedAmount, FirmID: r.FirmID,
-		SupervisorID: r.SupervisorID, Suspended: r.Suspended, AppealUsed: r.AppealUsed, Outcome: r.Outcome,
-		FeeScheduleID: r.FeeScheduleID, DelegatedAt: r.DelegatedAt, SubmittedAt: r.SubmittedAt, ConcludedAt: r.ConcludedAt}
+	return r.ReviewChange
 }
 
 // UpdateSubmittedAmount changes a draft's submitted amount.

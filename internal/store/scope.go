@@ -16,24 +16,27 @@ type Scope struct {
 
 // reviewWhere returns the SQL condition (over alias r, with project alias p)
 // limiting reviews to the scope.
-func (s Scope) reviewWhere() (string, []any) {
-	return s.where(scopeColumns{
-		jurisdiction: "r.jurisdiction_id = ?",
-		firm:         "r.firm_id = ?",
-		unit:         "r.unit_org_id = ?",
-		project:      "r.project_id",
-		expert:       "r.id IN (SELECT re.review_id FROM review_experts re JOIN experts e ON e.id = re.expert_id WHERE e.user_id = ?)",
-	})
-}
+func (s Scope) reviewWhere() (string, []any) { return s.where(reviewScopeColumns) }
 
 // projectWhere limits projects (alias p) to the scope.
-func (s Scope) projectWhere() (string, []any) {
-	return s.where(scopeColumns{
-		jurisdiction: "p.jurisdiction_id = ?",
-		firm:         "p.id IN (SELECT project_id FROM reviews WHERE firm_id = ?)",
-		unit:         "p.unit_org_id = ?",
-		project:      "p.id",
-	})
+func (s Scope) projectWhere() (string, []any) { return s.where(projectScopeColumns) }
+
+// reviewScopeColumns are the scope's conditions over reviews.
+var reviewScopeColumns = scopeColumns{
+	jurisdiction: "r.jurisdiction_id = ?",
+	firm:         "r.firm_id = ?",
+	unit:         "r.unit_org_id = ?",
+	project:      "r.project_id",
+	expert:       "r.id IN (SELECT re.review_id FROM review_experts re JOIN experts e ON e.id = re.expert_id WHERE e.user_id = ?)",
+}
+
+// projectScopeColumns are the scope's conditions over projects; experts
+// see none.
+var projectScopeColumns = scopeColumns{
+	jurisdiction: "p.jurisdiction_id = ?",
+	firm:         "p.id IN (SELECT project_id FROM reviews WHERE firm_id = ?)",
+	unit:         "p.unit_org_id = ?",
+	project:      "p.id",
 }
 
 // scopeColumns are the conditions of a scope over one kind of row: each
@@ -44,13 +47,24 @@ type scopeColumns struct {
 	jurisdiction, firm, unit, project, expert string
 }
 
-// where returns the condition of the scope over rows described by c.
-func (s Scope) where(c scopeColumns) (string, []any) {
+// allOrNone is the condition of a scope that sees nothing (None wins) or
+// everything, and whether the scope is one of those.
+func (s Scope) allOrNone() (string, bool) {
 	switch {
 	case s.None:
-		return "1=0", nil
+		return "1=0", true
 	case s.All:
-		return "1=1", nil
+		return "1=1", true
+	}
+	return "", false
+}
+
+// where returns the condition of the scope over rows described by c.
+func (s Scope) where(c scopeColumns) (string, []any) {
+	if w, ok := s.allOrNone(); ok {
+		return w, nil
+	}
+	switch {
 	case s.JurisdictionID != 0:
 		return c.jurisdiction, []any{s.JurisdictionID}
 	case s.FirmID != 0:
@@ -120,11 +134,10 @@ func (s Scope) auditWhere() (string, []any) {
 // jurisdiction, its own unit, or, for a competent department, the units
 // under it (parent_id) or whose projects it already oversees.
 func (s Scope) unitWhere() (string, []any) {
+	if w, ok := s.allOrNone(); ok {
+		return w, nil
+	}
 	switch {
-	case s.None:
-		return "1=0", nil
-	case s.All:
-		return "1=1", nil
 	case s.JurisdictionID != 0:
 		return "o.jurisdiction_id = ?", []any{s.JurisdictionID}
 	case s.UnitID != 0:

@@ -226,7 +226,7 @@ func insertReview(t *testing.T, s *store.Store) store.Review {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := store.Review{ProjectID: pid, Kind: "settlement", State: workflow.Draft, Version: 1, Round: 1,
+	r := store.Review{ProjectID: pid, Kind: "settlement", Version: 1, ReviewChange: store.ReviewChange{State: workflow.Draft, Round: 1},
 		JurisdictionID: p.JurisdictionID, UnitOrgID: p.UnitOrgID, SubmittedAmount: decimal.RequireFromString("12345678.90")}
 	if r.ID, err = s.InsertReview(ctx, r); err != nil {
 		t.Fatal(err)
