@@ -20,6 +20,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/shopspring/decimal"
 
+	"finreview/internal/assign"
 	"finreview/internal/audit"
 	"finreview/internal/billing"
 	"finreview/internal/calendar"
@@ -27,6 +28,7 @@ import (
 	"finreview/internal/cryptosuite"
 	"finreview/internal/docs"
 	"finreview/internal/fee"
+	"finreview/internal/firm"
 	"finreview/internal/store"
 )
 
@@ -339,23 +341,10 @@ func (h *harness) dayHistory(ctx context.Context, ids []int64) error {
 // bareReviews are the reviews without any history: no audit chain, no
 // timeline, documents or deadlines, not imported.
 func (h *harness) bareReviews(ctx context.Context) ([]int64, error) {
-	rows, err := h.db.QueryContext(ctx, `SELECT r.id FROM reviews r WHERE r.audit_seq = 0 AND r.import_id IS NULL
+	return h.ids(ctx, `SELECT r.id FROM reviews r WHERE r.audit_seq = 0 AND r.import_id IS NULL
 		AND NOT EXISTS (SELECT 1 FROM review_events e WHERE e.review_id = r.id)
 		AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.review_id = r.id)
 		AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.review_id = r.id) ORDER BY r.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // dayJob is one review to write: its id and, for the virtual users'
@@ -1816,20 +1805,8 @@ func (h *harness) dayWorld(ctx context.Context) (*dayWorld, error) {
 		}
 	}
 	rows.Close()
-	rows, err = h.db.QueryContext(ctx, "SELECT id FROM experts WHERE active ORDER BY id LIMIT 6")
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		w.experts = append(w.experts, id)
-	}
-	rows.Close()
-	return w, rows.Err()
+	w.experts, err = h.ids(ctx, "SELECT id FROM experts WHERE active ORDER BY id LIMIT 6")
+	return w, err
 }
 
 // dayProvince adds the province's cities, counties, offices, units,
@@ -2166,30 +2143,21 @@ func (h *harness) dayProvince(ctx context.Context, w *dayWorld) error {
 }
 
 // considered is a delegation's list of the firms the rotation looked at,
-// as package firm keeps it: the chosen firm, then the others not reached.
+// kept as package firm keeps it: the chosen firm, then the others not
+// reached.
 func considered(fs []*dayFirm, chosen int) string {
-	type entry struct {
-		FirmID      string `json:"firm_id"`
-		Name        string `json:"name"`
-		Score       string `json:"score"`
-		Position    int    `json:"position"`
-		Skipped     bool   `json:"skipped"`
-		Reason      string `json:"reason,omitempty"`
-		ReasonLabel string `json:"reason_label,omitempty"`
-		Detail      string `json:"detail"`
-		Other       bool   `json:"other,omitempty"`
-	}
 	f := fs[chosen]
-	out := []entry{{FirmID: strconv.FormatInt(f.id, 10), Name: f.name, Score: f.score, Position: chosen + 1,
+	cs := []assign.Consideration{{FirmID: f.id, Name: f.name, Score: decimal.RequireFromString(f.score), Position: chosen + 1,
 		Detail: fmt.Sprintf("排名第 %d 位,得分 %s,符合条件", chosen+1, f.score)}}
+	var others []assign.Consideration
 	for i, o := range fs {
 		if i == chosen {
 			continue
 		}
-		out = append(out, entry{FirmID: strconv.FormatInt(o.id, 10), Name: o.name, Score: o.score, Position: i + 1, Skipped: true,
-			Reason: "not_reached", ReasonLabel: "按轮换顺序未轮到", Other: true,
+		others = append(others, assign.Consideration{FirmID: o.id, Name: o.name, Score: decimal.RequireFromString(o.score),
+			Position: i + 1, Skipped: true, Reason: assign.SkipNotReached,
 			Detail: fmt.Sprintf("排名第 %d 位,得分 %s,符合条件;按轮换顺序排在选定机构之后,本次未轮到", i+1, o.score)})
 	}
-	b, _ := json.Marshal(out)
-	return string(b)
+	out, _ := firm.EncodeConsidered(cs, others)
+	return out
 }

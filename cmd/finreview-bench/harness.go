@@ -103,6 +103,24 @@ func newHarnessOn(ctx context.Context, dsn, endpoint string) (*harness, error) {
 	return h, nil
 }
 
+// ids runs a query of one id column and returns the ids in its order.
+func (h *harness) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := h.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // newClient keeps a connection per concurrent caller alive. The default
 // transport keeps two idle connections per host, so 32 callers would open
 // and close a TCP connection for nearly every request, and the load

@@ -283,20 +283,12 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 		return nil, err
 	}
 	var fx dayFixture
-	rows, err := h.db.QueryContext(ctx, `SELECT r.id FROM reviews r JOIN projects p ON p.unit_org_id = r.unit_org_id
+	var err error
+	fx.reviews, err = h.ids(ctx, `SELECT r.id FROM reviews r JOIN projects p ON p.unit_org_id = r.unit_org_id
 		WHERE p.code = 'LH-2026-001' ORDER BY r.id`)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		fx.reviews = append(fx.reviews, id)
-	}
-	rows.Close()
 	steps := []int{50, 100, 250, 500, 1000, 2000, 3000}
 	if v := os.Getenv("FINREVIEW_BENCH_LOAD_STEPS"); v != "" {
 		steps = nil

@@ -75,20 +75,7 @@ func (h *harness) reviewFixture(ctx context.Context, n int, state, kind string, 
 	if _, err := h.db.ExecContext(ctx, q, args...); err != nil {
 		return nil, fmt.Errorf("fixture: %w", err)
 	}
-	rows, err := h.db.QueryContext(ctx, "SELECT id FROM reviews WHERE id > ? ORDER BY id", maxID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return h.ids(ctx, "SELECT id FROM reviews WHERE id > ? ORDER BY id", maxID)
 }
 
 // benchUpload sends 1 GiB through the API and the same through minio-go

@@ -15,7 +15,7 @@ func TestConsideredKeepsOthers(t *testing.T) {
 	cs := []assign.Consideration{{FirmID: 1, Name: "甲", Score: decimal.RequireFromString("90"), Position: 1, Detail: "符合条件"}}
 	others := []assign.Consideration{{FirmID: 2, Name: "乙", Score: decimal.RequireFromString("80"), Position: 2, Skipped: true,
 		Reason: assign.SkipNotReached, Detail: "本次未轮到"}}
-	s, err := encodeConsidered(cs, others)
+	s, err := EncodeConsidered(cs, others)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func (s *Service) Delegate(ctx context.Context, q *store.Queries, r store.Review
 		return Delegation{}, translateChoice(err)
 	}
 
-	considered, err := encodeConsidered(ch.Considered, ch.Others)
+	considered, err := EncodeConsidered(ch.Considered, ch.Others)
 	if err != nil {
 		return Delegation{}, err
 	}
@@ -236,9 +236,9 @@ type considerationJSON struct {
 	Other bool `json:"other,omitempty"`
 }
 
-// encodeConsidered keeps the firms considered, then the others marked as
+// EncodeConsidered keeps the firms considered, then the others marked as
 // such, in one JSON array.
-func encodeConsidered(cs, others []assign.Consideration) (string, error) {
+func EncodeConsidered(cs, others []assign.Consideration) (string, error) {
 	out := make([]considerationJSON, 0, len(cs)+len(others))
 	for i, c := range append(append([]assign.Consideration{}, cs...), others...) {
 		j := considerationJSON{FirmID: strconv.FormatInt(c.FirmID, 10), Name: c.Name, Score: c.Score.StringFixed(2),
