@@ -45,7 +45,7 @@ func samplePaper(kind string) docs.Content {
 	return docs.BuildContent(docs.PaperInput{Kind: kind, DocNumber: "巴" + word[kind] + "〔2026〕15号",
 		At: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC),
 		Review: store.Review{Kind: "settlement", UnitName: "巴彦淖尔市临河区民政局", FirmName: "内蒙古正信工程造价咨询有限公司",
-			SubmittedAmount: d("8650000.00"), AuditedAmount: decimal.NullDecimal{Decimal: d("8291734.56"), Valid: true}},
+			SubmittedAmount: d("8650000.00"), ReviewChange: store.ReviewChange{AuditedAmount: decimal.NullDecimal{Decimal: d("8291734.56"), Valid: true}}},
 		Project: store.Project{Name: "临河区养老服务中心建设项目", Code: "LH-2026-002", FundingSource: "special_bond", Category: "capital",
 			ApprovedEstimate: d("9200000.00")},
 		Jurisdiction: store.Jurisdiction{Name: "市本级", IsCity: true}, Fee: fee})
