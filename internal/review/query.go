@@ -75,51 +75,64 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 	if err != nil {
 		errs = append(errs, &FieldError{Name: "approved_estimate", Msg: "批复概算金额格式不正确: " + err.Error()})
 	}
-	if in.UnitOrgID == 0 && p.Role != auth.ConstructionUnit {
-		errs = append(errs, fieldErr("unit_org_id", "请选择建设单位"))
-	}
-	if len(errs) > 0 {
-		return store.Project{}, errors.Join(errs...)
-	}
+	// The fields looked up in the database (unit, jurisdiction,
+	// department, contractors) are checked in the same pass, so a refusal
+	// names every one of them too; only a failing database stops early.
 	unit := in.UnitOrgID
 	if p.Role == auth.ConstructionUnit {
 		unit = p.OrgID
 	}
-	if unit == 0 {
-		return store.Project{}, fieldErr("unit_org_id", "请选择建设单位")
-	}
-	// Only a unit within the caller's scope: its own unit, the units of
-	// its jurisdiction, the units under its department. A unit outside
-	// answers as one that does not exist.
 	sc := p.Scope()
-	uo, err := s.store.ScopedUnit(ctx, sc, unit)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Project{}, fieldErr("unit_org_id", "建设单位不存在或不在您的管辖范围内")
-	}
-	if err != nil {
-		return store.Project{}, err
+	var uo store.Organization
+	unitFound := false
+	if unit == 0 {
+		errs = append(errs, fieldErr("unit_org_id", "请选择建设单位"))
+	} else {
+		// Only a unit within the caller's scope: its own unit, the units
+		// of its jurisdiction, the units under its department. A unit
+		// outside answers as one that does not exist.
+		o, err := s.store.ScopedUnit(ctx, sc, unit)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			errs = append(errs, fieldErr("unit_org_id", "建设单位不存在或不在您的管辖范围内"))
+		case err != nil:
+			return store.Project{}, err
+		default:
+			uo, unitFound = o, true
+		}
 	}
 	jid := uo.JurisdictionID
-	if in.Jurisdiction != "" {
-		j, err := s.store.JurisdictionByName(ctx, strings.TrimSpace(in.Jurisdiction))
-		if err != nil {
-			return store.Project{}, fieldErr("jurisdiction", "区划不存在")
+	jurisdictionOK := true
+	if name := strings.TrimSpace(in.Jurisdiction); name != "" {
+		j, err := s.store.JurisdictionByName(ctx, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			errs = append(errs, fieldErr("jurisdiction", "区划不存在"))
+			jurisdictionOK = false
+		case err != nil:
+			return store.Project{}, err
+		default:
+			jid = j.ID
 		}
-		jid = j.ID
 	}
-	if jid != uo.JurisdictionID {
-		return store.Project{}, fieldErr("jurisdiction", "区划与建设单位所属区划不一致")
+	if unitFound && jurisdictionOK && jid != uo.JurisdictionID {
+		errs = append(errs, fieldErr("jurisdiction", "区划与建设单位所属区划不一致"))
 	}
 	dept := in.DeptOrgID
 	if p.Role == auth.CompetentDept {
 		dept = p.OrgID
 	}
 	if dept != 0 && p.Role != auth.CompetentDept {
-		if o, err := s.store.Organization(ctx, dept); err != nil || o.Kind != store.OrgCompetentDept {
-			return store.Project{}, fieldErr("dept_org_id", "主管部门不存在")
+		o, err := s.store.Organization(ctx, dept)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Project{}, err
+		}
+		if err != nil || o.Kind != store.OrgCompetentDept {
+			errs = append(errs, fieldErr("dept_org_id", "主管部门不存在"))
 		}
 	}
 	contractors := make([]int64, 0, len(in.ContractorIDs))
+	var unknown []string
 	seen := map[int64]bool{}
 	for _, c := range in.ContractorIDs {
 		if seen[c] {
@@ -127,10 +140,20 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 		}
 		seen[c] = true
 		o, err := s.store.Organization(ctx, c)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Project{}, err
+		}
 		if err != nil || o.Kind != store.OrgContractor {
-			return store.Project{}, fieldErr("contractor_ids", "施工单位不存在: %d", c)
+			unknown = append(unknown, strconv.FormatInt(c, 10))
+			continue
 		}
 		contractors = append(contractors, c)
+	}
+	if len(unknown) > 0 {
+		errs = append(errs, fieldErr("contractor_ids", "施工单位不存在: %s", strings.Join(unknown, "、")))
+	}
+	if len(errs) > 0 {
+		return store.Project{}, errors.Join(errs...)
 	}
 	in.ContractorIDs = contractors
 	proj := store.Project{Code: in.Code, Name: in.Name, JurisdictionID: jid, UnitOrgID: unit, DeptOrgID: dept,

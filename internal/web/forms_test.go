@@ -49,6 +49,23 @@ func TestEveryFormFlagsAllItsFields(t *testing.T) {
 	if err := e.s.DB.QueryRowContext(t.Context(), "SELECT org_id FROM firms ORDER BY org_id LIMIT 1").Scan(&firmID); err != nil {
 		t.Fatal(err)
 	}
+	// A running review to urge, a valid paper to void, a contractor (not a
+	// department) and a user whose role the security administrator sets.
+	var runningID, paperID, contractorID, userID int64
+	for _, q := range []struct {
+		sql string
+		dst *int64
+	}{
+		{"SELECT id FROM reviews WHERE state NOT IN ('draft', 'archived', 'returned') AND NOT suspended ORDER BY id LIMIT 1", &runningID},
+		{"SELECT id FROM papers WHERE voided_at IS NULL ORDER BY id LIMIT 1", &paperID},
+		{"SELECT id FROM organizations WHERE kind = 'contractor' ORDER BY id LIMIT 1", &contractorID},
+		{"SELECT id FROM users WHERE username = 'pingshen'", &userID},
+	} {
+		if err := e.s.DB.QueryRowContext(t.Context(), q.sql).Scan(q.dst); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	long := strings.Repeat("快", 501)
 	cases := []formCase{
 		{name: "new firm", user: "pingshen", path: "/firms",
 			form:    url.Values{"name": {""}, "capacity": {"三十"}, "score": {"八十"}, "admitted_at": {"2026-13-45"}, "contact_person": {"王联系"}},
@@ -112,6 +129,36 @@ func TestEveryFormFlagsAllItsFields(t *testing.T) {
 			says:    []string{"抽取用途须为 dispute", "请选择专业", "主选人数须为整数", "备选专家人数须为 0 至 15"},
 			kept:    []string{`value="三"`, `value="99"`},
 			unsaved: "SELECT COUNT(*) FROM expert_draws"},
+		{name: "new project's looked-up fields", user: "caizheng", path: "/projects",
+			form: url.Values{"code": {"LOOKUP-2026-001"}, "name": {"查无此单位的项目"}, "jurisdiction": {"不存在区"},
+				"unit_org_id": {"999999"}, "dept_org_id": {fmt.Sprint(contractorID)}, "funding_source": {"general_budget"},
+				"category": {"capital"}, "approved_estimate": {"1,000,000"}, "contractor_ids": {"999998", "999997"}},
+			flagged: []string{"jurisdiction", "unit_org_id", "dept_org_id", "contractor_ids"},
+			says:    []string{"区划不存在", "建设单位不存在或不在您的管辖范围内", "主管部门不存在", "施工单位不存在: 999998、999997"},
+			kept:    []string{`value="LOOKUP-2026-001"`, `value="查无此单位的项目"`, `value="1,000,000"`},
+			unsaved: "SELECT COUNT(*) FROM projects WHERE code = 'LOOKUP-2026-001'"},
+		{name: "urge message", user: "pingshen", path: fmt.Sprintf("/reviews/%d/nudge", runningID),
+			form:    url.Values{"message": {long}},
+			flagged: []string{"message"},
+			says:    []string{"催办说明不能超过 500 字"},
+			kept:    []string{`value="` + long + `"`},
+			unsaved: fmt.Sprintf("SELECT COUNT(*) FROM audit_events WHERE action = 'nudge' AND review_id = %d", runningID)},
+		{name: "void reason on the 文号 search", user: "pingshen", path: fmt.Sprintf("/papers/%d/void", paperID),
+			form:    url.Values{"reason": {long}, "back": {"/papers"}},
+			flagged: []string{"reason"},
+			says:    []string{"作废原因不超过 500 字", "文号查询"},
+			kept:    []string{`value="` + long + `"`},
+			unsaved: fmt.Sprintf("SELECT COUNT(*) FROM papers WHERE id = %d AND voided_at IS NOT NULL", paperID)},
+		{name: "void reason on the documents page", user: "pingshen", path: fmt.Sprintf("/papers/%d/void", paperID),
+			form:    url.Values{"reason": {" "}, "back": {"/reviews/1/documents"}},
+			flagged: []string{"reason"},
+			says:    []string{"请填写作废原因", "评审资料"},
+			unsaved: fmt.Sprintf("SELECT COUNT(*) FROM papers WHERE id = %d AND voided_at IS NOT NULL", paperID)},
+		{name: "security role", user: "anquan", path: fmt.Sprintf("/security/users/%d/role", userID),
+			form:    url.Values{"role": {"emperor"}},
+			flagged: []string{"role"},
+			says:    []string{"请选择角色", "账户与授权"},
+			unsaved: "SELECT COUNT(*) FROM users WHERE username = 'pingshen' AND role <> 'review_center'"},
 		{name: "new user", user: "admin", path: "/admin/users",
 			form:    url.Values{"username": {"X!"}, "display_name": {""}, "password": {"short"}, "role": {""}, "jurisdiction_id": {""}},
 			flagged: []string{"username", "display_name", "password", "role", "jurisdiction_id"},

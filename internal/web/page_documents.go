@@ -62,6 +62,13 @@ func (a *App) documentsPage(c *fiber.Ctx) error {
 	return a.renderDocuments(c, 200, newForm())
 }
 
+// voidState is a paper's refused void form: the reason as typed and the
+// message shown next to it, in the row of that paper.
+type voidState struct {
+	PaperID       int64
+	Reason, Error string
+}
+
 // renderDocuments shows the documents page; upload is the upload form as
 // refused (or empty).
 func (a *App) renderDocuments(c *fiber.Ctx, status int, upload *formState) error {
@@ -69,6 +76,12 @@ func (a *App) renderDocuments(c *fiber.Ctx, status int, upload *formState) error
 	if err != nil {
 		return err
 	}
+	return a.renderDocumentsOf(c, status, p, svc, id, upload, nil)
+}
+
+// renderDocumentsOf shows the documents page of review id; void is a
+// refused void form (or nil).
+func (a *App) renderDocumentsOf(c *fiber.Ctx, status int, p auth.Principal, svc *docs.Service, id int64, upload *formState, void *voidState) error {
 	ctx := c.UserContext()
 	r, err := a.svc.Reviews.Review(ctx, p, id)
 	if err != nil {
@@ -130,6 +143,7 @@ func (a *App) renderDocuments(c *fiber.Ctx, status int, upload *formState) error
 		"Category":   category,
 		"Upload":     upload,
 		"CanVoid":    p.Role == auth.ReviewCenter,
+		"Void":       void,
 	}))
 }
 
@@ -243,14 +257,23 @@ func (a *App) paperPDF(c *fiber.Ctx) error {
 
 // papersPage searches the papers by 文号.
 func (a *App) papersPage(c *fiber.Ctx) error {
-	p, svc, pg, err := a.paperSearchCall(c)
+	p, svc, _, err := a.paperSearchCall(c)
 	if err != nil {
 		return err
 	}
-	q := strings.TrimSpace(c.Query("q"))
 	kind := c.Query("kind")
 	if kind != "" && !docs.ValidPaperKind(kind) {
 		kind = ""
+	}
+	return a.renderPapers(c, 200, p, svc, strings.TrimSpace(c.Query("q")), kind, nil)
+}
+
+// renderPapers shows the 文号 search for q and kind; void is a refused
+// void form (or nil).
+func (a *App) renderPapers(c *fiber.Ctx, status int, p auth.Principal, svc *docs.Service, q, kind string, void *voidState) error {
+	pg, err := pageParams(c)
+	if err != nil {
+		return err
 	}
 	list, total, err := svc.SearchPapers(c.UserContext(), p, docs.PaperFilter{DocNumber: q, Kind: kind, Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
@@ -264,10 +287,10 @@ func (a *App) papersPage(c *fiber.Ctx) error {
 	for _, k := range docs.PaperKinds() {
 		kinds = append(kinds, categoryOption{k, docs.PaperLabel(k)})
 	}
-	return a.views.render(c, 200, "paper_search", a.page(c, "文号查询", map[string]any{
+	return a.views.render(c, status, "paper_search", a.page(c, "文号查询", map[string]any{
 		"Breadcrumb": []crumb{{"文号查询", ""}},
 		"Items":      rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Q": q, "Kind": kind, "Kinds": kinds,
-		"CanVoid": p.Role == auth.ReviewCenter,
+		"CanVoid": p.Role == auth.ReviewCenter, "Void": void,
 	}))
 }
 
@@ -276,9 +299,10 @@ func (a *App) paperVoid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pp, err := svc.VoidPaper(c.UserContext(), p, id, c.FormValue("reason"))
+	reason := c.FormValue("reason")
+	pp, err := svc.VoidPaper(c.UserContext(), p, id, reason)
 	if err != nil {
-		return err
+		return a.refusedVoid(c, p, svc, id, reason, err)
 	}
 	back := c.FormValue("back")
 	if !safeLocalPath(back) {
@@ -289,4 +313,28 @@ func (a *App) paperVoid(c *fiber.Ctx) error {
 		sep = "&"
 	}
 	return c.Redirect(back+sep+"msg="+url.QueryEscape("文号 "+pp.DocNumber+" 已作废"), fiber.StatusSeeOther)
+}
+
+// refusedVoid answers a refused void form on the page it was sent from
+// (the 文号 search or the review's documents), with the message next to
+// the reason and the reason as typed; any other error is the error page's.
+func (a *App) refusedVoid(c *fiber.Ctx, p auth.Principal, svc *docs.Service, id int64, reason string, err error) error {
+	form := newForm()
+	if !form.refuse(err) {
+		return err
+	}
+	msg := form.Errors["reason"]
+	if msg == "" {
+		msg = form.Message
+	}
+	pp, perr := svc.Paper(c.UserContext(), p, id)
+	if perr != nil {
+		return err
+	}
+	void := &voidState{PaperID: id, Reason: strings.TrimSpace(reason), Error: msg}
+	if strings.HasPrefix(c.FormValue("back"), "/papers") {
+		// The search shows the paper's own row.
+		return a.renderPapers(c, 422, p, svc, pp.DocNumber, "", void)
+	}
+	return a.renderDocumentsOf(c, 422, p, svc, pp.ReviewID, newForm(), void)
 }

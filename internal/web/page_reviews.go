@@ -37,9 +37,16 @@ func (a *App) reviewNudge(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := svc.Nudge(c.UserContext(), p, id, c.FormValue("message"))
+	message := strings.TrimSpace(c.FormValue("message"))
+	n, err := svc.Nudge(c.UserContext(), p, id, message)
 	if err != nil {
-		return err
+		// A refused message shows next to its field, as typed.
+		form := newForm()
+		form.Values["message"] = message
+		if !form.refuse(err) {
+			return err
+		}
+		return a.renderReview(c, &actionState{Status: 422, Message: form.Message, Nudge: form})
 	}
 	return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s", id, url.QueryEscape(fmt.Sprintf("已催办,通知 %d 人", n))), fiber.StatusSeeOther)
 }
@@ -371,6 +378,8 @@ type actionState struct {
 	Message string
 	Missing []string
 	Status  int
+	// Nudge is the refused 催办 form (no action form is then open).
+	Nudge *formState
 }
 
 // buildActions lays out one form per trigger the viewer may fire now.
@@ -593,6 +602,10 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	}
 	status := 200
 	var flashErr string
+	nudge := newForm()
+	if failed != nil && failed.Nudge != nil {
+		nudge = failed.Nudge
+	}
 	if failed != nil {
 		status = failed.Status
 		flashErr = failed.Message
@@ -649,6 +662,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 		"Materials": materials, "Suspensions": suspensions, "Archive": archive, "SuspendedSince": suspendedSince,
 		"Missing": missingSummary(v), "ShowDraws": showDraws(p),
 		"CanNudge": (p.Role == auth.ReviewCenter || p.Role == auth.FinanceSection) && !r.Suspended && !r.State.Terminal(),
+		"Nudge":    nudge,
 	}))
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,10 +16,20 @@ type securityUserRow struct {
 }
 
 func (a *App) securityUsers(c *fiber.Ctx) error {
-	return a.renderSecurityUsers(c, nil)
+	return a.renderSecurityUsers(c, 200, nil, nil)
 }
 
-func (a *App) renderSecurityUsers(c *fiber.Ctx, reset map[string]any) error {
+// roleState is a refused role form: the user's row it belongs to and the
+// message shown next to its select.
+type roleState struct {
+	UserID int64
+	Role   string
+	Error  string
+}
+
+// renderSecurityUsers shows the accounts; reset carries a one-time
+// password just set, refused a refused role form (either may be nil).
+func (a *App) renderSecurityUsers(c *fiber.Ctx, status int, reset map[string]any, refused *roleState) error {
 	p, err := require(c, auth.GrantRoles)
 	if err != nil {
 		return err
@@ -41,9 +52,9 @@ func (a *App) renderSecurityUsers(c *fiber.Ctx, reset map[string]any) error {
 	for _, r := range auth.Roles() {
 		roles = append(roles, roleOpt{string(r), r.Label()})
 	}
-	return a.views.render(c, 200, "security_users", a.page(c, "账户与授权", map[string]any{
+	return a.views.render(c, status, "security_users", a.page(c, "账户与授权", map[string]any{
 		"Breadcrumb": []crumb{{Label: "安全管理"}, {Label: "账户与授权"}},
-		"Users":      rows, "Roles": roles, "Self": p.UserID, "Reset": reset,
+		"Users":      rows, "Roles": roles, "Self": p.UserID, "Reset": reset, "RoleError": refused,
 	}))
 }
 
@@ -56,12 +67,24 @@ func (a *App) securityGrantRole(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	role, err := auth.ParseRole(c.FormValue("role"))
+	raw := strings.TrimSpace(c.FormValue("role"))
+	role, err := auth.ParseRole(raw)
 	if err != nil {
-		return &statusErr{status: 422, code: "invalid", msg: "请选择角色"}
+		err = fieldErr("role", "请选择角色")
+	} else {
+		err = a.auth.GrantRole(c.UserContext(), p, id, role)
 	}
-	if err := a.auth.GrantRole(c.UserContext(), p, id, role); err != nil {
-		return err
+	if err != nil {
+		// A refused role shows next to the user's select.
+		form := newForm()
+		if !form.refuse(err) {
+			return err
+		}
+		msg := form.Errors["role"]
+		if msg == "" {
+			msg = form.Message
+		}
+		return a.renderSecurityUsers(c, 422, nil, &roleState{UserID: id, Role: raw, Error: msg})
 	}
 	return c.Redirect("/security/users?msg="+urlQuery("已授予角色 "+role.Label()), fiber.StatusSeeOther)
 }
@@ -102,5 +125,5 @@ func (a *App) securityResetPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.renderSecurityUsers(c, map[string]any{"Username": u.Username, "Name": u.DisplayName, "Password": pw})
+	return a.renderSecurityUsers(c, 200, map[string]any{"Username": u.Username, "Name": u.DisplayName, "Password": pw}, nil)
 }
