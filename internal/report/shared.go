@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -100,7 +101,7 @@ func (s *Shared[K, V]) start(ctx context.Context, key K, e *sharedEntry[V], comp
 	go func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 		defer cancel()
-		f.val, f.err = compute(cctx)
+		f.val, f.err = computeSafely(cctx, compute)
 		s.mu.Lock()
 		if f.err == nil && (!e.ok || !f.at.Before(e.at)) {
 			e.val, e.at, e.ok = f.val, f.at, true
@@ -110,6 +111,18 @@ func (s *Shared[K, V]) start(ctx context.Context, key K, e *sharedEntry[V], comp
 		close(f.done)
 	}()
 	return f
+}
+
+// computeSafely runs compute and turns a panic into its error: compute
+// runs on a goroutine of its own, outside the server's recovery, and the
+// requests waiting for it must get an answer.
+func computeSafely[V any](ctx context.Context, compute func(context.Context) (V, error)) (val V, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("统计计算异常: %v", v)
+		}
+	}()
+	return compute(ctx)
 }
 
 // sweep drops the entries too old to be served that nothing computes;

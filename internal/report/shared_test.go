@@ -129,3 +129,17 @@ func TestSharedErrors(t *testing.T) {
 		t.Fatalf("after a failure: %d, %v", v, err)
 	}
 }
+
+// TestSharedSurvivesAPanic: a computation that panics on its own goroutine
+// answers its waiting request with an error, and the key is computed
+// again afterwards.
+func TestSharedSurvivesAPanic(t *testing.T) {
+	s := NewShared[string, int](time.Minute, 5*time.Minute, nil)
+	if _, _, err := s.Get(context.Background(), "a", func(context.Context) (int, error) { panic("nil map") }); err == nil {
+		t.Fatal("a panicking computation answered no error")
+	}
+	v, _, err := s.Get(context.Background(), "a", func(context.Context) (int, error) { return 7, nil })
+	if err != nil || v != 7 {
+		t.Fatalf("after a panic: %d, %v", v, err)
+	}
+}
