@@ -314,6 +314,13 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="reviews.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
 	id := requestID(c)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		// This runs on a goroutine of the HTTP server's own, outside the
+		// app's recovery: a panic ends the download, not the server.
+		defer func() {
+			if v := recover(); v != nil {
+				a.log.Error("review export", slog.String("request_id", id), slog.Any("panic", v))
+			}
+		}()
 		if err := writeReviewBook(w, reviews); err != nil {
 			a.log.Error("review export", slog.String("request_id", id), slog.String("error", err.Error()))
 		}
