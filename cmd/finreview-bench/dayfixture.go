@@ -1153,8 +1153,8 @@ func lastOr(at []time.Time, def time.Time) time.Time {
 // audit appends to the review's chain as audit.Append does.
 func (r *dayReview) audit(at time.Time, actor dayUser, action, objType, objID, detail string) {
 	r.seq++
-	ev := store.AuditEvent{Stream: store.ReviewStream(r.id), Seq: r.seq, At: at, ActorID: actor.id, ActorName: actor.name, Action: action,
-		ReviewID: r.id, ObjectType: objType, ObjectID: objID, Detail: detail, PrevHash: r.prev}
+	ev := store.AuditEvent{Stream: store.ReviewStream(r.id), Seq: r.seq, At: at, PrevHash: r.prev, AuditEntry: store.AuditEntry[string]{
+		ActorID: actor.id, ActorName: actor.name, Action: action, ReviewID: r.id, ObjectType: objType, ObjectID: objID, Detail: detail}}
 	ev.Hash = audit.HashWith(r.w.suite, ev)
 	r.prev = ev.Hash
 	var actorID any
