@@ -342,21 +342,12 @@ func reviewEventDest(e *ReviewEvent) []any {
 // CountReviewsByState counts visible reviews per state.
 func (q *Queries) CountReviewsByState(ctx context.Context, sc Scope) (map[workflow.State]int, error) {
 	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, "SELECT r.state, COUNT(*) FROM reviews r JOIN projects p ON p.id = r.project_id WHERE "+w+" GROUP BY r.state", args...)
+	out := map[workflow.State]int{}
+	err := queryInto(ctx, q.db, out, "SELECT r.state, COUNT(*) FROM reviews r JOIN projects p ON p.id = r.project_id WHERE "+w+" GROUP BY r.state", args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[workflow.State]int{}
-	for rows.Next() {
-		var s workflow.State
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, err
-		}
-		out[s] = n
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ReviewEventsByActor lists the latest transitions made by a user (已办).
