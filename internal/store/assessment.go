@@ -39,15 +39,11 @@ func scanPeriod(s scanner) (AssessmentPeriod, error) {
 
 // InsertAssessmentPeriod adds a period and returns its id.
 func (q *Queries) InsertAssessmentPeriod(ctx context.Context, p AssessmentPeriod) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO assessment_periods (name, starts_on, ends_on, closed, criteria, bottom_n, threshold, created_by, created_at)
 		 VALUES (?, ?, ?, FALSE, ?, ?, ?, ?, ?)`,
 		p.Name, p.StartsOn.Format("2006-01-02"), p.EndsOn.Format("2006-01-02"), nullString(p.Criteria), p.BottomN,
 		p.Threshold, nullInt(p.CreatedBy), p.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // AssessmentPeriods lists the periods, latest first.

@@ -94,16 +94,12 @@ func (q *Queries) InsertDeadline(ctx context.Context, d Deadline) (int64, error)
 	if d.State == "" {
 		d.State = DeadlinePending
 	}
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO deadlines (review_id, kind, starts_at, due_at, workdays, state, remaining_workdays, flagged_year,
 		   calendar_version, reminded_2, reminded_1, overdue_notified, remind2_at, remind1_at, next_remind_at, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ReviewID, d.Kind, d.StartsAt, d.DueAt, d.Workdays, d.State, d.RemainingWorkdays, d.FlaggedYear,
 		d.CalendarVersion, d.Reminded2, d.Reminded1, d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // UpdateDeadline writes every mutable field of d.

@@ -76,14 +76,10 @@ func (q *Queries) InsertDelegation(ctx context.Context, d Delegation) (int64, er
 	if err != nil {
 		return 0, err
 	}
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO delegations (review_id, firm_id, supervisor_id, at, actor_id, override, reason, considered, status)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ReviewID, d.FirmID, nullInt(d.SupervisorID), d.At, nullInt(d.ActorID), d.Override, d.Reason, considered, status)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // ActiveDelegation returns the review's active delegation; ErrNotFound if none.

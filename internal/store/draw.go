@@ -65,15 +65,11 @@ func SplitIDs(s string) ([]int64, error) {
 // InsertExpertDraw records a draw; a second draw with the same redraw
 // number for the review and purpose is ErrDuplicate.
 func (q *Queries) InsertExpertDraw(ctx context.Context, d ExpertDraw) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO expert_draws (review_id, purpose, specialty, seed, main_count, reserve_count, main_ids, reserve_ids,
 		 excluded, pool, request, redraw_no, drawn_by, drawn_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ReviewID, d.Purpose, d.Specialty, strconv.FormatUint(d.Seed, 10), d.MainCount, d.ReserveCount,
 		JoinIDs(d.MainIDs), JoinIDs(d.ReserveIDs), d.Excluded, d.Pool, d.Request, d.RedrawNo, nullInt(d.DrawnBy), d.DrawnAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 const drawColumns = `d.id, d.review_id, d.purpose, d.specialty, CAST(d.seed AS CHAR), d.main_count, d.reserve_count,

@@ -36,14 +36,10 @@ func scanImport(s scanner) (Import, error) {
 
 // InsertImport records an import and returns its id.
 func (q *Queries) InsertImport(ctx context.Context, im Import) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO imports (kind, file_name, object_key, sha256, size, row_count, actor_id, actor_name, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		im.Kind, im.FileName, im.ObjectKey, im.SHA256, im.Size, im.Rows, nullInt(im.ActorID), im.ActorName, im.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // SetImportRows records how many rows an import added.

@@ -148,3 +148,12 @@ func placeholders(n int) string {
 	}
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
+
+// insert runs an INSERT of one row and returns the row's id.
+func (q *Queries) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
+}
