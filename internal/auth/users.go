@@ -21,7 +21,6 @@ type (
 	Organization = store.Organization
 	Jurisdiction = store.Jurisdiction
 	Session      = store.Session
-	APIToken     = store.APIToken
 )
 
 // Organization kinds.
