@@ -15,17 +15,8 @@ import (
 // with an amount reads back to the cent; the latest round comes first.
 func TestExpertOpinionsReadBackTheSuggestedAmount(t *testing.T) {
 	s := testenv.DB(t)
-	testenv.Demo(t, s)
 	ctx := context.Background()
-	p, err := s.ProjectByCode(ctx, "LH-2026-001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rid, err := s.InsertReview(ctx, store.Review{ProjectID: p.ID, Kind: "settlement", JurisdictionID: p.JurisdictionID,
-		UnitOrgID: p.UnitOrgID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rid := insertReview(t, s).ID
 	eid, err := s.InsertExpert(ctx, store.Expert{Name: "王工", Specialty: "土建工程", Active: true})
 	if err != nil {
 		t.Fatal(err)
