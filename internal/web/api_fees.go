@@ -14,12 +14,7 @@ import (
 	"finreview/internal/review"
 )
 
-func (a *App) billingService() (*billing.Service, error) {
-	if a.svc.Billing == nil {
-		return nil, &statusErr{status: 503, code: "unavailable", msg: "费用服务未启用"}
-	}
-	return a.svc.Billing, nil
-}
+func (a *App) billingService() (*billing.Service, error) { return wired(a.svc.Billing, "费用") }
 
 // mayViewSchedules: the roles that see schedules and use the calculator.
 func mayViewSchedules(p auth.Principal) bool {

@@ -14,12 +14,7 @@ import (
 	"finreview/internal/review"
 )
 
-func (a *App) firmService() (*firm.Service, error) {
-	if a.svc.Firms == nil {
-		return nil, &statusErr{status: 503, code: "unavailable", msg: "中介机构服务未启用"}
-	}
-	return a.svc.Firms, nil
-}
+func (a *App) firmService() (*firm.Service, error) { return wired(a.svc.Firms, "中介机构") }
 
 // firmJurisdiction resolves the jurisdiction query parameter (an id or a
 // Chinese name or code); empty means the caller's own jurisdiction.

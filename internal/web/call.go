@@ -15,6 +15,15 @@ import (
 // error handler shows as the page's error on pages and as the JSON error
 // on the API.
 
+// wired is svc, or the 503 that names the service (what) when the server
+// runs without it.
+func wired[S any](svc *S, what string) (*S, error) {
+	if svc == nil {
+		return nil, &statusErr{status: 503, code: "unavailable", msg: what + "服务未启用"}
+	}
+	return svc, nil
+}
+
 // serviceCall returns the principal allowed act and the service.
 func serviceCall[S any](c *fiber.Ctx, act auth.Action, service func() (S, error)) (auth.Principal, S, error) {
 	var svc S

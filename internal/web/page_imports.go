@@ -36,14 +36,15 @@ func (a *App) importActor(c *fiber.Ctx) (importer.Actor, *importer.Service, erro
 	if p.Role != auth.ReviewCenter && p.Role != auth.FinanceSection {
 		return importer.Actor{}, nil, auth.ErrForbidden
 	}
-	if a.svc.Imports == nil {
-		return importer.Actor{}, nil, &statusErr{status: 503, code: "unavailable", msg: "数据导入服务未启用"}
+	svc, err := wired(a.svc.Imports, "数据导入")
+	if err != nil {
+		return importer.Actor{}, nil, err
 	}
 	act := importer.Actor{UserID: p.UserID, Name: p.Name}
 	if sc := p.Scope(); !sc.All {
 		act.Jurisdiction = sc.JurisdictionID
 	}
-	return act, a.svc.Imports, nil
+	return act, svc, nil
 }
 
 type importKindOption struct {
