@@ -48,32 +48,50 @@ func labelProject(p review.Project) projectRow {
 	return row
 }
 
-func (a *App) projectList(c *fiber.Ctx) error {
+// projectsFound is a page of the projects a principal sees that match
+// a search.
+type projectsFound struct {
+	p      auth.Principal
+	page   paging
+	search string
+	items  []review.Project
+	total  int
+}
+
+// findProjects reads the search (?q=) and the page asked for, and the
+// matching projects the principal may see: the list page and the API
+// list answer the same request alike.
+func (a *App) findProjects(c *fiber.Ctx) (projectsFound, error) {
 	p, err := require(c, auth.ViewReviews)
 	if err != nil {
-		return err
+		return projectsFound{}, err
 	}
 	pg, err := pageParams(c)
 	if err != nil {
-		return err
+		return projectsFound{}, err
 	}
-	search := strings.TrimSpace(c.Query("q"))
-	items, total, err := a.svc.Reviews.Projects(c.UserContext(), p, search, pg.Size, pg.Offset())
+	f := projectsFound{p: p, page: pg, search: strings.TrimSpace(c.Query("q"))}
+	f.items, f.total, err = a.svc.Reviews.Projects(c.UserContext(), p, f.search, pg.Size, pg.Offset())
+	return f, err
+}
+
+func (a *App) projectList(c *fiber.Ctx) error {
+	f, err := a.findProjects(c)
 	if err != nil {
 		return err
 	}
-	rows := make([]projectRow, 0, len(items))
-	for _, it := range items {
+	rows := make([]projectRow, 0, len(f.items))
+	for _, it := range f.items {
 		rows = append(rows, labelProject(it))
 	}
 	title := "项目库"
-	if p.Role == auth.ConstructionUnit || p.Role == auth.CompetentDept {
+	if f.p.Role == auth.ConstructionUnit || f.p.Role == auth.CompetentDept {
 		title = "我的项目"
 	}
 	return a.views.render(c, 200, "projects", a.page(c, title, map[string]any{
 		"Breadcrumb": []crumb{{Label: title}},
-		"Projects":   rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Query": search,
-		"CanCreate": p.Can(auth.CreateProject),
+		"Projects":   rows, "Offset": f.page.Offset(), "Pager": f.page.Pager(c, f.total), "Query": f.search,
+		"CanCreate": f.p.Can(auth.CreateProject),
 	}))
 }
 
