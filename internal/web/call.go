@@ -60,6 +60,27 @@ func rowRead[S, T any](c *fiber.Ctx, act auth.Action, service func() (S, error),
 // handler whose service decides who may act on the row.
 func signedInRow(c *fiber.Ctx) (auth.Principal, int64, error) {
 	p, err := mustPrincipal(c)
+	return withRowID(c, p, err)
+}
+
+// requireRow is the principal allowed act and the route's id, for a
+// handler that calls no service of its own (accounts, sign-in).
+func requireRow(c *fiber.Ctx, act auth.Action) (auth.Principal, int64, error) {
+	p, err := require(c, act)
+	return withRowID(c, p, err)
+}
+
+// blankForm shows a page with its form empty, to principals allowed act.
+func blankForm(c *fiber.Ctx, act auth.Action, render func(c *fiber.Ctx, status int, form *formState) error) error {
+	if _, err := require(c, act); err != nil {
+		return err
+	}
+	return render(c, 200, newForm())
+}
+
+// withRowID adds the route's id to p unless err already refused the
+// request.
+func withRowID(c *fiber.Ctx, p auth.Principal, err error) (auth.Principal, int64, error) {
 	if err != nil {
 		return p, 0, err
 	}

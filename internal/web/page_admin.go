@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strings"
 
@@ -15,10 +16,7 @@ type userRow struct {
 }
 
 func (a *App) adminUsers(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ManageUsers); err != nil {
-		return err
-	}
-	return a.renderAdminUsers(c, 200, newForm())
+	return blankForm(c, auth.ManageUsers, a.renderAdminUsers)
 }
 
 func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error {
@@ -31,17 +29,13 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 	if err != nil {
 		return err
 	}
-	jurs, err := a.auth.Jurisdictions(ctx)
+	jurs, jurName, err := a.jurisdictionNames(ctx)
 	if err != nil {
 		return err
 	}
 	orgName := map[int64]string{}
 	for _, o := range orgs {
 		orgName[o.ID] = o.Name
-	}
-	jurName := map[int64]string{}
-	for _, j := range jurs {
-		jurName[j.ID] = j.Name
 	}
 	search := strings.TrimSpace(c.Query("q"))
 	role := c.Query("role")
@@ -55,12 +49,10 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 		}
 		rows = append(rows, userRow{User: u, RoleLabel: auth.Role(u.Role).Label(), OrgName: orgName[u.OrgID], JurisdictionName: jurName[u.JurisdictionID]})
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, rows)
 	if err != nil {
 		return err
 	}
-	total := len(rows)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	type roleOpt struct{ Code, Label string }
 	var roles []roleOpt
 	for _, r := range auth.Roles() {
@@ -78,7 +70,7 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 	}
 	return a.views.render(c, status, "admin_users", a.page(c, "用户管理", map[string]any{
 		"Breadcrumb": []crumb{{Label: "系统管理"}, {Label: "用户管理"}},
-		"Users":      rows[from:to], "Offset": pg.Offset(), "Pager": pg.Pager(c, total),
+		"Users":      page, "Offset": pg.Offset(), "Pager": pg.Pager(c, len(rows)),
 		"Query": search, "RoleFilter": role, "Roles": roles, "Orgs": orgOpts, "Jurisdictions": jurs, "Form": form,
 	}))
 }
@@ -104,11 +96,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 }
 
 func (a *App) adminSetUserActive(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageUsers)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := requireRow(c, auth.ManageUsers)
 	if err != nil {
 		return err
 	}
@@ -130,10 +118,7 @@ type orgRow struct {
 }
 
 func (a *App) adminOrganizations(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ManageUsers); err != nil {
-		return err
-	}
-	return a.renderAdminOrganizations(c, 200, newForm())
+	return blankForm(c, auth.ManageUsers, a.renderAdminOrganizations)
 }
 
 func (a *App) renderAdminOrganizations(c *fiber.Ctx, status int, form *formState) error {
@@ -143,13 +128,9 @@ func (a *App) renderAdminOrganizations(c *fiber.Ctx, status int, form *formState
 	if err != nil {
 		return err
 	}
-	jurs, err := a.auth.Jurisdictions(ctx)
+	jurs, jurName, err := a.jurisdictionNames(ctx)
 	if err != nil {
 		return err
-	}
-	jurName := map[int64]string{}
-	for _, j := range jurs {
-		jurName[j.ID] = j.Name
 	}
 	search := strings.TrimSpace(c.Query("q"))
 	var rows []orgRow
@@ -159,15 +140,13 @@ func (a *App) renderAdminOrganizations(c *fiber.Ctx, status int, form *formState
 		}
 		rows = append(rows, orgRow{Organization: o, KindLabel: auth.OrgKindLabel(o.Kind), JurisdictionName: jurName[o.JurisdictionID]})
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, rows)
 	if err != nil {
 		return err
 	}
-	total := len(rows)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	return a.views.render(c, status, "admin_organizations", a.page(c, "组织机构", map[string]any{
 		"Breadcrumb": []crumb{{Label: "系统管理"}, {Label: "组织机构"}},
-		"Orgs":       rows[from:to], "Offset": pg.Offset(), "Pager": pg.Pager(c, total),
+		"Orgs":       page, "Offset": pg.Offset(), "Pager": pg.Pager(c, len(rows)),
 		"Query": search, "KindFilter": kind, "Kinds": auth.OrgKinds, "Jurisdictions": jurs, "Form": form,
 	}))
 }
@@ -190,6 +169,19 @@ func (a *App) adminCreateOrganization(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/admin/organizations?msg="+urlQuery("已登记 "+o.Name), fiber.StatusSeeOther)
+}
+
+// jurisdictionNames are the jurisdictions and their names by id.
+func (a *App) jurisdictionNames(ctx context.Context) ([]auth.Jurisdiction, map[int64]string, error) {
+	jurs, err := a.auth.Jurisdictions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[int64]string, len(jurs))
+	for _, j := range jurs {
+		names[j.ID] = j.Name
+	}
+	return jurs, names, nil
 }
 
 // urlQuery escapes a value for a query string (flash messages).

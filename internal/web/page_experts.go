@@ -35,14 +35,12 @@ func (a *App) renderExperts(c *fiber.Ctx, status int, forms expertForms) error {
 	if err != nil {
 		return err
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, list)
 	if err != nil {
 		return err
 	}
-	total := len(list)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	data := map[string]any{"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "评审专家库"}},
-		"Items": list[from:to], "Offset": from, "Pager": pg.Pager(c, total), "Filter": f, "Specialties": specs,
+		"Items": page, "Offset": pg.Offset(), "Pager": pg.Pager(c, len(list)), "Filter": f, "Specialties": specs,
 		"CanManage": p.Can(auth.ManageFirms), "Form": forms.Add}
 	placements, err := svc.Placements(ctx)
 	if err != nil {

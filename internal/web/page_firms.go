@@ -116,12 +116,10 @@ func (a *App) pageFirmList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, rows)
 	if err != nil {
 		return err
 	}
-	total := len(rows)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	juris, err := a.firmJurisdictionOptions(ctx, q.Jurisdiction)
 	if err != nil {
 		return err
@@ -135,7 +133,7 @@ func (a *App) pageFirmList(c *fiber.Ctx) error {
 	export := "/firms/export.xlsx?" + c.Context().QueryArgs().String()
 	return a.views.render(c, 200, "firms", a.page(c, "中介机构库", map[string]any{
 		"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "中介机构库"}},
-		"Rows":       rows[from:to], "Offset": from, "Pager": pg.Pager(c, total), "Query": q,
+		"Rows":       page, "Offset": pg.Offset(), "Pager": pg.Pager(c, len(rows)), "Query": q,
 		"Kinds": firmKindOptions(q.Kind), "Jurisdictions": juris, "NextName": nextName,
 		"Statuses": []firmOption{{"active", "正常", q.Status == "active"}, {"suspended", "已暂停", q.Status == "suspended"},
 			{"removed", "已清退", q.Status == "removed"}},
@@ -316,10 +314,7 @@ func (a *App) firmFormSubmit(c *fiber.Ctx, id int64, done string,
 }
 
 func (a *App) pageFirmEdit(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ManageFirms); err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	_, id, err := requireRow(c, auth.ManageFirms)
 	if err != nil {
 		return err
 	}

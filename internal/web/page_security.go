@@ -59,11 +59,7 @@ func (a *App) renderSecurityUsers(c *fiber.Ctx, status int, reset map[string]any
 }
 
 func (a *App) securityGrantRole(c *fiber.Ctx) error {
-	p, err := require(c, auth.GrantRoles)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := requireRow(c, auth.GrantRoles)
 	if err != nil {
 		return err
 	}
@@ -90,11 +86,7 @@ func (a *App) securityGrantRole(c *fiber.Ctx) error {
 }
 
 func (a *App) securityUnlock(c *fiber.Ctx) error {
-	p, err := require(c, auth.UnlockAccounts)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := requireRow(c, auth.UnlockAccounts)
 	if err != nil {
 		return err
 	}
@@ -108,11 +100,7 @@ func (a *App) securityUnlock(c *fiber.Ctx) error {
 // answer only (never in a link or a log): the user must change it at the
 // next sign-in.
 func (a *App) securityResetPassword(c *fiber.Ctx) error {
-	p, err := require(c, auth.ResetPasswords)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := requireRow(c, auth.ResetPasswords)
 	if err != nil {
 		return err
 	}
