@@ -108,6 +108,20 @@ func (f *formState) refuse(err error) bool {
 	return ok
 }
 
+// refusalFor is the message a refused err shows in one row's form: the
+// field's own message, else the refusal of the whole request; false when
+// err is no refusal.
+func refusalFor(err error, field string) (string, bool) {
+	form := newForm()
+	if !form.refuse(err) {
+		return "", false
+	}
+	if msg := form.Errors[field]; msg != "" {
+		return msg, true
+	}
+	return form.Message, true
+}
+
 func (f *formState) int64(name string) int64 {
 	n, _ := strconv.ParseInt(f.Values[name], 10, 64)
 	return n

@@ -412,15 +412,15 @@ func (a *App) firmDetailAction(c *fiber.Ctx, which string, fields []string, done
 	} else {
 		forms.Conflict = form
 	}
-	var se statusError
-	switch {
-	case form.refuse(err):
+	if form.refuse(err) {
 		return a.renderFirmDetail(c, 422, id, forms)
-	case errors.As(err, &se) && se.HTTPStatus() < 500:
-		forms.Message = errText(err)
-		return a.renderFirmDetail(c, se.HTTPStatus(), id, forms)
 	}
-	return err
+	status := clientStatus(err)
+	if status == 0 {
+		return err
+	}
+	forms.Message = errText(err)
+	return a.renderFirmDetail(c, status, id, forms)
 }
 
 func (a *App) pageFirmStatus(c *fiber.Ctx) error {

@@ -763,7 +763,6 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	form := &formState{Values: values, Errors: map[string]string{}}
 	state := &actionState{Trigger: t, Values: values, Errors: form.Errors}
 	var te *workflow.TransitionError
-	var se statusError
 	switch {
 	case errors.Is(err, auth.ErrForbidden), errors.Is(err, review.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
 		return err
@@ -773,8 +772,8 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 		state.Status, state.Message = 409, "该评审已被他人更新,页面已刷新为最新内容;您填写的内容已保留,请确认后重新提交。"
 	case form.refuse(err):
 		state.Status, state.Message = 422, form.Message
-	case errors.As(err, &se) && se.HTTPStatus() < 500:
-		state.Status, state.Message = se.HTTPStatus(), errText(err)
+	case clientStatus(err) != 0:
+		state.Status, state.Message = clientStatus(err), errText(err)
 	default:
 		return err
 	}

@@ -72,13 +72,9 @@ func (a *App) securityGrantRole(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		// A refused role shows next to the user's select.
-		form := newForm()
-		if !form.refuse(err) {
+		msg, refused := refusalFor(err, "role")
+		if !refused {
 			return err
-		}
-		msg := form.Errors["role"]
-		if msg == "" {
-			msg = form.Message
 		}
 		return a.renderSecurityUsers(c, 422, nil, &roleState{UserID: id, Role: raw, Error: msg})
 	}
