@@ -11,7 +11,7 @@ import (
 
 // Handlers start alike: the signed-in principal allowed an action, then
 // the service they call, then, for a handler on one row, the route's id.
-// A service the server runs without answers 503 (statusErr), which the one
+// A service the server runs without answers 503 (auth.RefusedError), which the one
 // error handler shows as the page's error on pages and as the JSON error
 // on the API.
 
@@ -19,7 +19,7 @@ import (
 // runs without it.
 func wired[S any](svc *S, what string) (*S, error) {
 	if svc == nil {
-		return nil, &statusErr{status: 503, code: "unavailable", msg: what + "服务未启用"}
+		return nil, &auth.RefusedError{Status: 503, Reason: "unavailable", Msg: what + "服务未启用"}
 	}
 	return svc, nil
 }

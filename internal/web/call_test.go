@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/firm"
 	"finreview/internal/review"
@@ -23,7 +24,7 @@ func TestServiceMissingAnswers503(t *testing.T) {
 		{"reviews", func() error { _, err := none.reviewService(); return err }, "评审服务未启用"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var se *statusErr
+			var se *auth.RefusedError
 			if err := tc.get(); !errors.As(err, &se) || se.HTTPStatus() != 503 || se.Code() != "unavailable" || se.Error() != tc.msg {
 				t.Fatalf("got %v, want 503 unavailable %q", err, tc.msg)
 			}

@@ -318,8 +318,8 @@ func spoolImport(c *fiber.Ctx) (kind, action, token, name string, f *os.File, si
 		}
 		if size > maxImportBytes {
 			c.Set(fiber.HeaderConnection, "close")
-			return kind, action, token, name, f, size, &statusErr{status: 413, code: "too_large",
-				msg: fmt.Sprintf("文件过大(上限 %d MB)", maxImportBytes>>20)}
+			return kind, action, token, name, f, size, &auth.RefusedError{Status: 413, Reason: "too_large",
+				Msg: fmt.Sprintf("文件过大(上限 %d MB)", maxImportBytes>>20)}
 		}
 		return kind, action, token, name, f, size, nil
 	}

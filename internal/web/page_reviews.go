@@ -303,7 +303,7 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	form := newForm()
 	f := reviewFilter(c, form)
 	if !form.ok() {
-		return &statusErr{status: 422, code: "invalid_filter", msg: "查询条件有误,请返回修改后再导出"}
+		return &auth.RefusedError{Status: 422, Reason: "invalid_filter", Msg: "查询条件有误,请返回修改后再导出"}
 	}
 	reviews, err := svc.ExportReviews(ctx, p, f, form.Values, maxExportRows)
 	if err != nil {
