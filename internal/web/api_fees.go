@@ -16,11 +16,6 @@ import (
 
 func (a *App) billingService() (*billing.Service, error) { return wired(a.svc.Billing, "费用") }
 
-// mayViewSchedules: the roles that see schedules and use the calculator.
-func mayViewSchedules(p auth.Principal) bool {
-	return p.Can(auth.UseFeeCalculator)
-}
-
 // feeText reads a JSON string or number as text (amounts, codes).
 type feeText string
 
@@ -141,15 +136,10 @@ func feeScheduleJSON(s billing.Schedule) fiber.Map {
 	}
 }
 
+// apiFeeSchedules lists the schedules to the roles that use the
+// calculator.
 func (a *App) apiFeeSchedules(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	if !mayViewSchedules(p) {
-		return auth.ErrForbidden
-	}
-	svc, err := a.billingService()
+	_, svc, err := serviceCall(c, auth.UseFeeCalculator, a.billingService)
 	if err != nil {
 		return err
 	}

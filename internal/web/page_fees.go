@@ -147,13 +147,12 @@ type scheduleRow struct {
 	Bands                          int
 }
 
+// pageFeeSchedules shows the schedules to the roles that use the
+// calculator.
 func (a *App) pageFeeSchedules(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
+	p, err := require(c, auth.UseFeeCalculator)
 	if err != nil {
 		return err
-	}
-	if !mayViewSchedules(p) {
-		return auth.ErrForbidden
 	}
 	return a.renderFeeSchedules(c, p, 200, nil)
 }
