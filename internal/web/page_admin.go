@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,13 +54,8 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 	if err != nil {
 		return err
 	}
-	type roleOpt struct{ Code, Label string }
-	var roles []roleOpt
-	for _, r := range auth.Roles() {
-		if !r.Separated() {
-			roles = append(roles, roleOpt{string(r), r.Label()})
-		}
-	}
+	// The separated security roles are granted on the security pages.
+	roles := codeOptions(slices.DeleteFunc(auth.Roles(), auth.Role.Separated))
 	type orgOpt struct {
 		ID         int64
 		Name, Kind string

@@ -21,8 +21,6 @@ type documentRow struct {
 	TakenText     string
 }
 
-type categoryOption struct{ Code, Label string }
-
 type paperRow struct {
 	docs.Paper
 	KindLabel string
@@ -122,18 +120,9 @@ func (a *App) renderDocumentsOf(c *fiber.Ctx, status int, p auth.Principal, svc 
 		return err
 	}
 	prow := paperRows(papers)
-	var uploadCats []categoryOption
-	for _, cat := range docs.UploadCategories(p.Role) {
-		uploadCats = append(uploadCats, categoryOption{cat, docs.CategoryLabel(cat)})
-	}
-	var filterCats []categoryOption
-	for _, cat := range docs.Categories() {
-		filterCats = append(filterCats, categoryOption{cat, docs.CategoryLabel(cat)})
-	}
-	var kinds []categoryOption
-	for _, k := range docs.PaperKinds() {
-		kinds = append(kinds, categoryOption{k, docs.PaperLabel(k)})
-	}
+	uploadCats := labelOptions(docs.UploadCategories(p.Role), docs.CategoryLabel)
+	filterCats := labelOptions(docs.Categories(), docs.CategoryLabel)
+	kinds := labelOptions(docs.PaperKinds(), docs.PaperLabel)
 	return a.views.render(c, status, "document_list", a.page(c, "评审资料", map[string]any{
 		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {r.ProjectName, "/reviews/" + strconv.FormatInt(r.ID, 10)}, {"评审资料", ""}},
 		"Review":     r,
@@ -284,10 +273,7 @@ func (a *App) renderPapers(c *fiber.Ctx, status int, p auth.Principal, svc *docs
 		return err
 	}
 	rows := paperRows(list)
-	var kinds []categoryOption
-	for _, k := range docs.PaperKinds() {
-		kinds = append(kinds, categoryOption{k, docs.PaperLabel(k)})
-	}
+	kinds := labelOptions(docs.PaperKinds(), docs.PaperLabel)
 	return a.views.render(c, status, "paper_search", a.page(c, "文号查询", map[string]any{
 		"Breadcrumb": []crumb{{"文号查询", ""}},
 		"Items":      rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Q": q, "Kind": kind, "Kinds": kinds,

@@ -12,7 +12,28 @@ import (
 	"finreview/internal/review"
 )
 
+// pageOption is one option of a select: the code sent and the Chinese
+// name shown.
 type pageOption struct{ Code, Label string }
+
+// labelOptions are the options of a select over codes, in their order,
+// named by label.
+func labelOptions[T ~string](codes []T, label func(T) string) []pageOption {
+	var out []pageOption
+	for _, c := range codes {
+		out = append(out, pageOption{string(c), label(c)})
+	}
+	return out
+}
+
+// codeOptions are the options of a select over codes that name
+// themselves (fee kinds, states, roles).
+func codeOptions[T interface {
+	~string
+	Label() string
+}](codes []T) []pageOption {
+	return labelOptions(codes, func(c T) string { return c.Label() })
+}
 
 // sortedOptions turns a code → label map into options ordered by code.
 func sortedOptions(m map[string]string) []pageOption {
@@ -21,14 +42,6 @@ func sortedOptions(m map[string]string) []pageOption {
 		out = append(out, pageOption{k, v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
-	return out
-}
-
-func kindOptions() []pageOption {
-	var out []pageOption
-	for _, k := range fee.Kinds() {
-		out = append(out, pageOption{string(k), k.Label()})
-	}
 	return out
 }
 
@@ -232,7 +245,7 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 	return a.views.render(c, status, "project", a.page(c, proj.Name, map[string]any{
 		"Breadcrumb": []crumb{{Label: "项目库", Href: "/projects"}, {Label: proj.Name}},
 		"P":          labelProject(proj), "Dept": dept, "Contractors": strings.Join(contractors, "、"),
-		"Reviews": reviews, "CanCreateReview": p.Can(auth.CreateReview), "Kinds": kindOptions(), "Form": form,
+		"Reviews": reviews, "CanCreateReview": p.Can(auth.CreateReview), "Kinds": codeOptions(fee.Kinds()), "Form": form,
 		"NewReviewUpload": newUploadPanel("nr", 0, p.Role, "submission"),
 	}))
 }

@@ -175,10 +175,8 @@ type filterOptions struct {
 
 func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOptions, error) {
 	var o filterOptions
-	for _, s := range workflow.States() {
-		o.States = append(o.States, pageOption{string(s), s.Label()})
-	}
-	o.Kinds = kindOptions()
+	o.States = codeOptions(workflow.States())
+	o.Kinds = codeOptions(fee.Kinds())
 	jurs, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return o, err

@@ -47,14 +47,9 @@ func (a *App) renderSecurityUsers(c *fiber.Ctx, status int, reset map[string]any
 	for _, u := range users {
 		rows = append(rows, securityUserRow{User: u, RoleLabel: auth.Role(u.Role).Label(), LockedUntil: locked[u.Username]})
 	}
-	type roleOpt struct{ Code, Label string }
-	var roles []roleOpt
-	for _, r := range auth.Roles() {
-		roles = append(roles, roleOpt{string(r), r.Label()})
-	}
 	return a.views.render(c, status, "security_users", a.page(c, "账户与授权", map[string]any{
 		"Breadcrumb": []crumb{{Label: "安全管理"}, {Label: "账户与授权"}},
-		"Users":      rows, "Roles": roles, "Self": p.UserID, "Reset": reset, "RoleError": refused,
+		"Users":      rows, "Roles": codeOptions(auth.Roles()), "Self": p.UserID, "Reset": reset, "RoleError": refused,
 	}))
 }
 
