@@ -91,14 +91,7 @@ func feeResultJSON(res fee.Result, sc fee.Schedule, scheduleID int64) fiber.Map 
 }
 
 func (a *App) apiFeeCalculate(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	if !p.Can(auth.UseFeeCalculator) {
-		return auth.ErrForbidden
-	}
-	svc, err := a.billingService()
+	_, svc, err := serviceCall(c, auth.UseFeeCalculator, a.billingService)
 	if err != nil {
 		return err
 	}
@@ -174,8 +167,8 @@ func (a *App) apiUpdateFeeSchedule(c *fiber.Ctx) error {
 	return c.JSON(feeScheduleJSON(s))
 }
 
-// statementFor loads a review the principal may see and its verified
-// statement (404 when the review is invisible or has no statement).
+// statementFor loads a review the principal may see and its statement
+// (404 when the review is invisible or has no statement).
 func (a *App) statementFor(c *fiber.Ctx) (auth.Principal, review.Review, billing.Statement, error) {
 	p, err := mustPrincipal(c)
 	if err != nil {
@@ -200,12 +193,20 @@ func (a *App) statementFor(c *fiber.Ctx) (auth.Principal, review.Review, billing
 	return p, r, st, nil
 }
 
-func (a *App) apiFeeStatement(c *fiber.Ctx) error {
-	_, r, st, err := a.statementFor(c)
-	if err != nil {
-		return err
+// verifiedStatement is statementFor refusing a statement whose stored
+// figures differ from the recomputation: the API and the Excel download
+// refuse it, the printed page shows the mismatch.
+func (a *App) verifiedStatement(c *fiber.Ctx) (auth.Principal, review.Review, billing.Statement, error) {
+	p, r, st, err := a.statementFor(c)
+	if err == nil {
+		err = st.Verify()
 	}
-	if err := st.Verify(); err != nil {
+	return p, r, st, err
+}
+
+func (a *App) apiFeeStatement(c *fiber.Ctx) error {
+	_, r, st, err := a.verifiedStatement(c)
+	if err != nil {
 		return err
 	}
 	out := feeResultJSON(st.Result, st.Schedule.Fee, st.Schedule.ID)

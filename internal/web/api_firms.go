@@ -117,10 +117,7 @@ func (a *App) apiGetFirm(c *fiber.Ctx) error {
 }
 
 func (a *App) apiListExperts(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ViewFirms); err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	_, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}

@@ -78,6 +78,13 @@ func (f *formState) fail(field, msg string) {
 
 func (f *formState) ok() bool { return len(f.Errors) == 0 && f.Message == "" }
 
+// readForm is a form holding the named fields as posted, trimmed.
+func readForm(c *fiber.Ctx, names ...string) *formState {
+	f := newForm()
+	f.read(c, names...)
+	return f
+}
+
 // read copies the named form fields, trimmed, into Values.
 func (f *formState) read(c *fiber.Ctx, names ...string) {
 	for _, n := range names {

@@ -76,8 +76,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "username", "display_name", "role", "org_id", "jurisdiction_id", "city_grant")
+	form := readForm(c, "username", "display_name", "role", "org_id", "jurisdiction_id", "city_grant")
 	v := form.Values
 	u, err := a.auth.CreateUser(c.UserContext(), p, auth.NewUser{Username: v["username"], DisplayName: v["display_name"],
 		Password: c.FormValue("password"), Role: v["role"], OrgID: form.int64("org_id"), JurisdictionID: form.int64("jurisdiction_id"),
@@ -152,8 +151,7 @@ func (a *App) adminCreateOrganization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "kind", "name", "jurisdiction_id", "credit_code", "contact_person", "contact_phone")
+	form := readForm(c, "kind", "name", "jurisdiction_id", "credit_code", "contact_person", "contact_phone")
 	v := form.Values
 	o, err := a.auth.CreateOrganization(c.UserContext(), p, auth.NewOrganization{Kind: v["kind"], Name: v["name"],
 		JurisdictionID: form.int64("jurisdiction_id"), CreditCode: v["credit_code"], ContactPerson: v["contact_person"],

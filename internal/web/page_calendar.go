@@ -197,8 +197,7 @@ func (a *App) calendarSetDay(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "date", "kind", "name")
+	form := readForm(c, "date", "kind", "name")
 	date, derr := calendar.ParseDate(form.Values["date"])
 	day := calendar.Day{Date: date, Kind: calendar.DayKind(form.Values["kind"]), Name: form.Values["name"]}
 	var edit deadline.CalendarEdit

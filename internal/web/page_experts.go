@@ -80,8 +80,7 @@ func (a *App) pageExpertAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "name", "specialty", "title", "employer")
+	form := readForm(c, "name", "specialty", "title", "employer")
 	v := form.Values
 	_, err = svc.AddExpert(c.UserContext(), p, firm.Expert{Name: v["name"], Specialty: v["specialty"], Title: v["title"], Employer: v["employer"]})
 	if form.refuse(err) {
@@ -117,8 +116,7 @@ func (a *App) pageExpertSide(c *fiber.Ctx, which string, fields []string, run fu
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, append(fields, "relation")...)
+	form := readForm(c, append(fields, "relation")...)
 	ids := map[string]int64{}
 	for _, f := range fields {
 		if v := form.Values[f]; v != "" {

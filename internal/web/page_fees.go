@@ -75,10 +75,7 @@ func newFeeView(sc fee.Schedule, in fee.Input, res fee.Result) feeView {
 // pageFeeCalculator is the what-if calculator (费用测算): the form keeps
 // what was typed, and errors show under their field.
 func (a *App) pageFeeCalculator(c *fiber.Ctx) error {
-	if _, err := require(c, auth.UseFeeCalculator); err != nil {
-		return err
-	}
-	svc, err := a.billingService()
+	_, svc, err := serviceCall(c, auth.UseFeeCalculator, a.billingService)
 	if err != nil {
 		return err
 	}
@@ -253,11 +250,8 @@ func (a *App) pageFeeStatement(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFeeStatementExcel(c *fiber.Ctx) error {
-	p, r, st, err := a.statementFor(c)
+	p, r, st, err := a.verifiedStatement(c)
 	if err != nil {
-		return err
-	}
-	if err := st.Verify(); err != nil {
 		return err
 	}
 	b, err := billing.StatementExcel(st, r)

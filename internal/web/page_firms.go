@@ -400,8 +400,7 @@ func (a *App) firmDetailAction(c *fiber.Ctx, which string, fields []string, done
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, fields...)
+	form := readForm(c, fields...)
 	err = fn(p, svc, id, form)
 	if err == nil {
 		return c.Redirect("/firms/"+idText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)

@@ -175,8 +175,7 @@ func (a *App) projectCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "code", "name", "jurisdiction", "unit_org_id", "dept_org_id", "funding_source", "category", "approved_estimate")
+	form := readForm(c, "code", "name", "jurisdiction", "unit_org_id", "dept_org_id", "funding_source", "category", "approved_estimate")
 	var contractorIDs []int64
 	var ids []string
 	for _, raw := range c.Context().PostArgs().PeekMulti("contractor_ids") {
@@ -255,8 +254,7 @@ func (a *App) projectCreateReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "kind", "submitted_amount")
+	form := readForm(c, "kind", "submitted_amount")
 	r, err := svc.Create(c.UserContext(), p, review.CreateInput{ProjectID: id, Kind: form.Values["kind"],
 		SubmittedAmount: strings.ReplaceAll(form.Values["submitted_amount"], ",", "")})
 	if scriptWantsJSON(c) {

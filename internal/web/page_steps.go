@@ -163,8 +163,7 @@ func (a *App) expertOpinionSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "opinion", "suggested_amount")
+	form := readForm(c, "opinion", "suggested_amount")
 	err = svc.SubmitExpertOpinion(c.UserContext(), p, id, review.ExpertOpinionInput{Opinion: form.Values["opinion"],
 		SuggestedAmount: form.Values["suggested_amount"]})
 	if err == nil {
