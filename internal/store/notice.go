@@ -281,26 +281,14 @@ func (q *Queries) DeliveryAttempts(ctx context.Context, deliveryID int64) ([]Del
 // RequeueDeadDelivery makes a dead delivery pending again at now, with a
 // fresh count of attempts (those made stay recorded).
 func (q *Queries) RequeueDeadDelivery(ctx context.Context, id int64, now time.Time) error {
-	return q.changeDead(ctx, "UPDATE notice_deliveries SET state = 'pending', attempts = 0, next_at = ? WHERE id = ? AND state = 'dead'", now, id)
+	res, err := q.db.ExecContext(ctx, "UPDATE notice_deliveries SET state = 'pending', attempts = 0, next_at = ? WHERE id = ? AND state = 'dead'", now, id)
+	return changed(res, err, ErrNotFound)
 }
 
 // DropDeadDelivery gives a dead delivery up for good.
 func (q *Queries) DropDeadDelivery(ctx context.Context, id int64) error {
-	return q.changeDead(ctx, "UPDATE notice_deliveries SET state = 'dropped' WHERE id = ? AND state = 'dead'", id)
-}
-
-func (q *Queries) changeDead(ctx context.Context, query string, args ...any) error {
-	res, err := q.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err == nil {
-			err = ErrNotFound
-		}
-		return err
-	}
-	return nil
+	res, err := q.db.ExecContext(ctx, "UPDATE notice_deliveries SET state = 'dropped' WHERE id = ? AND state = 'dead'", id)
+	return changed(res, err, ErrNotFound)
 }
 
 // DeliveryCount is how many deliveries of a channel are in a state, and

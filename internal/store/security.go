@@ -9,15 +9,7 @@ import (
 // SetUserRole changes a user's role (a grant by the security administrator).
 func (q *Queries) SetUserRole(ctx context.Context, userID int64, role string) error {
 	res, err := q.db.ExecContext(ctx, "UPDATE users SET role = ? WHERE id = ?", role, userID)
-	if err != nil {
-		return translate(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return fmt.Errorf("user %d: %w", userID, ErrNotFound)
-	}
-	return nil
+	return changed(res, err, fmt.Errorf("user %d: %w", userID, ErrNotFound))
 }
 
 // LockedAccounts lists the account names locked at now, with when each
@@ -89,15 +81,7 @@ func (q *Queries) SetPassword(ctx context.Context, userID int64, hash string, mu
 	res, err := q.db.ExecContext(ctx,
 		"UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ? WHERE id = ?",
 		hash, mustChange, now, userID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return fmt.Errorf("user %d: %w", userID, ErrNotFound)
-	}
-	return nil
+	return changed(res, err, fmt.Errorf("user %d: %w", userID, ErrNotFound))
 }
 
 // PasswordHistory returns the user's last n earlier password hashes,
@@ -145,15 +129,7 @@ func (q *Queries) APITokens(ctx context.Context, userID int64, now time.Time) ([
 // ErrNotFound.
 func (q *Queries) DeleteAPIToken(ctx context.Context, userID, id int64) error {
 	res, err := q.db.ExecContext(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", id, userID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return fmt.Errorf("api token %d: %w", id, ErrNotFound)
-	}
-	return nil
+	return changed(res, err, fmt.Errorf("api token %d: %w", id, ErrNotFound))
 }
 
 // LoginAttempt is one password check of the sign-in history (the access
