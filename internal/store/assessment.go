@@ -135,23 +135,21 @@ const deadlineDelegation = `g.id = (SELECT g2.id FROM delegations g2 WHERE g2.re
 func (q *Queries) PeriodMetrics(ctx context.Context, from, to, now time.Time) (map[int64]assign.Metrics, error) {
 	out := map[int64]assign.Metrics{}
 	type apply func(m *assign.Metrics, a, b int)
+	type counts struct {
+		firm int64
+		a, b int
+	}
 	run := func(query string, fn apply, args ...any) error {
-		rows, err := q.db.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var a, b int
-			if err := rows.Scan(&id, &a, &b); err != nil {
-				return err
-			}
-			m := out[id]
-			fn(&m, a, b)
-			out[id] = m
-		}
-		return rows.Err()
+		return queryEach(ctx, q.db, func(s scanner) (counts, error) {
+			var c counts
+			err := s.Scan(&c.firm, &c.a, &c.b)
+			return c, err
+		}, func(c counts) error {
+			m := out[c.firm]
+			fn(&m, c.a, c.b)
+			out[c.firm] = m
+			return nil
+		}, query, args...)
 	}
 	steps := []struct {
 		query string

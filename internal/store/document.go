@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"finreview/workflow"
@@ -208,28 +207,16 @@ func (q *Queries) KnownObjectKeys(ctx context.Context, keys []string) (map[strin
 	if len(keys) == 0 {
 		return out, nil
 	}
-	in := "?" + strings.Repeat(",?", len(keys)-1)
-	args := make([]any, 0, 2*len(keys))
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	rows, err := q.db.QueryContext(ctx, "SELECT object_key FROM documents WHERE object_key IN ("+in+
-		") UNION SELECT thumb_key FROM documents WHERE thumb_key IN ("+in+")", args...)
+	in := placeholders(len(keys))
+	err := queryEach(ctx, q.db, scanValue[string], func(k string) error {
+		out[k] = true
+		return nil
+	}, "SELECT object_key FROM documents WHERE object_key IN ("+in+") UNION SELECT thumb_key FROM documents WHERE thumb_key IN ("+in+")",
+		append(anyArgs(keys), anyArgs(keys)...)...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out[k] = true
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DocumentAccess is one view or download of a document.

@@ -112,25 +112,19 @@ func (q *Queries) RecentDrawnExpertIDs(ctx context.Context, excludeReviewID int6
 	if n <= 0 {
 		return nil, nil
 	}
-	rows, err := q.db.QueryContext(ctx,
-		"SELECT main_ids, reserve_ids FROM expert_draws WHERE review_id <> ? ORDER BY id DESC LIMIT ?", excludeReviewID, n)
+	var out []int64
+	err := queryPairs(ctx, q.db, func(main, reserve string) error {
+		ids, err := SplitIDs(main + "," + reserve)
+		if err != nil {
+			return err
+		}
+		out = append(out, ids...)
+		return nil
+	}, "SELECT main_ids, reserve_ids FROM expert_draws WHERE review_id <> ? ORDER BY id DESC LIMIT ?", excludeReviewID, n)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var m, r string
-		if err := rows.Scan(&m, &r); err != nil {
-			return nil, err
-		}
-		ids, err := SplitIDs(m + "," + r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ids...)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DrawCandidates lists the active experts of a specialty ("" = all) with
@@ -145,41 +139,28 @@ func (q *Queries) DrawCandidates(ctx context.Context, specialty string, since ti
 		query += " AND e.specialty = ?"
 		args = append(args, specialty)
 	}
-	rows, err := q.db.QueryContext(ctx, query+" ORDER BY e.id", args...)
-	if err != nil {
-		return nil, err
-	}
-	var out []draw.Candidate
-	index := map[int64]int{}
-	for rows.Next() {
+	out, err := queryAll(ctx, q.db, func(s scanner) (draw.Candidate, error) {
 		var c draw.Candidate
-		if err := rows.Scan(&c.ID, &c.Name, &c.Specialty, &c.EmployerOrgID, &c.FirmID, &c.RecentDraws); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		index[c.ID] = len(out)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return nil, err
-	}
-	rows.Close()
-	rel, err := q.db.QueryContext(ctx, "SELECT expert_id, related_org_id FROM expert_relations ORDER BY expert_id, related_org_id")
+		err := s.Scan(&c.ID, &c.Name, &c.Specialty, &c.EmployerOrgID, &c.FirmID, &c.RecentDraws)
+		return c, err
+	}, query+" ORDER BY e.id", args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rel.Close()
-	for rel.Next() {
-		var e, o int64
-		if err := rel.Scan(&e, &o); err != nil {
-			return nil, err
-		}
-		if i, ok := index[e]; ok {
-			out[i].RelatedOrgIDs = append(out[i].RelatedOrgIDs, o)
-		}
+	index := make(map[int64]int, len(out))
+	for i, c := range out {
+		index[c.ID] = i
 	}
-	return out, rel.Err()
+	err = queryPairs(ctx, q.db, func(expert, org int64) error {
+		if i, ok := index[expert]; ok {
+			out[i].RelatedOrgIDs = append(out[i].RelatedOrgIDs, org)
+		}
+		return nil
+	}, "SELECT expert_id, related_org_id FROM expert_relations ORDER BY expert_id, related_org_id")
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeclareExpertRelation records an expert's declared relation with an organization.

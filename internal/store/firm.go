@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -138,27 +137,16 @@ func (q *Queries) Firms(ctx context.Context, f FirmFilter) ([]Firm, error) {
 		query += " AND o.name LIKE ?"
 		args = append(args, "%"+escapeLike(s)+"%")
 	}
-	rows, err := q.db.QueryContext(ctx, query+" ORDER BY f.score DESC, f.admitted_at, f.org_id", args...)
+	out, err := queryAll(ctx, q.db, scanFirm, query+" ORDER BY f.score DESC, f.admitted_at, f.org_id", args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Firm
-	byID := map[int64]int{}
-	for rows.Next() {
-		fm, err := scanFirm(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[fm.OrgID] = len(out)
-		out = append(out, fm)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	if len(out) == 0 {
 		return out, nil
+	}
+	byID := make(map[int64]int, len(out))
+	for i, f := range out {
+		byID[f.OrgID] = i
 	}
 	if err := q.fillFirmLists(ctx, out, byID); err != nil {
 		return nil, err
@@ -172,37 +160,19 @@ func (q *Queries) fillFirmLists(ctx context.Context, firms []Firm, byID map[int6
 		ids = append(ids, f.OrgID)
 	}
 	in := "(" + placeholders(len(ids)) + ")"
-	rows, err := q.db.QueryContext(ctx, "SELECT firm_id, kind FROM firm_kinds WHERE firm_id IN "+in+" ORDER BY firm_id, kind", ids...)
+	err := queryPairs(ctx, q.db, func(id int64, kind string) error {
+		f := &firms[byID[id]]
+		f.Kinds = append(f.Kinds, kind)
+		return nil
+	}, "SELECT firm_id, kind FROM firm_kinds WHERE firm_id IN "+in+" ORDER BY firm_id, kind", ids...)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		var k string
-		if err := rows.Scan(&id, &k); err != nil {
-			rows.Close()
-			return err
-		}
-		firms[byID[id]].Kinds = append(firms[byID[id]].Kinds, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = q.db.QueryContext(ctx,
-		"SELECT firm_id, jurisdiction_id FROM firm_jurisdictions WHERE firm_id IN "+in+" ORDER BY firm_id, jurisdiction_id", ids...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, j int64
-		if err := rows.Scan(&id, &j); err != nil {
-			return err
-		}
-		firms[byID[id]].Jurisdictions = append(firms[byID[id]].Jurisdictions, j)
-	}
-	return rows.Err()
+	return queryPairs(ctx, q.db, func(id, jurisdiction int64) error {
+		f := &firms[byID[id]]
+		f.Jurisdictions = append(f.Jurisdictions, jurisdiction)
+		return nil
+	}, "SELECT firm_id, jurisdiction_id FROM firm_jurisdictions WHERE firm_id IN "+in+" ORDER BY firm_id, jurisdiction_id", ids...)
 }
 
 // FirmByID loads one firm with its kinds, jurisdictions and open reviews.
@@ -323,27 +293,17 @@ type DoneReview struct {
 func (q *Queries) FirmStatsRows(ctx context.Context, sc Scope, firmID int64) (FirmStats, error) {
 	var st FirmStats
 	w, scopeArgs := sc.reviewIDsIn("id")
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT id, delegated_at, concluded_at, submitted_amount, audited_amount, import_id IS NOT NULL FROM reviews
+	done, err := queryAll(ctx, q.db, func(s scanner) (DoneReview, error) {
+		var d DoneReview
+		err := s.Scan(&d.ReviewID, &d.DelegatedAt, &d.ConcludedAt, &d.Submitted, &d.Audited, &d.Imported)
+		return d, err
+	}, `SELECT id, delegated_at, concluded_at, submitted_amount, audited_amount, import_id IS NOT NULL FROM reviews
 		 WHERE firm_id = ? AND concluded_at IS NOT NULL AND delegated_at IS NOT NULL AND `+w+` ORDER BY concluded_at`,
 		append([]any{firmID}, scopeArgs...)...)
 	if err != nil {
 		return st, err
 	}
-	for rows.Next() {
-		var d DoneReview
-		var del, con sql.NullTime
-		if err := rows.Scan(&d.ReviewID, &del, &con, &d.Submitted, &d.Audited, &d.Imported); err != nil {
-			rows.Close()
-			return st, err
-		}
-		d.DelegatedAt, d.ConcludedAt = del.Time, con.Time
-		st.Done = append(st.Done, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return st, err
-	}
+	st.Done = done
 	if err := q.db.QueryRowContext(ctx,
 		"SELECT COUNT(*) FROM reviews WHERE firm_id = ? AND state IN ("+openStatesSQL()+") AND "+w,
 		append([]any{firmID}, scopeArgs...)...).Scan(&st.Open); err != nil {

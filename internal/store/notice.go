@@ -94,23 +94,17 @@ func (q *Queries) NoticeOptOuts(ctx context.Context, userIDs []int64) (map[int64
 		return out, nil
 	}
 	args := anyArgs(userIDs)
-	rows, err := q.db.QueryContext(ctx, "SELECT user_id, kind, channel FROM notice_optouts WHERE user_id IN ("+placeholders(len(userIDs))+")", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var kind, channel string
-		if err := rows.Scan(&id, &kind, &channel); err != nil {
-			return nil, err
-		}
+	err := queryPairs(ctx, q.db, func(id int64, choice string) error {
 		if out[id] == nil {
 			out[id] = map[string]bool{}
 		}
-		out[id][kind+"/"+channel] = true
+		out[id][choice] = true
+		return nil
+	}, "SELECT user_id, CONCAT(kind, '/', channel) FROM notice_optouts WHERE user_id IN ("+placeholders(len(userIDs))+")", args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // FanOut writes the deliveries of claimed notifications (at most one per
@@ -155,17 +149,10 @@ func deliveryDest(d *Delivery) []any {
 		&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName, &d.SMSQuiet}
 }
 
-func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		var d Delivery
-		if err := rows.Scan(deliveryDest(&d)...); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+func scanDelivery(s scanner) (Delivery, error) {
+	var d Delivery
+	err := s.Scan(deliveryDest(&d)...)
+	return d, err
 }
 
 // ClaimDeliveries takes up to limit deliveries due at now on the given
@@ -250,11 +237,7 @@ func (q *Queries) FinishDelivery(ctx context.Context, instance string, o Deliver
 
 // Deliveries lists deliveries in state, newest first.
 func (q *Queries) Deliveries(ctx context.Context, state string, limit int) ([]Delivery, error) {
-	rows, err := q.db.QueryContext(ctx, "SELECT "+deliveryColumns+deliveryFrom+" WHERE d.state = ? ORDER BY d.id DESC LIMIT ?", state, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanDeliveries(rows)
+	return queryAll(ctx, q.db, scanDelivery, "SELECT "+deliveryColumns+deliveryFrom+" WHERE d.state = ? ORDER BY d.id DESC LIMIT ?", state, limit)
 }
 
 // DeliveryAttempt is one recorded attempt.

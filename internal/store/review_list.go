@@ -123,18 +123,9 @@ func (q *Queries) ReviewsAfter(ctx context.Context, sc Scope, f ReviewFilter, af
 		" JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id" +
 		" JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id" +
 		" ORDER BY " + col + dir + ", r.id DESC"
-	rows, err := q.db.QueryContext(ctx, query, append(args, f.Limit)...)
+	out, err := queryAll(ctx, q.db, scanReview, query, append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("reviews after: %w", err)
 	}
-	defer rows.Close()
-	var out []Review
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -43,19 +43,27 @@ func queryEach[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error
 	return rows.Err()
 }
 
+// queryPairs runs a query of two columns on db and calls fn with every
+// row's two values in order; an error of fn's stops it.
+func queryPairs[A, B any](ctx context.Context, db DBTX, fn func(A, B) error, query string, args ...any) error {
+	type pair struct {
+		a A
+		b B
+	}
+	return queryEach(ctx, db, func(s scanner) (pair, error) {
+		var p pair
+		err := s.Scan(&p.a, &p.b)
+		return p, err
+	}, func(p pair) error {
+		return fn(p.a, p.b)
+	}, query, args...)
+}
+
 // queryInto runs a query of two columns, a key and a value, on db and
 // adds its rows to out.
 func queryInto[K comparable, V any](ctx context.Context, db DBTX, out map[K]V, query string, args ...any) error {
-	type row struct {
-		k K
-		v V
-	}
-	return queryEach(ctx, db, func(s scanner) (row, error) {
-		var r row
-		err := s.Scan(&r.k, &r.v)
-		return r, err
-	}, func(r row) error {
-		out[r.k] = r.v
+	return queryPairs(ctx, db, func(k K, v V) error {
+		out[k] = v
 		return nil
 	}, query, args...)
 }

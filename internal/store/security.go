@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -15,22 +16,15 @@ func (q *Queries) SetUserRole(ctx context.Context, userID int64, role string) er
 // LockedAccounts lists the account names locked at now, with when each
 // lock ends.
 func (q *Queries) LockedAccounts(ctx context.Context, now time.Time) (map[string]time.Time, error) {
-	rows, err := q.db.QueryContext(ctx,
-		"SELECT throttle_key, locked_until FROM login_throttle WHERE throttle_key LIKE 'account:%' AND locked_until > ?", now)
+	out := map[string]time.Time{}
+	err := queryPairs(ctx, q.db, func(key string, until time.Time) error {
+		out[strings.TrimPrefix(key, "account:")] = until
+		return nil
+	}, "SELECT throttle_key, locked_until FROM login_throttle WHERE throttle_key LIKE 'account:%' AND locked_until > ?", now)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]time.Time{}
-	for rows.Next() {
-		var key string
-		var until time.Time
-		if err := rows.Scan(&key, &until); err != nil {
-			return nil, err
-		}
-		out[key[len("account:"):]] = until
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SecurityPolicy is the security administrator's policy: password rules,

@@ -84,26 +84,19 @@ func OpenSnapshot(ctx context.Context, dsn string) (*Snapshot, error) {
 	}
 	// MariaDB reports the binary-log position matching the consistent
 	// snapshot of this session, with no global lock.
-	rows, err := conn.QueryContext(ctx, "SHOW STATUS LIKE 'binlog_snapshot_%'")
-	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("snapshot binlog position: %w", err)
-	}
-	for rows.Next() {
-		var name, value string
-		if err := rows.Scan(&name, &value); err != nil {
-			rows.Close()
-			s.Close()
-			return nil, err
-		}
+	err = queryPairs(ctx, conn, func(name, value string) error {
 		switch strings.ToLower(name) {
 		case "binlog_snapshot_file":
 			s.BinlogFile = value
 		case "binlog_snapshot_position":
 			s.BinlogPos, _ = strconv.ParseInt(value, 10, 64)
 		}
+		return nil
+	}, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("snapshot binlog position: %w", err)
 	}
-	rows.Close()
 	if err := conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&s.ServerVersion); err != nil {
 		s.Close()
 		return nil, err
@@ -494,20 +487,19 @@ func (q *Queries) AuditLinks(ctx context.Context, links []StreamSeq) (map[Stream
 			b.WriteString("(stream = ? AND seq = ?)")
 			args = append(args, l.Stream, l.Seq)
 		}
-		rows, err := q.db.QueryContext(ctx, b.String(), args...)
+		type link struct {
+			key  StreamSeq
+			hash string
+		}
+		err := queryEach(ctx, q.db, func(s scanner) (link, error) {
+			var l link
+			err := s.Scan(&l.key.Stream, &l.key.Seq, &l.hash)
+			return l, err
+		}, func(l link) error {
+			out[l.key] = l.hash
+			return nil
+		}, b.String(), args...)
 		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var k StreamSeq
-			var h string
-			if err := rows.Scan(&k.Stream, &k.Seq, &h); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[k] = h
-		}
-		if err := rows.Close(); err != nil {
 			return nil, err
 		}
 		links = links[n:]
