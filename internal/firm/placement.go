@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"finreview/internal/audit"
@@ -14,66 +13,10 @@ import (
 	"finreview/internal/store"
 )
 
-// Placement is where an expert works and which organizations the expert
-// declared a relation with; the expert draw excludes an expert from the
-// reviews of those organizations (回避).
-type Placement struct {
-	ExpertID      int64
-	EmployerOrgID int64
-	EmployerName  string
-	FirmID        int64
-	FirmName      string
-	Relations     []ExpertRelation
-}
-
-// ExpertRelation is one declared relation of an expert.
-type ExpertRelation struct {
-	OrgID      int64
-	OrgName    string
-	Relation   string
-	DeclaredAt time.Time
-}
-
 // Placements returns the placement of every expert that has an employer
 // organization, a firm or a declared relation, by expert id.
 func (s *Service) Placements(ctx context.Context) (map[int64]Placement, error) {
-	out := map[int64]Placement{}
-	rows, err := s.store.DB.QueryContext(ctx, `SELECT e.id, COALESCE(e.employer_org_id,0), COALESCE(eo.name,''), COALESCE(e.firm_id,0), COALESCE(fo.name,'')
-		FROM experts e LEFT JOIN organizations eo ON eo.id = e.employer_org_id LEFT JOIN organizations fo ON fo.id = e.firm_id
-		WHERE e.employer_org_id IS NOT NULL OR e.firm_id IS NOT NULL`)
-	if err != nil {
-		return nil, fmt.Errorf("expert placements: %w", err)
-	}
-	for rows.Next() {
-		var p Placement
-		if err := rows.Scan(&p.ExpertID, &p.EmployerOrgID, &p.EmployerName, &p.FirmID, &p.FirmName); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("expert placements: %w", err)
-		}
-		out[p.ExpertID] = p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("expert placements: %w", err)
-	}
-	rel, err := s.store.DB.QueryContext(ctx, `SELECT r.expert_id, r.related_org_id, o.name, r.relation, r.declared_at
-		FROM expert_relations r JOIN organizations o ON o.id = r.related_org_id ORDER BY r.expert_id, r.declared_at, r.related_org_id`)
-	if err != nil {
-		return nil, fmt.Errorf("expert relations: %w", err)
-	}
-	defer rel.Close()
-	for rel.Next() {
-		var id int64
-		var r ExpertRelation
-		if err := rel.Scan(&id, &r.OrgID, &r.OrgName, &r.Relation, &r.DeclaredAt); err != nil {
-			return nil, fmt.Errorf("expert relations: %w", err)
-		}
-		p := out[id]
-		p.ExpertID = id
-		p.Relations = append(p.Relations, r)
-		out[id] = p
-	}
-	return out, rel.Err()
+	return s.store.ExpertPlacements(ctx)
 }
 
 // SetExpertPlacement records the expert's employer organization and firm

@@ -16,6 +16,8 @@ type (
 	AssessmentPeriod = store.AssessmentPeriod
 	Expert           = store.Expert
 	ExpertFilter     = store.ExpertFilter
+	Placement        = store.ExpertPlacement
+	ExpertRelation   = store.ExpertRelation
 )
 
 // Firm is one firm of the library by its organization id.

@@ -178,6 +178,65 @@ func (q *Queries) SetExpertPlacement(ctx context.Context, expertID, employerOrgI
 	return translate(err)
 }
 
+// ExpertPlacement is where an expert works and which organizations the
+// expert declared a relation with; the expert draw excludes an expert from
+// the reviews of those organizations (回避).
+type ExpertPlacement struct {
+	ExpertID      int64
+	EmployerOrgID int64
+	EmployerName  string
+	FirmID        int64
+	FirmName      string
+	Relations     []ExpertRelation
+}
+
+// ExpertRelation is one declared relation of an expert.
+type ExpertRelation struct {
+	OrgID      int64
+	OrgName    string
+	Relation   string
+	DeclaredAt time.Time
+}
+
+// ExpertPlacements returns the placement of every expert that has an
+// employer organization, a firm or a declared relation, by expert id.
+func (q *Queries) ExpertPlacements(ctx context.Context) (map[int64]ExpertPlacement, error) {
+	out := map[int64]ExpertPlacement{}
+	err := queryEach(ctx, q.db, func(s scanner) (ExpertPlacement, error) {
+		var p ExpertPlacement
+		err := s.Scan(&p.ExpertID, &p.EmployerOrgID, &p.EmployerName, &p.FirmID, &p.FirmName)
+		return p, err
+	}, func(p ExpertPlacement) error {
+		out[p.ExpertID] = p
+		return nil
+	}, `SELECT e.id, COALESCE(e.employer_org_id,0), COALESCE(eo.name,''), COALESCE(e.firm_id,0), COALESCE(fo.name,'')
+		FROM experts e LEFT JOIN organizations eo ON eo.id = e.employer_org_id LEFT JOIN organizations fo ON fo.id = e.firm_id
+		WHERE e.employer_org_id IS NOT NULL OR e.firm_id IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("expert placements: %w", err)
+	}
+	type relation struct {
+		expert int64
+		ExpertRelation
+	}
+	err = queryEach(ctx, q.db, func(s scanner) (relation, error) {
+		var r relation
+		err := s.Scan(&r.expert, &r.OrgID, &r.OrgName, &r.Relation, &r.DeclaredAt)
+		return r, err
+	}, func(r relation) error {
+		p := out[r.expert]
+		p.ExpertID = r.expert
+		p.Relations = append(p.Relations, r.ExpertRelation)
+		out[r.expert] = p
+		return nil
+	}, `SELECT r.expert_id, r.related_org_id, o.name, r.relation, r.declared_at
+		FROM expert_relations r JOIN organizations o ON o.id = r.related_org_id ORDER BY r.expert_id, r.declared_at, r.related_org_id`)
+	if err != nil {
+		return nil, fmt.Errorf("expert relations: %w", err)
+	}
+	return out, nil
+}
+
 // AddDrawnExpert gives a drawn expert the review (main or reserve).
 func (q *Queries) AddDrawnExpert(ctx context.Context, reviewID, expertID int64, purpose string, reserve bool, at time.Time) error {
 	_, err := q.db.ExecContext(ctx,
