@@ -99,20 +99,13 @@ func (q *Queries) UpsertAssessmentInput(ctx context.Context, in AssessmentInput)
 
 // AssessmentInputs returns the entered scores of a period by firm.
 func (q *Queries) AssessmentInputs(ctx context.Context, periodID int64) (map[int64]AssessmentInput, error) {
-	out := map[int64]AssessmentInput{}
-	err := queryEach(ctx, q.db, func(s scanner) (AssessmentInput, error) {
+	return queryByKey(ctx, q.db, func(s scanner) (AssessmentInput, error) {
 		var in AssessmentInput
 		err := s.Scan(&in.PeriodID, &in.FirmID, &in.Truthfulness, &in.ReportQuality, &in.EnteredBy, &in.EnteredAt)
 		return in, err
-	}, func(in AssessmentInput) error {
-		out[in.FirmID] = in
-		return nil
-	}, `SELECT period_id, firm_id, truthfulness, report_quality, COALESCE(entered_by,0), entered_at
+	}, func(in AssessmentInput) int64 { return in.FirmID },
+		`SELECT period_id, firm_id, truthfulness, report_quality, COALESCE(entered_by,0), entered_at
 		 FROM assessment_inputs WHERE period_id = ?`, periodID)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // deadlineDelegation joins a deadline d to the delegation g it was set

@@ -201,15 +201,12 @@ type ExpertRelation struct {
 // ExpertPlacements returns the placement of every expert that has an
 // employer organization, a firm or a declared relation, by expert id.
 func (q *Queries) ExpertPlacements(ctx context.Context) (map[int64]ExpertPlacement, error) {
-	out := map[int64]ExpertPlacement{}
-	err := queryEach(ctx, q.db, func(s scanner) (ExpertPlacement, error) {
+	out, err := queryByKey(ctx, q.db, func(s scanner) (ExpertPlacement, error) {
 		var p ExpertPlacement
 		err := s.Scan(&p.ExpertID, &p.EmployerOrgID, &p.EmployerName, &p.FirmID, &p.FirmName)
 		return p, err
-	}, func(p ExpertPlacement) error {
-		out[p.ExpertID] = p
-		return nil
-	}, `SELECT e.id, COALESCE(e.employer_org_id,0), COALESCE(eo.name,''), COALESCE(e.firm_id,0), COALESCE(fo.name,'')
+	}, func(p ExpertPlacement) int64 { return p.ExpertID },
+		`SELECT e.id, COALESCE(e.employer_org_id,0), COALESCE(eo.name,''), COALESCE(e.firm_id,0), COALESCE(fo.name,'')
 		FROM experts e LEFT JOIN organizations eo ON eo.id = e.employer_org_id LEFT JOIN organizations fo ON fo.id = e.firm_id
 		WHERE e.employer_org_id IS NOT NULL OR e.firm_id IS NOT NULL`)
 	if err != nil {

@@ -133,18 +133,15 @@ type ProjectRef struct {
 
 // ProjectsByCode finds the projects with the codes given, by code.
 func (q *Queries) ProjectsByCode(ctx context.Context, codes []string) (map[string]ProjectRef, error) {
-	out := map[string]ProjectRef{}
 	if len(codes) == 0 {
-		return out, nil
+		return map[string]ProjectRef{}, nil
 	}
-	err := queryEach(ctx, q.db, func(s scanner) (ProjectRef, error) {
+	out, err := queryByKey(ctx, q.db, func(s scanner) (ProjectRef, error) {
 		var p ProjectRef
 		err := s.Scan(&p.ID, &p.Code, &p.Name, &p.JurisdictionID, &p.UnitOrgID)
 		return p, err
-	}, func(p ProjectRef) error {
-		out[p.Code] = p
-		return nil
-	}, "SELECT id, code, name, jurisdiction_id, unit_org_id FROM projects WHERE code IN ("+placeholders(len(codes))+")", anyArgs(codes)...)
+	}, func(p ProjectRef) string { return p.Code },
+		"SELECT id, code, name, jurisdiction_id, unit_org_id FROM projects WHERE code IN ("+placeholders(len(codes))+")", anyArgs(codes)...)
 	if err != nil {
 		return nil, fmt.Errorf("projects by code: %w", err)
 	}

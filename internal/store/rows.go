@@ -23,6 +23,20 @@ func queryAll[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error)
 	return out, nil
 }
 
+// queryByKey runs query on db and returns every row, scanned by scan, by
+// its key; a later row replaces an earlier one of the same key.
+func queryByKey[K comparable, T any](ctx context.Context, db DBTX, scan func(scanner) (T, error), key func(T) K, query string, args ...any) (map[K]T, error) {
+	out := map[K]T{}
+	err := queryEach(ctx, db, scan, func(v T) error {
+		out[key(v)] = v
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // queryEach runs query on db and calls fn with every row in order,
 // scanned by scan; an error of fn's stops it.
 func queryEach[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error), fn func(T) error, query string, args ...any) error {
