@@ -180,12 +180,42 @@ func (h *harness) start(ctx context.Context, name string, extra ...string) (*ser
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
+				h.reportBufferPool(ctx, name)
 				return s, nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	return nil, fmt.Errorf("server %s did not become ready; log: %s", name, logf.Name())
+}
+
+// reportBufferPool notes on stderr the database server's InnoDB buffer
+// pool beside the bench database's size and its working set (the tables
+// docs/deploy.md, "MariaDB's buffer pool", names: reviews, their events
+// and deadlines, fees, projects, sessions, users). With a pool smaller
+// than the working set the dashboard's and the bulletin's figures, which
+// read them whole, come from disk, and the pages measure the disk. The
+// bench leaves the server's settings as they are (the development server
+// is shared); it only reports them.
+func (h *harness) reportBufferPool(ctx context.Context, name string) {
+	var pool, total, working, reviews int64
+	err := h.db.QueryRowContext(ctx, `SELECT @@innodb_buffer_pool_size,
+		  COALESCE(SUM(data_length + index_length), 0),
+		  COALESCE(SUM(IF(table_name IN ('reviews', 'review_events', 'deadlines', 'fee_statements', 'projects',
+		    'project_contractors', 'sessions', 'users'), data_length + index_length, 0)), 0),
+		  COALESCE(SUM(IF(table_name = 'reviews', data_length + index_length, 0)), 0)
+		FROM information_schema.TABLES WHERE table_schema = DATABASE()`).Scan(&pool, &total, &working, &reviews)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "   %s: buffer pool not read: %v\n", name, err)
+		return
+	}
+	mib := func(n int64) string { return strconv.FormatInt(n>>20, 10) + " MiB" }
+	note := "holds the working set"
+	if pool < working {
+		note = "smaller than the working set: the figures read from disk"
+	}
+	fmt.Fprintf(os.Stderr, "   %s: MariaDB innodb_buffer_pool_size %s, %s; bench database %s, working set %s (reviews %s)\n",
+		name, mib(pool), note, mib(total), mib(working), mib(reviews))
 }
 
 func (s *server) stop() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,8 +53,9 @@ func newCore(e *env) core {
 
 // services builds the use-case services and starts the background workers
 // of serve (deadline engine, paper rendering, the document sweep, the
-// daily audit anchor and the purge of expired sessions); they
-// stop with ctx.
+// daily audit anchor, the purge of expired sessions, and the warm-up and
+// upkeep of the dashboard's and the bulletin's figures); they stop with
+// ctx.
 func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (web.Services, error) {
 	k := newCore(e)
 	if _, err := k.billing.EnsureExample(ctx); err != nil {
@@ -75,6 +77,8 @@ func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (w
 		imports = importer.New(importer.Options{Store: e.db, Objects: e.objects, Log: e.log})
 	}
 	svc := k.webServices(e)
+	go warmFigures(ctx, e, svc.Reports)
+	go svc.Reports.Keep(ctx, e.log)
 	svc.Notices, svc.Imports = notices, imports
 	svc.Banners = func(ctx context.Context, p auth.Principal) []string {
 		if p.Role != auth.Admin && p.Role != auth.ReviewCenter {
@@ -90,6 +94,21 @@ func (c *cli) services(ctx context.Context, e *env, reg *prometheus.Registry) (w
 		return nil
 	}
 	return svc, nil
+}
+
+// warmFigures computes the deployment-wide figures (report.Service.Warm)
+// while the server starts listening. Readiness does not wait for them: an
+// instance answers every other page at once, and a reader of the
+// dashboard or the bulletin meanwhile joins the computation under way
+// (docs/deploy.md, "Figures at start-up").
+func warmFigures(ctx context.Context, e *env, reports *report.Service) {
+	t0 := time.Now()
+	if err := reports.Warm(ctx); err != nil {
+		e.log.Warn("figures warm-up failed; the first reader computes them", slog.String("error", err.Error()),
+			slog.Int64("duration_ms", time.Since(t0).Milliseconds()))
+		return
+	}
+	e.log.Info("figures warmed", slog.Int64("duration_ms", time.Since(t0).Milliseconds()))
 }
 
 // webServices are the services the pages call, without the background

@@ -100,7 +100,8 @@ func CheckPassword(p Policy, username, pw string) error {
 	return nil
 }
 
-// Policy loads the current security policy.
+// Policy loads the current security policy from the database; the checks
+// of every request read it through cachedPolicy.
 func (s *Service) Policy(ctx context.Context) (Policy, error) {
 	p, err := s.store.SecurityPolicy(ctx)
 	if errors.Is(err, store.ErrNotFound) {
@@ -118,7 +119,7 @@ func (s *Service) SetPolicy(ctx context.Context, p Principal, next Policy) error
 	if err := ValidatePolicy(next); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(q *store.Queries) error {
+	err := s.store.InTx(ctx, func(q *store.Queries) error {
 		before, err := q.SecurityPolicy(ctx)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -132,6 +133,11 @@ func (s *Service) SetPolicy(ctx context.Context, p Principal, next Policy) error
 			ObjectType: "security_policy", ObjectID: "1", Detail: map[string]any{"before": before, "after": next}})
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	s.forgetPolicy()
+	return nil
 }
 
 // PasswordExpired reports whether the user's password is older than the
@@ -154,7 +160,7 @@ func (s *Service) MustChangePassword(ctx context.Context, u store.User) (bool, e
 	if u.MustChangePassword {
 		return true, nil
 	}
-	p, err := s.Policy(ctx)
+	p, err := s.cachedPolicy(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -169,7 +175,8 @@ var ErrMustChangePassword = &RefusedError{Status: 403, Reason: "password_change_
 
 // CheckAPIAccess refuses a bearer of a user who must change their
 // password. The policy is read at most once per TokenTrust, like the
-// token itself, so that an API call costs no extra round trip.
+// token itself, so that an API call costs no extra round trip
+// (cachedPolicy).
 func (s *Service) CheckAPIAccess(ctx context.Context, u store.User) error {
 	if u.MustChangePassword {
 		return ErrMustChangePassword
@@ -184,10 +191,14 @@ func (s *Service) CheckAPIAccess(ctx context.Context, u store.User) error {
 	return nil
 }
 
+// cachedPolicy is the security policy as this instance read it less than
+// TokenTrust ago: what every session, page and API call checks against.
+// SetPolicy on this instance takes effect here at once (forgetPolicy); a
+// change made on another instance, within TokenTrust.
 func (s *Service) cachedPolicy(ctx context.Context) (Policy, error) {
 	now := s.now()
 	s.policyMu.Lock()
-	p, until := s.policy, s.policyUntil
+	p, until, gen := s.policy, s.policyUntil, s.policyGen
 	s.policyMu.Unlock()
 	if now.Before(until) {
 		return p, nil
@@ -197,9 +208,19 @@ func (s *Service) cachedPolicy(ctx context.Context) (Policy, error) {
 		return Policy{}, err
 	}
 	s.policyMu.Lock()
-	s.policy, s.policyUntil = p, now.Add(TokenTrust)
+	if s.policyGen == gen { // else SetPolicy came between: p may be the old one
+		s.policy, s.policyUntil = p, now.Add(TokenTrust)
+	}
 	s.policyMu.Unlock()
 	return p, nil
+}
+
+// forgetPolicy makes the next request read the policy afresh.
+func (s *Service) forgetPolicy() {
+	s.policyMu.Lock()
+	s.policyGen++
+	s.policyUntil = time.Time{}
+	s.policyMu.Unlock()
 }
 
 // ErrWrongPassword refuses a password change whose current password is wrong.

@@ -38,14 +38,18 @@ const (
 
 // Service signs people in and resolves sessions and tokens.
 type Service struct {
-	store  *store.Store
-	now    func() time.Time
-	tokens tokenCache
-	// policy is the security policy as the API gate last read it, trusted
-	// until policyUntil (CheckAPIAccess).
+	store *store.Store
+	now   func() time.Time
+	// trusted are the tokens and sessions this instance resolved (trust.go).
+	trusted trustCache
+	// policy is the security policy as a request last read it, trusted
+	// until policyUntil (cachedPolicy); policyGen counts SetPolicy's.
 	policyMu    sync.Mutex
 	policy      Policy
 	policyUntil time.Time
+	policyGen   uint64
+	// names are the jurisdictions' names (JurisdictionName).
+	names jurisdictionNames
 }
 
 // NewService builds the service; now is the clock (time.Now in production).
@@ -350,6 +354,9 @@ func (s *Service) NewSession(ctx context.Context, u store.User, ip string) (toke
 		}
 		return q.InsertSession(ctx, sess, ip)
 	})
+	if err == nil && policy.SingleSession {
+		s.ForgetUser(u.ID)
+	}
 	return token, sess, err
 }
 
@@ -359,24 +366,31 @@ func (s *Service) NewSession(ctx context.Context, u store.User, ip string) (toke
 func idleTimeout(p Policy) time.Duration { return time.Duration(p.IdleMinutes) * time.Minute }
 func lifetime(p Policy) time.Duration    { return time.Duration(p.AbsoluteHours) * time.Hour }
 
-// Session resolves a cookie token to its session and user.
+// Session resolves a cookie token to its session and user: from this
+// instance's cache when it resolved the session less than TokenTrust ago
+// (trust.go), else in one query. The idle timeout and the absolute
+// lifetime are checked on every request all the same, against the
+// session's times and the policy in force.
 func (s *Service) Session(ctx context.Context, token string) (store.Session, store.User, error) {
 	if token == "" {
 		return store.Session{}, store.User{}, ErrUnauthenticated
 	}
 	now := s.now()
-	sess, err := s.store.SessionByID(ctx, HashToken(token), now)
-	if errors.Is(err, store.ErrNotFound) {
-		return sess, store.User{}, ErrUnauthenticated
+	key := trustKey{kind: browserSession, hash: HashToken(token)}
+	t, seen, ok := s.trusted.get(key, now)
+	if !ok {
+		sess, u, err := s.store.SessionUser(ctx, key.hash, now)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
+			return sess, store.User{}, ErrUnauthenticated
+		}
+		if err != nil {
+			return sess, store.User{}, err
+		}
+		t = trusted{user: u, session: sess, expires: sess.ExpiresAt}
+		s.trusted.put(key, t, seen, now)
 	}
-	if err != nil {
-		return sess, store.User{}, err
-	}
-	u, err := s.store.User(ctx, sess.UserID)
-	if err != nil || !u.Active {
-		return sess, store.User{}, ErrUnauthenticated
-	}
-	policy, err := s.Policy(ctx)
+	sess, u := t.session, t.user
+	policy, err := s.cachedPolicy(ctx)
 	if err != nil {
 		return sess, store.User{}, err
 	}
@@ -384,15 +398,21 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 	// policy now in force, so shortening them takes effect at once.
 	end := sess.CreatedAt.Add(lifetime(policy))
 	if !now.Before(end) || now.Sub(sess.LastSeen) >= idleTimeout(policy) {
+		s.trusted.forget(key)
 		if err := s.store.DeleteSession(ctx, sess.ID); err != nil {
 			return sess, store.User{}, err
 		}
 		return sess, store.User{}, ErrUnauthenticated
 	}
+	// At most once a minute, the session's last request is written; the
+	// cached copy keeps it, so the next requests do not write it again.
 	if now.Sub(sess.LastSeen) > time.Minute {
-		if err := s.store.TouchSession(ctx, sess.ID, now, minTime(now.Add(idleTimeout(policy)), end)); err != nil {
+		expires := minTime(now.Add(idleTimeout(policy)), end)
+		if err := s.store.TouchSession(ctx, sess.ID, now, expires); err != nil {
 			return sess, u, err
 		}
+		sess.LastSeen, sess.ExpiresAt = now, expires
+		s.trusted.touched(key, sess)
 	}
 	return sess, u, nil
 }
@@ -404,9 +424,15 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// EndSession signs out.
+// EndSession signs out, on this instance at once (on the others within
+// TokenTrust).
 func (s *Service) EndSession(ctx context.Context, token string) error {
-	return s.store.DeleteSession(ctx, HashToken(token))
+	key := trustKey{kind: browserSession, hash: HashToken(token)}
+	err := s.store.DeleteSession(ctx, key.hash)
+	// Forgotten after the delete: a request that read the session before
+	// it cannot store it any more (trustCache.put).
+	s.trusted.forget(key)
+	return err
 }
 
 // CheckCSRF compares a submitted token with the session's in constant time.
@@ -425,26 +451,28 @@ func (s *Service) NewToken(ctx context.Context, userID int64) (string, error) {
 }
 
 // TokenUser resolves a bearer token, from the instance's cache when it
-// resolved it less than TokenTrust ago (see tokencache.go).
+// resolved it less than TokenTrust ago (see trust.go).
 func (s *Service) TokenUser(ctx context.Context, token string) (store.User, error) {
 	if token == "" {
 		return store.User{}, ErrUnauthenticated
 	}
-	hash, now := HashToken(token), s.now()
-	if u, ok := s.tokens.get(hash, now); ok {
-		return u, nil
+	key, now := trustKey{kind: bearerToken, hash: HashToken(token)}, s.now()
+	t, seen, ok := s.trusted.get(key, now)
+	if ok {
+		return t.user, nil
 	}
-	u, expires, err := s.store.UserByAPIToken(ctx, hash, now)
+	u, expires, err := s.store.UserByAPIToken(ctx, key.hash, now)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
 		return store.User{}, ErrUnauthenticated
 	}
 	if err != nil {
 		return store.User{}, err
 	}
-	s.tokens.put(hash, u, expires, now)
+	s.trusted.put(key, trusted{user: u, expires: expires}, seen, now)
 	return u, nil
 }
 
-// ForgetUser makes this instance resolve the user's tokens afresh, after
-// a change that may end them (deactivation).
-func (s *Service) ForgetUser(userID int64) { s.tokens.forgetUser(userID) }
+// ForgetUser makes this instance resolve the user's tokens and sessions
+// afresh, after a change to the user or their sessions (deactivation, a
+// new role or password, a revoked token, a single-session sign-in).
+func (s *Service) ForgetUser(userID int64) { s.trusted.forgetUser(userID) }

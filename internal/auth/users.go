@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"sync"
+	"time"
 
 	"finreview/internal/audit"
 	"finreview/internal/input"
@@ -375,6 +377,54 @@ func (s *Service) Jurisdictions(ctx context.Context) ([]Jurisdiction, error) {
 // Jurisdiction is one jurisdiction by id.
 func (s *Service) Jurisdiction(ctx context.Context, id int64) (Jurisdiction, error) {
 	return s.store.Jurisdiction(ctx, id)
+}
+
+// NameTrust is how long an instance answers for the jurisdictions' names
+// (the page header's) without reading them again. finreview never renames
+// a jurisdiction; a name changed in the database by hand shows within
+// NameTrust on every instance.
+const NameTrust = time.Minute
+
+// jurisdictionNames are every jurisdiction's name as this instance last
+// read them, at loaded.
+type jurisdictionNames struct {
+	mu     sync.Mutex
+	byID   map[int64]string
+	loaded time.Time
+}
+
+// JurisdictionName is the name of a jurisdiction, for the page header:
+// from this instance's copy of all of them, read again in one query after
+// NameTrust, or when id is not in it (a jurisdiction added since; at most
+// once per TokenTrust).
+func (s *Service) JurisdictionName(ctx context.Context, id int64) (string, error) {
+	now := s.now()
+	s.names.mu.Lock()
+	name, ok := s.names.byID[id]
+	age := now.Sub(s.names.loaded)
+	loaded := s.names.byID != nil
+	s.names.mu.Unlock()
+	switch {
+	case ok && age < NameTrust:
+		return name, nil
+	case !ok && loaded && age < TokenTrust:
+		return "", store.ErrNotFound
+	}
+	js, err := s.store.Jurisdictions(ctx)
+	if err != nil {
+		return "", err
+	}
+	byID := make(map[int64]string, len(js))
+	for _, j := range js {
+		byID[j.ID] = j.Name
+	}
+	s.names.mu.Lock()
+	s.names.byID, s.names.loaded = byID, now
+	s.names.mu.Unlock()
+	if name, ok = byID[id]; !ok {
+		return "", store.ErrNotFound
+	}
+	return name, nil
 }
 
 // JurisdictionByName is one jurisdiction by its name.

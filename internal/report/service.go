@@ -2,11 +2,14 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"finreview/internal/audit"
 	"finreview/internal/auth"
+	"finreview/internal/calendar"
 	"finreview/internal/store"
 )
 
@@ -34,10 +37,14 @@ type bulletinKey struct {
 
 // How fresh the dashboard and the bulletin are: computed at most once per
 // FiguresFresh per scope while people read them, never shown older than
-// FiguresMaxAge.
+// FiguresMaxAge. Keep looks at them every FiguresTend, refreshes those of
+// the scopes read within FiguresIdle before they expire and drops the
+// others.
 const (
 	FiguresFresh  = time.Minute
 	FiguresMaxAge = 5 * time.Minute
+	FiguresTend   = 30 * time.Second
+	FiguresIdle   = 30 * time.Minute
 )
 
 // NewService builds the service; now is the clock.
@@ -55,7 +62,10 @@ func NewService(s *store.Store, now func() time.Time) *Service {
 // every reader of the scope and month, and read afresh at most once per
 // FiguresFresh (Bulletin.At says when); callers must not change it.
 func (s *Service) Bulletin(ctx context.Context, p auth.Principal, m time.Time) (Bulletin, error) {
-	sc := p.Scope()
+	return s.bulletin(ctx, p.Scope(), m)
+}
+
+func (s *Service) bulletin(ctx context.Context, sc store.Scope, m time.Time) (Bulletin, error) {
 	b, _, err := s.bulletins.Get(ctx, bulletinKey{scope: sc, month: m.Format("2006-01")}, func(ctx context.Context) (Bulletin, error) {
 		return s.loadBulletin(ctx, sc, m)
 	})
@@ -83,11 +93,90 @@ func (s *Service) loadBulletin(ctx context.Context, sc store.Scope, m time.Time)
 // reader of the scope, and read afresh at most once per FiguresFresh
 // (Dashboard.At says when); callers must not change it.
 func (s *Service) Dashboard(ctx context.Context, p auth.Principal) (Dashboard, error) {
-	sc := p.Scope()
+	return s.dashboard(ctx, p.Scope())
+}
+
+func (s *Service) dashboard(ctx context.Context, sc store.Scope) (Dashboard, error) {
 	d, _, err := s.dashboards.Get(ctx, sc, func(ctx context.Context) (Dashboard, error) {
 		return LoadDashboard(ctx, &s.store.Queries, sc, s.now())
 	})
 	return d, err
+}
+
+// deployment is the scope of the whole deployment: what the city grant's
+// finance section and review center (caizheng, pingshen) and the
+// administrators see, and the most costly figures to compute.
+var deployment = store.Scope{All: true}
+
+// Warm computes the figures of the deployment-wide scope, the dashboard
+// and this month's bulletin (both at once: on a cold buffer pool each
+// waits mostly for the disk), so that their first readers find them
+// computed; serve runs it at start-up. It counts as a read of both
+// (Shared), so they are kept up to date for FiguresIdle after it even if
+// nobody reads them.
+func (s *Service) Warm(ctx context.Context) error {
+	bulletin := make(chan error, 1)
+	go func() {
+		_, err := s.bulletin(ctx, deployment, s.month())
+		bulletin <- err
+	}()
+	if _, err := s.dashboard(ctx, deployment); err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	if err := <-bulletin; err != nil {
+		return fmt.Errorf("bulletin: %w", err)
+	}
+	return nil
+}
+
+// month is the first day of the month of now, as the bulletin page
+// reads it without ?month=.
+func (s *Service) month() time.Time {
+	m, _ := ParseMonth("", s.now(), calendar.Location()) // "" never fails
+	return m
+}
+
+// Keep keeps the figures in use up to date until ctx ends (Shared.Keep,
+// every FiguresTend, dropping the scopes not read for FiguresIdle), so
+// that, once computed, the readers of a scope never wait for them. When
+// a month begins it computes that month's deployment-wide bulletin, as
+// Warm does at start-up. Failures are logged, and the next round tries
+// again.
+func (s *Service) Keep(ctx context.Context, log *slog.Logger) {
+	go s.dashboards.Keep(ctx, FiguresTend, FiguresIdle, log.With(slog.String("figures", "dashboard")))
+	go s.bulletins.Keep(ctx, FiguresTend, FiguresIdle, log.With(slog.String("figures", "bulletin")))
+	t := time.NewTicker(FiguresTend)
+	defer t.Stop()
+	month := s.month()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			month = s.turnMonth(ctx, month, log)
+		}
+	}
+}
+
+// turnMonth computes the deployment-wide bulletin of this month if it is
+// not the month of the last one computed, and returns the month computed.
+func (s *Service) turnMonth(ctx context.Context, last time.Time, log *slog.Logger) (done time.Time) {
+	done = last
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("shared figures: the new month's bulletin panicked", slog.Any("panic", v))
+		}
+	}()
+	m := s.month()
+	if m.Equal(last) {
+		return last
+	}
+	if _, err := s.bulletin(ctx, deployment, m); err != nil {
+		log.Warn("shared figures: the new month's bulletin", slog.String("month", m.Format("2006-01")),
+			slog.String("error", err.Error()))
+		return last
+	}
+	return m
 }
 
 // ExportAudit writes the audit trail p may read, as f selects, and the

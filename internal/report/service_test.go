@@ -3,12 +3,15 @@ package report_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"finreview/internal/auth"
+	"finreview/internal/calendar"
 	"finreview/internal/report"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
@@ -192,5 +195,58 @@ func TestSharedDashboardFreshness(t *testing.T) {
 	e.clock.t = e.clock.t.Add(report.FiguresMaxAge)
 	if d := e.dashboard(t, e.mine); d.Total != before.Total+2 || !d.At.Equal(e.clock.t) {
 		t.Fatalf("after FiguresMaxAge: %d reviews at %v, want %d at %v", d.Total, d.At, before.Total+2, e.clock.t)
+	}
+}
+
+// TestServiceWarm: after the start-up warm-up the deployment-wide scope's
+// first readers (the city grant's staff) get the figures computed then,
+// without computing them: a review added since is not in them yet.
+func TestServiceWarm(t *testing.T) {
+	e := newSharedEnv(t)
+	city := auth.Principal{UserID: 3, Role: auth.FinanceSection, JurisdictionID: e.mine.JurisdictionID, CityGrant: true}
+	warmedAt := e.clock.t
+	if err := e.svc.Warm(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := e.direct(t, city)
+	e.addReview(t, "LH-2026-001", "concluded", "1000.00", warmedAt.Add(-time.Hour))
+	e.clock.t = warmedAt.Add(report.FiguresFresh - time.Second)
+	if d := e.dashboard(t, city); d.Total != want.Total || !d.At.Equal(warmedAt) {
+		t.Fatalf("first read: %d reviews at %v, want the warm-up's %d at %v", d.Total, d.At, want.Total, warmedAt)
+	}
+	b, err := e.svc.Bulletin(e.ctx, city, time.Date(2026, 11, 1, 0, 0, 0, 0, calendar.Location()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Total.Figures[0].Count; n != 4 || !b.At.Equal(warmedAt) {
+		t.Fatalf("first read of this month's bulletin: %d concluded at %v, want the warm-up's 4 at %v", n, b.At, warmedAt)
+	}
+}
+
+// TestServiceTurnMonth: when a month begins, the upkeep computes its
+// deployment-wide bulletin, so its first reader does not wait; within a
+// month it computes nothing.
+func TestServiceTurnMonth(t *testing.T) {
+	e := newSharedEnv(t)
+	city := auth.Principal{UserID: 3, Role: auth.ReviewCenter, JurisdictionID: e.mine.JurisdictionID, CityGrant: true}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	november := time.Date(2026, 11, 1, 0, 0, 0, 0, calendar.Location())
+	december := november.AddDate(0, 1, 0)
+	if got := report.TurnMonth(e.svc, e.ctx, november, log); !got.Equal(november) {
+		t.Fatalf("within the month: %v, want %v", got, november)
+	}
+	e.clock.t = december.Add(time.Minute)
+	turned := e.clock.t
+	if got := report.TurnMonth(e.svc, e.ctx, november, log); !got.Equal(december) {
+		t.Fatalf("after the month's end: %v, want %v", got, december)
+	}
+	e.addReview(t, "LH-2026-001", "concluded", "1000.00", december.Add(30*time.Second))
+	e.clock.t = turned.Add(10 * time.Second)
+	b, err := e.svc.Bulletin(e.ctx, city, december)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Total.Figures[0].Count; n != 0 || !b.At.Equal(turned) {
+		t.Fatalf("first read of December's bulletin: %d concluded at %v, want the upkeep's 0 at %v", n, b.At, turned)
 	}
 }

@@ -69,16 +69,6 @@ func (s *Service) Notifications(ctx context.Context, p auth.Principal, limit, of
 	return s.store.Notifications(ctx, p.UserID, limit, offset)
 }
 
-// UnreadNotifications counts p's unread notifications.
-func (s *Service) UnreadNotifications(ctx context.Context, p auth.Principal) (int, error) {
-	return s.store.UnreadNotifications(ctx, p.UserID)
-}
-
-// MarkNotificationsRead marks every notification of p read.
-func (s *Service) MarkNotificationsRead(ctx context.Context, p auth.Principal) error {
-	return s.store.MarkNotificationsRead(ctx, p.UserID, s.now())
-}
-
 // Documents lists the documents of a review p may see, as f selects, with
 // their total.
 func (s *Service) Documents(ctx context.Context, p auth.Principal, reviewID int64, f store.DocumentFilter) ([]store.Document, int, error) {

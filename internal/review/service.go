@@ -55,6 +55,8 @@ type Service struct {
 	// newMachine builds the workflow machine of a transition: once per
 	// transition (a test counts the builds through it).
 	newMachine func(workflow.State, workflow.Facts) *workflow.Machine
+	// unread are the users' unread-notice counts (unread.go).
+	unread unreadCounts
 }
 
 // OpinionWorkdays is the unit's time to sign the opinion letter (征求意见书):

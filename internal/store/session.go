@@ -32,16 +32,16 @@ func (q *Queries) InsertSession(ctx context.Context, s Session, ip string) error
 	return translate(err)
 }
 
-// SessionByID loads a live session.
-func (q *Queries) SessionByID(ctx context.Context, id string, now time.Time) (Session, error) {
+// SessionUser loads a live session and its user, in one query.
+func (q *Queries) SessionUser(ctx context.Context, id string, now time.Time) (Session, User, error) {
 	var s Session
 	var prev sql.NullTime
-	err := q.db.QueryRowContext(ctx,
-		`SELECT id, user_id, csrf_token, created_at, expires_at, last_seen_at, prev_login_at, prev_login_ip
-		 FROM sessions WHERE id = ? AND expires_at > ?`, id, now).
-		Scan(&s.ID, &s.UserID, &s.CSRFToken, &s.CreatedAt, &s.ExpiresAt, &s.LastSeen, &prev, &s.PrevLoginIP)
+	u, err := scanUserAnd(q.db.QueryRowContext(ctx, "SELECT "+userColumnsOf("u")+
+		", s.id, s.user_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen_at, s.prev_login_at, s.prev_login_ip"+
+		" FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.expires_at > ?", id, now),
+		&s.ID, &s.UserID, &s.CSRFToken, &s.CreatedAt, &s.ExpiresAt, &s.LastSeen, &prev, &s.PrevLoginIP)
 	s.PrevLoginAt = prev.Time
-	return s, translate(err)
+	return s, u, translate(err)
 }
 
 // TouchSession slides a session's expiry.

@@ -93,8 +93,8 @@ func (a *App) page(c *fiber.Ctx, title string, data map[string]any) map[string]a
 	}
 	if p, ok := principal(c); ok {
 		u := &pageUser{Name: p.Name, Username: p.Username, Role: p.Role, RoleLabel: p.Role.Label()}
-		if j, err := a.auth.Jurisdiction(c.UserContext(), p.JurisdictionID); err == nil {
-			u.JurisdictionName = j.Name
+		if name, err := a.auth.JurisdictionName(c.UserContext(), p.JurisdictionID); err == nil {
+			u.JurisdictionName = name
 		}
 		out["User"] = u
 		out["Nav"] = nav(p, c.Path())
