@@ -1,9 +1,6 @@
 package workflow
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // State is the workflow state of a review, stored in reviews.state.
 type State string
@@ -34,24 +31,36 @@ const (
 // ErrUnknownState is returned (wrapped) for a state code outside States().
 var ErrUnknownState = errors.New("unknown review state")
 
-// States returns every state in workflow order: the main path first, then
-// the side states.
-func States() []State {
-	return []State{
-		Draft, Submitted, Notified, Accepted, Delegated, InReview, Reconciling,
-		CenterCheck, OpinionSent, Signed, DeemedAgreed, Disputed, Concluded,
-		Processed, Archived, Returned, Unilateral, Appeal, ExpertReview,
-	}
+// states are every state in workflow order, the main path first, then the
+// side states, with the Chinese names users see.
+var states = codeSet[State]{
+	{Draft, "草稿"},
+	{Submitted, "已报送"},
+	{Notified, "已下达通知书"},
+	{Accepted, "已受理"},
+	{Delegated, "已委托"},
+	{InReview, "评审中"},
+	{Reconciling, "会审核对"},
+	{CenterCheck, "中心复核"},
+	{OpinionSent, "已发征求意见书"},
+	{Signed, "已签署"},
+	{DeemedAgreed, "逾期视同同意"},
+	{Disputed, "有争议"},
+	{Concluded, "已出具结论"},
+	{Processed, "财政已处理"},
+	{Archived, "已归档"},
+	{Returned, "已退审"},
+	{Unilateral, "单方结论"},
+	{Appeal, "复议中"},
+	{ExpertReview, "专家复审"},
 }
 
+// States returns every state in workflow order: the main path first, then
+// the side states.
+func States() []State { return states.codes() }
+
 // ParseState turns a stored code into a State, rejecting unknown codes.
-func ParseState(s string) (State, error) {
-	st := State(s)
-	if !st.Valid() {
-		return "", fmt.Errorf("parse state %q: %w", s, ErrUnknownState)
-	}
-	return st, nil
-}
+func ParseState(s string) (State, error) { return states.parse("state", s, ErrUnknownState) }
 
 // Valid reports whether s is one of States().
 func (s State) Valid() bool {
@@ -63,49 +72,7 @@ func (s State) String() string { return string(s) }
 
 // Label returns the Chinese name of the state shown to users, or "" for an
 // unknown state.
-func (s State) Label() string {
-	switch s {
-	case Draft:
-		return "草稿"
-	case Submitted:
-		return "已报送"
-	case Notified:
-		return "已下达通知书"
-	case Accepted:
-		return "已受理"
-	case Delegated:
-		return "已委托"
-	case InReview:
-		return "评审中"
-	case Reconciling:
-		return "会审核对"
-	case CenterCheck:
-		return "中心复核"
-	case OpinionSent:
-		return "已发征求意见书"
-	case Signed:
-		return "已签署"
-	case DeemedAgreed:
-		return "逾期视同同意"
-	case Disputed:
-		return "有争议"
-	case Concluded:
-		return "已出具结论"
-	case Processed:
-		return "财政已处理"
-	case Archived:
-		return "已归档"
-	case Returned:
-		return "已退审"
-	case Unilateral:
-		return "单方结论"
-	case Appeal:
-		return "复议中"
-	case ExpertReview:
-		return "专家复审"
-	}
-	return ""
-}
+func (s State) Label() string { return states.label(s) }
 
 // Terminal reports whether a review in s is finished: archived, or returned
 // (which ends the round; a resubmission opens a new one). Terminal states
@@ -115,9 +82,4 @@ func (s State) Terminal() bool {
 }
 
 // displayName is the label, falling back to the code for unknown values.
-func (s State) displayName() string {
-	if l := s.Label(); l != "" {
-		return l
-	}
-	return string(s)
-}
+func (s State) displayName() string { return states.displayName(s) }

@@ -1,9 +1,6 @@
 package workflow
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Trigger is an action that may move a review from one state to another
 // (or, for internal triggers, record something without moving it).
@@ -51,27 +48,51 @@ const (
 // ErrUnknownTrigger is returned (wrapped) for a trigger code outside Triggers().
 var ErrUnknownTrigger = errors.New("unknown workflow trigger")
 
-// Triggers returns every trigger in a stable order, roughly the order in
-// which a review meets them. Permitted lists triggers in this order.
-func Triggers() []Trigger {
-	return []Trigger{
-		Submit, InitialCheckFail, IssueNotice, Return, Resubmit, Accept,
-		Delegate, Decline, SubmitPlan, ApprovePlan, Start, RecordSurvey,
-		RequestMaterials, AddTracking, Reconcile, SubmitDraft, SendBack,
-		SendOpinion, Sign, Cosign, DeemAgreed, StartExpertReview, Resolve,
-		IssueUnilateral, Conclude, FileAppeal, Uphold, CancelDelegation,
-		Process, Archive, SampleRecheck, Suspend, Resume,
-	}
+// triggers are every trigger in a stable order, roughly the order in which
+// a review meets them, with the Chinese names shown on buttons and in the
+// timeline.
+var triggers = codeSet[Trigger]{
+	{Submit, "报送"},
+	{InitialCheckFail, "初审不通过"},
+	{IssueNotice, "下达通知书"},
+	{Return, "退审"},
+	{Resubmit, "重新报送"},
+	{Accept, "受理"},
+	{Delegate, "委托"},
+	{Decline, "拒绝委托"},
+	{SubmitPlan, "提交评审方案"},
+	{ApprovePlan, "批准评审方案"},
+	{Start, "开始评审"},
+	{RecordSurvey, "现场踏勘"},
+	{RequestMaterials, "要求补充资料"},
+	{AddTracking, "跟踪记录"},
+	{Reconcile, "会审核对"},
+	{SubmitDraft, "提交审核报告初稿"},
+	{SendBack, "退回修改"},
+	{SendOpinion, "发送征求意见书"},
+	{Sign, "签署意见"},
+	{Cosign, "施工单位会签"},
+	{DeemAgreed, "逾期视同同意"},
+	{StartExpertReview, "专家复审"},
+	{Resolve, "复审结论"},
+	{IssueUnilateral, "单方出具结论"},
+	{Conclude, "出具评审结论"},
+	{FileAppeal, "申请复议"},
+	{Uphold, "维持原结论"},
+	{CancelDelegation, "取消委托"},
+	{Process, "财政处理"},
+	{Archive, "归档"},
+	{SampleRecheck, "抽查复审"},
+	{Suspend, "中止评审"},
+	{Resume, "恢复评审"},
 }
 
+// Triggers returns every trigger in a stable order, roughly the order in
+// which a review meets them. Permitted lists triggers in this order.
+func Triggers() []Trigger { return triggers.codes() }
+
 // ParseTrigger turns a code from a request into a Trigger, rejecting unknown codes.
-func ParseTrigger(s string) (Trigger, error) {
-	t := Trigger(s)
-	if !t.Valid() {
-		return "", fmt.Errorf("parse trigger %q: %w", s, ErrUnknownTrigger)
-	}
-	return t, nil
-}
+func ParseTrigger(s string) (Trigger, error) { return triggers.parse("trigger", s, ErrUnknownTrigger) }
 
 // Valid reports whether t is one of Triggers().
 func (t Trigger) Valid() bool {
@@ -83,77 +104,7 @@ func (t Trigger) String() string { return string(t) }
 
 // Label returns the Chinese name of the trigger shown on buttons and in the
 // timeline, or "" for an unknown trigger.
-func (t Trigger) Label() string {
-	switch t {
-	case Submit:
-		return "报送"
-	case InitialCheckFail:
-		return "初审不通过"
-	case IssueNotice:
-		return "下达通知书"
-	case Return:
-		return "退审"
-	case Resubmit:
-		return "重新报送"
-	case Accept:
-		return "受理"
-	case Delegate:
-		return "委托"
-	case Decline:
-		return "拒绝委托"
-	case Start:
-		return "开始评审"
-	case Reconcile:
-		return "会审核对"
-	case SubmitDraft:
-		return "提交审核报告初稿"
-	case SendBack:
-		return "退回修改"
-	case SendOpinion:
-		return "发送征求意见书"
-	case Sign:
-		return "签署意见"
-	case Cosign:
-		return "施工单位会签"
-	case StartExpertReview:
-		return "专家复审"
-	case Resolve:
-		return "复审结论"
-	case IssueUnilateral:
-		return "单方出具结论"
-	case Conclude:
-		return "出具评审结论"
-	case FileAppeal:
-		return "申请复议"
-	case Uphold:
-		return "维持原结论"
-	case CancelDelegation:
-		return "取消委托"
-	case Process:
-		return "财政处理"
-	case Archive:
-		return "归档"
-	case SampleRecheck:
-		return "抽查复审"
-	case SubmitPlan:
-		return "提交评审方案"
-	case ApprovePlan:
-		return "批准评审方案"
-	case Suspend:
-		return "中止评审"
-	case Resume:
-		return "恢复评审"
-	case DeemAgreed:
-		return "逾期视同同意"
-	case RecordSurvey:
-		return "现场踏勘"
-	case RequestMaterials:
-		return "要求补充资料"
-	case AddTracking:
-		return "跟踪记录"
-	}
-	return ""
-}
+func (t Trigger) Label() string { return triggers.label(t) }
 
 // Irreversible reports whether firing t cannot be undone within the
 // workflow, so the UI asks for a confirmation first.
@@ -166,9 +117,4 @@ func (t Trigger) Irreversible() bool {
 }
 
 // displayName is the label, falling back to the code for unknown values.
-func (t Trigger) displayName() string {
-	if l := t.Label(); l != "" {
-		return l
-	}
-	return string(t)
-}
+func (t Trigger) displayName() string { return triggers.displayName(t) }

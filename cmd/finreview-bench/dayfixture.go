@@ -28,7 +28,6 @@ import (
 	"finreview/internal/cryptosuite"
 	"finreview/internal/docs"
 	"finreview/internal/fee"
-	"finreview/internal/firm"
 	"finreview/internal/store"
 )
 
@@ -1153,8 +1152,8 @@ func lastOr(at []time.Time, def time.Time) time.Time {
 // audit appends to the review's chain as audit.Append does.
 func (r *dayReview) audit(at time.Time, actor dayUser, action, objType, objID, detail string) {
 	r.seq++
-	ev := store.AuditEvent{Stream: store.ReviewStream(r.id), Seq: r.seq, At: at, ActorID: actor.id, ActorName: actor.name, Action: action,
-		ReviewID: r.id, ObjectType: objType, ObjectID: objID, Detail: detail, PrevHash: r.prev}
+	ev := store.AuditEvent{Stream: store.ReviewStream(r.id), Seq: r.seq, At: at, PrevHash: r.prev, AuditEntry: store.AuditEntry[string]{
+		ActorID: actor.id, ActorName: actor.name, Action: action, ReviewID: r.id, ObjectType: objType, ObjectID: objID, Detail: detail}}
 	ev.Hash = audit.HashWith(r.w.suite, ev)
 	r.prev = ev.Hash
 	var actorID any
@@ -2143,7 +2142,7 @@ func (h *harness) dayProvince(ctx context.Context, w *dayWorld) error {
 }
 
 // considered is a delegation's list of the firms the rotation looked at,
-// kept as package firm keeps it: the chosen firm, then the others not
+// kept as the store keeps it: the chosen firm, then the others not
 // reached.
 func considered(fs []*dayFirm, chosen int) string {
 	f := fs[chosen]
@@ -2158,6 +2157,6 @@ func considered(fs []*dayFirm, chosen int) string {
 			Position: i + 1, Skipped: true, Reason: assign.SkipNotReached,
 			Detail: fmt.Sprintf("排名第 %d 位,得分 %s,符合条件;按轮换顺序排在选定机构之后,本次未轮到", i+1, o.score)})
 	}
-	out, _ := firm.EncodeConsidered(cs, others)
+	out, _ := store.EncodeConsidered(cs, others)
 	return out
 }

@@ -411,7 +411,7 @@ func TestChooseDoesNotMutateInputs(t *testing.T) {
 
 func TestSkipReasonLabels(t *testing.T) {
 	all := []SkipReason{SkipRemoved, SkipSuspended, SkipUnqualified, SkipExcluded, SkipIndependence,
-		SkipConflictUnit, SkipConflictContractor, SkipAtCapacity}
+		SkipConflictUnit, SkipConflictContractor, SkipAtCapacity, SkipNotReached, SkipOverridden}
 	seen := map[string]bool{}
 	for _, r := range all {
 		t.Run(string(r), func(t *testing.T) {
@@ -421,5 +421,19 @@ func TestSkipReasonLabels(t *testing.T) {
 			}
 			seen[l] = true
 		})
+	}
+}
+
+func TestStatusLabels(t *testing.T) {
+	for _, tc := range []struct {
+		s    Status
+		want string
+	}{{Active, "正常"}, {Suspended, "已暂停"}, {Removed, "已清退"}, {"unknown", "unknown"}} {
+		if got := tc.s.Label(); got != tc.want {
+			t.Errorf("%s: label %q, want %q", tc.s, got, tc.want)
+		}
+	}
+	if SkipSuspended.Label() != Suspended.Label() || SkipRemoved.Label() != Removed.Label() {
+		t.Errorf("a firm skipped for its status is not labelled as the status")
 	}
 }

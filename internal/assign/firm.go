@@ -18,18 +18,11 @@ const (
 	Removed   Status = "removed"
 )
 
+// statusLabels are the Chinese labels of the statuses.
+var statusLabels = map[Status]string{Active: "正常", Suspended: "已暂停", Removed: "已清退"}
+
 // Label returns the Chinese label of the status.
-func (s Status) Label() string {
-	switch s {
-	case Active:
-		return "正常"
-	case Suspended:
-		return "已暂停"
-	case Removed:
-		return "已清退"
-	}
-	return string(s)
-}
+func (s Status) Label() string { return cmp.Or(statusLabels[s], string(s)) }
 
 // Firm is an intermediary firm (中介机构) of a jurisdiction's firm library.
 type Firm struct {

@@ -1,6 +1,7 @@
 package assign
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -26,32 +27,23 @@ const (
 	SkipOverridden SkipReason = "overridden"
 )
 
-// Label returns the Chinese label of the reason.
-func (r SkipReason) Label() string {
-	switch r {
-	case SkipSuspended:
-		return "已暂停"
-	case SkipRemoved:
-		return "已清退"
-	case SkipAtCapacity:
-		return "在办项目已满"
-	case SkipConflictUnit:
-		return "与建设单位存在关联关系"
-	case SkipConflictContractor:
-		return "与施工单位存在关联关系"
-	case SkipExcluded:
-		return "因复议或取消委托被排除"
-	case SkipIndependence:
-		return "承担过本项目其他阶段(独立性要求)"
-	case SkipUnqualified:
-		return "不具备该类评审资质"
-	case SkipNotReached:
-		return "按轮换顺序未轮到"
-	case SkipOverridden:
-		return "人工指定其他机构"
-	}
-	return string(r)
+// skipLabels are the Chinese labels of the reasons; a suspended or
+// removed firm is skipped for its status, under the status's label.
+var skipLabels = map[SkipReason]string{
+	SkipSuspended:          Suspended.Label(),
+	SkipRemoved:            Removed.Label(),
+	SkipAtCapacity:         "在办项目已满",
+	SkipConflictUnit:       "与建设单位存在关联关系",
+	SkipConflictContractor: "与施工单位存在关联关系",
+	SkipExcluded:           "因复议或取消委托被排除",
+	SkipIndependence:       "承担过本项目其他阶段(独立性要求)",
+	SkipUnqualified:        "不具备该类评审资质",
+	SkipNotReached:         "按轮换顺序未轮到",
+	SkipOverridden:         "人工指定其他机构",
 }
+
+// Label returns the Chinese label of the reason.
+func (r SkipReason) Label() string { return cmp.Or(skipLabels[r], string(r)) }
 
 // Consideration records one firm looked at for a delegation.
 type Consideration struct {

@@ -38,17 +38,9 @@ import (
 // an auditor's export covers.
 const KeepDays = 180
 
-// Entry is what a caller records.
-type Entry struct {
-	ActorID    int64
-	ActorName  string
-	Action     string
-	ReviewID   int64
-	ObjectType string
-	ObjectID   string
-	// Detail is marshalled to JSON (before/after values, reasons, parameters).
-	Detail any
-}
+// Entry is what a caller records. Its Detail is marshalled to JSON
+// (before/after values, reasons, parameters).
+type Entry = store.AuditEntry[any]
 
 // Append records e inside the caller's transaction q.
 func Append(ctx context.Context, q *store.Queries, at time.Time, e Entry) (store.AuditEvent, error) {
@@ -65,11 +57,9 @@ func Append(ctx context.Context, q *store.Queries, at time.Time, e Entry) (store
 		}
 		detail = string(b)
 	}
-	ev := store.AuditEvent{
-		Stream: stream, Seq: seq + 1, At: at.Truncate(time.Microsecond), ActorID: e.ActorID, ActorName: e.ActorName,
-		Action: e.Action, ReviewID: e.ReviewID, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-		Detail: detail, PrevHash: prev,
-	}
+	ev := store.AuditEvent{Stream: stream, Seq: seq + 1, At: at.Truncate(time.Microsecond), PrevHash: prev,
+		AuditEntry: store.AuditEntry[string]{ActorID: e.ActorID, ActorName: e.ActorName, Action: e.Action,
+			ReviewID: e.ReviewID, ObjectType: e.ObjectType, ObjectID: e.ObjectID, Detail: detail}}
 	ev.Hash = HashWith(q.Suite(), ev)
 	if err := q.AppendAuditEvent(ctx, ev); err != nil {
 		return store.AuditEvent{}, fmt.Errorf("append audit event: %w", err)
@@ -166,8 +156,8 @@ func Anchor(ctx context.Context, s *store.Store, at time.Time) error {
 		if err != nil {
 			return err
 		}
-		ev := store.AuditEvent{Stream: anchorStream, Seq: seq + 1, At: at, ActorName: "系统", Action: "anchor",
-			Detail: string(detail), PrevHash: prev}
+		ev := store.AuditEvent{Stream: anchorStream, Seq: seq + 1, At: at, PrevHash: prev,
+			AuditEntry: store.AuditEntry[string]{ActorName: "系统", Action: "anchor", Detail: string(detail)}}
 		ev.Hash = HashWith(q.Suite(), ev)
 		if err := q.InsertAnchorHeads(ctx, moved); err != nil {
 			return err

@@ -23,7 +23,6 @@ type (
 	Organization = store.Organization
 	Jurisdiction = store.Jurisdiction
 	Session      = store.Session
-	APIToken     = store.APIToken
 )
 
 // Organization kinds.

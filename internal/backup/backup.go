@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"os"
@@ -133,9 +134,8 @@ func (o *Options) snapshot(ctx context.Context, m *Manifest, w io.Writer) error 
 	if m.Fees, err = snap.FeeSums(ctx); err != nil {
 		return err
 	}
-	h := sha256.New()
-	cw := &countingWriter{w: io.MultiWriter(w, h)}
-	zw := gzip.NewWriter(cw)
+	d := newDigest()
+	zw := gzip.NewWriter(io.MultiWriter(w, d))
 	o.progressf("数据库快照开始(%d 张表)", len(m.Tables))
 	if err := snap.Dump(ctx, zw, func(table string, rows int64) {
 		if rows >= 10000 {
@@ -147,8 +147,8 @@ func (o *Options) snapshot(ctx context.Context, m *Manifest, w io.Writer) error 
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	m.Database.SHA256, m.Database.Size = hex.EncodeToString(h.Sum(nil)), cw.n
-	o.progressf("数据库快照完成:%s", human(cw.n))
+	m.Database.SHA256, m.Database.Size = d.sum(), d.n
+	o.progressf("数据库快照完成:%s", human(d.n))
 	return nil
 }
 
@@ -208,12 +208,12 @@ func (o *Options) copyObject(ctx context.Context, loc location, key string, size
 		return Object{}, 0, err
 	}
 	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	d := newDigest()
+	n, err := io.Copy(io.MultiWriter(tmp, d), src)
 	if err != nil {
 		return Object{}, 0, fmt.Errorf("read %s: %w", key, err)
 	}
-	ob := Object{Key: key, SHA256: hex.EncodeToString(h.Sum(nil)), Size: n, ContentType: info.ContentType}
+	ob := Object{Key: key, SHA256: d.sum(), Size: n, ContentType: info.ContentType}
 	if have, err := loc.Stat(ctx, blobName(ob.SHA256)); err == nil && have == n {
 		return ob, 0, nil
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -256,16 +256,22 @@ func (o *Options) record(ctx context.Context, kind, where string, started time.T
 	}
 }
 
-type countingWriter struct {
-	w io.Writer
+// digest is the SHA-256 and the length of what is written to it, as a
+// manifest records them for each file.
+type digest struct {
+	h hash.Hash
 	n int64
 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+func newDigest() *digest { return &digest{h: sha256.New()} }
+
+func (d *digest) Write(p []byte) (int, error) {
+	d.n += int64(len(p))
+	return d.h.Write(p)
 }
+
+// sum is the hex SHA-256.
+func (d *digest) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
 
 func human(n int64) string {
 	switch {

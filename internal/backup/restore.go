@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -99,15 +98,14 @@ func checkFile(ctx context.Context, loc location, name, what, sum string, size i
 		return err
 	}
 	defer r.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, r)
-	if err != nil {
+	d := newDigest()
+	if _, err := io.Copy(d, r); err != nil {
 		return fmt.Errorf("read %s: %w", name, err)
 	}
-	if n != size {
-		return fmt.Errorf("%w:%s(%s)长 %d 字节,清单记载 %d 字节,文件被截断或改动", ErrDamaged, what, name, n, size)
+	if d.n != size {
+		return fmt.Errorf("%w:%s(%s)长 %d 字节,清单记载 %d 字节,文件被截断或改动", ErrDamaged, what, name, d.n, size)
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+	if got := d.sum(); got != sum {
 		return fmt.Errorf("%w:%s(%s)的 SHA-256 为 %s,清单记载 %s", ErrDamaged, what, name, short(got), short(sum))
 	}
 	return nil
@@ -422,11 +420,11 @@ func hashObject(ctx context.Context, objects *docs.ObjectStore, key string) (str
 		return "", err
 	}
 	defer r.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
+	d := newDigest()
+	if _, err := io.Copy(d, r); err != nil {
 		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return d.sum(), nil
 }
 
 func dropScratch(ctx context.Context, dsn string, objects *docs.ObjectStore) {

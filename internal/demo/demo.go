@@ -120,28 +120,30 @@ func load(ctx context.Context, q *store.Queries, hash string, out *Seeded) error
 		jid[j.Name] = id
 	}
 	city, linhe := jid["市本级"], jid["临河区"]
-	org := func(kind, name string, j int64, contact string) (int64, error) {
-		return q.InsertOrganization(ctx, store.Organization{Kind: kind, Name: name, JurisdictionID: j,
-			ContactPerson: contact, ContactPhone: "0478-8" + fmt.Sprintf("%06d", len(name)*7919%1000000)})
+	// org and user insert one row each; after a failed insert they insert
+	// nothing more, and err keeps the first error.
+	var err error
+	org := func(kind, name string, j int64, contact string) int64 {
+		var id int64
+		if err == nil {
+			id, err = q.InsertOrganization(ctx, store.Organization{Kind: kind, Name: name, JurisdictionID: j,
+				ContactPerson: contact, ContactPhone: "0478-8" + fmt.Sprintf("%06d", len(name)*7919%1000000)})
+		}
+		return id
 	}
-	user := func(username, name string, role auth.Role, orgID, j int64, cityGrant bool) (int64, error) {
-		return q.InsertUser(ctx, store.User{Username: username, DisplayName: name, PasswordHash: hash, Role: string(role),
-			OrgID: orgID, JurisdictionID: j, CityGrant: cityGrant, Active: true, Demo: true})
+	user := func(username, name string, role auth.Role, orgID, j int64, cityGrant bool) int64 {
+		var id int64
+		if err == nil {
+			id, err = q.InsertUser(ctx, store.User{Username: username, DisplayName: name, PasswordHash: hash, Role: string(role),
+				OrgID: orgID, JurisdictionID: j, CityGrant: cityGrant, Active: true, Demo: true})
+		}
+		return id
 	}
 
-	bureau, err := org(store.OrgAdmin, "巴彦淖尔市财政局", city, "王建国")
-	if err != nil {
-		return err
-	}
-	section, err := org(store.OrgFinanceSection, "巴彦淖尔市财政局经济建设科", city, "李红梅")
-	if err != nil {
-		return err
-	}
-	center, err := org(store.OrgReviewCenter, "巴彦淖尔市财政投资评审中心", city, "张志强")
-	if err != nil {
-		return err
-	}
-	dept, err := org(store.OrgCompetentDept, "巴彦淖尔市民政局", city, "赵丽")
+	bureau := org(store.OrgAdmin, "巴彦淖尔市财政局", city, "王建国")
+	section := org(store.OrgFinanceSection, "巴彦淖尔市财政局经济建设科", city, "李红梅")
+	center := org(store.OrgReviewCenter, "巴彦淖尔市财政投资评审中心", city, "张志强")
+	dept := org(store.OrgCompetentDept, "巴彦淖尔市民政局", city, "赵丽")
 	if err != nil {
 		return err
 	}
@@ -169,48 +171,29 @@ func load(ctx context.Context, q *store.Queries, hash string, out *Seeded) error
 		}
 		out.Units[u.name] = id
 	}
-	contractor, err := org(store.OrgContractor, "内蒙古河套建设工程有限公司", linhe, "陈立新")
-	if err != nil {
-		return err
-	}
-	contractor2, err := org(store.OrgContractor, "巴彦淖尔市城建集团有限公司", city, "马骏")
-	if err != nil {
-		return err
-	}
-
-	adminID, err := user("admin", "系统管理员", auth.Admin, bureau, city, true)
+	contractor := org(store.OrgContractor, "内蒙古河套建设工程有限公司", linhe, "陈立新")
+	contractor2 := org(store.OrgContractor, "巴彦淖尔市城建集团有限公司", city, "马骏")
+	adminID := user("admin", "系统管理员", auth.Admin, bureau, city, true)
 	if err != nil {
 		return err
 	}
 	if err := separatedLogins(ctx, q, hash, store.User{ID: adminID, OrgID: bureau, JurisdictionID: city}); err != nil {
 		return err
 	}
-	if _, err := user("caizheng", "李红梅", auth.FinanceSection, section, city, true); err != nil {
-		return err
-	}
-	if _, err := user("pingshen", "张志强", auth.ReviewCenter, center, city, true); err != nil {
-		return err
-	}
-	if _, err := user("jianshe", "刘海军", auth.ConstructionUnit, out.Units["临河区民政局"], linhe, false); err != nil {
-		return err
-	}
-	if _, err := user("jianshe2", "周敏", auth.ConstructionUnit, out.Units["五原县民政局"], jid["五原县"], false); err != nil {
-		return err
-	}
-	if _, err := user("shigong", "陈立新", auth.Contractor, contractor, linhe, false); err != nil {
-		return err
-	}
-	if _, err := user("zhuguan", "赵丽", auth.CompetentDept, dept, city, false); err != nil {
-		return err
-	}
-	expertUser, err := user("zhuanjia", "高振华", auth.Expert, 0, city, false)
+	user("caizheng", "李红梅", auth.FinanceSection, section, city, true)
+	user("pingshen", "张志强", auth.ReviewCenter, center, city, true)
+	user("jianshe", "刘海军", auth.ConstructionUnit, out.Units["临河区民政局"], linhe, false)
+	user("jianshe2", "周敏", auth.ConstructionUnit, out.Units["五原县民政局"], jid["五原县"], false)
+	user("shigong", "陈立新", auth.Contractor, contractor, linhe, false)
+	user("zhuguan", "赵丽", auth.CompetentDept, dept, city, false)
+	expertUser := user("zhuanjia", "高振华", auth.Expert, 0, city, false)
 	if err != nil {
 		return err
 	}
 
 	base := time.Date(2018, 4, 2, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	for i, f := range firms {
-		id, err := org(store.OrgFirm, f.Name, city, "")
+		id := org(store.OrgFirm, f.Name, city, "")
 		if err != nil {
 			return err
 		}
@@ -223,7 +206,8 @@ func load(ctx context.Context, q *store.Queries, hash string, out *Seeded) error
 			Kinds: AllKinds, Jurisdictions: all}); err != nil {
 			return err
 		}
-		if _, err := user(fmt.Sprintf("zhongjie%d", i+1), firmStaff[i], auth.Intermediary, id, city, false); err != nil {
+		user(fmt.Sprintf("zhongjie%d", i+1), firmStaff[i], auth.Intermediary, id, city, false)
+		if err != nil {
 			return err
 		}
 	}

@@ -97,35 +97,33 @@ func Thumbnail(r io.Reader, orientation int) ([]byte, error) {
 
 // upright turns an image as its EXIF orientation says the camera held it:
 // 2 mirrored, 3 upside down, 4 mirrored upside down, 5–8 the same turned a
-// quarter (6: to be turned clockwise, 8: anticlockwise).
+// quarter (6: to be turned clockwise, 8: anticlockwise). Each orientation
+// is mirrors of the source (left to right, top to bottom) and, from 5 on,
+// a swap of the axes.
 func upright(src *image.RGBA, orientation int) *image.RGBA {
 	if orientation < 2 || orientation > 8 {
 		return src
 	}
+	mirrorX := orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8
+	mirrorY := orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7
+	swap := orientation >= 5
 	w, h := src.Bounds().Dx(), src.Bounds().Dy()
 	dw, dh := w, h
-	if orientation >= 5 {
+	if swap {
 		dw, dh = h, w
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			var dx, dy int
-			switch orientation {
-			case 2:
-				dx, dy = w-1-x, y
-			case 3:
-				dx, dy = w-1-x, h-1-y
-			case 4:
-				dx, dy = x, h-1-y
-			case 5:
-				dx, dy = y, x
-			case 6:
-				dx, dy = h-1-y, x
-			case 7:
-				dx, dy = h-1-y, w-1-x
-			case 8:
-				dx, dy = y, w-1-x
+			dx, dy := x, y
+			if mirrorX {
+				dx = w - 1 - x
+			}
+			if mirrorY {
+				dy = h - 1 - y
+			}
+			if swap {
+				dx, dy = dy, dx
 			}
 			dst.SetRGBA(dx, dy, src.RGBAAt(x, y))
 		}

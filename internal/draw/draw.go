@@ -15,45 +15,48 @@ import (
 	"strings"
 )
 
-// Candidate is an expert of the library offered to the draw.
+// Candidate is an expert of the library offered to the draw. A draw's
+// pool, request and exclusions are recorded in their JSON form beside it
+// (so that it can be recomputed): the names of the tags are kept for good.
 type Candidate struct {
-	ID        int64
-	Name      string
-	Specialty string
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Specialty string `json:"specialty"`
 	// EmployerOrgID is the organization the expert works for (0 = none known).
-	EmployerOrgID int64
+	EmployerOrgID int64 `json:"employer_org_id,omitempty"`
 	// FirmID is the firm (中介机构) the expert belongs to (0 = none).
-	FirmID int64
+	FirmID int64 `json:"firm_id,omitempty"`
 	// RelatedOrgIDs are organizations the expert declared a relation with (利害关系).
-	RelatedOrgIDs []int64
+	RelatedOrgIDs []int64 `json:"related_org_ids,omitempty"`
 	// RecentDraws is how often the expert was drawn recently.
-	RecentDraws int
+	RecentDraws int `json:"recent_draws"`
 }
 
 // Request describes one draw.
 type Request struct {
 	// Specialty the experts must have ("" = any).
-	Specialty string
+	Specialty string `json:"specialty"`
 	// Main and Reserve are the numbers of main (主选) and reserve (备选) experts.
-	Main, Reserve int
+	Main    int `json:"main"`
+	Reserve int `json:"reserve"`
 	// UnitID is the construction unit of the review.
-	UnitID int64
+	UnitID int64 `json:"unit_id"`
 	// FirmID is the firm the review is delegated to (0 = none).
-	FirmID int64
+	FirmID int64 `json:"firm_id,omitempty"`
 	// ContractorIDs are the contractors of the project.
-	ContractorIDs []int64
+	ContractorIDs []int64 `json:"contractor_ids,omitempty"`
 	// ExcludeIDs are experts not to draw: those of the last draws and the
 	// earlier draws of this review.
-	ExcludeIDs []int64
+	ExcludeIDs []int64 `json:"exclude_ids,omitempty"`
 	// MaxRecent, when positive, avoids experts drawn MaxRecent times or more recently.
-	MaxRecent int
+	MaxRecent int `json:"max_recent,omitempty"`
 }
 
 // Exclusion is a candidate the draw avoided and why (in Chinese).
 type Exclusion struct {
-	ID     int64
-	Name   string
-	Reason string
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
 }
 
 // Result is a draw.

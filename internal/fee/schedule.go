@@ -127,27 +127,27 @@ func (s *Schedule) UnmarshalJSON(data []byte) error {
 // data/fee-schedule.example.json: decimals as strings, up_to null for the
 // open band; version and stage_split only when set.
 func (s Schedule) MarshalJSON() ([]byte, error) {
-	out := outSchedule{
+	out := wireSchedule{
 		Name:                 s.Name,
 		Version:              s.Version,
 		EffectiveFrom:        s.EffectiveFrom,
-		Discount:             s.Discount.String(),
-		ReductionRate:        s.ReductionRate.String(),
-		PenaltyThreshold:     s.PenaltyThreshold.String(),
-		UnilateralFirstRatio: s.UnilateralFirstRatio.String(),
-		Bands:                make([]outBand, len(s.Bands)),
+		Discount:             decimalText(s.Discount),
+		ReductionRate:        decimalText(s.ReductionRate),
+		PenaltyThreshold:     decimalText(s.PenaltyThreshold),
+		UnilateralFirstRatio: decimalText(s.UnilateralFirstRatio),
+		Bands:                make([]wireBand, len(s.Bands)),
 	}
 	for i, b := range s.Bands {
-		out.Bands[i].Rate = b.Rate.String()
+		out.Bands[i].Rate = decimalText(b.Rate)
+		out.Bands[i].UpTo = rawDecimal{present: true, null: true}
 		if b.UpTo != nil {
-			u := b.UpTo.String()
-			out.Bands[i].UpTo = &u
+			out.Bands[i].UpTo = decimalText(*b.UpTo)
 		}
 	}
 	if s.StageSplit != nil {
-		out.StageSplit = &outStageSplit{
-			SameFirm:       decimalStrings(s.StageSplit.SameFirm),
-			DifferentFirms: decimalStrings(s.StageSplit.DifferentFirms),
+		out.StageSplit = &wireStageSplit{
+			SameFirm:       decimalTexts(s.StageSplit.SameFirm),
+			DifferentFirms: decimalTexts(s.StageSplit.DifferentFirms),
 		}
 	}
 	return json.Marshal(out)
@@ -179,17 +179,13 @@ func (s Schedule) problems() []*FieldError {
 	if _, err := time.Parse(time.DateOnly, s.EffectiveFrom); err != nil {
 		errs = append(errs, fieldErr("effective_from", "生效日期须为 YYYY-MM-DD 格式的有效日期,而不是 %q", s.EffectiveFrom))
 	}
-	ratios := []struct {
-		field string
-		value decimal.Decimal
-	}{
-		{"discount", s.Discount},
-		{"reduction_rate", s.ReductionRate},
-		{"penalty_threshold", s.PenaltyThreshold},
-		{"unilateral_first_ratio", s.UnilateralFirstRatio},
-	}
-	for _, r := range ratios {
-		if fe := checkRatio(r.field, r.value); fe != nil {
+	for _, fe := range []*FieldError{
+		checkRatio("discount", s.Discount),
+		checkRatio("reduction_rate", s.ReductionRate),
+		checkRatio("penalty_threshold", s.PenaltyThreshold),
+		checkRatio("unilateral_first_ratio", s.UnilateralFirstRatio),
+	} {
+		if fe != nil {
 			errs = append(errs, fe)
 		}
 	}
@@ -241,18 +237,19 @@ func checkRatio(field string, v decimal.Decimal) *FieldError {
 	return nil
 }
 
-// wire types: what the JSON file holds.
+// wire types: what the JSON file holds, read and written alike (version
+// and stage_split are written only when set).
 
 type wireSchedule struct {
 	Name                 string          `json:"name"`
-	Version              int             `json:"version"`
+	Version              int             `json:"version,omitempty"`
 	EffectiveFrom        string          `json:"effective_from"`
 	Discount             rawDecimal      `json:"discount"`
 	ReductionRate        rawDecimal      `json:"reduction_rate"`
 	PenaltyThreshold     rawDecimal      `json:"penalty_threshold"`
 	UnilateralFirstRatio rawDecimal      `json:"unilateral_first_ratio"`
 	Bands                []wireBand      `json:"bands"`
-	StageSplit           *wireStageSplit `json:"stage_split"`
+	StageSplit           *wireStageSplit `json:"stage_split,omitempty"`
 }
 
 type wireBand struct {
@@ -265,34 +262,25 @@ type wireStageSplit struct {
 	DifferentFirms []rawDecimal `json:"different_firms"`
 }
 
-type outSchedule struct {
-	Name                 string         `json:"name"`
-	Version              int            `json:"version,omitempty"`
-	EffectiveFrom        string         `json:"effective_from"`
-	Discount             string         `json:"discount"`
-	ReductionRate        string         `json:"reduction_rate"`
-	PenaltyThreshold     string         `json:"penalty_threshold"`
-	UnilateralFirstRatio string         `json:"unilateral_first_ratio"`
-	Bands                []outBand      `json:"bands"`
-	StageSplit           *outStageSplit `json:"stage_split,omitempty"`
-}
-
-type outBand struct {
-	UpTo *string `json:"up_to"`
-	Rate string  `json:"rate"`
-}
-
-type outStageSplit struct {
-	SameFirm       []string `json:"same_firm"`
-	DifferentFirms []string `json:"different_firms"`
-}
-
 // rawDecimal keeps a JSON decimal (a string such as "0.003", or a plain
 // number) as text until its path is known, so errors can name the field.
 type rawDecimal struct {
 	present bool
 	null    bool
 	text    string
+}
+
+// decimalText is d as the file writes it.
+func decimalText(d decimal.Decimal) rawDecimal {
+	return rawDecimal{present: true, text: d.String()}
+}
+
+// MarshalJSON writes the decimal as a string, or null.
+func (r rawDecimal) MarshalJSON() ([]byte, error) {
+	if r.null {
+		return []byte("null"), nil
+	}
+	return json.Marshal(r.text)
 }
 
 func (r *rawDecimal) UnmarshalJSON(b []byte) error {
@@ -396,10 +384,10 @@ func rawDecimals(field string, raw []rawDecimal) ([]decimal.Decimal, *FieldError
 	return out, nil
 }
 
-func decimalStrings(ds []decimal.Decimal) []string {
-	out := make([]string, len(ds))
+func decimalTexts(ds []decimal.Decimal) []rawDecimal {
+	out := make([]rawDecimal, len(ds))
 	for i, d := range ds {
-		out[i] = d.String()
+		out[i] = decimalText(d)
 	}
 	return out
 }

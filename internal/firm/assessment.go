@@ -356,11 +356,8 @@ func (s *Service) compute(ctx context.Context, q *store.Queries, per store.Asses
 	var all []scored
 	var ranked []assign.RankedAssessment
 	for _, f := range rk.Firms {
-		c, in := counted[f.OrgID], rk.Inputs[f.OrgID]
-		m := assign.Metrics{Delegations: c.Delegations, Declines: c.Declines, DeadlinesMet: c.DeadlinesMet,
-			DeadlinesMissed: c.DeadlinesMissed, SampleRechecks: c.SampleRechecks, SampleRecheckErrors: c.SampleRecheckErrors,
-			ExpertReviewsLost: c.ExpertReviewsLost, AppealsLost: c.AppealsLost, Truthfulness: in.Truthfulness,
-			ReportQuality: in.ReportQuality}
+		m, in := counted[f.OrgID], rk.Inputs[f.OrgID]
+		m.Truthfulness, m.ReportQuality = in.Truthfulness, in.ReportQuality
 		a, err := assign.Assess(m, criteria)
 		if err != nil {
 			return nil, fmt.Errorf("assess %s: %w", f.Name, err)

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"finreview/internal/assign"
 	"finreview/internal/audit"
 	"finreview/internal/auth"
@@ -26,25 +24,7 @@ type DelegateRequest struct {
 }
 
 // Delegation is a review's delegation to a firm, with why that firm.
-type Delegation struct {
-	ID           int64
-	ReviewID     int64
-	FirmID       int64
-	FirmName     string
-	SupervisorID int64
-	Override     bool
-	Reason       string
-	// Considered lists the firms looked at in rotation order, the chosen one
-	// last (for an override, the chosen firm alone).
-	Considered []assign.Consideration
-	// Others are the library's remaining firms, each with why it was not
-	// chosen (empty for delegations recorded before they were kept).
-	Others    []assign.Consideration
-	Status    string // active | declined | cancelled
-	At        time.Time
-	EndedAt   time.Time // zero while active
-	EndReason string
-}
+type Delegation = store.Delegation
 
 // IndependentKinds returns the review kinds whose firm may not take a review
 // of kind on the same project.
@@ -112,16 +92,14 @@ func (s *Service) Delegate(ctx context.Context, q *store.Queries, r store.Review
 		return Delegation{}, translateChoice(err)
 	}
 
-	considered, err := EncodeConsidered(ch.Considered, ch.Others)
+	considered, err := store.EncodeConsidered(ch.Considered, ch.Others)
 	if err != nil {
 		return Delegation{}, err
 	}
 	d := Delegation{ReviewID: r.ID, FirmID: ch.Firm.ID, FirmName: ch.Firm.Name, SupervisorID: req.SupervisorID,
-		Override: ch.Override, Reason: ch.OverrideReason, Considered: ch.Considered, Others: ch.Others, Status: store.DelegationActive,
-		At: now.Truncate(time.Microsecond)}
-	d.ID, err = q.InsertDelegation(ctx, store.Delegation{ReviewID: d.ReviewID, FirmID: d.FirmID, SupervisorID: d.SupervisorID,
-		At: d.At, ActorID: req.Actor.UserID, Override: d.Override, Reason: d.Reason, Considered: considered,
-		Status: store.DelegationActive})
+		At: now.Truncate(time.Microsecond), ActorID: req.Actor.UserID, Override: ch.Override, Reason: ch.OverrideReason,
+		Considered: ch.Considered, Others: ch.Others, Status: store.DelegationActive}
+	d.ID, err = q.InsertDelegation(ctx, d)
 	if err != nil {
 		return Delegation{}, fmt.Errorf("insert delegation: %w", err)
 	}
@@ -187,102 +165,12 @@ func (s *Service) EndDelegation(ctx context.Context, q *store.Queries, reviewID,
 
 // ActiveDelegation returns the review's active delegation (store.ErrNotFound if none).
 func (s *Service) ActiveDelegation(ctx context.Context, q *store.Queries, reviewID int64) (Delegation, error) {
-	d, err := s.queries(q).ActiveDelegation(ctx, reviewID)
-	if err != nil {
-		return Delegation{}, err
-	}
-	return DelegationOf(d)
+	return s.queries(q).ActiveDelegation(ctx, reviewID)
 }
 
 // Delegations lists every delegation of a review, oldest first.
 func (s *Service) Delegations(ctx context.Context, reviewID int64) ([]Delegation, error) {
-	rows, err := s.store.Delegations(ctx, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Delegation, 0, len(rows))
-	for _, r := range rows {
-		d, err := DelegationOf(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-// DelegationOf is the delegation as firm presents it, from its stored row.
-func DelegationOf(d store.Delegation) (Delegation, error) {
-	cs, others, err := decodeConsidered(d.Considered)
-	if err != nil {
-		return Delegation{}, fmt.Errorf("delegation %d: %w", d.ID, err)
-	}
-	return Delegation{ID: d.ID, ReviewID: d.ReviewID, FirmID: d.FirmID, FirmName: d.FirmName, SupervisorID: d.SupervisorID,
-		Override: d.Override, Reason: d.Reason, Considered: cs, Others: others, Status: d.Status, At: d.At, EndedAt: d.EndedAt.Time,
-		EndReason: d.EndReason}, nil
-}
-
-// considerationJSON is how a consideration is kept with the delegation.
-type considerationJSON struct {
-	FirmID      string `json:"firm_id"`
-	Name        string `json:"name"`
-	Score       string `json:"score"`
-	Position    int    `json:"position"`
-	Skipped     bool   `json:"skipped"`
-	Reason      string `json:"reason,omitempty"`
-	ReasonLabel string `json:"reason_label,omitempty"`
-	Detail      string `json:"detail"`
-	// Other marks a firm the walk did not stop on (Delegation.Others).
-	Other bool `json:"other,omitempty"`
-}
-
-// EncodeConsidered keeps the firms considered, then the others marked as
-// such, in one JSON array.
-func EncodeConsidered(cs, others []assign.Consideration) (string, error) {
-	out := make([]considerationJSON, 0, len(cs)+len(others))
-	for i, c := range append(append([]assign.Consideration{}, cs...), others...) {
-		j := considerationJSON{FirmID: strconv.FormatInt(c.FirmID, 10), Name: c.Name, Score: c.Score.StringFixed(2),
-			Position: c.Position, Skipped: c.Skipped, Reason: string(c.Reason), Detail: c.Detail, Other: i >= len(cs)}
-		if c.Skipped {
-			j.ReasonLabel = c.Reason.Label()
-		}
-		out = append(out, j)
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return "", fmt.Errorf("encode considered firms: %w", err)
-	}
-	return string(b), nil
-}
-
-// decodeConsidered splits the stored array into the firms considered and
-// the others.
-func decodeConsidered(s string) (considered, others []assign.Consideration, err error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil, nil
-	}
-	var in []considerationJSON
-	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, nil, fmt.Errorf("decode considered firms: %w", err)
-	}
-	for _, c := range in {
-		id, err := strconv.ParseInt(c.FirmID, 10, 64)
-		if err != nil {
-			return nil, nil, fmt.Errorf("decode considered firm id %q: %w", c.FirmID, err)
-		}
-		score, err := decimal.NewFromString(c.Score)
-		if err != nil {
-			return nil, nil, fmt.Errorf("decode considered score %q: %w", c.Score, err)
-		}
-		one := assign.Consideration{FirmID: id, Name: c.Name, Score: score, Position: c.Position, Skipped: c.Skipped,
-			Reason: assign.SkipReason(c.Reason), Detail: c.Detail}
-		if c.Other {
-			others = append(others, one)
-		} else {
-			considered = append(considered, one)
-		}
-	}
-	return considered, others, nil
+	return s.store.Delegations(ctx, reviewID)
 }
 
 // rotationLibrary loads the firms of a jurisdiction's library (removed

@@ -11,7 +11,6 @@ import (
 // The rows the firm and expert pages render.
 type (
 	Firm             = store.Firm
-	FirmFilter       = store.FirmFilter
 	FirmStatusChange = store.FirmStatusChange
 	FirmAssessment   = store.FirmAssessment
 	AssessmentPeriod = store.AssessmentPeriod

@@ -85,48 +85,6 @@ type DrawView struct {
 	RedrawsLeft int
 }
 
-// poolEntry and drawRequest are the recorded JSON of a draw's input.
-type poolEntry struct {
-	ID            int64   `json:"id"`
-	Name          string  `json:"name"`
-	Specialty     string  `json:"specialty"`
-	EmployerOrgID int64   `json:"employer_org_id,omitempty"`
-	FirmID        int64   `json:"firm_id,omitempty"`
-	RelatedOrgIDs []int64 `json:"related_org_ids,omitempty"`
-	RecentDraws   int     `json:"recent_draws"`
-}
-
-type drawRequest struct {
-	Specialty     string  `json:"specialty"`
-	Main          int     `json:"main"`
-	Reserve       int     `json:"reserve"`
-	UnitID        int64   `json:"unit_id"`
-	FirmID        int64   `json:"firm_id,omitempty"`
-	ContractorIDs []int64 `json:"contractor_ids,omitempty"`
-	ExcludeIDs    []int64 `json:"exclude_ids,omitempty"`
-	MaxRecent     int     `json:"max_recent,omitempty"`
-}
-
-type exclusionJSON struct {
-	ID     int64  `json:"id"`
-	Name   string `json:"name"`
-	Reason string `json:"reason"`
-}
-
-func (r drawRequest) request() draw.Request {
-	return draw.Request{Specialty: r.Specialty, Main: r.Main, Reserve: r.Reserve, UnitID: r.UnitID, FirmID: r.FirmID,
-		ContractorIDs: r.ContractorIDs, ExcludeIDs: r.ExcludeIDs, MaxRecent: r.MaxRecent}
-}
-
-func candidates(pool []poolEntry) []draw.Candidate {
-	out := make([]draw.Candidate, 0, len(pool))
-	for _, p := range pool {
-		out = append(out, draw.Candidate{ID: p.ID, Name: p.Name, Specialty: p.Specialty, EmployerOrgID: p.EmployerOrgID,
-			FirmID: p.FirmID, RelatedOrgIDs: p.RelatedOrgIDs, RecentDraws: p.RecentDraws})
-	}
-	return out
-}
-
 // newSeed is a fresh random seed from the operating system.
 func newSeed() (uint64, error) {
 	var b [8]byte
@@ -220,25 +178,17 @@ func (s *Service) Draw(ctx context.Context, p auth.Principal, reviewID int64, pu
 		if err != nil {
 			return err
 		}
-		rows, err := q.DrawCandidates(ctx, specialty, s.now().AddDate(-1, 0, 0))
+		pool, err := q.DrawCandidates(ctx, specialty, s.now().AddDate(-1, 0, 0))
 		if err != nil {
 			return err
 		}
-		pool := make([]poolEntry, 0, len(rows))
-		for _, c := range rows {
-			pool = append(pool, poolEntry{ID: c.ID, Name: c.Name, Specialty: c.Specialty, EmployerOrgID: c.EmployerOrgID,
-				FirmID: c.FirmID, RelatedOrgIDs: c.RelatedOrgIDs, RecentDraws: c.RecentDraws})
-		}
-		req := drawRequest{Specialty: specialty, Main: main, Reserve: reserve, UnitID: r.UnitOrgID, FirmID: r.FirmID,
+		req := draw.Request{Specialty: specialty, Main: main, Reserve: reserve, UnitID: r.UnitOrgID, FirmID: r.FirmID,
 			ContractorIDs: contractors, ExcludeIDs: exclude, MaxRecent: s.maxRecentDraws}
-		res, err := draw.Draw(candidates(pool), req.request(), seed)
+		res, err := draw.Draw(pool, req, seed)
 		if err != nil {
 			return err
 		}
-		excluded := make([]exclusionJSON, 0, len(res.Excluded))
-		for _, e := range res.Excluded {
-			excluded = append(excluded, exclusionJSON{ID: e.ID, Name: e.Name, Reason: e.Reason})
-		}
+		excluded := res.Excluded
 		poolJSON, err := json.Marshal(pool)
 		if err != nil {
 			return err
@@ -308,15 +258,15 @@ func (s *Service) drawView(ctx context.Context, q *store.Queries, id int64) (Dra
 }
 
 func drawViewOf(d store.ExpertDraw) (DrawView, error) {
-	var pool []poolEntry
+	var pool []draw.Candidate
 	if err := json.Unmarshal([]byte(d.Pool), &pool); err != nil {
 		return DrawView{}, fmt.Errorf("draw %d pool: %w", d.ID, err)
 	}
-	var ex []exclusionJSON
+	var ex []draw.Exclusion
 	if err := json.Unmarshal([]byte(d.Excluded), &ex); err != nil {
 		return DrawView{}, fmt.Errorf("draw %d exclusions: %w", d.ID, err)
 	}
-	byID := map[int64]poolEntry{}
+	byID := map[int64]draw.Candidate{}
 	for _, p := range pool {
 		byID[p.ID] = p
 	}
@@ -330,11 +280,8 @@ func drawViewOf(d store.ExpertDraw) (DrawView, error) {
 	}
 	v := DrawView{ID: d.ID, ReviewID: d.ReviewID, Purpose: d.Purpose, PurposeLabel: PurposeLabel(d.Purpose), Specialty: d.Specialty,
 		Seed: d.Seed, RedrawNo: d.RedrawNo, Main: experts(d.MainIDs), Reserve: experts(d.ReserveIDs),
-		Excluded: make([]draw.Exclusion, 0, len(ex)), PoolSize: len(pool), DrawnBy: d.DrawnByName, DrawnAt: d.DrawnAt,
+		Excluded: ex, PoolSize: len(pool), DrawnBy: d.DrawnByName, DrawnAt: d.DrawnAt,
 		RedrawsLeft: max(0, MaxRedraws-d.RedrawNo)}
-	for _, e := range ex {
-		v.Excluded = append(v.Excluded, draw.Exclusion{ID: e.ID, Name: e.Name, Reason: e.Reason})
-	}
 	return v, nil
 }
 
@@ -381,15 +328,15 @@ func (s *Service) VerifyDraw(ctx context.Context, p auth.Principal, drawID int64
 	if _, err := s.store.Review(ctx, p.Scope(), d.ReviewID); err != nil {
 		return false, err
 	}
-	var pool []poolEntry
+	var pool []draw.Candidate
 	if err := json.Unmarshal([]byte(d.Pool), &pool); err != nil {
 		return false, fmt.Errorf("draw %d pool: %w", d.ID, err)
 	}
-	var req drawRequest
+	var req draw.Request
 	if err := json.Unmarshal([]byte(d.Request), &req); err != nil {
 		return false, fmt.Errorf("draw %d request: %w", d.ID, err)
 	}
-	res, err := draw.Draw(candidates(pool), req.request(), d.Seed)
+	res, err := draw.Draw(pool, req, d.Seed)
 	if err != nil {
 		return false, nil
 	}

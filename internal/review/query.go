@@ -12,7 +12,6 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/deadline"
 	"finreview/internal/fee"
-	"finreview/internal/firm"
 	"finreview/internal/input"
 	"finreview/internal/store"
 	"finreview/workflow"
@@ -307,12 +306,8 @@ func (s *Service) viewOf(ctx context.Context, p auth.Principal, d store.ReviewDo
 			v.Missing[t] = miss
 		}
 	}
-	if r.FirmID != 0 && s.firms != nil && d.Delegation != nil {
-		g, err := firm.DelegationOf(*d.Delegation)
-		if err != nil {
-			return View{}, err
-		}
-		v.Delegation = &g
+	if r.FirmID != 0 && s.firms != nil {
+		v.Delegation = d.Delegation
 	}
 	if dl, err := deadline.CurrentOf(d.Deadlines); err == nil {
 		v.Deadline = &dl

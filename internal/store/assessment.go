@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"finreview/internal/assign"
 )
 
 // AssessmentPeriod is one firm assessment period (考核期).
@@ -37,15 +39,11 @@ func scanPeriod(s scanner) (AssessmentPeriod, error) {
 
 // InsertAssessmentPeriod adds a period and returns its id.
 func (q *Queries) InsertAssessmentPeriod(ctx context.Context, p AssessmentPeriod) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO assessment_periods (name, starts_on, ends_on, closed, criteria, bottom_n, threshold, created_by, created_at)
 		 VALUES (?, ?, ?, FALSE, ?, ?, ?, ?, ?)`,
 		p.Name, p.StartsOn.Format("2006-01-02"), p.EndsOn.Format("2006-01-02"), nullString(p.Criteria), p.BottomN,
 		p.Threshold, nullInt(p.CreatedBy), p.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // AssessmentPeriods lists the periods, latest first.
@@ -101,22 +99,20 @@ func (q *Queries) UpsertAssessmentInput(ctx context.Context, in AssessmentInput)
 
 // AssessmentInputs returns the entered scores of a period by firm.
 func (q *Queries) AssessmentInputs(ctx context.Context, periodID int64) (map[int64]AssessmentInput, error) {
-	rows, err := q.db.QueryContext(ctx,
-		`SELECT period_id, firm_id, truthfulness, report_quality, COALESCE(entered_by,0), entered_at
+	out := map[int64]AssessmentInput{}
+	err := queryEach(ctx, q.db, func(s scanner) (AssessmentInput, error) {
+		var in AssessmentInput
+		err := s.Scan(&in.PeriodID, &in.FirmID, &in.Truthfulness, &in.ReportQuality, &in.EnteredBy, &in.EnteredAt)
+		return in, err
+	}, func(in AssessmentInput) error {
+		out[in.FirmID] = in
+		return nil
+	}, `SELECT period_id, firm_id, truthfulness, report_quality, COALESCE(entered_by,0), entered_at
 		 FROM assessment_inputs WHERE period_id = ?`, periodID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[int64]AssessmentInput{}
-	for rows.Next() {
-		var in AssessmentInput
-		if err := rows.Scan(&in.PeriodID, &in.FirmID, &in.Truthfulness, &in.ReportQuality, &in.EnteredBy, &in.EnteredAt); err != nil {
-			return nil, err
-		}
-		out[in.FirmID] = in
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // deadlineDelegation joins a deadline d to the delegation g it was set
@@ -128,28 +124,17 @@ const deadlineDelegation = `g.id = (SELECT g2.id FROM delegations g2 WHERE g2.re
 	AND (g2.ended_at IS NULL OR g2.ended_at >= d.created_at)
 	ORDER BY ABS(TIMESTAMPDIFF(MICROSECOND, g2.at, d.created_at)), g2.id DESC LIMIT 1)`
 
-// FirmMetrics is a firm's record over a period, counted in SQL.
-type FirmMetrics struct {
-	Delegations         int
-	Declines            int
-	DeadlinesMet        int
-	DeadlinesMissed     int
-	SampleRechecks      int
-	SampleRecheckErrors int
-	ExpertReviewsLost   int
-	AppealsLost         int
-}
-
 // PeriodMetrics counts, for every firm with any record in [from, to), its
 // delegations and declines (by delegation time), report deadlines due in the
 // range that were met or missed (a deadline belongs to the delegation it was
 // set under; one still pending after now counts as missed; those of a
 // declined delegation are left out, the decline counting instead), sample re-reviews and
 // their errors, expert re-reviews resolved with the firm at fault, and
-// delegations cancelled after an appeal (appeals lost).
-func (q *Queries) PeriodMetrics(ctx context.Context, from, to, now time.Time) (map[int64]FirmMetrics, error) {
-	out := map[int64]FirmMetrics{}
-	type apply func(m *FirmMetrics, a, b int)
+// delegations cancelled after an appeal (appeals lost). The scores staff
+// enter (truthfulness, report quality) are left zero.
+func (q *Queries) PeriodMetrics(ctx context.Context, from, to, now time.Time) (map[int64]assign.Metrics, error) {
+	out := map[int64]assign.Metrics{}
+	type apply func(m *assign.Metrics, a, b int)
 	run := func(query string, fn apply, args ...any) error {
 		rows, err := q.db.QueryContext(ctx, query, args...)
 		if err != nil {
@@ -175,24 +160,24 @@ func (q *Queries) PeriodMetrics(ctx context.Context, from, to, now time.Time) (m
 	}{
 		{`SELECT firm_id, COUNT(*), COALESCE(SUM(status = 'declined'),0) FROM delegations
 		  WHERE at >= ? AND at < ? GROUP BY firm_id`,
-			func(m *FirmMetrics, a, b int) { m.Delegations, m.Declines = a, b }, []any{from, to}},
+			func(m *assign.Metrics, a, b int) { m.Delegations, m.Declines = a, b }, []any{from, to}},
 		{`SELECT firm_id, COUNT(*), 0 FROM delegations
 		  WHERE status = 'cancelled' AND ended_at >= ? AND ended_at < ? GROUP BY firm_id`,
-			func(m *FirmMetrics, a, _ int) { m.AppealsLost = a }, []any{from, to}},
+			func(m *assign.Metrics, a, _ int) { m.AppealsLost = a }, []any{from, to}},
 		{`SELECT g.firm_id,
 		    COALESCE(SUM(d.fired_at IS NULL AND d.state NOT IN ('pending','paused','failed')),0),
 		    COALESCE(SUM(d.fired_at IS NOT NULL OR d.state = 'failed' OR (d.state = 'pending' AND d.due_at < ?)),0)
 		  FROM deadlines d JOIN delegations g ON ` + deadlineDelegation + `
 		  WHERE d.kind = 'report' AND g.status <> 'declined' AND d.due_at >= ? AND d.due_at < ?
 		  GROUP BY g.firm_id`,
-			func(m *FirmMetrics, a, b int) { m.DeadlinesMet, m.DeadlinesMissed = a, b }, []any{now, from, to}},
+			func(m *assign.Metrics, a, b int) { m.DeadlinesMet, m.DeadlinesMissed = a, b }, []any{now, from, to}},
 		{`SELECT firm_id, COUNT(*), COALESCE(SUM(NOT accurate),0) FROM sample_rechecks
 		  WHERE firm_id IS NOT NULL AND created_at >= ? AND created_at < ? GROUP BY firm_id`,
-			func(m *FirmMetrics, a, b int) { m.SampleRechecks, m.SampleRecheckErrors = a, b }, []any{from, to}},
+			func(m *assign.Metrics, a, b int) { m.SampleRechecks, m.SampleRecheckErrors = a, b }, []any{from, to}},
 		{`SELECT r.firm_id, COUNT(*), 0 FROM disputes d JOIN reviews r ON r.id = d.review_id
 		  WHERE d.fault_party = 'firm' AND r.firm_id IS NOT NULL AND d.resolved_at >= ? AND d.resolved_at < ?
 		  GROUP BY r.firm_id`,
-			func(m *FirmMetrics, a, _ int) { m.ExpertReviewsLost = a }, []any{from, to}},
+			func(m *assign.Metrics, a, _ int) { m.ExpertReviewsLost = a }, []any{from, to}},
 	}
 	for _, s := range steps {
 		if err := run(s.query, s.fn, s.args...); err != nil {

@@ -7,21 +7,28 @@ import (
 	"time"
 )
 
-// AuditEvent is one link of a hash chain.
-type AuditEvent struct {
-	ID         int64
-	Stream     string
-	Seq        int64
-	At         time.Time
+// AuditEntry is what an audit event says happened: who did what, on
+// which review and object, with details. Callers hand the details as any
+// value to record (audit.Entry); an event keeps them as JSON text.
+type AuditEntry[D any] struct {
 	ActorID    int64
 	ActorName  string
 	Action     string
 	ReviewID   int64
 	ObjectType string
 	ObjectID   string
-	Detail     string
-	PrevHash   string
-	Hash       string
+	Detail     D
+}
+
+// AuditEvent is one link of a hash chain.
+type AuditEvent struct {
+	ID     int64
+	Stream string
+	Seq    int64
+	At     time.Time
+	AuditEntry[string]
+	PrevHash string
+	Hash     string
 }
 
 // LockAuditHead returns the head of a stream, locked until the transaction

@@ -41,7 +41,7 @@ func TestAuditAndFirmFiguresFollowScope(t *testing.T) {
 		WHERE id = ?`, firm, now.AddDate(0, 0, -20), now, "11111111.11", r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.InsertDelegation(ctx, store.Delegation{ReviewID: r.ID, FirmID: firm, At: now.AddDate(0, 0, -20), Considered: "[]"}); err != nil {
+	if _, err := s.InsertDelegation(ctx, store.Delegation{ReviewID: r.ID, FirmID: firm, At: now.AddDate(0, 0, -20)}); err != nil {
 		t.Fatal(err)
 	}
 	// Two people, one of the review's jurisdiction and one of 五原县, sign in.

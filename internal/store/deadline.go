@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -95,16 +94,12 @@ func (q *Queries) InsertDeadline(ctx context.Context, d Deadline) (int64, error)
 	if d.State == "" {
 		d.State = DeadlinePending
 	}
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO deadlines (review_id, kind, starts_at, due_at, workdays, state, remaining_workdays, flagged_year,
 		   calendar_version, reminded_2, reminded_1, overdue_notified, remind2_at, remind1_at, next_remind_at, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ReviewID, d.Kind, d.StartsAt, d.DueAt, d.Workdays, d.State, d.RemainingWorkdays, d.FlaggedYear,
 		d.CalendarVersion, d.Reminded2, d.Reminded1, d.OverdueNotified, d.Remind2At, d.Remind1At, d.NextRemindAt, d.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // UpdateDeadline writes every mutable field of d.
@@ -204,8 +199,8 @@ func (q *Queries) LockReviewDeadlines(ctx context.Context, reviewID int64, state
 	// range of every review's pending deadlines and serialize transitions.
 	query := "SELECT " + deadlineColumns + " FROM deadlines d FORCE INDEX (idx_deadlines_review) WHERE d.review_id = ?"
 	args := []any{reviewID}
-	query, args = dlIn(query, args, "d.state", states)
-	query, args = dlIn(query, args, "d.kind", kinds)
+	query, args = andIn(query, args, "d.state IN", states)
+	query, args = andIn(query, args, "d.kind IN", kinds)
 	return q.deadlines(ctx, query+" ORDER BY d.due_at, d.id FOR UPDATE", args...)
 }
 
@@ -215,7 +210,7 @@ func (q *Queries) LockReviewDeadlines(ctx context.Context, reviewID int64, state
 func (q *Queries) ClaimDueDeadlines(ctx context.Context, now time.Time, limit int, skip []int64) ([]Deadline, error) {
 	query := "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.state = 'pending' AND d.due_at < ?"
 	args := []any{now}
-	query, args = dlNotIn(query, args, "d.id", skip)
+	query, args = andIn(query, args, "d.id NOT IN", skip)
 	return q.deadlines(ctx, query+" ORDER BY d.due_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED", append(args, limit)...)
 }
 
@@ -224,7 +219,7 @@ func (q *Queries) ClaimDueDeadlines(ctx context.Context, now time.Time, limit in
 func (q *Queries) ClaimReminderDeadlines(ctx context.Context, now time.Time, limit int, skip []int64) ([]Deadline, error) {
 	query := "SELECT " + deadlineColumns + " FROM deadlines d WHERE d.state = 'pending' AND d.next_remind_at <= ?"
 	args := []any{now}
-	query, args = dlNotIn(query, args, "d.id", skip)
+	query, args = andIn(query, args, "d.id NOT IN", skip)
 	return q.deadlines(ctx, query+" ORDER BY d.next_remind_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED", append(args, limit)...)
 }
 
@@ -233,7 +228,7 @@ func (q *Queries) ClaimReminderDeadlines(ctx context.Context, now time.Time, lim
 func (q *Queries) CancelReviewDeadlines(ctx context.Context, reviewID int64, kinds []string, at time.Time) error {
 	query := "UPDATE deadlines d SET d.state = 'cancelled', d.ended_at = ?, d.next_remind_at = NULL WHERE d.review_id = ? AND d.state IN ('pending', 'paused')"
 	args := []any{at, reviewID}
-	query, args = dlIn(query, args, "d.kind", kinds)
+	query, args = andIn(query, args, "d.kind IN", kinds)
 	_, err := q.db.ExecContext(ctx, query, args...)
 	return translate(err)
 }
@@ -437,26 +432,11 @@ func savepointName(name string) string {
 	return "`" + b.String() + "`"
 }
 
-// dlIn appends "AND col IN (?, …)" when values is not empty.
-func dlIn(query string, args []any, col string, values []string) (string, []any) {
+// andIn appends " AND cond (?, …)", cond being "col IN" or "col NOT IN",
+// when there are values.
+func andIn[T any](query string, args []any, cond string, values []T) (string, []any) {
 	if len(values) == 0 {
 		return query, args
 	}
-	query += fmt.Sprintf(" AND %s IN (%s)", col, strings.TrimSuffix(strings.Repeat("?,", len(values)), ","))
-	for _, v := range values {
-		args = append(args, v)
-	}
-	return query, args
-}
-
-// dlNotIn appends "AND col NOT IN (?, …)" when ids is not empty.
-func dlNotIn(query string, args []any, col string, ids []int64) (string, []any) {
-	if len(ids) == 0 {
-		return query, args
-	}
-	query += fmt.Sprintf(" AND %s NOT IN (%s)", col, strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","))
-	for _, v := range ids {
-		args = append(args, v)
-	}
-	return query, args
+	return query + " AND " + cond + " (" + placeholders(len(values)) + ")", append(args, anyArgs(values)...)
 }

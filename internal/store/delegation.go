@@ -3,10 +3,16 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"finreview/internal/assign"
 )
 
 // Delegation statuses.
@@ -16,8 +22,8 @@ const (
 	DelegationCancelled = "cancelled"
 )
 
-// Delegation is one delegation of a review to a firm (委托), with the
-// explanation of the choice as JSON.
+// Delegation is one delegation of a review to a firm (委托), with why that
+// firm: the firms considered, kept with the row as JSON.
 type Delegation struct {
 	ID           int64
 	ReviewID     int64
@@ -28,10 +34,15 @@ type Delegation struct {
 	ActorID      int64
 	Override     bool
 	Reason       string
-	Considered   string // JSON
-	Status       string
-	EndedAt      sql.NullTime
-	EndReason    string
+	// Considered lists the firms looked at in rotation order, the chosen one
+	// last (for an override, the chosen firm alone).
+	Considered []assign.Consideration
+	// Others are the library's remaining firms, each with why it was not
+	// chosen (empty for delegations recorded before they were kept).
+	Others    []assign.Consideration
+	Status    string    // active | declined | cancelled
+	EndedAt   time.Time // zero while active
+	EndReason string
 }
 
 const delegationColumns = `g.id, g.review_id, g.firm_id, o.name, COALESCE(g.supervisor_id,0), g.at, COALESCE(g.actor_id,0),
@@ -41,9 +52,18 @@ const delegationFrom = ` FROM delegations g JOIN organizations o ON o.id = g.fir
 
 func scanDelegation(s scanner) (Delegation, error) {
 	var d Delegation
-	err := s.Scan(&d.ID, &d.ReviewID, &d.FirmID, &d.FirmName, &d.SupervisorID, &d.At, &d.ActorID,
-		&d.Override, &d.Reason, &d.Considered, &d.Status, &d.EndedAt, &d.EndReason)
-	return d, err
+	var considered string
+	var ended sql.NullTime
+	if err := s.Scan(&d.ID, &d.ReviewID, &d.FirmID, &d.FirmName, &d.SupervisorID, &d.At, &d.ActorID,
+		&d.Override, &d.Reason, &considered, &d.Status, &ended, &d.EndReason); err != nil {
+		return d, err
+	}
+	d.EndedAt = ended.Time
+	var err error
+	if d.Considered, d.Others, err = decodeConsidered(considered); err != nil {
+		return d, fmt.Errorf("delegation %d: %w", d.ID, err)
+	}
+	return d, nil
 }
 
 // InsertDelegation records a delegation and returns its id.
@@ -52,14 +72,14 @@ func (q *Queries) InsertDelegation(ctx context.Context, d Delegation) (int64, er
 	if status == "" {
 		status = DelegationActive
 	}
-	res, err := q.db.ExecContext(ctx,
+	considered, err := EncodeConsidered(d.Considered, d.Others)
+	if err != nil {
+		return 0, err
+	}
+	return q.insert(ctx,
 		`INSERT INTO delegations (review_id, firm_id, supervisor_id, at, actor_id, override, reason, considered, status)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ReviewID, d.FirmID, nullInt(d.SupervisorID), d.At, nullInt(d.ActorID), d.Override, d.Reason, d.Considered, status)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
+		d.ReviewID, d.FirmID, nullInt(d.SupervisorID), d.At, nullInt(d.ActorID), d.Override, d.Reason, considered, status)
 }
 
 // ActiveDelegation returns the review's active delegation; ErrNotFound if none.
@@ -183,4 +203,67 @@ func (q *Queries) SaveRotationCursor(ctx context.Context, c RotationCursor) erro
 		 WHERE jurisdiction_id = ? AND kind = ?`,
 		nullInt(c.LastFirmID), c.LastScore.Round(2), admitted, c.UpdatedAt, c.JurisdictionID, c.Kind)
 	return translate(err)
+}
+
+// considerationJSON is how a consideration is kept with the delegation.
+type considerationJSON struct {
+	FirmID      string `json:"firm_id"`
+	Name        string `json:"name"`
+	Score       string `json:"score"`
+	Position    int    `json:"position"`
+	Skipped     bool   `json:"skipped"`
+	Reason      string `json:"reason,omitempty"`
+	ReasonLabel string `json:"reason_label,omitempty"`
+	Detail      string `json:"detail"`
+	// Other marks a firm the walk did not stop on (Delegation.Others).
+	Other bool `json:"other,omitempty"`
+}
+
+// EncodeConsidered keeps the firms considered, then the others marked as
+// such, in one JSON array.
+func EncodeConsidered(cs, others []assign.Consideration) (string, error) {
+	out := make([]considerationJSON, 0, len(cs)+len(others))
+	for i, c := range append(append([]assign.Consideration{}, cs...), others...) {
+		j := considerationJSON{FirmID: strconv.FormatInt(c.FirmID, 10), Name: c.Name, Score: c.Score.StringFixed(2),
+			Position: c.Position, Skipped: c.Skipped, Reason: string(c.Reason), Detail: c.Detail, Other: i >= len(cs)}
+		if c.Skipped {
+			j.ReasonLabel = c.Reason.Label()
+		}
+		out = append(out, j)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode considered firms: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeConsidered splits the stored array into the firms considered and
+// the others.
+func decodeConsidered(s string) (considered, others []assign.Consideration, err error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil, nil
+	}
+	var in []considerationJSON
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, nil, fmt.Errorf("decode considered firms: %w", err)
+	}
+	for _, c := range in {
+		id, err := strconv.ParseInt(c.FirmID, 10, 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("decode considered firm id %q: %w", c.FirmID, err)
+		}
+		score, err := decimal.NewFromString(c.Score)
+		if err != nil {
+			return nil, nil, fmt.Errorf("decode considered score %q: %w", c.Score, err)
+		}
+		one := assign.Consideration{FirmID: id, Name: c.Name, Score: score, Position: c.Position, Skipped: c.Skipped,
+			Reason: assign.SkipReason(c.Reason), Detail: c.Detail}
+		if c.Other {
+			others = append(others, one)
+		} else {
+			considered = append(considered, one)
+		}
+	}
+	return considered, others, nil
 }

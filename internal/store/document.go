@@ -61,14 +61,10 @@ func scanDocument(s scanner) (Document, error) {
 // InsertPendingDocument records an upload about to be sent to the object
 // store, so that a crash leaves a row for the sweep to find.
 func (q *Queries) InsertPendingDocument(ctx context.Context, d Document) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO documents (review_id, category, name, version, object_key, size, sha256, content_type, signed_sealed,
 		   status, uploader_id, created_at, official) VALUES (?, ?, ?, 0, ?, 0, '', ?, ?, 'pending', ?, ?, ?)`,
 		d.ReviewID, d.Category, d.Name, d.ObjectKey, d.ContentType, d.SignedSealed, nullInt(d.UploaderID), d.CreatedAt, d.Official)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // DocumentCommit is what a confirmed upload writes to its pending row.
@@ -249,13 +245,9 @@ type DocumentAccess struct {
 
 // InsertDocumentAccess records a view or download.
 func (q *Queries) InsertDocumentAccess(ctx context.Context, a DocumentAccess) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		"INSERT INTO document_access (document_id, user_id, action, ip, at) VALUES (?, ?, ?, ?, ?)",
 		a.DocumentID, a.UserID, a.Action, a.IP, a.At)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // DocumentAccesses lists who viewed or downloaded a document, newest first.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"finreview/internal/draw"
 )
 
 // Expert draws (专家抽取) for dispute and sample re-reviews, expert scores,
@@ -63,15 +65,11 @@ func SplitIDs(s string) ([]int64, error) {
 // InsertExpertDraw records a draw; a second draw with the same redraw
 // number for the review and purpose is ErrDuplicate.
 func (q *Queries) InsertExpertDraw(ctx context.Context, d ExpertDraw) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO expert_draws (review_id, purpose, specialty, seed, main_count, reserve_count, main_ids, reserve_ids,
 		 excluded, pool, request, redraw_no, drawn_by, drawn_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ReviewID, d.Purpose, d.Specialty, strconv.FormatUint(d.Seed, 10), d.MainCount, d.ReserveCount,
 		JoinIDs(d.MainIDs), JoinIDs(d.ReserveIDs), d.Excluded, d.Pool, d.Request, d.RedrawNo, nullInt(d.DrawnBy), d.DrawnAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 const drawColumns = `d.id, d.review_id, d.purpose, d.specialty, CAST(d.seed AS CHAR), d.main_count, d.reserve_count,
@@ -135,21 +133,10 @@ func (q *Queries) RecentDrawnExpertIDs(ctx context.Context, excludeReviewID int6
 	return out, rows.Err()
 }
 
-// DrawCandidate is an active expert as the draw sees it.
-type DrawCandidate struct {
-	ID            int64
-	Name          string
-	Specialty     string
-	EmployerOrgID int64
-	FirmID        int64
-	RelatedOrgIDs []int64
-	RecentDraws   int
-}
-
 // DrawCandidates lists the active experts of a specialty ("" = all) with
 // their employer, firm, declared relations and how often they were drawn
 // as main experts since since.
-func (q *Queries) DrawCandidates(ctx context.Context, specialty string, since time.Time) ([]DrawCandidate, error) {
+func (q *Queries) DrawCandidates(ctx context.Context, specialty string, since time.Time) ([]draw.Candidate, error) {
 	query := `SELECT e.id, e.name, e.specialty, COALESCE(e.employer_org_id,0), COALESCE(e.firm_id,0),
 		(SELECT COUNT(*) FROM review_experts re WHERE re.expert_id = e.id AND NOT re.reserve AND re.drawn_at >= ?)
 		FROM experts e WHERE e.active`
@@ -162,10 +149,10 @@ func (q *Queries) DrawCandidates(ctx context.Context, specialty string, since ti
 	if err != nil {
 		return nil, err
 	}
-	var out []DrawCandidate
+	var out []draw.Candidate
 	index := map[int64]int{}
 	for rows.Next() {
-		var c DrawCandidate
+		var c draw.Candidate
 		if err := rows.Scan(&c.ID, &c.Name, &c.Specialty, &c.EmployerOrgID, &c.FirmID, &c.RecentDraws); err != nil {
 			rows.Close()
 			return nil, err

@@ -57,30 +57,18 @@ func (q *Queries) SaveExpertOpinion(ctx context.Context, o ExpertOpinion) error 
 
 // ExpertOpinions lists a review's expert opinions, newest round first.
 func (q *Queries) ExpertOpinions(ctx context.Context, reviewID int64) ([]ExpertOpinion, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT o.id, o.review_id, o.expert_id, e.name, o.round, o.user_id, o.opinion,
+	return queryAll(ctx, q.db, func(s scanner) (ExpertOpinion, error) {
+		var o ExpertOpinion
+		var amount sql.NullString
+		if err := s.Scan(&o.ID, &o.ReviewID, &o.ExpertID, &o.ExpertName, &o.Round, &o.UserID, &o.Opinion,
+			&amount, &o.CreatedAt, &o.UpdatedAt); err != nil || !amount.Valid {
+			return o, err
+		}
+		d, err := decimal.NewFromString(amount.String)
+		o.SuggestedAmount = decimal.NullDecimal{Decimal: d, Valid: true}
+		return o, err
+	}, `SELECT o.id, o.review_id, o.expert_id, e.name, o.round, o.user_id, o.opinion,
 		o.suggested_amount, o.created_at, o.updated_at
 		FROM expert_opinions o JOIN experts e ON e.id = o.expert_id
 		WHERE o.review_id = ? ORDER BY o.round DESC, o.id`, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ExpertOpinion
-	for rows.Next() {
-		var o ExpertOpinion
-		var amount sql.NullString
-		if err := rows.Scan(&o.ID, &o.ReviewID, &o.ExpertID, &o.ExpertName, &o.Round, &o.UserID, &o.Opinion,
-			&amount, &o.CreatedAt, &o.UpdatedAt); err != nil {
-			return nil, err
-		}
-		if amount.Valid {
-			d, err := decimal.NewFromString(amount.String)
-			if err != nil {
-				return nil, err
-			}
-			o.SuggestedAmount = decimal.NullDecimal{Decimal: d, Valid: true}
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }

@@ -47,16 +47,14 @@ func (q *Queries) InsertFeeSchedule(ctx context.Context, f FeeSchedule) (FeeSche
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = time.Now()
 	}
-	res, err := q.db.ExecContext(ctx,
+	id, err := q.insert(ctx,
 		`INSERT INTO fee_schedules (name, version, effective_from, body, is_example, used, created_by, created_at)
 		 VALUES (?, ?, ?, ?, ?, FALSE, ?, ?)`,
 		f.Name, f.Version, f.EffectiveFrom.Format("2006-01-02"), f.Body, f.IsExample, nullInt(f.CreatedBy), f.CreatedAt)
 	if err != nil {
-		return FeeSchedule{}, translate(err)
-	}
-	if f.ID, err = res.LastInsertId(); err != nil {
 		return FeeSchedule{}, err
 	}
+	f.ID = id
 	f.Used = false
 	return f, nil
 }

@@ -371,11 +371,7 @@ type Expert struct {
 
 // InsertExpert adds an expert.
 func (q *Queries) InsertExpert(ctx context.Context, e Expert) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		"INSERT INTO experts (name, specialty, title, employer, user_id, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		e.Name, e.Specialty, e.Title, e.Employer, nullInt(e.UserID), e.Active, time.Now())
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }

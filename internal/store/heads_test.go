@@ -25,8 +25,8 @@ func TestReviewAuditHeadsMigrate(t *testing.T) {
 	at := time.Now().Truncate(time.Microsecond)
 	prev := ""
 	for seq := int64(1); seq <= 2; seq++ {
-		e := store.AuditEvent{Stream: stream, Seq: seq, At: at, ActorName: "测试", Action: "submit", ReviewID: r.ID,
-			ObjectType: "review", ObjectID: "x", Detail: "{}", PrevHash: prev}
+		e := store.AuditEvent{Stream: stream, Seq: seq, At: at, PrevHash: prev, AuditEntry: store.AuditEntry[string]{
+			ActorName: "测试", Action: "submit", ReviewID: r.ID, ObjectType: "review", ObjectID: "x", Detail: "{}"}}
 		e.Hash = audit.Hash(e)
 		if _, err := db.Exec(`INSERT INTO audit_events (stream, seq, at, actor_name, action, review_id, object_type, object_id, detail, prev_hash, hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Stream, e.Seq, e.At, e.ActorName, e.Action, e.ReviewID, e.ObjectType, e.ObjectID,

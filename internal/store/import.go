@@ -36,14 +36,10 @@ func scanImport(s scanner) (Import, error) {
 
 // InsertImport records an import and returns its id.
 func (q *Queries) InsertImport(ctx context.Context, im Import) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO imports (kind, file_name, object_key, sha256, size, row_count, actor_id, actor_name, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		im.Kind, im.FileName, im.ObjectKey, im.SHA256, im.Size, im.Rows, nullInt(im.ActorID), im.ActorName, im.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // SetImportRows records how many rows an import added.
@@ -86,29 +82,18 @@ func (q *Queries) OrgsByNameOrCode(ctx context.Context, names, codes []string) (
 	if len(names) == 0 && len(codes) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(names)+len(codes))
-	for _, n := range names {
-		args = append(args, n)
-	}
-	for _, c := range codes {
-		args = append(args, c)
-	}
-	rows, err := q.db.QueryContext(ctx, `SELECT o.id, o.kind, o.name, o.jurisdiction_id, COALESCE(o.credit_code,''),
+	args := append(anyArgs(names), anyArgs(codes)...)
+	out, err := queryAll(ctx, q.db, func(s scanner) (OrgRef, error) {
+		var o OrgRef
+		err := s.Scan(&o.ID, &o.Kind, &o.Name, &o.JurisdictionID, &o.CreditCode, &o.IsFirm)
+		return o, err
+	}, `SELECT o.id, o.kind, o.name, o.jurisdiction_id, COALESCE(o.credit_code,''),
 		  EXISTS(SELECT 1 FROM firms f WHERE f.org_id = o.id)
 		FROM organizations o WHERE o.name IN (`+placeholders(len(names))+`) OR o.credit_code IN (`+placeholders(len(codes))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("organizations by name: %w", err)
 	}
-	defer rows.Close()
-	var out []OrgRef
-	for rows.Next() {
-		var o OrgRef
-		if err := rows.Scan(&o.ID, &o.Kind, &o.Name, &o.JurisdictionID, &o.CreditCode, &o.IsFirm); err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ExpertRef is what an import needs to know of an existing expert.
@@ -124,28 +109,17 @@ func (q *Queries) ExpertsByNameOrID(ctx context.Context, names, idNumbers []stri
 	if len(names) == 0 && len(idNumbers) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(names)+len(idNumbers))
-	for _, n := range names {
-		args = append(args, n)
-	}
-	for _, c := range idNumbers {
-		args = append(args, c)
-	}
-	rows, err := q.db.QueryContext(ctx, `SELECT id, name, employer, COALESCE(id_number,'') FROM experts
+	args := append(anyArgs(names), anyArgs(idNumbers)...)
+	out, err := queryAll(ctx, q.db, func(s scanner) (ExpertRef, error) {
+		var e ExpertRef
+		err := s.Scan(&e.ID, &e.Name, &e.Employer, &e.IDNumber)
+		return e, err
+	}, `SELECT id, name, employer, COALESCE(id_number,'') FROM experts
 		WHERE name IN (`+placeholders(len(names))+`) OR id_number IN (`+placeholders(len(idNumbers))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("experts by name: %w", err)
 	}
-	defer rows.Close()
-	var out []ExpertRef
-	for rows.Next() {
-		var e ExpertRef
-		if err := rows.Scan(&e.ID, &e.Name, &e.Employer, &e.IDNumber); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ProjectRef is what an import needs to know of an existing project.
@@ -163,21 +137,18 @@ func (q *Queries) ProjectsByCode(ctx context.Context, codes []string) (map[strin
 	if len(codes) == 0 {
 		return out, nil
 	}
-	args := anyArgs(codes)
-	rows, err := q.db.QueryContext(ctx, "SELECT id, code, name, jurisdiction_id, unit_org_id FROM projects WHERE code IN ("+
-		placeholders(len(codes))+")", args...)
+	err := queryEach(ctx, q.db, func(s scanner) (ProjectRef, error) {
+		var p ProjectRef
+		err := s.Scan(&p.ID, &p.Code, &p.Name, &p.JurisdictionID, &p.UnitOrgID)
+		return p, err
+	}, func(p ProjectRef) error {
+		out[p.Code] = p
+		return nil
+	}, "SELECT id, code, name, jurisdiction_id, unit_org_id FROM projects WHERE code IN ("+placeholders(len(codes))+")", anyArgs(codes)...)
 	if err != nil {
 		return nil, fmt.Errorf("projects by code: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var p ProjectRef
-		if err := rows.Scan(&p.ID, &p.Code, &p.Name, &p.JurisdictionID, &p.UnitOrgID); err != nil {
-			return nil, err
-		}
-		out[p.Code] = p
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PaperRef is an issued conclusion found by its 文号 or its number.
@@ -219,23 +190,18 @@ func (q *Queries) ConclusionPapers(ctx context.Context, docNumbers []string, key
 	// joined after: with the OR in one WHERE the optimizer scanned every
 	// project and review instead, and the check of a long file slowed
 	// down as its own rows went in.
-	rows, err := q.db.QueryContext(ctx, `SELECT pp.doc_number, pp.jurisdiction_id, pp.year, pp.number, pp.imported, r.kind, p.code
+	out, err := queryAll(ctx, q.db, func(s scanner) (PaperRef, error) {
+		var p PaperRef
+		err := s.Scan(&p.DocNumber, &p.JurisdictionID, &p.Year, &p.Number, &p.Imported, &p.ReviewKind, &p.ProjectCode)
+		return p, err
+	}, `SELECT pp.doc_number, pp.jurisdiction_id, pp.year, pp.number, pp.imported, r.kind, p.code
 		FROM (SELECT id FROM papers WHERE kind = 'conclusion' AND doc_number IN (`+placeholders(len(docNumbers))+`)
 		  UNION SELECT id FROM papers WHERE kind = 'conclusion' AND (jurisdiction_id, year, number) IN (`+tuples+`)) x
 		STRAIGHT_JOIN papers pp ON pp.id = x.id JOIN reviews r ON r.id = pp.review_id JOIN projects p ON p.id = r.project_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("conclusion papers: %w", err)
 	}
-	defer rows.Close()
-	var out []PaperRef
-	for rows.Next() {
-		var p PaperRef
-		if err := rows.Scan(&p.DocNumber, &p.JurisdictionID, &p.Year, &p.Number, &p.Imported, &p.ReviewKind, &p.ProjectCode); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // LatestFeeScheduleID is the newest fee schedule's id; ErrNotFound when
@@ -247,28 +213,14 @@ func (q *Queries) LatestFeeScheduleID(ctx context.Context) (int64, error) {
 }
 
 // insertRows' twin for rows whose ids are needed: INSERT … RETURNING
-// (MariaDB 10.5+) answers, with each statement of up to 500 rows, the id
-// and the key (the returned columns, in that order) of every row added.
-func (q *Queries) insertReturning(ctx context.Context, head, returning string, rows [][]any) (map[string]int64, error) {
+// (MariaDB 10.5+) answers, with each statement of up to 500 rows, the key
+// (the column named key) and the id of every row added.
+func (q *Queries) insertReturning(ctx context.Context, head, key string, rows [][]any) (map[string]int64, error) {
 	out := make(map[string]int64, len(rows))
 	for len(rows) > 0 {
 		n := min(len(rows), 500)
 		query, args := valuesStatement(head, rows[:n])
-		res, err := q.db.QueryContext(ctx, query+" RETURNING "+returning, args...)
-		if err != nil {
-			return nil, translate(err)
-		}
-		for res.Next() {
-			var id int64
-			var k string
-			if err := res.Scan(&id, &k); err != nil {
-				res.Close()
-				return nil, err
-			}
-			out[k] = id
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
+		if err := queryInto(ctx, q.db, out, query+" RETURNING "+key+", id", args...); err != nil {
 			return nil, translate(err)
 		}
 		rows = rows[n:]
@@ -287,22 +239,8 @@ func (q *Queries) idsByKey(ctx context.Context, table, key string, importID int6
 		for _, k := range keys[:n] {
 			args = append(args, k)
 		}
-		rows, err := q.db.QueryContext(ctx, "SELECT id, "+key+" FROM "+table+" WHERE import_id = ? AND "+key+" IN ("+
-			placeholders(n)+")", args...)
+		err := queryInto(ctx, q.db, out, "SELECT "+key+", id FROM "+table+" WHERE import_id = ? AND "+key+" IN ("+placeholders(n)+")", args...)
 		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id int64
-			var k string
-			if err := rows.Scan(&id, &k); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[k] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 		keys = keys[n:]
@@ -446,7 +384,7 @@ func (q *Queries) InsertImportedReviews(ctx context.Context, importID, scheduleI
 	// second statement to look the 文号 up again.
 	ids, err := q.insertReturning(ctx, `INSERT INTO reviews (project_id, kind, state, version, round, jurisdiction_id, unit_org_id,
 		submitted_amount, audited_amount, firm_id, outcome, delegated_at, submitted_at, concluded_at, created_at, updated_at, import_id, import_ref)`,
-		"id, import_ref", rows)
+		"import_ref", rows)
 	if err != nil {
 		return err
 	}

@@ -47,12 +47,8 @@ type StagedImport struct {
 
 // InsertStagedImport records a checked file.
 func (q *Queries) InsertStagedImport(ctx context.Context, s StagedImport) (int64, error) {
-	res, err := q.db.ExecContext(ctx, `INSERT INTO import_staged (user_id, kind, file_name, object_key, sha256, size, created_at)
+	return q.insert(ctx, `INSERT INTO import_staged (user_id, kind, file_name, object_key, sha256, size, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.UserID, s.Kind, s.FileName, s.ObjectKey, s.SHA256, s.Size, s.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // StagedImportOf reads a user's checked file; another user's is not found.

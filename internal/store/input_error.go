@@ -7,20 +7,6 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// Sentinels for what the database refused in the values it was given
-// (not in how it was asked): each is wrapped in an *InputError naming
-// the column.
-var (
-	// ErrTooLong is a text longer than its column (MariaDB 1406).
-	ErrTooLong = errors.New("value too long for column")
-	// ErrMissingReference is an id that names no row of the table it
-	// refers to (MariaDB 1452).
-	ErrMissingReference = errors.New("referenced row does not exist")
-	// ErrBadValue is a value the column cannot hold: bytes that are not
-	// UTF-8 text (1366) or a number out of its range (1264).
-	ErrBadValue = errors.New("value not valid for column")
-)
-
 // InputError is a value the database refused, with the column it was
 // meant for. Err is ErrTooLong, ErrMissingReference, ErrBadValue or
 // ErrDuplicate. Its text never repeats the database's message, which
@@ -45,28 +31,27 @@ func (e *InputError) Field() string { return e.Column }
 
 // Code is the stable English code.
 func (e *InputError) Code() string {
-	switch e.Err {
-	case ErrTooLong:
-		return "too_long"
-	case ErrMissingReference:
-		return "unknown_reference"
-	case ErrDuplicate:
-		return "duplicate"
-	}
-	return "invalid_value"
+	code, _ := e.describe()
+	return code
 }
 
 // Message is the Chinese text for people.
 func (e *InputError) Message() string {
+	_, msg := e.describe()
+	return msg
+}
+
+// describe returns the code and the Chinese text of the refusal.
+func (e *InputError) describe() (code, msg string) {
 	switch e.Err {
 	case ErrTooLong:
-		return "内容过长,超出该项允许的长度"
+		return "too_long", "内容过长,超出该项允许的长度"
 	case ErrMissingReference:
-		return "所选的记录不存在"
+		return "unknown_reference", "所选的记录不存在"
 	case ErrDuplicate:
-		return "与已有记录重复"
+		return "duplicate", "与已有记录重复"
 	}
-	return "内容格式不正确(含无法保存的字符或数值超出范围)"
+	return "invalid_value", "内容格式不正确(含无法保存的字符或数值超出范围)"
 }
 
 // The column a MariaDB error message names, in its several forms:

@@ -65,19 +65,13 @@ func Migrate(ctx context.Context, dsn string, files fs.FS) ([]string, error) {
 	}
 	defer lock.release(context.WithoutCancel(ctx))
 	applied := map[string]bool{}
-	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	err = queryEach(ctx, conn, scanValue[string], func(v string) error {
+		applied[v] = true
+		return nil
+	}, "SELECT version FROM schema_migrations")
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		applied[v] = true
-	}
-	rows.Close()
 
 	names, err := fs.Glob(files, "*.sql")
 	if err != nil {

@@ -76,24 +76,14 @@ func (q *Queries) ClaimUnfannedNotices(ctx context.Context, limit int) ([]FanNot
 		return nil, err
 	}
 	args := anyArgs(ids)
-	rows, err := q.db.QueryContext(ctx, `SELECT n.id, n.kind, n.created_at, u.id, u.active, u.phone, u.email, u.sms_quiet, u.email_digest
-		FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN (`+placeholders(len(ids))+`) ORDER BY n.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []FanNotice
-	for rows.Next() {
+	return queryAll(ctx, q.db, func(s scanner) (FanNotice, error) {
 		var f FanNotice
-		if err := rows.Scan(&f.NotificationID, &f.Kind, &f.CreatedAt, &f.UserID, &f.Active, &f.Phone, &f.Email, &f.SMSQuiet, &f.EmailDigest); err != nil {
-			return nil, err
+		if err := s.Scan(&f.NotificationID, &f.Kind, &f.CreatedAt, &f.UserID, &f.Active, &f.Phone, &f.Email, &f.SMSQuiet, &f.EmailDigest); err != nil {
+			return f, err
 		}
-		if err := q.openContact(&f.Contact); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+		return f, q.openContact(&f.Contact)
+	}, `SELECT n.id, n.kind, n.created_at, u.id, u.active, u.phone, u.email, u.sms_quiet, u.email_digest
+		FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN (`+placeholders(len(ids))+`) ORDER BY n.id`, args...)
 }
 
 // NoticeOptOuts lists, for the users given, the kind and channel pairs

@@ -39,13 +39,9 @@ const (
 
 // InsertJurisdiction adds a jurisdiction and returns its id.
 func (q *Queries) InsertJurisdiction(ctx context.Context, j Jurisdiction, order int) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		"INSERT INTO jurisdictions (code, name, is_city, sort_order) VALUES (?, ?, ?, ?)",
 		j.Code, j.Name, j.IsCity, order)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // Jurisdictions lists all jurisdictions, 市本级 first.
@@ -77,15 +73,11 @@ func (q *Queries) Jurisdiction(ctx context.Context, id int64) (Jurisdiction, err
 
 // InsertOrganization adds an organization and returns its id.
 func (q *Queries) InsertOrganization(ctx context.Context, o Organization) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO organizations (kind, name, jurisdiction_id, credit_code, contact_person, contact_phone, parent_id, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Kind, o.Name, o.JurisdictionID, nullString(o.CreditCode), nullString(o.ContactPerson),
 		nullString(o.ContactPhone), nullInt(o.ParentID), time.Now())
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 const orgColumns = "id, kind, name, jurisdiction_id, COALESCE(credit_code,''), COALESCE(contact_person,''), COALESCE(contact_phone,''), COALESCE(parent_id,0), created_at"

@@ -98,14 +98,10 @@ func (q *Queries) NextPaperNumber(ctx context.Context, jurisdictionID int64, ser
 
 // InsertPaper records an issued paper.
 func (q *Queries) InsertPaper(ctx context.Context, p Paper) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO papers (review_id, kind, jurisdiction_id, year, number, doc_number, issued_by, issued_by_name, issued_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ReviewID, p.Kind, p.JurisdictionID, p.Year, p.Number, p.DocNumber, nullInt(p.IssuedBy), p.IssuedByName, p.IssuedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // Paper loads one paper.

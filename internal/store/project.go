@@ -40,15 +40,11 @@ func scanProject(s scanner) (Project, error) {
 
 // InsertProject adds a project with its contractors.
 func (q *Queries) InsertProject(ctx context.Context, p Project, contractorIDs []int64) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	id, err := q.insert(ctx,
 		`INSERT INTO projects (code, name, jurisdiction_id, unit_org_id, dept_org_id, funding_source, category,
 		   approved_estimate, key_project, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.Code, p.Name, p.JurisdictionID, p.UnitOrgID, nullInt(p.DeptOrgID), p.FundingSource, p.Category,
 		p.ApprovedEstimate, p.KeyProject, nullInt(p.CreatedBy), time.Now())
-	if err != nil {
-		return 0, translate(err)
-	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, err
 	}

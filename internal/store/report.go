@@ -61,20 +61,15 @@ func (q *Queries) ConcludedTotals(ctx context.Context, sc Scope, from, to time.T
 		  GROUP BY r.kind, r.jurisdiction_id, band) g JOIN jurisdictions j ON j.id = g.jurisdiction_id
 		ORDER BY g.kind, g.jurisdiction_id, g.band`
 	all := append(append(bandArgs, args...), from, to)
-	rows, err := q.db.QueryContext(ctx, query, all...)
+	out, err := queryAll(ctx, q.db, func(s scanner) (ConcludedRow, error) {
+		var c ConcludedRow
+		err := s.Scan(&c.Kind, &c.JurisdictionID, &c.JurisdictionName, &c.Band, &c.Count, &c.Submitted, &c.Audited, &c.Imported)
+		return c, err
+	}, query, all...)
 	if err != nil {
 		return nil, fmt.Errorf("concluded totals: %w", err)
 	}
-	defer rows.Close()
-	var out []ConcludedRow
-	for rows.Next() {
-		var c ConcludedRow
-		if err := rows.Scan(&c.Kind, &c.JurisdictionID, &c.JurisdictionName, &c.Band, &c.Count, &c.Submitted, &c.Audited, &c.Imported); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ReceivedRow counts the reviews submitted (报送) in a period, by kind.
@@ -87,22 +82,17 @@ type ReceivedRow struct {
 // ReceivedTotals counts reviews first submitted in [from, to), by kind.
 func (q *Queries) ReceivedTotals(ctx context.Context, sc Scope, from, to time.Time) ([]ReceivedRow, error) {
 	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, `SELECT r.kind, COUNT(*), COALESCE(SUM(r.submitted_amount),0)
+	out, err := queryAll(ctx, q.db, func(s scanner) (ReceivedRow, error) {
+		var r ReceivedRow
+		err := s.Scan(&r.Kind, &r.Count, &r.Submitted)
+		return r, err
+	}, `SELECT r.kind, COUNT(*), COALESCE(SUM(r.submitted_amount),0)
 		FROM `+sc.reviewsFrom()+`
 		WHERE `+w+` AND r.submitted_at >= ? AND r.submitted_at < ? GROUP BY r.kind ORDER BY r.kind`, append(args, from, to)...)
 	if err != nil {
 		return nil, fmt.Errorf("received totals: %w", err)
 	}
-	defer rows.Close()
-	var out []ReceivedRow
-	for rows.Next() {
-		var r ReceivedRow
-		if err := rows.Scan(&r.Kind, &r.Count, &r.Submitted); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ReturnedReview is one 退审 in a period.
@@ -122,7 +112,12 @@ type ReturnedReview struct {
 // ReturnedReviews lists the return transitions recorded in [from, to).
 func (q *Queries) ReturnedReviews(ctx context.Context, sc Scope, from, to time.Time) ([]ReturnedReview, error) {
 	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, `SELECT r.id, p.code, p.name, j.name, u.name, r.kind, r.submitted_amount, e.at, e.actor_name, e.reason
+	out, err := queryAll(ctx, q.db, func(s scanner) (ReturnedReview, error) {
+		var r ReturnedReview
+		err := s.Scan(&r.ReviewID, &r.ProjectCode, &r.ProjectName, &r.JurisdictionName, &r.UnitName, &r.Kind,
+			&r.Submitted, &r.At, &r.ActorName, &r.Reason)
+		return r, err
+	}, `SELECT r.id, p.code, p.name, j.name, u.name, r.kind, r.submitted_amount, e.at, e.actor_name, e.reason
 		FROM review_events e JOIN reviews r ON r.id = e.review_id JOIN projects p ON p.id = r.project_id
 		  JOIN jurisdictions j ON j.id = r.jurisdiction_id JOIN organizations u ON u.id = r.unit_org_id
 		WHERE `+w+` AND e.trig = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`,
@@ -130,17 +125,7 @@ func (q *Queries) ReturnedReviews(ctx context.Context, sc Scope, from, to time.T
 	if err != nil {
 		return nil, fmt.Errorf("returned reviews: %w", err)
 	}
-	defer rows.Close()
-	var out []ReturnedReview
-	for rows.Next() {
-		var r ReturnedReview
-		if err := rows.Scan(&r.ReviewID, &r.ProjectCode, &r.ProjectName, &r.JurisdictionName, &r.UnitName, &r.Kind,
-			&r.Submitted, &r.At, &r.ActorName, &r.Reason); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OverdueItem is a deadline that passed before it was met.
@@ -170,21 +155,16 @@ func (q *Queries) BulletinOverdue(ctx context.Context, sc Scope, from, to, now t
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := q.db.QueryContext(ctx, `SELECT r.id, p.name, j.name, COALESCE(f.name,''), d.kind, r.state, d.due_at`+base+
-		` ORDER BY d.due_at, d.id LIMIT ?`, append(args, limit)...)
+	out, err := queryAll(ctx, q.db, func(s scanner) (OverdueItem, error) {
+		var o OverdueItem
+		err := s.Scan(&o.ReviewID, &o.ProjectName, &o.JurisdictionName, &o.FirmName, &o.DeadlineKind, &o.State, &o.DueAt)
+		return o, err
+	}, `SELECT r.id, p.name, j.name, COALESCE(f.name,''), d.kind, r.state, d.due_at`+base+` ORDER BY d.due_at, d.id LIMIT ?`,
+		append(args, limit)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("overdue deadlines: %w", err)
 	}
-	defer rows.Close()
-	var out []OverdueItem
-	for rows.Next() {
-		var o OverdueItem
-		if err := rows.Scan(&o.ReviewID, &o.ProjectName, &o.JurisdictionName, &o.FirmName, &o.DeadlineKind, &o.State, &o.DueAt); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, o)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // FeeTotals sums fee statements.
@@ -224,21 +204,16 @@ type StateKindCount struct {
 // ReviewCountsByStateKind counts the visible reviews per state and kind.
 func (q *Queries) ReviewCountsByStateKind(ctx context.Context, sc Scope) ([]StateKindCount, error) {
 	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, `SELECT r.state, r.kind, r.suspended, COUNT(*)
+	out, err := queryAll(ctx, q.db, func(s scanner) (StateKindCount, error) {
+		var c StateKindCount
+		err := s.Scan(&c.State, &c.Kind, &c.Suspended, &c.Count)
+		return c, err
+	}, `SELECT r.state, r.kind, r.suspended, COUNT(*)
 		FROM `+sc.reviewsFrom()+` WHERE `+w+` GROUP BY r.state, r.kind, r.suspended`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("review counts: %w", err)
 	}
-	defer rows.Close()
-	var out []StateKindCount
-	for rows.Next() {
-		var c StateKindCount
-		if err := rows.Scan(&c.State, &c.Kind, &c.Suspended, &c.Count); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GroupTotals is the sum of concluded reviews of one group (a year, a unit,
@@ -285,7 +260,11 @@ func (q *Queries) ConcludedBy(ctx context.Context, sc Scope, by string, limit in
 		limit = 1000
 	}
 	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, `SELECT `+label+`, g.n, g.submitted, g.audited
+	out, err := queryAll(ctx, q.db, func(s scanner) (GroupTotals, error) {
+		var g GroupTotals
+		err := s.Scan(&g.Key, &g.Count, &g.Submitted, &g.Audited)
+		return g, err
+	}, `SELECT `+label+`, g.n, g.submitted, g.audited
 		FROM (SELECT `+group+` AS k, COUNT(*) AS n, COALESCE(SUM(r.submitted_amount),0) AS submitted,
 		    COALESCE(SUM(COALESCE(r.audited_amount, r.submitted_amount)),0) AS audited
 		  FROM `+sc.reviewsFrom()+` WHERE `+w+` AND r.concluded_at IS NOT NULL GROUP BY `+group+`) g`+join+`
@@ -293,16 +272,7 @@ func (q *Queries) ConcludedBy(ctx context.Context, sc Scope, by string, limit in
 	if err != nil {
 		return nil, fmt.Errorf("concluded by %s: %w", by, err)
 	}
-	defer rows.Close()
-	var out []GroupTotals
-	for rows.Next() {
-		var g GroupTotals
-		if err := rows.Scan(&g.Key, &g.Count, &g.Submitted, &g.Audited); err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // FeeTotalsAll sums every visible fee statement.

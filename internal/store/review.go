@@ -83,14 +83,10 @@ func reviewRowDest(r *Review) []any {
 // InsertReview adds a review in state draft.
 func (q *Queries) InsertReview(ctx context.Context, r Review) (int64, error) {
 	now := time.Now()
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO reviews (project_id, kind, state, version, round, jurisdiction_id, unit_org_id, submitted_amount,
 		   outcome, created_by, created_at, updated_at) VALUES (?, ?, ?, 1, 1, ?, ?, ?, 'normal', ?, ?, ?)`,
 		r.ProjectID, r.Kind, workflow.Draft, r.JurisdictionID, r.UnitOrgID, r.SubmittedAmount, nullInt(r.CreatedBy), now, now)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // Review loads a review the scope may see; ErrNotFound otherwise.
@@ -297,11 +293,7 @@ func (q *Queries) InsertReviewEvent(ctx context.Context, e ReviewEvent) (int64, 
 		return 0, nil
 	}
 	query, args := valuesStatement(reviewEventInsert, eventRows([]ReviewEvent{e}))
-	res, err := q.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
+	return q.insert(ctx, query, args...)
 }
 
 const reviewEventInsert = "INSERT INTO review_events (review_id, round, at, actor_id, actor_name, actor_role, trig, from_state, to_state, reason, params)"
@@ -342,21 +334,12 @@ func reviewEventDest(e *ReviewEvent) []any {
 // CountReviewsByState counts visible reviews per state.
 func (q *Queries) CountReviewsByState(ctx context.Context, sc Scope) (map[workflow.State]int, error) {
 	w, args := sc.reviewWhere()
-	rows, err := q.db.QueryContext(ctx, "SELECT r.state, COUNT(*) FROM reviews r JOIN projects p ON p.id = r.project_id WHERE "+w+" GROUP BY r.state", args...)
+	out := map[workflow.State]int{}
+	err := queryInto(ctx, q.db, out, "SELECT r.state, COUNT(*) FROM reviews r JOIN projects p ON p.id = r.project_id WHERE "+w+" GROUP BY r.state", args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[workflow.State]int{}
-	for rows.Next() {
-		var s workflow.State
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, err
-		}
-		out[s] = n
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ReviewEventsByActor lists the latest transitions made by a user (已办).

@@ -33,14 +33,10 @@ type WorkPlan struct {
 
 // InsertWorkPlan records a submitted plan.
 func (q *Queries) InsertWorkPlan(ctx context.Context, p WorkPlan) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO work_plans (review_id, firm_id, mode, survey_date, key_issues, staff, planned_completion, status, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ReviewID, p.FirmID, p.Mode, p.SurveyDate, p.KeyIssues, p.Staff, p.PlannedCompletion,
 		p.Status, p.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // LatestWorkPlan returns the newest plan of the review by the firm (ErrNotFound if none).

@@ -43,6 +43,23 @@ func queryEach[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error
 	return rows.Err()
 }
 
+// queryInto runs a query of two columns, a key and a value, on db and
+// adds its rows to out.
+func queryInto[K comparable, V any](ctx context.Context, db DBTX, out map[K]V, query string, args ...any) error {
+	type row struct {
+		k K
+		v V
+	}
+	return queryEach(ctx, db, func(s scanner) (row, error) {
+		var r row
+		err := s.Scan(&r.k, &r.v)
+		return r, err
+	}, func(r row) error {
+		out[r.k] = r.v
+		return nil
+	}, query, args...)
+}
+
 // scanValue scans a row of one column.
 func scanValue[T any](s scanner) (T, error) {
 	var v T
@@ -130,4 +147,13 @@ func placeholders(n int) string {
 		return "NULL"
 	}
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// insert runs an INSERT of one row and returns the row's id.
+func (q *Queries) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.LastInsertId()
 }

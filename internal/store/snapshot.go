@@ -126,22 +126,10 @@ func (s *Snapshot) Tables(ctx context.Context) ([]string, error) {
 }
 
 func tables(ctx context.Context, conn *sql.Conn) ([]string, error) {
-	rows, err := conn.QueryContext(ctx,
+	out, err := queryAll(ctx, conn, scanValue[string],
 		"SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
 	sort.Strings(out)
-	return out, rows.Err()
+	return out, err
 }
 
 // RowCounts counts the rows of every table.
@@ -480,22 +468,13 @@ type StreamSeq struct {
 
 // AuditSeqs returns every audit stream's head sequence number.
 func (s *Snapshot) AuditSeqs(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.conn.QueryContext(ctx, `SELECT stream, seq FROM audit_heads WHERE seq > 0
+	out := map[string]int64{}
+	err := queryInto(ctx, s.conn, out, `SELECT stream, seq FROM audit_heads WHERE seq > 0
 		UNION ALL SELECT CONCAT('review:', id), audit_seq FROM reviews WHERE audit_seq > 0`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var st string
-		var seq int64
-		if err := rows.Scan(&st, &seq); err != nil {
-			return nil, err
-		}
-		out[st] = seq
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AuditLinks returns the hashes of the given links that exist, by the

@@ -35,13 +35,9 @@ func scanStandIn(sc scanner) (StandIn, error) {
 
 // InsertStandIn records a stand-in.
 func (q *Queries) InsertStandIn(ctx context.Context, s StandIn) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		"INSERT INTO stand_ins (user_id, stand_in_id, starts_on, ends_on, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
 		s.UserID, s.StandInID, s.StartsOn, s.EndsOn, s.Reason, s.CreatedAt)
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // StandIn loads one stand-in.

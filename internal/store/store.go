@@ -26,6 +26,19 @@ var (
 	ErrDuplicate = errors.New("duplicate entry")
 	// ErrStale means an optimistic-locking update found a newer version.
 	ErrStale = errors.New("stale version")
+
+	// What the database refused in the values it was given (not in how it
+	// was asked), each wrapped in an *InputError naming the column
+	// (input_error.go).
+
+	// ErrTooLong is a text longer than its column (MariaDB 1406).
+	ErrTooLong = errors.New("value too long for column")
+	// ErrMissingReference is an id that names no row of the table it
+	// refers to (MariaDB 1452).
+	ErrMissingReference = errors.New("referenced row does not exist")
+	// ErrBadValue is a value the column cannot hold: bytes that are not
+	// UTF-8 text (1366) or a number out of its range (1264).
+	ErrBadValue = errors.New("value not valid for column")
 )
 
 // DBTX is what both *sql.DB and *sql.Tx offer.

@@ -57,16 +57,12 @@ func scanUserAnd(s scanner, extra ...any) (User, error) {
 
 // InsertUser adds a user and returns its id.
 func (q *Queries) InsertUser(ctx context.Context, u User) (int64, error) {
-	res, err := q.db.ExecContext(ctx,
+	return q.insert(ctx,
 		`INSERT INTO users (username, display_name, password_hash, role, org_id, jurisdiction_id, city_grant, active, demo, created_at,
 		   must_change_password, password_changed_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.Username, u.DisplayName, u.PasswordHash, u.Role, nullInt(u.OrgID), u.JurisdictionID,
 		u.CityGrant, u.Active, u.Demo, time.Now(), u.MustChangePassword, time.Now())
-	if err != nil {
-		return 0, translate(err)
-	}
-	return res.LastInsertId()
 }
 
 // UserByUsername loads a user by login name.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"finreview/internal/auth"
 )
 
 // DefaultMaxTransitions is how many transitions an instance works on at
@@ -42,7 +44,7 @@ func (a admission) enter(ctx context.Context, wait time.Duration) error {
 	case a <- struct{}{}:
 		return nil
 	case <-t.C:
-		return &statusErr{status: 503, code: "busy", msg: "系统繁忙,请稍后重试"}
+		return &auth.RefusedError{Status: 503, Reason: "busy", Msg: "系统繁忙,请稍后重试"}
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -63,8 +63,8 @@ func TestAdmissionWaitEnds(t *testing.T) {
 	}
 	start := time.Now()
 	err := a.enter(ctx, 30*time.Millisecond)
-	var se *statusErr
-	if !errors.As(err, &se) || se.status != 503 || se.code != "busy" {
+	var se *auth.RefusedError
+	if !errors.As(err, &se) || se.Status != 503 || se.Reason != "busy" {
 		t.Fatalf("full: %v, want 503 busy", err)
 	}
 	if d := time.Since(start); d < 30*time.Millisecond {

@@ -252,11 +252,6 @@ func (a *App) apiListDocuments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if c.Query("per_page") != "" {
-		if n, err := strconv.Atoi(c.Query("per_page")); err == nil && n > 0 && n <= 500 {
-			pg.Size = n
-		}
-	}
 	list, total, err := svc.List(c.UserContext(), p, id, docs.DocumentFilter{Category: c.Query("category"),
 		LatestOnly: c.Query("latest") == "true", Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {

@@ -14,17 +14,7 @@ import (
 	"finreview/internal/review"
 )
 
-func (a *App) billingService() (*billing.Service, error) {
-	if a.svc.Billing == nil {
-		return nil, &statusErr{status: 503, code: "unavailable", msg: "费用服务未启用"}
-	}
-	return a.svc.Billing, nil
-}
-
-// mayViewSchedules: the roles that see schedules and use the calculator.
-func mayViewSchedules(p auth.Principal) bool {
-	return p.Can(auth.UseFeeCalculator)
-}
+func (a *App) billingService() (*billing.Service, error) { return wired(a.svc.Billing, "费用") }
 
 // feeText reads a JSON string or number as text (amounts, codes).
 type feeText string
@@ -101,14 +91,7 @@ func feeResultJSON(res fee.Result, sc fee.Schedule, scheduleID int64) fiber.Map 
 }
 
 func (a *App) apiFeeCalculate(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	if !p.Can(auth.UseFeeCalculator) {
-		return auth.ErrForbidden
-	}
-	svc, err := a.billingService()
+	_, svc, err := serviceCall(c, auth.UseFeeCalculator, a.billingService)
 	if err != nil {
 		return err
 	}
@@ -146,15 +129,10 @@ func feeScheduleJSON(s billing.Schedule) fiber.Map {
 	}
 }
 
+// apiFeeSchedules lists the schedules to the roles that use the
+// calculator.
 func (a *App) apiFeeSchedules(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
-	if err != nil {
-		return err
-	}
-	if !mayViewSchedules(p) {
-		return auth.ErrForbidden
-	}
-	svc, err := a.billingService()
+	_, svc, err := serviceCall(c, auth.UseFeeCalculator, a.billingService)
 	if err != nil {
 		return err
 	}
@@ -189,8 +167,8 @@ func (a *App) apiUpdateFeeSchedule(c *fiber.Ctx) error {
 	return c.JSON(feeScheduleJSON(s))
 }
 
-// statementFor loads a review the principal may see and its verified
-// statement (404 when the review is invisible or has no statement).
+// statementFor loads a review the principal may see and its statement
+// (404 when the review is invisible or has no statement).
 func (a *App) statementFor(c *fiber.Ctx) (auth.Principal, review.Review, billing.Statement, error) {
 	p, err := mustPrincipal(c)
 	if err != nil {
@@ -215,12 +193,20 @@ func (a *App) statementFor(c *fiber.Ctx) (auth.Principal, review.Review, billing
 	return p, r, st, nil
 }
 
-func (a *App) apiFeeStatement(c *fiber.Ctx) error {
-	_, r, st, err := a.statementFor(c)
-	if err != nil {
-		return err
+// verifiedStatement is statementFor refusing a statement whose stored
+// figures differ from the recomputation: the API and the Excel download
+// refuse it, the printed page shows the mismatch.
+func (a *App) verifiedStatement(c *fiber.Ctx) (auth.Principal, review.Review, billing.Statement, error) {
+	p, r, st, err := a.statementFor(c)
+	if err == nil {
+		err = st.Verify()
 	}
-	if err := st.Verify(); err != nil {
+	return p, r, st, err
+}
+
+func (a *App) apiFeeStatement(c *fiber.Ctx) error {
+	_, r, st, err := a.verifiedStatement(c)
+	if err != nil {
 		return err
 	}
 	out := feeResultJSON(st.Result, st.Schedule.Fee, st.Schedule.ID)

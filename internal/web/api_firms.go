@@ -14,12 +14,7 @@ import (
 	"finreview/internal/review"
 )
 
-func (a *App) firmService() (*firm.Service, error) {
-	if a.svc.Firms == nil {
-		return nil, &statusErr{status: 503, code: "unavailable", msg: "中介机构服务未启用"}
-	}
-	return a.svc.Firms, nil
-}
+func (a *App) firmService() (*firm.Service, error) { return wired(a.svc.Firms, "中介机构") }
 
 // firmJurisdiction resolves the jurisdiction query parameter (an id or a
 // Chinese name or code); empty means the caller's own jurisdiction.
@@ -122,10 +117,7 @@ func (a *App) apiGetFirm(c *fiber.Ctx) error {
 }
 
 func (a *App) apiListExperts(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ViewFirms); err != nil {
-		return err
-	}
-	svc, err := a.firmService()
+	_, svc, err := serviceCall(c, auth.ViewFirms, a.firmService)
 	if err != nil {
 		return err
 	}

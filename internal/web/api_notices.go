@@ -7,10 +7,7 @@ import (
 // apiSetContact is PUT /api/v1/me {"phone","email"}: a field left out
 // keeps its value, an empty one clears it.
 func (a *App) apiSetContact(c *fiber.Ctx) error {
-	if a.svc.Notices == nil {
-		return fiber.ErrNotFound
-	}
-	p, err := mustPrincipal(c)
+	p, err := a.noticesUser(c)
 	if err != nil {
 		return err
 	}

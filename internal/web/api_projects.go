@@ -1,7 +1,6 @@
 package web
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -70,17 +69,9 @@ func (a *App) apiCreateProject(c *fiber.Ctx) error {
 }
 
 func (a *App) apiListProjects(c *fiber.Ctx) error {
-	p, err := require(c, auth.ViewReviews)
+	f, err := a.findProjects(c)
 	if err != nil {
 		return err
 	}
-	pg, err := pageParams(c)
-	if err != nil {
-		return err
-	}
-	items, total, err := a.svc.Reviews.Projects(c.UserContext(), p, strings.TrimSpace(c.Query("q")), pg.Size, pg.Offset())
-	if err != nil {
-		return err
-	}
-	return sendList(c, items, total, projectJSON)
+	return sendList(c, f.items, f.total, projectJSON)
 }

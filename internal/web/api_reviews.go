@@ -17,12 +17,7 @@ import (
 
 // reviewService is the review service, or a 503 when the server runs
 // without it.
-func (a *App) reviewService() (*review.Service, error) {
-	if a.svc.Reviews == nil {
-		return nil, &statusErr{status: 503, code: "unavailable", msg: "评审服务未启用"}
-	}
-	return a.svc.Reviews, nil
-}
+func (a *App) reviewService() (*review.Service, error) { return wired(a.svc.Reviews, "评审") }
 
 // reviewCall is how a handler on one review (or a row reached through the
 // review service) starts: the principal allowed act, the service, and the

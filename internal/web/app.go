@@ -198,16 +198,7 @@ func (a *App) requestLog(c *fiber.Ctx) error {
 	return nil
 }
 
-// statusErr is an error with its own HTTP status and Chinese message.
-type statusErr struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *statusErr) Error() string   { return e.msg }
-func (e *statusErr) HTTPStatus() int { return e.status }
-func (e *statusErr) Code() string    { return e.code }
-
 // badRequest is a malformed request (400).
-func badRequest(msg string) error { return &statusErr{status: 400, code: "bad_request", msg: msg} }
+func badRequest(msg string) error {
+	return &auth.RefusedError{Status: 400, Reason: "bad_request", Msg: msg}
+}

@@ -20,7 +20,7 @@ const preCSRFCookie = "finreview_csrf"
 // its progress, a form posted for a JSON answer).
 const csrfHeader = "X-CSRF-Token"
 
-var errCSRF = &statusErr{status: 403, code: "csrf", msg: "页面已过期或请求来源无效,请刷新页面后重试"}
+var errCSRF = &auth.RefusedError{Status: 403, Reason: "csrf", Msg: "页面已过期或请求来源无效,请刷新页面后重试"}
 
 // Bounds of a multipart form's leading _csrf field: the bytes of the body
 // read for it (its boundary, headers and value) and of its value.

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"finreview/internal/auth"
 )
 
 // Limits of the HTTP edge. The server streams every request body
@@ -49,7 +51,7 @@ const (
 	bodyBudget = 64 << 20
 )
 
-var errTooLarge = &statusErr{status: 413, code: "too_large", msg: "请求内容过大(上限 4 MB);上传文件请使用资料上传功能"}
+var errTooLarge = &auth.RefusedError{Status: 413, Reason: "too_large", Msg: "请求内容过大(上限 4 MB);上传文件请使用资料上传功能"}
 
 // uploadRoutes are the routes whose multipart body is streamed by its
 // handler: only they may be larger than maxFormBytes.
@@ -162,7 +164,7 @@ func (a *App) readBounded(r io.Reader, n int) (body []byte, held int64, err erro
 			target = min(target, maxFormBytes+1)
 			if need := int64(target-smallBody) - held; need > 0 {
 				if !a.bodies.take(need) {
-					return nil, held, &statusErr{status: 503, code: "busy", msg: "系统繁忙,请稍后重试"}
+					return nil, held, &auth.RefusedError{Status: 503, Reason: "busy", Msg: "系统繁忙,请稍后重试"}
 				}
 				held += need
 			}
@@ -194,7 +196,7 @@ func (a *App) readBounded(r io.Reader, n int) (body []byte, held int64, err erro
 func readError(err error) error {
 	var ne net.Error
 	if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &statusErr{status: 408, code: "timeout", msg: "请求发送过慢,已超时"}
+		return &auth.RefusedError{Status: 408, Reason: "timeout", Msg: "请求发送过慢,已超时"}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return badRequest("请求内容不完整")
@@ -285,7 +287,7 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 		deadline = byRate
 	}
 	if !deadline.After(now) {
-		return 0, &statusErr{status: 408, code: "timeout", msg: "上传速度过慢,已中断"}
+		return 0, &auth.RefusedError{Status: 408, Reason: "timeout", Msg: "上传速度过慢,已中断"}
 	}
 	if u.conn != nil {
 		_ = u.conn.SetReadDeadline(deadline)
@@ -296,7 +298,7 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 	n, err := u.r.Read(p)
 	u.n += int64(n)
 	if u.n > MaxUploadBytes {
-		return n, &statusErr{status: 413, code: "too_large", msg: "上传文件过大(上限 2 GB)"}
+		return n, &auth.RefusedError{Status: 413, Reason: "too_large", Msg: "上传文件过大(上限 2 GB)"}
 	}
 	if errors.Is(err, io.EOF) {
 		if u.declared >= 0 && u.n < u.declared {
@@ -386,7 +388,7 @@ func (a *App) uploadParts(c *fiber.Ctx) (*uploadParts, error) {
 	}
 	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return nil, &statusErr{status: 400, code: "bad_request", msg: "请以 multipart/form-data 方式上传文件"}
+		return nil, &auth.RefusedError{Status: 400, Reason: "bad_request", Msg: "请以 multipart/form-data 方式上传文件"}
 	}
 	u := &uploadParts{paced: a.uploadBody(c)}
 	u.raw = &countingReader{r: u.paced}

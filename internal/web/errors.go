@@ -85,6 +85,16 @@ func classify(err error) (int, apiError) {
 	return 500, apiError{Error: "服务器内部错误,请稍后重试", Code: "internal"}
 }
 
+// clientStatus is err's own status when it is the client's to fix (below
+// 500), for a page that shows the refusal itself; 0 for any other error.
+func clientStatus(err error) int {
+	var st statusError
+	if errors.As(err, &st) && st.HTTPStatus() < 500 {
+		return st.HTTPStatus()
+	}
+	return 0
+}
+
 // refusedFields is the message of err's first refused field and every
 // refused field with its message (nil when none is named).
 func refusedFields(err error) (string, map[string]string) {

@@ -78,6 +78,13 @@ func (f *formState) fail(field, msg string) {
 
 func (f *formState) ok() bool { return len(f.Errors) == 0 && f.Message == "" }
 
+// readForm is a form holding the named fields as posted, trimmed.
+func readForm(c *fiber.Ctx, names ...string) *formState {
+	f := newForm()
+	f.read(c, names...)
+	return f
+}
+
 // read copies the named form fields, trimmed, into Values.
 func (f *formState) read(c *fiber.Ctx, names ...string) {
 	for _, n := range names {
@@ -106,6 +113,20 @@ func (f *formState) refuse(err error) bool {
 		}
 	}
 	return ok
+}
+
+// refusalFor is the message a refused err shows in one row's form: the
+// field's own message, else the refusal of the whole request; false when
+// err is no refusal.
+func refusalFor(err error, field string) (string, bool) {
+	form := newForm()
+	if !form.refuse(err) {
+		return "", false
+	}
+	if msg := form.Errors[field]; msg != "" {
+		return msg, true
+	}
+	return form.Message, true
 }
 
 func (f *formState) int64(name string) int64 {

@@ -31,8 +31,7 @@ func (a *App) renderLogin(c *fiber.Ctx, status int, form *formState) error {
 }
 
 func (a *App) loginSubmit(c *fiber.Ctx) error {
-	form := newForm()
-	form.read(c, "username")
+	form := readForm(c, "username")
 	username, password := form.Values["username"], c.FormValue("password")
 	if username == "" {
 		form.fail("username", "请输入用户名")

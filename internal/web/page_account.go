@@ -118,10 +118,7 @@ var policyFields = []policyField{
 }
 
 func (a *App) securityPolicy(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ManagePolicy); err != nil {
-		return err
-	}
-	return a.renderSecurityPolicy(c, 200, newForm())
+	return blankForm(c, auth.ManagePolicy, a.renderSecurityPolicy)
 }
 
 func (a *App) renderSecurityPolicy(c *fiber.Ctx, status int, form *formState) error {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,10 +17,7 @@ type userRow struct {
 }
 
 func (a *App) adminUsers(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ManageUsers); err != nil {
-		return err
-	}
-	return a.renderAdminUsers(c, 200, newForm())
+	return blankForm(c, auth.ManageUsers, a.renderAdminUsers)
 }
 
 func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error {
@@ -31,17 +30,13 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 	if err != nil {
 		return err
 	}
-	jurs, err := a.auth.Jurisdictions(ctx)
+	jurs, jurName, err := a.jurisdictionNames(ctx)
 	if err != nil {
 		return err
 	}
 	orgName := map[int64]string{}
 	for _, o := range orgs {
 		orgName[o.ID] = o.Name
-	}
-	jurName := map[int64]string{}
-	for _, j := range jurs {
-		jurName[j.ID] = j.Name
 	}
 	search := strings.TrimSpace(c.Query("q"))
 	role := c.Query("role")
@@ -55,19 +50,12 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 		}
 		rows = append(rows, userRow{User: u, RoleLabel: auth.Role(u.Role).Label(), OrgName: orgName[u.OrgID], JurisdictionName: jurName[u.JurisdictionID]})
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, rows)
 	if err != nil {
 		return err
 	}
-	total := len(rows)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
-	type roleOpt struct{ Code, Label string }
-	var roles []roleOpt
-	for _, r := range auth.Roles() {
-		if !r.Separated() {
-			roles = append(roles, roleOpt{string(r), r.Label()})
-		}
-	}
+	// The separated security roles are granted on the security pages.
+	roles := codeOptions(slices.DeleteFunc(auth.Roles(), auth.Role.Separated))
 	type orgOpt struct {
 		ID         int64
 		Name, Kind string
@@ -78,7 +66,7 @@ func (a *App) renderAdminUsers(c *fiber.Ctx, status int, form *formState) error 
 	}
 	return a.views.render(c, status, "admin_users", a.page(c, "用户管理", map[string]any{
 		"Breadcrumb": []crumb{{Label: "系统管理"}, {Label: "用户管理"}},
-		"Users":      rows[from:to], "Offset": pg.Offset(), "Pager": pg.Pager(c, total),
+		"Users":      page, "Offset": pg.Offset(), "Pager": pg.Pager(c, len(rows)),
 		"Query": search, "RoleFilter": role, "Roles": roles, "Orgs": orgOpts, "Jurisdictions": jurs, "Form": form,
 	}))
 }
@@ -88,8 +76,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "username", "display_name", "role", "org_id", "jurisdiction_id", "city_grant")
+	form := readForm(c, "username", "display_name", "role", "org_id", "jurisdiction_id", "city_grant")
 	v := form.Values
 	u, err := a.auth.CreateUser(c.UserContext(), p, auth.NewUser{Username: v["username"], DisplayName: v["display_name"],
 		Password: c.FormValue("password"), Role: v["role"], OrgID: form.int64("org_id"), JurisdictionID: form.int64("jurisdiction_id"),
@@ -104,11 +91,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 }
 
 func (a *App) adminSetUserActive(c *fiber.Ctx) error {
-	p, err := require(c, auth.ManageUsers)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := requireRow(c, auth.ManageUsers)
 	if err != nil {
 		return err
 	}
@@ -130,10 +113,7 @@ type orgRow struct {
 }
 
 func (a *App) adminOrganizations(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ManageUsers); err != nil {
-		return err
-	}
-	return a.renderAdminOrganizations(c, 200, newForm())
+	return blankForm(c, auth.ManageUsers, a.renderAdminOrganizations)
 }
 
 func (a *App) renderAdminOrganizations(c *fiber.Ctx, status int, form *formState) error {
@@ -143,13 +123,9 @@ func (a *App) renderAdminOrganizations(c *fiber.Ctx, status int, form *formState
 	if err != nil {
 		return err
 	}
-	jurs, err := a.auth.Jurisdictions(ctx)
+	jurs, jurName, err := a.jurisdictionNames(ctx)
 	if err != nil {
 		return err
-	}
-	jurName := map[int64]string{}
-	for _, j := range jurs {
-		jurName[j.ID] = j.Name
 	}
 	search := strings.TrimSpace(c.Query("q"))
 	var rows []orgRow
@@ -159,15 +135,13 @@ func (a *App) renderAdminOrganizations(c *fiber.Ctx, status int, form *formState
 		}
 		rows = append(rows, orgRow{Organization: o, KindLabel: auth.OrgKindLabel(o.Kind), JurisdictionName: jurName[o.JurisdictionID]})
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, rows)
 	if err != nil {
 		return err
 	}
-	total := len(rows)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	return a.views.render(c, status, "admin_organizations", a.page(c, "组织机构", map[string]any{
 		"Breadcrumb": []crumb{{Label: "系统管理"}, {Label: "组织机构"}},
-		"Orgs":       rows[from:to], "Offset": pg.Offset(), "Pager": pg.Pager(c, total),
+		"Orgs":       page, "Offset": pg.Offset(), "Pager": pg.Pager(c, len(rows)),
 		"Query": search, "KindFilter": kind, "Kinds": auth.OrgKinds, "Jurisdictions": jurs, "Form": form,
 	}))
 }
@@ -177,8 +151,7 @@ func (a *App) adminCreateOrganization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "kind", "name", "jurisdiction_id", "credit_code", "contact_person", "contact_phone")
+	form := readForm(c, "kind", "name", "jurisdiction_id", "credit_code", "contact_person", "contact_phone")
 	v := form.Values
 	o, err := a.auth.CreateOrganization(c.UserContext(), p, auth.NewOrganization{Kind: v["kind"], Name: v["name"],
 		JurisdictionID: form.int64("jurisdiction_id"), CreditCode: v["credit_code"], ContactPerson: v["contact_person"],
@@ -190,6 +163,19 @@ func (a *App) adminCreateOrganization(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/admin/organizations?msg="+urlQuery("已登记 "+o.Name), fiber.StatusSeeOther)
+}
+
+// jurisdictionNames are the jurisdictions and their names by id.
+func (a *App) jurisdictionNames(ctx context.Context) ([]auth.Jurisdiction, map[int64]string, error) {
+	jurs, err := a.auth.Jurisdictions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[int64]string, len(jurs))
+	for _, j := range jurs {
+		names[j.ID] = j.Name
+	}
+	return jurs, names, nil
 }
 
 // urlQuery escapes a value for a query string (flash messages).

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -149,16 +150,15 @@ func (a *App) assessmentAction(c *fiber.Ctx, periodID int64, which, done string,
 		return a.renderAssessment(c, 422, periodID, forms)
 	}
 	var fe fieldError
-	var se statusError
-	switch {
-	case errors.As(err, &fe):
-		forms.Message = errText(err)
-		return a.renderAssessment(c, 422, periodID, forms)
-	case errors.As(err, &se) && se.HTTPStatus() < 500:
-		forms.Message = errText(err)
-		return a.renderAssessment(c, se.HTTPStatus(), periodID, forms)
+	status := clientStatus(err)
+	if errors.As(err, &fe) {
+		status = 422
 	}
-	return err
+	if status == 0 {
+		return err
+	}
+	forms.Message = errText(err)
+	return a.renderAssessment(c, status, periodID, forms)
 }
 
 func (a *App) pageFirmPeriodCreate(c *fiber.Ctx) error {
@@ -263,23 +263,22 @@ func (a *App) pageFirmScores(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFirmCompute(c *fiber.Ctx) error {
-	pid, err := idParam(c, "pid")
-	if err != nil {
-		return err
-	}
-	return a.assessmentAction(c, pid, "", "考核结果已计算", func(p auth.Principal, svc *firm.Service, _ *formState) (int64, error) {
-		_, err := svc.Compute(c.UserContext(), p, pid)
-		return pid, err
-	})
+	return a.periodStep(c, (*firm.Service).Compute, "考核结果已计算")
 }
 
 func (a *App) pageFirmClose(c *fiber.Ctx) error {
+	return a.periodStep(c, (*firm.Service).Close, "考核期已结束,得分已用于轮换排序")
+}
+
+// periodStep takes the route's assessment period a step on (compute,
+// close) and says done.
+func (a *App) periodStep(c *fiber.Ctx, step func(*firm.Service, context.Context, auth.Principal, int64) (firm.Ranking, error), done string) error {
 	pid, err := idParam(c, "pid")
 	if err != nil {
 		return err
 	}
-	return a.assessmentAction(c, pid, "", "考核期已结束,得分已用于轮换排序", func(p auth.Principal, svc *firm.Service, _ *formState) (int64, error) {
-		_, err := svc.Close(c.UserContext(), p, pid)
+	return a.assessmentAction(c, pid, "", done, func(p auth.Principal, svc *firm.Service, _ *formState) (int64, error) {
+		_, err := step(svc, c.UserContext(), p, pid)
 		return pid, err
 	})
 }

@@ -27,14 +27,14 @@ func (a *App) auditExport(c *fiber.Ctx) error {
 	if v := strings.TrimSpace(c.Query("actor")); v != "" {
 		u, err := a.auth.UserByUsername(ctx, v)
 		if err != nil {
-			return &statusErr{status: 422, code: "invalid", msg: "没有用户名为 " + v + " 的用户"}
+			return &auth.RefusedError{Status: 422, Reason: "invalid", Msg: "没有用户名为 " + v + " 的用户"}
 		}
 		f.ActorID = u.ID
 	}
 	if v := strings.TrimSpace(c.Query("review")); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return &statusErr{status: 422, code: "invalid", msg: "评审编号须为正整数"}
+			return &auth.RefusedError{Status: 422, Reason: "invalid", Msg: "评审编号须为正整数"}
 		}
 		f.ReviewID = id
 	}

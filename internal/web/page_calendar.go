@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -196,8 +197,7 @@ func (a *App) calendarSetDay(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "date", "kind", "name")
+	form := readForm(c, "date", "kind", "name")
 	date, derr := calendar.ParseDate(form.Values["date"])
 	day := calendar.Day{Date: date, Kind: calendar.DayKind(form.Values["kind"]), Name: form.Values["name"]}
 	var edit deadline.CalendarEdit
@@ -263,6 +263,47 @@ func calendarCSV(c *fiber.Ctx) (name, body string, err error) {
 	return c.FormValue("file_name"), body, nil
 }
 
+// calendarFile is an uploaded holiday file.
+type calendarFile struct {
+	name, body string
+	rows       int
+}
+
+// importProblems are what the calendar page lists of a refused import.
+type importProblems []string
+
+func (p importProblems) Error() string { return strings.Join(p, "; ") }
+
+// calendarImportStep reads the uploaded holiday file and takes its days a
+// step (plan or apply). A file that cannot be read or parsed, and days the
+// service refuses, are importProblems.
+func calendarImportStep(c *fiber.Ctx, step func(context.Context, []calendar.Day) (deadline.CalendarEdit, error)) (calendarFile, deadline.CalendarEdit, error) {
+	name, body, err := calendarCSV(c)
+	if err != nil {
+		return calendarFile{}, deadline.CalendarEdit{}, importProblems{err.Error()}
+	}
+	days, problems := parseCalendarCSV(body)
+	if len(problems) > 0 {
+		return calendarFile{}, deadline.CalendarEdit{}, importProblems(problems)
+	}
+	edit, err := step(c.UserContext(), days)
+	var fe *deadline.FieldError
+	if errors.As(err, &fe) {
+		err = importProblems{fe.Msg}
+	}
+	return calendarFile{name, body, len(days)}, edit, err
+}
+
+// refusedCalendarImport lists the problems of a refused import on the
+// calendar page (422); any other error is the error page's.
+func (a *App) refusedCalendarImport(c *fiber.Ctx, err error) error {
+	var problems importProblems
+	if !errors.As(err, &problems) {
+		return err
+	}
+	return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
+}
+
 // parseCalendarCSV validates a file, returning each problem as a line.
 func parseCalendarCSV(body string) ([]calendar.Day, []string) {
 	days, err := calendar.ParseCSV(strings.NewReader(body))
@@ -284,23 +325,11 @@ func (a *App) calendarImportPreview(c *fiber.Ctx) error {
 	if _, err := require(c, auth.ManageCalendar); err != nil {
 		return err
 	}
-	name, body, err := calendarCSV(c)
+	f, edit, err := calendarImportStep(c, a.svc.Calendar.PlanImport)
 	if err != nil {
-		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{err.Error()}})
+		return a.refusedCalendarImport(c, err)
 	}
-	days, problems := parseCalendarCSV(body)
-	if len(problems) > 0 {
-		return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
-	}
-	edit, err := a.svc.Calendar.PlanImport(c.UserContext(), days)
-	var fe *deadline.FieldError
-	if errors.As(err, &fe) {
-		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{fe.Msg}})
-	}
-	if err != nil {
-		return err
-	}
-	pv := &calendarPreview{FileName: name, CSV: body, Rows: len(days)}
+	pv := &calendarPreview{FileName: f.name, CSV: f.body, Rows: f.rows}
 	years := make([]string, len(edit.Years))
 	for i, y := range edit.Years {
 		years[i] = strconv.Itoa(y)
@@ -326,21 +355,11 @@ func (a *App) calendarImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, body, err := calendarCSV(c)
+	_, edit, err := calendarImportStep(c, func(ctx context.Context, days []calendar.Day) (deadline.CalendarEdit, error) {
+		return a.svc.Calendar.ApplyImport(ctx, p, days)
+	})
 	if err != nil {
-		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{err.Error()}})
-	}
-	days, problems := parseCalendarCSV(body)
-	if len(problems) > 0 {
-		return a.renderCalendar(c, 422, calendarView{ImportErrors: problems})
-	}
-	edit, err := a.svc.Calendar.ApplyImport(c.UserContext(), p, days)
-	var fe *deadline.FieldError
-	if errors.As(err, &fe) {
-		return a.renderCalendar(c, 422, calendarView{ImportErrors: []string{fe.Msg}})
-	}
-	if err != nil {
-		return err
+		return a.refusedCalendarImport(c, err)
 	}
 	msg := fmt.Sprintf("已导入 %s 年节假日数据 %d 行,%d 天的安排有变化", yearList(edit.Years), len(edit.Rows), len(edit.Changes))
 	return c.Redirect(calendarRedirect(edit.Years[0], msg+movesNote(edit.Moves)), fiber.StatusSeeOther)

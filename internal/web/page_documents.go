@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -22,8 +21,6 @@ type documentRow struct {
 	TakenText     string
 }
 
-type categoryOption struct{ Code, Label string }
-
 type paperRow struct {
 	docs.Paper
 	KindLabel string
@@ -40,6 +37,15 @@ func documentRows(list []docs.Document) []documentRow {
 			r.TakenText = d.TakenAt.Time.Format("2006-01-02 15:04")
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// paperRows are papers with their kinds' names (nil for none).
+func paperRows(list []docs.Paper) []paperRow {
+	var out []paperRow
+	for _, pp := range list {
+		out = append(out, paperRow{Paper: pp, KindLabel: docs.PaperLabel(pp.Kind)})
 	}
 	return out
 }
@@ -113,22 +119,10 @@ func (a *App) renderDocumentsOf(c *fiber.Ctx, status int, p auth.Principal, svc 
 	if err != nil {
 		return err
 	}
-	var prow []paperRow
-	for _, pp := range papers {
-		prow = append(prow, paperRow{Paper: pp, KindLabel: docs.PaperLabel(pp.Kind)})
-	}
-	var uploadCats []categoryOption
-	for _, cat := range docs.UploadCategories(p.Role) {
-		uploadCats = append(uploadCats, categoryOption{cat, docs.CategoryLabel(cat)})
-	}
-	var filterCats []categoryOption
-	for _, cat := range docs.Categories() {
-		filterCats = append(filterCats, categoryOption{cat, docs.CategoryLabel(cat)})
-	}
-	var kinds []categoryOption
-	for _, k := range docs.PaperKinds() {
-		kinds = append(kinds, categoryOption{k, docs.PaperLabel(k)})
-	}
+	prow := paperRows(papers)
+	uploadCats := labelOptions(docs.UploadCategories(p.Role), docs.CategoryLabel)
+	filterCats := labelOptions(docs.Categories(), docs.CategoryLabel)
+	kinds := labelOptions(docs.PaperKinds(), docs.PaperLabel)
 	return a.views.render(c, status, "document_list", a.page(c, "评审资料", map[string]any{
 		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {r.ProjectName, "/reviews/" + strconv.FormatInt(r.ID, 10)}, {"评审资料", ""}},
 		"Review":     r,
@@ -169,9 +163,8 @@ func (a *App) documentUpload(c *fiber.Ctx) error {
 		if uf.SignedSealed {
 			form.Values["signed_sealed"] = "true"
 		}
-		var se statusError
 		refused := form.refuse(err)
-		if !refused && !(errors.As(err, &se) && se.HTTPStatus() != 503 && se.HTTPStatus() < 500) {
+		if !refused && clientStatus(err) == 0 {
 			return err
 		}
 		status, body := classify(err)
@@ -279,14 +272,8 @@ func (a *App) renderPapers(c *fiber.Ctx, status int, p auth.Principal, svc *docs
 	if err != nil {
 		return err
 	}
-	var rows []paperRow
-	for _, pp := range list {
-		rows = append(rows, paperRow{Paper: pp, KindLabel: docs.PaperLabel(pp.Kind)})
-	}
-	var kinds []categoryOption
-	for _, k := range docs.PaperKinds() {
-		kinds = append(kinds, categoryOption{k, docs.PaperLabel(k)})
-	}
+	rows := paperRows(list)
+	kinds := labelOptions(docs.PaperKinds(), docs.PaperLabel)
 	return a.views.render(c, status, "paper_search", a.page(c, "文号查询", map[string]any{
 		"Breadcrumb": []crumb{{"文号查询", ""}},
 		"Items":      rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Q": q, "Kind": kind, "Kinds": kinds,
@@ -319,13 +306,9 @@ func (a *App) paperVoid(c *fiber.Ctx) error {
 // (the 文号 search or the review's documents), with the message next to
 // the reason and the reason as typed; any other error is the error page's.
 func (a *App) refusedVoid(c *fiber.Ctx, p auth.Principal, svc *docs.Service, id int64, reason string, err error) error {
-	form := newForm()
-	if !form.refuse(err) {
+	msg, refused := refusalFor(err, "reason")
+	if !refused {
 		return err
-	}
-	msg := form.Errors["reason"]
-	if msg == "" {
-		msg = form.Message
 	}
 	pp, perr := svc.Paper(c.UserContext(), p, id)
 	if perr != nil {

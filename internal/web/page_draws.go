@@ -118,8 +118,7 @@ func (a *App) pageDrawCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "purpose", "specialty", "main", "reserve")
+	form := readForm(c, "purpose", "specialty", "main", "reserve")
 	// A count that is not a number is flagged here and passed on as one
 	// out of range, which the service refuses with the other fields.
 	count := func(field, msg string) int {
@@ -163,8 +162,7 @@ func (a *App) pageExpertScore(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "score", "comment")
+	form := readForm(c, "score", "comment")
 	sc, err := svc.ScoreExpert(c.UserContext(), p, id, eid, form.Values["score"], form.Values["comment"])
 	if err != nil {
 		if rerr, ok := a.drawRefusal(c, id, drawForms{Score: form, ScoreExpert: eid}, form, err); ok {

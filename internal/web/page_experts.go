@@ -35,14 +35,12 @@ func (a *App) renderExperts(c *fiber.Ctx, status int, forms expertForms) error {
 	if err != nil {
 		return err
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, list)
 	if err != nil {
 		return err
 	}
-	total := len(list)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	data := map[string]any{"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "评审专家库"}},
-		"Items": list[from:to], "Offset": from, "Pager": pg.Pager(c, total), "Filter": f, "Specialties": specs,
+		"Items": page, "Offset": pg.Offset(), "Pager": pg.Pager(c, len(list)), "Filter": f, "Specialties": specs,
 		"CanManage": p.Can(auth.ManageFirms), "Form": forms.Add}
 	placements, err := svc.Placements(ctx)
 	if err != nil {
@@ -82,8 +80,7 @@ func (a *App) pageExpertAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "name", "specialty", "title", "employer")
+	form := readForm(c, "name", "specialty", "title", "employer")
 	v := form.Values
 	_, err = svc.AddExpert(c.UserContext(), p, firm.Expert{Name: v["name"], Specialty: v["specialty"], Title: v["title"], Employer: v["employer"]})
 	if form.refuse(err) {
@@ -119,8 +116,7 @@ func (a *App) pageExpertSide(c *fiber.Ctx, which string, fields []string, run fu
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, append(fields, "relation")...)
+	form := readForm(c, append(fields, "relation")...)
 	ids := map[string]int64{}
 	for _, f := range fields {
 		if v := form.Values[f]; v != "" {

@@ -15,8 +15,6 @@ import (
 	"finreview/internal/fee"
 )
 
-type codeLabel struct{ Code, Label string }
-
 type feeLineView struct {
 	No                                int
 	From, UpTo, Rate, Segment, Amount string
@@ -74,29 +72,10 @@ func newFeeView(sc fee.Schedule, in fee.Input, res fee.Result) feeView {
 	return v
 }
 
-func feeKinds() []codeLabel {
-	var out []codeLabel
-	for _, k := range fee.Kinds() {
-		out = append(out, codeLabel{string(k), k.Label()})
-	}
-	return out
-}
-
-func feeOutcomes() []codeLabel {
-	var out []codeLabel
-	for _, o := range fee.Outcomes() {
-		out = append(out, codeLabel{string(o), o.Label()})
-	}
-	return out
-}
-
 // pageFeeCalculator is the what-if calculator (费用测算): the form keeps
 // what was typed, and errors show under their field.
 func (a *App) pageFeeCalculator(c *fiber.Ctx) error {
-	if _, err := require(c, auth.UseFeeCalculator); err != nil {
-		return err
-	}
-	svc, err := a.billingService()
+	_, svc, err := serviceCall(c, auth.UseFeeCalculator, a.billingService)
 	if err != nil {
 		return err
 	}
@@ -106,7 +85,7 @@ func (a *App) pageFeeCalculator(c *fiber.Ctx) error {
 		"submitted": c.Query("submitted"), "audited": c.Query("audited"),
 		"date": c.Query("date", a.now().In(shanghai).Format(time.DateOnly)),
 	}
-	data := map[string]any{"Form": form.Values, "Errors": form.Errors, "Kinds": feeKinds(), "Outcomes": feeOutcomes(),
+	data := map[string]any{"Form": form.Values, "Errors": form.Errors, "Kinds": codeOptions(fee.Kinds()), "Outcomes": codeOptions(fee.Outcomes()),
 		"Breadcrumb": []crumb{{Label: "业务管理"}, {Label: "费用测算"}}}
 	status := 200
 	if c.Query("kind") != "" || c.Query("submitted") != "" {
@@ -147,13 +126,12 @@ type scheduleRow struct {
 	Bands                          int
 }
 
+// pageFeeSchedules shows the schedules to the roles that use the
+// calculator.
 func (a *App) pageFeeSchedules(c *fiber.Ctx) error {
-	p, err := mustPrincipal(c)
+	p, err := require(c, auth.UseFeeCalculator)
 	if err != nil {
 		return err
-	}
-	if !mayViewSchedules(p) {
-		return auth.ErrForbidden
 	}
 	return a.renderFeeSchedules(c, p, 200, nil)
 }
@@ -272,11 +250,8 @@ func (a *App) pageFeeStatement(c *fiber.Ctx) error {
 }
 
 func (a *App) pageFeeStatementExcel(c *fiber.Ctx) error {
-	p, r, st, err := a.statementFor(c)
+	p, r, st, err := a.verifiedStatement(c)
 	if err != nil {
-		return err
-	}
-	if err := st.Verify(); err != nil {
 		return err
 	}
 	b, err := billing.StatementExcel(st, r)

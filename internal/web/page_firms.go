@@ -116,12 +116,10 @@ func (a *App) pageFirmList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, rows)
 	if err != nil {
 		return err
 	}
-	total := len(rows)
-	from, to := min(pg.Offset(), total), min(pg.Offset()+pg.Size, total)
 	juris, err := a.firmJurisdictionOptions(ctx, q.Jurisdiction)
 	if err != nil {
 		return err
@@ -135,7 +133,7 @@ func (a *App) pageFirmList(c *fiber.Ctx) error {
 	export := "/firms/export.xlsx?" + c.Context().QueryArgs().String()
 	return a.views.render(c, 200, "firms", a.page(c, "中介机构库", map[string]any{
 		"Breadcrumb": []crumb{{Label: "机构与专家"}, {Label: "中介机构库"}},
-		"Rows":       rows[from:to], "Offset": from, "Pager": pg.Pager(c, total), "Query": q,
+		"Rows":       page, "Offset": pg.Offset(), "Pager": pg.Pager(c, len(rows)), "Query": q,
 		"Kinds": firmKindOptions(q.Kind), "Jurisdictions": juris, "NextName": nextName,
 		"Statuses": []firmOption{{"active", "正常", q.Status == "active"}, {"suspended", "已暂停", q.Status == "suspended"},
 			{"removed", "已清退", q.Status == "removed"}},
@@ -316,10 +314,7 @@ func (a *App) firmFormSubmit(c *fiber.Ctx, id int64, done string,
 }
 
 func (a *App) pageFirmEdit(c *fiber.Ctx) error {
-	if _, err := require(c, auth.ManageFirms); err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	_, id, err := requireRow(c, auth.ManageFirms)
 	if err != nil {
 		return err
 	}
@@ -405,8 +400,7 @@ func (a *App) firmDetailAction(c *fiber.Ctx, which string, fields []string, done
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, fields...)
+	form := readForm(c, fields...)
 	err = fn(p, svc, id, form)
 	if err == nil {
 		return c.Redirect("/firms/"+idText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
@@ -417,15 +411,15 @@ func (a *App) firmDetailAction(c *fiber.Ctx, which string, fields []string, done
 	} else {
 		forms.Conflict = form
 	}
-	var se statusError
-	switch {
-	case form.refuse(err):
+	if form.refuse(err) {
 		return a.renderFirmDetail(c, 422, id, forms)
-	case errors.As(err, &se) && se.HTTPStatus() < 500:
-		forms.Message = errText(err)
-		return a.renderFirmDetail(c, se.HTTPStatus(), id, forms)
 	}
-	return err
+	status := clientStatus(err)
+	if status == 0 {
+		return err
+	}
+	forms.Message = errText(err)
+	return a.renderFirmDetail(c, status, id, forms)
 }
 
 func (a *App) pageFirmStatus(c *fiber.Ctx) error {

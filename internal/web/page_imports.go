@@ -36,14 +36,15 @@ func (a *App) importActor(c *fiber.Ctx) (importer.Actor, *importer.Service, erro
 	if p.Role != auth.ReviewCenter && p.Role != auth.FinanceSection {
 		return importer.Actor{}, nil, auth.ErrForbidden
 	}
-	if a.svc.Imports == nil {
-		return importer.Actor{}, nil, &statusErr{status: 503, code: "unavailable", msg: "数据导入服务未启用"}
+	svc, err := wired(a.svc.Imports, "数据导入")
+	if err != nil {
+		return importer.Actor{}, nil, err
 	}
 	act := importer.Actor{UserID: p.UserID, Name: p.Name}
 	if sc := p.Scope(); !sc.All {
 		act.Jurisdiction = sc.JurisdictionID
 	}
-	return act, a.svc.Imports, nil
+	return act, svc, nil
 }
 
 type importKindOption struct {
@@ -317,8 +318,8 @@ func spoolImport(c *fiber.Ctx) (kind, action, token, name string, f *os.File, si
 		}
 		if size > maxImportBytes {
 			c.Set(fiber.HeaderConnection, "close")
-			return kind, action, token, name, f, size, &statusErr{status: 413, code: "too_large",
-				msg: fmt.Sprintf("文件过大(上限 %d MB)", maxImportBytes>>20)}
+			return kind, action, token, name, f, size, &auth.RefusedError{Status: 413, Reason: "too_large",
+				Msg: fmt.Sprintf("文件过大(上限 %d MB)", maxImportBytes>>20)}
 		}
 		return kind, action, token, name, f, size, nil
 	}

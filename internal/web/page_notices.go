@@ -42,11 +42,17 @@ func (a *App) renderProfile(c *fiber.Ctx, status int, s notice.Settings, form *f
 	}))
 }
 
-func (a *App) profileSave(c *fiber.Ctx) error {
+// noticesUser is the signed-in principal, for a handler of the outside
+// notices; a server without them has no such handler (404).
+func (a *App) noticesUser(c *fiber.Ctx) (auth.Principal, error) {
 	if a.svc.Notices == nil {
-		return fiber.ErrNotFound
+		return auth.Principal{}, fiber.ErrNotFound
 	}
-	p, err := mustPrincipal(c)
+	return mustPrincipal(c)
+}
+
+func (a *App) profileSave(c *fiber.Ctx) error {
+	p, err := a.noticesUser(c)
 	if err != nil {
 		return err
 	}

@@ -62,12 +62,10 @@ func (a *App) overdueList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg, err := pageParams(c)
+	page, pg, err := pageOf(c, rows)
 	if err != nil {
 		return err
 	}
-	start := min(pg.Offset(), len(rows))
-	end := min(start+pg.Size, len(rows))
 	kinds := []overdueKindOption{{Value: "", Label: "全部", Selected: f.Kind == ""}}
 	for _, k := range deadline.Kinds() {
 		kinds = append(kinds, overdueKindOption{Value: string(k), Label: k.Label(), Selected: f.Kind == string(k)})
@@ -75,7 +73,7 @@ func (a *App) overdueList(c *fiber.Ctx) error {
 	export := "/overdue.xlsx?" + url.Values{"kind": {f.Kind}, "q": {f.Keyword}}.Encode()
 	title := "逾期清单"
 	return a.views.render(c, 200, "overdue", a.page(c, title, map[string]any{
-		"Rows": rows[start:end], "Offset": start, "Filter": f, "Kinds": kinds, "Export": export,
+		"Rows": page, "Offset": pg.Offset(), "Filter": f, "Kinds": kinds, "Export": export,
 		"Pager": pg.Pager(c, len(rows)), "Breadcrumb": []crumb{{Label: "审计"}, {Label: title}},
 	}))
 }

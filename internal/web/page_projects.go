@@ -12,7 +12,28 @@ import (
 	"finreview/internal/review"
 )
 
+// pageOption is one option of a select: the code sent and the Chinese
+// name shown.
 type pageOption struct{ Code, Label string }
+
+// labelOptions are the options of a select over codes, in their order,
+// named by label.
+func labelOptions[T ~string](codes []T, label func(T) string) []pageOption {
+	var out []pageOption
+	for _, c := range codes {
+		out = append(out, pageOption{string(c), label(c)})
+	}
+	return out
+}
+
+// codeOptions are the options of a select over codes that name
+// themselves (fee kinds, states, roles).
+func codeOptions[T interface {
+	~string
+	Label() string
+}](codes []T) []pageOption {
+	return labelOptions(codes, func(c T) string { return c.Label() })
+}
 
 // sortedOptions turns a code → label map into options ordered by code.
 func sortedOptions(m map[string]string) []pageOption {
@@ -21,14 +42,6 @@ func sortedOptions(m map[string]string) []pageOption {
 		out = append(out, pageOption{k, v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
-	return out
-}
-
-func kindOptions() []pageOption {
-	var out []pageOption
-	for _, k := range fee.Kinds() {
-		out = append(out, pageOption{string(k), k.Label()})
-	}
 	return out
 }
 
@@ -48,32 +61,50 @@ func labelProject(p review.Project) projectRow {
 	return row
 }
 
-func (a *App) projectList(c *fiber.Ctx) error {
+// projectsFound is a page of the projects a principal sees that match
+// a search.
+type projectsFound struct {
+	p      auth.Principal
+	page   paging
+	search string
+	items  []review.Project
+	total  int
+}
+
+// findProjects reads the search (?q=) and the page asked for, and the
+// matching projects the principal may see: the list page and the API
+// list answer the same request alike.
+func (a *App) findProjects(c *fiber.Ctx) (projectsFound, error) {
 	p, err := require(c, auth.ViewReviews)
 	if err != nil {
-		return err
+		return projectsFound{}, err
 	}
 	pg, err := pageParams(c)
 	if err != nil {
-		return err
+		return projectsFound{}, err
 	}
-	search := strings.TrimSpace(c.Query("q"))
-	items, total, err := a.svc.Reviews.Projects(c.UserContext(), p, search, pg.Size, pg.Offset())
+	f := projectsFound{p: p, page: pg, search: strings.TrimSpace(c.Query("q"))}
+	f.items, f.total, err = a.svc.Reviews.Projects(c.UserContext(), p, f.search, pg.Size, pg.Offset())
+	return f, err
+}
+
+func (a *App) projectList(c *fiber.Ctx) error {
+	f, err := a.findProjects(c)
 	if err != nil {
 		return err
 	}
-	rows := make([]projectRow, 0, len(items))
-	for _, it := range items {
+	rows := make([]projectRow, 0, len(f.items))
+	for _, it := range f.items {
 		rows = append(rows, labelProject(it))
 	}
 	title := "项目库"
-	if p.Role == auth.ConstructionUnit || p.Role == auth.CompetentDept {
+	if f.p.Role == auth.ConstructionUnit || f.p.Role == auth.CompetentDept {
 		title = "我的项目"
 	}
 	return a.views.render(c, 200, "projects", a.page(c, title, map[string]any{
 		"Breadcrumb": []crumb{{Label: title}},
-		"Projects":   rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Query": search,
-		"CanCreate": p.Can(auth.CreateProject),
+		"Projects":   rows, "Offset": f.page.Offset(), "Pager": f.page.Pager(c, f.total), "Query": f.search,
+		"CanCreate": f.p.Can(auth.CreateProject),
 	}))
 }
 
@@ -144,8 +175,7 @@ func (a *App) projectCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "code", "name", "jurisdiction", "unit_org_id", "dept_org_id", "funding_source", "category", "approved_estimate")
+	form := readForm(c, "code", "name", "jurisdiction", "unit_org_id", "dept_org_id", "funding_source", "category", "approved_estimate")
 	var contractorIDs []int64
 	var ids []string
 	for _, raw := range c.Context().PostArgs().PeekMulti("contractor_ids") {
@@ -214,7 +244,7 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 	return a.views.render(c, status, "project", a.page(c, proj.Name, map[string]any{
 		"Breadcrumb": []crumb{{Label: "项目库", Href: "/projects"}, {Label: proj.Name}},
 		"P":          labelProject(proj), "Dept": dept, "Contractors": strings.Join(contractors, "、"),
-		"Reviews": reviews, "CanCreateReview": p.Can(auth.CreateReview), "Kinds": kindOptions(), "Form": form,
+		"Reviews": reviews, "CanCreateReview": p.Can(auth.CreateReview), "Kinds": codeOptions(fee.Kinds()), "Form": form,
 		"NewReviewUpload": newUploadPanel("nr", 0, p.Role, "submission"),
 	}))
 }
@@ -224,8 +254,7 @@ func (a *App) projectCreateReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "kind", "submitted_amount")
+	form := readForm(c, "kind", "submitted_amount")
 	r, err := svc.Create(c.UserContext(), p, review.CreateInput{ProjectID: id, Kind: form.Values["kind"],
 		SubmittedAmount: strings.ReplaceAll(form.Values["submitted_amount"], ",", "")})
 	if scriptWantsJSON(c) {

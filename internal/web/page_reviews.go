@@ -175,10 +175,8 @@ type filterOptions struct {
 
 func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOptions, error) {
 	var o filterOptions
-	for _, s := range workflow.States() {
-		o.States = append(o.States, pageOption{string(s), s.Label()})
-	}
-	o.Kinds = kindOptions()
+	o.States = codeOptions(workflow.States())
+	o.Kinds = codeOptions(fee.Kinds())
 	jurs, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return o, err
@@ -303,7 +301,7 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	form := newForm()
 	f := reviewFilter(c, form)
 	if !form.ok() {
-		return &statusErr{status: 422, code: "invalid_filter", msg: "查询条件有误,请返回修改后再导出"}
+		return &auth.RefusedError{Status: 422, Reason: "invalid_filter", Msg: "查询条件有误,请返回修改后再导出"}
 	}
 	reviews, err := svc.ExportReviews(ctx, p, f, form.Values, maxExportRows)
 	if err != nil {
@@ -763,7 +761,6 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	form := &formState{Values: values, Errors: map[string]string{}}
 	state := &actionState{Trigger: t, Values: values, Errors: form.Errors}
 	var te *workflow.TransitionError
-	var se statusError
 	switch {
 	case errors.Is(err, auth.ErrForbidden), errors.Is(err, review.ErrNotFound), errors.Is(err, auth.ErrUnauthenticated):
 		return err
@@ -773,8 +770,8 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 		state.Status, state.Message = 409, "该评审已被他人更新,页面已刷新为最新内容;您填写的内容已保留,请确认后重新提交。"
 	case form.refuse(err):
 		state.Status, state.Message = 422, form.Message
-	case errors.As(err, &se) && se.HTTPStatus() < 500:
-		state.Status, state.Message = se.HTTPStatus(), errText(err)
+	case clientStatus(err) != 0:
+		state.Status, state.Message = clientStatus(err), errText(err)
 	default:
 		return err
 	}

@@ -47,23 +47,14 @@ func (a *App) renderSecurityUsers(c *fiber.Ctx, status int, reset map[string]any
 	for _, u := range users {
 		rows = append(rows, securityUserRow{User: u, RoleLabel: auth.Role(u.Role).Label(), LockedUntil: locked[u.Username]})
 	}
-	type roleOpt struct{ Code, Label string }
-	var roles []roleOpt
-	for _, r := range auth.Roles() {
-		roles = append(roles, roleOpt{string(r), r.Label()})
-	}
 	return a.views.render(c, status, "security_users", a.page(c, "账户与授权", map[string]any{
 		"Breadcrumb": []crumb{{Label: "安全管理"}, {Label: "账户与授权"}},
-		"Users":      rows, "Roles": roles, "Self": p.UserID, "Reset": reset, "RoleError": refused,
+		"Users":      rows, "Roles": codeOptions(auth.Roles()), "Self": p.UserID, "Reset": reset, "RoleError": refused,
 	}))
 }
 
 func (a *App) securityGrantRole(c *fiber.Ctx) error {
-	p, err := require(c, auth.GrantRoles)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := requireRow(c, auth.GrantRoles)
 	if err != nil {
 		return err
 	}
@@ -76,13 +67,9 @@ func (a *App) securityGrantRole(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		// A refused role shows next to the user's select.
-		form := newForm()
-		if !form.refuse(err) {
+		msg, refused := refusalFor(err, "role")
+		if !refused {
 			return err
-		}
-		msg := form.Errors["role"]
-		if msg == "" {
-			msg = form.Message
 		}
 		return a.renderSecurityUsers(c, 422, nil, &roleState{UserID: id, Role: raw, Error: msg})
 	}
@@ -90,11 +77,7 @@ func (a *App) securityGrantRole(c *fiber.Ctx) error {
 }
 
 func (a *App) securityUnlock(c *fiber.Ctx) error {
-	p, err := require(c, auth.UnlockAccounts)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := requireRow(c, auth.UnlockAccounts)
 	if err != nil {
 		return err
 	}
@@ -108,11 +91,7 @@ func (a *App) securityUnlock(c *fiber.Ctx) error {
 // answer only (never in a link or a log): the user must change it at the
 // next sign-in.
 func (a *App) securityResetPassword(c *fiber.Ctx) error {
-	p, err := require(c, auth.ResetPasswords)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	p, id, err := requireRow(c, auth.ResetPasswords)
 	if err != nil {
 		return err
 	}

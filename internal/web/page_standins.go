@@ -75,8 +75,7 @@ func (a *App) standInAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "colleague_id", "starts_on", "ends_on", "reason")
+	form := readForm(c, "colleague_id", "starts_on", "ends_on", "reason")
 	_, err = a.svc.StandIns.Add(c.UserContext(), p, standin.Input{ColleagueID: form.int64("colleague_id"),
 		StartsOn: form.Values["starts_on"], EndsOn: form.Values["ends_on"], Reason: form.Values["reason"]})
 	if form.refuse(err) {

@@ -28,7 +28,7 @@ import (
 type uploadPanel struct {
 	ID         string // prefix of the element ids
 	ReviewID   int64
-	Categories []categoryOption
+	Categories []pageOption
 	Default    string // the category preselected
 	Signed     bool   // offer "已签字盖章"
 	Next       string // where the script goes once the files are up
@@ -42,9 +42,7 @@ func newUploadPanel(id string, reviewID int64, role auth.Role, prefer ...string)
 		return nil
 	}
 	u := &uploadPanel{ID: id, ReviewID: reviewID, Default: cats[0], Signed: role == auth.ConstructionUnit}
-	for _, c := range cats {
-		u.Categories = append(u.Categories, categoryOption{c, docs.CategoryLabel(c)})
-	}
+	u.Categories = labelOptions(cats, docs.CategoryLabel)
 	for _, c := range prefer {
 		if slices.Contains(cats, c) {
 			u.Default = c
@@ -165,8 +163,7 @@ func (a *App) expertOpinionSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := newForm()
-	form.read(c, "opinion", "suggested_amount")
+	form := readForm(c, "opinion", "suggested_amount")
 	err = svc.SubmitExpertOpinion(c.UserContext(), p, id, review.ExpertOpinionInput{Opinion: form.Values["opinion"],
 		SuggestedAmount: form.Values["suggested_amount"]})
 	if err == nil {

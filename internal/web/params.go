@@ -64,6 +64,16 @@ func parsePaging(page, perPage, size string) (paging, error) {
 // Offset is the number of rows before the page.
 func (p paging) Offset() int { return (p.Page - 1) * p.Size }
 
+// pageOf is the page the request asks for of rows, a list read whole,
+// and the paging (the total is len(rows)).
+func pageOf[T any](c *fiber.Ctx, rows []T) ([]T, paging, error) {
+	pg, err := pageParams(c)
+	if err != nil {
+		return nil, paging{}, err
+	}
+	return rows[min(pg.Offset(), len(rows)):min(pg.Offset()+pg.Size, len(rows))], pg, nil
+}
+
 // boundedInt parses a whole number in [lo, hi]; empty is def.
 func boundedInt(name, s string, def, lo, hi int) (int, error) {
 	s = strings.TrimSpace(s)
