@@ -283,11 +283,11 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 	return h.workingDay(ctx, loadReviews, 1, "")
 }
 
-// workingDay loads the province's data up to reviews, starts instances
-// serve instances on the harness's database, steps the day's load up
-// against them (each virtual user bound to one instance, in turn) and
-// reports the capacity and the pages' p95 at it, the figures' names
-// starting with prefix.
+// workingDay loads the province's data up to reviews, starts that many
+// serve instances (instances) on the harness's database, steps the day's
+// load up against them (each virtual user bound to one instance, in
+// turn) and reports the capacity and the pages' p95 at it, the figures'
+// names starting with prefix.
 func (h *harness) workingDay(ctx context.Context, reviews, instances int, prefix string) ([]result, error) {
 	if err := h.ensureReviews(ctx, reviews); err != nil {
 		return nil, err
