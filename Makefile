@@ -81,8 +81,9 @@ test-chaos: services
 
 .PHONY: bench
 # The cluster figures need `make cluster`: the failure runs leave their
-# BENCH lines in var/cluster/failures.txt for the bench program, and the
-# cluster is stopped at the end.
+# BENCH lines in var/cluster/failures.txt for the bench program, whose
+# every step runs, the working day on the cluster (capacity-cluster)
+# among them, and the cluster is stopped at the end.
 bench: services build $(BIN)/minio
 	go test -run '^$$' -bench . -benchtime 2s ./internal/fee/ ./workflow/
 	@deploy/cluster/up || { deploy/cluster/down; exit 1; }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // benchCluster measures the transitions per second that two instances on
@@ -28,10 +31,9 @@ func (h *harness) benchCluster(ctx context.Context) ([]result, error) {
 		return nil, err
 	}
 
-	c, err := newHarnessOn(ctx, env("FINREVIEW_BENCH_CLUSTER_DSN", "root@tcp(127.0.0.1:3310)/?parseTime=true&loc=Asia%2FShanghai"),
-		env("FINREVIEW_BENCH_CLUSTER_S3", "127.0.0.1:9010"))
+	c, err := newClusterHarness(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("the cluster (make cluster): %w", err)
+		return nil, err
 	}
 	defer c.close()
 	var two []*server
@@ -61,6 +63,109 @@ func (h *harness) benchCluster(ctx context.Context) ([]result, error) {
 		}
 	}
 	return out, nil
+}
+
+// newClusterHarness sets up the bench database and bucket on the Galera
+// cluster, through HAProxy.
+func newClusterHarness(ctx context.Context) (*harness, error) {
+	c, err := newHarnessOn(ctx, env("FINREVIEW_BENCH_CLUSTER_DSN", "root@tcp(127.0.0.1:3310)/?parseTime=true&loc=Asia%2FShanghai"),
+		env("FINREVIEW_BENCH_CLUSTER_S3", "127.0.0.1:9010"))
+	if err != nil {
+		return nil, fmt.Errorf("the cluster (make cluster): %w", err)
+	}
+	return c, nil
+}
+
+// clusterReviews is the province's size for the working day on the
+// cluster (FINREVIEW_BENCH_CLUSTER_REVIEWS): every row is certified and
+// applied on three nodes of this one host, and 50,000 reviews keep the
+// step to about eleven minutes of `make bench` at the most
+// (docs/performance.md, "The working day on the cluster").
+const clusterReviews = 50000
+
+// benchCapacityCluster runs the working day of benchCapacity against two
+// instances on the Galera cluster, each virtual user bound to one of
+// them in turn. The province is written straight to one node (see
+// onNode); the instances and the rest of the step go through HAProxy.
+// The single instance's figures of the same run, when the capacity step
+// ran, go beside the cluster's in the notes.
+func benchCapacityCluster(ctx context.Context, earlier []result) ([]result, error) {
+	c, err := newClusterHarness(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	reviews := envInt("FINREVIEW_BENCH_CLUSTER_REVIEWS", clusterReviews)
+	node, err := c.onNode(env("FINREVIEW_BENCH_CLUSTER_NODE_DSN", "root@tcp(127.0.0.1:3311)/?parseTime=true&loc=Asia%2FShanghai"))
+	if err != nil {
+		return nil, err
+	}
+	err = node.ensureReviews(ctx, reviews)
+	node.close()
+	if err != nil {
+		return nil, fmt.Errorf("the province written to one node (FINREVIEW_BENCH_CLUSTER_NODE_DSN): %w", err)
+	}
+	// HAProxy takes the nodes back after two good checks in a row.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		var one int
+		err := c.db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("the cluster through HAProxy after the fixture: %w", err)
+		}
+	}
+	out, err := c.workingDay(ctx, reviews, 2, "cluster_")
+	if err != nil {
+		return nil, err
+	}
+	return besideSingle(out, earlier), nil
+}
+
+// besideSingle adds to the note of each cluster_ figure the same figure
+// of the single instance, when an earlier step of the run reported it.
+func besideSingle(cluster, earlier []result) []result {
+	single := map[string]result{}
+	for _, r := range earlier {
+		single[r.name] = r
+	}
+	out := append([]result(nil), cluster...)
+	for i, r := range out {
+		name, ok := strings.CutPrefix(r.name, "cluster_")
+		if s, found := single[name]; ok && found {
+			out[i].note += fmt.Sprintf("; one instance on the single server in this run: %s %s %s", s.value, s.unit, s.note)
+		}
+	}
+	return out
+}
+
+// onNode is a copy of the harness whose own statements go to the one
+// node of nodeDSN rather than through HAProxy. A large fixture drops
+// indexes and builds them again; on Galera that DDL runs on every node at
+// once (total order) and holds each node's status query past HAProxy's
+// health check, so HAProxy marks all three down and cuts every session
+// through it, the writer's among them.
+func (h *harness) onNode(nodeDSN string) (*harness, error) {
+	cfg, err := mysql.ParseDSN(nodeDSN)
+	if err != nil {
+		return nil, fmt.Errorf("FINREVIEW_BENCH_CLUSTER_NODE_DSN: %w", err)
+	}
+	via, err := mysql.ParseDSN(h.dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DBName = via.DBName
+	cfg.InterpolateParams = true
+	n := *h
+	n.servers = nil
+	n.dsn = cfg.FormatDSN()
+	if n.db, err = sql.Open("mysql", n.dsn); err != nil {
+		return nil, err
+	}
+	n.db.SetMaxOpenConns(64)
+	n.db.SetMaxIdleConns(64)
+	return &n, nil
 }
 
 // transitionRate runs suspend/resume transitions from 32 clients spread

@@ -276,10 +276,20 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// benchCapacity steps the day's load up and reports the capacity and the
-// pages' p95 at it.
+// benchCapacity steps the day's load up against one instance on the
+// single MariaDB with the province's 100,000 reviews, and reports the
+// capacity and the pages' p95 at it.
 func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
-	if err := h.ensureReviews(ctx, loadReviews); err != nil {
+	return h.workingDay(ctx, loadReviews, 1, "")
+}
+
+// workingDay loads the province's data up to reviews, starts that many
+// serve instances (instances) on the harness's database, steps the day's
+// load up against them (each virtual user bound to one instance, in
+// turn) and reports the capacity and the pages' p95 at it, the figures'
+// names starting with prefix.
+func (h *harness) workingDay(ctx context.Context, reviews, instances int, prefix string) ([]result, error) {
+	if err := h.ensureReviews(ctx, reviews); err != nil {
 		return nil, err
 	}
 	var fx dayFixture
@@ -316,19 +326,24 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 		AND org_id = (SELECT MIN(org_id) FROM firms) ORDER BY id LIMIT 1`).Scan(&fx.firmUser); err != nil {
 		return nil, fmt.Errorf("firm user: %w", err)
 	}
-	pprofAddr, err := freePort()
-	if err != nil {
-		return nil, err
+	var srvs []*server
+	for i := range instances {
+		pprofAddr, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		srv, err := h.start(ctx, "day-"+strconv.Itoa(i+1), "FINREVIEW_PPROF_ADDR="+pprofAddr)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.stop()
+		fmt.Fprintf(os.Stderr, "   serve pid %d on %s, pprof on http://%s/debug/pprof/\n", srv.cmd.Process.Pid, srv.base, pprofAddr)
+		srvs = append(srvs, srv)
 	}
-	srv, err := h.start(ctx, "day", "FINREVIEW_PPROF_ADDR="+pprofAddr)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(os.Stderr, "   serve pid %d, pprof on http://%s/debug/pprof/\n", srv.cmd.Process.Pid, pprofAddr)
-	defer srv.stop()
 	// One browser session per role's user, shared by its virtual users
 	// (as tabs of one browser): sign-ins cost a bcrypt each and are timed
-	// on their own.
+	// on their own. Sessions are rows in the database, so a session
+	// signed in on one instance is as good on the others.
 	browsers := map[string]browser{}
 	var signins []time.Duration
 	for _, r := range dayRoles {
@@ -337,7 +352,7 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 			u = fx.firmUser
 		}
 		t0 := time.Now()
-		b, err := h.signIn(srv, u)
+		b, err := h.signIn(srvs[0], u)
 		if err != nil {
 			return nil, err
 		}
@@ -360,7 +375,7 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 		}
 		st := &stepStats{lat: map[string][]time.Duration{}}
 		load1 := loadAvg()
-		h.runStep(ctx, srv, roles, users, stepDur, fx, browsers, st)
+		h.runStep(ctx, srvs, roles, users, stepDur, fx, browsers, st)
 		all := st.interactive()
 		r := stepResult{users: users, st: st, n: len(all), p95: percentile(all, 0.95), p99: percentile(all, 0.99)}
 		r.ok = len(all) > 0 && st.errors.Load() == 0 && r.p95 <= capP95 && r.p99 <= capP99
@@ -381,6 +396,9 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 			break
 		}
 	}
+	if len(done) == 0 {
+		return nil, fmt.Errorf("no step ran: %w", ctx.Err())
+	}
 	// The capacity is the largest passing step; the pages are reported at
 	// it, or at the first step when none passed.
 	capUsers := 0
@@ -390,19 +408,24 @@ func (h *harness) benchCapacity(ctx context.Context) ([]result, error) {
 			capUsers, at = r.users, r
 		}
 	}
-	note := fmt.Sprintf("(%s each step, steps %v, load average at end %s, sign-in %.0f ms)", stepDur, steps, loadAvg(), ms(percentile(signins, 0.5)))
-	out := []result{{"capacity_users", strconv.Itoa(capUsers), "users", note}}
-	for _, k := range []string{kTodo, kReviews, kReview, kDashboard, kBulletin} {
+	note := fmt.Sprintf("(%d instance(s), %d reviews, %s each step, steps %v, load average at end %s, sign-in %.0f ms)",
+		instances, reviews, stepDur, steps, loadAvg(), ms(percentile(signins, 0.5)))
+	out := []result{{prefix + "capacity_users", strconv.Itoa(capUsers), "users", note}}
+	for _, k := range dayPages {
 		ds := at.st.lat[k]
-		out = append(out, result{"page_p95_ms_" + k, fmt.Sprintf("%.1f", ms(percentile(ds, 0.95))), "ms",
+		out = append(out, result{prefix + "page_p95_ms_" + k, fmt.Sprintf("%.1f", ms(percentile(ds, 0.95))), "ms",
 			fmt.Sprintf("(at %d users, %d requests)", at.users, len(ds))})
 	}
 	return out, nil
 }
 
-// runStep runs users virtual users for dur. Each starts at a random point
-// of its first think time, so the arrival rate is steady from the start.
-func (h *harness) runStep(ctx context.Context, srv *server, roles []role, users int, dur time.Duration, fx dayFixture, browsers map[string]browser, st *stepStats) {
+// dayPages are the pages whose p95 the working day reports.
+var dayPages = []string{kTodo, kReviews, kReview, kDashboard, kBulletin}
+
+// runStep runs users virtual users for dur, the i-th bound to server
+// i mod len(srvs). Each starts at a random point of its first think
+// time, so the arrival rate is steady from the start.
+func (h *harness) runStep(ctx context.Context, srvs []*server, roles []role, users int, dur time.Duration, fx dayFixture, browsers map[string]browser, st *stepStats) {
 	stopAt := time.Now().Add(dur)
 	cl := h.noRedirect()
 	var wg sync.WaitGroup
@@ -418,7 +441,7 @@ func (h *harness) runStep(ctx context.Context, srv *server, roles []role, users 
 			go func(r role, vu int) {
 				defer wg.Done()
 				rnd := rand.New(rand.NewSource(int64(vu)*7919 + time.Now().UnixNano()))
-				h.virtualUser(ctx, cl, srv, r, browsers[r.name], vu, rnd, stopAt, fx, st)
+				h.virtualUser(ctx, cl, srvs[vu%len(srvs)], r, browsers[r.name], vu, rnd, stopAt, fx, st)
 			}(r, vu)
 		}
 		assigned += n
