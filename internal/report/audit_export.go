@@ -16,7 +16,7 @@ const MaxAuditExportRows = 100000
 
 // AuditSource is what an audit export reads.
 type AuditSource interface {
-	AuditEvents(ctx context.Context, sc store.Scope, f store.AuditEventsFilter) ([]store.AuditEvent, int, error)
+	EachAuditEventOf(ctx context.Context, sc store.Scope, f store.AuditEventsFilter, limit int, fn func(store.AuditEvent) error) error
 	LoginAttempts(ctx context.Context, since time.Time, limit int) ([]store.LoginAttempt, error)
 }
 
@@ -30,25 +30,18 @@ func WriteAuditWorkbook(ctx context.Context, src AuditSource, sc store.Scope, f 
 	t := book.Sheet("审计日志", 8, 20, 16, 14, 18, 10, 12, 16, 60, 66)
 	t.Header("编号", "时间", "操作人", "操作", "操作代码", "评审编号", "对象类型", "对象", "详情", "哈希")
 	n := 0
-	f.Offset, f.Limit = 0, 5000
-	for n < MaxAuditExportRows {
-		events, _, err := src.AuditEvents(ctx, sc, f)
-		if err != nil {
-			return n, err
+	err := src.EachAuditEventOf(ctx, sc, f, MaxAuditExportRows, func(e store.AuditEvent) error {
+		review := ""
+		if e.ReviewID != 0 {
+			review = strconv.FormatInt(e.ReviewID, 10)
 		}
-		for _, e := range events {
-			review := ""
-			if e.ReviewID != 0 {
-				review = strconv.FormatInt(e.ReviewID, 10)
-			}
-			t.Row(xlsx.Text(strconv.FormatInt(e.ID, 10)), at(e.At), e.ActorName, label(e.Action), e.Action, xlsx.Text(review),
-				e.ObjectType, xlsx.Text(e.ObjectID), e.Detail, xlsx.Text(e.Hash))
-			n++
-		}
-		if len(events) < f.Limit {
-			break
-		}
-		f.Offset += f.Limit
+		t.Row(xlsx.Text(strconv.FormatInt(e.ID, 10)), at(e.At), e.ActorName, label(e.Action), e.Action, xlsx.Text(review),
+			e.ObjectType, xlsx.Text(e.ObjectID), e.Detail, xlsx.Text(e.Hash))
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, err
 	}
 	logins := book.Sheet("登录记录", 20, 16, 18, 8)
 	logins.Header("时间", "用户名", "地址", "结果")

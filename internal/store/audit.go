@@ -201,12 +201,18 @@ type AuditEventsFilter struct {
 	Action   string
 	Limit    int
 	Offset   int
+	// CountTo bounds the count AuditEvents returns: exact below it,
+	// CountTo when as many or more match (0: count them all). The trail
+	// grows by millions of events; counting all of them on every page of
+	// the audit log read every index entry.
+	CountTo int
 }
 
-// AuditEvents lists the events the scope sees, newest first.
-func (q *Queries) AuditEvents(ctx context.Context, sc Scope, f AuditEventsFilter) ([]AuditEvent, int, error) {
+// where is the condition and the order of the events the scope sees that
+// f selects: newest first, a review's events in its stream's order.
+func (f AuditEventsFilter) where(sc Scope) (where, order string, args []any) {
 	w, args := sc.auditWhere()
-	where, order := " a WHERE "+w, " ORDER BY id DESC"
+	where, order = " a WHERE "+w, " ORDER BY id DESC"
 	if f.ReviewID != 0 {
 		// A review's events are its stream's, in the order of their seq.
 		where, order = where+" AND stream = ?", " ORDER BY seq DESC"
@@ -220,8 +226,21 @@ func (q *Queries) AuditEvents(ctx context.Context, sc Scope, f AuditEventsFilter
 		where += " AND action = ?"
 		args = append(args, f.Action)
 	}
+	return where, order, args
+}
+
+// AuditEvents lists the events the scope sees, newest first, with their
+// count (bounded by f.CountTo).
+func (q *Queries) AuditEvents(ctx context.Context, sc Scope, f AuditEventsFilter) ([]AuditEvent, int, error) {
+	where, order, args := f.where(sc)
+	count := "SELECT COUNT(*) FROM audit_events" + where
+	countArgs := args
+	if f.CountTo > 0 {
+		count = "SELECT COUNT(*) FROM (SELECT 1 FROM audit_events" + where + " LIMIT ?) t"
+		countArgs = append(args[:len(args):len(args)], f.CountTo)
+	}
 	var total int
-	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_events"+where, args...).Scan(&total); err != nil {
+	if err := q.db.QueryRowContext(ctx, count, countArgs...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 {
@@ -230,6 +249,14 @@ func (q *Queries) AuditEvents(ctx context.Context, sc Scope, f AuditEventsFilter
 	out, err := queryAll(ctx, q.db, scanAudit, "SELECT "+auditColumns+" FROM audit_events"+where+order+" LIMIT ? OFFSET ?",
 		append(args, f.Limit, f.Offset)...)
 	return out, total, err
+}
+
+// EachAuditEventOf calls fn for the first limit events the scope sees that
+// f selects, in the listing's order, as one query read as it arrives: an
+// export of 100,000 events neither counts them nor pages through them.
+func (q *Queries) EachAuditEventOf(ctx context.Context, sc Scope, f AuditEventsFilter, limit int, fn func(AuditEvent) error) error {
+	where, order, args := f.where(sc)
+	return queryEach(ctx, q.db, scanAudit, fn, "SELECT "+auditColumns+" FROM audit_events"+where+order+" LIMIT ?", append(args, limit)...)
 }
 
 // LastAuditAction returns when an action was last recorded for a review

@@ -140,7 +140,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		return err
 	}
 	form := newForm()
-	f := report.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset()}
+	f := report.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset(), CountTo: listCountTo}
 	form.Values["review"] = strings.TrimSpace(c.Query("review"))
 	form.Values["actor"] = strings.TrimSpace(c.Query("actor"))
 	form.Values["action"] = strings.TrimSpace(c.Query("action"))
@@ -190,9 +190,11 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 	if !form.ok() {
 		status = 422
 	}
+	pager := pg.Pager(c, total)
+	pager.AtLeast = total >= listCountTo
 	return a.views.render(c, status, "audit", a.page(c, "审计日志", map[string]any{
 		"CanExport":  p.Can(auth.ExportAudit),
 		"Breadcrumb": []crumb{{Label: "审计"}, {Label: "审计日志"}},
-		"Events":     rows, "Offset": pg.Offset(), "Pager": pg.Pager(c, total), "Form": form, "Actions": actions, "Verified": verified,
+		"Events":     rows, "Offset": pg.Offset(), "Pager": pager, "Form": form, "Actions": actions, "Verified": verified,
 	}))
 }

@@ -238,11 +238,12 @@ func sortLinks(c *fiber.Ctx, form *formState) map[string]reviewSortLink {
 	return out
 }
 
-// reviewListCountTo bounds the review list's count: a larger list says
-// 共 10000 条以上, so a page costs the same for 10,000 matching reviews as
-// for 100,000 (counting them all read every index entry on every page).
-// Filters narrow a list down; the Excel export has all of it.
-const reviewListCountTo = 10000
+// listCountTo bounds the count of the long lists (the review list, the
+// audit log): a larger list says 共 10000 条以上, so a page costs the same
+// for 10,000 matching rows as for millions (counting them all read every
+// index entry on every page). Filters narrow a list down; the Excel
+// export has all of it.
+const listCountTo = 10000
 
 func (a *App) reviewList(c *fiber.Ctx) error {
 	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
@@ -257,12 +258,12 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 		return err
 	}
 	f.Limit, f.Offset = pg.Size, pg.Offset()
-	items, total, err := svc.ListCountedTo(ctx, p, f, reviewListCountTo)
+	items, total, err := svc.ListCountedTo(ctx, p, f, listCountTo)
 	if err != nil {
 		return err
 	}
 	pager := pg.Pager(c, total)
-	pager.AtLeast = total >= reviewListCountTo
+	pager.AtLeast = total >= listCountTo
 	rows := a.reviewRows(c, items)
 	opts, err := a.filterOptions(ctx, p)
 	if err != nil {
