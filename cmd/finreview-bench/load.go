@@ -340,11 +340,13 @@ func (h *harness) workingDay(ctx context.Context, reviews, instances int, prefix
 		fmt.Fprintf(os.Stderr, "   serve pid %d on %s, pprof on http://%s/debug/pprof/\n", srv.cmd.Process.Pid, srv.base, pprofAddr)
 		srvs = append(srvs, srv)
 	}
-	// One browser session per role's user, shared by its virtual users
-	// (as tabs of one browser): sign-ins cost a bcrypt each and are timed
-	// on their own. Sessions are rows in the database, so a session
-	// signed in on one instance is as good on the others.
-	browsers := map[string]browser{}
+	// Each role's user signs in once through the sign-in form, timed on
+	// its own; each virtual user then gets a session of its own like that
+	// one (personalSessions), as one person per browser, so no virtual
+	// user rides on another's cached session. Sessions are rows in the
+	// database, so a session signed in on one instance is as good on the
+	// others.
+	browsers := map[string][]browser{}
 	var signins []time.Duration
 	for _, r := range dayRoles {
 		u := r.username
@@ -357,7 +359,9 @@ func (h *harness) workingDay(ctx context.Context, reviews, instances int, prefix
 			return nil, err
 		}
 		signins = append(signins, time.Since(t0))
-		browsers[r.name] = b
+		if browsers[r.name], err = h.personalSessions(ctx, b, int(math.Ceil(float64(maxUsers)*r.share))+len(dayRoles)); err != nil {
+			return nil, err
+		}
 	}
 
 	type stepResult struct {
@@ -425,7 +429,7 @@ var dayPages = []string{kTodo, kReviews, kReview, kDashboard, kBulletin}
 // runStep runs users virtual users for dur, the i-th bound to server
 // i mod len(srvs). Each starts at a random point of its first think
 // time, so the arrival rate is steady from the start.
-func (h *harness) runStep(ctx context.Context, srvs []*server, roles []role, users int, dur time.Duration, fx dayFixture, browsers map[string]browser, st *stepStats) {
+func (h *harness) runStep(ctx context.Context, srvs []*server, roles []role, users int, dur time.Duration, fx dayFixture, browsers map[string][]browser, st *stepStats) {
 	stopAt := time.Now().Add(dur)
 	cl := h.noRedirect()
 	var wg sync.WaitGroup
@@ -437,11 +441,12 @@ func (h *harness) runStep(ctx context.Context, srvs []*server, roles []role, use
 		}
 		for j := 0; j < n; j++ {
 			vu := assigned + j
+			b := browsers[r.name][j%len(browsers[r.name])]
 			wg.Add(1)
 			go func(r role, vu int) {
 				defer wg.Done()
 				rnd := rand.New(rand.NewSource(int64(vu)*7919 + time.Now().UnixNano()))
-				h.virtualUser(ctx, cl, srvs[vu%len(srvs)], r, browsers[r.name], vu, rnd, stopAt, fx, st)
+				h.virtualUser(ctx, cl, srvs[vu%len(srvs)], r, b, vu, rnd, stopAt, fx, st)
 			}(r, vu)
 		}
 		assigned += n
