@@ -71,6 +71,19 @@ func (a *App) admitTransitions(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// DefaultMaxExports is how many large Excel exports (the review list, the
+// audit trail: up to 100,000 rows and more each) an instance writes at
+// once: one per two cores it may use. Writing a workbook keeps a core busy
+// for seconds; two at once on two cores left the pages no CPU, and every
+// page slowed in stretches of seconds. The other exports wait their turn.
+func DefaultMaxExports() int {
+	return max(1, runtime.GOMAXPROCS(0)/2)
+}
+
+// exportWait bounds an export's wait for its turn; past it the export is
+// refused as busy.
+const exportWait = 2 * time.Minute
+
 func newWaitingGauge() prometheus.Gauge {
 	return prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "finreview_transitions_waiting", Help: "Transitions waiting for their turn (FINREVIEW_MAX_TRANSITIONS).",

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -127,4 +128,60 @@ func TestTransitionsWaitTheirTurnAfterSignIn(t *testing.T) {
 		t.Fatalf("GET a review: %v %v, want 401 at once", resp, err)
 	}
 	a.admit.leave()
+}
+
+// The large exports wait their turn: with the one export turn taken, the
+// auditor's export and the review list's wait, and each goes ahead as soon
+// as the turn is given back; the review list's stream gives its turn back
+// when it ends.
+func TestExportsWaitTheirTurn(t *testing.T) {
+	s := testenv.DB(t)
+	testenv.Demo(t, s)
+	authSvc := auth.NewService(s, time.Now)
+	a, err := New(Deps{Log: slog.New(slog.DiscardHandler), Auth: authSvc, MaxExports: 1, Services: FillServices(s, nil, Services{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, c := range []struct{ user, path string }{{"shenji", "/audit/export.xlsx"}, {"pingshen", "/reviews.xlsx"}} {
+		u, err := s.UserByUsername(ctx, c.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := authSvc.NewSession(ctx, u, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func() *httptest.ResponseRecorder {
+			req := httptest.NewRequest("GET", c.path, nil)
+			req.Header.Set("Cookie", sessionCookie+"="+tok)
+			resp, err := a.fiber.Test(req, 5000)
+			if err != nil {
+				t.Fatalf("%s: %v", c.path, err)
+			}
+			defer resp.Body.Close()
+			rec := httptest.NewRecorder()
+			rec.Code = resp.StatusCode
+			io.Copy(rec.Body, resp.Body)
+			return rec
+		}
+		if err := a.exports.enter(ctx, 0); err != nil { // the one turn is taken
+			t.Fatal(err)
+		}
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() { done <- get() }()
+		select {
+		case rec := <-done:
+			t.Fatalf("%s answered %d with no export turn free, want it waiting", c.path, rec.Code)
+		case <-time.After(300 * time.Millisecond):
+		}
+		a.exports.leave()
+		if rec := <-done; rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "PK") {
+			t.Fatalf("%s after the turn came: %d, %d bytes", c.path, rec.Code, rec.Body.Len())
+		}
+		if err := a.exports.enter(ctx, time.Second); err != nil {
+			t.Fatalf("%s did not give its turn back: %v", c.path, err)
+		}
+		a.exports.leave()
+	}
 }

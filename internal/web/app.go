@@ -45,6 +45,9 @@ type Deps struct {
 	// MaxTransitions is how many transitions run at once; the others wait
 	// their turn in order (0: DefaultMaxTransitions).
 	MaxTransitions int
+	// MaxExports is how many large Excel exports are written at once; the
+	// others wait their turn (0: DefaultMaxExports).
+	MaxExports int
 }
 
 // App is the web application.
@@ -60,6 +63,7 @@ type App struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	admit    admission
+	exports  admission
 	waiting  prometheus.Gauge
 	table    routeTable
 	bodies   *budget
@@ -93,6 +97,10 @@ func New(d Deps) (*App, error) {
 		d.MaxTransitions = DefaultMaxTransitions()
 	}
 	a.admit, a.waiting = make(admission, d.MaxTransitions), newWaitingGauge()
+	if d.MaxExports <= 0 {
+		d.MaxExports = DefaultMaxExports()
+	}
+	a.exports = make(admission, d.MaxExports)
 	a.cspViolations = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "finreview_csp_violations_total", Help: "Content-Security-Policy violations browsers reported.",
 	})

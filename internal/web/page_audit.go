@@ -38,6 +38,10 @@ func (a *App) auditExport(c *fiber.Ctx) error {
 		}
 		f.ReviewID = id
 	}
+	if err := a.exports.enter(ctx, exportWait); err != nil {
+		return err
+	}
+	defer a.exports.leave()
 	var buf bytes.Buffer
 	u, _ := c.Locals("user").(auth.User)
 	if _, err := a.svc.Reports.ExportAudit(ctx, p, u, f, auditActionLabel, &buf); err != nil {

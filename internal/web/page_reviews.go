@@ -304,8 +304,14 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 	if !form.ok() {
 		return &auth.RefusedError{Status: 422, Reason: "invalid_filter", Msg: "查询条件有误,请返回修改后再导出"}
 	}
+	// The turn is taken before the export is recorded and given back when
+	// the stream writer ends (fasthttp runs it even when nobody reads).
+	if err := a.exports.enter(c.UserContext(), exportWait); err != nil {
+		return err
+	}
 	reviews, err := svc.ExportReviews(ctx, p, f, form.Values, maxExportRows)
 	if err != nil {
+		a.exports.leave()
 		return err
 	}
 	name := "评审任务-" + a.now().In(shanghai).Format("20060102") + ".xlsx"
@@ -316,6 +322,7 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 		// This runs on a goroutine of the HTTP server's own, outside the
 		// app's recovery: a panic ends the download, not the server.
 		defer func() {
+			a.exports.leave()
 			if v := recover(); v != nil {
 				a.log.Error("review export", slog.String("request_id", id), slog.Any("panic", v))
 			}
