@@ -65,12 +65,15 @@ type weighted struct {
 	weight int
 }
 
+// The auditor is 等保's security auditor (安全审计员), one of the three
+// separated administrative roles: a deployment has one or a few, a city
+// at most one, so 1 % of the users at work (20 at 2,000) is generous.
 var dayRoles = []role{
-	{"construction unit", "jianshe", 0.40, []weighted{{kTodo, 35}, {kReviews, 25}, {kReview, 30}, {kUpload, 10}}},
+	{"construction unit", "jianshe", 0.44, []weighted{{kTodo, 35}, {kReviews, 25}, {kReview, 30}, {kUpload, 10}}},
 	{"finance section", "caizheng", 0.10, []weighted{{kTodo, 25}, {kReviews, 25}, {kReview, 20}, {kDashboard, 15}, {kBulletin, 15}}},
 	{"review center", "pingshen", 0.25, []weighted{{kTodo, 20}, {kReviews, 30}, {kReview, 25}, {kDashboard, 10}, {kTransition, 15}}},
 	{"firm", "", 0.20, []weighted{{kTodo, 40}, {kReviews, 30}, {kReview, 30}}},
-	{"auditor", "shenji", 0.05, []weighted{{kAudit, 90}, {kExport, 10}}},
+	{"auditor", "shenji", 0.01, []weighted{{kAudit, 90}, {kExport, 10}}},
 }
 
 // withoutKinds drops the comma-separated kinds from the roles' mixes (a
@@ -266,7 +269,10 @@ type dayFixture struct {
 	reviews  []int64 // the demo unit's reviews: review pages
 	drafts   []int64 // drafts of the unit: uploads
 	inReview []int64 // reviews in review: suspend/resume, two per user
-	firmUser string
+	// suspended says which of inReview are suspended now; it lasts from
+	// step to step, as the reviews' states do.
+	suspended []atomic.Bool
+	firmUser  string
 }
 
 func envInt(name string, def int) int {
@@ -319,6 +325,7 @@ func (h *harness) workingDay(ctx context.Context, reviews, instances int, prefix
 	if fx.inReview, err = h.reviewFixture(ctx, 2*maxUsers, "in_review", "settlement", true); err != nil {
 		return nil, err
 	}
+	fx.suspended = make([]atomic.Bool, len(fx.inReview))
 	if err := h.dayHistory(ctx, append(append([]int64(nil), fx.drafts...), fx.inReview...)); err != nil {
 		return nil, err
 	}
@@ -460,7 +467,6 @@ func think(rnd *rand.Rand) time.Duration {
 
 func (h *harness) virtualUser(ctx context.Context, cl *http.Client, srv *server, r role, b browser, vu int, rnd *rand.Rand, stopAt time.Time, fx dayFixture, st *stepStats) {
 	wait := time.Duration(rnd.Int63n(int64(thinkMean)))
-	suspended := [2]bool{}
 	states := []string{"in_review", "concluded", "archived", "delegated", "opinion_sent"}
 	const maxActions = 1000
 	for i := 0; i < maxActions; i++ {
@@ -503,16 +509,16 @@ func (h *harness) virtualUser(ctx context.Context, cl *http.Client, srv *server,
 			want = http.StatusSeeOther
 			status, err = h.uploadPage(cl, srv, b, fx.drafts[rnd.Intn(len(fx.drafts))], size)
 		case kTransition:
-			k := rnd.Intn(2)
-			id := fx.inReview[(2*vu+k)%len(fx.inReview)]
+			i := (2*vu + rnd.Intn(2)) % len(fx.inReview)
+			id, suspended := fx.inReview[i], &fx.suspended[i]
 			trig := "suspend"
-			if suspended[k] {
+			if suspended.Load() {
 				trig = "resume"
 			}
 			body := map[string]any{"trigger": trig, "reason": "补充资料", "expected_workdays": 3}
 			status, err = h.call(srv, b.token, "POST", "/api/v1/reviews/"+strconv.FormatInt(id, 10)+"/transitions", body, nil)
 			if err == nil && status == 200 {
-				suspended[k] = !suspended[k]
+				suspended.Store(!suspended.Load())
 			}
 		}
 		d := time.Since(t0)
