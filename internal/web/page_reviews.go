@@ -12,6 +12,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,42 +167,60 @@ func reviewFilter(c *fiber.Ctx, form *formState) review.ReviewFilter {
 	return f
 }
 
+// filterOptions are the review list's selects, each option marked in Go
+// when the query chose it: a bureau with a city grant is offered a
+// province's 1,380 units, and comparing each option with the query in the
+// template cost more than rendering the rows.
 type filterOptions struct {
-	States        []pageOption
-	Kinds         []pageOption
-	Jurisdictions []auth.Jurisdiction
-	Units, Firms  []auth.Organization
+	States, Kinds, Jurisdictions, Units, Firms []selectOption
 }
 
-func (a *App) filterOptions(ctx context.Context, p auth.Principal) (filterOptions, error) {
+type selectOption struct {
+	Code, Label string
+	Selected    bool
+}
+
+// selectOptions marks the option whose code chosen names.
+func selectOptions[T any](items []T, option func(T) pageOption, chosen string) []selectOption {
+	out := make([]selectOption, 0, len(items))
+	for _, it := range items {
+		o := option(it)
+		out = append(out, selectOption{Code: o.Code, Label: o.Label, Selected: o.Code == chosen})
+	}
+	return out
+}
+
+func (a *App) filterOptions(ctx context.Context, p auth.Principal, chosen map[string]string) (filterOptions, error) {
 	var o filterOptions
-	o.States = codeOptions(workflow.States())
-	o.Kinds = codeOptions(fee.Kinds())
+	same := func(o pageOption) pageOption { return o }
+	o.States = selectOptions(codeOptions(workflow.States()), same, chosen["state"])
+	o.Kinds = selectOptions(codeOptions(fee.Kinds()), same, chosen["kind"])
 	jurs, err := a.auth.Jurisdictions(ctx)
 	if err != nil {
 		return o, err
 	}
 	sc := p.Scope()
-	for _, j := range jurs {
-		if sc.All || sc.JurisdictionID == 0 || j.ID == sc.JurisdictionID {
-			o.Jurisdictions = append(o.Jurisdictions, j)
-		}
-	}
+	jurs = slices.DeleteFunc(jurs, func(j auth.Jurisdiction) bool {
+		return !sc.All && sc.JurisdictionID != 0 && j.ID != sc.JurisdictionID
+	})
+	o.Jurisdictions = selectOptions(jurs, func(j auth.Jurisdiction) pageOption {
+		return pageOption{strconv.FormatInt(j.ID, 10), j.Name}
+	}, chosen["jurisdiction"])
 	// Units and firms are offered to the bureau and the center only: the
 	// others see their own organization's reviews anyway.
 	if sc.All || sc.JurisdictionID != 0 {
+		org := func(u auth.Organization) pageOption { return pageOption{strconv.FormatInt(u.ID, 10), u.Name} }
 		units, err := a.auth.Organizations(ctx, auth.OrgUnit)
 		if err != nil {
 			return o, err
 		}
-		for _, u := range units {
-			if sc.All || u.JurisdictionID == sc.JurisdictionID {
-				o.Units = append(o.Units, u)
-			}
-		}
-		if o.Firms, err = a.auth.Organizations(ctx, auth.OrgFirm); err != nil {
+		units = slices.DeleteFunc(units, func(u auth.Organization) bool { return !sc.All && u.JurisdictionID != sc.JurisdictionID })
+		o.Units = selectOptions(units, org, chosen["unit"])
+		firms, err := a.auth.Organizations(ctx, auth.OrgFirm)
+		if err != nil {
 			return o, err
 		}
+		o.Firms = selectOptions(firms, org, chosen["firm"])
 	}
 	return o, nil
 }
@@ -265,7 +284,7 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 	pager := pg.Pager(c, total)
 	pager.AtLeast = total >= listCountTo
 	rows := a.reviewRows(c, items)
-	opts, err := a.filterOptions(ctx, p)
+	opts, err := a.filterOptions(ctx, p, form.Values)
 	if err != nil {
 		return err
 	}
