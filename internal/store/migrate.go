@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -93,7 +94,7 @@ func Migrate(ctx context.Context, dsn string, files fs.FS) ([]string, error) {
 		if _, err := conn.ExecContext(ctx, string(body)); err != nil {
 			return done, fmt.Errorf("migration %s: %w", n, err)
 		}
-		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", n, time.Now()); err != nil {
+		if _, err := lock.exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", n, time.Now()); err != nil {
 			return done, fmt.Errorf("record migration %s: %w", n, err)
 		}
 		done = append(done, n)
@@ -156,9 +157,18 @@ func claimMigrationLock(ctx context.Context, conn *sql.Conn) (*migrationLock, er
 	}
 }
 
+// exec sends a lone statement on the lock's connection, again while it
+// loses a conflict (error 1213, no effect): on a Galera cluster another
+// node's claim of the lock row, or its CREATE TABLE IF NOT EXISTS (run in
+// total order, aborting what touches the table meanwhile), can abort it.
+func (l *migrationLock) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var retries atomic.Int64
+	return execAgain(ctx, &retries, func() (sql.Result, error) { return l.conn.ExecContext(ctx, query, args...) })
+}
+
 // renew extends the lease; it fails when the claim was lost.
 func (l *migrationLock) renew(ctx context.Context) error {
-	res, err := l.conn.ExecContext(ctx, `UPDATE schema_migrations_lock SET expires_at = NOW(6) + INTERVAL ? SECOND
+	res, err := l.exec(ctx, `UPDATE schema_migrations_lock SET expires_at = NOW(6) + INTERVAL ? SECOND
 		WHERE id = 1 AND holder = ?`, int(MigrationLease/time.Second), l.holder)
 	if err != nil {
 		return fmt.Errorf("renew migration lock: %w", err)
@@ -170,5 +180,5 @@ func (l *migrationLock) renew(ctx context.Context) error {
 }
 
 func (l *migrationLock) release(ctx context.Context) {
-	_, _ = l.conn.ExecContext(ctx, "UPDATE schema_migrations_lock SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = ?", l.holder)
+	_, _ = l.exec(ctx, "UPDATE schema_migrations_lock SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = ?", l.holder)
 }

@@ -100,13 +100,20 @@ type pool struct {
 }
 
 func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return execAgain(ctx, p.retries, func() (sql.Result, error) { return p.DB.ExecContext(ctx, query, args...) })
+}
+
+// execAgain runs a lone statement through exec, again while it loses a
+// conflict (error 1213: it had no effect) and TxRetryFor has not passed,
+// counting each retry in retries.
+func execAgain(ctx context.Context, retries *atomic.Int64, exec func() (sql.Result, error)) (sql.Result, error) {
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		res, err := p.DB.ExecContext(ctx, query, args...)
+		res, err := exec()
 		if !IsDeadlock(err) || ctx.Err() != nil || time.Since(start) > TxRetryFor {
 			return res, err
 		}
-		p.retries.Add(1)
+		retries.Add(1)
 		if !pauseBeforeRetry(ctx, attempt) {
 			return res, err
 		}
