@@ -53,11 +53,13 @@ func (q *Queries) ReviewDossierParts(ctx context.Context, sc Scope, id int64, pa
 // names for the review as read (the parts it can have); the others are
 // left empty.
 func (q *Queries) ReviewDossierOf(ctx context.Context, sc Scope, id int64, partsOf func(Review) DossierParts) (ReviewDossier, error) {
-	var d ReviewDossier
 	w, args := sc.reviewWhere()
-	err := q.db.QueryRowContext(ctx, "SELECT "+reviewColumns+
-		", COALESCE((SELECT s.display_name FROM users s WHERE s.id = r.supervisor_id), '')"+reviewFrom+" WHERE r.id = ? AND "+w,
-		append([]any{id}, args...)...).Scan(append(reviewDest(&d.Review), &d.SupervisorName)...)
+	d, err := queryOne(ctx, q.db, func(s scanner) (ReviewDossier, error) {
+		var d ReviewDossier
+		err := s.Scan(append(reviewDest(&d.Review), &d.SupervisorName)...)
+		return d, err
+	}, "SELECT "+reviewColumns+", COALESCE((SELECT s.display_name FROM users s WHERE s.id = r.supervisor_id), '')"+
+		reviewFrom+" WHERE r.id = ? AND "+w, append([]any{id}, args...)...)
 	if err != nil {
 		return ReviewDossier{}, translate(err)
 	}
