@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"finreview/internal/auth"
+	"finreview/internal/review"
 	"finreview/internal/store"
 )
 
@@ -46,6 +48,17 @@ func checkDossiers(t *testing.T, s *store.Store) {
 		want := store.ReviewDossier{Review: d.Review, Calendar: d.Calendar}
 		if want.Review, err = s.Review(ctx, store.Scope{All: true}, id); err != nil {
 			t.Fatal(err)
+		}
+		if want.Review.SupervisorID != 0 {
+			u, err := s.User(ctx, want.Review.SupervisorID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.SupervisorName = u.DisplayName
+			seen["supervisor"] = true
+		}
+		if d.SupervisorName != want.SupervisorName {
+			t.Fatalf("review %d supervisor %q, want %q", id, d.SupervisorName, want.SupervisorName)
 		}
 		if g, err := s.ActiveDelegation(ctx, id); err == nil {
 			want.Delegation = &g
@@ -98,7 +111,7 @@ func checkDossiers(t *testing.T, s *store.Store) {
 			t.Fatalf("review %d without optional parts:\nplain %s\nread  %s", id, w, g)
 		}
 	}
-	for _, name := range []string{"delegation", "deadlines", "fee statement", "papers", "suspensions", "archive", "events"} {
+	for _, name := range []string{"delegation", "deadlines", "fee statement", "papers", "suspensions", "archive", "events", "supervisor"} {
 		if !seen[name] {
 			t.Errorf("no demo review has any %s: the comparison proves nothing for it", name)
 		}
@@ -129,4 +142,57 @@ func deref(v any) any {
 		return v
 	}
 	return nil
+}
+
+// checkGetParts: Get reads a review's delegation, fee statement and
+// archive record only when the review can have them; for every review of
+// the demo city (every state), it has each one the whole dossier has.
+func checkGetParts(t *testing.T, s *store.Store, svc *review.Service) {
+	ctx := context.Background()
+	admin, err := s.UserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := auth.FromUser(admin)
+	rows, err := s.DB.Query("SELECT id FROM reviews ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	seen := map[string]bool{}
+	for _, id := range ids {
+		v, err := svc.Get(ctx, p, id)
+		if err != nil {
+			t.Fatalf("review %d: %v", id, err)
+		}
+		whole, err := s.ReviewDossier(ctx, store.Scope{All: true}, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if whole.Review.FirmID != 0 && show(v.Delegation) != show(whole.Delegation) {
+			t.Errorf("review %d (%s) delegation %s, whole %s", id, v.Review.State, show(v.Delegation), show(whole.Delegation))
+		}
+		if show(v.Fee) != show(whole.Statement) {
+			t.Errorf("review %d (%s) fee statement %s, whole %s", id, v.Review.State, show(v.Fee), show(whole.Statement))
+		}
+		if (v.Archive != nil) != (whole.Archive != nil) {
+			t.Errorf("review %d (%s) archive %v, whole %v", id, v.Review.State, v.Archive != nil, whole.Archive != nil)
+		}
+		seen["delegation"] = seen["delegation"] || whole.Delegation != nil
+		seen["fee statement"] = seen["fee statement"] || whole.Statement != nil
+		seen["archive"] = seen["archive"] || whole.Archive != nil
+	}
+	for _, name := range []string{"delegation", "fee statement", "archive"} {
+		if !seen[name] {
+			t.Errorf("no demo review has any %s: the comparison proves nothing for it", name)
+		}
+	}
 }

@@ -43,6 +43,7 @@ func TestSeedReviewsCoversEveryState(t *testing.T) {
 		})
 	}
 	t.Run("every dossier equals the plain reads", func(t *testing.T) { checkDossiers(t, s) })
+	t.Run("a review as Get reads it has every part its whole dossier has", func(t *testing.T) { checkGetParts(t, s, svc) })
 	t.Run("seeding again adds nothing", func(t *testing.T) {
 		again, err := demo.SeedReviews(ctx, s, svc, objects, seeded)
 		if err != nil || again != 0 {

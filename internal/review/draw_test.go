@@ -151,7 +151,7 @@ func TestExpertDraw(t *testing.T) {
 		}
 	})
 	t.Run("the drawn experts are the review's experts", func(t *testing.T) {
-		v, err := h.svc.Get(h.ctx, center, id)
+		v, err := h.svc.DrawRecord(h.ctx, center, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func TestExpertDraw(t *testing.T) {
 		if _, err := h.svc.ScoreExpert(h.ctx, h.p("caizheng"), id, expert, "80", ""); !errors.Is(err, auth.ErrForbidden) {
 			t.Errorf("finance section scoring: %v", err)
 		}
-		v, err := h.svc.Get(h.ctx, center, id)
+		v, err := h.svc.DrawRecord(h.ctx, center, id)
 		if err != nil || len(v.Scores) != 1 || v.Scores[0].ExpertID != expert {
 			t.Fatalf("view scores %+v (%v)", v.Scores, err)
 		}

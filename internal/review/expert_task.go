@@ -52,6 +52,15 @@ func (s *Service) ExpertTaskOf(ctx context.Context, p auth.Principal, reviewID i
 	if err != nil {
 		return nil, err
 	}
+	return s.expertTask(ctx, p, r)
+}
+
+// expertTask is ExpertTaskOf on r, which p may see.
+func (s *Service) expertTask(ctx context.Context, p auth.Principal, r store.Review) (*ExpertTask, error) {
+	if p.Role != auth.Expert {
+		return nil, nil
+	}
+	reviewID := r.ID
 	e, err := s.store.DrawnExpertOfUser(ctx, reviewID, p.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil

@@ -53,25 +53,27 @@ func (s *Service) fire(ctx context.Context, p auth.Principal, id int64, in FireI
 	}
 	// The actor may have lost sight of the review by firing (a firm that
 	// declines); the answer still shows the review it acted on.
-	d, err := s.store.ReviewDossierParts(ctx, store.Scope{All: true}, id, answerParts(f.after))
+	d, err := s.store.ReviewDossierParts(ctx, store.Scope{All: true}, id, partsOf(f.after))
 	if err != nil {
 		return View{}, err
 	}
-	return s.viewOf(ctx, p, d, false)
+	return s.viewOf(ctx, p, d)
 }
 
-// answerParts is what a transition's answer reads besides the review, its
-// deadlines, papers and suspensions, judged from the review as the
-// transition left it: the delegation only while a firm holds the review;
-// the fee statement only once a schedule priced it (Conclude writes both
-// in one transaction, and nothing clears the schedule); the archive record
-// only in archived, which the archive trigger alone enters, writing it.
-// The timeline is not part of the answer.
-func answerParts(after store.ReviewChange) store.DossierParts {
+// partsOf is what a review as c leaves it can have of the optional parts
+// of its dossier, which a transition's answer and Get read and nothing
+// else: the delegation only while a firm holds the review (the view shows
+// none otherwise); the fee statement only once a schedule priced it
+// (Conclude writes both in one transaction, and nothing clears the
+// schedule) or it was concluded (an imported review's fee); the archive
+// record only in archived, which the archive trigger alone enters,
+// writing it, and which no trigger leaves. The timeline is not among
+// them: a transition's answer has none, Get reads it.
+func partsOf(c store.ReviewChange) store.DossierParts {
 	return store.DossierParts{
-		Delegation: after.FirmID != 0,
-		Statement:  after.FeeScheduleID != 0 || after.ConcludedAt.Valid,
-		Archive:    after.State == workflow.Archived,
+		Delegation: c.FirmID != 0,
+		Statement:  c.FeeScheduleID != 0 || c.ConcludedAt.Valid,
+		Archive:    c.State == workflow.Archived,
 	}
 }
 

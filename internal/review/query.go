@@ -257,9 +257,70 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f store.ReviewFilt
 	return s.store.Reviews(ctx, p.Scope(), f)
 }
 
-// Get returns a review p may see, with what p may fire on it now.
+// Get returns a review p may see, with what p may fire on it now: the
+// review as the API and the review page show it (DrawRecord adds the
+// expert draws, Page the documents).
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, error) {
-	return s.view(ctx, p, p.Scope(), id)
+	return s.load(ctx, p, p.Scope(), id)
+}
+
+// DrawRecord is Get with the review's expert draws, its drawn experts and
+// their scores (the draw page).
+func (s *Service) DrawRecord(ctx context.Context, p auth.Principal, id int64) (View, error) {
+	v, err := s.load(ctx, p, p.Scope(), id)
+	if err != nil {
+		return View{}, err
+	}
+	q := &s.store.Queries
+	draws, err := q.ExpertDraws(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	v.Draws = make([]DrawView, 0, len(draws))
+	for _, d := range draws {
+		dv, err := drawViewOf(d)
+		if err != nil {
+			return View{}, err
+		}
+		v.Draws = append(v.Draws, dv)
+	}
+	if v.Experts, err = q.ReviewExperts(ctx, id); err != nil {
+		return View{}, err
+	}
+	if v.Scores, err = q.ExpertScores(ctx, id); err != nil {
+		return View{}, err
+	}
+	return v, nil
+}
+
+// Page is what the review page shows of a review: the review as Get reads
+// it, the documents the filter selects with their total, and the viewer's
+// task on it as a drawn expert.
+type Page struct {
+	View
+	Documents     []store.Document
+	DocumentTotal int
+	// ExpertTask is the viewer's task as a main expert drawn for the
+	// review (ExpertTaskOf); nil for every other viewer.
+	ExpertTask *ExpertTask
+}
+
+// Page reads what the review page shows p of review id. The review is read
+// once, within p's scope as Get reads it: a review p may not see is
+// ErrNotFound, and nothing else of it is read.
+func (s *Service) Page(ctx context.Context, p auth.Principal, id int64, f store.DocumentFilter) (Page, error) {
+	v, err := s.Get(ctx, p, id)
+	if err != nil {
+		return Page{}, err
+	}
+	out := Page{View: v}
+	if out.Documents, out.DocumentTotal, err = s.store.Documents(ctx, v.Review.ID, f); err != nil {
+		return Page{}, err
+	}
+	if out.ExpertTask, err = s.expertTask(ctx, p, v.Review); err != nil {
+		return Page{}, err
+	}
+	return out, nil
 }
 
 // Events returns the timeline of a review p may see.
@@ -270,25 +331,25 @@ func (s *Service) Events(ctx context.Context, p auth.Principal, id int64) ([]sto
 	return s.store.ReviewEvents(ctx, id)
 }
 
-func (s *Service) view(ctx context.Context, p auth.Principal, sc store.Scope, id int64) (View, error) {
-	return s.load(ctx, p, sc, id, true)
-}
-
-// load reads a review as p sees it; without full it leaves out the expert
-// draws and scores, which only the review page shows.
-func (s *Service) load(ctx context.Context, p auth.Principal, sc store.Scope, id int64, full bool) (View, error) {
-	d, err := s.store.ReviewDossier(ctx, sc, id)
+// load reads a review as sc sees it, for p: with its timeline and the
+// parts it can have (partsOf).
+func (s *Service) load(ctx context.Context, p auth.Principal, sc store.Scope, id int64) (View, error) {
+	d, err := s.store.ReviewDossierOf(ctx, sc, id, func(r store.Review) store.DossierParts {
+		parts := partsOf(r.ReviewChange)
+		parts.Events = true
+		return parts
+	})
 	if err != nil {
 		return View{}, err
 	}
-	return s.viewOf(ctx, p, d, full)
+	return s.viewOf(ctx, p, d)
 }
 
 // viewOf builds p's view of a review from its dossier.
-func (s *Service) viewOf(ctx context.Context, p auth.Principal, d store.ReviewDossier, full bool) (View, error) {
+func (s *Service) viewOf(ctx context.Context, p auth.Principal, d store.ReviewDossier) (View, error) {
 	q := &s.store.Queries
 	r := d.Review
-	v := View{Review: r, Missing: map[workflow.Trigger][]string{}}
+	v := View{Review: r, SupervisorName: d.SupervisorName, Missing: map[workflow.Trigger][]string{}}
 	facts, err := s.facts(ctx, q, r)
 	if err != nil {
 		return View{}, err
@@ -311,6 +372,7 @@ func (s *Service) viewOf(ctx context.Context, p auth.Principal, d store.ReviewDo
 	}
 	if dl, err := deadline.CurrentOf(d.Deadlines); err == nil {
 		v.Deadline = &dl
+		v.Due.Text, v.Due.Class = deadline.FormatDue(d.Calendar, dl.DueAt, s.now())
 	}
 	if s.billing != nil {
 		v.Fee = d.Statement
@@ -322,26 +384,5 @@ func (s *Service) viewOf(ctx context.Context, p auth.Principal, d store.ReviewDo
 		v.Archive = archiveView(*d.Archive)
 	}
 	v.Events = d.Events
-	if !full {
-		return v, nil
-	}
-	draws, err := q.ExpertDraws(ctx, r.ID)
-	if err != nil {
-		return View{}, err
-	}
-	v.Draws = make([]DrawView, 0, len(draws))
-	for _, d := range draws {
-		dv, err := drawViewOf(d)
-		if err != nil {
-			return View{}, err
-		}
-		v.Draws = append(v.Draws, dv)
-	}
-	if v.Experts, err = q.ReviewExperts(ctx, r.ID); err != nil {
-		return View{}, err
-	}
-	if v.Scores, err = q.ExpertScores(ctx, r.ID); err != nil {
-		return View{}, err
-	}
 	return v, nil
 }

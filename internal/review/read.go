@@ -68,12 +68,3 @@ func (s *Service) Project(ctx context.Context, p auth.Principal, id int64) (Proj
 func (s *Service) Notifications(ctx context.Context, p auth.Principal, limit, offset int) ([]Notification, int, error) {
 	return s.store.Notifications(ctx, p.UserID, limit, offset)
 }
-
-// Documents lists the documents of a review p may see, as f selects, with
-// their total.
-func (s *Service) Documents(ctx context.Context, p auth.Principal, reviewID int64, f store.DocumentFilter) ([]store.Document, int, error) {
-	if _, err := s.store.Review(ctx, p.Scope(), reviewID); err != nil {
-		return nil, 0, err
-	}
-	return s.store.Documents(ctx, reviewID, f)
-}

@@ -110,9 +110,11 @@ func (h *harness) fire(user string, id int64, t workflow.Trigger, reason string,
 	return v, err
 }
 
-// checkAnswer compares a transition's answer, which reads only the parts
-// the review can have (answerParts), with the review read whole by Get:
-// every transition of every test in this package goes through it.
+// checkAnswer compares a transition's answer with the review as Get reads
+// it, and the parts both read only when the review can have them
+// (partsOf: delegation, fee statement, archive record) with the dossier
+// read whole: every transition of every test in this package goes
+// through it.
 func (h *harness) checkAnswer(p auth.Principal, id int64, t workflow.Trigger, v review.View) {
 	h.t.Helper()
 	g, err := h.svc.Get(h.ctx, p, id)
@@ -125,9 +127,31 @@ func (h *harness) checkAnswer(p auth.Principal, id int64, t workflow.Trigger, v 
 	if v.Events != nil {
 		h.t.Errorf("%s: the answer carries the timeline", t)
 	}
-	g.Events, g.Draws, g.Experts, g.Scores = nil, nil, nil, nil
+	if g.Draws != nil || g.Experts != nil || g.Scores != nil {
+		h.t.Errorf("%s: Get read the expert draws, which only the draw page shows", t)
+	}
+	g.Events = nil
 	if !reflect.DeepEqual(v, g) {
-		h.t.Errorf("%s: the answer differs from the review read whole:\nanswer %+v\nread   %+v", t, v, g)
+		h.t.Errorf("%s: the answer differs from the review as Get reads it:\nanswer %+v\nread   %+v", t, v, g)
+	}
+	whole, err := h.s.ReviewDossier(h.ctx, store.Scope{All: true}, id)
+	if err != nil {
+		h.t.Fatalf("dossier after %s: %v", t, err)
+	}
+	if whole.Review.FirmID != 0 && !reflect.DeepEqual(g.Delegation, whole.Delegation) {
+		h.t.Errorf("%s: delegation %+v, the whole dossier has %+v", t, g.Delegation, whole.Delegation)
+	}
+	if !reflect.DeepEqual(g.Fee, whole.Statement) {
+		h.t.Errorf("%s: fee statement %+v, the whole dossier has %+v", t, g.Fee, whole.Statement)
+	}
+	if (g.Archive != nil) != (whole.Archive != nil) {
+		h.t.Errorf("%s: archive record %+v, the whole dossier has %+v", t, g.Archive, whole.Archive)
+	}
+	if g.SupervisorName != "" || whole.Review.SupervisorID != 0 {
+		u, err := h.s.User(h.ctx, whole.Review.SupervisorID)
+		if err != nil || u.DisplayName != g.SupervisorName {
+			h.t.Errorf("%s: supervisor %q, user %d is %q (%v)", t, g.SupervisorName, whole.Review.SupervisorID, u.DisplayName, err)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"finreview/internal/billing"
+	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
 	"finreview/internal/store"
@@ -107,21 +108,26 @@ type View struct {
 	Permitted  []workflow.Trigger
 	Delegation *firm.Delegation
 	Deadline   *store.Deadline
-	Fee        *store.FeeStatement
-	Papers     []store.Paper
-	Events     []store.ReviewEvent // the timeline; Get reads it, a transition's answer does not
+	// Due describes Deadline as the page shows it (date and working days
+	// left, or overdue), on the calendar read with the review.
+	Due deadline.Due
+	// SupervisorName is the display name of the review's supervisor.
+	SupervisorName string
+	Fee            *store.FeeStatement
+	Papers         []store.Paper
+	Events         []store.ReviewEvent // the timeline; Get reads it, a transition's answer does not
 	// Missing lists, per permitted trigger, the unmet gates (in Chinese).
 	Missing map[workflow.Trigger][]string
 	// Materials are the documents the review's kind requires (the checklist).
 	Materials []Material
 	// Suspensions are the review's suspensions, expected against actual working days.
 	Suspensions []SuspensionView
-	// Draws are the expert draws of the review, oldest first.
-	Draws []DrawView
-	// Experts are the experts drawn for the review.
+	// Draws are the expert draws of the review, oldest first; Experts
+	// the experts drawn for it; Scores the review center's scores of
+	// them. Only DrawRecord reads these three (the draw page shows them).
+	Draws   []DrawView
 	Experts []store.ReviewExpert
-	// Scores are the review center's scores of those experts.
-	Scores []store.ExpertScore
+	Scores  []store.ExpertScore
 	// Archive is the archive entry, once archived.
 	Archive *ArchiveView
 }

@@ -149,7 +149,9 @@ type DocumentFilter struct {
 }
 
 // Documents lists a review's committed documents, by category, name and
-// newest version first, with the total count.
+// newest version first, with the total count. The count costs a statement
+// of its own only when the page is full or lies past the end: a page
+// with room left ends the list, and its offset and length are the total.
 func (q *Queries) Documents(ctx context.Context, reviewID int64, f DocumentFilter) ([]Document, int, error) {
 	where := " WHERE d.review_id = ? AND d.status = 'committed'"
 	args := []any{reviewID}
@@ -161,16 +163,22 @@ func (q *Queries) Documents(ctx context.Context, reviewID int64, f DocumentFilte
 		where += ` AND d.version = (SELECT MAX(x.version) FROM documents x WHERE x.review_id = d.review_id
 		   AND x.category = d.category AND x.name = d.name AND x.official = d.official AND x.status = 'committed')`
 	}
-	var total int
-	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM documents d"+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
 	if f.Limit <= 0 {
 		f.Limit = 200
 	}
 	out, err := queryAll(ctx, q.db, scanDocument, "SELECT "+documentColumns+documentFrom+where+
 		" ORDER BY d.category, d.name, d.version DESC, d.id DESC LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
-	return out, total, err
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(out) < f.Limit && (len(out) > 0 || f.Offset == 0) {
+		return out, f.Offset + len(out), nil
+	}
+	var total int
+	if err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM documents d"+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
 }
 
 // DocumentVersions lists every committed version of the document's review,

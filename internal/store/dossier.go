@@ -17,6 +17,9 @@ type ReviewDossier struct {
 	Suspensions []Suspension
 	Archive     *ArchiveRecord
 	Events      []ReviewEvent
+	// SupervisorName is the display name of the review's supervisor
+	// ("" when it has none), read with the review.
+	SupervisorName string
 	// Calendar is the working-day calendar in force (see Calendar).
 	Calendar *calendar.Calendar
 }
@@ -43,11 +46,24 @@ func (q *Queries) ReviewDossier(ctx context.Context, sc Scope, id int64) (Review
 // ReviewDossierParts is ReviewDossier reading only the parts named; the
 // others are left empty.
 func (q *Queries) ReviewDossierParts(ctx context.Context, sc Scope, id int64, parts DossierParts) (ReviewDossier, error) {
-	var d ReviewDossier
-	var err error
-	if d.Review, err = q.Review(ctx, sc, id); err != nil {
-		return ReviewDossier{}, err
+	return q.ReviewDossierOf(ctx, sc, id, func(Review) DossierParts { return parts })
+}
+
+// ReviewDossierOf is ReviewDossier reading only the parts that parts
+// names for the review as read (the parts it can have); the others are
+// left empty.
+func (q *Queries) ReviewDossierOf(ctx context.Context, sc Scope, id int64, partsOf func(Review) DossierParts) (ReviewDossier, error) {
+	w, args := sc.reviewWhere()
+	d, err := queryOne(ctx, q.db, func(s scanner) (ReviewDossier, error) {
+		var d ReviewDossier
+		err := s.Scan(append(reviewDest(&d.Review), &d.SupervisorName)...)
+		return d, err
+	}, "SELECT "+reviewColumns+", COALESCE((SELECT s.display_name FROM users s WHERE s.id = r.supervisor_id), '')"+
+		reviewFrom+" WHERE r.id = ? AND "+w, append([]any{id}, args...)...)
+	if err != nil {
+		return ReviewDossier{}, translate(err)
 	}
+	parts := partsOf(d.Review)
 	if d.Deadlines, err = q.ReviewDeadlines(ctx, id); err != nil {
 		return ReviewDossier{}, err
 	}

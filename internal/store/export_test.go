@@ -1,10 +1,17 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Raw is what q runs its statements on: the pool or a transaction, for
 // the tests.
 func (q *Queries) Raw() DBTX { return q.db }
+
+// SetCalendarClock sets the clock by which s trusts the calendar version
+// it checked (CalendarTrust), for the tests.
+func (s *Store) SetCalendarClock(now func() time.Time) { s.cal.now = now }
 
 // QueryTexts runs query, whose rows are one text each, the way the store
 // reads its lists.

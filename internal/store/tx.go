@@ -86,5 +86,9 @@ func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(q *Que
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}
+	if q.calWritten {
+		// Seen at once on this instance (CalendarTrust).
+		s.cal.changed()
+	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -263,11 +264,15 @@ func TestLockReviewLocksTheReviewAlone(t *testing.T) {
 }
 
 // The calendar is kept per process and read again only when its version
-// moved: an edit committed anywhere shows at once, and an edit rolled back
-// is never kept.
+// moved: an edit committed through this Store shows at once, one
+// committed anywhere else shows at once in a transaction and within
+// CalendarTrust outside one, and an edit rolled back is never kept.
 func TestCalendarCache(t *testing.T) {
 	s := testenv.DB(t)
 	ctx := context.Background()
+	base := time.Now()
+	var offset atomic.Int64
+	s.SetCalendarClock(func() time.Time { return base.Add(time.Duration(offset.Load())) })
 	day := calendar.NewDate(2026, time.June, 10) // a Wednesday
 	workday := func(q *store.Queries) bool {
 		t.Helper()
@@ -309,15 +314,11 @@ func TestCalendarCache(t *testing.T) {
 		t.Fatal("a rolled-back edit came back under the next version")
 	}
 
-	// Committed by another connection (another server, say): seen at once.
+	// Committed by another instance: a transaction sees it at once...
 	other := store.New(s.DB)
 	if err := other.UpsertCalendarDay(ctx, holiday); err != nil {
 		t.Fatal(err)
 	}
-	if workday(&s.Queries) {
-		t.Fatal("a committed edit was not seen")
-	}
-	// And in a transaction that locked a review.
 	r := seedReview(t, s)
 	if err := s.InTx(ctx, func(q *store.Queries) error {
 		if _, err := q.LockReview(ctx, r.ID); err != nil {
@@ -330,11 +331,69 @@ func TestCalendarCache(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// ...a read outside one within CalendarTrust.
 	if err := other.DeleteCalendarDay(ctx, day); err != nil {
 		t.Fatal(err)
 	}
+	offset.Add(int64(store.CalendarTrust))
 	if !workday(&s.Queries) {
-		t.Fatal("a committed deletion was not seen")
+		t.Fatal("a deletion committed elsewhere was not seen after CalendarTrust")
+	}
+	if err := other.UpsertCalendarDay(ctx, holiday); err != nil {
+		t.Fatal(err)
+	}
+	offset.Add(int64(store.CalendarTrust - time.Second))
+	if !workday(&s.Queries) {
+		t.Fatal("the calendar was read again within CalendarTrust of the last check")
+	}
+	offset.Add(int64(time.Second))
+	if workday(&s.Queries) {
+		t.Fatal("an edit committed elsewhere was not seen after CalendarTrust")
+	}
+
+	// Committed through this Store, in a transaction (as the calendar page
+	// edits) or not: seen at once, with no time passing.
+	if err := s.InTx(ctx, func(q *store.Queries) error { return q.DeleteCalendarDay(ctx, day) }); err != nil {
+		t.Fatal(err)
+	}
+	if !workday(&s.Queries) {
+		t.Fatal("a deletion committed through this Store was not seen at once")
+	}
+	if err := s.UpsertCalendarDay(ctx, holiday); err != nil {
+		t.Fatal(err)
+	}
+	if workday(&s.Queries) {
+		t.Fatal("an edit made through this Store was not seen at once")
+	}
+}
+
+// Within CalendarTrust of its last check, a read of the calendar outside
+// a transaction sends no statement; a transaction's still checks the
+// version.
+func TestCalendarTrustSendsNothing(t *testing.T) {
+	s := testenv.DB(t)
+	ctx := context.Background()
+	base := time.Now()
+	var offset atomic.Int64
+	s.SetCalendarClock(func() time.Time { return base.Add(time.Duration(offset.Load())) })
+	if _, err := s.Calendar(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.Exec("DROP TABLE calendar_version"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Calendar(ctx); err != nil {
+		t.Fatalf("a read within CalendarTrust asked the database: %v", err)
+	}
+	if err := s.InTx(ctx, func(q *store.Queries) error {
+		_, err := q.Calendar(ctx)
+		return err
+	}); err == nil {
+		t.Error("a transaction's read did not check the version")
+	}
+	offset.Add(int64(store.CalendarTrust))
+	if _, err := s.Calendar(ctx); err == nil {
+		t.Error("a read after CalendarTrust did not check the version")
 	}
 }
 

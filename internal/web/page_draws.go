@@ -45,7 +45,7 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, forms drawForms) e
 	if err != nil {
 		return err
 	}
-	v, err := svc.Get(c.UserContext(), p, id)
+	v, err := svc.DrawRecord(c.UserContext(), p, id)
 	if err != nil {
 		return err
 	}

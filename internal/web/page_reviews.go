@@ -22,7 +22,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"finreview/internal/auth"
-	"finreview/internal/calendar"
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/fee"
@@ -525,29 +524,6 @@ func (a *App) duesFor(ctx context.Context, reviewIDs []int64) map[int64]deadline
 	return dues
 }
 
-// deadlineText is the running deadline as date and 剩余N个工作日 (or 逾期).
-func (a *App) deadlineText(ctx context.Context, reviewID int64, d *deadline.Deadline) (string, string) {
-	if d == nil {
-		return "", ""
-	}
-	if due := a.duesFor(ctx, []int64{reviewID})[reviewID]; due.Text != "" {
-		return due.Text, due.Class
-	}
-	cal, err := a.svc.Calendar.Calendar(ctx)
-	if err != nil {
-		cal = calendar.Default()
-	}
-	n := cal.Remaining(a.now(), d.DueAt)
-	date := formatTime(d.DueAt, "2006-01-02")
-	switch {
-	case n < 0:
-		return fmt.Sprintf("%s 已逾期%d个工作日", date, -n), "overdue"
-	case n <= 2:
-		return fmt.Sprintf("%s 剩余%d个工作日", date, n), "soon"
-	}
-	return fmt.Sprintf("%s 剩余%d个工作日", date, n), ""
-}
-
 type reviewDocRow struct {
 	docs.Document
 	CategoryLabel, Size string
@@ -588,10 +564,11 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	if err != nil {
 		return err
 	}
-	v, err := svc.Get(ctx, p, id)
+	pg, err := svc.Page(ctx, p, id, docs.DocumentFilter{LatestOnly: true, Limit: 100})
 	if err != nil {
 		return err
 	}
+	v, docList, docTotal := pg.View, pg.Documents, pg.DocumentTotal
 	r := v.Review
 	actions, err := a.buildActions(ctx, svc, v, failed)
 	if err != nil {
@@ -601,10 +578,6 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	for _, e := range v.Events {
 		events = append(events, eventRow{ReviewEvent: e, RoleLabel: auth.Role(e.ActorRole).Label(), TriggerLabel: e.Trigger.Label(),
 			FromLabel: e.From.Label(), ToLabel: e.To.Label(), Params: a.nameParams(ctx, eventParams(e.Params))})
-	}
-	docList, docTotal, err := a.svc.Reviews.Documents(ctx, p, id, docs.DocumentFilter{LatestOnly: true, Limit: 100})
-	if err != nil {
-		return err
 	}
 	var documents, photos []reviewDocRow
 	for _, d := range docList {
@@ -620,17 +593,10 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	for _, pp := range v.Papers {
 		papers = append(papers, reviewPaperRow{Paper: pp, KindLabel: paperLabels[pp.Kind]})
 	}
-	due, dueClass := a.deadlineText(ctx, id, v.Deadline)
 	rate, reduction := "—", decimal.NullDecimal{}
 	if r.AuditedAmount.Valid {
 		rate = report.RateText(r.SubmittedAmount, r.AuditedAmount.Decimal)
 		reduction = decimal.NullDecimal{Decimal: r.SubmittedAmount.Sub(r.AuditedAmount.Decimal), Valid: true}
-	}
-	supervisor := ""
-	if r.SupervisorID != 0 {
-		if u, err := a.auth.User(ctx, r.SupervisorID); err == nil {
-			supervisor = u.DisplayName
-		}
 	}
 	status := 200
 	var flashErr string
@@ -678,15 +644,12 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 			}
 		}
 	}
-	steps, err := a.reviewSteps(c, p, v, docList)
-	if err != nil {
-		return err
-	}
+	steps := a.reviewSteps(c, p, v, pg.ExpertTask, docList)
 	return a.views.render(c, status, "review", a.page(c, r.ProjectName+" - 评审任务", map[string]any{
 		"Steps":      steps,
 		"Breadcrumb": []crumb{{Label: "评审任务", Href: "/reviews"}, {Label: r.ProjectName}},
 		"R":          r, "V": v, "KindLabel": kindLabel(r.Kind), "StateLabel": stateLabel, "StateClass": stateClass(r.State, r.Suspended),
-		"Rate": rate, "Reduction": reduction, "Due": due, "DueClass": dueClass, "Supervisor": supervisor,
+		"Rate": rate, "Reduction": reduction, "Due": v.Due.Text, "DueClass": v.Due.Class, "Supervisor": v.SupervisorName,
 		// workflow.SVG escapes every label it writes.
 		"Diagram": template.HTML(workflow.SVG(r.State, visitedStates(v.Events))),
 		"Actions": actions, "Events": events, "Documents": documents, "Photos": photos, "DocTotal": docTotal,

@@ -82,8 +82,9 @@ type reviewStepsView struct {
 // localExpertForm carries a refused expert opinion to the re-rendered page.
 const localExpertForm = "expert_form"
 
-// reviewSteps builds the fragments for the viewer of v.
-func (a *App) reviewSteps(c *fiber.Ctx, p auth.Principal, v review.View, documents []docs.Document) (reviewStepsView, error) {
+// reviewSteps builds the fragments for the viewer of v, whose task as a
+// drawn expert is task (review.Page).
+func (a *App) reviewSteps(c *fiber.Ctx, p auth.Principal, v review.View, task *review.ExpertTask, documents []docs.Document) reviewStepsView {
 	var out reviewStepsView
 	r := v.Review
 	if p.Can(auth.UploadDocuments) && p.Role != auth.Expert && r.State != workflow.Archived && r.ImportID == 0 {
@@ -107,34 +108,28 @@ func (a *App) reviewSteps(c *fiber.Ctx, p auth.Principal, v review.View, documen
 		}
 		break
 	}
-	if p.Role == auth.Expert && a.svc.Reviews != nil {
-		task, err := a.svc.Reviews.ExpertTaskOf(c.UserContext(), p, r.ID)
-		if err != nil {
-			return out, err
+	if task != nil {
+		ep := &expertPanel{Task: task, Values: map[string]string{}, Errors: map[string]string{}, Reasons: disagreement(v.Events)}
+		if task.Opinion != nil {
+			ep.Values["opinion"] = task.Opinion.Opinion
+			if task.Opinion.SuggestedAmount.Valid {
+				ep.Values["suggested_amount"] = task.Opinion.SuggestedAmount.Decimal.StringFixed(2)
+			}
 		}
-		if task != nil {
-			ep := &expertPanel{Task: task, Values: map[string]string{}, Errors: map[string]string{}, Reasons: disagreement(v.Events)}
-			if task.Opinion != nil {
-				ep.Values["opinion"] = task.Opinion.Opinion
-				if task.Opinion.SuggestedAmount.Valid {
-					ep.Values["suggested_amount"] = task.Opinion.SuggestedAmount.Decimal.StringFixed(2)
-				}
-			}
-			if f, ok := c.Locals(localExpertForm).(*formState); ok {
-				ep.Values, ep.Errors, ep.Message = f.Values, f.Errors, f.Message
-			}
-			for _, d := range documents {
-				if d.Category == docs.ExpertOpinion && d.UploaderID == p.UserID {
-					ep.Uploaded = append(ep.Uploaded, reviewDocRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), Size: reviewSizeText(d.Size)})
-				}
-			}
-			if task.Open {
-				ep.Upload = newUploadPanel("ex", r.ID, p.Role, docs.ExpertOpinion)
-			}
-			out.Expert = ep
+		if f, ok := c.Locals(localExpertForm).(*formState); ok {
+			ep.Values, ep.Errors, ep.Message = f.Values, f.Errors, f.Message
 		}
+		for _, d := range documents {
+			if d.Category == docs.ExpertOpinion && d.UploaderID == p.UserID {
+				ep.Uploaded = append(ep.Uploaded, reviewDocRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), Size: reviewSizeText(d.Size)})
+			}
+		}
+		if task.Open {
+			ep.Upload = newUploadPanel("ex", r.ID, p.Role, docs.ExpertOpinion)
+		}
+		out.Expert = ep
 	}
-	return out, nil
+	return out
 }
 
 // disagreement is the reasons of the latest signature that disagreed.
