@@ -258,7 +258,7 @@ func (q *Queries) PendingDeadlineCount(ctx context.Context) (int, error) {
 // person's transition in progress: the deadline is looked at again on the
 // next pass).
 func (q *Queries) LockDeadlineReview(ctx context.Context, id int64) (r Review, ok bool, err error) {
-	r, err = q.scanLocked(q.db.QueryRowContext(ctx, reviewLock+" SKIP LOCKED", id))
+	r, err = queryOne(ctx, q.db, q.scanLocked, reviewLock+" SKIP LOCKED", id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}

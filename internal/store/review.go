@@ -100,7 +100,7 @@ func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error
 // LockReview loads a review FOR UPDATE inside a transaction, without scope
 // (the caller checks it), locking the review's row alone.
 func (q *Queries) LockReview(ctx context.Context, id int64) (Review, error) {
-	r, err := q.scanLocked(q.db.QueryRowContext(ctx, reviewLock, id))
+	r, err := queryOne(ctx, q.db, q.scanLocked, reviewLock, id)
 	return r, translate(err)
 }
 

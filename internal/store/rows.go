@@ -48,13 +48,46 @@ func queryEach[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return err
+			return statementErr(rows, err)
 		}
 		if err := fn(v); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// queryOne runs query on db and returns its first row, scanned by scan,
+// or sql.ErrNoRows; as queryEach does, it reports the statement's own
+// failure rather than the scan error of a row that failure cut short.
+func queryOne[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	var out T
+	found := false
+	err := queryEach(ctx, db, scan, func(v T) error {
+		if !found {
+			out, found = v, true
+		}
+		return nil
+	}, query, args...)
+	if err == nil && !found {
+		err = sql.ErrNoRows
+	}
+	return out, err
+}
+
+// statementErr is the error of a statement one of whose rows would not
+// scan. A row the server cut short can hold NULL where a subquery's value
+// belongs: a Galera node aborts a local transaction that conflicts with a
+// replicated write set while its statement runs, and the subqueries of the
+// row being built then find nothing. The statement's own error (1213, which
+// the transaction's retry knows) follows that row; it is the one to report.
+func statementErr(rows *sql.Rows, scanErr error) error {
+	for rows.Next() {
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return scanErr
 }
 
 // queryPairs runs a query of two columns on db and calls fn with every
