@@ -136,7 +136,7 @@ func (s *Service) SetPolicy(ctx context.Context, p Principal, next Policy) error
 	if err != nil {
 		return err
 	}
-	s.forgetPolicy()
+	s.policy.Forget(struct{}{})
 	return nil
 }
 
@@ -193,34 +193,10 @@ func (s *Service) CheckAPIAccess(ctx context.Context, u store.User) error {
 
 // cachedPolicy is the security policy as this instance read it less than
 // TokenTrust ago: what every session, page and API call checks against.
-// SetPolicy on this instance takes effect here at once (forgetPolicy); a
-// change made on another instance, within TokenTrust.
+// SetPolicy on this instance takes effect here at once (it forgets the
+// policy); a change made on another instance, within TokenTrust.
 func (s *Service) cachedPolicy(ctx context.Context) (Policy, error) {
-	now := s.now()
-	s.policyMu.Lock()
-	p, until, gen := s.policy, s.policyUntil, s.policyGen
-	s.policyMu.Unlock()
-	if now.Before(until) {
-		return p, nil
-	}
-	p, err := s.Policy(ctx)
-	if err != nil {
-		return Policy{}, err
-	}
-	s.policyMu.Lock()
-	if s.policyGen == gen { // else SetPolicy came between: p may be the old one
-		s.policy, s.policyUntil = p, now.Add(TokenTrust)
-	}
-	s.policyMu.Unlock()
-	return p, nil
-}
-
-// forgetPolicy makes the next request read the policy afresh.
-func (s *Service) forgetPolicy() {
-	s.policyMu.Lock()
-	s.policyGen++
-	s.policyUntil = time.Time{}
-	s.policyMu.Unlock()
+	return s.policy.Load(struct{}{}, s.now(), func() (Policy, error) { return s.Policy(ctx) })
 }
 
 // ErrWrongPassword refuses a password change whose current password is wrong.

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -17,6 +16,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/calendar"
 	"finreview/internal/store"
+	"finreview/internal/trust"
 )
 
 // Session and token lifetimes, and login throttling limits (see
@@ -41,15 +41,12 @@ type Service struct {
 	store *store.Store
 	now   func() time.Time
 	// trusted are the tokens and sessions this instance resolved (trust.go).
-	trusted trustCache
+	trusted *trustCache
 	// policy is the security policy as a request last read it, trusted
-	// until policyUntil (cachedPolicy); policyGen counts SetPolicy's.
-	policyMu    sync.Mutex
-	policy      Policy
-	policyUntil time.Time
-	policyGen   uint64
+	// for TokenTrust (cachedPolicy).
+	policy *trust.Map[struct{}, Policy]
 	// names are the jurisdictions' names (JurisdictionName).
-	names jurisdictionNames
+	names *trust.Map[struct{}, jurisdictionNames]
 }
 
 // NewService builds the service; now is the clock (time.Now in production).
@@ -57,7 +54,9 @@ func NewService(s *store.Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: s, now: now}
+	return &Service{store: s, now: now, trusted: newTrustCache(TokenTrust),
+		policy: trust.New[struct{}, Policy](TokenTrust, 1, nil),
+		names:  trust.New[struct{}, jurisdictionNames](NameTrust, 1, nil)}
 }
 
 // HashPassword hashes with bcrypt after checking the password policy.
@@ -377,7 +376,7 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 	}
 	now := s.now()
 	key := trustKey{kind: browserSession, hash: HashToken(token)}
-	t, seen, ok := s.trusted.get(key, now)
+	t, seen, ok := s.trusted.Get(key, now)
 	if !ok {
 		sess, u, err := s.store.SessionUser(ctx, key.hash, now)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
@@ -387,7 +386,7 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 			return sess, store.User{}, err
 		}
 		t = trusted{user: u, session: sess, expires: sess.ExpiresAt}
-		s.trusted.put(key, t, seen, now)
+		s.trusted.Put(key, t, seen, now)
 	}
 	sess, u := t.session, t.user
 	policy, err := s.cachedPolicy(ctx)
@@ -398,21 +397,25 @@ func (s *Service) Session(ctx context.Context, token string) (store.Session, sto
 	// policy now in force, so shortening them takes effect at once.
 	end := sess.CreatedAt.Add(lifetime(policy))
 	if !now.Before(end) || now.Sub(sess.LastSeen) >= idleTimeout(policy) {
-		s.trusted.forget(key)
+		s.trusted.Forget(key)
 		if err := s.store.DeleteSession(ctx, sess.ID); err != nil {
 			return sess, store.User{}, err
 		}
 		return sess, store.User{}, ErrUnauthenticated
 	}
 	// At most once a minute, the session's last request is written; the
-	// cached copy keeps it, so the next requests do not write it again.
+	// cached copy keeps it, without being trusted any longer, so the next
+	// requests do not write it again.
 	if now.Sub(sess.LastSeen) > time.Minute {
 		expires := minTime(now.Add(idleTimeout(policy)), end)
 		if err := s.store.TouchSession(ctx, sess.ID, now, expires); err != nil {
 			return sess, u, err
 		}
 		sess.LastSeen, sess.ExpiresAt = now, expires
-		s.trusted.touched(key, sess)
+		s.trusted.Update(key, func(t trusted) trusted {
+			t.session, t.expires = sess, sess.ExpiresAt
+			return t
+		})
 	}
 	return sess, u, nil
 }
@@ -430,8 +433,8 @@ func (s *Service) EndSession(ctx context.Context, token string) error {
 	key := trustKey{kind: browserSession, hash: HashToken(token)}
 	err := s.store.DeleteSession(ctx, key.hash)
 	// Forgotten after the delete: a request that read the session before
-	// it cannot store it any more (trustCache.put).
-	s.trusted.forget(key)
+	// it cannot store it any more (trust.Map.Put).
+	s.trusted.Forget(key)
 	return err
 }
 
@@ -457,22 +460,19 @@ func (s *Service) TokenUser(ctx context.Context, token string) (store.User, erro
 		return store.User{}, ErrUnauthenticated
 	}
 	key, now := trustKey{kind: bearerToken, hash: HashToken(token)}, s.now()
-	t, seen, ok := s.trusted.get(key, now)
-	if ok {
-		return t.user, nil
-	}
-	u, expires, err := s.store.UserByAPIToken(ctx, key.hash, now)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
-		return store.User{}, ErrUnauthenticated
-	}
-	if err != nil {
-		return store.User{}, err
-	}
-	s.trusted.put(key, trusted{user: u, expires: expires}, seen, now)
-	return u, nil
+	t, err := s.trusted.Load(key, now, func() (trusted, error) {
+		u, expires, err := s.store.UserByAPIToken(ctx, key.hash, now)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
+			return trusted{}, ErrUnauthenticated
+		}
+		return trusted{user: u, expires: expires}, err
+	})
+	return t.user, err
 }
 
 // ForgetUser makes this instance resolve the user's tokens and sessions
 // afresh, after a change to the user or their sessions (deactivation, a
 // new role or password, a revoked token, a single-session sign-in).
-func (s *Service) ForgetUser(userID int64) { s.trusted.forgetUser(userID) }
+func (s *Service) ForgetUser(userID int64) {
+	s.trusted.ForgetIf(func(_ trustKey, t trusted) bool { return t.user.ID == userID })
+}

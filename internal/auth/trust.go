@@ -1,10 +1,10 @@
 package auth
 
 import (
-	"sync"
 	"time"
 
 	"finreview/internal/store"
+	"finreview/internal/trust"
 )
 
 // TokenTrust is how long an instance answers for a bearer token or a
@@ -44,98 +44,19 @@ type trustKey struct {
 }
 
 // trustCache holds the bearer tokens and browser sessions this instance
-// has resolved, by kind and hash, each with its user.
-type trustCache struct {
-	mu sync.Mutex
-	m  map[trustKey]trusted
-	// forgets counts the forgets: a look-up that began before one may not
-	// store what it read, which could be what was just ended.
-	forgets uint64
-	// trust is how long an entry is trusted; 0 is TokenTrust (tests
-	// lengthen it).
-	trust time.Duration
+// has resolved, by kind and hash, each with its user; an entry is trusted
+// for TokenTrust (tests lengthen it, SetTrust) and until its own end.
+type trustCache = trust.Map[trustKey, trusted]
+
+func newTrustCache(d time.Duration) *trustCache {
+	return trust.New[trustKey](d, maxTrusted, trusted.live)
 }
 
 type trusted struct {
 	user    store.User
 	session store.Session // a browser session's; zero for a bearer token
 	expires time.Time     // the token's or the session's own end
-	until   time.Time     // trusted until: resolved at + TokenTrust
 }
 
-// get returns the entry of k when it was resolved less than TokenTrust
-// before now and has not reached its own end. On a miss it returns the
-// count of forgets, for put.
-func (c *trustCache) get(k trustKey, now time.Time) (trusted, uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t, ok := c.m[k]
-	if !ok {
-		return trusted{}, c.forgets, false
-	}
-	if !now.Before(t.until) || !now.Before(t.expires) {
-		delete(c.m, k)
-		return trusted{}, c.forgets, false
-	}
-	return t, 0, true
-}
-
-// put trusts what a look-up read from the database at now, unless
-// something was forgotten since the look-up began (seen, from get).
-func (c *trustCache) put(k trustKey, t trusted, seen uint64, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.forgets != seen {
-		return
-	}
-	if c.m == nil {
-		c.m = map[trustKey]trusted{}
-	}
-	if len(c.m) >= maxTrusted {
-		for h, t := range c.m {
-			if !now.Before(t.until) || !now.Before(t.expires) {
-				delete(c.m, h)
-			}
-		}
-		if len(c.m) >= maxTrusted {
-			clear(c.m)
-		}
-	}
-	trust := c.trust
-	if trust == 0 {
-		trust = TokenTrust
-	}
-	t.until = now.Add(trust)
-	c.m[k] = t
-}
-
-// touched keeps a session's new last request and end (TouchSession) in
-// its entry, if it still has one, without trusting it any longer.
-func (c *trustCache) touched(k trustKey, sess store.Session) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.m[k]; ok {
-		t.session, t.expires = sess, sess.ExpiresAt
-		c.m[k] = t
-	}
-}
-
-// forget drops the entry of k.
-func (c *trustCache) forget(k trustKey) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.forgets++
-	delete(c.m, k)
-}
-
-// forgetUser drops every token and session of userID.
-func (c *trustCache) forgetUser(userID int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.forgets++
-	for k, t := range c.m {
-		if t.user.ID == userID {
-			delete(c.m, k)
-		}
-	}
-}
+// live reports whether the token or session has not reached its own end.
+func (t trusted) live(now time.Time) bool { return now.Before(t.expires) }

@@ -14,26 +14,27 @@ func TestTrustCacheKeepsNothingReadBeforeAForget(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	k := trustKey{kind: browserSession, hash: "h"}
 	entry := trusted{user: store.User{ID: 7}, session: store.Session{ID: "h", UserID: 7}, expires: now.Add(time.Hour)}
-	for name, forget := range map[string]func(c *trustCache){
-		"sign-out":    func(c *trustCache) { c.forget(k) },
-		"user change": func(c *trustCache) { c.forgetUser(7) },
+	for name, forget := range map[string]func(s *Service){
+		"sign-out":    func(s *Service) { s.trusted.Forget(k) },
+		"user change": func(s *Service) { s.ForgetUser(7) },
 	} {
-		var c trustCache
-		_, seen, ok := c.get(k, now)
+		s := NewService(nil, nil)
+		c := s.trusted
+		_, seen, ok := c.Get(k, now)
 		if ok {
 			t.Fatal("an empty cache answered")
 		}
-		forget(&c)
-		c.put(k, entry, seen, now)
-		if _, _, ok := c.get(k, now); ok {
+		forget(s)
+		c.Put(k, entry, seen, now)
+		if _, _, ok := c.Get(k, now); ok {
 			t.Errorf("%s: a session read before it was kept", name)
 		}
-		_, seen, _ = c.get(k, now)
-		c.put(k, entry, seen, now)
-		if _, _, ok := c.get(k, now); !ok {
+		_, seen, _ = c.Get(k, now)
+		c.Put(k, entry, seen, now)
+		if _, _, ok := c.Get(k, now); !ok {
 			t.Errorf("%s: a session read after it was not kept", name)
 		}
-		if _, _, ok := c.get(k, now.Add(TokenTrust)); ok {
+		if _, _, ok := c.Get(k, now.Add(TokenTrust)); ok {
 			t.Errorf("%s: a session was trusted for TokenTrust or longer", name)
 		}
 	}

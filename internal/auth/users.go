@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"finreview/internal/audit"
@@ -387,7 +386,6 @@ const NameTrust = time.Minute
 // jurisdictionNames are every jurisdiction's name as this instance last
 // read them, at loaded.
 type jurisdictionNames struct {
-	mu     sync.Mutex
 	byID   map[int64]string
 	loaded time.Time
 }
@@ -398,29 +396,26 @@ type jurisdictionNames struct {
 // once per TokenTrust).
 func (s *Service) JurisdictionName(ctx context.Context, id int64) (string, error) {
 	now := s.now()
-	s.names.mu.Lock()
-	name, ok := s.names.byID[id]
-	age := now.Sub(s.names.loaded)
-	loaded := s.names.byID != nil
-	s.names.mu.Unlock()
-	switch {
-	case ok && age < NameTrust:
-		return name, nil
-	case !ok && loaded && age < TokenTrust:
-		return "", store.ErrNotFound
+	names, seen, ok := s.names.Get(struct{}{}, now)
+	if ok {
+		if name, ok := names.byID[id]; ok {
+			return name, nil
+		}
+		if now.Sub(names.loaded) < TokenTrust {
+			return "", store.ErrNotFound
+		}
 	}
 	js, err := s.store.Jurisdictions(ctx)
 	if err != nil {
 		return "", err
 	}
-	byID := make(map[int64]string, len(js))
+	names = jurisdictionNames{byID: make(map[int64]string, len(js)), loaded: now}
 	for _, j := range js {
-		byID[j.ID] = j.Name
+		names.byID[j.ID] = j.Name
 	}
-	s.names.mu.Lock()
-	s.names.byID, s.names.loaded = byID, now
-	s.names.mu.Unlock()
-	if name, ok = byID[id]; !ok {
+	s.names.Put(struct{}{}, names, seen, now)
+	name, ok := names.byID[id]
+	if !ok {
 		return "", store.ErrNotFound
 	}
 	return name, nil

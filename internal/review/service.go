@@ -14,6 +14,7 @@ import (
 	"finreview/internal/docs"
 	"finreview/internal/firm"
 	"finreview/internal/store"
+	"finreview/internal/trust"
 	"finreview/workflow"
 )
 
@@ -57,7 +58,7 @@ type Service struct {
 	// transition (a test counts the builds through it).
 	newMachine func(workflow.State, workflow.Facts) *workflow.Machine
 	// unread are the users' unread-notice counts (unread.go).
-	unread unreadCounts
+	unread *trust.Map[int64, int]
 }
 
 // OpinionWorkdays is the unit's time to sign the opinion letter (征求意见书):
@@ -86,7 +87,8 @@ func NewService(o Options) *Service {
 	}
 	return &Service{store: o.Store, firms: o.Firms, billing: o.Billing, docs: o.Docs, now: o.Now, log: o.Log,
 		reportWorkdays: o.ReportWorkdays, intakeWorkdays: o.IntakeWorkdays, plansRequired: o.PlansRequired,
-		recentDrawWindow: o.RecentDrawWindow, maxRecentDraws: o.MaxRecentDraws, newMachine: workflow.New}
+		recentDrawWindow: o.RecentDrawWindow, maxRecentDraws: o.MaxRecentDraws, newMachine: workflow.New,
+		unread: newUnreadCounts()}
 }
 
 // FireInput is one requested transition.
