@@ -10,6 +10,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/review"
 	"finreview/internal/store"
+	"finreview/internal/testenv"
 )
 
 // checkDossiers: a review's dossier, its parts read in one batch, equals
@@ -18,19 +19,7 @@ import (
 // suspensions, archive records and timelines).
 func checkDossiers(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	var ids []int64
-	rows, err := s.DB.Query("SELECT id FROM reviews ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := testenv.IDs(t, s, "SELECT id FROM reviews ORDER BY id")
 	if len(ids) < 19 {
 		t.Fatalf("demo city has %d reviews", len(ids))
 	}
@@ -154,19 +143,7 @@ func checkGetParts(t *testing.T, s *store.Store, svc *review.Service) {
 		t.Fatal(err)
 	}
 	p := auth.FromUser(admin)
-	rows, err := s.DB.Query("SELECT id FROM reviews ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := testenv.IDs(t, s, "SELECT id FROM reviews ORDER BY id")
 	seen := map[string]bool{}
 	for _, id := range ids {
 		v, err := svc.Get(ctx, p, id)

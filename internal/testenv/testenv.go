@@ -199,13 +199,10 @@ func NodeStores(t testing.TB, s *store.Store, n int) []*store.Store {
 	return out
 }
 
-// FirstExperts returns the ids of the first n experts of the demo city, in
-// the order they were loaded, joined as a transition's "experts" takes
-// them: ids are not 1, 2, 3… on a Galera cluster, which interleaves
-// auto-increments between nodes.
-func FirstExperts(t testing.TB, s *store.Store, n int) string {
+// IDs runs query, whose rows are one id each, on s and returns the ids.
+func IDs(t testing.TB, s *store.Store, query string, args ...any) []int64 {
 	t.Helper()
-	rows, err := s.DB.Query("SELECT id FROM experts ORDER BY id LIMIT ?", n)
+	rows, err := s.DB.Query(query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,6 +215,19 @@ func FirstExperts(t testing.TB, s *store.Store, n int) string {
 		}
 		ids = append(ids, id)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// FirstExperts returns the ids of the first n experts of the demo city, in
+// the order they were loaded, joined as a transition's "experts" takes
+// them: ids are not 1, 2, 3… on a Galera cluster, which interleaves
+// auto-increments between nodes.
+func FirstExperts(t testing.TB, s *store.Store, n int) string {
+	t.Helper()
+	ids := IDs(t, s, "SELECT id FROM experts ORDER BY id LIMIT ?", n)
 	if len(ids) != n {
 		t.Fatalf("the demo city has %d experts, want at least %d", len(ids), n)
 	}

@@ -127,19 +127,7 @@ func TestReviewPageStatements(t *testing.T) {
 		return resp.StatusCode, sent.take()
 	}
 
-	rows, err := s.DB.Query("SELECT id FROM reviews ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := testenv.IDs(t, s, "SELECT id FROM reviews ORDER BY id")
 	inReview := 0
 	for _, id := range ids {
 		r, err := s.Review(ctx, store.Scope{All: true}, id)
