@@ -9,7 +9,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -162,8 +161,7 @@ func claimMigrationLock(ctx context.Context, conn *sql.Conn) (*migrationLock, er
 // node's claim of the lock row, or its CREATE TABLE IF NOT EXISTS (run in
 // total order, aborting what touches the table meanwhile), can abort it.
 func (l *migrationLock) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	var retries atomic.Int64
-	return execAgain(ctx, &retries, func() (sql.Result, error) { return l.conn.ExecContext(ctx, query, args...) })
+	return execAgain(ctx, nil, func() (sql.Result, error) { return l.conn.ExecContext(ctx, query, args...) })
 }
 
 // renew extends the lease; it fails when the claim was lost.

@@ -105,7 +105,7 @@ func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // execAgain runs a lone statement through exec, again while it loses a
 // conflict (error 1213: it had no effect) and TxRetryFor has not passed,
-// counting each retry in retries.
+// counting each retry in retries when it is not nil.
 func execAgain(ctx context.Context, retries *atomic.Int64, exec func() (sql.Result, error)) (sql.Result, error) {
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
@@ -113,7 +113,9 @@ func execAgain(ctx context.Context, retries *atomic.Int64, exec func() (sql.Resu
 		if !IsDeadlock(err) || ctx.Err() != nil || time.Since(start) > TxRetryFor {
 			return res, err
 		}
-		retries.Add(1)
+		if retries != nil {
+			retries.Add(1)
+		}
 		if !pauseBeforeRetry(ctx, attempt) {
 			return res, err
 		}
