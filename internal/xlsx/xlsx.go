@@ -3,13 +3,21 @@
 // rates, codes and frozen header row.
 //
 // A workbook is written as it is made, straight into its zip file: each
-// row goes into its sheet's compressed XML as soon as it is complete (only
-// the rows above a frozen header wait for it, since a sheet fixes its panes
-// before its first row). A workbook made with To therefore streams to its
-// writer — an export of 100,000 rows reaches the response as the rows are
-// read and never holds them, in a few hundred KiB of compressor state
+// row's XML is made as soon as the row is complete (only the rows above a
+// frozen header wait for it, since a sheet fixes its panes before its first
+// row) and goes to the compressor with the next rows, about 32 KiB at a
+// time. A workbook made with To therefore streams to its writer — an
+// export of 100,000 rows reaches the response as the rows are read and
+// never holds them, in under 1 MiB of compressor state and line buffer
 // whatever its size — and one made with New is held only as the finished,
 // compressed file.
+//
+// The writer is built for exports of 100,000 rows: a cell's XML is
+// appended to the row's buffer without intermediate strings; text is
+// escaped exactly as encoding/xml's EscapeText escapes it, but copied as it
+// is when it needs nothing; and the compressors of the parts are reused
+// from part to part and workbook to workbook rather than allocated for
+// each.
 //
 // Money is never rounded through binary floating point. An amount is a
 // numeric cell with the "#,##0.00" format whose literal is the decimal's
@@ -33,7 +41,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -86,6 +96,11 @@ const (
 	styleTitle
 )
 
+// flushAt is how much of a sheet's XML gathers before it goes to the
+// compressor: a write per row went through the zip writer's checksum and
+// the compressor's bookkeeping 100,000 times an export.
+const flushAt = 32 << 10
+
 // maxCellChars is the most characters an Excel cell holds.
 const maxCellChars = 32767
 
@@ -111,16 +126,52 @@ func New() *Book {
 // it.
 func To(w io.Writer) *Book {
 	zw := zip.NewWriter(w)
-	// The fastest deflate level: exports of 100,000 rows are read once by
-	// a person; the default level spent most of an export's CPU looking
-	// for longer matches, for a file a fifth smaller.
-	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, flate.BestSpeed)
-	})
+	zw.RegisterCompressor(zip.Deflate, compressor)
 	b := &Book{zw: zw}
 	b.part("_rels/.rels", rootRels)
 	b.part("xl/styles.xml", styles)
 	return b
+}
+
+// compressor compresses one part of a workbook at the fastest deflate
+// level: exports of 100,000 rows are read once by a person; the default
+// level spent most of an export's CPU looking for longer matches, for a
+// file a fifth smaller. A compressor's state is 1.2 MiB to allocate and
+// clear, and a workbook has six parts, so finished compressors are kept
+// for the next part (as archive/zip does for its own).
+func compressor(out io.Writer) (io.WriteCloser, error) {
+	if fw, ok := compressors.Get().(*flate.Writer); ok {
+		fw.Reset(out)
+		return &pooledWriter{fw}, nil
+	}
+	fw, err := flate.NewWriter(out, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	return &pooledWriter{fw}, nil
+}
+
+var compressors sync.Pool
+
+// pooledWriter is a compressor that goes back to compressors when closed.
+type pooledWriter struct{ fw *flate.Writer }
+
+func (w *pooledWriter) Write(p []byte) (int, error) {
+	if w.fw == nil {
+		return 0, errors.New("excel: write after close")
+	}
+	return w.fw.Write(p)
+}
+
+func (w *pooledWriter) Close() error {
+	if w.fw == nil {
+		return nil
+	}
+	err := w.fw.Close()
+	w.fw.Reset(io.Discard) // holds the workbook's writer no longer
+	compressors.Put(w.fw)
+	w.fw = nil
+	return err
 }
 
 // Err is the first error met so far.
@@ -189,7 +240,7 @@ func (b *Book) Close() error {
 	for i, name := range b.sheets {
 		n := i + 1
 		book.WriteString(`<sheet name="`)
-		escape(&book, name)
+		book.Write(escape(nil, name))
 		fmt.Fprintf(&book, `" sheetId="%d" r:id="rId%d"/>`, n, n)
 		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="%s/worksheet" Target="worksheets/sheet%d.xml"/>`, n, nsRel, n)
 		fmt.Fprintf(&types, `<Override PartName="/xl/worksheets/sheet%d.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`, n)
@@ -241,8 +292,9 @@ type Sheet struct {
 	widths  []float64
 	row     int
 	pending [][]cell
-	started bool // the sheet's head (panes, widths) is written
-	line    bytes.Buffer
+	started bool   // the sheet's head (panes, widths) is written
+	line    []byte // XML not yet written to w
+	cells   []cell // the row being written, once started
 }
 
 // cell is one cell ready to write: a number literal, a string or a
@@ -276,19 +328,31 @@ func (s *Sheet) Blank() { s.put(nil) }
 // Label writes a bold label and then value cells (a form-like sheet's
 // "label: value" row).
 func (s *Sheet) Label(label string, cells ...any) {
-	s.put(append([]cell{str(label, styleBold)}, convert(cells)...))
+	s.put(convert([]cell{str(label, styleBold)}, cells))
 }
 
 // Row writes one data row. Cells: decimal.Decimal and decimal.NullDecimal
 // (money), Exact, Rate, Score, Percent, Text, string, integers, floats,
 // bool and nil (an empty cell); anything else is written as its fmt.Sprint
 // text.
-func (s *Sheet) Row(cells ...any) { s.put(convert(cells)) }
+func (s *Sheet) Row(cells ...any) {
+	if s.started {
+		// Written at once: the cells need not outlive the call.
+		s.cells = convert(s.cells[:0], cells)
+		s.write(s.cells)
+		return
+	}
+	s.put(convert(nil, cells))
+}
 
 func str(v string, style int) cell { return cell{style: style, kind: 's', v: v} }
 
-func convert(cells []any) []cell {
-	out := make([]cell, len(cells))
+// convert appends cells, converted, to dst.
+func convert(dst []cell, cells []any) []cell {
+	n := len(dst)
+	dst = slices.Grow(dst, len(cells))[:n+len(cells)]
+	out := dst[n:]
+	clear(out)
 	for i, c := range cells {
 		switch v := c.(type) {
 		case nil:
@@ -344,7 +408,7 @@ func convert(cells []any) []cell {
 			out[i] = str(fmt.Sprint(v), styleNone)
 		}
 	}
-	return out
+	return dst
 }
 
 func float(f float64) cell {
@@ -385,23 +449,20 @@ func (s *Sheet) start(frozen int) {
 	if s.b.err != nil || s.w == nil {
 		return
 	}
-	l := &s.line
-	l.Reset()
-	l.WriteString(xml.Header + `<worksheet xmlns="` + nsMain + `" xmlns:r="` + nsRel + `">`)
+	l := append(s.line[:0], xml.Header+`<worksheet xmlns="`+nsMain+`" xmlns:r="`+nsRel+`">`...)
 	if frozen > 0 {
 		top := colName(1) + strconv.Itoa(frozen+1)
-		fmt.Fprintf(l, `<sheetViews><sheetView workbookViewId="0"><pane activePane="bottomLeft" state="frozen" topLeftCell="%s" ySplit="%d"/>`+
+		l = fmt.Appendf(l, `<sheetViews><sheetView workbookViewId="0"><pane activePane="bottomLeft" state="frozen" topLeftCell="%s" ySplit="%d"/>`+
 			`<selection pane="bottomLeft" activeCell="%s" sqref="%s"/></sheetView></sheetViews>`, top, frozen, top, top)
 	}
 	if len(s.widths) > 0 {
-		l.WriteString(`<cols>`)
+		l = append(l, `<cols>`...)
 		for i, w := range s.widths {
-			fmt.Fprintf(l, `<col min="%d" max="%d" width="%s" customWidth="1"/>`, i+1, i+1, strconv.FormatFloat(w, 'f', -1, 64))
+			l = fmt.Appendf(l, `<col min="%d" max="%d" width="%s" customWidth="1"/>`, i+1, i+1, strconv.FormatFloat(w, 'f', -1, 64))
 		}
-		l.WriteString(`</cols>`)
+		l = append(l, `</cols>`...)
 	}
-	l.WriteString(`<sheetData>`)
-	s.flushLine()
+	s.line = append(l, `<sheetData>`...)
 	for _, c := range s.pending {
 		s.write(c)
 	}
@@ -413,50 +474,69 @@ func (s *Sheet) write(cells []cell) {
 		return
 	}
 	s.row++
-	l := &s.line
-	l.Reset()
-	r := strconv.Itoa(s.row)
+	var num [20]byte
+	r := strconv.AppendInt(num[:0], int64(s.row), 10)
+	l := append(s.line, `<row r="`...)
+	l = append(l, r...)
 	if len(cells) == 0 {
-		l.WriteString(`<row r="` + r + `"/>`)
-		s.flushLine()
+		s.line = append(l, `"/>`...)
+		s.flushFull()
 		return
 	}
-	l.WriteString(`<row r="` + r + `">`)
+	l = append(l, `">`...)
 	for i, c := range cells {
 		if c.kind == 0 {
 			continue
 		}
-		l.WriteString(`<c r="` + colName(i+1) + r + `"`)
+		l = append(l, `<c r="`...)
+		l = appendColName(l, i+1)
+		l = append(l, r...)
+		l = append(l, '"')
 		if c.style != styleNone {
-			l.WriteString(` s="` + strconv.Itoa(c.style) + `"`)
+			l = append(l, ` s="`...)
+			l = strconv.AppendInt(l, int64(c.style), 10)
+			l = append(l, '"')
 		}
 		switch c.kind {
 		case 'n':
-			l.WriteString(`><v>` + c.v + `</v></c>`)
+			l = append(l, `><v>`...)
+			l = append(l, c.v...)
+			l = append(l, `</v></c>`...)
 		case 'b':
-			l.WriteString(` t="b"><v>` + c.v + `</v></c>`)
+			l = append(l, ` t="b"><v>`...)
+			l = append(l, c.v...)
+			l = append(l, `</v></c>`...)
 		case 's':
 			v := c.v
 			if len(v) > maxCellChars && utf8.RuneCountInString(v) > maxCellChars {
 				v = string([]rune(v)[:maxCellChars])
 			}
-			l.WriteString(` t="inlineStr"><is><t`)
+			l = append(l, ` t="inlineStr"><is><t`...)
 			if v != "" && (isSpace(v[0]) || isSpace(v[len(v)-1])) {
-				l.WriteString(` xml:space="preserve"`)
+				l = append(l, ` xml:space="preserve"`...)
 			}
-			l.WriteString(`>`)
-			escape(l, v)
-			l.WriteString(`</t></is></c>`)
+			l = append(l, '>')
+			l = escape(l, v)
+			l = append(l, `</t></is></c>`...)
 		}
 	}
-	l.WriteString(`</row>`)
-	s.flushLine()
+	s.line = append(l, `</row>`...)
+	s.flushFull()
 }
 
+// flushFull writes the XML gathered to the compressor once it is flushAt.
+func (s *Sheet) flushFull() {
+	if len(s.line) >= flushAt {
+		s.flushLine()
+	}
+}
+
+// flushLine writes the XML gathered to the compressor.
 func (s *Sheet) flushLine() {
-	if _, err := s.w.Write(s.line.Bytes()); err != nil && s.b.err == nil {
+	if _, err := s.w.Write(s.line); err != nil && s.b.err == nil {
 		s.b.err = fmt.Errorf("excel row %d: %w", s.row, err)
 	}
+	s.line = s.line[:0]
 }
 
 func (s *Sheet) finish() {
@@ -466,23 +546,71 @@ func (s *Sheet) finish() {
 	if s.b.err != nil || s.w == nil {
 		return
 	}
-	s.line.Reset()
-	s.line.WriteString(`</sheetData></worksheet>`)
+	s.line = append(s.line, `</sheetData></worksheet>`...)
 	s.flushLine()
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// escape writes text escaped for XML, characters XML cannot hold replaced.
-func escape(b *bytes.Buffer, text string) { _ = xml.EscapeText(b, []byte(text)) }
+// escape appends text to b escaped for XML, characters XML cannot hold
+// replaced, exactly as xml.EscapeText writes it. Text that needs nothing
+// (most cells) is appended as it is, and ASCII that needs escaping (the
+// quotes of a JSON detail) is replaced as it is met; only text holding
+// U+FFFD, U+FFFE, U+FFFF or invalid UTF-8, whose replacement depends on the
+// bytes, goes through xml.EscapeText itself.
+func escape(b []byte, text string) []byte {
+	start, last := len(b), 0
+	for i, r := range text {
+		if r < utf8.RuneSelf {
+			if esc := asciiEscapes[r]; esc != "" {
+				b = append(b, text[last:i]...)
+				b = append(b, esc...)
+				last = i + 1
+			}
+			continue
+		}
+		if r >= utf8.RuneError && r <= 0xFFFF {
+			w := appender{b[:start]}
+			_ = xml.EscapeText(&w, []byte(text))
+			return w.b
+		}
+	}
+	return append(b, text[last:]...)
+}
+
+// asciiEscapes is what xml.EscapeText writes for each ASCII character it
+// does not write as it is: the markup characters, tab and line breaks as
+// references, and the other control characters, which XML cannot hold, as
+// U+FFFD.
+var asciiEscapes = func() (t [utf8.RuneSelf]string) {
+	for c := range 0x20 {
+		t[c] = "\uFFFD"
+	}
+	t['"'], t['\''], t['&'], t['<'], t['>'] = "&#34;", "&#39;", "&amp;", "&lt;", "&gt;"
+	t['\t'], t['\n'], t['\r'] = "&#x9;", "&#xA;", "&#xD;"
+	return t
+}()
+
+// appender is an io.Writer that appends to its slice.
+type appender struct{ b []byte }
+
+func (a *appender) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
+}
 
 // colName is the letters of column n (1: A, 27: AA).
-func colName(n int) string {
-	var out []byte
-	for ; n > 0; n = (n - 1) / 26 {
-		out = append([]byte{byte('A' + (n-1)%26)}, out...)
+func colName(n int) string { return string(appendColName(nil, n)) }
+
+// appendColName appends the letters of column n to b.
+func appendColName(b []byte, n int) []byte {
+	var letters [8]byte // 3 suffice for Excel's 16,384 columns
+	i := len(letters)
+	for ; n > 0 && i > 0; n = (n - 1) / 26 {
+		i--
+		letters[i] = byte('A' + (n-1)%26)
 	}
-	return string(out)
+	return append(b, letters[i:]...)
 }
 
 const (

@@ -3,6 +3,7 @@ package xlsx_test
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"io"
 	"runtime"
 	"strconv"
@@ -159,5 +160,43 @@ func TestWriterReadsBack(t *testing.T) {
 	}
 	if f, err := excelize.OpenReader(bytes.NewReader(empty)); err != nil || len(f.GetSheetList()) != 1 {
 		t.Fatalf("a workbook without sheets: %v", err)
+	}
+}
+
+// failing fails every write once it has taken n bytes.
+type failing struct{ n int }
+
+var errGone = errors.New("the client went away")
+
+func (f *failing) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		f.n = 0
+		return 0, errGone
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriterErrorIsSticky: when the writer underneath fails, the error
+// shows in Err while rows are still being written (a streamed export stops
+// reading its rows), further rows are dropped, and Close returns it.
+func TestWriterErrorIsSticky(t *testing.T) {
+	book := xlsx.To(&failing{n: 64 << 10})
+	s := book.Sheet("审计日志", 8, 20)
+	s.Header("编号", "详情")
+	rows := 0
+	for i := range 100000 {
+		s.Row(xlsx.Text(strconv.Itoa(i)), `{"from":"draft","to":"submitted"} 第`+strconv.Itoa(i)+"行")
+		rows++
+		if book.Err() != nil {
+			break
+		}
+	}
+	if !errors.Is(book.Err(), errGone) || rows == 100000 {
+		t.Fatalf("after %d rows: %v", rows, book.Err())
+	}
+	s.Row("after the failure")
+	if err := book.Close(); !errors.Is(err, errGone) {
+		t.Fatalf("Close: %v", err)
 	}
 }
