@@ -23,10 +23,11 @@ type AuditSource interface {
 // WriteAuditWorkbook writes the security auditor's export: the audit trail
 // the scope and filter select (newest first, with each event's chain
 // hashes), and the sign-in history since the given time, one sheet each.
-// label names an action in Chinese. It returns the number of events.
+// label names an action in Chinese. It returns the number of events. The
+// workbook goes to w as it is written (on an error, w has part of it).
 func WriteAuditWorkbook(ctx context.Context, src AuditSource, sc store.Scope, f store.AuditEventsFilter, since time.Time,
 	label func(string) string, w io.Writer) (int, error) {
-	book := xlsx.New()
+	book := xlsx.To(w)
 	t := book.Sheet("审计日志", 8, 20, 16, 14, 18, 10, 12, 16, 60, 66)
 	t.Header("编号", "时间", "操作人", "操作", "操作代码", "评审编号", "对象类型", "对象", "详情", "哈希")
 	n := 0
@@ -56,7 +57,7 @@ func WriteAuditWorkbook(ctx context.Context, src AuditSource, sc store.Scope, f 
 		}
 		logins.Row(at(a.At), xlsx.Text(a.Username), xlsx.Text(a.IP), result)
 	}
-	return n, book.Write(w)
+	return n, book.Close()
 }
 
 func at(t time.Time) string { return t.In(calendar.Location()).Format("2006-01-02 15:04:05") }

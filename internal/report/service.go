@@ -182,7 +182,7 @@ func (s *Service) turnMonth(ctx context.Context, last time.Time, log *slog.Logge
 // ExportAudit writes the audit trail p may read, as f selects, and the
 // sign-ins of the last audit.KeepDays (see WriteAuditWorkbook) to w, and
 // records the export (audit_export) as an event of user u. It returns the
-// number of events written.
+// number of events written; on an error, w may hold part of the workbook.
 func (s *Service) ExportAudit(ctx context.Context, p auth.Principal, u auth.User, f AuditEventsFilter,
 	label func(string) string, w io.Writer) (int, error) {
 	n, err := WriteAuditWorkbook(ctx, s.store, p.AuditScope(), f, s.now().AddDate(0, 0, -audit.KeepDays), label, w)

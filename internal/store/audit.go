@@ -184,14 +184,27 @@ const auditColumns = "id, stream, seq, at, COALESCE(actor_id,0), actor_name, act
 
 func scanAudit(s scanner) (AuditEvent, error) {
 	var e AuditEvent
-	err := s.Scan(&e.ID, &e.Stream, &e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.ReviewID,
-		&e.ObjectType, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash)
+	err := s.Scan(auditFields(&e)...)
 	return e, err
+}
+
+// auditFields are the fields of e that auditColumns scan into.
+func auditFields(e *AuditEvent) []any {
+	return []any{&e.ID, &e.Stream, &e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.ReviewID,
+		&e.ObjectType, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash}
+}
+
+// eachAudit calls fn for every event query selects (auditColumns), in
+// order, scanning each into the same event: the trail's long reads (its
+// verification, the export) allocate nothing per event but its values.
+func eachAudit(ctx context.Context, db DBTX, fn func(AuditEvent) error, query string, args ...any) error {
+	var e AuditEvent
+	return queryEachInto(ctx, db, auditFields(&e), func() error { return fn(e) }, query, args...)
 }
 
 // EachAuditEvent calls fn for every event, ordered by stream and seq.
 func (q *Queries) EachAuditEvent(ctx context.Context, fn func(AuditEvent) error) error {
-	return queryEach(ctx, q.db, scanAudit, fn, "SELECT "+auditColumns+" FROM audit_events ORDER BY stream, seq")
+	return eachAudit(ctx, q.db, fn, "SELECT "+auditColumns+" FROM audit_events ORDER BY stream, seq")
 }
 
 // AuditEventsFilter narrows the audit log listing.
@@ -254,10 +267,20 @@ func (q *Queries) AuditEvents(ctx context.Context, sc Scope, f AuditEventsFilter
 // EachAuditEventOf calls fn for the first limit events the scope sees that
 // f selects, in the listing's order, as one query read as it arrives: an
 // export of 100,000 events neither counts them nor pages through them.
+// An event holds what the export shows (exportedAuditColumns): its place
+// in its chain (Stream, Seq, PrevHash) and its ActorID are left zero.
 func (q *Queries) EachAuditEventOf(ctx context.Context, sc Scope, f AuditEventsFilter, limit int, fn func(AuditEvent) error) error {
 	where, order, args := f.where(sc)
-	return queryEach(ctx, q.db, scanAudit, fn, "SELECT "+auditColumns+" FROM audit_events"+where+order+" LIMIT ?", append(args, limit)...)
+	var e AuditEvent
+	fields := []any{&e.ID, &e.At, &e.ActorName, &e.Action, &e.ReviewID, &e.ObjectType, &e.ObjectID, &e.Detail, &e.Hash}
+	return queryEachInto(ctx, q.db, fields, func() error { return fn(e) },
+		"SELECT "+exportedAuditColumns+" FROM audit_events"+where+order+" LIMIT ?", append(args, limit)...)
 }
+
+// exportedAuditColumns are the columns of an event the audit export shows;
+// the others (the previous hash alone is 64 bytes an event) would be read
+// for nothing.
+const exportedAuditColumns = "id, at, actor_name, action, COALESCE(review_id,0), object_type, object_id, detail, hash"
 
 // LastAuditAction returns when an action was last recorded for a review
 // (ErrNotFound if never).

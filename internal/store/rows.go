@@ -57,6 +57,27 @@ func queryEach[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error
 	return rows.Err()
 }
 
+// queryEachInto runs query on db and calls fn after scanning each row, in
+// order, into dest, the same values every row: for long reads whose fn is
+// done with a row before the next, without allocating a row's scan
+// targets each time. An error of fn's stops it.
+func queryEachInto(ctx context.Context, db DBTX, dest []any, fn func() error, query string, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return statementErr(rows, err)
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // queryOne runs query on db and returns its first row, scanned by scan,
 // or sql.ErrNoRows; as queryEach does, it reports the statement's own
 // failure rather than the scan error of a row that failure cut short.
