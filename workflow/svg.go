@@ -5,6 +5,7 @@ import (
 	"html"
 	"math"
 	"strings"
+	"sync"
 )
 
 // Diagram geometry, in SVG user units.
@@ -144,11 +145,76 @@ func clip(p point, d point) point {
 // Chinese trigger names. The current state is filled and bold and carries
 // class "current" and aria-current; states in visited (taken from the
 // review's own transition log, never inferred) get a lighter fill.
+//
+// Only the title and the look of each box depend on the review; the rest
+// is drawn once (svgStatic) and copied.
 func SVG(current State, visited []State) string {
+	return drawSVG(svgStatic(), current, visited)
+}
+
+// svgStatic holds the parts of the diagram that are the same for every
+// review, drawn on first use from the definition and never modified.
+var svgStatic = sync.OnceValue(newSVGParts)
+
+// Looks of a state's box.
+const (
+	lookPlain   = iota // not visited
+	lookVisited        // in the review's transition log
+	lookCurrent        // the review's state
+	svgLooks
+)
+
+// svgParts are the pieces of the diagram, drawn in advance.
+type svgParts struct {
+	head  string // the <svg> start tag
+	body  string // the arrow marker, the arrows and their labels
+	boxes []svgBox
+	tail  string // the legend and the closing tags
+	size  int    // the length of the longest diagram, for one allocation
+}
+
+// svgBox is one state's box, in each look.
+type svgBox struct {
+	state State
+	looks [svgLooks]string
+}
+
+// drawSVG assembles the diagram of a review in current, having visited
+// the states in visited, from parts.
+func drawSVG(parts *svgParts, current State, visited []State) string {
 	seen := make(map[State]bool, len(visited))
 	for _, s := range visited {
 		seen[s] = true
 	}
+	title := "评审流程图"
+	if current.Valid() {
+		title += "，当前状态：" + current.Label()
+	}
+	var b strings.Builder
+	b.Grow(parts.size + len(title))
+	b.WriteString(parts.head)
+	b.WriteString(`<title id="workflow-graph-title">`)
+	b.WriteString(esc(title))
+	b.WriteString(`</title>`)
+	b.WriteString(parts.body)
+	b.WriteString(`<g class="states">`)
+	for _, box := range parts.boxes {
+		look := lookPlain
+		switch {
+		case box.state == current:
+			look = lookCurrent
+		case seen[box.state]:
+			look = lookVisited
+		}
+		b.WriteString(box.looks[look])
+	}
+	b.WriteString(`</g>`)
+	b.WriteString(parts.tail)
+	return b.String()
+}
+
+// newSVGParts draws the parts of the diagram.
+func newSVGParts() *svgParts {
 	edges := svgEdges()
 	pairs := make(map[[2]State]bool, len(edges))
 	for _, e := range edges {
@@ -159,14 +225,10 @@ func SVG(current State, visited []State) string {
 	width := laneX + svgMarginX
 	height := svgMarginY + svgRows*svgRowPitch + svgLegendH
 
+	parts := &svgParts{}
+	parts.head = fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-labelledby="workflow-graph-title" class="workflow-graph" font-family="'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif">`, width, height)
+
 	var b strings.Builder
-	b.Grow(24 << 10)
-	title := "评审流程图"
-	if current.Valid() {
-		title += "，当前状态：" + current.Label()
-	}
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-labelledby="workflow-graph-title" class="workflow-graph" font-family="'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif">`, width, height)
-	fmt.Fprintf(&b, `<title id="workflow-graph-title">%s</title>`, esc(title))
 	b.WriteString(`<defs><marker id="workflow-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs>`)
 
 	// Edges first, so boxes paint over any overlap.
@@ -222,48 +284,23 @@ func SVG(current State, visited []State) string {
 	b.WriteString(`<g class="transition-labels" font-size="11" fill="#374151" stroke="#ffffff" stroke-width="3" paint-order="stroke">`)
 	b.WriteString(labels.String())
 	b.WriteString(`</g>`)
+	parts.body = b.String()
 
 	// States.
-	b.WriteString(`<g class="states">`)
+	size := len(parts.head) + len(parts.body) + len(`<title id="workflow-graph-title"></title><g class="states"></g>`)
 	for _, s := range States() {
-		c := center(s)
-		class, fill, stroke, textFill, weight := "state", "#ffffff", "#9ca3af", "#111827", "normal"
-		aria := ""
-		switch {
-		case s == current:
-			class += " current"
-			fill, stroke, textFill, weight = "#1d4ed8", "#1e3a8a", "#ffffff", "bold"
-			aria = ` aria-current="step"`
-		case seen[s]:
-			class += " visited"
-			fill, stroke = "#dbeafe", "#60a5fa"
+		box := svgBox{state: s}
+		longest := 0
+		for look := range svgLooks {
+			box.looks[look] = drawState(s, look)
+			longest = max(longest, len(box.looks[look]))
 		}
-		if s.Terminal() {
-			class += " terminal"
-		}
-		strokeW := "1.2"
-		if s == current {
-			strokeW = "2.5"
-		}
-		tip := s.Label()
-		if in := internalLabels(s); len(in) > 0 {
-			tip += "(可办理:" + strings.Join(in, "、") + ")"
-		}
-		fmt.Fprintf(&b, `<g class="%s" data-state="%s"%s><title>%s</title>`, class, esc(string(s)), aria, esc(tip))
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.0f" height="%.0f" rx="8" fill="%s" stroke="%s" stroke-width="%s"/>`,
-			c.X-svgBoxW/2, c.Y-svgBoxH/2, svgBoxW, svgBoxH, fill, stroke, strokeW)
-		if s.Terminal() {
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.0f" height="%.0f" rx="6" fill="none" stroke="%s" stroke-width="0.8"/>`,
-				c.X-svgBoxW/2+3, c.Y-svgBoxH/2+3, svgBoxW-6, svgBoxH-6, stroke)
-		}
-		// Only the Chinese name: the state's code stays in data-state.
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="14" font-weight="%s" fill="%s">%s</text>`,
-			c.X, c.Y+5, weight, textFill, esc(s.Label()))
-		b.WriteString(`</g>`)
+		parts.boxes = append(parts.boxes, box)
+		size += longest
 	}
-	b.WriteString(`</g>`)
 
 	// Legend.
+	b.Reset()
 	ly := svgMarginY + svgRows*svgRowPitch + 10
 	b.WriteString(`<g class="legend" font-size="12" fill="#374151">`)
 	swatches := []struct{ fill, stroke, text string }{
@@ -280,6 +317,46 @@ func SVG(current State, visited []State) string {
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`, svgMarginX, ly+34,
 		esc("双线框为终止状态；除草稿、已退审、已归档外，评审中心可随时中止、恢复评审。"))
 	b.WriteString(`</g></svg>`)
+	parts.tail = b.String()
+	parts.size = size + len(parts.tail)
+	return parts
+}
+
+// drawState draws the box of state s in one look.
+func drawState(s State, look int) string {
+	c := center(s)
+	class, fill, stroke, textFill, weight := "state", "#ffffff", "#9ca3af", "#111827", "normal"
+	aria := ""
+	strokeW := "1.2"
+	switch look {
+	case lookCurrent:
+		class += " current"
+		fill, stroke, textFill, weight = "#1d4ed8", "#1e3a8a", "#ffffff", "bold"
+		aria = ` aria-current="step"`
+		strokeW = "2.5"
+	case lookVisited:
+		class += " visited"
+		fill, stroke = "#dbeafe", "#60a5fa"
+	}
+	if s.Terminal() {
+		class += " terminal"
+	}
+	tip := s.Label()
+	if in := internalLabels(s); len(in) > 0 {
+		tip += "(可办理:" + strings.Join(in, "、") + ")"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<g class="%s" data-state="%s"%s><title>%s</title>`, class, esc(string(s)), aria, esc(tip))
+	fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.0f" height="%.0f" rx="8" fill="%s" stroke="%s" stroke-width="%s"/>`,
+		c.X-svgBoxW/2, c.Y-svgBoxH/2, svgBoxW, svgBoxH, fill, stroke, strokeW)
+	if s.Terminal() {
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.0f" height="%.0f" rx="6" fill="none" stroke="%s" stroke-width="0.8"/>`,
+			c.X-svgBoxW/2+3, c.Y-svgBoxH/2+3, svgBoxW-6, svgBoxH-6, stroke)
+	}
+	// Only the Chinese name: the state's code stays in data-state.
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="14" font-weight="%s" fill="%s">%s</text>`,
+		c.X, c.Y+5, weight, textFill, esc(s.Label()))
+	b.WriteString(`</g>`)
 	return b.String()
 }
 

@@ -183,3 +183,42 @@ func TestSVGShowsNoStateCodes(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSVG(b *testing.B) {
+	visited := []State{Draft, Submitted, Notified, Accepted, Delegated, InReview, CenterCheck}
+	for b.Loop() {
+		if SVG(OpinionSent, visited) == "" {
+			b.Fatal("empty diagram")
+		}
+	}
+}
+
+// TestSVGDrawnOnceEqualsFresh: the diagram assembled from the parts drawn
+// once is, byte for byte, the one drawn afresh, for every current state
+// (and an unknown one) and every kind of visited list.
+func TestSVGDrawnOnceEqualsFresh(t *testing.T) {
+	fresh := newSVGParts()
+	visiteds := [][]State{nil, States(), {Draft, Submitted, Notified, Accepted}, {State("bogus"), Draft, Draft}}
+	for _, s := range States() {
+		visiteds = append(visiteds, []State{s})
+	}
+	for _, current := range append(States(), State("bogus"), State("")) {
+		for _, visited := range visiteds {
+			if got, want := SVG(current, visited), drawSVG(fresh, current, visited); got != want {
+				t.Errorf("SVG(%q, %v) differs from the diagram drawn afresh", current, visited)
+			}
+		}
+	}
+}
+
+// TestSVGSizeCoversEveryDiagram: the length set aside for a diagram is
+// enough for the longest, so assembling one allocates the text once.
+func TestSVGSizeCoversEveryDiagram(t *testing.T) {
+	parts := svgStatic()
+	for _, current := range States() {
+		title := "评审流程图，当前状态：" + current.Label()
+		if got := len(SVG(current, States())); got > parts.size+len(title) {
+			t.Errorf("SVG(%q, all visited) is %d bytes, more than the %d set aside", current, got, parts.size+len(title))
+		}
+	}
+}

@@ -45,8 +45,12 @@ type Service struct {
 	// policy is the security policy as a request last read it, trusted
 	// for TokenTrust (cachedPolicy).
 	policy *trust.Map[struct{}, Policy]
-	// names are the jurisdictions' names (JurisdictionName).
+	// names are the jurisdictions' names (JurisdictionName) and their
+	// list (JurisdictionChoices).
 	names *trust.Map[struct{}, jurisdictionNames]
+	// orgs are the organizations of each kind as a list's filter offers
+	// them (OrganizationChoices), by kind.
+	orgs *trust.Map[string, orgChoices]
 }
 
 // NewService builds the service; now is the clock (time.Now in production).
@@ -56,7 +60,8 @@ func NewService(s *store.Store, now func() time.Time) *Service {
 	}
 	return &Service{store: s, now: now, trusted: newTrustCache(TokenTrust),
 		policy: trust.New[struct{}, Policy](TokenTrust, 1, nil),
-		names:  trust.New[struct{}, jurisdictionNames](NameTrust, 1, nil)}
+		names:  trust.New[struct{}, jurisdictionNames](NameTrust, 1, nil),
+		orgs:   newOrgCache(s)}
 }
 
 // HashPassword hashes with bcrypt after checking the password policy.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/input"
 	"finreview/internal/store"
+	"finreview/internal/trust"
 )
 
 // The people and bodies finreview knows: users, the organizations they act
@@ -377,17 +379,34 @@ func (s *Service) Jurisdiction(ctx context.Context, id int64) (Jurisdiction, err
 	return s.store.Jurisdiction(ctx, id)
 }
 
-// NameTrust is how long an instance answers for the jurisdictions' names
-// (the page header's) without reading them again. finreview never renames
-// a jurisdiction; a name changed in the database by hand shows within
-// NameTrust on every instance.
+// NameTrust is how long an instance answers for the jurisdictions (the
+// page header's names, the list filters' jurisdictions) without reading
+// them again. finreview never adds or renames a jurisdiction once it
+// serves; one changed in the database by hand shows within NameTrust on
+// every instance.
 const NameTrust = time.Minute
 
-// jurisdictionNames are every jurisdiction's name as this instance last
-// read them, at loaded.
+// jurisdictionNames are every jurisdiction as this instance last read
+// them, at loaded: in order (list) and their names by id.
 type jurisdictionNames struct {
+	list   []Jurisdiction
 	byID   map[int64]string
 	loaded time.Time
+}
+
+// readNames reads every jurisdiction, at now, and keeps them unless a
+// forget came after seen.
+func (s *Service) readNames(ctx context.Context, now time.Time, seen trust.Seen) (jurisdictionNames, error) {
+	js, err := s.store.Jurisdictions(ctx)
+	if err != nil {
+		return jurisdictionNames{}, err
+	}
+	names := jurisdictionNames{list: slices.Clip(js), byID: make(map[int64]string, len(js)), loaded: now}
+	for _, j := range js {
+		names.byID[j.ID] = j.Name
+	}
+	s.names.Put(struct{}{}, names, seen, now)
+	return names, nil
 }
 
 // JurisdictionName is the name of a jurisdiction, for the page header:
@@ -405,20 +424,29 @@ func (s *Service) JurisdictionName(ctx context.Context, id int64) (string, error
 			return "", store.ErrNotFound
 		}
 	}
-	js, err := s.store.Jurisdictions(ctx)
+	names, err := s.readNames(ctx, now, seen)
 	if err != nil {
 		return "", err
 	}
-	names = jurisdictionNames{byID: make(map[int64]string, len(js)), loaded: now}
-	for _, j := range js {
-		names.byID[j.ID] = j.Name
-	}
-	s.names.Put(struct{}{}, names, seen, now)
 	name, ok := names.byID[id]
 	if !ok {
 		return "", store.ErrNotFound
 	}
 	return name, nil
+}
+
+// JurisdictionChoices lists every jurisdiction, 市本级 first, for a list's
+// filter: from the same copy as JurisdictionName's, trusted for
+// NameTrust. The slice is shared by every caller on this instance: it is
+// read, never modified (filter into a new slice).
+func (s *Service) JurisdictionChoices(ctx context.Context) ([]Jurisdiction, error) {
+	now := s.now()
+	names, seen, ok := s.names.Get(struct{}{}, now)
+	if ok {
+		return names.list, nil
+	}
+	names, err := s.readNames(ctx, now, seen)
+	return names.list, err
 }
 
 // JurisdictionByName is one jurisdiction by its name.

@@ -730,3 +730,43 @@ func TestAssessmentPeriod(t *testing.T) {
 		t.Fatalf("history %+v, %v", hist, err)
 	}
 }
+
+// TestFirmLibraryChangesShowInTheFilterAtOnce: a firm admitted or renamed
+// in the library shows at once in the organization lists this instance
+// trusts (auth.OrganizationChoices), though it had read them just before.
+func TestFirmLibraryChangesShowInTheFilterAtOnce(t *testing.T) {
+	f := newFixture(t, "90")
+	ctx := context.Background()
+	a := auth.NewService(f.s, func() time.Time { return f.now })
+	names := func() []string {
+		t.Helper()
+		list, err := a.OrganizationChoices(ctx, auth.OrgFirm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range list {
+			out = append(out, o.Name)
+		}
+		return out
+	}
+	if got := names(); !slices.Equal(got, []string{"中介机构1"}) {
+		t.Fatalf("firms %v", got)
+	}
+	in := firm.Input{Name: "内蒙古新审工程咨询有限公司", Qualification: "乙级", Capacity: 10, Score: dec("80"),
+		Kinds: []string{"settlement"}, Jurisdictions: []int64{f.juris}}
+	id, err := f.svc.Create(ctx, f.actor, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); !slices.Equal(got, []string{"中介机构1", in.Name}) {
+		t.Errorf("after admission: firms %v", got)
+	}
+	in.Name = "内蒙古新审工程造价咨询有限公司"
+	if err := f.svc.Update(ctx, f.actor, id, in); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); !slices.Equal(got, []string{"中介机构1", in.Name}) {
+		t.Errorf("after renaming: firms %v", got)
+	}
+}

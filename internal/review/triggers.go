@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -233,24 +234,55 @@ func IsTask(t workflow.Trigger) bool {
 }
 
 // Tasks lists, in workflow.Triggers() order, the triggers role has as work
-// to do in state s (ignoring row scope and facts).
+// to do in state s (ignoring row scope and facts). The answer is read from
+// a table worked out once (taskTable); the caller owns the slice.
 func Tasks(r auth.Role, s workflow.State) []workflow.Trigger {
+	return slices.Clone(taskTable()[r].tasks[s])
+}
+
+// ActionableStates lists the states in which the role has a trigger to
+// fire (ignoring row scope and facts): the basis of the 待办 list. The
+// caller owns the slice.
+func ActionableStates(r auth.Role) []workflow.State {
+	return slices.Clone(taskTable()[r].states)
+}
+
+// roleTasks is one role's work, state by state.
+type roleTasks struct {
+	tasks  map[workflow.State][]workflow.Trigger // nil where there is none
+	states []workflow.State                      // with a task, in workflow.States() order
+}
+
+// taskTable holds Tasks and ActionableStates for every role that fires a
+// trigger and every state. They depend on nothing but the workflow
+// definition and the trigger table, so the table is worked out once, on
+// first use, and only read after; a role outside it has no tasks.
+var taskTable = sync.OnceValue(func() map[auth.Role]roleTasks {
+	out := map[auth.Role]roleTasks{}
+	for _, sp := range table() {
+		for _, r := range sp.roles {
+			if _, done := out[r]; done {
+				continue
+			}
+			rt := roleTasks{tasks: map[workflow.State][]workflow.Trigger{}}
+			for _, s := range workflow.States() {
+				if ts := tasksOf(r, s); len(ts) > 0 {
+					rt.tasks[s] = ts
+					rt.states = append(rt.states, s)
+				}
+			}
+			out[r] = rt
+		}
+	}
+	return out
+})
+
+// tasksOf works out Tasks(r, s) on a workflow machine.
+func tasksOf(r auth.Role, s workflow.State) []workflow.Trigger {
 	var out []workflow.Trigger
 	for _, t := range workflow.New(s, workflow.Facts{}).Permitted(context.Background()) {
 		if MayFire(r, t) && IsTask(t) {
 			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// ActionableStates lists the states in which the role has a trigger to
-// fire (ignoring row scope and facts): the basis of the 待办 list.
-func ActionableStates(r auth.Role) []workflow.State {
-	var out []workflow.State
-	for _, s := range workflow.States() {
-		if len(Tasks(r, s)) > 0 {
-			out = append(out, s)
 		}
 	}
 	return out

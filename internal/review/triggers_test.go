@@ -108,6 +108,50 @@ func TestActionableStates(t *testing.T) {
 	}
 }
 
+// TestTaskTableEqualsFresh: Tasks and ActionableStates, read from the
+// table worked out once, equal what a workflow machine says now, for every
+// role (the system and an unknown one too) and every state (an unknown one
+// too), so a change to the workflow or the trigger table cannot leave them
+// behind.
+func TestTaskTableEqualsFresh(t *testing.T) {
+	roles := append(auth.Roles(), auth.System, auth.Role("bogus"))
+	states := append(workflow.States(), workflow.State("bogus"))
+	for _, r := range roles {
+		t.Run(string(r), func(t *testing.T) {
+			var actionable []workflow.State
+			for _, s := range states {
+				want := tasksOf(r, s)
+				if got := Tasks(r, s); !slices.Equal(got, want) {
+					t.Errorf("Tasks(%s, %s) = %v, want %v", r, s, got, want)
+				}
+				if len(want) > 0 {
+					actionable = append(actionable, s)
+				}
+			}
+			if got := ActionableStates(r); !slices.Equal(got, actionable) {
+				t.Errorf("ActionableStates(%s) = %v, want %v", r, got, actionable)
+			}
+		})
+	}
+}
+
+// TestTasksCallerOwnsTheSlice: changing an answer does not change the
+// next one.
+func TestTasksCallerOwnsTheSlice(t *testing.T) {
+	tasks := Tasks(auth.ReviewCenter, workflow.Notified)
+	states := ActionableStates(auth.ReviewCenter)
+	if len(tasks) == 0 || len(states) == 0 {
+		t.Fatal("the center has nothing to do")
+	}
+	tasks[0], states[0] = workflow.Archive, workflow.Archived
+	if again := Tasks(auth.ReviewCenter, workflow.Notified); again[0] == workflow.Archive {
+		t.Error("Tasks returned the table's own slice")
+	}
+	if again := ActionableStates(auth.ReviewCenter); again[0] == workflow.Archived {
+		t.Error("ActionableStates returned the table's own slice")
+	}
+}
+
 // badParam is one bad value of one parameter and the field it must be
 // refused by.
 type badParam struct {
@@ -230,6 +274,22 @@ func TestFormValue(t *testing.T) {
 	for _, tt := range tests {
 		if got := FormValue(tt.t, tt.name, tt.values); got != tt.want {
 			t.Errorf("FormValue(%s, %s, %q) = %q, want %q", tt.t, tt.name, tt.values, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkTasks(b *testing.B) {
+	for b.Loop() {
+		if len(Tasks(auth.ReviewCenter, workflow.CenterCheck)) == 0 {
+			b.Fatal("no task")
+		}
+	}
+}
+
+func BenchmarkActionableStates(b *testing.B) {
+	for b.Loop() {
+		if len(ActionableStates(auth.ReviewCenter)) == 0 {
+			b.Fatal("no state")
 		}
 	}
 }

@@ -88,10 +88,12 @@ func (q *Queries) UpdateFirm(ctx context.Context, f Firm) error {
 			return translate(err)
 		}
 	}
-	if _, err := q.db.ExecContext(ctx,
+	_, err = q.db.ExecContext(ctx,
 		`UPDATE organizations SET name = ?, credit_code = ?, contact_person = ?, contact_phone = ?, address = ?
 		 WHERE id = ? AND kind = 'firm'`,
-		f.Name, nullString(f.CreditCode), nullString(f.ContactPerson), nullString(f.ContactPhone), nullString(f.Address), f.OrgID); err != nil {
+		f.Name, nullString(f.CreditCode), nullString(f.ContactPerson), nullString(f.ContactPhone), nullString(f.Address), f.OrgID)
+	q.organizationsWritten()
+	if err != nil {
 		return translate(err)
 	}
 	return q.setFirmLists(ctx, f.OrgID, f.Kinds, f.Jurisdictions)

@@ -252,6 +252,7 @@ func (q *Queries) InsertImportedOrgs(ctx context.Context, importID int64, orgs [
 		rows[i] = []any{o.Kind, o.Name, o.JurisdictionID, nullString(o.CreditCode), nullString(o.ContactPerson),
 			nullString(o.ContactPhone), nullInt(o.ParentID), at, importID}
 	}
+	defer q.organizationsWritten()
 	return q.insertRows(ctx, `INSERT INTO organizations (kind, name, jurisdiction_id, credit_code, contact_person,
 		contact_phone, parent_id, created_at, import_id)`, rows)
 }
@@ -500,6 +501,9 @@ var importDeletes = map[string][]string{
 
 // DeleteImportRows removes the rows an import added.
 func (q *Queries) DeleteImportRows(ctx context.Context, id int64, kind string) error {
+	if kind == "organizations" || kind == "firms" {
+		defer q.organizationsWritten()
+	}
 	for _, d := range importDeletes[kind] {
 		if _, err := q.db.ExecContext(ctx, d, id); err != nil {
 			return fmt.Errorf("undo import %d: %w", id, translate(err))

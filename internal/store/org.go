@@ -73,11 +73,52 @@ func (q *Queries) Jurisdiction(ctx context.Context, id int64) (Jurisdiction, err
 
 // InsertOrganization adds an organization and returns its id.
 func (q *Queries) InsertOrganization(ctx context.Context, o Organization) (int64, error) {
+	defer q.organizationsWritten()
 	return q.insert(ctx,
 		`INSERT INTO organizations (kind, name, jurisdiction_id, credit_code, contact_person, contact_phone, parent_id, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Kind, o.Name, o.JurisdictionID, nullString(o.CreditCode), nullString(o.ContactPerson),
 		nullString(o.ContactPhone), nullInt(o.ParentID), time.Now())
+}
+
+// OrganizationWrites counts the writes to organizations made through this
+// Store since it opened: a transaction's when it commits, any other's
+// once sent. What the process read of the organizations before the count
+// moved may no longer be what they are; a write by another process, or
+// through another Store, is not counted.
+//
+// Every statement of this package that adds, renames or removes
+// organizations counts (organizationsWritten): InsertOrganization,
+// UpdateFirm, InsertImportedOrgs (and InsertImportedFirms) and the undoing
+// of an import of organizations or firms (DeleteImportRows).
+func (s *Store) OrganizationWrites() uint64 { return s.orgWrites.Load() }
+
+// organizationsWritten counts a write to organizations: in a transaction
+// when it commits (attempt), otherwise now.
+func (q *Queries) organizationsWritten() {
+	switch {
+	case q.tx:
+		q.orgsWritten = true
+	case q.orgWrites != nil:
+		q.orgWrites.Add(1)
+	}
+}
+
+// OrgChoice is an organization as a list's filter offers it.
+type OrgChoice struct {
+	ID             int64
+	Name           string
+	JurisdictionID int64
+}
+
+// OrganizationChoices lists the organizations of a kind by id, each with
+// its name and jurisdiction only.
+func (q *Queries) OrganizationChoices(ctx context.Context, kind string) ([]OrgChoice, error) {
+	return queryAll(ctx, q.db, func(s scanner) (OrgChoice, error) {
+		var o OrgChoice
+		err := s.Scan(&o.ID, &o.Name, &o.JurisdictionID)
+		return o, err
+	}, "SELECT id, name, jurisdiction_id FROM organizations WHERE kind = ? ORDER BY id", kind)
 }
 
 const orgColumns = "id, kind, name, jurisdiction_id, COALESCE(credit_code,''), COALESCE(contact_person,''), COALESCE(contact_phone,''), COALESCE(parent_id,0), created_at"

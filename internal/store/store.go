@@ -67,6 +67,13 @@ type Queries struct {
 	// suite is the cryptographic suite recorded at installation
 	// (RecordSuite, suite.go); "": international.
 	suite cryptosuite.Suite
+	// orgWrites is the Store's count of writes to organizations
+	// (OrganizationWrites), shared by the pool's Queries and every
+	// transaction's.
+	orgWrites *atomic.Uint64
+	// orgsWritten is set once a transaction writes organizations: the
+	// Store counts the write when it commits.
+	orgsWritten bool
 }
 
 // Store is the entry point: reads run on the pool, writes of several steps
@@ -78,12 +85,15 @@ type Store struct {
 	auditKey []byte
 	// retries counts transactions run again after a deadlock (tx.go).
 	retries atomic.Int64
+	// orgWrites counts the writes to organizations made through this
+	// Store (OrganizationWrites).
+	orgWrites atomic.Uint64
 }
 
 // New wraps an open database.
 func New(db *sql.DB) *Store {
 	s := &Store{DB: db}
-	s.Queries = Queries{db: pool{DB: db, retries: &s.retries}, cal: &calendarCache{}}
+	s.Queries = Queries{db: pool{DB: db, retries: &s.retries}, cal: &calendarCache{}, orgWrites: &s.orgWrites}
 	return s
 }
 

@@ -27,3 +27,30 @@ func TestUnitTodoCountHasIndex(t *testing.T) {
 		t.Fatalf("possible keys %q: no index on (unit_org_id, state, suspended)", possible.String)
 	}
 }
+
+// The first page of a unit's or a firm's review list, newest first, reads
+// its entries in index order: nothing is sorted, however many reviews the
+// unit or firm has.
+func TestOwnListNewestFirstNeedsNoSort(t *testing.T) {
+	s := testenv.DB(t)
+	for _, tt := range []struct{ name, where string }{
+		{"unit", "r.unit_org_id = 5"},
+		{"firm", "r.firm_id = 7"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				id, selectType, table, typ, possible, key, keyLen, ref, extra sql.NullString
+				rows                                                          sql.NullInt64
+			)
+			err := s.DB.QueryRowContext(context.Background(), "EXPLAIN SELECT r.id FROM reviews r WHERE "+tt.where+
+				" ORDER BY r.id DESC, r.id DESC LIMIT 20").
+				Scan(&id, &selectType, &table, &typ, &possible, &key, &keyLen, &ref, &rows, &extra)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(extra.String, "filesort") {
+				t.Fatalf("key %q, extra %q: the page sorts the %s's reviews", key.String, extra.String, tt.name)
+			}
+		})
+	}
+}

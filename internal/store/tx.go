@@ -74,7 +74,7 @@ func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(q *Que
 	// Rolls back unless the commit below ran; after a commit it does
 	// nothing.
 	defer tx.Rollback()
-	q := &Queries{db: tx, tx: true, cal: s.cal, sealer: s.sealer, suite: s.suite}
+	q := &Queries{db: tx, tx: true, cal: s.cal, sealer: s.sealer, suite: s.suite, orgWrites: &s.orgWrites}
 	if err := fn(q); err != nil {
 		return err
 	}
@@ -83,7 +83,13 @@ func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(q *Que
 			return err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	if q.orgsWritten {
+		// Counted once committed, or once a commit's outcome is unknown:
+		// a list read before the count moved is not trusted after it.
+		s.orgWrites.Add(1)
+	}
+	if err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}
 	if q.calWritten {

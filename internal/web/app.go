@@ -21,6 +21,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
+	"finreview/internal/trust"
 	"finreview/templates"
 )
 
@@ -68,6 +69,9 @@ type App struct {
 	table    routeTable
 	bodies   *budget
 	metrics  fiber.Handler
+	// written are the review list's unit and firm selects, written once
+	// per list and scope (orgOptions).
+	written *trust.Map[orgSelect, *writtenOptions]
 
 	cspViolations prometheus.Counter
 }
@@ -85,7 +89,7 @@ func New(d Deps) (*App, error) {
 		d.Registry = prometheus.NewRegistry()
 	}
 	a := &App{log: d.Log, auth: d.Auth, svc: d.Services, views: v, checks: d.Checks, now: d.Now, secure: d.SecureCookies,
-		bodies: &budget{limit: bodyBudget}}
+		bodies: &budget{limit: bodyBudget}, written: newWrittenSelects()}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "finreview_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})

@@ -8,8 +8,9 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// TestAuditLogCountIsBoundedAndExportWhole: an audit log of more than
-// 10,000 events says 共 10000 条以上 (its count stops there), a review's
+// TestAuditLogCountIsBoundedAndExportWhole: a page of an audit log of
+// 10,012 events counts 1,000 events past its first row and says 共 1000
+// 条以上 with the next page offered (page 2: 共 1020 条以上), a review's
 // seven events say their exact total, and the Excel export still holds
 // every event the filter selects, past the 5,000 of a former batch.
 func TestAuditLogCountIsBoundedAndExportWhole(t *testing.T) {
@@ -23,8 +24,12 @@ func TestAuditLogCountIsBoundedAndExportWhole(t *testing.T) {
 	}
 	s := e.as("shenji")
 	_, body := e.get(s, "/audit")
-	if page := string(body); !strings.Contains(page, "共 10000 条以上") || !strings.Contains(page, "第 1 页") {
-		t.Fatalf("an audit log of 10,012 events does not say 共 10000 条以上")
+	if page := string(body); !strings.Contains(page, "共 1000 条以上") || !strings.Contains(page, "第 1 页") || !strings.Contains(page, "下一页") {
+		t.Fatalf("an audit log of 10,012 events does not say 共 1000 条以上 with a next page")
+	}
+	_, body = e.get(s, "/audit?page=2&size=20")
+	if page := string(body); !strings.Contains(page, "共 1020 条以上") || !strings.Contains(page, "第 2 页") {
+		t.Fatalf("page 2 of an audit log of 10,012 events does not say 共 1020 条以上")
 	}
 	_, body = e.get(s, "/audit?review=999999")
 	if page := string(body); !strings.Contains(page, "共 7 条</span>") || !strings.Contains(page, "第 1 / 1 页") {

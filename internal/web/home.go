@@ -46,17 +46,9 @@ func (a *App) home(c *fiber.Ctx) error {
 			ids[i] = r.ID
 		}
 		dues := a.duesFor(ctx, ids)
-		// What to do next depends on the state alone: worked out once per
-		// state (it builds a workflow machine), not once per row.
-		actions := map[workflow.State]string{}
 		for _, r := range rows {
-			action, ok := actions[r.State]
-			if !ok {
-				action = nextAction(p.Role, r.State)
-				actions[r.State] = action
-			}
 			t := todoRow{ReviewID: r.ID, ProjectName: r.ProjectName, KindLabel: kindLabel(r.Kind),
-				StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Action: action}
+				StateLabel: r.State.Label(), StateClass: stateClass(r.State, r.Suspended), Action: nextAction(p.Role, r.State)}
 			t.Due, t.DueClass = dues[r.ID].Text, dues[r.ID].Class
 			todo = append(todo, t)
 		}
@@ -78,7 +70,8 @@ func (a *App) home(c *fiber.Ctx) error {
 	return a.views.render(c, 200, "home", a.page(c, "我的工作台", map[string]any{"Todo": todo, "Done": done}))
 }
 
-// nextAction names what the role does next in a state.
+// nextAction names what the role does next in a state (review.Tasks reads
+// a table worked out once, so this is cheap per row).
 func nextAction(r auth.Role, s workflow.State) string {
 	var labels string
 	for _, t := range review.Tasks(r, s) {

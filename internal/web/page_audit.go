@@ -144,7 +144,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		return err
 	}
 	form := newForm()
-	f := report.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset(), CountTo: listCountTo}
+	f := report.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset(), CountTo: listCountTo(pg.Offset())}
 	form.Values["review"] = strings.TrimSpace(c.Query("review"))
 	form.Values["actor"] = strings.TrimSpace(c.Query("actor"))
 	form.Values["action"] = strings.TrimSpace(c.Query("action"))
@@ -195,7 +195,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		status = 422
 	}
 	pager := pg.Pager(c, total)
-	pager.AtLeast = total >= listCountTo
+	pager.AtLeast = total >= listCountTo(pg.Offset())
 	return a.views.render(c, status, "audit", a.page(c, "审计日志", map[string]any{
 		"CanExport":  p.Can(auth.ExportAudit),
 		"Breadcrumb": []crumb{{Label: "审计"}, {Label: "审计日志"}},

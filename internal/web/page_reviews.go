@@ -12,7 +12,6 @@ import (
 	"iter"
 	"log/slog"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,7 +170,9 @@ func reviewFilter(c *fiber.Ctx, form *formState) review.ReviewFilter {
 // province's 1,380 units, and comparing each option with the query in the
 // template cost more than rendering the rows.
 type filterOptions struct {
-	States, Kinds, Jurisdictions, Units, Firms options
+	States, Kinds, Jurisdictions options
+	// Units and Firms are nil when not offered.
+	Units, Firms *chosenOptions
 }
 
 type selectOption struct {
@@ -189,17 +190,25 @@ type options []selectOption
 func (os options) HTML() template.HTML {
 	var b strings.Builder
 	for _, o := range os {
-		b.WriteString(`<option value="`)
-		b.WriteString(template.HTMLEscapeString(o.Code))
-		b.WriteByte('"')
-		if o.Selected {
-			b.WriteString(" selected")
-		}
-		b.WriteByte('>')
-		b.WriteString(template.HTMLEscapeString(o.Label))
-		b.WriteString("</option>")
+		writeOption(&b, o.Code, o.Label, o.Selected)
 	}
 	return template.HTML(b.String())
+}
+
+// writeOption writes one option element, and returns where in b a mark
+// of the option as chosen goes (" selected", after its value).
+func writeOption(b *strings.Builder, code, label string, selected bool) int {
+	b.WriteString(`<option value="`)
+	b.WriteString(template.HTMLEscapeString(code))
+	b.WriteByte('"')
+	at := b.Len()
+	if selected {
+		b.WriteString(" selected")
+	}
+	b.WriteByte('>')
+	b.WriteString(template.HTMLEscapeString(label))
+	b.WriteString("</option>")
+	return at
 }
 
 // selectOptions marks the option whose code chosen names.
@@ -212,39 +221,58 @@ func selectOptions[T any](items []T, option func(T) pageOption, chosen string) o
 	return out
 }
 
+// filterOptions builds the selects from this instance's trusted lists of
+// jurisdictions, units and firms (auth's JurisdictionChoices and
+// OrganizationChoices): shared slices, read here and never modified. The
+// unit and firm selects are written once per list and scope
+// (App.writeOrgOptions); only the chosen option is marked per request.
 func (a *App) filterOptions(ctx context.Context, p auth.Principal, chosen map[string]string) (filterOptions, error) {
 	var o filterOptions
 	same := func(o pageOption) pageOption { return o }
 	o.States = selectOptions(codeOptions(workflow.States()), same, chosen["state"])
 	o.Kinds = selectOptions(codeOptions(fee.Kinds()), same, chosen["kind"])
-	jurs, err := a.auth.Jurisdictions(ctx)
+	jurs, err := a.auth.JurisdictionChoices(ctx)
 	if err != nil {
 		return o, err
 	}
 	sc := p.Scope()
-	jurs = slices.DeleteFunc(jurs, func(j auth.Jurisdiction) bool {
-		return !sc.All && sc.JurisdictionID != 0 && j.ID != sc.JurisdictionID
-	})
+	if !sc.All && sc.JurisdictionID != 0 {
+		jurs = keep(jurs, func(j auth.Jurisdiction) bool { return j.ID == sc.JurisdictionID })
+	}
 	o.Jurisdictions = selectOptions(jurs, func(j auth.Jurisdiction) pageOption {
 		return pageOption{strconv.FormatInt(j.ID, 10), j.Name}
 	}, chosen["jurisdiction"])
 	// Units and firms are offered to the bureau and the center only: the
 	// others see their own organization's reviews anyway.
 	if sc.All || sc.JurisdictionID != 0 {
-		org := func(u auth.Organization) pageOption { return pageOption{strconv.FormatInt(u.ID, 10), u.Name} }
-		units, err := a.auth.Organizations(ctx, auth.OrgUnit)
+		units, err := a.auth.OrganizationChoices(ctx, auth.OrgUnit)
 		if err != nil {
 			return o, err
 		}
-		units = slices.DeleteFunc(units, func(u auth.Organization) bool { return !sc.All && u.JurisdictionID != sc.JurisdictionID })
-		o.Units = selectOptions(units, org, chosen["unit"])
-		firms, err := a.auth.Organizations(ctx, auth.OrgFirm)
+		var within int64 // a jurisdiction's center is offered its own units
+		if !sc.All {
+			within = sc.JurisdictionID
+		}
+		o.Units = a.orgOptions(orgSelect{kind: auth.OrgUnit, jurisdiction: within}, units, chosen["unit"])
+		firms, err := a.auth.OrganizationChoices(ctx, auth.OrgFirm)
 		if err != nil {
 			return o, err
 		}
-		o.Firms = selectOptions(firms, org, chosen["firm"])
+		o.Firms = a.orgOptions(orgSelect{kind: auth.OrgFirm}, firms, chosen["firm"])
 	}
 	return o, nil
+}
+
+// keep is a new slice of the items for which f is true; items is left as
+// it is (slices.DeleteFunc would move and clear a shared slice's items).
+func keep[T any](items []T, f func(T) bool) []T {
+	var out []T
+	for _, it := range items {
+		if f(it) {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 type reviewSortLink struct{ Href, Mark string }
@@ -279,12 +307,17 @@ func sortLinks(c *fiber.Ctx, form *formState) map[string]reviewSortLink {
 	return out
 }
 
-// listCountTo bounds the count of the long lists (the review list, the
-// audit log): a larger list says 共 10000 条以上, so a page costs the same
-// for 10,000 matching rows as for millions (counting them all read every
-// index entry on every page). Filters narrow a list down; the Excel
-// export has all of it.
-const listCountTo = 10000
+// listCountAhead bounds the count of the long lists (the review list, the
+// audit log): a list counts at most this many rows past the first row of
+// the page shown, so a longer one says 共 N 条以上 and still offers the
+// next page. Every page costs what counting 1,000 index entries costs,
+// however many millions match (counting 10,000 took 5–20 ms of the
+// database on every page of a large unit's list under load). Filters
+// narrow a list down; the Excel export has all of it.
+const listCountAhead = 1000
+
+// listCountTo is where the count of a list page starting at offset stops.
+func listCountTo(offset int) int { return offset + listCountAhead }
 
 func (a *App) reviewList(c *fiber.Ctx) error {
 	p, svc, err := serviceCall(c, auth.ViewReviews, a.reviewService)
@@ -299,12 +332,13 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 		return err
 	}
 	f.Limit, f.Offset = pg.Size, pg.Offset()
-	items, total, err := svc.ListCountedTo(ctx, p, f, listCountTo)
+	countTo := listCountTo(f.Offset)
+	items, total, err := svc.ListCountedTo(ctx, p, f, countTo)
 	if err != nil {
 		return err
 	}
 	pager := pg.Pager(c, total)
-	pager.AtLeast = total >= listCountTo
+	pager.AtLeast = total >= countTo
 	rows := a.reviewRows(c, items)
 	opts, err := a.filterOptions(ctx, p, form.Values)
 	if err != nil {

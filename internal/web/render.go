@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"finreview/internal/fee"
 	"finreview/internal/pii"
 	"fmt"
@@ -49,7 +48,9 @@ func parseViews(files fs.FS) (*views, error) {
 }
 
 // render writes page name inside the layout (or alone for print papers,
-// whose templates define "standalone").
+// whose templates define "standalone"). The page is written straight into
+// the response body, whose buffer the server reuses from request to
+// request; a page that fails half-way leaves the body empty.
 func (v *views) render(c *fiber.Ctx, status int, name string, data any) error {
 	t, ok := v.pages[name]
 	if !ok {
@@ -59,13 +60,15 @@ func (v *views) render(c *fiber.Ctx, status int, name string, data any) error {
 	if t.Lookup("standalone") != nil {
 		root = "standalone"
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, root, data); err != nil {
+	res := c.Response()
+	res.ResetBody()
+	if err := t.ExecuteTemplate(res.BodyWriter(), root, data); err != nil {
+		res.ResetBody()
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(buf.Bytes())
+	return nil
 }
 
 func funcs() template.FuncMap {
