@@ -342,13 +342,15 @@ func (q *Queries) CountReviewsByState(ctx context.Context, sc Scope) (map[workfl
 	return out, nil
 }
 
-// ReviewEventsByActor lists the latest transitions made by a user (已办).
+// ReviewEventsByActor lists the latest transitions made by a user (已办):
+// from the user's events in id order (idx_review_events_actor), each
+// joined to its review and project, whatever the tables' statistics.
 func (q *Queries) ReviewEventsByActor(ctx context.Context, actorID int64, limit int) ([]ReviewEvent, error) {
 	return queryAll(ctx, q.db, func(s scanner) (ReviewEvent, error) {
 		var e ReviewEvent
 		err := s.Scan(append(reviewEventDest(&e), &e.ProjectName)...)
 		return e, err
 	}, `SELECT `+reviewEventColumns+`, p.name
-		 FROM review_events e JOIN reviews r ON r.id = e.review_id JOIN projects p ON p.id = r.project_id
+		 FROM review_events e STRAIGHT_JOIN reviews r ON r.id = e.review_id STRAIGHT_JOIN projects p ON p.id = r.project_id
 		 WHERE e.actor_id = ? ORDER BY e.id DESC LIMIT ?`, actorID, limit)
 }

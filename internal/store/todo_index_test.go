@@ -54,3 +54,37 @@ func TestOwnListNewestFirstNeedsNoSort(t *testing.T) {
 		})
 	}
 }
+
+// A user's latest transitions (已办) are read from the user's own events
+// in id order, nothing sorted, whichever table the optimizer would rather
+// start from.
+func TestLatestActionsReadTheUsersEventsInOrder(t *testing.T) {
+	s := testenv.DB(t)
+	rows, err := s.DB.QueryContext(context.Background(), `EXPLAIN SELECT e.id
+		FROM review_events e STRAIGHT_JOIN reviews r ON r.id = e.review_id STRAIGHT_JOIN projects p ON p.id = r.project_id
+		WHERE e.actor_id = 5 ORDER BY e.id DESC LIMIT 20`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	first := true
+	for rows.Next() {
+		var (
+			id, selectType, table, typ, possible, key, keyLen, ref, extra sql.NullString
+			n                                                             sql.NullInt64
+		)
+		if err := rows.Scan(&id, &selectType, &table, &typ, &possible, &key, &keyLen, &ref, &n, &extra); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(extra.String, "filesort") || strings.Contains(extra.String, "temporary") {
+			t.Fatalf("table %s, key %q, extra %q: the latest actions are sorted", table.String, key.String, extra.String)
+		}
+		if first && (table.String != "e" || key.String != "idx_review_events_actor") {
+			t.Fatalf("the plan starts from table %s by key %q, want the user's events by idx_review_events_actor", table.String, key.String)
+		}
+		first = false
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
