@@ -10,6 +10,7 @@ import (
 
 	"finreview/internal/store"
 	"finreview/internal/testenv"
+	"finreview/workflow"
 )
 
 // TestReviewsAfterPagesLikeTheList: reading a list in batches, each after
@@ -139,6 +140,57 @@ func TestStateListsNeedNoSort(t *testing.T) {
 		}
 		if key.String != index || strings.Contains(extra.String, "filesort") {
 			t.Errorf("%s: key %q, %q: the page sorts the state's reviews", index, key.String, extra.String)
+		}
+	}
+}
+
+// TestNewestOfSeveralStates: the first page of a list of several states
+// (a to-do list), read state by state from each state's index, is the
+// list's first page, for every scope, page length and suspended filter.
+func TestNewestOfSeveralStates(t *testing.T) {
+	ctx := context.Background()
+	s := testenv.DB(t)
+	testenv.Demo(t, s)
+	states := []string{"draft", "submitted", "in_review", "concluded", "returned"}
+	for i := range 40 {
+		project := "LH-2026-001"
+		if i%4 == 3 {
+			project = "WY-2026-001" // another jurisdiction
+		}
+		if _, err := s.DB.ExecContext(ctx, `INSERT INTO reviews (project_id, kind, state, jurisdiction_id, unit_org_id,
+			  submitted_amount, suspended, created_at, updated_at)
+			SELECT id, 'settlement', ?, jurisdiction_id, unit_org_id, 1000, ?, NOW(), NOW() FROM projects WHERE code = ?`,
+			states[(i*7)%len(states)], i%5 == 0, project); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var jurisdiction, unit int64
+	if err := s.DB.QueryRowContext(ctx, "SELECT jurisdiction_id, unit_org_id FROM projects WHERE code = 'LH-2026-001'").Scan(&jurisdiction, &unit); err != nil {
+		t.Fatal(err)
+	}
+	notSuspended := false
+	scopes := map[string]store.Scope{"city": {All: true}, "jurisdiction": {JurisdictionID: jurisdiction}, "unit": {UnitID: unit}}
+	for name, sc := range scopes {
+		for _, limit := range []int{1, 3, 7, 50} {
+			for _, suspended := range []*bool{nil, &notSuspended} {
+				f := store.ReviewFilter{States: []workflow.State{"draft", "in_review", "returned"}, Suspended: suspended, Limit: limit}
+				want, _, err := s.Reviews(ctx, sc, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.ReviewsAfter(ctx, sc, f, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(want) == 0 || len(got) != len(want) {
+					t.Fatalf("%s, %d a page, suspended %v: %d reviews, want %d", name, limit, suspended, len(got), len(want))
+				}
+				for i := range want {
+					if got[i].ID != want[i].ID {
+						t.Fatalf("%s, %d a page: review %d is %d, want %d", name, limit, i, got[i].ID, want[i].ID)
+					}
+				}
+			}
 		}
 	}
 }
