@@ -42,20 +42,9 @@ type ExpertOpinionInput struct {
 	SuggestedAmount string // optional, yuan
 }
 
-// ExpertTaskOf returns the task of p on the review, or nil when p is not a
-// main expert drawn for it (every other role, a reserve, another expert).
-func (s *Service) ExpertTaskOf(ctx context.Context, p auth.Principal, reviewID int64) (*ExpertTask, error) {
-	if p.Role != auth.Expert {
-		return nil, nil
-	}
-	r, err := s.store.Review(ctx, p.Scope(), reviewID)
-	if err != nil {
-		return nil, err
-	}
-	return s.expertTask(ctx, p, r)
-}
-
-// expertTask is ExpertTaskOf on r, which p may see.
+// expertTask is the task of p on r, which p may see, or nil when p is
+// not a main expert drawn for it (every other role, a reserve, another
+// expert).
 func (s *Service) expertTask(ctx context.Context, p auth.Principal, r store.Review) (*ExpertTask, error) {
 	if p.Role != auth.Expert {
 		return nil, nil
@@ -68,19 +57,53 @@ func (s *Service) expertTask(ctx context.Context, p auth.Principal, r store.Revi
 	if err != nil {
 		return nil, err
 	}
-	t := &ExpertTask{ExpertID: e.ExpertID, ExpertName: e.Name, Specialty: e.Specialty, PurposeLabel: PurposeLabel(e.Purpose),
-		Round: r.Round, Open: r.State == workflow.ExpertReview}
 	ops, err := s.store.ExpertOpinions(ctx, reviewID)
 	if err != nil {
 		return nil, err
 	}
+	return newExpertTask(e, r, ops), nil
+}
+
+// ExpertTasks returns p's tasks on reviews p has listed (an expert's
+// to-do list), by review id, in two statements however many reviews
+// there are; a review p is not a main expert of has none.
+func (s *Service) ExpertTasks(ctx context.Context, p auth.Principal, reviews []Review) (map[int64]*ExpertTask, error) {
+	out := make(map[int64]*ExpertTask, len(reviews))
+	if p.Role != auth.Expert || len(reviews) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(reviews))
+	for i, r := range reviews {
+		ids[i] = r.ID
+	}
+	drawn, err := s.store.DrawnExpertsOfUser(ctx, ids, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	ops, err := s.store.ExpertOpinionsOfReviews(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reviews {
+		if e, ok := drawn[r.ID]; ok {
+			out[r.ID] = newExpertTask(e, r, ops)
+		}
+	}
+	return out, nil
+}
+
+// newExpertTask is the task of the drawn expert e on r, with the expert's
+// opinion of r's round among ops when there is one.
+func newExpertTask(e store.ReviewExpertOfUser, r store.Review, ops []store.ExpertOpinion) *ExpertTask {
+	t := &ExpertTask{ExpertID: e.ExpertID, ExpertName: e.Name, Specialty: e.Specialty, PurposeLabel: PurposeLabel(e.Purpose),
+		Round: r.Round, Open: r.State == workflow.ExpertReview}
 	for _, o := range ops {
-		if o.ExpertID == e.ExpertID && o.Round == r.Round {
+		if o.ReviewID == r.ID && o.ExpertID == e.ExpertID && o.Round == r.Round {
 			t.Opinion = &o
 			break
 		}
 	}
-	return t, nil
+	return t
 }
 
 // ExpertOpinions lists the opinions given on a review: every one for the

@@ -301,7 +301,7 @@ type Page struct {
 	Documents     []store.Document
 	DocumentTotal int
 	// ExpertTask is the viewer's task as a main expert drawn for the
-	// review (ExpertTaskOf); nil for every other viewer.
+	// review; nil for every other viewer.
 	ExpertTask *ExpertTask
 }
 

@@ -192,12 +192,13 @@ func (a *App) expertTodo(ctx context.Context, p auth.Principal) ([]todoRow, erro
 		ids[i] = r.ID
 	}
 	dues := a.duesFor(ctx, ids)
+	tasks, err := a.svc.Reviews.ExpertTasks(ctx, p, rows)
+	if err != nil {
+		return nil, err
+	}
 	var out []todoRow
 	for _, r := range rows {
-		task, err := a.svc.Reviews.ExpertTaskOf(ctx, p, r.ID)
-		if err != nil {
-			return nil, err
-		}
+		task := tasks[r.ID]
 		if task == nil {
 			continue
 		}
