@@ -158,8 +158,8 @@ var perRequest = regexp.MustCompile(`\bFROM sessions\b|\bUPDATE sessions\b|^SELE
 
 // costApp is the web app over a counting store of a fresh database with
 // the demo city, on a clock that stands still unless the test moves it
-// (later), and the session cookie of a signed-in unit.
-func costApp(t *testing.T) (app *web.App, s *store.Store, sent *statementLog, later func(time.Duration), cookie *http.Cookie) {
+// (later), and the session cookie of username signed in.
+func costApp(t *testing.T, username string) (app *web.App, s *store.Store, sent *statementLog, later func(time.Duration), cookie *http.Cookie) {
 	t.Helper()
 	s = testenv.DB(t)
 	testenv.Demo(t, s)
@@ -172,7 +172,7 @@ func costApp(t *testing.T) (app *web.App, s *store.Store, sent *statementLog, la
 	if err != nil {
 		t.Fatal(err)
 	}
-	cookie, _ = login(t, app, "jianshe", demo.Password)
+	cookie, _ = login(t, app, username, demo.Password)
 	if cookie == nil {
 		t.Fatal("sign-in failed")
 	}
@@ -208,7 +208,7 @@ func perRequestOf(stmts []string) []string {
 // twice, the jurisdiction and the unread count); after it, the session
 // with its user, the policy and the unread count cost three.
 func TestSignedInPageStatements(t *testing.T) {
-	app, _, sent, later, cookie := costApp(t)
+	app, _, sent, later, cookie := costApp(t, "jianshe")
 	for _, path := range []string{"/account/tokens", "/notifications", "/"} {
 		costGet(t, app, sent, cookie, path) // the first look-up of this path's own
 		body, warm := costGet(t, app, sent, cookie, path)
@@ -238,7 +238,7 @@ var unreadBadge = regexp.MustCompile(`data-testid="unread">(\d+)<`)
 // cached; a notice sent meanwhile shows within auth.TokenTrust; signing
 // out ends the cached session at once.
 func TestHeaderAfterReadingAndSigningOut(t *testing.T) {
-	app, s, sent, later, cookie := costApp(t)
+	app, s, sent, later, cookie := costApp(t, "jianshe")
 	ctx := context.Background()
 	u, err := s.UserByUsername(ctx, "jianshe")
 	if err != nil {

@@ -2,17 +2,11 @@ package web_test
 
 import (
 	"fmt"
-	"log/slog"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"finreview/internal/auth"
-	"finreview/internal/demo"
-	"finreview/internal/testenv"
-	"finreview/internal/web"
 )
 
 // filterLists matches the statements that read the review list's
@@ -25,21 +19,7 @@ var filterLists = regexp.MustCompile(`\bFROM organizations\b|\bFROM jurisdiction
 // request before); after it, one statement per organization kind, the
 // jurisdictions being trusted for auth.NameTrust.
 func TestReviewListFilterStatements(t *testing.T) {
-	s := testenv.DB(t)
-	testenv.Demo(t, s)
-	cs, sent := countingStore(t, s)
-	base := time.Now()
-	var offset atomic.Int64
-	now := func() time.Time { return base.Add(time.Duration(offset.Load())) }
-	app, err := web.New(web.Deps{Log: slog.New(slog.DiscardHandler), Auth: auth.NewService(cs, now),
-		Services: web.FillServices(cs, now, web.Services{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cookie, _ := login(t, app, "pingshen", demo.Password)
-	if cookie == nil {
-		t.Fatal("sign-in failed")
-	}
+	app, _, sent, later, cookie := costApp(t, "pingshen")
 	lists := func(stmts []string) []string {
 		var out []string
 		for _, q := range stmts {
@@ -57,7 +37,7 @@ func TestReviewListFilterStatements(t *testing.T) {
 	if l := lists(stmts); len(l) > 0 {
 		t.Errorf("within the trust the list read its filters again:\n%s", strings.Join(l, "\n"))
 	}
-	offset.Add(int64(auth.OrgTrust))
+	later(auth.OrgTrust)
 	_, stmts = costGet(t, app, sent, cookie, "/reviews")
 	l := lists(stmts)
 	t.Logf("after OrgTrust: %d statements, %d of them the filters':\n%s", len(stmts), len(l), strings.Join(l, "\n"))
