@@ -7,7 +7,7 @@ MINIO_CACHE   := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/finreview
 BIN           := $(CURDIR)/bin
 export FINREVIEW_ROOT := $(CURDIR)
 
-GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
+GO_TEST_FLAGS ?= -race -count=1 -timeout 50m
 
 .PHONY: help
 help:
