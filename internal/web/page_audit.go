@@ -195,7 +195,7 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		status = 422
 	}
 	pager := pg.Pager(c, total)
-	pager.AtLeast = total >= listCountTo(pg.Offset())
+	pager.AtLeast = total >= f.CountTo
 	return a.views.render(c, status, "audit", a.page(c, "审计日志", map[string]any{
 		"CanExport":  p.Can(auth.ExportAudit),
 		"Breadcrumb": []crumb{{Label: "审计"}, {Label: "审计日志"}},

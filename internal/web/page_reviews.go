@@ -12,6 +12,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,7 +238,8 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal, chosen map[st
 	}
 	sc := p.Scope()
 	if !sc.All && sc.JurisdictionID != 0 {
-		jurs = keep(jurs, func(j auth.Jurisdiction) bool { return j.ID == sc.JurisdictionID })
+		// A copy: jurs is shared, and DeleteFunc moves and clears items.
+		jurs = slices.DeleteFunc(slices.Clone(jurs), func(j auth.Jurisdiction) bool { return j.ID != sc.JurisdictionID })
 	}
 	o.Jurisdictions = selectOptions(jurs, func(j auth.Jurisdiction) pageOption {
 		return pageOption{strconv.FormatInt(j.ID, 10), j.Name}
@@ -261,18 +263,6 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal, chosen map[st
 		o.Firms = a.orgOptions(orgSelect{kind: auth.OrgFirm}, firms, chosen["firm"])
 	}
 	return o, nil
-}
-
-// keep is a new slice of the items for which f is true; items is left as
-// it is (slices.DeleteFunc would move and clear a shared slice's items).
-func keep[T any](items []T, f func(T) bool) []T {
-	var out []T
-	for _, it := range items {
-		if f(it) {
-			out = append(out, it)
-		}
-	}
-	return out
 }
 
 type reviewSortLink struct{ Href, Mark string }
