@@ -185,3 +185,40 @@ func TestExportsWaitTheirTurn(t *testing.T) {
 		a.exports.leave()
 	}
 }
+
+// An export's writer rests as long as the export worked since its last
+// block, and does not rest for the time the reader took.
+func TestPacedExportRestsAsLongAsItWorked(t *testing.T) {
+	slow := writerFunc(func(b []byte) (int, error) { time.Sleep(40 * time.Millisecond); return len(b), nil })
+	for _, tc := range []struct {
+		name     string
+		to       io.Writer
+		work     time.Duration
+		min, max time.Duration // the second Write's duration, the reader's time included
+	}{
+		{"a quick reader", io.Discard, 30 * time.Millisecond, 30 * time.Millisecond, 60 * time.Millisecond},
+		{"no work between blocks", io.Discard, 0, 0, 10 * time.Millisecond},
+		{"a slow reader is not rested again", slow, 0, 40 * time.Millisecond, 70 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &paced{w: tc.to}
+			if _, err := w.Write([]byte("a")); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(tc.work) // the export's work on its next block
+			start := time.Now()
+			n, err := w.Write([]byte("bc"))
+			took := time.Since(start)
+			if err != nil || n != 2 {
+				t.Fatalf("Write = %d, %v", n, err)
+			}
+			if took < tc.min || took > tc.max {
+				t.Errorf("second block took %v, want %v–%v", took, tc.min, tc.max)
+			}
+		})
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

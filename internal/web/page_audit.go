@@ -44,7 +44,7 @@ func (a *App) auditExport(c *fiber.Ctx) error {
 	defer a.exports.leave()
 	var buf bytes.Buffer
 	u, _ := c.Locals("user").(auth.User)
-	if _, err := a.svc.Reports.ExportAudit(ctx, p, u, f, auditActionLabel, &buf); err != nil {
+	if _, err := a.svc.Reports.ExportAudit(ctx, p, u, f, auditActionLabel, &paced{w: &buf}); err != nil {
 		return err
 	}
 	now := a.now()

@@ -392,7 +392,7 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 				a.log.Error("review export", slog.String("request_id", id), slog.Any("panic", v))
 			}
 		}()
-		if err := writeReviewBook(w, reviews); err != nil {
+		if err := writeReviewBook(&paced{w: w}, reviews); err != nil {
 			a.log.Error("review export", slog.String("request_id", id), slog.String("error", err.Error()))
 		}
 	})
