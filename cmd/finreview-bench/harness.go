@@ -239,19 +239,28 @@ func (s *server) stop() {
 }
 
 // peakRSSMiB reads the process's high-water resident set size.
-func (s *server) peakRSSMiB() (float64, error) {
+func (s *server) peakRSSMiB() (float64, error) { return s.statusMiB("VmHWM") }
+
+// rssMiB reads the process's current resident set size.
+func (s *server) rssMiB() (float64, error) { return s.statusMiB("VmRSS") }
+
+// statusMiB reads a size in kB from the process's /proc status, in MiB.
+func (s *server) statusMiB(field string) (float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			kb, err := strconv.ParseFloat(f[1], 64)
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 0 {
+				break
+			}
+			kb, err := strconv.ParseFloat(f[0], 64)
 			return kb / 1024, err
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM")
+	return 0, fmt.Errorf("no %s", field)
 }
 
 func (h *harness) close() {

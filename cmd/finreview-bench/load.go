@@ -552,22 +552,6 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
-// rssMiB reads the process's current resident set size.
-func (s *server) rssMiB() (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			kb, err := strconv.ParseFloat(f[1], 64)
-			return kb / 1024, err
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS")
-}
-
 // benchExport exports the 100,000 reviews through the review list's
 // export link on a fresh instance, sampling its resident memory.
 func (h *harness) benchExport(ctx context.Context) ([]result, error) {
