@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -180,12 +181,20 @@ type FeeTotals struct {
 // FeeTotalsBetween sums the fee statements computed in [from, to).
 func (q *Queries) FeeTotalsBetween(ctx context.Context, sc Scope, from, to time.Time) (FeeTotals, error) {
 	w, args := sc.reviewWhere()
+	// A scope that sees every review needs no review to sum a statement
+	// (each has one): the sums then read idx_fee_statements_computed alone.
+	tables := "fee_statements s"
+	if !sc.All {
+		tables += " JOIN reviews r ON r.id = s.review_id"
+	}
+	if strings.Contains(w, "p.") {
+		tables += " JOIN projects p ON p.id = r.project_id"
+	}
 	var t FeeTotals
 	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(s.total_fee),0), COALESCE(SUM(s.contractor_share),0),
 		  COALESCE(SUM(s.finance_share),0), COALESCE(SUM(CASE WHEN s.paid_at IS NOT NULL THEN s.total_fee ELSE 0 END),0),
 		  COALESCE(SUM(CASE WHEN s.paid_at IS NULL THEN s.total_fee ELSE 0 END),0)
-		FROM fee_statements s JOIN reviews r ON r.id = s.review_id JOIN projects p ON p.id = r.project_id
-		WHERE `+w+` AND s.computed_at >= ? AND s.computed_at < ?`, append(args, from, to)...).
+		FROM `+tables+` WHERE `+w+` AND s.computed_at >= ? AND s.computed_at < ?`, append(args, from, to)...).
 		Scan(&t.Count, &t.TotalFee, &t.ContractorShare, &t.FinanceShare, &t.Paid, &t.Owed)
 	if err != nil {
 		return FeeTotals{}, fmt.Errorf("fee totals: %w", err)
