@@ -840,3 +840,26 @@ func TestEngineFiresOnTheReviewAsItIsNow(t *testing.T) {
 		}
 	}
 }
+
+// A list reads a review's deadlines but the cancelled ones (most of a
+// province's), and describes the review as before.
+func TestDuesPassOverCancelledDeadlines(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.review(workflow.InReview)
+	old := f.schedule(id, deadline.KindReport, at(t, "2025-08-01T10:00:00+08:00"), 10)
+	f.schedule(id, deadline.KindReport, at(t, "2025-10-09T10:00:00+08:00"), 10) // due 2025-10-22
+	if _, err := f.s.DB.ExecContext(ctx, "UPDATE deadlines SET state = 'cancelled' WHERE id = ?", old.ID); err != nil {
+		t.Fatal(err)
+	}
+	sets, err := f.s.DeadlinesOfReviews(ctx, []int64{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds := sets[id].Deadlines; len(ds) != 1 || ds[0].ID == old.ID || ds[0].State != store.DeadlinePending {
+		t.Fatalf("deadlines read = %+v, want the pending one alone", ds)
+	}
+	if text, class := dueText(t, &f.s.Queries, id, at(t, "2025-10-13T10:00:00+08:00")); text != "2025-10-22(剩余8个工作日)" || class != "" {
+		t.Errorf("Dues = %q, %q; want the pending deadline's", text, class)
+	}
+}
