@@ -200,17 +200,19 @@ func (h *harness) page(s *server, b browser, path string) (int, []byte, error) {
 	return resp.StatusCode, body, err
 }
 
-// uploadPage sends a file through the review page's upload form (the
-// token as the form's first field, as the form does), not following the
-// 303.
-func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int64, size int64) (int, error) {
+// submissionForm streams a multipart upload of a signed and sealed
+// submission: the form token first when csrf is given (as the review
+// page's form sends it), then a PDF of size bytes named name.
+func submissionForm(csrf, name string, size int64) (io.Reader, string) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
-		mw.WriteField("_csrf", b.csrf)
+		if csrf != "" {
+			mw.WriteField("_csrf", csrf)
+		}
 		mw.WriteField("category", "submission")
 		mw.WriteField("signed_sealed", "true")
-		part, err := mw.CreateFormFile("file", "送审资料.pdf")
+		part, err := mw.CreateFormFile("file", name)
 		if err == nil {
 			part.Write([]byte("%PDF-1.7\n"))
 			_, err = io.Copy(part, newPattern(size-9))
@@ -220,11 +222,19 @@ func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int
 		}
 		pw.CloseWithError(err)
 	}()
-	req, err := http.NewRequest("POST", fmt.Sprintf("%s/reviews/%d/upload?back=review", s.base, reviewID), pr)
+	return pr, mw.FormDataContentType()
+}
+
+// uploadPage sends a file through the review page's upload form (the
+// token as the form's first field, as the form does), not following the
+// 303.
+func (h *harness) uploadPage(cl *http.Client, s *server, b browser, reviewID int64, size int64) (int, error) {
+	body, contentType := submissionForm(b.csrf, "送审资料.pdf", size)
+	req, err := http.NewRequest("POST", fmt.Sprintf("%s/reviews/%d/upload?back=review", s.base, reviewID), body)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", contentType)
 	req.AddCookie(&http.Cookie{Name: "finreview_session", Value: b.cookie})
 	resp, err := cl.Do(req)
 	if err != nil {

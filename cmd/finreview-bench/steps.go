@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"sync"
@@ -108,26 +107,12 @@ func (h *harness) benchUpload(ctx context.Context) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	go func() {
-		mw.WriteField("category", "submission")
-		mw.WriteField("signed_sealed", "true")
-		part, err := mw.CreateFormFile("file", "bench-1GiB.pdf")
-		if err == nil {
-			part.Write([]byte("%PDF-1.7\n"))
-			_, err = io.Copy(part, newPattern(uploadSize-9))
-		}
-		if err == nil {
-			err = mw.Close()
-		}
-		pw.CloseWithError(err)
-	}()
-	req, err := http.NewRequestWithContext(ctx, "POST", srv.base+"/api/v1/reviews/"+strconv.FormatInt(ids[0], 10)+"/documents", pr)
+	form, contentType := submissionForm("", "bench-1GiB.pdf", uploadSize)
+	req, err := http.NewRequestWithContext(ctx, "POST", srv.base+"/api/v1/reviews/"+strconv.FormatInt(ids[0], 10)+"/documents", form)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	start = time.Now()
 	resp, err := h.client.Do(req)
