@@ -46,22 +46,11 @@ type ExpertOpinionInput struct {
 // not a main expert drawn for it (every other role, a reserve, another
 // expert).
 func (s *Service) expertTask(ctx context.Context, p auth.Principal, r store.Review) (*ExpertTask, error) {
-	if p.Role != auth.Expert {
-		return nil, nil
-	}
-	reviewID := r.ID
-	e, err := s.store.DrawnExpertOfUser(ctx, reviewID, p.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
+	tasks, err := s.ExpertTasks(ctx, p, []Review{r})
 	if err != nil {
 		return nil, err
 	}
-	ops, err := s.store.ExpertOpinions(ctx, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	return newExpertTask(e, r, ops), nil
+	return tasks[r.ID], nil
 }
 
 // ExpertTasks returns p's tasks on reviews p has listed (an expert's
