@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -185,10 +184,7 @@ func (q *Queries) FeeTotalsBetween(ctx context.Context, sc Scope, from, to time.
 	// (each has one): the sums then read idx_fee_statements_computed alone.
 	tables := "fee_statements s"
 	if !sc.All {
-		tables += " JOIN reviews r ON r.id = s.review_id"
-	}
-	if strings.Contains(w, "p.") {
-		tables += " JOIN projects p ON p.id = r.project_id"
+		tables = sc.reviewsFrom() + " JOIN fee_statements s ON s.review_id = r.id"
 	}
 	var t FeeTotals
 	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(s.total_fee),0), COALESCE(SUM(s.contractor_share),0),

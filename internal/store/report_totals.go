@@ -1,7 +1,5 @@
 package store
 
-import "strings"
-
 // reviewsFrom is the FROM of a read-side total over the reviews a scope
 // sees, as alias r: the projects (alias p) are joined only when the
 // scope's condition reads them (a competent department's). Over every
@@ -9,8 +7,6 @@ import "strings"
 // the few projects and read their reviews by index: the dashboard's counts
 // of 100,000 reviews took 190 ms with it and 90 ms without.
 func (s Scope) reviewsFrom() string {
-	if w, _ := s.reviewWhere(); strings.Contains(w, "p.") {
-		return "reviews r JOIN projects p ON p.id = r.project_id"
-	}
-	return "reviews r"
+	w, _ := s.reviewWhere()
+	return listFrom(w, "")
 }

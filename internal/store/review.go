@@ -256,7 +256,7 @@ func (q *Queries) reviews(ctx context.Context, sc Scope, f ReviewFilter, countTo
 	// Page the ids on reviews (and projects, for search and scope) first,
 	// then join the names for just that page: the optimizer never starts
 	// from a small joined table and sorts the whole filtered set.
-	page := "SELECT r.id FROM " + listFrom(w) + " WHERE " + w +
+	page := "SELECT r.id FROM " + listFrom(w, "") + " WHERE " + w +
 		" ORDER BY " + order + dir + ", r.id DESC LIMIT ? OFFSET ?"
 	query := "SELECT " + reviewColumns + " FROM (" + page + ") pg STRAIGHT_JOIN reviews r ON r.id = pg.id" +
 		" JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id" +

@@ -33,12 +33,16 @@ func (f ReviewFilter) order() (col string, desc bool) {
 // scope). Joined without need, the optimizer starts from the few projects
 // and sorts every review of theirs for one page: 80–110 ms for the
 // unfiltered list of 100,000 reviews, against under a millisecond from the
-// reviews' primary key.
-func listFrom(w string) string {
-	if strings.Contains(w, "p.") {
-		return "reviews r JOIN projects p ON p.id = r.project_id"
+// reviews' primary key. hint, when given, is an index hint for reviews.
+func listFrom(w, hint string) string {
+	from := "reviews r"
+	if hint != "" {
+		from += " " + hint
 	}
-	return "reviews r"
+	if strings.Contains(w, "p.") {
+		from += " JOIN projects p ON p.id = r.project_id"
+	}
+	return from
 }
 
 // countReviews counts the reviews matching a review list's condition, up
@@ -120,7 +124,7 @@ func (q *Queries) ReviewsAfter(ctx context.Context, sc Scope, f ReviewFilter, af
 	}
 	// The ids of the batch first, then the names of just those rows, as
 	// Reviews does.
-	page := "SELECT r.id FROM " + listFrom(w) + " WHERE " + w + " ORDER BY " + col + dir + ", r.id DESC LIMIT ?"
+	page := "SELECT r.id FROM " + listFrom(w, "") + " WHERE " + w + " ORDER BY " + col + dir + ", r.id DESC LIMIT ?"
 	args = append(args, f.Limit)
 	if after == nil && col == "r.id" && desc && len(f.States) > 1 {
 		page, args = newestOfStates(sc, f)
@@ -157,8 +161,7 @@ func newestOfStates(sc Scope, f ReviewFilter) (string, []any) {
 		one := f
 		one.States = []workflow.State{st}
 		w, a := one.where(sc)
-		from := strings.Replace(listFrom(w), "reviews r", "reviews r "+notByID, 1)
-		parts = append(parts, "(SELECT r.id FROM "+from+" WHERE "+w+" ORDER BY r.id DESC LIMIT ?)")
+		parts = append(parts, "(SELECT r.id FROM "+listFrom(w, notByID)+" WHERE "+w+" ORDER BY r.id DESC LIMIT ?)")
 		args = append(append(args, a...), f.Limit)
 	}
 	return "SELECT id FROM (" + strings.Join(parts, " UNION ALL ") + ") s ORDER BY id DESC LIMIT ?", append(args, f.Limit)
