@@ -189,9 +189,15 @@ func (s *Service) ExportAudit(ctx context.Context, p auth.Principal, u auth.User
 	if err != nil {
 		return n, err
 	}
+	detail := map[string]any{"events": n, "action": f.Action, "actor_id": f.ActorID, "review_id": f.ReviewID}
+	if !f.From.IsZero() {
+		detail["period_from"] = f.From.In(calendar.Location()).Format("2006-01-02")
+	}
+	if !f.To.IsZero() {
+		detail["period_to"] = f.To.AddDate(0, 0, -1).In(calendar.Location()).Format("2006-01-02") // the last day
+	}
 	return n, audit.Record(ctx, s.store, s.now(), audit.Entry{ActorID: u.ID, ActorName: u.DisplayName, Action: "audit_export",
-		ObjectType: "user", ObjectID: u.Username, Detail: map[string]any{"events": n, "action": f.Action, "actor_id": f.ActorID,
-			"review_id": f.ReviewID}})
+		ObjectType: "user", ObjectID: u.Username, Detail: detail})
 }
 
 // AuditEvents lists the audit events p may read, as f selects, with their

@@ -212,6 +212,9 @@ type AuditEventsFilter struct {
 	ReviewID int64
 	ActorID  int64
 	Action   string
+	// From and To bound the events' time: at or after From, before To
+	// (zero: unbounded).
+	From, To time.Time
 	Limit    int
 	Offset   int
 	// CountTo bounds the count AuditEvents returns: exact below it,
@@ -238,6 +241,14 @@ func (f AuditEventsFilter) where(sc Scope) (where, order string, args []any) {
 	if f.Action != "" {
 		where += " AND action = ?"
 		args = append(args, f.Action)
+	}
+	if !f.From.IsZero() {
+		where += " AND at >= ?"
+		args = append(args, f.From)
+	}
+	if !f.To.IsZero() {
+		where += " AND at < ?"
+		args = append(args, f.To)
 	}
 	return where, order, args
 }

@@ -34,7 +34,7 @@ var auditDetailLabels = map[string]string{
 	"ip": "地址", "failures": "连续失败次数", "known": "用户存在", "id": "编号", "before": "变更前", "after": "变更后",
 	"must_change": "须修改密码", "name": "名称", "username": "用户名", "role": "角色", "org_id": "单位", "events": "记录数",
 	"action": "操作", "actor_id": "操作人", "review_id": "评审", "rows": "行数", "filter": "查询条件", "format": "格式",
-	"version": "版本", "effective_from": "生效日期", "reason": "原因", "trigger": "操作", "from": "原状态", "to": "新状态",
+	"version": "版本", "effective_from": "生效日期", "reason": "原因", "trigger": "操作", "from": "原状态", "to": "新状态", "period_from": "起始日期", "period_to": "截止日期",
 	"state": "状态", "size": "大小(字节)", "category": "类别", "file": "文件", "filename": "文件名", "sha256": "校验值",
 	"period_id": "考核期", "kind": "类型", "score": "得分", "expert_id": "专家", "firm": "中介机构", "project_id": "项目",
 	"code": "编号", "jurisdiction_id": "区划", "purpose": "用途", "starts_on": "开始日期", "ends_on": "结束日期",

@@ -2,8 +2,11 @@ package web
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -78,6 +81,17 @@ func (f *formState) fail(field, msg string) {
 
 func (f *formState) ok() bool { return len(f.Errors) == 0 && f.Message == "" }
 
+// err is the form's field errors as one refusal (nil when there are none),
+// for a request that answers with an error rather than the form again: the
+// fields in the order of their names.
+func (f *formState) err() error {
+	var errs []error
+	for _, field := range slices.Sorted(maps.Keys(f.Errors)) {
+		errs = append(errs, fieldErr(field, f.Errors[field]))
+	}
+	return errors.Join(errs...)
+}
+
 // readForm is a form holding the named fields as posted, trimmed.
 func readForm(c *fiber.Ctx, names ...string) *formState {
 	f := newForm()
@@ -132,4 +146,31 @@ func refusalFor(err error, field string) (string, bool) {
 func (f *formState) int64(name string) int64 {
 	n, _ := strconv.ParseInt(f.Values[name], 10, 64)
 	return n
+}
+
+// period reads the form's dates "from" and "to" (YYYY-MM-DD, Beijing time)
+// into a half-open range: from the start of the first day to the end of
+// the last. A bad date is reported next to its field and left unbounded,
+// as is a last day before the first.
+func (f *formState) period() (from, to time.Time) {
+	for _, name := range []string{"from", "to"} {
+		if f.Values[name] == "" {
+			continue
+		}
+		d, err := time.ParseInLocation("2006-01-02", f.Values[name], shanghai)
+		if err != nil {
+			f.fail(name, "日期格式应为 YYYY-MM-DD")
+			continue
+		}
+		if name == "from" {
+			from = d
+		} else {
+			to = d.AddDate(0, 0, 1) // the whole last day
+		}
+	}
+	if !to.IsZero() && from.After(to) {
+		f.fail("to", "结束日期不能早于开始日期")
+		to = time.Time{}
+	}
+	return from, to
 }

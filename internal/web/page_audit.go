@@ -23,20 +23,10 @@ func (a *App) auditExport(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	f := report.AuditEventsFilter{Action: strings.TrimSpace(c.Query("action"))}
-	if v := strings.TrimSpace(c.Query("actor")); v != "" {
-		u, err := a.auth.UserByUsername(ctx, v)
-		if err != nil {
-			return &auth.RefusedError{Status: 422, Reason: "invalid", Msg: "没有用户名为 " + v + " 的用户"}
-		}
-		f.ActorID = u.ID
-	}
-	if v := strings.TrimSpace(c.Query("review")); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return &auth.RefusedError{Status: 422, Reason: "invalid", Msg: "评审编号须为正整数"}
-		}
-		f.ReviewID = id
+	form := newForm()
+	f := a.auditFilter(c, form)
+	if err := form.err(); err != nil {
+		return err
 	}
 	if err := a.exports.enter(ctx, exportWait); err != nil {
 		return err
@@ -52,6 +42,31 @@ func (a *App) auditExport(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
 	return c.Send(buf.Bytes())
+}
+
+// auditFilter reads the audit log's filters (the page's and its export's)
+// from the query; bad values are reported in form, next to their field.
+func (a *App) auditFilter(c *fiber.Ctx, form *formState) report.AuditEventsFilter {
+	for _, k := range []string{"review", "actor", "action", "from", "to"} {
+		form.Values[k] = strings.TrimSpace(c.Query(k))
+	}
+	f := report.AuditEventsFilter{Action: form.Values["action"]}
+	if v := form.Values["review"]; v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			form.fail("review", "评审编号须为正整数")
+		}
+		f.ReviewID = id
+	}
+	if v := form.Values["actor"]; v != "" {
+		u, err := a.auth.UserByUsername(c.UserContext(), v)
+		if err != nil {
+			form.fail("actor", "没有用户名为 "+v+" 的用户")
+		}
+		f.ActorID = u.ID
+	}
+	f.From, f.To = form.period()
+	return f
 }
 
 // auditActionLabel names an audit action in Chinese: a workflow trigger's
@@ -144,25 +159,8 @@ func (a *App) renderAudit(c *fiber.Ctx, p auth.Principal, verified *audit.Result
 		return err
 	}
 	form := newForm()
-	f := report.AuditEventsFilter{Limit: pg.Size, Offset: pg.Offset(), CountTo: listCountTo(pg.Offset())}
-	form.Values["review"] = strings.TrimSpace(c.Query("review"))
-	form.Values["actor"] = strings.TrimSpace(c.Query("actor"))
-	form.Values["action"] = strings.TrimSpace(c.Query("action"))
-	if v := form.Values["review"]; v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			form.fail("review", "评审编号须为正整数")
-		}
-		f.ReviewID = id
-	}
-	if v := form.Values["actor"]; v != "" {
-		u, err := a.auth.UserByUsername(ctx, v)
-		if err != nil {
-			form.fail("actor", "没有用户名为 "+v+" 的用户")
-		}
-		f.ActorID = u.ID
-	}
-	f.Action = form.Values["action"]
+	f := a.auditFilter(c, form)
+	f.Limit, f.Offset, f.CountTo = pg.Size, pg.Offset(), listCountTo(pg.Offset())
 	var rows []auditRow
 	total := 0
 	if form.ok() {

@@ -16,7 +16,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
@@ -122,21 +121,7 @@ func reviewFilter(c *fiber.Ctx, form *formState) review.ReviewFilter {
 		}
 		*dst = n
 	}
-	for _, name := range []string{"from", "to"} {
-		if v[name] == "" {
-			continue
-		}
-		d, err := time.ParseInLocation("2006-01-02", v[name], shanghai)
-		if err != nil {
-			form.fail(name, "日期格式应为 YYYY-MM-DD")
-			continue
-		}
-		if name == "from" {
-			f.From = d
-		} else {
-			f.To = d.AddDate(0, 0, 1) // the whole last day
-		}
-	}
+	f.From, f.To = form.period()
 	for _, name := range []string{"min", "max"} {
 		if v[name] == "" {
 			continue
@@ -151,10 +136,6 @@ func reviewFilter(c *fiber.Ctx, form *formState) review.ReviewFilter {
 		} else {
 			f.MaxAmount = decimal.NullDecimal{Decimal: amt, Valid: true}
 		}
-	}
-	if f.From.After(f.To) && !f.To.IsZero() {
-		form.fail("to", "结束日期不能早于开始日期")
-		f.To = time.Time{}
 	}
 	switch v["sort"] {
 	case "", "created", "amount", "updated", "state":
