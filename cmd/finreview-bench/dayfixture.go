@@ -467,11 +467,12 @@ func (h *harness) writeDay(ctx context.Context, w *dayWorld, jobs []dayJob, t0 t
 // action, by time over three years): with the small buffer pool of a
 // shared machine every row's insert into them reads a page from disk. A
 // large write drops them first and builds them again at the end, sorted,
-// as migration 0004 defines them. (idx_review_events_actor stays: a
-// foreign key needs it.)
+// as migrations 0004 and 0034 define them. (idx_review_events_actor stays:
+// a foreign key needs it.)
 var dayBulkIndexes = []struct{ table, name, cols string }{
 	{"audit_events", "idx_audit_events_actor", "actor_id, at"},
 	{"audit_events", "idx_audit_events_action", "action, at"},
+	{"audit_events", "idx_audit_events_at", "at"},
 	{"documents", "idx_documents_status", "status, created_at"},
 }
 
