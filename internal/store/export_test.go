@@ -29,3 +29,10 @@ func scanText(s scanner) (string, error) {
 	err := s.Scan(&v)
 	return v, err
 }
+
+// AuditExportQuery is the statement and arguments of the audit export of
+// what f selects, for the tests.
+func AuditExportQuery(f AuditEventsFilter, limit int) (string, []any) {
+	where, order, args := f.where(Scope{All: true})
+	return "SELECT " + exportedAuditColumns + " FROM audit_events" + where + order + " LIMIT ?", append(args, limit)
+}
