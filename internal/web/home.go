@@ -67,7 +67,12 @@ func (a *App) home(c *fiber.Ctx) error {
 		done = append(done, doneRow{ReviewID: e.ReviewID, At: formatTime(e.At, "2006-01-02 15:04"),
 			ProjectName: e.ProjectName, Action: e.Trigger.Label(), StateLabel: e.To.Label()})
 	}
-	return a.views.render(c, 200, "home", a.page(c, "我的工作台", map[string]any{"Todo": todo, "Done": done}))
+	return a.views.render(c, 200, "home", a.page(c, "我的工作台", homeData(todo, done)))
+}
+
+// homeData is what the home page's template shows of the lists.
+func homeData(todo []todoRow, done []doneRow) map[string]any {
+	return map[string]any{"Todo": todo, "TodoRows": todoRows(todo), "Done": done, "DoneRows": doneRows(done)}
 }
 
 // nextAction names what the role does next in a state (review.Tasks reads

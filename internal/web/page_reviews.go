@@ -323,7 +323,7 @@ func (a *App) reviewList(c *fiber.Ctx) error {
 	}
 	return a.views.render(c, 200, "reviews", a.page(c, "评审任务", map[string]any{
 		"Breadcrumb": []crumb{{Label: "评审任务"}},
-		"Reviews":    rows, "Offset": pg.Offset(), "Pager": pager, "Form": form, "Opts": opts,
+		"Reviews":    rows, "ReviewRows": reviewListRows(rows, pg.Offset()), "Pager": pager, "Form": form, "Opts": opts,
 		"Sort": sortLinks(c, form), "ExportHref": "/reviews.xlsx?" + export.Encode(),
 	}))
 }
