@@ -80,6 +80,8 @@ func TestAuditLogOfAPeriod(t *testing.T) {
 		{url.Values{"from": {"2026-13-01"}}, "from", "日期格式应为 YYYY-MM-DD"},
 		{url.Values{"to": {"2026/03/05"}}, "to", "日期格式应为 YYYY-MM-DD"},
 		{url.Values{"from": {"2026-03-05"}, "to": {"2026-03-02"}}, "to", "结束日期不能早于开始日期"},
+		{url.Values{"to": {"9999-12-31"}}, "to", "日期应在 1900 年至 9998 年之间"},
+		{url.Values{"from": {"0001-01-01"}}, "from", "日期应在 1900 年至 9998 年之间"},
 	} {
 		resp, page := e.get(shenji, "/audit?"+c.query.Encode())
 		if resp.StatusCode != 422 || !strings.Contains(string(page), c.msg) {
@@ -109,6 +111,7 @@ func TestReviewListOfAPeriod(t *testing.T) {
 		{"to=2000-01-01", true, ""},
 		{"from=2099-13-01", false, "日期格式应为 YYYY-MM-DD"},
 		{"from=2099-01-01&to=2000-01-01", true, "结束日期不能早于开始日期"},
+		{"to=9999-12-31", false, "日期应在 1900 年至 9998 年之间"},
 	} {
 		_, page := e.get(pingshen, "/reviews?"+c.query)
 		if strings.Contains(string(page), none) != c.empty {

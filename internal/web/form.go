@@ -162,6 +162,12 @@ func (f *formState) period() (from, to time.Time) {
 			f.fail(name, "日期格式应为 YYYY-MM-DD")
 			continue
 		}
+		// The database's times run to 9999-12-31, and the end of that day
+		// is in the year 10000.
+		if d.Year() < 1900 || d.Year() > 9998 {
+			f.fail(name, "日期应在 1900 年至 9998 年之间")
+			continue
+		}
 		if name == "from" {
 			from = d
 		} else {
