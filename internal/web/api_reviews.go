@@ -251,20 +251,11 @@ func (a *App) reviewFilter(c *fiber.Ctx) (review.ReviewFilter, paging, error) {
 		}
 		f.FirmID = n
 	}
-	for _, d := range []struct {
-		name string
-		dst  *time.Time
-		add  int
-	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
-		v := c.Query(d.name)
-		if v == "" {
-			continue
-		}
-		t, err := time.ParseInLocation("2006-01-02", v, shanghai)
-		if err != nil {
-			return f, pg, &review.FieldError{Name: d.name, Msg: "日期格式应为 YYYY-MM-DD"}
-		}
-		*d.dst = t.AddDate(0, 0, d.add)
+	dates := newForm()
+	dates.Values["from"], dates.Values["to"] = c.Query("from"), c.Query("to")
+	f.From, f.To = dates.period()
+	if err := dates.err(); err != nil {
+		return f, pg, err
 	}
 	return f, pg, nil
 }

@@ -122,3 +122,26 @@ func TestReviewListOfAPeriod(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIReviewListOfAPeriod: the JSON API's list reads its dates as the
+// pages do and refuses a bad one with 422 naming the field, rather than
+// failing on a day past the database's last.
+func TestAPIReviewListOfAPeriod(t *testing.T) {
+	e := newE2E(t)
+	tok := e.token("pingshen")
+	for _, c := range []struct {
+		query  string
+		status int
+		field  string
+	}{
+		{"to=2099-12-31", 200, ""},
+		{"from=2026-02-30", 422, `"field":"from"`},
+		{"to=9999-12-31", 422, `"field":"to"`},
+		{"from=2026-03-05&to=2026-03-02", 422, `"field":"to"`},
+	} {
+		status, body := e.call("GET", "/api/v1/reviews?"+c.query, tok, nil)
+		if status != c.status || (c.field != "" && !strings.Contains(string(body), c.field)) {
+			t.Errorf("%s: %d %s", c.query, status, body)
+		}
+	}
+}
