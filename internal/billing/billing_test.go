@@ -15,6 +15,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/fee"
+	"finreview/internal/report"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 	"finreview/workflow"
@@ -589,6 +590,26 @@ func TestContractorDeductions(t *testing.T) {
 		for _, g := range own.Groups {
 			if g.ContractorID != contractors[1].ID {
 				t.Fatalf("contractor %d sees rows of %d", contractors[1].ID, g.ContractorID)
+			}
+		}
+	})
+
+	t.Run("the dashboard counts each contractor's rows and keeps none", func(t *testing.T) {
+		dash, err := report.LoadDashboard(e.ctx, &e.st.Queries, store.Scope{All: true}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(dash.Contractors) != len(d.Groups) {
+			t.Fatalf("dashboard: %d contractors, deduction list %d", len(dash.Contractors), len(d.Groups))
+		}
+		for i, g := range dash.Contractors {
+			l := d.Groups[i]
+			if g.Rows != nil || g.Count != len(l.Rows) || l.Count != len(l.Rows) {
+				t.Errorf("%s: dashboard keeps %d rows and counts %d; the list has %d rows and counts %d",
+					g.ContractorName, len(g.Rows), g.Count, len(l.Rows), l.Count)
+			}
+			if g.ContractorID != l.ContractorID || !g.Total.Equal(l.Total) || !g.Paid.Equal(l.Paid) || !g.Owed.Equal(l.Owed) {
+				t.Errorf("dashboard %+v, deduction list %+v", g, l)
 			}
 		}
 	})

@@ -76,10 +76,11 @@ type DeductionGroup struct {
 	ContractorID   int64
 	ContractorName string
 	CreditCode     string
-	Rows           []store.ContractorDeduction
-	Total          decimal.Decimal // sum of the shares listed under this contractor
-	Paid           decimal.Decimal // of Total, on statements marked paid
-	Owed           decimal.Decimal // of Total, still to deduct
+	Count          int                         // rows listed under this contractor
+	Rows           []store.ContractorDeduction // the rows, when the grouper keeps them
+	Total          decimal.Decimal             // sum of the shares listed under this contractor
+	Paid           decimal.Decimal             // of Total, on statements marked paid
+	Owed           decimal.Decimal             // of Total, still to deduct
 }
 
 // Deductions is the contractor deduction list for the settlement office.
@@ -99,38 +100,55 @@ type Deductions struct {
 // a contractor bears: the dashboard, the deduction list and its Excel file
 // all show these figures.
 func (s *Service) Deductions(ctx context.Context, sc store.Scope, f store.DeductionFilter) (Deductions, error) {
-	rows, err := s.store.ContractorDeductions(ctx, sc, f)
-	if err != nil {
+	g := DeductionGrouper{KeepRows: true}
+	if err := s.store.EachContractorDeduction(ctx, sc, f, g.Add); err != nil {
 		return Deductions{}, err
 	}
-	return GroupDeductions(rows), nil
+	return g.Deductions(), nil
 }
 
-// GroupDeductions groups rows (ordered by contractor) per contractor.
-func GroupDeductions(rows []store.ContractorDeduction) Deductions {
-	out := Deductions{Total: decimal.Zero}
-	seen := map[int64]bool{}
-	for _, r := range rows {
-		if n := len(out.Groups); n == 0 || out.Groups[n-1].ContractorID != r.ContractorID {
-			out.Groups = append(out.Groups, DeductionGroup{ContractorID: r.ContractorID, ContractorName: r.ContractorName,
-				CreditCode: r.CreditCode, Total: decimal.Zero, Paid: decimal.Zero, Owed: decimal.Zero})
-		}
-		g := &out.Groups[len(out.Groups)-1]
-		g.Rows = append(g.Rows, r)
-		g.Total = g.Total.Add(r.ContractorShare)
-		if r.Paid {
-			g.Paid = g.Paid.Add(r.ContractorShare)
-		} else {
-			g.Owed = g.Owed.Add(r.ContractorShare)
-		}
-		if r.Contractors > 1 {
-			out.Shared = true
-		}
-		if !seen[r.ReviewID] {
-			seen[r.ReviewID] = true
-			out.Total = out.Total.Add(r.ContractorShare)
-			out.Reviews++
-		}
-	}
-	return out
+// DeductionGrouper groups the rows of the deduction list per contractor as
+// they are read (store.Queries.EachContractorDeduction, ordered by
+// contractor): the list keeps each group's rows (KeepRows), the dashboard
+// only the groups' figures, so that its computation, kept per scope, never
+// holds a province's 26,000 rows.
+type DeductionGrouper struct {
+	KeepRows bool
+	out      Deductions
+	seen     map[int64]bool // reviews counted in out.Total
 }
+
+// Add adds the next row; it never fails (the error is for
+// EachContractorDeduction's callback).
+func (g *DeductionGrouper) Add(r store.ContractorDeduction) error {
+	if g.seen == nil {
+		g.seen = map[int64]bool{}
+	}
+	if n := len(g.out.Groups); n == 0 || g.out.Groups[n-1].ContractorID != r.ContractorID {
+		g.out.Groups = append(g.out.Groups, DeductionGroup{ContractorID: r.ContractorID, ContractorName: r.ContractorName,
+			CreditCode: r.CreditCode, Total: decimal.Zero, Paid: decimal.Zero, Owed: decimal.Zero})
+	}
+	grp := &g.out.Groups[len(g.out.Groups)-1]
+	grp.Count++
+	if g.KeepRows {
+		grp.Rows = append(grp.Rows, r)
+	}
+	grp.Total = grp.Total.Add(r.ContractorShare)
+	if r.Paid {
+		grp.Paid = grp.Paid.Add(r.ContractorShare)
+	} else {
+		grp.Owed = grp.Owed.Add(r.ContractorShare)
+	}
+	if r.Contractors > 1 {
+		g.out.Shared = true
+	}
+	if !g.seen[r.ReviewID] {
+		g.seen[r.ReviewID] = true
+		g.out.Total = g.out.Total.Add(r.ContractorShare)
+		g.out.Reviews++
+	}
+	return nil
+}
+
+// Deductions is what the rows added make.
+func (g *DeductionGrouper) Deductions() Deductions { return g.out }

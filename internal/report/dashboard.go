@@ -122,11 +122,11 @@ func LoadDashboard(ctx context.Context, q *store.Queries, sc store.Scope, now ti
 	if d.Imported, err = q.CountImportedReviews(ctx, sc); err != nil {
 		return Dashboard{}, err
 	}
-	deductions, err := q.ContractorDeductions(ctx, sc, store.DeductionFilter{})
-	if err != nil {
+	var contractors billing.DeductionGrouper // the groups' figures, not their rows
+	if err := q.EachContractorDeduction(ctx, sc, store.DeductionFilter{}, contractors.Add); err != nil {
 		return Dashboard{}, err
 	}
-	d.Contractors = billing.GroupDeductions(deductions).Groups
+	d.Contractors = contractors.Deductions().Groups
 	d.At = now
 	return d, nil
 }
