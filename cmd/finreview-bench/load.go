@@ -456,8 +456,8 @@ func (h *harness) workingDay(ctx context.Context, reviews, instances int, prefix
 var dayPages = []string{kTodo, kReviews, kReview, kDashboard, kBulletin}
 
 // runStep runs users virtual users for dur, the i-th bound to server
-// i mod len(srvs). Each starts at a random point of its first think
-// time, so the arrival rate is steady from the start.
+// i mod len(srvs). Each waits a think time before its first action
+// (firstWait), so the arrival rate is steady from the start.
 func (h *harness) runStep(ctx context.Context, srvs []*server, roles []role, users int, dur time.Duration, fx dayFixture, browsers map[string][]browser, st *stepStats) {
 	stopAt := time.Now().Add(dur)
 	cl := h.noRedirect()
@@ -487,8 +487,18 @@ func think(rnd *rand.Rand) time.Duration {
 	return time.Duration(rnd.ExpFloat64() * float64(thinkMean))
 }
 
+// firstWait is how long a virtual user waits before its first action: a
+// think time like the others. An exponential wait has no memory (a user
+// who has thought for a while still has thinkMean to go on average), so
+// users started so arrive at the steady rate, users ÷ thinkMean, from the
+// step's first second. A start spread evenly over one thinkMean would add
+// the early starters' next actions to the late starters' first ones, and
+// the rate would climb to nearly twice the steady rate over the first
+// thinkMean (TestFirstWaitKeepsTheRateSteady).
+func firstWait(rnd *rand.Rand) time.Duration { return think(rnd) }
+
 func (h *harness) virtualUser(ctx context.Context, cl *http.Client, srv *server, r role, b browser, vu int, rnd *rand.Rand, stopAt time.Time, fx dayFixture, st *stepStats) {
-	wait := time.Duration(rnd.Int63n(int64(thinkMean)))
+	wait := firstWait(rnd)
 	states := []string{"in_review", "concluded", "archived", "delegated", "opinion_sent"}
 	const maxActions = 1000
 	for i := 0; i < maxActions; i++ {
