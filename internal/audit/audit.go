@@ -42,6 +42,10 @@ const KeepDays = 180
 // (before/after values, reasons, parameters).
 type Entry = store.AuditEntry[any]
 
+// ID is how an event names a numbered row (a review, a firm, a paper) in
+// its ObjectID: the row's id in decimal.
+func ID(id int64) string { return strconv.FormatInt(id, 10) }
+
 // Append records e inside the caller's transaction q.
 func Append(ctx context.Context, q *store.Queries, at time.Time, e Entry) (store.AuditEvent, error) {
 	stream := Stream(e.ReviewID, at)

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 
 	"finreview/internal/audit"
@@ -322,7 +321,7 @@ func (s *Service) CreateOrganization(ctx context.Context, by Principal, no NewOr
 		}
 		o.ID = id
 		_, err = audit.Append(ctx, q, s.now(), audit.Entry{ActorID: by.UserID, ActorName: by.Name, Action: "create_organization",
-			ObjectType: "organization", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "organization", ObjectID: audit.ID(id),
 			Detail: map[string]any{"kind": o.Kind, "name": o.Name, "jurisdiction_id": o.JurisdictionID}})
 		return err
 	})

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -161,7 +160,7 @@ func (s *Service) ensureExample(ctx context.Context, q *store.Queries) (bool, er
 		return false, err
 	}
 	_, err = audit.Append(ctx, q, s.now(), audit.Entry{ActorName: "系统", Action: "fee_schedule_example",
-		ObjectType: "fee_schedule", ObjectID: strconv.FormatInt(row.ID, 10),
+		ObjectType: "fee_schedule", ObjectID: audit.ID(row.ID),
 		Detail: map[string]any{"version": row.Version, "name": row.Name, "effective_from": ex.EffectiveFrom, "example": true}})
 	return true, err
 }
@@ -265,7 +264,7 @@ func (s *Service) CreateSchedule(ctx context.Context, actor auth.Principal, data
 			return fmt.Errorf("insert fee schedule: %w", err)
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: actor.UserID, ActorName: actor.Name, Action: "fee_schedule_create",
-			ObjectType: "fee_schedule", ObjectID: strconv.FormatInt(row.ID, 10),
+			ObjectType: "fee_schedule", ObjectID: audit.ID(row.ID),
 			Detail: map[string]any{"version": row.Version, "name": fs.Name, "effective_from": fs.EffectiveFrom, "body": json.RawMessage(b)}})
 		return err
 	})
@@ -299,7 +298,7 @@ func (s *Service) UpdateSchedule(ctx context.Context, actor auth.Principal, id i
 			return err
 		}
 		_, err = audit.Append(ctx, q, s.now(), audit.Entry{ActorID: actor.UserID, ActorName: actor.Name, Action: "fee_schedule_update",
-			ObjectType: "fee_schedule", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "fee_schedule", ObjectID: audit.ID(id),
 			Detail: map[string]any{"version": before.Version, "before": json.RawMessage(before.Body), "after": json.RawMessage(b)}})
 		return err
 	})
@@ -313,7 +312,7 @@ func (s *Service) UpdateSchedule(ctx context.Context, actor auth.Principal, id i
 // of the contractor deduction list (reviewID == 0).
 func (s *Service) RecordDownload(ctx context.Context, actor auth.Principal, reviewID int64, object, format string) error {
 	return audit.Record(ctx, s.store, s.now(), audit.Entry{ActorID: actor.UserID, ActorName: actor.Name, Action: "download",
-		ReviewID: reviewID, ObjectType: object, ObjectID: strconv.FormatInt(reviewID, 10),
+		ReviewID: reviewID, ObjectType: object, ObjectID: audit.ID(reviewID),
 		Detail: map[string]string{"format": format, "role": string(actor.Role)}})
 }
 

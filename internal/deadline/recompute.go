@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"finreview/internal/audit"
@@ -99,7 +98,7 @@ func Recompute(ctx context.Context, q *store.Queries, cal *calendar.Calendar, ye
 			"calendar_version": d.CalendarVersion,
 		}
 		if _, err := audit.Append(ctx, q, at, audit.Entry{ActorID: actor.UserID, ActorName: actor.NameOr("系统"),
-			Action: "deadline_recompute", ReviewID: d.ReviewID, ObjectType: "deadline", ObjectID: strconv.FormatInt(d.ID, 10),
+			Action: "deadline_recompute", ReviewID: d.ReviewID, ObjectType: "deadline", ObjectID: audit.ID(d.ID),
 			Detail: detail}); err != nil {
 			return nil, err
 		}

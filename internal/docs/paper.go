@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -138,7 +137,7 @@ func (s *Service) IssuePaper(ctx context.Context, q *store.Queries, r store.Revi
 		return store.Paper{}, fmt.Errorf("record paper: %w", err)
 	}
 	if _, err := audit.Append(ctx, q, at, audit.Entry{ActorID: actor.UserID, ActorName: actorName(actor), Action: "paper_issue",
-		ReviewID: r.ID, ObjectType: "paper", ObjectID: strconv.FormatInt(p.ID, 10),
+		ReviewID: r.ID, ObjectType: "paper", ObjectID: audit.ID(p.ID),
 		Detail: map[string]any{"kind": kind, "doc_number": p.DocNumber}}); err != nil {
 		return store.Paper{}, err
 	}
@@ -277,7 +276,7 @@ func (s *Service) render(ctx context.Context, p store.Paper) error {
 			}
 		}
 		_, err = audit.Append(ctx, q, at, audit.Entry{ActorID: issuer.UserID, ActorName: issuer.Name, Action: "paper_render",
-			ReviewID: r.ID, ObjectType: "paper", ObjectID: strconv.FormatInt(p.ID, 10),
+			ReviewID: r.ID, ObjectType: "paper", ObjectID: audit.ID(p.ID),
 			Detail: map[string]any{"kind": p.Kind, "doc_number": p.DocNumber, "document_id": id, "version": v,
 				"sha256": sum, "sm3": body.sm3Sum(), "size": body.n}})
 		return err
@@ -408,7 +407,7 @@ func (s *Service) VoidPaper(ctx context.Context, p auth.Principal, paperID int64
 			return err
 		}
 		_, err := audit.Append(ctx, q, at, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "paper_void",
-			ReviewID: pp.ReviewID, ObjectType: "paper", ObjectID: strconv.FormatInt(pp.ID, 10),
+			ReviewID: pp.ReviewID, ObjectType: "paper", ObjectID: audit.ID(pp.ID),
 			Detail: map[string]any{"doc_number": pp.DocNumber, "reason": reason}})
 		return err
 	})

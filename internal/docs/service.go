@@ -384,7 +384,7 @@ func (s *Service) store1(ctx context.Context, p auth.Principal, reviewID int64, 
 		}
 		doc.Version = v
 		_, err = audit.Append(ctx, q, commit.At, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: action,
-			ReviewID: reviewID, ObjectType: "document", ObjectID: strconv.FormatInt(id, 10),
+			ReviewID: reviewID, ObjectType: "document", ObjectID: audit.ID(id),
 			Detail: map[string]any{"category": category, "name": name, "version": v, "size": doc.Size,
 				"sha256": doc.SHA256, "sm3": commit.SM3, "content_type": ct, "signed_sealed": signed}})
 		return err
@@ -480,7 +480,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, documentID int64, 
 			}
 		}
 		_, err := audit.Append(ctx, q, at, audit.Entry{ActorID: p.UserID, ActorName: actorName(p), Action: "document_" + action,
-			ReviewID: d.ReviewID, ObjectType: "document", ObjectID: strconv.FormatInt(d.ID, 10),
+			ReviewID: d.ReviewID, ObjectType: "document", ObjectID: audit.ID(d.ID),
 			Detail: map[string]any{"category": d.Category, "name": d.Name, "version": d.Version, "sha256": d.SHA256, "ip": ip}})
 		return err
 	})

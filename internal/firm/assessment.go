@@ -107,7 +107,7 @@ func (s *Service) CreatePeriod(ctx context.Context, p auth.Principal, in PeriodI
 		}
 		per.ID = id
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "assessment_period_create",
-			ObjectType: "assessment_period", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "assessment_period", ObjectID: audit.ID(id),
 			Detail: map[string]any{"name": per.Name, "starts_on": dateText(per.StartsOn), "ends_on": dateText(per.EndsOn),
 				"criteria": json.RawMessage(b), "bottom_n": per.BottomN, "threshold": per.Threshold.StringFixed(2)}})
 		return err
@@ -182,7 +182,7 @@ func (s *Service) EnterScores(ctx context.Context, p auth.Principal, periodID, f
 			return err
 		}
 		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "assessment_scores",
-			ObjectType: "firm", ObjectID: strconv.FormatInt(firmID, 10),
+			ObjectType: "firm", ObjectID: audit.ID(firmID),
 			Detail: map[string]any{"period_id": strconv.FormatInt(periodID, 10), "truthfulness": truthfulness.StringFixed(2),
 				"report_quality": reportQuality.StringFixed(2)}})
 		return err
@@ -302,7 +302,7 @@ func (s *Service) recompute(ctx context.Context, p auth.Principal, periodID int6
 			}
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: action,
-			ObjectType: "assessment_period", ObjectID: strconv.FormatInt(periodID, 10), Detail: detail})
+			ObjectType: "assessment_period", ObjectID: audit.ID(periodID), Detail: detail})
 		return err
 	})
 	if err != nil {

@@ -124,7 +124,7 @@ func (s *Service) Delegate(ctx context.Context, q *store.Queries, r store.Review
 		detail["supervisor_id"] = strconv.FormatInt(req.SupervisorID, 10)
 	}
 	if _, err := audit.Append(ctx, q, now, audit.Entry{ActorID: req.Actor.UserID, ActorName: req.Actor.NameOr("系统"),
-		Action: action, ReviewID: r.ID, ObjectType: "firm", ObjectID: strconv.FormatInt(d.FirmID, 10), Detail: detail}); err != nil {
+		Action: action, ReviewID: r.ID, ObjectType: "firm", ObjectID: audit.ID(d.FirmID), Detail: detail}); err != nil {
 		return Delegation{}, err
 	}
 	return d, nil
@@ -157,7 +157,7 @@ func (s *Service) EndDelegation(ctx context.Context, q *store.Queries, reviewID,
 		return fmt.Errorf("exclude firm: %w", err)
 	}
 	_, err = audit.Append(ctx, q, at, audit.Entry{ActorName: "系统", Action: "delegation_" + status, ReviewID: reviewID,
-		ObjectType: "firm", ObjectID: strconv.FormatInt(d.FirmID, 10),
+		ObjectType: "firm", ObjectID: audit.ID(d.FirmID),
 		Detail: map[string]any{"delegation_id": strconv.FormatInt(d.ID, 10), "firm_id": strconv.FormatInt(d.FirmID, 10),
 			"firm_name": d.FirmName, "status": status, "reason": reason, "excluded": true}})
 	return err

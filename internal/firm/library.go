@@ -287,7 +287,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (int64
 			return err
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "firm_create",
-			ObjectType: "firm", ObjectID: strconv.FormatInt(id, 10), Detail: map[string]any{"after": firmAudit(f)}})
+			ObjectType: "firm", ObjectID: audit.ID(id), Detail: map[string]any{"after": firmAudit(f)}})
 		return err
 	})
 	return id, err
@@ -318,7 +318,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Inp
 			return fmt.Errorf("update firm: %w", err)
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "firm_update",
-			ObjectType: "firm", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "firm", ObjectID: audit.ID(id),
 			Detail: map[string]any{"before": firmAudit(before), "after": firmAudit(f)}})
 		return err
 	})
@@ -366,7 +366,7 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id int64, sta
 			return err
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "firm_status",
-			ObjectType: "firm", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "firm", ObjectID: audit.ID(id),
 			Detail: map[string]any{"before": before.Status, "after": string(status), "reason": reason}})
 		return err
 	})
@@ -412,7 +412,7 @@ func (s *Service) DeclareConflict(ctx context.Context, p auth.Principal, firmID,
 			return err
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "firm_conflict",
-			ObjectType: "firm", ObjectID: strconv.FormatInt(firmID, 10),
+			ObjectType: "firm", ObjectID: audit.ID(firmID),
 			Detail: map[string]any{"org_id": strconv.FormatInt(orgID, 10), "org_name": org.Name, "relation": relation}})
 		return err
 	})
@@ -463,7 +463,7 @@ func (s *Service) AddExpert(ctx context.Context, p auth.Principal, e store.Exper
 			return fmt.Errorf("insert expert: %w", err)
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_add",
-			ObjectType: "expert", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "expert", ObjectID: audit.ID(id),
 			Detail: map[string]any{"name": e.Name, "specialty": e.Specialty, "title": e.Title, "employer": e.Employer}})
 		return err
 	})
@@ -481,7 +481,7 @@ func (s *Service) SetExpertActive(ctx context.Context, p auth.Principal, id int6
 			return err
 		}
 		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_active",
-			ObjectType: "expert", ObjectID: strconv.FormatInt(id, 10), Detail: map[string]any{"active": active}})
+			ObjectType: "expert", ObjectID: audit.ID(id), Detail: map[string]any{"active": active}})
 		return err
 	})
 }

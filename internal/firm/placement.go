@@ -54,7 +54,7 @@ func (s *Service) SetExpertPlacement(ctx context.Context, p auth.Principal, expe
 			return fmt.Errorf("set expert placement: %w", err)
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_placement",
-			ObjectType: "expert", ObjectID: strconv.FormatInt(expertID, 10), Detail: detail})
+			ObjectType: "expert", ObjectID: audit.ID(expertID), Detail: detail})
 		return err
 	})
 }
@@ -97,7 +97,7 @@ func (s *Service) DeclareExpertRelation(ctx context.Context, p auth.Principal, e
 			return fmt.Errorf("declare expert relation: %w", err)
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.NameOr("系统"), Action: "expert_relation",
-			ObjectType: "expert", ObjectID: strconv.FormatInt(expertID, 10),
+			ObjectType: "expert", ObjectID: audit.ID(expertID),
 			Detail: map[string]any{"expert": e.Name, "org_id": idText(orgID), "org": o.Name, "relation": relation}})
 		return err
 	})

@@ -237,7 +237,7 @@ func (s *Service) Draw(ctx context.Context, p auth.Principal, reviewID int64, pu
 			action = "expert_redraw"
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: action, ReviewID: r.ID,
-			ObjectType: "expert_draw", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "expert_draw", ObjectID: audit.ID(id),
 			Detail: map[string]any{"purpose": purpose, "specialty": specialty, "seed": strconv.FormatUint(seed, 10),
 				"redraw_no": n, "main": draw.IDs(res.Main), "reserve": draw.IDs(res.Reserve), "excluded": excluded,
 				"pool": len(pool)}})
@@ -409,7 +409,7 @@ func (s *Service) ScoreExpert(ctx context.Context, p auth.Principal, reviewID, e
 			return err
 		}
 		_, err = audit.Append(ctx, q, sc.At, audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "score_expert",
-			ReviewID: reviewID, ObjectType: "expert", ObjectID: strconv.FormatInt(expertID, 10),
+			ReviewID: reviewID, ObjectType: "expert", ObjectID: audit.ID(expertID),
 			Detail: map[string]any{"score": v.StringFixed(2), "comment": comment}})
 		return err
 	})

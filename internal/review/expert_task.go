@@ -201,7 +201,7 @@ func (s *Service) SubmitExpertOpinion(ctx context.Context, p auth.Principal, rev
 			detail["suggested_amount"] = amount.Decimal.StringFixed(2)
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "expert_opinion",
-			ReviewID: reviewID, ObjectType: "expert_opinion", ObjectID: strconv.FormatInt(e.ExpertID, 10), Detail: detail})
+			ReviewID: reviewID, ObjectType: "expert_opinion", ObjectID: audit.ID(e.ExpertID), Detail: detail})
 		return err
 	})
 }

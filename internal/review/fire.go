@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -322,7 +321,7 @@ func (x *tx) record(ctx context.Context, to workflow.State) error {
 		detail[k] = v
 	}
 	if _, err := audit.Append(ctx, x.q, x.now, audit.Entry{ActorID: x.p.UserID, ActorName: actorName, Action: string(t),
-		ReviewID: r.ID, ObjectType: "review", ObjectID: strconv.FormatInt(r.ID, 10), Detail: detail}); err != nil {
+		ReviewID: r.ID, ObjectType: "review", ObjectID: audit.ID(r.ID), Detail: detail}); err != nil {
 		return err
 	}
 	if err := x.q.UpdateReview(ctx, r.ID, r.Version, x.ch, x.now); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,7 +89,7 @@ func (s *Service) Nudge(ctx context.Context, p auth.Principal, id int64, message
 			return &NudgeError{Msg: "当前环节没有需要催办的办理人"}
 		}
 		_, err = audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "nudge", ReviewID: r.ID,
-			ObjectType: "review", ObjectID: strconv.FormatInt(r.ID, 10),
+			ObjectType: "review", ObjectID: audit.ID(r.ID),
 			Detail: map[string]any{"state": r.State, "roles": roles, "message": message, "recipients": told}})
 		return err
 	})

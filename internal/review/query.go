@@ -169,7 +169,7 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 			return err
 		}
 		_, err = audit.Append(ctx, q, s.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "create_project",
-			ObjectType: "project", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "project", ObjectID: audit.ID(id),
 			Detail: map[string]any{"code": proj.Code, "name": proj.Name, "approved_estimate": est.StringFixed(2)}})
 		return err
 	})
@@ -239,7 +239,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 			return err
 		}
 		_, err = audit.Append(ctx, q, s.now(), audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "create_review",
-			ReviewID: id, ObjectType: "review", ObjectID: strconv.FormatInt(id, 10),
+			ReviewID: id, ObjectType: "review", ObjectID: audit.ID(id),
 			Detail: map[string]any{"project_id": proj.ID, "kind": kind, "submitted_amount": amt.StringFixed(2)}})
 		return err
 	})

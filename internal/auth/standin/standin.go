@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -120,7 +119,7 @@ func (s *Service) Add(ctx context.Context, p auth.Principal, in Input) (store.St
 			return err
 		}
 		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "add_stand_in",
-			ObjectType: "stand_in", ObjectID: strconv.FormatInt(si.ID, 10),
+			ObjectType: "stand_in", ObjectID: audit.ID(si.ID),
 			Detail: map[string]any{"stand_in_id": c.ID, "stand_in": c.DisplayName, "starts_on": si.StartsOn, "ends_on": si.EndsOn, "reason": reason}})
 		return err
 	})
@@ -148,7 +147,7 @@ func (s *Service) Revoke(ctx context.Context, p auth.Principal, id int64) error 
 			return err
 		}
 		_, err := audit.Append(ctx, q, now, audit.Entry{ActorID: p.UserID, ActorName: p.Name, Action: "revoke_stand_in",
-			ObjectType: "stand_in", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "stand_in", ObjectID: audit.ID(id),
 			Detail: map[string]any{"user_id": si.UserID, "stand_in_id": si.StandInID}})
 		return err
 	})

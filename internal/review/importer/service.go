@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"finreview/internal/audit"
@@ -178,7 +177,7 @@ func (s *Service) Import(ctx context.Context, a Actor, kind Kind, name string, f
 			return err
 		}
 		if _, err := audit.Append(ctx, q, at, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "import",
-			ObjectType: "import", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "import", ObjectID: audit.ID(id),
 			Detail: map[string]any{"kind": string(kind), "file_name": name, "sha256": sum, "size": size,
 				"rows": c.rows, "added": c.added, "existing": c.existing, "object_key": key}}); err != nil {
 			return err
@@ -254,7 +253,7 @@ func (s *Service) Undo(ctx context.Context, a Actor, id int64) error {
 			return err
 		}
 		_, err = audit.Append(ctx, q, at, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "import_undo",
-			ObjectType: "import", ObjectID: strconv.FormatInt(id, 10),
+			ObjectType: "import", ObjectID: audit.ID(id),
 			Detail: map[string]any{"kind": im.Kind, "file_name": im.FileName, "sha256": im.SHA256, "rows": im.Rows}})
 		return err
 	})
