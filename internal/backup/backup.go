@@ -19,6 +19,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"finreview/internal/audit"
+	"finreview/internal/bytesize"
 	"finreview/internal/docs"
 	"finreview/internal/store"
 )
@@ -103,7 +104,7 @@ func Backup(ctx context.Context, o Options, where string) (m *Manifest, err erro
 	if err := loc.Put(ctx, "latest", strings.NewReader(m.ID+"\n"), int64(len(m.ID)+1)); err != nil {
 		return nil, err
 	}
-	o.progressf("备份完成:%s,数据库 %s,对象 %d 个,共 %s", m.ID, human(m.Database.Size), len(m.Objects), human(m.Size))
+	o.progressf("备份完成:%s,数据库 %s,对象 %d 个,共 %s", m.ID, bytesize.Text(m.Database.Size), len(m.Objects), bytesize.Text(m.Size))
 	return m, nil
 }
 
@@ -148,7 +149,7 @@ func (o *Options) snapshot(ctx context.Context, m *Manifest, w io.Writer) error 
 		return err
 	}
 	m.Database.SHA256, m.Database.Size = d.sum(), d.n
-	o.progressf("数据库快照完成:%s", human(d.n))
+	o.progressf("数据库快照完成:%s", bytesize.Text(d.n))
 	return nil
 }
 
@@ -182,11 +183,11 @@ func (o *Options) copyObjects(ctx context.Context, loc location, m *Manifest, pr
 		copied++
 		bytesCopied += n
 		if time.Since(last) > 2*time.Second {
-			o.progressf("  对象:已复制 %d 个(%s),沿用 %d 个", copied, human(bytesCopied), reused)
+			o.progressf("  对象:已复制 %d 个(%s),沿用 %d 个", copied, bytesize.Text(bytesCopied), reused)
 			last = time.Now()
 		}
 	}
-	o.progressf("对象完成:新复制 %d 个(%s),与上次备份相同而沿用 %d 个", copied, human(bytesCopied), reused)
+	o.progressf("对象完成:新复制 %d 个(%s),与上次备份相同而沿用 %d 个", copied, bytesize.Text(bytesCopied), reused)
 	return nil
 }
 
@@ -272,15 +273,3 @@ func (d *digest) Write(p []byte) (int, error) {
 
 // sum is the hex SHA-256.
 func (d *digest) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
-
-func human(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}

@@ -16,6 +16,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"finreview/internal/audit"
+	"finreview/internal/bytesize"
 	"finreview/internal/docs"
 	"finreview/internal/store"
 )
@@ -140,7 +141,7 @@ func Restore(ctx context.Context, o Options, ro RestoreOptions) (*Manifest, erro
 	if err != nil {
 		return nil, err
 	}
-	o.progressf("校验备份 %s(%d 个对象,%s)…", m.ID, len(m.Objects), human(m.Size))
+	o.progressf("校验备份 %s(%d 个对象,%s)…", m.ID, len(m.Objects), bytesize.Text(m.Size))
 	if err := check(ctx, loc, m, o.progressf); err != nil {
 		return nil, err
 	}
@@ -318,7 +319,7 @@ func Verify(ctx context.Context, o Options, from, id string) (m *Manifest, err e
 	if err != nil {
 		return nil, err
 	}
-	o.progressf("校验备份 %s(%d 个对象,%s)…", m.ID, len(m.Objects), human(m.Size))
+	o.progressf("校验备份 %s(%d 个对象,%s)…", m.ID, len(m.Objects), bytesize.Text(m.Size))
 	if err := check(ctx, loc, m, o.progressf); err != nil {
 		return m, err
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"finreview/internal/auth"
+	"finreview/internal/bytesize"
 )
 
 // Error is a refusal with its own HTTP status, a stable English code and a
@@ -23,7 +24,7 @@ var ErrUploadIncomplete = &Error{Status: 400, Reason: "upload_incomplete",
 
 func errTooLarge(category string, limit int64) *Error {
 	return &Error{Status: 413, Reason: "too_large",
-		Msg: fmt.Sprintf("文件超过「%s」类资料的大小上限 %s", CategoryLabel(category), humanSize(limit))}
+		Msg: fmt.Sprintf("文件超过「%s」类资料的大小上限 %s", CategoryLabel(category), bytesize.Text(limit))}
 }
 
 // errUnsupported says in words which kinds of file the category takes and
@@ -80,15 +81,3 @@ func (e *FieldError) Message() string { return e.msg }
 func (e *FieldError) Field() string { return e.field }
 
 func fieldErr(field, msg string) *FieldError { return &FieldError{field: field, msg: msg} }
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d 字节", n)
-}

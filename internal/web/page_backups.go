@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
+	"finreview/internal/bytesize"
 	"finreview/internal/report"
 )
 
@@ -38,7 +39,7 @@ func (a *App) adminBackups(c *fiber.Ctx) error {
 	rows := make([]backupRow, 0, len(runs))
 	var last, verify *backupRow
 	for _, r := range runs {
-		rows = append(rows, backupRow{BackupRun: r, KindLabel: backupKindLabels[r.Kind], SizeText: sizeText(r.Size)})
+		rows = append(rows, backupRow{BackupRun: r, KindLabel: backupKindLabels[r.Kind], SizeText: bytesize.Text(r.Size)})
 	}
 	for i := range rows {
 		if last == nil && rows[i].Kind == "backup" && rows[i].OK {

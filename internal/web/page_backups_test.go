@@ -35,7 +35,7 @@ func TestBackupsPage(t *testing.T) {
 		}
 	}
 	_, body = e.get(admin, "/admin/backups")
-	for _, want := range []string{"最近 24 小时内没有成功的备份", "20261201T000000.000000Z", "3.0 MB", "校验通过", "磁盘已满"} {
+	for _, want := range []string{"最近 24 小时内没有成功的备份", "20261201T000000.000000Z", "3 MB", "校验通过", "磁盘已满"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("page lacks %q", want)
 		}

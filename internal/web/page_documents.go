@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
+	"finreview/internal/bytesize"
 	"finreview/internal/docs"
 	"finreview/internal/review"
 )
@@ -29,7 +30,7 @@ type paperRow struct {
 func documentRows(list []docs.Document) []documentRow {
 	out := make([]documentRow, 0, len(list))
 	for _, d := range list {
-		r := documentRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), SizeText: sizeText(d.Size)}
+		r := documentRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), SizeText: bytesize.Text(d.Size)}
 		if len(d.SHA256) >= 12 {
 			r.ShortSHA = d.SHA256[:12]
 		}
@@ -48,18 +49,6 @@ func paperRows(list []docs.Paper) []paperRow {
 		out = append(out, paperRow{Paper: pp, KindLabel: docs.PaperLabel(pp.Kind)})
 	}
 	return out
-}
-
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // documentsPage is a review's documents: upload form, list, photo
@@ -173,7 +162,7 @@ func (a *App) documentUpload(c *fiber.Ctx) error {
 		}
 		return a.renderDocuments(c, status, form)
 	}
-	msg := fmt.Sprintf("已上传「%s」(第 %d 版,%s)", doc.Name, doc.Version, sizeText(doc.Size))
+	msg := fmt.Sprintf("已上传「%s」(第 %d 版,%s)", doc.Name, doc.Version, bytesize.Text(doc.Size))
 	if c.Query("back") == "review" {
 		return c.Redirect("/reviews/"+strconv.FormatInt(id, 10)+"?msg="+url.QueryEscape(msg)+"#upload", fiber.StatusSeeOther)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"finreview/internal/auth"
+	"finreview/internal/bytesize"
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/fee"
@@ -558,16 +559,6 @@ type reviewDocRow struct {
 	Photo               bool
 }
 
-func reviewSizeText(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 var paperLabels = map[string]string{"notice": "财政投资项目评审业务通知书", "opinion_letter": "评审结论征求意见书",
 	"conclusion": "评审结论", "fee_statement": "评审费用结算单"}
 
@@ -609,7 +600,7 @@ func (a *App) renderReview(c *fiber.Ctx, failed *actionState) error {
 	}
 	var documents, photos []reviewDocRow
 	for _, d := range docList {
-		row := reviewDocRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), Size: reviewSizeText(d.Size),
+		row := reviewDocRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), Size: bytesize.Text(d.Size),
 			Photo: strings.HasPrefix(d.ContentType, "image/")}
 		if row.Photo && d.ThumbKey != "" {
 			photos = append(photos, row)

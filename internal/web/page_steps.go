@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
+	"finreview/internal/bytesize"
 	"finreview/internal/docs"
 	"finreview/internal/review"
 	"finreview/workflow"
@@ -121,7 +122,7 @@ func (a *App) reviewSteps(c *fiber.Ctx, p auth.Principal, v review.View, task *r
 		}
 		for _, d := range documents {
 			if d.Category == docs.ExpertOpinion && d.UploaderID == p.UserID {
-				ep.Uploaded = append(ep.Uploaded, reviewDocRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), Size: reviewSizeText(d.Size)})
+				ep.Uploaded = append(ep.Uploaded, reviewDocRow{Document: d, CategoryLabel: docs.CategoryLabel(d.Category), Size: bytesize.Text(d.Size)})
 			}
 		}
 		if task.Open {
