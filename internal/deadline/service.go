@@ -23,11 +23,9 @@ type Service struct {
 	now   func() time.Time
 }
 
-// NewService builds the service; now is the clock.
+// NewService builds the service on the clock now, which dates the
+// calendar's edits and the deadlines' reads; every caller passes one.
 func NewService(s *store.Store, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
 	return &Service{store: s, now: now}
 }
 
