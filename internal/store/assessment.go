@@ -53,14 +53,12 @@ func (q *Queries) AssessmentPeriods(ctx context.Context) ([]AssessmentPeriod, er
 
 // AssessmentPeriodByID loads one period.
 func (q *Queries) AssessmentPeriodByID(ctx context.Context, id int64) (AssessmentPeriod, error) {
-	p, err := scanPeriod(q.db.QueryRowContext(ctx, "SELECT "+periodColumns+" FROM assessment_periods WHERE id = ?", id))
-	return p, translate(err)
+	return queryRow(ctx, q.db, scanPeriod, "SELECT "+periodColumns+" FROM assessment_periods WHERE id = ?", id)
 }
 
 // LockAssessmentPeriod loads a period FOR UPDATE inside a transaction.
 func (q *Queries) LockAssessmentPeriod(ctx context.Context, id int64) (AssessmentPeriod, error) {
-	p, err := scanPeriod(q.db.QueryRowContext(ctx, "SELECT "+periodColumns+" FROM assessment_periods WHERE id = ? FOR UPDATE", id))
-	return p, translate(err)
+	return queryRow(ctx, q.db, scanPeriod, "SELECT "+periodColumns+" FROM assessment_periods WHERE id = ? FOR UPDATE", id)
 }
 
 // MarkPeriodComputed records when the period's assessments were last computed.

@@ -182,11 +182,7 @@ func (q *Queries) StreamEvents(ctx context.Context, stream string) ([]AuditEvent
 
 const auditColumns = "id, stream, seq, at, COALESCE(actor_id,0), actor_name, action, COALESCE(review_id,0), object_type, object_id, detail, prev_hash, hash"
 
-func scanAudit(s scanner) (AuditEvent, error) {
-	var e AuditEvent
-	err := s.Scan(auditFields(&e)...)
-	return e, err
-}
+func scanAudit(s scanner) (AuditEvent, error) { return scanInto(s, auditFields) }
 
 // auditFields are the fields of e that auditColumns scan into.
 func auditFields(e *AuditEvent) []any {

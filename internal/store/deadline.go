@@ -71,11 +71,7 @@ const deadlineColumns = `d.id, d.review_id, d.kind, d.due_at, d.workdays, d.stat
 	COALESCE(d.starts_at, d.created_at), d.calendar_version, d.remind2_at, d.remind1_at, d.next_remind_at, d.ended_at,
 	d.fire_attempts, COALESCE(d.fire_error,'')`
 
-func scanDeadline(s scanner) (Deadline, error) {
-	var d Deadline
-	err := s.Scan(deadlineDest(&d)...)
-	return d, err
-}
+func scanDeadline(s scanner) (Deadline, error) { return scanInto(s, deadlineDest) }
 
 // deadlineDest are the scan destinations of deadlineColumns.
 func deadlineDest(d *Deadline) []any {
@@ -148,8 +144,7 @@ func (q *Queries) RecordDeadlineFireFailure(ctx context.Context, id int64, reaso
 
 // Deadline loads one deadline.
 func (q *Queries) Deadline(ctx context.Context, id int64) (Deadline, error) {
-	d, err := scanDeadline(q.db.QueryRowContext(ctx, "SELECT "+deadlineColumns+" FROM deadlines d WHERE d.id = ?", id))
-	return d, translate(err)
+	return queryRow(ctx, q.db, scanDeadline, "SELECT "+deadlineColumns+" FROM deadlines d WHERE d.id = ?", id)
 }
 
 // ReviewDeadlines lists every deadline of a review, oldest first.
@@ -399,23 +394,24 @@ func (q *Queries) PastDueDeadlines(ctx context.Context, sc Scope, now time.Time)
 
 // Savepoint marks a point inside the current transaction to roll back to.
 func (q *Queries) Savepoint(ctx context.Context, name string) error {
-	if _, err := q.db.ExecContext(ctx, "SAVEPOINT "+savepointName(name)); err != nil {
-		return err
-	}
-	if q.batch != nil {
-		q.batch.mark(name)
-	}
-	return nil
+	return q.savepoint(ctx, "SAVEPOINT ", name, (*Batch).mark)
 }
 
 // RollbackToSavepoint undoes the statements since the savepoint, and
 // forgets the writes a batch collected since.
 func (q *Queries) RollbackToSavepoint(ctx context.Context, name string) error {
-	if _, err := q.db.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepointName(name)); err != nil {
+	return q.savepoint(ctx, "ROLLBACK TO SAVEPOINT ", name, (*Batch).rollBack)
+}
+
+// savepoint runs verb ("SAVEPOINT ", "ROLLBACK TO SAVEPOINT ") on the
+// savepoint name, then hands name to the transaction's batch, if any,
+// through tell.
+func (q *Queries) savepoint(ctx context.Context, verb, name string, tell func(*Batch, string)) error {
+	if _, err := q.db.ExecContext(ctx, verb+savepointName(name)); err != nil {
 		return err
 	}
 	if q.batch != nil {
-		q.batch.rollBack(name)
+		tell(q.batch, name)
 	}
 	return nil
 }

@@ -84,9 +84,8 @@ func (q *Queries) InsertDelegation(ctx context.Context, d Delegation) (int64, er
 
 // ActiveDelegation returns the review's active delegation; ErrNotFound if none.
 func (q *Queries) ActiveDelegation(ctx context.Context, reviewID int64) (Delegation, error) {
-	d, err := scanDelegation(q.db.QueryRowContext(ctx,
-		"SELECT "+delegationColumns+delegationFrom+" WHERE g.review_id = ? AND g.status = 'active' ORDER BY g.id DESC LIMIT 1", reviewID))
-	return d, translate(err)
+	return queryRow(ctx, q.db, scanDelegation,
+		"SELECT "+delegationColumns+delegationFrom+" WHERE g.review_id = ? AND g.status = 'active' ORDER BY g.id DESC LIMIT 1", reviewID)
 }
 
 // Delegations lists a review's delegations, oldest first.
@@ -156,12 +155,12 @@ type RotationCursor struct {
 const cursorSelect = `SELECT jurisdiction_id, kind, COALESCE(last_firm_id,0), COALESCE(last_score,0), last_admitted_at, updated_at
 	FROM rotation_cursors WHERE jurisdiction_id = ? AND kind = ?`
 
-func scanCursor(row *sql.Row) (RotationCursor, error) {
+func scanCursor(s scanner) (RotationCursor, error) {
 	var c RotationCursor
 	var admitted sql.NullTime
-	err := row.Scan(&c.JurisdictionID, &c.Kind, &c.LastFirmID, &c.LastScore, &admitted, &c.UpdatedAt)
+	err := s.Scan(&c.JurisdictionID, &c.Kind, &c.LastFirmID, &c.LastScore, &admitted, &c.UpdatedAt)
 	c.LastAdmittedAt = admitted.Time
-	return c, translate(err)
+	return c, err
 }
 
 // LockRotationCursor creates the cursor row of jurisdiction and kind if
@@ -179,13 +178,13 @@ func (q *Queries) LockRotationCursor(ctx context.Context, jurisdictionID int64, 
 		 ON DUPLICATE KEY UPDATE jurisdiction_id = jurisdiction_id`, jurisdictionID, kind, now); err != nil {
 		return RotationCursor{}, translate(err)
 	}
-	return scanCursor(q.db.QueryRowContext(ctx, cursorSelect+" FOR UPDATE", jurisdictionID, kind))
+	return queryRow(ctx, q.db, scanCursor, cursorSelect+" FOR UPDATE", jurisdictionID, kind)
 }
 
 // RotationCursorOf reads a cursor without locking; a missing row is the
 // zero cursor (start at the top).
 func (q *Queries) RotationCursorOf(ctx context.Context, jurisdictionID int64, kind string) (RotationCursor, error) {
-	c, err := scanCursor(q.db.QueryRowContext(ctx, cursorSelect, jurisdictionID, kind))
+	c, err := queryRow(ctx, q.db, scanCursor, cursorSelect, jurisdictionID, kind)
 	if errors.Is(err, ErrNotFound) {
 		return RotationCursor{JurisdictionID: jurisdictionID, Kind: kind}, nil
 	}

@@ -135,8 +135,7 @@ func (q *Queries) DeletePendingDocument(ctx context.Context, id int64) (bool, er
 
 // Document loads one document, any status.
 func (q *Queries) Document(ctx context.Context, id int64) (Document, error) {
-	d, err := scanDocument(q.db.QueryRowContext(ctx, "SELECT "+documentColumns+documentFrom+" WHERE d.id = ?", id))
-	return d, translate(err)
+	return queryRow(ctx, q.db, scanDocument, "SELECT "+documentColumns+documentFrom+" WHERE d.id = ?", id)
 }
 
 // DocumentFilter narrows a review's document list.

@@ -97,8 +97,8 @@ func scanDraw(sc scanner) (ExpertDraw, error) {
 
 // ExpertDrawByID loads one draw.
 func (q *Queries) ExpertDrawByID(ctx context.Context, id int64) (ExpertDraw, error) {
-	return scanDraw(q.db.QueryRowContext(ctx,
-		"SELECT "+drawColumns+" FROM expert_draws d LEFT JOIN users u ON u.id = d.drawn_by WHERE d.id = ?", id))
+	return queryRow(ctx, q.db, scanDraw,
+		"SELECT "+drawColumns+" FROM expert_draws d LEFT JOIN users u ON u.id = d.drawn_by WHERE d.id = ?", id)
 }
 
 // ExpertDraws lists a review's draws, oldest first.
@@ -326,10 +326,9 @@ func (q *Queries) InsertArchiveRecord(ctx context.Context, a ArchiveRecord) erro
 
 // ArchiveRecordFor loads a review's archive entry (ErrNotFound if none).
 func (q *Queries) ArchiveRecordFor(ctx context.Context, reviewID int64) (ArchiveRecord, error) {
-	a, err := scanArchiveRecord(q.db.QueryRowContext(ctx,
+	return queryRow(ctx, q.db, scanArchiveRecord,
 		`SELECT review_id, archive_number, paper_received_on, received_by, retention_years, COALESCE(created_by,0), created_at
-		 FROM archive_records WHERE review_id = ?`, reviewID))
-	return a, translate(err)
+		 FROM archive_records WHERE review_id = ?`, reviewID)
 }
 
 func scanArchiveRecord(s scanner) (ArchiveRecord, error) {

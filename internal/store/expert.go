@@ -30,19 +30,18 @@ func (q *Queries) Experts(ctx context.Context, f ExpertFilter) ([]Expert, error)
 	if f.ActiveOnly {
 		query += " AND active"
 	}
-	return queryAll(ctx, q.db, func(s scanner) (Expert, error) {
-		var e Expert
-		err := s.Scan(&e.ID, &e.Name, &e.Specialty, &e.Title, &e.Employer, &e.UserID, &e.Active, &e.CreatedAt)
-		return e, err
-	}, query+" ORDER BY specialty, name, id", args...)
+	return queryAll(ctx, q.db, scanExpert, query+" ORDER BY specialty, name, id", args...)
+}
+
+func scanExpert(s scanner) (Expert, error) {
+	var e Expert
+	err := s.Scan(&e.ID, &e.Name, &e.Specialty, &e.Title, &e.Employer, &e.UserID, &e.Active, &e.CreatedAt)
+	return e, err
 }
 
 // ExpertByID loads one expert.
 func (q *Queries) ExpertByID(ctx context.Context, id int64) (Expert, error) {
-	var e Expert
-	err := q.db.QueryRowContext(ctx, "SELECT "+expertColumns+" FROM experts WHERE id = ?", id).
-		Scan(&e.ID, &e.Name, &e.Specialty, &e.Title, &e.Employer, &e.UserID, &e.Active, &e.CreatedAt)
-	return e, translate(err)
+	return queryRow(ctx, q.db, scanExpert, "SELECT "+expertColumns+" FROM experts WHERE id = ?", id)
 }
 
 // ExpertSpecialties lists the specialties in use.

@@ -102,18 +102,16 @@ func (q *Queries) FeeSchedules(ctx context.Context) ([]FeeSchedule, error) {
 
 // FeeScheduleByID loads one schedule version.
 func (q *Queries) FeeScheduleByID(ctx context.Context, id int64) (FeeSchedule, error) {
-	f, err := scanFeeSchedule(q.db.QueryRowContext(ctx, "SELECT "+feeScheduleColumns+" FROM fee_schedules WHERE id = ?", id))
-	return f, translate(err)
+	return queryRow(ctx, q.db, scanFeeSchedule, "SELECT "+feeScheduleColumns+" FROM fee_schedules WHERE id = ?", id)
 }
 
 // FeeScheduleInForce returns the schedule in force on a date: the latest
 // effective_from on or before it (the highest version among equal dates).
 // ErrNotFound when no schedule had taken effect yet.
 func (q *Queries) FeeScheduleInForce(ctx context.Context, date time.Time) (FeeSchedule, error) {
-	f, err := scanFeeSchedule(q.db.QueryRowContext(ctx,
+	return queryRow(ctx, q.db, scanFeeSchedule,
 		"SELECT "+feeScheduleColumns+" FROM fee_schedules WHERE effective_from <= ? ORDER BY effective_from DESC, version DESC LIMIT 1",
-		date.Format("2006-01-02")))
-	return f, translate(err)
+		date.Format("2006-01-02"))
 }
 
 // CountFeeSchedules counts stored schedule versions.
@@ -198,10 +196,9 @@ func (q *Queries) UpsertFeeStatement(ctx context.Context, s FeeStatement) error 
 
 // FeeStatementByReview loads a review's statement; ErrNotFound if none.
 func (q *Queries) FeeStatementByReview(ctx context.Context, reviewID int64) (FeeStatement, error) {
-	s, err := scanFeeStatement(q.db.QueryRowContext(ctx,
+	return queryRow(ctx, q.db, scanFeeStatement,
 		"SELECT "+feeStatementColumns+" FROM fee_statements s JOIN fee_schedules fs ON fs.id = s.schedule_id WHERE s.review_id = ?",
-		reviewID))
-	return s, translate(err)
+		reviewID)
 }
 
 // ExpertCost is the expert re-review cost of one dispute and the party at

@@ -179,9 +179,9 @@ func (q *Queries) fillFirmLists(ctx context.Context, firms []Firm, byID map[int6
 
 // FirmByID loads one firm with its kinds, jurisdictions and open reviews.
 func (q *Queries) FirmByID(ctx context.Context, id int64) (Firm, error) {
-	f, err := scanFirm(q.db.QueryRowContext(ctx, firmSelect()+" WHERE f.org_id = ?", id))
+	f, err := queryRow(ctx, q.db, scanFirm, firmSelect()+" WHERE f.org_id = ?", id)
 	if err != nil {
-		return Firm{}, translate(err)
+		return Firm{}, err
 	}
 	list := []Firm{f}
 	if err := q.fillFirmLists(ctx, list, map[int64]int{id: 0}); err != nil {

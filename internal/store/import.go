@@ -55,8 +55,7 @@ func (q *Queries) Imports(ctx context.Context, limit int) ([]Import, error) {
 
 // LockImport loads an import and locks its row for the transaction.
 func (q *Queries) LockImport(ctx context.Context, id int64) (Import, error) {
-	im, err := scanImport(q.db.QueryRowContext(ctx, "SELECT "+importColumns+" FROM imports WHERE id = ? FOR UPDATE", id))
-	return im, translate(err)
+	return queryRow(ctx, q.db, scanImport, "SELECT "+importColumns+" FROM imports WHERE id = ? FOR UPDATE", id)
 }
 
 // MarkImportUndone records that an import was undone.

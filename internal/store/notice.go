@@ -149,11 +149,7 @@ func deliveryDest(d *Delivery) []any {
 		&d.Kind, &d.Title, &d.Body, &d.ReviewID, &d.ProjectName, &d.ReviewKind, &d.DueAt, &d.UserName, &d.SMSQuiet}
 }
 
-func scanDelivery(s scanner) (Delivery, error) {
-	var d Delivery
-	err := s.Scan(deliveryDest(&d)...)
-	return d, err
-}
+func scanDelivery(s scanner) (Delivery, error) { return scanInto(s, deliveryDest) }
 
 // ClaimDeliveries takes up to limit deliveries due at now on the given
 // channels, and those whose sender's lease ran out, for instance until

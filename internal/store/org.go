@@ -46,29 +46,23 @@ func (q *Queries) InsertJurisdiction(ctx context.Context, j Jurisdiction, order 
 
 // Jurisdictions lists all jurisdictions, 市本级 first.
 func (q *Queries) Jurisdictions(ctx context.Context) ([]Jurisdiction, error) {
-	return queryAll(ctx, q.db, func(s scanner) (Jurisdiction, error) {
-		var j Jurisdiction
-		err := s.Scan(&j.ID, &j.Code, &j.Name, &j.IsCity)
-		return j, err
-	}, "SELECT id, code, name, is_city FROM jurisdictions ORDER BY sort_order, id")
+	return queryAll(ctx, q.db, scanJurisdiction, "SELECT id, code, name, is_city FROM jurisdictions ORDER BY sort_order, id")
+}
+
+func scanJurisdiction(s scanner) (Jurisdiction, error) {
+	var j Jurisdiction
+	err := s.Scan(&j.ID, &j.Code, &j.Name, &j.IsCity)
+	return j, err
 }
 
 // JurisdictionByName finds a jurisdiction by its Chinese name or code.
 func (q *Queries) JurisdictionByName(ctx context.Context, name string) (Jurisdiction, error) {
-	var j Jurisdiction
-	err := q.db.QueryRowContext(ctx,
-		"SELECT id, code, name, is_city FROM jurisdictions WHERE name = ? OR code = ?", name, name).
-		Scan(&j.ID, &j.Code, &j.Name, &j.IsCity)
-	return j, translate(err)
+	return queryRow(ctx, q.db, scanJurisdiction, "SELECT id, code, name, is_city FROM jurisdictions WHERE name = ? OR code = ?", name, name)
 }
 
 // Jurisdiction loads one jurisdiction.
 func (q *Queries) Jurisdiction(ctx context.Context, id int64) (Jurisdiction, error) {
-	var j Jurisdiction
-	err := q.db.QueryRowContext(ctx,
-		"SELECT id, code, name, is_city FROM jurisdictions WHERE id = ?", id).
-		Scan(&j.ID, &j.Code, &j.Name, &j.IsCity)
-	return j, translate(err)
+	return queryRow(ctx, q.db, scanJurisdiction, "SELECT id, code, name, is_city FROM jurisdictions WHERE id = ?", id)
 }
 
 // InsertOrganization adds an organization and returns its id.
@@ -131,14 +125,12 @@ func scanOrg(s scanner) (Organization, error) {
 
 // Organization loads one organization.
 func (q *Queries) Organization(ctx context.Context, id int64) (Organization, error) {
-	o, err := scanOrg(q.db.QueryRowContext(ctx, "SELECT "+orgColumns+" FROM organizations WHERE id = ?", id))
-	return o, translate(err)
+	return queryRow(ctx, q.db, scanOrg, "SELECT "+orgColumns+" FROM organizations WHERE id = ?", id)
 }
 
 // OrganizationByName finds an organization by name.
 func (q *Queries) OrganizationByName(ctx context.Context, name string) (Organization, error) {
-	o, err := scanOrg(q.db.QueryRowContext(ctx, "SELECT "+orgColumns+" FROM organizations WHERE name = ?", name))
-	return o, translate(err)
+	return queryRow(ctx, q.db, scanOrg, "SELECT "+orgColumns+" FROM organizations WHERE name = ?", name)
 }
 
 // Organizations lists organizations of a kind ("" = all).
@@ -178,7 +170,6 @@ func (q *Queries) ScopedUnits(ctx context.Context, sc Scope) ([]Organization, er
 // for; any other organization, or none, is ErrNotFound.
 func (q *Queries) ScopedUnit(ctx context.Context, sc Scope, id int64) (Organization, error) {
 	w, args := sc.unitWhere()
-	o, err := scanOrg(q.db.QueryRowContext(ctx, "SELECT "+orgColumns+" FROM organizations o WHERE o.id = ? AND o.kind = ? AND "+w,
-		append([]any{id, OrgUnit}, args...)...))
-	return o, translate(err)
+	return queryRow(ctx, q.db, scanOrg, "SELECT "+orgColumns+" FROM organizations o WHERE o.id = ? AND o.kind = ? AND "+w,
+		append([]any{id, OrgUnit}, args...)...)
 }

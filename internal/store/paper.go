@@ -106,8 +106,7 @@ func (q *Queries) InsertPaper(ctx context.Context, p Paper) (int64, error) {
 
 // Paper loads one paper.
 func (q *Queries) Paper(ctx context.Context, id int64) (Paper, error) {
-	p, err := scanPaper(q.db.QueryRowContext(ctx, "SELECT "+paperColumns+paperFrom+" WHERE pp.id = ?", id))
-	return p, translate(err)
+	return queryRow(ctx, q.db, scanPaper, "SELECT "+paperColumns+paperFrom+" WHERE pp.id = ?", id)
 }
 
 // Papers lists the papers issued for a review, oldest first (voided ones included).

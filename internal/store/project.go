@@ -60,15 +60,13 @@ func (q *Queries) InsertProject(ctx context.Context, p Project, contractorIDs []
 // Project loads one project within a scope.
 func (q *Queries) Project(ctx context.Context, sc Scope, id int64) (Project, error) {
 	w, args := sc.projectWhere()
-	p, err := scanProject(q.db.QueryRowContext(ctx, "SELECT "+projectColumns+projectFrom+" WHERE p.id = ? AND "+w,
-		append([]any{id}, args...)...))
-	return p, translate(err)
+	return queryRow(ctx, q.db, scanProject, "SELECT "+projectColumns+projectFrom+" WHERE p.id = ? AND "+w,
+		append([]any{id}, args...)...)
 }
 
 // ProjectByCode loads a project by its code (no scope: for seeding and uniqueness checks).
 func (q *Queries) ProjectByCode(ctx context.Context, code string) (Project, error) {
-	p, err := scanProject(q.db.QueryRowContext(ctx, "SELECT "+projectColumns+projectFrom+" WHERE p.code = ?", code))
-	return p, translate(err)
+	return queryRow(ctx, q.db, scanProject, "SELECT "+projectColumns+projectFrom+" WHERE p.code = ?", code)
 }
 
 // Projects lists projects within a scope, newest first.

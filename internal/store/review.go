@@ -60,11 +60,7 @@ const reviewLockSelect = "SELECT " + reviewRowColumns + `,
 const reviewFrom = ` FROM reviews r JOIN projects p ON p.id = r.project_id JOIN jurisdictions j ON j.id = r.jurisdiction_id
 	JOIN organizations u ON u.id = r.unit_org_id LEFT JOIN organizations f ON f.id = r.firm_id`
 
-func scanReview(s scanner) (Review, error) {
-	var r Review
-	err := s.Scan(reviewDest(&r)...)
-	return r, err
-}
+func scanReview(s scanner) (Review, error) { return scanInto(s, reviewDest) }
 
 // reviewDest is where the columns of reviewColumns go, in order; a query
 // with more columns appends their destinations.
@@ -92,9 +88,8 @@ func (q *Queries) InsertReview(ctx context.Context, r Review) (int64, error) {
 // Review loads a review the scope may see; ErrNotFound otherwise.
 func (q *Queries) Review(ctx context.Context, sc Scope, id int64) (Review, error) {
 	w, args := sc.reviewWhere()
-	r, err := scanReview(q.db.QueryRowContext(ctx, "SELECT "+reviewColumns+reviewFrom+" WHERE r.id = ? AND "+w,
-		append([]any{id}, args...)...))
-	return r, translate(err)
+	return queryRow(ctx, q.db, scanReview, "SELECT "+reviewColumns+reviewFrom+" WHERE r.id = ? AND "+w,
+		append([]any{id}, args...)...)
 }
 
 // LockReview loads a review FOR UPDATE inside a transaction, without scope
@@ -319,11 +314,7 @@ func (q *Queries) ReviewEvents(ctx context.Context, reviewID int64) ([]ReviewEve
 const reviewEventColumns = `e.id, e.review_id, e.round, e.at, COALESCE(e.actor_id,0), e.actor_name, e.actor_role, e.trig,
 	e.from_state, e.to_state, e.reason, e.params`
 
-func scanReviewEvent(s scanner) (ReviewEvent, error) {
-	var e ReviewEvent
-	err := s.Scan(reviewEventDest(&e)...)
-	return e, err
-}
+func scanReviewEvent(s scanner) (ReviewEvent, error) { return scanInto(s, reviewEventDest) }
 
 // reviewEventDest are the scan destinations of reviewEventColumns.
 func reviewEventDest(e *ReviewEvent) []any {

@@ -78,6 +78,14 @@ func queryEachInto(ctx context.Context, db DBTX, dest []any, fn func() error, qu
 	return rows.Err()
 }
 
+// queryRow runs query, a statement of at most one row, on db and returns
+// the row, scanned by scan; its error translated, so ErrNotFound when
+// there is no row.
+func queryRow[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(db.QueryRowContext(ctx, query, args...))
+	return v, translate(err)
+}
+
 // queryOne runs query on db and returns its first row, scanned by scan,
 // or sql.ErrNoRows; as queryEach does, it reports the statement's own
 // failure rather than the scan error of a row that failure cut short.
@@ -134,6 +142,13 @@ func queryInto[K comparable, V any](ctx context.Context, db DBTX, out map[K]V, q
 		out[k] = v
 		return nil
 	}, query, args...)
+}
+
+// scanInto scans a row into a new T, at the destinations dest gives.
+func scanInto[T any](s scanner, dest func(*T) []any) (T, error) {
+	var v T
+	err := s.Scan(dest(&v)...)
+	return v, err
 }
 
 // scanValue scans a row of one column.

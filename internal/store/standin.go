@@ -42,8 +42,7 @@ func (q *Queries) InsertStandIn(ctx context.Context, s StandIn) (int64, error) {
 
 // StandIn loads one stand-in.
 func (q *Queries) StandIn(ctx context.Context, id int64) (StandIn, error) {
-	s, err := scanStandIn(q.db.QueryRowContext(ctx, standInSelect+" WHERE s.id = ?", id))
-	return s, translate(err)
+	return queryRow(ctx, q.db, scanStandIn, standInSelect+" WHERE s.id = ?", id)
 }
 
 // StandInsOf lists the stand-ins a user named or was named in, newest first.

@@ -67,14 +67,12 @@ func (q *Queries) InsertUser(ctx context.Context, u User) (int64, error) {
 
 // UserByUsername loads a user by login name.
 func (q *Queries) UserByUsername(ctx context.Context, username string) (User, error) {
-	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE username = ?", username))
-	return u, translate(err)
+	return queryRow(ctx, q.db, scanUser, "SELECT "+userColumns+" FROM users WHERE username = ?", username)
 }
 
 // User loads a user by id.
 func (q *Queries) User(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(q.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
-	return u, translate(err)
+	return queryRow(ctx, q.db, scanUser, "SELECT "+userColumns+" FROM users WHERE id = ?", id)
 }
 
 // UsersByRole lists active users of a role, optionally within an organization (orgID 0 = any).
