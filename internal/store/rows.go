@@ -78,14 +78,6 @@ func queryEachInto(ctx context.Context, db DBTX, dest []any, fn func() error, qu
 	return rows.Err()
 }
 
-// queryRow runs query, a statement of at most one row, on db and returns
-// the row, scanned by scan; its error translated, so ErrNotFound when
-// there is no row.
-func queryRow[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error), query string, args ...any) (T, error) {
-	v, err := scan(db.QueryRowContext(ctx, query, args...))
-	return v, translate(err)
-}
-
 // queryOne runs query on db and returns its first row, scanned by scan,
 // or sql.ErrNoRows; as queryEach does, it reports the statement's own
 // failure rather than the scan error of a row that failure cut short.
@@ -102,6 +94,13 @@ func queryOne[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error)
 		err = sql.ErrNoRows
 	}
 	return out, err
+}
+
+// queryRow is queryOne for the getters: its error translated, so
+// ErrNotFound when there is no row.
+func queryRow[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := queryOne(ctx, db, scan, query, args...)
+	return v, translate(err)
 }
 
 // statementErr is the error of a statement one of whose rows would not
