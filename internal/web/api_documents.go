@@ -7,7 +7,6 @@ import (
 	"mime/multipart"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -224,21 +223,21 @@ func (a *App) apiUploadDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(201).JSON(fiber.Map{"id": strconv.FormatInt(doc.ID, 10), "sha256": doc.SHA256, "size": doc.Size,
+	return c.Status(201).JSON(fiber.Map{"id": idText(doc.ID), "sha256": doc.SHA256, "size": doc.Size,
 		"name": doc.Name, "category": doc.Category, "version": doc.Version, "content_type": doc.ContentType})
 }
 
 func documentJSON(d docs.Document) fiber.Map {
 	m := fiber.Map{
-		"id": strconv.FormatInt(d.ID, 10), "review_id": strconv.FormatInt(d.ReviewID, 10),
+		"id": idText(d.ID), "review_id": idText(d.ReviewID),
 		"category": d.Category, "category_label": docs.CategoryLabel(d.Category), "name": d.Name, "version": d.Version,
 		"size": d.Size, "sha256": d.SHA256, "content_type": d.ContentType, "signed_sealed": d.SignedSealed,
-		"uploader": d.UploaderName, "created_at": d.CreatedAt.In(shanghai).Format(time.RFC3339),
-		"content_url": "/api/v1/documents/" + strconv.FormatInt(d.ID, 10) + "/content",
+		"uploader": d.UploaderName, "created_at": apiTime(d.CreatedAt),
+		"content_url": "/api/v1/documents/" + idText(d.ID) + "/content",
 		"thumbnail":   d.ThumbKey != "", "taken_at": nil, "official": d.Official,
 	}
 	if d.TakenAt.Valid {
-		m["taken_at"] = d.TakenAt.Time.In(shanghai).Format(time.RFC3339)
+		m["taken_at"] = apiTime(d.TakenAt.Time)
 	}
 	return m
 }
@@ -305,7 +304,7 @@ func (a *App) apiDocumentAccess(c *fiber.Ctx) error {
 	}
 	return sendList(c, list, len(list), func(x docs.DocumentAccess) fiber.Map {
 		return fiber.Map{"user_id": idText(x.UserID), "user": x.UserName, "action": x.Action,
-			"ip": x.IP, "at": x.At.In(shanghai).Format(time.RFC3339)}
+			"ip": x.IP, "at": apiTime(x.At)}
 	})
 }
 
@@ -400,13 +399,13 @@ func rfc5987(s string) string {
 }
 
 func paperJSON(pp docs.Paper) fiber.Map {
-	m := fiber.Map{"id": strconv.FormatInt(pp.ID, 10), "review_id": strconv.FormatInt(pp.ReviewID, 10), "kind": pp.Kind,
+	m := fiber.Map{"id": idText(pp.ID), "review_id": idText(pp.ReviewID), "kind": pp.Kind,
 		"kind_label": docs.PaperLabel(pp.Kind), "number": pp.DocNumber, "serial": pp.Number, "year": pp.Year,
-		"document_id": nil, "issued_at": pp.IssuedAt.In(shanghai).Format(time.RFC3339), "issued_by": pp.IssuedByName,
+		"document_id": nil, "issued_at": apiTime(pp.IssuedAt), "issued_by": pp.IssuedByName,
 		"project_name": pp.ProjectName, "voided": pp.Voided(), "void_reason": nil, "voided_at": nil,
-		"pdf_url": "/papers/" + strconv.FormatInt(pp.ID, 10) + ".pdf"}
+		"pdf_url": "/papers/" + idText(pp.ID) + ".pdf"}
 	if pp.DocumentID != 0 {
-		m["document_id"] = strconv.FormatInt(pp.DocumentID, 10)
+		m["document_id"] = idText(pp.DocumentID)
 	}
 	// pdf_status: ready, pending (not rendered yet), or failed (parked
 	// after repeated failures; staff must act).
@@ -421,7 +420,7 @@ func paperJSON(pp docs.Paper) fiber.Map {
 	m["render_attempts"] = pp.RenderAttempts
 	if pp.Voided() {
 		m["void_reason"] = pp.VoidReason
-		m["voided_at"] = pp.VoidedAt.Time.In(shanghai).Format(time.RFC3339)
+		m["voided_at"] = apiTime(pp.VoidedAt.Time)
 	}
 	return m
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -22,7 +21,7 @@ func drawJSON(d review.DrawView) fiber.Map {
 	return fiber.Map{"id": idText(d.ID), "review_id": idText(d.ReviewID), "purpose": d.Purpose, "purpose_label": d.PurposeLabel,
 		"specialty": d.Specialty, "seed": strconv.FormatUint(d.Seed, 10), "redraw_no": d.RedrawNo, "redraws_left": d.RedrawsLeft,
 		"main": jsonList(d.Main, expert), "reserve": jsonList(d.Reserve, expert), "excluded": excluded, "pool_size": d.PoolSize,
-		"drawn_by": d.DrawnBy, "drawn_at": d.DrawnAt.In(shanghai).Format(time.RFC3339)}
+		"drawn_by": d.DrawnBy, "drawn_at": apiTime(d.DrawnAt)}
 }
 
 // flexInt reads an integer given as a JSON number or string; def when absent.
@@ -133,5 +132,5 @@ func (a *App) apiScoreExpert(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"review_id": idText(sc.ReviewID), "expert_id": idText(sc.ExpertID),
 		"expert_name": sc.ExpertName, "score": sc.Score.StringFixed(2), "comment": sc.Comment,
-		"at": sc.At.In(shanghai).Format(time.RFC3339)})
+		"at": apiTime(sc.At)})
 }

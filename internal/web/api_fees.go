@@ -124,7 +124,7 @@ func (a *App) apiFeeCalculate(c *fiber.Ctx) error {
 func feeScheduleJSON(s billing.Schedule) fiber.Map {
 	return fiber.Map{
 		"id": idText(s.ID), "name": s.Fee.Name, "version": s.Version, "effective_from": s.Fee.EffectiveFrom,
-		"example": s.Example, "used": s.Used, "created_at": s.CreatedAt.In(shanghai).Format(time.RFC3339),
+		"example": s.Example, "used": s.Used, "created_at": apiTime(s.CreatedAt),
 		"schedule": json.RawMessage(s.Body),
 	}
 }
@@ -226,7 +226,7 @@ func (a *App) apiFeeStatement(c *fiber.Ctx) error {
 	}
 	var paid any
 	if st.Stored.PaidAt.Valid {
-		paid = st.Stored.PaidAt.Time.In(shanghai).Format(time.RFC3339)
+		paid = apiTime(st.Stored.PaidAt.Time)
 	}
 	out["review_id"] = idText(r.ID)
 	out["project_code"] = r.ProjectCode
@@ -236,7 +236,7 @@ func (a *App) apiFeeStatement(c *fiber.Ctx) error {
 	out["submitted_amount"] = st.Stored.SubmittedAmount.StringFixed(2)
 	out["audited_amount"] = st.Stored.AuditedAmount.StringFixed(2)
 	out["expert_costs"] = costs
-	out["computed_at"] = st.Stored.ComputedAt.In(shanghai).Format(time.RFC3339)
+	out["computed_at"] = apiTime(st.Stored.ComputedAt)
 	out["paid_at"] = paid
 	out["verified"] = true
 	return c.JSON(out)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -93,12 +92,12 @@ func (a *App) apiGetFirm(c *fiber.Ctx) error {
 	}
 	history := make([]fiber.Map, 0, len(d.History))
 	for _, h := range d.History {
-		history = append(history, fiber.Map{"status": h.Status, "reason": h.Reason, "by": h.ChangedName, "at": h.ChangedAt.In(shanghai).Format(time.RFC3339)})
+		history = append(history, fiber.Map{"status": h.Status, "reason": h.Reason, "by": h.ChangedName, "at": apiTime(h.ChangedAt)})
 	}
 	conflicts := make([]fiber.Map, 0, len(d.Conflicts))
 	for _, cf := range d.Conflicts {
 		conflicts = append(conflicts, fiber.Map{"org_id": idText(cf.OrgID), "org_name": cf.OrgName, "relation": cf.Relation,
-			"declared_at": cf.DeclaredAt.In(shanghai).Format(time.RFC3339)})
+			"declared_at": apiTime(cf.DeclaredAt)})
 	}
 	assessments := make([]fiber.Map, 0, len(d.Assessments))
 	for _, as := range d.Assessments {
@@ -106,9 +105,9 @@ func (a *App) apiGetFirm(c *fiber.Ctx) error {
 			"total": as.Total.StringFixed(2), "flagged": as.Flagged, "closed": as.PeriodClosed})
 	}
 	return c.JSON(fiber.Map{"id": idText(f.OrgID), "name": f.Name, "score": f.Score.StringFixed(2), "status": f.Status,
-		"status_reason": f.StatusReason, "status_since": f.StatusSince.In(shanghai).Format(time.RFC3339), "capacity": f.Capacity,
+		"status_reason": f.StatusReason, "status_since": apiTime(f.StatusSince), "capacity": f.Capacity,
 		"open_reviews": f.OpenReviews, "qualification": f.Qualification, "kinds": kinds, "jurisdictions": juris,
-		"admitted_at": f.AdmittedAt.In(shanghai).Format(time.RFC3339), "credit_code": f.CreditCode, "contact_person": f.ContactPerson,
+		"admitted_at": apiTime(f.AdmittedAt), "credit_code": f.CreditCode, "contact_person": f.ContactPerson,
 		"contact_phone": f.ContactPhone, "address": f.Address,
 		"stats": fiber.Map{"reviews_done": d.Stats.ReviewsDone, "open_reviews": d.Stats.Open,
 			"average_workdays": d.Stats.AverageWorkdays.StringFixed(2), "reduction_rate": d.Stats.ReductionPercent(),

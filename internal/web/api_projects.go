@@ -1,8 +1,6 @@
 package web
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
@@ -16,7 +14,7 @@ func projectJSON(p review.Project) fiber.Map {
 		"unit_id": idText(p.UnitOrgID), "unit": p.UnitName, "dept_id": nullableID(p.DeptOrgID),
 		"funding_source": p.FundingSource, "category": p.Category,
 		"approved_estimate": p.ApprovedEstimate.StringFixed(2), "key_project": p.KeyProject,
-		"created_at": p.CreatedAt.In(shanghai).Format(time.RFC3339),
+		"created_at": apiTime(p.CreatedAt),
 	}
 }
 

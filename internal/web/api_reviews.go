@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -103,7 +102,7 @@ func reviewJSON(v review.View) fiber.Map {
 	audited, firmObj := auditedAndFirmJSON(r)
 	var dl any
 	if v.Deadline != nil {
-		dl = fiber.Map{"kind": fmt.Sprint(v.Deadline.Kind), "due_at": v.Deadline.DueAt.In(shanghai).Format(time.RFC3339)}
+		dl = fiber.Map{"kind": fmt.Sprint(v.Deadline.Kind), "due_at": apiTime(v.Deadline.DueAt)}
 	}
 	var feeObj any
 	if f := v.Fee; f != nil {
@@ -138,8 +137,8 @@ func reviewJSON(v review.View) fiber.Map {
 		"firm": firmObj, "deadline": dl, "fee": feeObj, "permitted_triggers": permitted, "missing": missing,
 		"suspended": r.Suspended, "appeal_used": r.AppealUsed, "outcome": r.Outcome, "papers": papers,
 		"imported":   r.ImportID != 0,
-		"created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
-		"updated_at": r.UpdatedAt.In(shanghai).Format(time.RFC3339),
+		"created_at": apiTime(r.CreatedAt),
+		"updated_at": apiTime(r.UpdatedAt),
 	}
 	var archive any
 	if ar := v.Archive; ar != nil {
@@ -152,9 +151,9 @@ func reviewJSON(v review.View) fiber.Map {
 	for _, sv := range v.Suspensions {
 		var ended any
 		if sv.Ended != nil {
-			ended = sv.Ended.In(shanghai).Format(time.RFC3339)
+			ended = apiTime(*sv.Ended)
 		}
-		suspensions = append(suspensions, fiber.Map{"reason": sv.Reason, "started_at": sv.Started.In(shanghai).Format(time.RFC3339),
+		suspensions = append(suspensions, fiber.Map{"reason": sv.Reason, "started_at": apiTime(sv.Started),
 			"ended_at": ended, "expected_workdays": sv.ExpectedWorkdays, "actual_workdays": sv.ActualWorkdays, "overrun_workdays": sv.Overrun})
 	}
 	out["suspensions"] = suspensions
@@ -183,7 +182,7 @@ func reviewListJSON(r review.Review) fiber.Map {
 		"kind": r.Kind, "state": r.State, "state_label": r.State.Label(), "version": r.Version, "round": r.Round,
 		"jurisdiction": r.JurisdictionName, "unit": r.UnitName,
 		"submitted_amount": r.SubmittedAmount.StringFixed(2), "audited_amount": audited, "firm": firmObj,
-		"suspended": r.Suspended, "imported": r.ImportID != 0, "created_at": r.CreatedAt.In(shanghai).Format(time.RFC3339),
+		"suspended": r.Suspended, "imported": r.ImportID != 0, "created_at": apiTime(r.CreatedAt),
 	}
 }
 
@@ -350,7 +349,7 @@ func (a *App) apiReviewEvents(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(jsonList(evs, func(e review.ReviewEvent) fiber.Map {
-		return fiber.Map{"at": e.At.In(shanghai).Format(time.RFC3339), "actor": e.ActorName, "actor_role": e.ActorRole,
+		return fiber.Map{"at": apiTime(e.At), "actor": e.ActorName, "actor_role": e.ActorRole,
 			"trigger": e.Trigger, "trigger_label": e.Trigger.Label(), "from": e.From, "to": e.To, "reason": e.Reason, "round": e.Round}
 	}))
 }

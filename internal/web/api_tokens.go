@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,8 +42,8 @@ func (a *App) apiMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"id": strconv.FormatInt(p.UserID, 10), "username": p.Username, "name": p.Name, "role": p.Role,
-		"role_label": p.Role.Label(), "org_id": strconv.FormatInt(p.OrgID, 10), "jurisdiction_id": strconv.FormatInt(p.JurisdictionID, 10)})
+	return c.JSON(fiber.Map{"id": idText(p.UserID), "username": p.Username, "name": p.Name, "role": p.Role,
+		"role_label": p.Role.Label(), "org_id": idText(p.OrgID), "jurisdiction_id": idText(p.JurisdictionID)})
 }
 
 // apiChangePassword is PUT /api/v1/me/password {"current","password"}:

@@ -2,7 +2,6 @@ package web
 
 import (
 	"html/template"
-	"strconv"
 	"strings"
 
 	"finreview/internal/auth"
@@ -83,7 +82,7 @@ func writeOrgOptions(list []auth.OrgChoice, jurisdiction int64) *writtenOptions 
 		if jurisdiction != 0 && o.JurisdictionID != jurisdiction {
 			continue
 		}
-		code := strconv.FormatInt(o.ID, 10)
+		code := idText(o.ID)
 		w.at[code] = writeOption(&b, code, o.Name, false)
 	}
 	w.html = b.String()

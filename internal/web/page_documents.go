@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -113,7 +112,7 @@ func (a *App) renderDocumentsOf(c *fiber.Ctx, status int, p auth.Principal, svc 
 	filterCats := labelOptions(docs.Categories(), docs.CategoryLabel)
 	kinds := labelOptions(docs.PaperKinds(), docs.PaperLabel)
 	return a.views.render(c, status, "document_list", a.page(c, "评审资料", map[string]any{
-		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {r.ProjectName, "/reviews/" + strconv.FormatInt(r.ID, 10)}, {"评审资料", ""}},
+		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {r.ProjectName, "/reviews/" + idText(r.ID)}, {"评审资料", ""}},
 		"Review":     r,
 		"Items":      documentRows(list),
 		"Offset":     pg.Offset(),
@@ -164,9 +163,9 @@ func (a *App) documentUpload(c *fiber.Ctx) error {
 	}
 	msg := fmt.Sprintf("已上传「%s」(第 %d 版,%s)", doc.Name, doc.Version, bytesize.Text(doc.Size))
 	if c.Query("back") == "review" {
-		return c.Redirect("/reviews/"+strconv.FormatInt(id, 10)+"?msg="+url.QueryEscape(msg)+"#upload", fiber.StatusSeeOther)
+		return c.Redirect("/reviews/"+idText(id)+"?msg="+url.QueryEscape(msg)+"#upload", fiber.StatusSeeOther)
 	}
-	return c.Redirect("/reviews/"+strconv.FormatInt(id, 10)+"/documents?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return c.Redirect("/reviews/"+idText(id)+"/documents?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
 }
 
 func (a *App) documentDownload(c *fiber.Ctx) error {
@@ -202,7 +201,7 @@ func (a *App) documentVersionsPage(c *fiber.Ctx) error {
 	}
 	first := list[0]
 	return a.views.render(c, 200, "document_versions", a.page(c, "历史版本", map[string]any{
-		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {"评审资料", "/reviews/" + strconv.FormatInt(first.ReviewID, 10) + "/documents"}, {"历史版本", ""}},
+		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {"评审资料", "/reviews/" + idText(first.ReviewID) + "/documents"}, {"历史版本", ""}},
 		"Name":       first.Name, "ReviewID": first.ReviewID, "CategoryLabel": docs.CategoryLabel(first.Category),
 		"Items": documentRows(list), "Access": access,
 	}))
@@ -282,7 +281,7 @@ func (a *App) paperVoid(c *fiber.Ctx) error {
 	}
 	back := c.FormValue("back")
 	if !safeLocalPath(back) {
-		back = "/reviews/" + strconv.FormatInt(pp.ReviewID, 10) + "/documents"
+		back = "/reviews/" + idText(pp.ReviewID) + "/documents"
 	}
 	sep := "?"
 	if strings.Contains(back, "?") {

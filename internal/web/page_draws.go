@@ -31,7 +31,7 @@ type scoreRow struct {
 }
 
 func drawsURL(id int64, msg string) string {
-	u := "/reviews/" + strconv.FormatInt(id, 10) + "/draws"
+	u := "/reviews/" + idText(id) + "/draws"
 	if msg != "" {
 		u += "?msg=" + url.QueryEscape(msg)
 	}
@@ -82,7 +82,7 @@ func (a *App) renderDraws(c *fiber.Ctx, status int, id int64, forms drawForms) e
 		draws[len(v.Draws)-1-i] = d
 	}
 	return a.views.render(c, status, "draw", a.page(c, "专家抽取", map[string]any{
-		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {v.Review.ProjectName, "/reviews/" + strconv.FormatInt(v.Review.ID, 10)}, {"专家抽取", ""}},
+		"Breadcrumb": []crumb{{"评审任务", "/reviews"}, {v.Review.ProjectName, "/reviews/" + idText(v.Review.ID)}, {"专家抽取", ""}},
 		"Review":     v.Review, "Draws": draws, "Experts": rows, "Specialties": specialties,
 		"Form": forms.Draw, "ScoreForm": forms.Score, "ScoreExpert": forms.ScoreExpert, "Error": forms.Message,
 		"CanDraw": center, "CanScore": center, "MaxRedraws": review.MaxRedraws,

@@ -196,7 +196,7 @@ func (a *App) projectCreate(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/projects/"+strconv.FormatInt(proj.ID, 10)+"?msg="+urlQuery("项目已登记"), fiber.StatusSeeOther)
+	return c.Redirect("/projects/"+idText(proj.ID)+"?msg="+urlQuery("项目已登记"), fiber.StatusSeeOther)
 }
 
 func (a *App) projectPage(c *fiber.Ctx) error {
@@ -274,5 +274,5 @@ func (a *App) projectCreateReview(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/reviews/"+strconv.FormatInt(r.ID, 10)+"?msg="+urlQuery("评审任务已创建(草稿),请上传送审资料后报送"), fiber.StatusSeeOther)
+	return c.Redirect("/reviews/"+idText(r.ID)+"?msg="+urlQuery("评审任务已创建(草稿),请上传送审资料后报送"), fiber.StatusSeeOther)
 }

@@ -224,7 +224,7 @@ func (a *App) filterOptions(ctx context.Context, p auth.Principal, chosen map[st
 		jurs = slices.DeleteFunc(slices.Clone(jurs), func(j auth.Jurisdiction) bool { return j.ID != sc.JurisdictionID })
 	}
 	o.Jurisdictions = selectOptions(jurs, func(j auth.Jurisdiction) pageOption {
-		return pageOption{strconv.FormatInt(j.ID, 10), j.Name}
+		return pageOption{idText(j.ID), j.Name}
 	}, chosen["jurisdiction"])
 	// Units and firms are offered to the bureau and the center only: the
 	// others see their own organization's reviews anyway.
@@ -404,7 +404,7 @@ func writeReviewBook(w io.Writer, reviews iter.Seq2[review.Review, error]) error
 		if r.Suspended {
 			state += "(中止)"
 		}
-		t.Row(n, xlsx.Text(strconv.FormatInt(r.ID, 10)), xlsx.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
+		t.Row(n, xlsx.Text(idText(r.ID)), xlsx.Text(r.ProjectCode), r.ProjectName, kindLabel(r.Kind),
 			r.JurisdictionName, r.UnitName, r.FirmName, state, r.SubmittedAmount, r.AuditedAmount, reduction, rate,
 			nullDate(r.SubmittedAt), nullDate(r.ConcludedAt), formatTime(r.CreatedAt, "2006-01-02 15:04"))
 		if err := book.Err(); err != nil {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -48,7 +47,7 @@ func (a *App) renderStandIns(c *fiber.Ctx, status int, form *formState) error {
 	}
 	v := standInsView{Form: form, MaxDays: standin.MaxDays, Colleagues: []pageOption{{"", "请选择"}}}
 	for _, u := range colleagues {
-		v.Colleagues = append(v.Colleagues, pageOption{strconv.FormatInt(u.ID, 10), u.DisplayName})
+		v.Colleagues = append(v.Colleagues, pageOption{idText(u.ID), u.DisplayName})
 	}
 	now := a.now()
 	for _, si := range list {
