@@ -17,8 +17,8 @@ func TestText(t *testing.T) {
 		{3 << 20, "3 MB"},
 		{30 << 20, "30 MB"},
 		{200 << 20, "200 MB"},
-		{(1 << 20) + (1 << 20)/4, "1.3 MB"}, // 1.25 rounds half up
-		{(1 << 20) - 1, "1024 KB"},          // rounds up within the unit below
+		{(1 << 20) + (1<<20)/4, "1.3 MB"}, // 1.25 rounds half up
+		{(1 << 20) - 1, "1024 KB"},        // rounds up within the unit below
 		{2 << 30, "2 GB"},
 		{5<<30 + 512<<20, "5.5 GB"},
 		{3 << 40, "3 TB"},
