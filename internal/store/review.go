@@ -166,6 +166,7 @@ type ReviewFilter struct {
 	JurisdictionID int64
 	UnitOrgID      int64
 	FirmID         int64
+	ProjectID      int64
 	Search         string
 	From, To       time.Time
 	MinAmount      decimal.NullDecimal
@@ -199,6 +200,10 @@ func (f ReviewFilter) where(sc Scope) (string, []any) {
 	if f.FirmID != 0 {
 		w += " AND r.firm_id = ?"
 		args = append(args, f.FirmID)
+	}
+	if f.ProjectID != 0 {
+		w += " AND r.project_id = ?"
+		args = append(args, f.ProjectID)
 	}
 	if f.Search != "" {
 		like := "%" + escapeLike(f.Search) + "%"

@@ -217,16 +217,9 @@ func (a *App) renderProjectPage(c *fiber.Ctx, status int, p auth.Principal, form
 	if err != nil {
 		return err
 	}
-	// The project's reviews: search by its code, keep exact matches.
-	all, _, err := a.svc.Reviews.Reviews(ctx, p, review.ReviewFilter{Search: proj.Code, Limit: 200})
+	own, _, err := a.svc.Reviews.Reviews(ctx, p, review.ReviewFilter{ProjectID: proj.ID, Limit: 200})
 	if err != nil {
 		return err
-	}
-	var own []review.Review
-	for _, r := range all {
-		if r.ProjectID == proj.ID {
-			own = append(own, r)
-		}
 	}
 	reviews := a.reviewRows(c, own)
 	var contractors []string

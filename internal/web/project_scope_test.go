@@ -105,3 +105,72 @@ func TestProjectCreationStaysInScope(t *testing.T) {
 		}
 	})
 }
+
+// TestProjectPageListsItsOwnReviews: a project's page lists the reviews
+// of that project, all of them, however many reviews other projects whose
+// codes contain its code have.
+func TestProjectPageListsItsOwnReviews(t *testing.T) {
+	e := newE2E(t)
+	ctx := context.Background()
+	newProject := func(code, name string) string {
+		status, v := e.as("jianshe", "POST", "/api/v1/projects", map[string]any{"code": code, "name": name,
+			"funding_source": "general_budget", "category": "capital", "approved_estimate": "1000.00"})
+		if status != 201 {
+			t.Fatalf("project %s: %d %v", code, status, v)
+		}
+		return v["id"].(string)
+	}
+	newReview := func(projectID, kind string) store.Review {
+		status, v := e.as("jianshe", "POST", "/api/v1/reviews", map[string]any{"project_id": projectID, "kind": kind, "submitted_amount": "900.00"})
+		if status != 201 {
+			t.Fatalf("review of %s: %d %v", projectID, status, v)
+		}
+		id, _ := strconv.ParseInt(v["id"].(string), 10, 64)
+		r, err := e.s.Review(ctx, store.Scope{All: true}, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	short := newProject("OWN-7", "短编号项目")
+	long := newProject("OWN-77", "长编号项目")
+	newReview(short, "budget")
+	// Newer than the budget review, the other project's reviews come
+	// first in a list of every review whose project's code holds OWN-7.
+	r := newReview(long, "final_accounts")
+	for range 200 {
+		if _, err := e.s.InsertReview(ctx, store.Review{ProjectID: r.ProjectID, Kind: "settlement", JurisdictionID: r.JurisdictionID,
+			UnitOrgID: r.UnitOrgID, SubmittedAmount: r.SubmittedAmount}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	c, _ := login(t, e.app, "jianshe", "Demo@2026")
+	for _, tc := range []struct {
+		id         string
+		want, none []string
+	}{
+		{short, []string{"预算"}, []string{"工程结算", "竣工财务决算"}},
+		{long, []string{"工程结算"}, []string{"预算"}},
+	} {
+		req := httptest.NewRequest("GET", "/projects/"+tc.id, nil)
+		req.AddCookie(c)
+		resp, body := do(t, e.app, req)
+		if resp.StatusCode != 200 {
+			t.Fatalf("/projects/%s: %d", tc.id, resp.StatusCode)
+		}
+		// The reviews' table is the page's first; its second cell is the kind.
+		table := body[strings.Index(body, "<tbody"):]
+		table = table[:strings.Index(table, "</tbody>")]
+		for _, w := range tc.want {
+			if !strings.Contains(table, "<td>"+w+"</td>") {
+				t.Errorf("/projects/%s lists no %s review", tc.id, w)
+			}
+		}
+		for _, w := range tc.none {
+			if strings.Contains(table, "<td>"+w+"</td>") {
+				t.Errorf("/projects/%s lists a %s review of another project", tc.id, w)
+			}
+		}
+	}
+}
