@@ -62,20 +62,8 @@ func queryEach[T any](ctx context.Context, db DBTX, scan func(scanner) (T, error
 // done with a row before the next, without allocating a row's scan
 // targets each time. An error of fn's stops it.
 func queryEachInto(ctx context.Context, db DBTX, dest []any, fn func() error, query string, args ...any) error {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return statementErr(rows, err)
-		}
-		if err := fn(); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	scan := func(s scanner) (struct{}, error) { return struct{}{}, s.Scan(dest...) }
+	return queryEach(ctx, db, scan, func(struct{}) error { return fn() }, query, args...)
 }
 
 // queryOne runs query on db and returns its first row, scanned by scan,
