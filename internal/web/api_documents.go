@@ -7,7 +7,6 @@ import (
 	"mime/multipart"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -346,56 +345,6 @@ func sendStream(c *fiber.Ctx, d docs.Document, rc io.ReadCloser, action string) 
 	c.Status(200)
 	c.Context().SetBodyStream(rc, int(size))
 	return nil
-}
-
-// ContentDisposition builds a header value with an ASCII fallback name
-// (filename="____(__).pdf") and the UTF-8 name in RFC 5987 form
-// (filename* with the UTF-8 charset and every non-ASCII byte as %XX).
-func ContentDisposition(kind, name string) string {
-	var ascii strings.Builder
-	for _, r := range name {
-		switch {
-		case r == '"' || r == '\\' || r == ';' || r == '%':
-			ascii.WriteByte('_')
-		case r >= 0x20 && r < 0x7f:
-			ascii.WriteRune(r)
-		default:
-			ascii.WriteByte('_')
-		}
-	}
-	fallback := ascii.String()
-	if strings.Trim(fallback, "_. ") == "" {
-		ext := ""
-		if i := strings.LastIndexByte(name, '.'); i >= 0 && utf8.ValidString(name[i:]) && isASCII(name[i:]) {
-			ext = name[i:]
-		}
-		fallback = "document" + ext
-	}
-	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, kind, fallback, rfc5987(name))
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// rfc5987 percent-encodes every byte but RFC 5987's attr-char.
-func rfc5987(s string) string {
-	const attr = "!#$&+-.^_`|~"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte(attr, ch) >= 0 {
-			b.WriteByte(ch)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", ch)
-	}
-	return b.String()
 }
 
 func paperJSON(pp docs.Paper) fiber.Map {

@@ -316,5 +316,5 @@ func (a *App) pageFirmAssessmentExport(c *fiber.Ctx) error {
 	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "assessment_export", "assessment_period", map[string]any{"period_id": idText(pid)}); err != nil {
 		return err
 	}
-	return firmSendExcel(c, "中介机构考核排名-"+rk.Period.Name+".xlsx", b)
+	return sendWorkbook(c, "export.xlsx", "中介机构考核排名-"+rk.Period.Name+".xlsx", b)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -39,9 +38,7 @@ func (a *App) auditExport(c *fiber.Ctx) error {
 	}
 	now := a.now()
 	name := "审计日志-" + now.In(shanghai).Format("20060102-1504") + ".xlsx"
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
-	return c.Send(buf.Bytes())
+	return sendWorkbook(c, "audit.xlsx", name, buf.Bytes())
 }
 
 // auditFilter reads the audit log's filters (the page's and its export's)

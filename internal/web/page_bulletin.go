@@ -57,7 +57,5 @@ func (a *App) bulletinExcel(c *fiber.Ctx) error {
 		return err
 	}
 	name := fmt.Sprintf("评审月报-%s.xlsx", b.Month)
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="bulletin-`+b.Month+`.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
-	return c.Send(buf.Bytes())
+	return sendWorkbook(c, "bulletin-"+b.Month+".xlsx", name, buf.Bytes())
 }

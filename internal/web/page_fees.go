@@ -261,13 +261,7 @@ func (a *App) pageFeeStatementExcel(c *fiber.Ctx) error {
 	if err := a.svc.Billing.RecordDownload(c.UserContext(), p, r.ID, "fee_statement", "xlsx"); err != nil {
 		return err
 	}
-	return sendExcel(c, "费用结算单-"+r.ProjectCode+".xlsx", b)
-}
-
-func sendExcel(c *fiber.Ctx, name string, b []byte) error {
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="export.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
-	return c.Send(b)
+	return sendWorkbook(c, "export.xlsx", "费用结算单-"+r.ProjectCode+".xlsx", b)
 }
 
 // deductionAccess decides who sees the deduction list and which rows:
@@ -358,5 +352,5 @@ func (a *App) pageFeeDeductionsExcel(c *fiber.Ctx) error {
 	if err := a.svc.Billing.RecordDownload(c.UserContext(), p, 0, "contractor_deductions", "xlsx"); err != nil {
 		return err
 	}
-	return sendExcel(c, "施工单位扣减清单-"+a.now().In(shanghai).Format("20060102")+".xlsx", b)
+	return sendWorkbook(c, "export.xlsx", "施工单位扣减清单-"+a.now().In(shanghai).Format("20060102")+".xlsx", b)
 }

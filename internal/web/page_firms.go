@@ -171,7 +171,7 @@ func (a *App) pageFirmExport(c *fiber.Ctx) error {
 	if err := a.svc.Firms.RecordExport(c.UserContext(), p, "firm_export", "firms", map[string]any{"rows": len(rows), "kind": q.Kind}); err != nil {
 		return err
 	}
-	return firmSendExcel(c, "中介机构库.xlsx", b)
+	return sendWorkbook(c, "export.xlsx", "中介机构库.xlsx", b)
 }
 
 // firmExcel writes one sheet with a header row and n data rows.
@@ -183,12 +183,6 @@ func firmExcel(sheet string, header []string, n int, row func(i int) []any) ([]b
 		s.Row(row(i)...)
 	}
 	return book.Bytes()
-}
-
-func firmSendExcel(c *fiber.Ctx, name string, b []byte) error {
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="export.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
-	return c.Send(b)
 }
 
 // firmForm is the firm form's values, kept after an error.

@@ -106,10 +106,7 @@ func (a *App) importTemplate(c *fiber.Ctx) error {
 		return err
 	}
 	name := kind.Label() + "导入模板.xlsx"
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-template.xlsx"; filename*=UTF-8''%s`,
-		kind, url.PathEscape(name)))
-	return c.Send(b.Bytes())
+	return sendWorkbook(c, string(kind)+"-template.xlsx", name, b.Bytes())
 }
 
 // importUpload takes the form's multipart body as a stream: kind and

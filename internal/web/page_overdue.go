@@ -88,9 +88,7 @@ func (a *App) overdueExcel(c *fiber.Ctx) error {
 		return err
 	}
 	name := "逾期清单-" + calendar.DateOf(a.now()).String() + ".xlsx"
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="overdue.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
-	return c.Send(b)
+	return sendWorkbook(c, "overdue.xlsx", name, b)
 }
 
 // overdueWorkbook writes the list into one sheet, codes as text.

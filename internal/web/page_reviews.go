@@ -362,8 +362,7 @@ func (a *App) reviewExport(c *fiber.Ctx) error {
 		return err
 	}
 	name := "评审任务-" + a.now().In(shanghai).Format("20060102") + ".xlsx"
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="reviews.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
+	workbookHeaders(c, "reviews.xlsx", name)
 	id := requestID(c)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		// This runs on a goroutine of the HTTP server's own, outside the

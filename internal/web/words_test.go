@@ -111,6 +111,11 @@ func TestExportsFreezeTheHeader(t *testing.T) {
 				if resp.StatusCode != 200 {
 					t.Fatalf("%s: %d %.300s", path, resp.StatusCode, body)
 				}
+				// Saved under its Chinese name, written in RFC 5987's characters.
+				if ct, cd := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"); !strings.HasPrefix(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") ||
+					!workbookDisposition.MatchString(cd) {
+					t.Fatalf("%s: Content-Type %q, Content-Disposition %q", path, ct, cd)
+				}
 				x, err := excelize.OpenReader(bytes.NewReader(body))
 				if err != nil {
 					t.Fatal(err)
@@ -296,3 +301,8 @@ func TestFeeScheduleForm(t *testing.T) {
 		t.Fatalf("valid schedule: %d", resp.StatusCode)
 	}
 }
+
+// workbookDisposition is an export's Content-Disposition: an ASCII name,
+// then the UTF-8 name as RFC 5987 attr-chars and %XX, with a Chinese
+// character at least.
+var workbookDisposition = regexp.MustCompile("^attachment; filename=\"[ -!#-~]+\\.xlsx\"; filename\\*=UTF-8''[A-Za-z0-9!#$&+.^_`|~-]*(%E[4-9A-F]%[89AB][0-9A-F]%[89AB][0-9A-F])[A-Za-z0-9!#$&+.^_`|~%-]*\\.xlsx$")
