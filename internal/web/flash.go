@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,6 +17,25 @@ import (
 // the server wrote it for this session. A link carrying any other text in
 // msg shows nothing.
 const flashSigParam = "msg_sig"
+
+// redirectMsg answers a form with a redirect to to, a path of this site,
+// whose page then shows msg once.
+func redirectMsg(c *fiber.Ctx, to, msg string) error {
+	return c.Redirect(withMsg(to, msg), fiber.StatusSeeOther)
+}
+
+// withMsg adds msg to the query of to, before its #fragment if it has one.
+func withMsg(to, msg string) string {
+	frag := ""
+	if i := strings.IndexByte(to, '#'); i >= 0 {
+		to, frag = to[:i], to[i:]
+	}
+	sep := "?"
+	if strings.Contains(to, "?") {
+		sep = "&"
+	}
+	return to + sep + "msg=" + url.QueryEscape(msg) + frag
+}
 
 func flashSig(sess auth.Session, msg string) string {
 	m := hmac.New(sha256.New, []byte(sess.CSRFToken))

@@ -71,7 +71,7 @@ func (a *App) accountChangePassword(c *fiber.Ctx) error {
 	if !form.ok() {
 		return a.renderAccountPassword(c, 422, form)
 	}
-	return c.Redirect("/?msg="+urlQuery("密码已修改"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/", "密码已修改")
 }
 
 func (a *App) accountTokens(c *fiber.Ctx) error {
@@ -97,7 +97,7 @@ func (a *App) accountRevokeToken(c *fiber.Ctx) error {
 	if err := a.auth.RevokeToken(c.UserContext(), p, id); err != nil {
 		return err
 	}
-	return c.Redirect("/account/tokens?msg="+urlQuery("已撤销令牌"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/account/tokens", "已撤销令牌")
 }
 
 // policyField is one integer field of the security policy form: its
@@ -168,5 +168,5 @@ func (a *App) securitySetPolicy(c *fiber.Ctx) error {
 	if !form.ok() {
 		return a.renderSecurityPolicy(c, 422, form)
 	}
-	return c.Redirect("/security/policy?msg="+urlQuery("安全策略已保存"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/security/policy", "安全策略已保存")
 }

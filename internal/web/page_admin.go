@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -87,7 +86,7 @@ func (a *App) adminCreateUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/admin/users?msg="+urlQuery("已创建用户 "+u.Username), fiber.StatusSeeOther)
+	return redirectMsg(c, "/admin/users", "已创建用户 "+u.Username)
 }
 
 func (a *App) adminSetUserActive(c *fiber.Ctx) error {
@@ -104,7 +103,7 @@ func (a *App) adminSetUserActive(c *fiber.Ctx) error {
 	if active {
 		msg = "已启用用户 " + u.Username
 	}
-	return c.Redirect("/admin/users?msg="+urlQuery(msg), fiber.StatusSeeOther)
+	return redirectMsg(c, "/admin/users", msg)
 }
 
 type orgRow struct {
@@ -162,7 +161,7 @@ func (a *App) adminCreateOrganization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/admin/organizations?msg="+urlQuery("已登记 "+o.Name), fiber.StatusSeeOther)
+	return redirectMsg(c, "/admin/organizations", "已登记 "+o.Name)
 }
 
 // jurisdictionNames are the jurisdictions and their names by id.
@@ -177,6 +176,3 @@ func (a *App) jurisdictionNames(ctx context.Context) ([]auth.Jurisdiction, map[i
 	}
 	return jurs, names, nil
 }
-
-// urlQuery escapes a value for a query string (flash messages).
-func urlQuery(s string) string { return url.QueryEscape(s) }

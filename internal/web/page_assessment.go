@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -138,7 +137,7 @@ func (a *App) assessmentAction(c *fiber.Ctx, periodID int64, which, done string,
 	form := newForm()
 	id, err := fn(p, svc, form)
 	if err == nil {
-		return c.Redirect("/firms/assessment?period="+idText(id)+"&msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+		return redirectMsg(c, "/firms/assessment?period="+idText(id), done)
 	}
 	var forms assessmentForms
 	if which != "" && form.refuse(err) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -402,7 +401,7 @@ func movesNote(moves []deadline.Move) string {
 }
 
 func calendarRedirect(year int, msg string) string {
-	return "/admin/calendar?year=" + strconv.Itoa(year) + "&msg=" + url.QueryEscape(msg)
+	return withMsg("/admin/calendar?year="+strconv.Itoa(year), msg)
 }
 
 func yearList(years []int) string {

@@ -41,5 +41,5 @@ func (a *App) confirmDisposal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/archives/disposal?msg="+urlQuery("已确认到期处置"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/archives/disposal", "已确认到期处置")
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -163,9 +162,9 @@ func (a *App) documentUpload(c *fiber.Ctx) error {
 	}
 	msg := fmt.Sprintf("已上传「%s」(第 %d 版,%s)", doc.Name, doc.Version, bytesize.Text(doc.Size))
 	if c.Query("back") == "review" {
-		return c.Redirect("/reviews/"+idText(id)+"?msg="+url.QueryEscape(msg)+"#upload", fiber.StatusSeeOther)
+		return redirectMsg(c, "/reviews/"+idText(id)+"#upload", msg)
 	}
-	return c.Redirect("/reviews/"+idText(id)+"/documents?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return redirectMsg(c, "/reviews/"+idText(id)+"/documents", msg)
 }
 
 func (a *App) documentDownload(c *fiber.Ctx) error {
@@ -283,11 +282,7 @@ func (a *App) paperVoid(c *fiber.Ctx) error {
 	if !safeLocalPath(back) {
 		back = "/reviews/" + idText(pp.ReviewID) + "/documents"
 	}
-	sep := "?"
-	if strings.Contains(back, "?") {
-		sep = "&"
-	}
-	return c.Redirect(back+sep+"msg="+url.QueryEscape("文号 "+pp.DocNumber+" 已作废"), fiber.StatusSeeOther)
+	return redirectMsg(c, back, "文号 "+pp.DocNumber+" 已作废")
 }
 
 // refusedVoid answers a refused void form on the page it was sent from

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -33,7 +32,7 @@ type scoreRow struct {
 func drawsURL(id int64, msg string) string {
 	u := "/reviews/" + idText(id) + "/draws"
 	if msg != "" {
-		u += "?msg=" + url.QueryEscape(msg)
+		u = withMsg(u, msg)
 	}
 	return u
 }

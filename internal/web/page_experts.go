@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -89,7 +88,7 @@ func (a *App) pageExpertAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/experts?msg="+url.QueryEscape("专家已入库"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/experts", "专家已入库")
 }
 
 func (a *App) pageExpertActive(c *fiber.Ctx) error {
@@ -105,7 +104,7 @@ func (a *App) pageExpertActive(c *fiber.Ctx) error {
 	if active {
 		msg = "专家已启用"
 	}
-	return c.Redirect("/experts?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return redirectMsg(c, "/experts", msg)
 }
 
 // pageExpertSide runs the placement or relation form (which), whose
@@ -145,7 +144,7 @@ func (a *App) pageExpertSide(c *fiber.Ctx, which string, fields []string, run fu
 	if which == "relation" {
 		msg = "已记录专家关联申报,抽取时将回避该单位的评审"
 	}
-	return c.Redirect("/experts?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return redirectMsg(c, "/experts", msg)
 }
 
 // expertPlacer is what the expert side forms need of the firm service.

@@ -216,7 +216,7 @@ func (a *App) pageCreateFeeSchedule(c *fiber.Ctx) error {
 		return err
 	}
 	msg := "已新建费率表第 " + strconv.Itoa(s.Version) + " 版,自 " + s.Fee.EffectiveFrom + " 起生效"
-	return c.Redirect("/fees/schedules?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return redirectMsg(c, "/fees/schedules", msg)
 }
 
 // pageFeeStatement is the printable 费用结算单 of a concluded review.

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -294,7 +293,7 @@ func (a *App) firmFormSubmit(c *fiber.Ctx, id int64, done string,
 	ff.ID = id
 	if err == nil {
 		if id, err = save(c.UserContext(), p, svc, in); err == nil {
-			return c.Redirect("/firms/"+idText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+			return redirectMsg(c, "/firms/"+idText(id), done)
 		}
 	} else {
 		// Nothing is saved; the service's own checks still run, so that
@@ -397,7 +396,7 @@ func (a *App) firmDetailAction(c *fiber.Ctx, which string, fields []string, done
 	form := readForm(c, fields...)
 	err = fn(p, svc, id, form)
 	if err == nil {
-		return c.Redirect("/firms/"+idText(id)+"?msg="+url.QueryEscape(done), fiber.StatusSeeOther)
+		return redirectMsg(c, "/firms/"+idText(id), done)
 	}
 	forms := firmDetailForms{Status: newForm(), Conflict: newForm()}
 	if which == "status" {

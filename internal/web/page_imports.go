@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -335,9 +334,9 @@ func (a *App) importUndo(c *fiber.Ctx) error {
 	if err := svc.Undo(c.UserContext(), act, id); err != nil {
 		var iu *importer.InUseError
 		if errors.As(err, &iu) {
-			return c.Redirect("/imports?msg="+url.QueryEscape(iu.Error()), fiber.StatusSeeOther)
+			return redirectMsg(c, "/imports", iu.Error())
 		}
 		return err
 	}
-	return c.Redirect("/imports?msg="+url.QueryEscape(fmt.Sprintf("第 %d 次导入已撤销", id)), fiber.StatusSeeOther)
+	return redirectMsg(c, "/imports", fmt.Sprintf("第 %d 次导入已撤销", id))
 }

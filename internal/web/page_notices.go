@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/url"
-
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
@@ -73,7 +71,7 @@ func (a *App) profileSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/profile?msg="+url.QueryEscape("通知设置已保存"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/profile", "通知设置已保存")
 }
 
 func (a *App) adminNotices(c *fiber.Ctx) error {
@@ -125,5 +123,5 @@ func (a *App) adminNoticeAction(c *fiber.Ctx, action, msg string) error {
 	if err := fn(c.UserContext(), p, id); err != nil {
 		return err
 	}
-	return c.Redirect("/admin/notices?msg="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return redirectMsg(c, "/admin/notices", msg)
 }

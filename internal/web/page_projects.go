@@ -196,7 +196,7 @@ func (a *App) projectCreate(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/projects/"+idText(proj.ID)+"?msg="+urlQuery("项目已登记"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/projects/"+idText(proj.ID), "项目已登记")
 }
 
 func (a *App) projectPage(c *fiber.Ctx) error {
@@ -267,5 +267,5 @@ func (a *App) projectCreateReview(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/reviews/"+idText(r.ID)+"?msg="+urlQuery("评审任务已创建(草稿),请上传送审资料后报送"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/reviews/"+idText(r.ID), "评审任务已创建(草稿),请上传送审资料后报送")
 }

@@ -48,7 +48,7 @@ func (a *App) reviewNudge(c *fiber.Ctx) error {
 		}
 		return a.renderReview(c, &actionState{Status: 422, Message: form.Message, Nudge: form})
 	}
-	return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s", id, url.QueryEscape(fmt.Sprintf("已催办,通知 %d 人", n))), fiber.StatusSeeOther)
+	return redirectMsg(c, "/reviews/"+idText(id), fmt.Sprintf("已催办,通知 %d 人", n))
 }
 
 // reviewRow is one line of a review list.
@@ -764,7 +764,7 @@ func (a *App) reviewTransition(c *fiber.Ctx) error {
 	}
 	err = svc.Act(c.UserContext(), p, id, in)
 	if err == nil {
-		return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s", id, url.QueryEscape("已办理:"+t.Label())), fiber.StatusSeeOther)
+		return redirectMsg(c, "/reviews/"+idText(id), "已办理:"+t.Label())
 	}
 	form := &formState{Values: values, Errors: map[string]string{}}
 	state := &actionState{Trigger: t, Values: values, Errors: form.Errors}

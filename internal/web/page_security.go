@@ -73,7 +73,7 @@ func (a *App) securityGrantRole(c *fiber.Ctx) error {
 		}
 		return a.renderSecurityUsers(c, 422, nil, &roleState{UserID: id, Role: raw, Error: msg})
 	}
-	return c.Redirect("/security/users?msg="+urlQuery("已授予角色 "+role.Label()), fiber.StatusSeeOther)
+	return redirectMsg(c, "/security/users", "已授予角色 "+role.Label())
 }
 
 func (a *App) securityUnlock(c *fiber.Ctx) error {
@@ -84,7 +84,7 @@ func (a *App) securityUnlock(c *fiber.Ctx) error {
 	if err := a.auth.Unlock(c.UserContext(), p, id); err != nil {
 		return err
 	}
-	return c.Redirect("/security/users?msg="+urlQuery("已解锁账户"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/security/users", "已解锁账户")
 }
 
 // securityResetPassword gives a user a one-time password, shown on this

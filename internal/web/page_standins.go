@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/url"
-
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth/standin"
@@ -83,7 +81,7 @@ func (a *App) standInAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/stand-ins?msg="+url.QueryEscape("已委托,期间发给您的消息同时送达代办同事"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/stand-ins", "已委托,期间发给您的消息同时送达代办同事")
 }
 
 func (a *App) standInRevoke(c *fiber.Ctx) error {
@@ -94,5 +92,5 @@ func (a *App) standInRevoke(c *fiber.Ctx) error {
 	if err := a.svc.StandIns.Revoke(c.UserContext(), p, id); err != nil {
 		return err
 	}
-	return c.Redirect("/stand-ins?msg="+url.QueryEscape("委托已结束"), fiber.StatusSeeOther)
+	return redirectMsg(c, "/stand-ins", "委托已结束")
 }

@@ -163,7 +163,7 @@ func (a *App) expertOpinionSubmit(c *fiber.Ctx) error {
 	err = svc.SubmitExpertOpinion(c.UserContext(), p, id, review.ExpertOpinionInput{Opinion: form.Values["opinion"],
 		SuggestedAmount: form.Values["suggested_amount"]})
 	if err == nil {
-		return c.Redirect(fmt.Sprintf("/reviews/%d?msg=%s#expert-task", id, url.QueryEscape("已提交专家复审意见")), fiber.StatusSeeOther)
+		return redirectMsg(c, "/reviews/"+idText(id)+"#expert-task", "已提交专家复审意见")
 	}
 	var se statusError
 	switch {
