@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -100,7 +101,7 @@ func (c *cli) userPasswd(ctx context.Context, args []string) error {
 	}
 	return c.withPassword(ctx, func(svc *auth.Service, password string) error {
 		err := svc.ResetPassword(ctx, auth.Principal{Name: "命令行"}, *username, password)
-		var pe *auth.PolicyError
+		var pe *input.FieldError
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return fmt.Errorf("--username: 未找到用户 %q", *username)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"finreview/internal/audit"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -25,18 +26,6 @@ func DefaultPolicy() Policy {
 	return Policy{MinLength: 8, HistoryCount: 5, ExpiryDays: 90, MaxFailures: MaxUserFailures,
 		LockMinutes: int(LockDuration / time.Minute), IdleMinutes: 30, AbsoluteHours: 12}
 }
-
-// PolicyError is a password or policy value refused, with the form field
-// it belongs to.
-type PolicyError struct {
-	Name string
-	Msg  string
-}
-
-func (e *PolicyError) Error() string   { return e.Msg }
-func (e *PolicyError) Field() string   { return e.Name }
-func (e *PolicyError) Message() string { return e.Msg }
-func (e *PolicyError) Code() string    { return "invalid" }
 
 // ValidatePolicy checks the policy's values are within sensible bounds,
 // reporting every value out of bounds at once.
@@ -57,7 +46,7 @@ func ValidatePolicy(p Policy) error {
 		{"absolute_hours", p.AbsoluteHours, 1, 24, "会话最长有效期(小时)"},
 	} {
 		if f.v < f.min || f.v > f.max {
-			errs = append(errs, &PolicyError{Name: f.name, Msg: fmt.Sprintf("%s须在 %d–%d 之间", f.label, f.min, f.max)})
+			errs = append(errs, &input.FieldError{Name: f.name, Msg: fmt.Sprintf("%s须在 %d–%d 之间", f.label, f.min, f.max)})
 		}
 	}
 	return errors.Join(errs...)
@@ -67,10 +56,10 @@ func ValidatePolicy(p Policy) error {
 // three of the four character classes, and not containing the user name.
 func CheckPassword(p Policy, username, pw string) error {
 	if n := len([]rune(pw)); n < p.MinLength {
-		return &PolicyError{Name: "password", Msg: fmt.Sprintf("密码至少 %d 位", p.MinLength)}
+		return &input.FieldError{Name: "password", Msg: fmt.Sprintf("密码至少 %d 位", p.MinLength)}
 	}
 	if len(pw) > 72 {
-		return &PolicyError{Name: "password", Msg: "密码不能超过 72 个字节"}
+		return &input.FieldError{Name: "password", Msg: "密码不能超过 72 个字节"}
 	}
 	var upper, lower, digit, other bool
 	for _, r := range pw {
@@ -92,10 +81,10 @@ func CheckPassword(p Policy, username, pw string) error {
 		}
 	}
 	if classes < 3 {
-		return &PolicyError{Name: "password", Msg: "密码须包含大写字母、小写字母、数字、特殊字符中的至少三类"}
+		return &input.FieldError{Name: "password", Msg: "密码须包含大写字母、小写字母、数字、特殊字符中的至少三类"}
 	}
 	if username != "" && strings.Contains(strings.ToLower(pw), strings.ToLower(username)) {
-		return &PolicyError{Name: "password", Msg: "密码不能包含用户名"}
+		return &input.FieldError{Name: "password", Msg: "密码不能包含用户名"}
 	}
 	return nil
 }
@@ -200,7 +189,7 @@ func (s *Service) cachedPolicy(ctx context.Context) (Policy, error) {
 }
 
 // ErrWrongPassword refuses a password change whose current password is wrong.
-var ErrWrongPassword = &PolicyError{Name: "current", Msg: "当前密码不正确"}
+var ErrWrongPassword = &input.FieldError{Name: "current", Msg: "当前密码不正确"}
 
 // ChangePassword sets a user's own new password after checking the current
 // one, the policy and the last HistoryCount passwords; it ends the user's
@@ -238,7 +227,7 @@ func (s *Service) checkChange(ctx context.Context, userID int64, current, next s
 		return u, errors.Join(ErrWrongPassword, CheckPassword(p, u.Username, next))
 	}
 	if current == next {
-		return u, &PolicyError{Name: "password", Msg: "新密码不能与当前密码相同"}
+		return u, &input.FieldError{Name: "password", Msg: "新密码不能与当前密码相同"}
 	}
 	return u, s.checkNewPassword(ctx, u, next)
 }
@@ -279,7 +268,7 @@ func (s *Service) checkNewPassword(ctx context.Context, u store.User, next strin
 	}
 	for _, h := range old {
 		if bcrypt.CompareHashAndPassword([]byte(h), []byte(next)) == nil {
-			return &PolicyError{Name: "password", Msg: fmt.Sprintf("新密码不能与最近 %d 次使用过的密码相同", p.HistoryCount)}
+			return &input.FieldError{Name: "password", Msg: fmt.Sprintf("新密码不能与最近 %d 次使用过的密码相同", p.HistoryCount)}
 		}
 	}
 	return nil

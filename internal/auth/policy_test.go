@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -59,7 +60,7 @@ func TestPolicyLockOutAndUnlock(t *testing.T) {
 	}
 	bad := p
 	bad.IdleMinutes = 0
-	var pe *auth.PolicyError
+	var pe *input.FieldError
 	if err := svc.SetPolicy(ctx, anquan, bad); !errors.As(err, &pe) || pe.Field() != "idle_minutes" {
 		t.Fatalf("idle 0: %v", err)
 	}

@@ -174,7 +174,7 @@ func (s *Service) CreateUser(ctx context.Context, by Principal, nu NewUser) (Use
 	if err != nil {
 		return User{}, err
 	}
-	var pe *PolicyError
+	var pe *input.FieldError
 	if err := CheckPassword(policy, nu.Username, nu.Password); errors.As(err, &pe) {
 		fe.fail("password", pe.Message())
 	} else if err != nil {

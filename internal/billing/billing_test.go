@@ -15,6 +15,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/fee"
+	"finreview/internal/input"
 	"finreview/internal/report"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
@@ -314,8 +315,8 @@ func TestCreateScheduleRefusesBadBands(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.svc.CreateSchedule(e.ctx, admin, []byte(tc.body))
-			var fe *fee.FieldError
-			if !errors.As(err, &fe) || fe.Field != tc.field {
+			var fe *input.FieldError
+			if !errors.As(err, &fe) || fe.Name != tc.field {
 				t.Fatalf("CreateSchedule = %v, want a field error on %s", err, tc.field)
 			}
 			n, err := e.st.CountFeeSchedules(e.ctx)
@@ -393,8 +394,8 @@ func TestConcludeStoresComputedFigures(t *testing.T) {
 			_, err := e.svc.Conclude(e.ctx, q, r, fee.Normal, day("2026-02-10"))
 			return err
 		})
-		var fe *fee.FieldError
-		if !errors.As(err, &fe) || fe.Field != "audited_amount" {
+		var fe *input.FieldError
+		if !errors.As(err, &fe) || fe.Name != "audited_amount" {
 			t.Fatalf("Conclude without audited amount = %v, want a field error on audited_amount", err)
 		}
 		if _, err := e.svc.StatementFor(e.ctx, r.ID); !errors.Is(err, store.ErrNotFound) {
@@ -668,8 +669,8 @@ func TestWhatIf(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, sc, err := e.svc.WhatIf(e.ctx, tc.kind, tc.outcome, tc.submitted, tc.audited, day("2026-03-02"))
 			if tc.wantField != "" {
-				var fe *fee.FieldError
-				if !errors.As(err, &fe) || fe.Field != tc.wantField {
+				var fe *input.FieldError
+				if !errors.As(err, &fe) || fe.Name != tc.wantField {
 					t.Fatalf("WhatIf = %v, want a field error on %s", err, tc.wantField)
 				}
 				return

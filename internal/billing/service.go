@@ -20,6 +20,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/fee"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -83,13 +84,14 @@ func body(fs fee.Schedule) (string, error) {
 func effectiveDate(fs fee.Schedule) (time.Time, error) {
 	d, err := time.ParseInLocation(time.DateOnly, fs.EffectiveFrom, shanghai)
 	if err != nil {
-		return time.Time{}, &FieldError{Name: "effective_from", Msg: "生效日期须为 YYYY-MM-DD 格式的有效日期"}
+		return time.Time{}, &input.FieldError{Name: "effective_from", Msg: "生效日期须为 YYYY-MM-DD 格式的有效日期"}
 	}
 	return d, nil
 }
 
 // CheckSchedule answers what CreateSchedule refuses in a schedule (every
-// refused field, each a *FieldError), saving nothing; else the schedule.
+// refused field, each an *input.FieldError), saving nothing; else the
+// schedule.
 func CheckSchedule(data []byte) (fee.Schedule, error) {
 	fs, _, _, err := parseNew(data)
 	return fs, err
@@ -102,7 +104,7 @@ func parseNew(data []byte) (fee.Schedule, time.Time, string, error) {
 		return fee.Schedule{}, time.Time{}, "", fieldError(err)
 	}
 	if utf8.RuneCountInString(fs.Name) > maxNameRunes {
-		return fee.Schedule{}, time.Time{}, "", &FieldError{Name: "name", Msg: fmt.Sprintf("名称最多 %d 个字", maxNameRunes)}
+		return fee.Schedule{}, time.Time{}, "", &input.FieldError{Name: "name", Msg: fmt.Sprintf("名称最多 %d 个字", maxNameRunes)}
 	}
 	from, err := effectiveDate(fs)
 	if err != nil {
@@ -316,23 +318,10 @@ func (s *Service) RecordDownload(ctx context.Context, actor auth.Principal, revi
 		Detail: map[string]string{"format": format, "role": string(actor.Role)}})
 }
 
-// FieldError is a refused input naming its field (a JSON path such as
-// "bands[2].up_to", or submitted, audited, kind, outcome). The web layer
-// answers it with 422 and the field; it unwraps to the *fee.FieldError
-// it came from.
-type FieldError struct {
-	Name string
-	Msg  string
-}
-
-func (e *FieldError) Error() string   { return e.Name + ": " + e.Msg }
-func (e *FieldError) Field() string   { return e.Name }
-func (e *FieldError) Message() string { return e.Msg }
-func (e *FieldError) Code() string    { return "invalid_field" }
-func (e *FieldError) Unwrap() error   { return &fee.FieldError{Field: e.Name, Msg: e.Msg} }
-
-// fieldError turns a *fee.FieldError into a *FieldError, each of several
-// joined ones too; other errors pass.
+// fieldError turns a *fee.FieldError into an *input.FieldError naming its
+// field (a JSON path such as "bands[2].up_to"), which the web layer answers
+// with 422 and the field; each of several joined ones too; other errors
+// pass.
 func fieldError(err error) error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs := j.Unwrap()
@@ -344,7 +333,7 @@ func fieldError(err error) error {
 	}
 	var fe *fee.FieldError
 	if err != nil && errors.As(err, &fe) {
-		return &FieldError{Name: fe.Field, Msg: fe.Msg}
+		return &input.FieldError{Name: fe.Field, Msg: fe.Msg}
 	}
 	return err
 }

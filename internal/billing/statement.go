@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"finreview/internal/fee"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -17,10 +18,10 @@ import (
 func inputOf(r store.Review, outcome fee.Outcome) (fee.Input, error) {
 	kind, err := fee.ParseKind(r.Kind)
 	if err != nil {
-		return fee.Input{}, &FieldError{Name: "kind", Msg: err.Error()}
+		return fee.Input{}, &input.FieldError{Name: "kind", Msg: err.Error()}
 	}
 	if _, err := fee.ParseOutcome(string(outcome)); err != nil {
-		return fee.Input{}, &FieldError{Name: "outcome", Msg: err.Error()}
+		return fee.Input{}, &input.FieldError{Name: "outcome", Msg: err.Error()}
 	}
 	in := fee.Input{Kind: kind, Outcome: outcome, Submitted: r.SubmittedAmount}
 	switch {
@@ -29,7 +30,7 @@ func inputOf(r store.Review, outcome fee.Outcome) (fee.Input, error) {
 	case outcome == fee.Returned || kind == fee.Tracking:
 		in.Audited = decimal.Zero
 	default:
-		return fee.Input{}, &FieldError{Name: "audited_amount", Msg: "审定金额未填写,无法计算评审费"}
+		return fee.Input{}, &input.FieldError{Name: "audited_amount", Msg: "审定金额未填写,无法计算评审费"}
 	}
 	return in, nil
 }

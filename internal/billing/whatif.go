@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"finreview/internal/fee"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -16,8 +17,8 @@ import (
 // date, from inputs typed by staff (试算). Amounts are parsed leniently
 // (thousands separators allowed); an empty outcome is normal; the audited
 // amount may be empty only when the fee is zero anyway (returned,
-// tracking). Bad input is a *FieldError naming kind, outcome, submitted
-// or audited.
+// tracking). Bad input is an *input.FieldError naming kind, outcome,
+// submitted or audited.
 func (s *Service) WhatIf(ctx context.Context, kind, outcome, submitted, audited string, date time.Time) (fee.Result, fee.Schedule, error) {
 	in, err := WhatIfInput(kind, outcome, submitted, audited)
 	if err != nil {
@@ -35,36 +36,37 @@ func (s *Service) WhatIf(ctx context.Context, kind, outcome, submitted, audited 
 }
 
 // WhatIfInput parses what-if inputs into a fee.Input; errors are
-// *FieldError naming the field, every refused field at once (errors.Join).
+// *input.FieldError naming the field, every refused field at once
+// (errors.Join).
 func WhatIfInput(kind, outcome, submitted, audited string) (fee.Input, error) {
 	var in fee.Input
 	errs := make([]error, 4)
 	k, err := fee.ParseKind(strings.TrimSpace(kind))
 	switch {
 	case strings.TrimSpace(kind) == "":
-		errs[0] = &FieldError{Name: "kind", Msg: "请选择评审类型"}
+		errs[0] = &input.FieldError{Name: "kind", Msg: "请选择评审类型"}
 	case err != nil:
-		errs[0] = &FieldError{Name: "kind", Msg: err.Error()}
+		errs[0] = &input.FieldError{Name: "kind", Msg: err.Error()}
 	}
 	o := fee.Normal
 	if outcome = strings.TrimSpace(outcome); outcome != "" {
 		if o, err = fee.ParseOutcome(outcome); err != nil {
-			errs[1] = &FieldError{Name: "outcome", Msg: err.Error()}
+			errs[1] = &input.FieldError{Name: "outcome", Msg: err.Error()}
 		}
 	}
 	in.Kind, in.Outcome = k, o
 	if strings.TrimSpace(submitted) == "" {
-		errs[2] = &FieldError{Name: "submitted", Msg: "请填写送审金额"}
+		errs[2] = &input.FieldError{Name: "submitted", Msg: "请填写送审金额"}
 	} else if in.Submitted, err = fee.ParseAmountLenient(submitted); err != nil {
-		errs[2] = &FieldError{Name: "submitted", Msg: err.Error()}
+		errs[2] = &input.FieldError{Name: "submitted", Msg: err.Error()}
 	}
 	switch {
 	case strings.TrimSpace(audited) != "":
 		if in.Audited, err = fee.ParseAmountLenient(audited); err != nil {
-			errs[3] = &FieldError{Name: "audited", Msg: err.Error()}
+			errs[3] = &input.FieldError{Name: "audited", Msg: err.Error()}
 		}
 	case o != fee.Returned && k != fee.Tracking:
-		errs[3] = &FieldError{Name: "audited", Msg: "请填写审定金额"}
+		errs[3] = &input.FieldError{Name: "audited", Msg: "请填写审定金额"}
 	default:
 		in.Audited = decimal.Zero
 	}

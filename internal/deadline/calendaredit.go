@@ -11,6 +11,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -97,7 +98,7 @@ func ApplyImport(ctx context.Context, q *store.Queries, days []calendar.Day, act
 
 func importEdit(days []calendar.Day) (edit, error) {
 	if len(days) == 0 {
-		return edit{}, &FieldError{Name: "file", Msg: "文件中没有任何日期行"}
+		return edit{}, &input.FieldError{Name: "file", Msg: "文件中没有任何日期行"}
 	}
 	var years []int
 	for _, d := range days {
@@ -131,17 +132,17 @@ func DeleteDay(ctx context.Context, q *store.Queries, date calendar.Date, actor 
 func ValidateDay(day calendar.Day) error {
 	var errs []error
 	if day.Date.IsZero() {
-		errs = append(errs, &FieldError{Name: "date", Msg: "请填写日期(YYYY-MM-DD)"})
+		errs = append(errs, &input.FieldError{Name: "date", Msg: "请填写日期(YYYY-MM-DD)"})
 	}
 	if _, err := calendar.ParseDayKind(string(day.Kind)); err != nil {
-		errs = append(errs, &FieldError{Name: "kind", Msg: "类型应为放假(holiday)或调休上班(workday)"})
+		errs = append(errs, &input.FieldError{Name: "kind", Msg: "类型应为放假(holiday)或调休上班(workday)"})
 	} else if wd := day.Date.Weekday(); !day.Date.IsZero() && day.Kind == calendar.Workday && wd != time.Saturday && wd != time.Sunday {
-		errs = append(errs, &FieldError{Name: "kind", Msg: fmt.Sprintf("%s 不是周六或周日,本来就是工作日;调休上班只能用于周末", day.Date)})
+		errs = append(errs, &input.FieldError{Name: "kind", Msg: fmt.Sprintf("%s 不是周六或周日,本来就是工作日;调休上班只能用于周末", day.Date)})
 	}
 	if strings.TrimSpace(day.Name) == "" {
-		errs = append(errs, &FieldError{Name: "name", Msg: "请填写名称,如 国庆节 或 国庆节调休"})
+		errs = append(errs, &input.FieldError{Name: "name", Msg: "请填写名称,如 国庆节 或 国庆节调休"})
 	} else if len([]rune(day.Name)) > 64 {
-		errs = append(errs, &FieldError{Name: "name", Msg: "名称不能超过 64 个字"})
+		errs = append(errs, &input.FieldError{Name: "name", Msg: "名称不能超过 64 个字"})
 	}
 	return errors.Join(errs...)
 }

@@ -16,7 +16,6 @@ package deadline
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -272,21 +271,4 @@ func nextRemind(d store.Deadline) sql.NullTime {
 		return d.Remind1At
 	}
 	return sql.NullTime{}
-}
-
-// FieldError is an invalid input, naming the form field.
-type FieldError struct {
-	Name string
-	Msg  string
-}
-
-func (e *FieldError) Error() string { return e.Msg }
-
-// Field names the invalid field.
-func (e *FieldError) Field() string { return e.Name }
-
-// IsFieldError reports whether err is a FieldError.
-func IsFieldError(err error) bool {
-	var fe *FieldError
-	return errors.As(err, &fe)
 }

@@ -13,6 +13,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
+	"finreview/internal/input"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 	"finreview/workflow"
@@ -776,7 +777,7 @@ func TestValidateDay(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := deadline.ValidateDay(tc.day)
-			var fe *deadline.FieldError
+			var fe *input.FieldError
 			switch {
 			case tc.field == "" && err != nil:
 				t.Errorf("ValidateDay: %v", err)

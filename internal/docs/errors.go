@@ -6,6 +6,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/bytesize"
+	"finreview/internal/input"
 )
 
 // Error is a refusal with its own HTTP status, a stable English code and a
@@ -66,18 +67,5 @@ func typeWords(detected, group string) string {
 
 func errConflict(msg string) *Error { return &Error{Status: 409, Reason: "conflict", Msg: msg} }
 
-// FieldError is invalid input in one field (422).
-type FieldError struct {
-	field string
-	msg   string
-}
-
-func (e *FieldError) Error() string { return e.msg }
-
-// Message is the Chinese message.
-func (e *FieldError) Message() string { return e.msg }
-
-// Field names the input field.
-func (e *FieldError) Field() string { return e.field }
-
-func fieldErr(field, msg string) *FieldError { return &FieldError{field: field, msg: msg} }
+// fieldErr is invalid input in one field (422).
+func fieldErr(field, msg string) error { return &input.FieldError{Name: field, Msg: msg} }

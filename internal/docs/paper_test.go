@@ -19,6 +19,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/docs"
+	"finreview/internal/input"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
 )
@@ -221,7 +222,7 @@ func TestPaperPDFAndVoid(t *testing.T) {
 		if _, err := e.svc.VoidPaper(ctx, e.principal("jianshe"), paper.ID, "错误"); !errors.Is(err, auth.ErrForbidden) {
 			t.Fatalf("unit void: %v", err)
 		}
-		var fe *docs.FieldError
+		var fe *input.FieldError
 		if _, err := e.svc.VoidPaper(ctx, center, paper.ID, "  "); !errors.As(err, &fe) || fe.Field() != "reason" {
 			t.Fatalf("no reason: %v", err)
 		}

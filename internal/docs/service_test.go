@@ -16,6 +16,7 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/docs"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -149,7 +150,7 @@ func TestUploadRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.svc.Upload(ctx, e.principal(tc.user), tc.reviewID, tc.category, false, tc.file, bytes.NewReader(tc.body), 0)
 			var de *docs.Error
-			var fe *docs.FieldError
+			var fe *input.FieldError
 			switch {
 			case tc.status != 0:
 				if !errors.As(err, &de) || de.HTTPStatus() != tc.status {

@@ -7,23 +7,11 @@ import (
 
 	"finreview/internal/assign"
 	"finreview/internal/auth"
+	"finreview/internal/input"
 )
 
-// FieldError is invalid input in one field (the web layer answers 422).
-type FieldError struct {
-	field string
-	msg   string
-}
-
-func fieldErr(field, msg string) *FieldError { return &FieldError{field: field, msg: msg} }
-
-func (e *FieldError) Error() string { return e.msg }
-
-// Field names the offending input field.
-func (e *FieldError) Field() string { return e.field }
-
-// Code is the stable English code.
-func (e *FieldError) Code() string { return "invalid" }
+// fieldErr is invalid input in one field (the web layer answers 422).
+func fieldErr(field, msg string) error { return &input.FieldError{Name: field, Msg: msg} }
 
 // StatusError is a refusal with its own HTTP status and stable code.
 type StatusError = auth.RefusedError

@@ -16,6 +16,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/firm"
+	"finreview/internal/input"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
@@ -299,7 +300,7 @@ func TestDeclineGoesToTheNextFirmAndExcludesTheFirm(t *testing.T) {
 			}
 		}
 		_, err = f.delegate(r.ID, firm.DelegateRequest{FirmID: f.firms[0], Reason: "指定"})
-		var fe *firm.FieldError
+		var fe *input.FieldError
 		if !errors.As(err, &fe) || fe.Field() != "firm_id" {
 			t.Fatalf("override of an excluded firm: err = %v, want a firm_id field error", err)
 		}
@@ -315,7 +316,7 @@ func TestDeclineGoesToTheNextFirmAndExcludesTheFirm(t *testing.T) {
 		err := f.s.InTx(context.Background(), func(q *store.Queries) error {
 			return f.svc.EndDelegation(context.Background(), q, r.ID, 0, "finished", "", f.now)
 		})
-		var fe *firm.FieldError
+		var fe *input.FieldError
 		if !errors.As(err, &fe) || fe.Field() != "status" {
 			t.Fatalf("err = %v", err)
 		}
@@ -341,7 +342,7 @@ func TestOverride(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := f.review("settlement")
 			_, err := f.delegate(r.ID, tt.req)
-			var fe *firm.FieldError
+			var fe *input.FieldError
 			if !errors.As(err, &fe) || fe.Field() != tt.field {
 				t.Fatalf("err = %v, want field %s", err, tt.field)
 			}
@@ -452,8 +453,8 @@ func TestSetStatus(t *testing.T) {
 		p      auth.Principal
 		check  func(error) bool
 	}{
-		{"reason required", assign.Suspended, "", f.actor, func(err error) bool { var fe *firm.FieldError; return errors.As(err, &fe) && fe.Field() == "reason" }},
-		{"unknown status", "paused", "x", f.actor, func(err error) bool { var fe *firm.FieldError; return errors.As(err, &fe) && fe.Field() == "status" }},
+		{"reason required", assign.Suspended, "", f.actor, func(err error) bool { var fe *input.FieldError; return errors.As(err, &fe) && fe.Field() == "reason" }},
+		{"unknown status", "paused", "x", f.actor, func(err error) bool { var fe *input.FieldError; return errors.As(err, &fe) && fe.Field() == "status" }},
 		{"units may not", assign.Suspended, "x", auth.Principal{Role: auth.ConstructionUnit}, func(err error) bool { return errors.Is(err, auth.ErrForbidden) }},
 		{"suspend", assign.Suspended, "考核末位暂停委托", f.actor, func(err error) bool { return err == nil }},
 		{"suspend twice", assign.Suspended, "again", f.actor, func(err error) bool { var se *firm.StatusError; return errors.As(err, &se) }},
@@ -556,7 +557,7 @@ func TestExperts(t *testing.T) {
 		{"employer", store.Expert{Name: "张三", Specialty: "土建工程", Employer: long(129)}},
 	} {
 		_, err := f.svc.AddExpert(ctx, f.actor, tc.e)
-		var fe *firm.FieldError
+		var fe *input.FieldError
 		if !errors.As(err, &fe) || fe.Field() != tc.field {
 			t.Errorf("%s too long: %v, want a field error on %s", tc.field, err, tc.field)
 		}
@@ -646,7 +647,7 @@ func TestAssessmentPeriod(t *testing.T) {
 	t.Run("bad weights are refused", func(t *testing.T) {
 		_, err := f.svc.CreatePeriod(ctx, f.actor, firm.PeriodInput{Name: "坏权重", StartsOn: per.StartsOn, EndsOn: per.EndsOn,
 			Criteria: []assign.Criterion{{Code: assign.CriterionAccuracy, Name: "准确性", Weight: dec("0.9")}}})
-		var fe *firm.FieldError
+		var fe *input.FieldError
 		if !errors.As(err, &fe) || fe.Field() != "criteria" {
 			t.Fatalf("err = %v", err)
 		}

@@ -13,14 +13,15 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/fee"
+	"finreview/internal/input"
 	"finreview/internal/store"
 	"finreview/workflow"
 )
 
 // The parameters of the table's triggers, each read and checked once,
-// before anything is written; a bad value is a *FieldError naming it, and
-// every bad value of a request is reported at once (errors.Join), so a
-// form flags all of them together.
+// before anything is written; a bad value is an *input.FieldError naming
+// it, and every bad value of a request is reported at once (errors.Join),
+// so a form flags all of them together.
 
 // FaultParties are the parties a dispute can be resolved against.
 var faultParties = map[string]string{"unit": "建设单位", "firm": "中介机构", "contractor": "施工单位"}
@@ -264,7 +265,7 @@ func (x *tx) amount(name string, required bool) (decimal.NullDecimal, error) {
 	}
 	d, err := fee.ParseAmount(v)
 	if err != nil {
-		return decimal.NullDecimal{}, &FieldError{Name: name, Msg: "金额格式不正确: " + err.Error()}
+		return decimal.NullDecimal{}, &input.FieldError{Name: name, Msg: "金额格式不正确: " + err.Error()}
 	}
 	return decimal.NullDecimal{Decimal: d, Valid: true}, nil
 }

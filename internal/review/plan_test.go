@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"finreview/internal/review"
+	"finreview/internal/input"
 	"finreview/workflow"
 )
 
@@ -23,7 +23,7 @@ func TestWorkPlanRedo(t *testing.T) {
 		"staff", "杨帆、何静", "planned_completion", "2026-12-30")
 
 	field := func(err error) string {
-		var fe *review.FieldError
+		var fe *input.FieldError
 		if errors.As(err, &fe) {
 			return fe.Field()
 		}

@@ -52,7 +52,7 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 	}
 	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
 	// Every simple field is checked before answering, so a form flags all
-	// its empty or invalid fields at once (errors.Join of FieldErrors).
+	// its empty or invalid fields at once (errors.Join of *input.FieldError).
 	var errs []error
 	if in.Code == "" {
 		errs = append(errs, fieldErr("code", "请填写项目编号(最多 64 个字符)"))
@@ -72,7 +72,7 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 	}
 	est, err := fee.ParseAmount(strings.TrimSpace(in.ApprovedEstimate))
 	if err != nil {
-		errs = append(errs, &FieldError{Name: "approved_estimate", Msg: "批复概算金额格式不正确: " + err.Error()})
+		errs = append(errs, &input.FieldError{Name: "approved_estimate", Msg: "批复概算金额格式不正确: " + err.Error()})
 	}
 	// The fields looked up in the database (unit, jurisdiction,
 	// department, contractors) are checked in the same pass, so a refusal
@@ -217,13 +217,13 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	var errs []error
 	kind, err := fee.ParseKind(strings.TrimSpace(in.Kind))
 	if err != nil {
-		errs = append(errs, &FieldError{Name: "kind", Msg: err.Error()})
+		errs = append(errs, &input.FieldError{Name: "kind", Msg: err.Error()})
 	} else if kind == fee.Tracking && !proj.KeyProject {
 		errs = append(errs, fieldErr("kind", "跟踪评审仅适用于批复概算 500 万元及以上的重点项目"))
 	}
 	amt, err := fee.ParseAmount(strings.TrimSpace(in.SubmittedAmount))
 	if err != nil {
-		errs = append(errs, &FieldError{Name: "submitted_amount", Msg: "送审金额格式不正确: " + err.Error()})
+		errs = append(errs, &input.FieldError{Name: "submitted_amount", Msg: "送审金额格式不正确: " + err.Error()})
 	} else if !amt.IsPositive() {
 		errs = append(errs, fieldErr("submitted_amount", "送审金额须大于 0 元"))
 	}

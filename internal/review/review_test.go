@@ -16,6 +16,7 @@ import (
 	"finreview/internal/billing"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/input"
 	"finreview/internal/review"
 	"finreview/internal/store"
 	"finreview/internal/testenv"
@@ -212,7 +213,7 @@ func TestHappyPathToArchived(t *testing.T) {
 	h.must("firm", id, workflow.RecordSurvey, "", "survey_date", "2026-03-02", "people", "张三、李四", "findings", "现场与图纸一致")
 	t.Run("submit_draft validates the audited amount", func(t *testing.T) {
 		_, err := h.fire("firm", id, workflow.SubmitDraft, "", "audited_amount", "12,00")
-		var fe *review.FieldError
+		var fe *input.FieldError
 		if !errors.As(err, &fe) || fe.Field() != "audited_amount" {
 			t.Fatalf("bad amount: %v, want field audited_amount", err)
 		}
@@ -598,7 +599,7 @@ func TestDelegateSupervisor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v, err := h.fire("pingshen", id, workflow.Delegate, "", "supervisor_id", tt.supervisor)
 			if !tt.ok {
-				var fe *review.FieldError
+				var fe *input.FieldError
 				if !errors.As(err, &fe) || fe.Field() != "supervisor_id" {
 					t.Fatalf("supervisor %s: %v, want a field error on supervisor_id", tt.supervisor, err)
 				}

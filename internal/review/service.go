@@ -13,6 +13,7 @@ import (
 	"finreview/internal/deadline"
 	"finreview/internal/docs"
 	"finreview/internal/firm"
+	"finreview/internal/input"
 	"finreview/internal/store"
 	"finreview/internal/trust"
 	"finreview/workflow"
@@ -134,22 +135,10 @@ type View struct {
 	Archive *ArchiveView
 }
 
-// FieldError is an invalid parameter; the web layer answers 422 with Field.
-type FieldError struct {
-	Name string
-	Msg  string
-}
-
-func (e *FieldError) Error() string { return e.Msg }
-
-// Field names the request field at fault.
-func (e *FieldError) Field() string { return e.Name }
-
-// Code is the stable English code.
-func (e *FieldError) Code() string { return "invalid_field" }
-
+// fieldErr is an invalid parameter; the web layer answers 422 with its
+// field.
 func fieldErr(name, format string, args ...any) error {
-	return &FieldError{Name: name, Msg: fmt.Sprintf(format, args...)}
+	return &input.FieldError{Name: name, Msg: fmt.Sprintf(format, args...)}
 }
 
 // StaleError says the review changed since the caller read it. It matches

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/workflow"
 )
 
@@ -213,7 +214,7 @@ func TestParamsRefuseBadValues(t *testing.T) {
 		}
 		x := &tx{s: &Service{now: time.Now}, in: FireInput{Trigger: c.trigger, Reason: c.reason, Params: c.params}, detail: map[string]any{}}
 		_, err := sp.parse(x, context.Background())
-		var fe *FieldError
+		var fe *input.FieldError
 		if !errors.As(err, &fe) || fe.Name != c.field || !strings.Contains(fe.Msg, c.msg) {
 			t.Errorf("%s %v: err = %v, want a field error on %s saying %q", c.trigger, c.params, err, c.field, c.msg)
 			continue

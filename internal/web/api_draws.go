@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/internal/review"
 )
 
@@ -31,14 +32,14 @@ func flexInt(v any, field string, def int) (int, error) {
 	}
 	s, ok := flexString(v)
 	if !ok {
-		return 0, &review.FieldError{Name: field, Msg: "须为整数"}
+		return 0, &input.FieldError{Name: field, Msg: "须为整数"}
 	}
 	if s = strings.TrimSpace(s); s == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, &review.FieldError{Name: field, Msg: "须为整数"}
+		return 0, &input.FieldError{Name: field, Msg: "须为整数"}
 	}
 	return n, nil
 }

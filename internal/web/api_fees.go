@@ -11,6 +11,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/billing"
 	"finreview/internal/fee"
+	"finreview/internal/input"
 	"finreview/internal/review"
 )
 
@@ -109,7 +110,7 @@ func (a *App) apiFeeCalculate(c *fiber.Ctx) error {
 	if in.Date != "" {
 		d, err := time.ParseInLocation(time.DateOnly, string(in.Date), shanghai)
 		if err != nil {
-			return &billing.FieldError{Name: "date", Msg: "日期须为 YYYY-MM-DD"}
+			return &input.FieldError{Name: "date", Msg: "日期须为 YYYY-MM-DD"}
 		}
 		date = d.Add(12 * time.Hour)
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/internal/review"
 )
 
@@ -30,7 +31,7 @@ func (a *App) apiCreateProject(c *fiber.Ctx) error {
 	str := func(k string) (string, error) {
 		s, ok := flexString(body[k])
 		if !ok {
-			return "", &review.FieldError{Name: k, Msg: "须为文字"}
+			return "", &input.FieldError{Name: k, Msg: "须为文字"}
 		}
 		return s, nil
 	}

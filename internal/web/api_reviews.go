@@ -10,6 +10,7 @@ import (
 
 	"finreview/internal/assign"
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/internal/review"
 	"finreview/workflow"
 )
@@ -40,7 +41,7 @@ func flexID(v any, field string) (int64, error) {
 	case json.Number:
 		n, err := strconv.ParseInt(x.String(), 10, 64)
 		if err != nil || n < 0 {
-			return 0, &review.FieldError{Name: field, Msg: "编号格式不正确"}
+			return 0, &input.FieldError{Name: field, Msg: "编号格式不正确"}
 		}
 		return n, nil
 	case string:
@@ -49,11 +50,11 @@ func flexID(v any, field string) (int64, error) {
 		}
 		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 		if err != nil || n < 0 {
-			return 0, &review.FieldError{Name: field, Msg: "编号格式不正确"}
+			return 0, &input.FieldError{Name: field, Msg: "编号格式不正确"}
 		}
 		return n, nil
 	}
-	return 0, &review.FieldError{Name: field, Msg: "编号格式不正确"}
+	return 0, &input.FieldError{Name: field, Msg: "编号格式不正确"}
 }
 
 // flexString reads a scalar JSON value as text: strings as they are,
@@ -202,7 +203,7 @@ func (a *App) apiCreateReview(c *fiber.Ctx) error {
 	kind, _ := flexString(in["kind"])
 	amount, ok := flexString(in["submitted_amount"])
 	if !ok {
-		return &review.FieldError{Name: "submitted_amount", Msg: "送审金额格式不正确"}
+		return &input.FieldError{Name: "submitted_amount", Msg: "送审金额格式不正确"}
 	}
 	r, err := svc.Create(c.UserContext(), p, review.CreateInput{ProjectID: pid, Kind: kind, SubmittedAmount: amount})
 	if err != nil {
@@ -228,7 +229,7 @@ func (a *App) reviewFilter(c *fiber.Ctx) (review.ReviewFilter, paging, error) {
 		}
 		st, err := workflow.ParseState(s)
 		if err != nil {
-			return f, pg, &review.FieldError{Name: "state", Msg: "未知的状态: " + s}
+			return f, pg, &input.FieldError{Name: "state", Msg: "未知的状态: " + s}
 		}
 		f.States = append(f.States, st)
 	}
@@ -238,7 +239,7 @@ func (a *App) reviewFilter(c *fiber.Ctx) (review.ReviewFilter, paging, error) {
 		} else {
 			jj, err := a.auth.JurisdictionByName(c.UserContext(), j)
 			if err != nil {
-				return f, pg, &review.FieldError{Name: "jurisdiction", Msg: "区划不存在: " + j}
+				return f, pg, &input.FieldError{Name: "jurisdiction", Msg: "区划不存在: " + j}
 			}
 			f.JurisdictionID = jj.ID
 		}
@@ -246,7 +247,7 @@ func (a *App) reviewFilter(c *fiber.Ctx) (review.ReviewFilter, paging, error) {
 	if v := c.Query("firm_id"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return f, pg, &review.FieldError{Name: "firm_id", Msg: "编号格式不正确"}
+			return f, pg, &input.FieldError{Name: "firm_id", Msg: "编号格式不正确"}
 		}
 		f.FirmID = n
 	}
@@ -306,7 +307,7 @@ func (a *App) apiFireReview(c *fiber.Ctx) error {
 			s, _ := v.(string)
 			t, err := workflow.ParseTrigger(strings.TrimSpace(s))
 			if err != nil {
-				return &review.FieldError{Name: "trigger", Msg: "未知的操作: " + s}
+				return &input.FieldError{Name: "trigger", Msg: "未知的操作: " + s}
 			}
 			in.Trigger = t
 		case "version":
@@ -316,25 +317,25 @@ func (a *App) apiFireReview(c *fiber.Ctx) error {
 			s, ok := flexString(v)
 			n, err := strconv.Atoi(s)
 			if !ok || err != nil {
-				return &review.FieldError{Name: "version", Msg: "版本号须为整数"}
+				return &input.FieldError{Name: "version", Msg: "版本号须为整数"}
 			}
 			in.Version = &n
 		case "reason":
 			s, ok := flexString(v)
 			if !ok {
-				return &review.FieldError{Name: "reason", Msg: "原因须为文字"}
+				return &input.FieldError{Name: "reason", Msg: "原因须为文字"}
 			}
 			in.Reason = s
 		default:
 			s, ok := flexString(v)
 			if !ok {
-				return &review.FieldError{Name: k, Msg: "参数须为文字、数字或布尔值"}
+				return &input.FieldError{Name: k, Msg: "参数须为文字、数字或布尔值"}
 			}
 			in.Params[k] = s
 		}
 	}
 	if in.Trigger == "" {
-		return &review.FieldError{Name: "trigger", Msg: "请指定操作"}
+		return &input.FieldError{Name: "trigger", Msg: "请指定操作"}
 	}
 	v, err := svc.Fire(c.UserContext(), p, id, in)
 	if err != nil {

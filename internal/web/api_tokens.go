@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"finreview/internal/auth"
+	"finreview/internal/input"
 )
 
 // decodeJSON reads a JSON body strictly; malformed JSON is a 400.
@@ -62,10 +63,10 @@ func (a *App) apiChangePassword(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Current == "" {
-		return &auth.PolicyError{Name: "current", Msg: "请填写当前密码"}
+		return &input.FieldError{Name: "current", Msg: "请填写当前密码"}
 	}
 	if in.Password == "" {
-		return &auth.PolicyError{Name: "password", Msg: "请填写新密码"}
+		return &input.FieldError{Name: "password", Msg: "请填写新密码"}
 	}
 	if err := a.auth.ChangePassword(c.UserContext(), p.UserID, in.Current, in.Password, ""); err != nil {
 		return err

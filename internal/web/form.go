@@ -14,8 +14,8 @@ import (
 )
 
 // A service refuses a request's bad fields all at once: one typed field
-// error (anything with a Field method: input.FieldError, the services' own
-// FieldError types, auth.FieldErrors), or several joined (errors.Join, or
+// error (anything with a Field method: input.FieldError, which every
+// service uses, or auth.FieldErrors), or several joined (errors.Join, or
 // any error with Unwrap() []error). fieldErrors reads them back for the
 // forms, which show each message next to its field, and for the API,
 // whose 422 lists them all.

@@ -8,7 +8,6 @@ import (
 
 	"finreview/internal/auth"
 	"finreview/internal/input"
-	"finreview/internal/review"
 )
 
 // TestFieldErrorsReadsEveryRefusedField: the one reader of field errors
@@ -16,7 +15,7 @@ import (
 // to call a refusal anything that holds another error.
 func TestFieldErrorsReadsEveryRefusedField(t *testing.T) {
 	a := &input.FieldError{Name: "name", Msg: "请填写名称"}
-	b := &review.FieldError{Name: "amount", Msg: "金额格式不正确"}
+	b := &input.FieldError{Name: "amount", Msg: "金额格式不正确"}
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -27,7 +26,9 @@ func TestFieldErrorsReadsEveryRefusedField(t *testing.T) {
 		{"one", a, []fieldMsg{{"name", "请填写名称"}}, true},
 		{"joined, in order", errors.Join(b, a), []fieldMsg{{"amount", "金额格式不正确"}, {"name", "请填写名称"}}, true},
 		{"nested and wrapped", errors.Join(fmt.Errorf("某机构:%w", b), errors.Join(a)),
-			[]fieldMsg{{"amount", "某机构:金额格式不正确"}, {"name", "请填写名称"}}, true},
+			[]fieldMsg{{"amount", "金额格式不正确"}, {"name", "请填写名称"}}, true},
+		{"wrapped without a message of its own", fmt.Errorf("某机构:%w", bare{"amount", "金额格式不正确"}),
+			[]fieldMsg{{"amount", "某机构:金额格式不正确"}}, true},
 		{"a map of fields", auth.FieldErrors{"username": "用户名已存在", "role": "请选择角色"},
 			[]fieldMsg{{"role", "请选择角色"}, {"username", "用户名已存在"}}, true},
 		{"a refusal of the whole request", &input.FieldError{Msg: "与已有记录重复"}, []fieldMsg{{"", "与已有记录重复"}}, true},
@@ -58,3 +59,10 @@ func TestFieldErrorsReadsEveryRefusedField(t *testing.T) {
 		}
 	})
 }
+
+// bare is a field error with no Message of its own: wrapped, the
+// context of its wrapper is shown with it.
+type bare struct{ field, msg string }
+
+func (e bare) Error() string { return e.msg }
+func (e bare) Field() string { return e.field }

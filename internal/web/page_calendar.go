@@ -14,6 +14,7 @@ import (
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
 	"finreview/internal/deadline"
+	"finreview/internal/input"
 )
 
 // maxCalendarCSV bounds an uploaded holiday file.
@@ -286,7 +287,7 @@ func calendarImportStep(c *fiber.Ctx, step func(context.Context, []calendar.Day)
 		return calendarFile{}, deadline.CalendarEdit{}, importProblems(problems)
 	}
 	edit, err := step(c.UserContext(), days)
-	var fe *deadline.FieldError
+	var fe *input.FieldError
 	if errors.As(err, &fe) {
 		err = importProblems{fe.Msg}
 	}

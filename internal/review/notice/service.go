@@ -12,19 +12,9 @@ import (
 
 	"finreview/internal/audit"
 	"finreview/internal/auth"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
-
-// ValidationError refuses a field of a person's input.
-type ValidationError struct{ Name, Msg string }
-
-func (e *ValidationError) Error() string { return e.Msg }
-
-// Field names the input field.
-func (e *ValidationError) Field() string { return e.Name }
-
-// Code is the stable code of the error.
-func (e *ValidationError) Code() string { return "invalid" }
 
 var mobile = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
@@ -39,7 +29,7 @@ func NormalizePhone(s string) (string, error) {
 		s = strings.TrimPrefix(s, p)
 	}
 	if !mobile.MatchString(s) {
-		return "", &ValidationError{"phone", "手机号码应为 11 位中国大陆手机号,例如 13800138000"}
+		return "", &input.FieldError{Name: "phone", Msg: "手机号码应为 11 位中国大陆手机号,例如 13800138000"}
 	}
 	return s, nil
 }
@@ -50,7 +40,7 @@ func NormalizeEmail(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	bad := &ValidationError{"email", "电子邮箱格式不正确,例如 zhangsan@example.gov.cn"}
+	bad := &input.FieldError{Name: "email", Msg: "电子邮箱格式不正确,例如 zhangsan@example.gov.cn"}
 	if len(s) > 254 {
 		return "", bad
 	}
@@ -163,16 +153,16 @@ func (s *Service) SaveSettings(ctx context.Context, p auth.Principal, in Setting
 	case "custom":
 		q, err := ParseQuiet(in.Quiet)
 		if err != nil || q.String() == "" {
-			errs[2] = &ValidationError{"quiet", "免打扰时段应为 HH:MM-HH:MM,例如 22:00-07:00"}
+			errs[2] = &input.FieldError{Name: "quiet", Msg: "免打扰时段应为 HH:MM-HH:MM,例如 22:00-07:00"}
 		}
 		ns.SMSQuiet = sql.NullString{String: q.String(), Valid: true}
 	default:
-		errs[2] = &ValidationError{"quiet_mode", "请选择免打扰方式"}
+		errs[2] = &input.FieldError{Name: "quiet_mode", Msg: "请选择免打扰方式"}
 	}
 	for k := range in.Off {
 		kind, ch, _ := strings.Cut(k, "/")
 		if choiceKind(kind) != Kind(kind) || (Channel(ch) != Email && Channel(ch) != SMS) {
-			errs[3] = &ValidationError{"channels", "未知的通知类型或渠道:" + k}
+			errs[3] = &input.FieldError{Name: "channels", Msg: "未知的通知类型或渠道:" + k}
 			break
 		}
 		ns.OptOuts[k] = true

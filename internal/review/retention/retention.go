@@ -15,7 +15,7 @@ import (
 	"finreview/internal/audit"
 	"finreview/internal/auth"
 	"finreview/internal/calendar"
-	"finreview/internal/review"
+	"finreview/internal/input"
 	"finreview/internal/store"
 )
 
@@ -29,9 +29,6 @@ type Service struct {
 func NewService(s *store.Store, now func() time.Time) *Service {
 	return &Service{store: s, now: now}
 }
-
-// FieldError is invalid input, named by its form field.
-type FieldError = review.FieldError
 
 // ErrConfirmed means the disposal was confirmed already.
 var ErrConfirmed = errors.New("该档案的到期处置已确认过")
@@ -60,10 +57,10 @@ func (s *Service) Confirm(ctx context.Context, p auth.Principal, reviewID int64,
 		return auth.ErrForbidden
 	}
 	if note == "" {
-		return &FieldError{Name: "note", Msg: "请填写处置依据(如档案鉴定意见)"}
+		return &input.FieldError{Name: "note", Msg: "请填写处置依据(如档案鉴定意见)"}
 	}
 	if utf8.RuneCountInString(note) > 255 {
-		return &FieldError{Name: "note", Msg: "处置依据最多 255 个字"}
+		return &input.FieldError{Name: "note", Msg: "处置依据最多 255 个字"}
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q *store.Queries) error {
@@ -75,11 +72,11 @@ func (s *Service) Confirm(ctx context.Context, p auth.Principal, reviewID int64,
 			return store.ErrNotFound
 		}
 		if due[0].ConfirmedAt.Valid {
-			return &FieldError{Name: "note", Msg: ErrConfirmed.Error()}
+			return &input.FieldError{Name: "note", Msg: ErrConfirmed.Error()}
 		}
 		if err := q.InsertArchiveDisposal(ctx, reviewID, p.UserID, p.Name, note, now); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
-				return &FieldError{Name: "note", Msg: ErrConfirmed.Error()}
+				return &input.FieldError{Name: "note", Msg: ErrConfirmed.Error()}
 			}
 			return err
 		}
