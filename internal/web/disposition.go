@@ -34,7 +34,14 @@ func ContentDisposition(kind, name string) string {
 		}
 		fallback = "document" + ext
 	}
-	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, kind, fallback, rfc5987(name))
+	return disposition(kind, fallback, name)
+}
+
+// disposition is the header value of kind (attachment, inline) naming the
+// file name, and fallback, an ASCII name, for clients that read no
+// filename*.
+func disposition(kind, fallback, name string) string {
+	return kind + `; filename="` + fallback + `"; filename*=UTF-8''` + rfc5987(name)
 }
 
 func isASCII(s string) bool {
@@ -68,7 +75,7 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // fallback, an ASCII name, where the client reads no filename*.
 func workbookHeaders(c *fiber.Ctx, fallback, name string) {
 	c.Set(fiber.HeaderContentType, xlsxType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+fallback+`"; filename*=UTF-8''`+rfc5987(name))
+	c.Set(fiber.HeaderContentDisposition, disposition("attachment", fallback, name))
 }
 
 // sendWorkbook answers with the workbook b, to save as name.
